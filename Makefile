@@ -1,0 +1,71 @@
+# nastavnik — the two commands a newcomer needs are `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+GO        ?= go
+BUF       := build/bin/buf
+MODULES   := platform proto services/registry services/roadmap services/indicators gateway
+PKGS      := $(addsuffix /...,$(addprefix ./,$(MODULES)))
+BIN       := bin
+PROTODEPS := build/protodeps
+# validate.proto of protovalidate, matching buf.build/go/protovalidate in the services.
+PROTOVALIDATE := v1.2.2
+
+.PHONY: help
+help: ## List the targets.
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+.PHONY: run
+run: ## Start PostgreSQL, every service and the gateway with demo data; print the URL.
+	@scripts/run.sh
+
+.PHONY: test
+test: ## Run the whole suite against a real PostgreSQL (and check generated code).
+	@scripts/test.sh
+
+.PHONY: build
+build: ## Build every binary into bin/.
+	@mkdir -p $(BIN)
+	$(GO) build -o $(BIN)/ ./services/registry/cmd/registry ./services/roadmap/cmd/roadmap \
+		./services/indicators/cmd/indicators ./gateway/cmd/gateway ./gateway/cmd/seed ./platform/cmd/dbinit
+
+$(PROTODEPS)/buf/validate/validate.proto: Makefile
+	@mkdir -p $(dir $@)
+	@dir=$$(GOWORK=off GOFLAGS=-mod=mod $(GO) mod download -json github.com/bufbuild/protovalidate@$(PROTOVALIDATE) | \
+		sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$$/\1/p') && test -n "$$dir" && \
+		cp "$$dir/proto/protovalidate/buf/validate/validate.proto" $@ && chmod 644 $@
+
+.PHONY: protodeps
+protodeps: $(PROTODEPS)/buf/validate/validate.proto $(BUF)
+
+# buf is pinned in its own module (tools/go.mod): it needs a pre-release protobuf
+# that must not move the application's.
+.PHONY: $(BUF)
+$(BUF):
+	@GOWORK=off $(GO) -C tools build -o ../$(BUF) github.com/bufbuild/buf/cmd/buf
+
+.PHONY: generate
+generate: protodeps ## Regenerate Go code and OpenAPI from proto/ (local plugins, no BSR).
+	rm -rf proto/gen gateway/internal/api/openapi/*.json
+	$(BUF) generate
+
+.PHONY: lint
+lint: protodeps ## buf lint, go vet and gofmt.
+	$(BUF) lint proto
+	$(GO) vet $(PKGS)
+	@out=$$(gofmt -l $(MODULES)); if [ -n "$$out" ]; then echo "not gofmt-ed:"; echo "$$out"; exit 1; fi
+
+.PHONY: check-generated
+check-generated: generate ## Fail when regenerating changes committed code.
+	@git diff --exit-code --stat -- proto/gen gateway/internal/api/openapi || \
+		(echo "generated code is stale: run 'make generate' and commit"; exit 1)
+	@untracked=$$(git ls-files --others --exclude-standard -- proto/gen gateway/internal/api/openapi); \
+		if [ -n "$$untracked" ]; then echo "untracked generated files:"; echo "$$untracked"; exit 1; fi
+
+.PHONY: tidy
+tidy: ## go mod tidy in every module.
+	@for m in $(MODULES); do (cd $$m && $(GO) mod tidy) || exit 1; done
+
+.PHONY: db-stop
+db-stop: ## Stop the local PostgreSQL clusters.
+	@scripts/pg.sh stop .data/pg; scripts/pg.sh stop .data/pgtest

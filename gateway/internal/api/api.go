@@ -1,0 +1,60 @@
+// Package api serves the platform's REST/JSON API: grpc-gateway handlers over
+// the services' gRPC clients, JSON errors that name the invalid fields, the
+// merged OpenAPI document and a readable API reference.
+package api
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"google.golang.org/grpc"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/nastavnik/nastavnik/platform/grpcserver"
+	registryv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/registry/v1"
+)
+
+// Backends are the client connections to the services.
+type Backends struct {
+	Registry   *grpc.ClientConn
+	Roadmap    *grpc.ClientConn
+	Indicators *grpc.ClientConn
+}
+
+// NewMux returns the REST/JSON handler of every service.
+func NewMux(ctx context.Context, b Backends) (http.Handler, error) {
+	mux := runtime.NewServeMux(
+		runtime.WithErrorHandler(errorHandler),
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.JSONPb{
+			MarshalOptions:   protojson.MarshalOptions{EmitDefaultValues: true},
+			UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
+		}),
+		runtime.WithIncomingHeaderMatcher(func(h string) (string, bool) {
+			if strings.EqualFold(h, grpcserver.RequestIDKey) {
+				return grpcserver.RequestIDKey, true
+			}
+			return runtime.DefaultHeaderMatcher(h)
+		}),
+		runtime.WithOutgoingHeaderMatcher(func(h string) (string, bool) {
+			return "", false // services' metadata stays internal; the request id is set by the middleware
+		}),
+	)
+	registrations := []struct {
+		name     string
+		conn     *grpc.ClientConn
+		register func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error
+	}{
+		{"RegionService", b.Registry, registryv1.RegisterRegionServiceHandler},
+		{"MunicipalityService", b.Registry, registryv1.RegisterMunicipalityServiceHandler},
+		{"OrganisationService", b.Registry, registryv1.RegisterOrganisationServiceHandler},
+	}
+	for _, r := range registrations {
+		if err := r.register(ctx, mux, r.conn); err != nil {
+			return nil, fmt.Errorf("api: register %s: %w", r.name, err)
+		}
+	}
+	return mux, nil
+}

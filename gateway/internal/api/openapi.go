@@ -1,0 +1,136 @@
+package api
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"net/http"
+	"sort"
+	"strings"
+)
+
+// openAPI is the merged OpenAPI (Swagger 2.0) document generated from proto/.
+//
+//go:embed openapi/nastavnik.swagger.json
+var openAPI []byte
+
+// OpenAPIHandler serves the merged OpenAPI document.
+func OpenAPIHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "public, max-age=300")
+		_, _ = w.Write(openAPI)
+	})
+}
+
+type swaggerDoc struct {
+	Info struct {
+		Title string `json:"title"`
+	} `json:"info"`
+	Paths       map[string]map[string]swaggerOp `json:"paths"`
+	Definitions map[string]json.RawMessage      `json:"definitions"`
+}
+
+type swaggerOp struct {
+	Summary     string         `json:"summary"`
+	Description string         `json:"description"`
+	OperationID string         `json:"operationId"`
+	Tags        []string       `json:"tags"`
+	Parameters  []swaggerParam `json:"parameters"`
+}
+
+type swaggerParam struct {
+	Name        string `json:"name"`
+	In          string `json:"in"`
+	Description string `json:"description"`
+	Required    bool   `json:"required"`
+	Type        string `json:"type"`
+}
+
+// Operation is one API call on the reference page.
+type Operation struct {
+	Method, Path, Summary, Description string
+	Params                             []swaggerParam
+}
+
+// Group is the operations of one service.
+type Group struct {
+	Service    string
+	Operations []Operation
+}
+
+var docsTemplate = template.Must(template.New("docs").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>nastavnik API</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>
+body{font-family:system-ui,sans-serif;max-width:70rem;margin:2rem auto;padding:0 1rem;color:#222}
+h2{border-bottom:1px solid #ddd;padding-bottom:.3rem;margin-top:2rem}
+.op{margin:1rem 0;padding:.6rem .8rem;border:1px solid #e3e3e3;border-radius:6px}
+.m{display:inline-block;min-width:4.5rem;font-weight:700;font-family:monospace}
+.GET{color:#0a7}.POST{color:#06c}.PUT{color:#c70}.PATCH{color:#c70}.DELETE{color:#c22}
+code{background:#f4f4f4;padding:0 .2rem}
+table{border-collapse:collapse;margin-top:.4rem;font-size:.9rem}td,th{border:1px solid #eee;padding:.2rem .5rem;text-align:left;vertical-align:top}
+p.d{white-space:pre-line;margin:.3rem 0}
+</style></head><body>
+<h1>nastavnik API</h1>
+<p>REST/JSON over the gRPC services. Machine-readable document: <a href="/openapi.json">/openapi.json</a> (OpenAPI 2.0).
+Errors are <code>{"code", "message", "details": [{"field", "description"}]}</code>; fields are named by their JSON paths.</p>
+{{range .}}<h2 id="{{.Service}}">{{.Service}}</h2>
+{{range .Operations}}<div class="op"><span class="m {{.Method}}">{{.Method}}</span> <code>{{.Path}}</code>
+{{if .Summary}}<p class="d">{{.Summary}}</p>{{end}}{{if .Description}}<p class="d">{{.Description}}</p>{{end}}
+{{if .Params}}<table><tr><th>parameter</th><th>in</th><th>type</th><th>description</th></tr>
+{{range .Params}}<tr><td><code>{{.Name}}</code>{{if .Required}} *{{end}}</td><td>{{.In}}</td><td>{{.Type}}</td><td>{{.Description}}</td></tr>{{end}}
+</table>{{end}}</div>{{end}}{{end}}
+</body></html>`))
+
+// Groups reads the operations of the OpenAPI document, grouped by service.
+func Groups() ([]Group, error) {
+	var doc swaggerDoc
+	if err := json.Unmarshal(openAPI, &doc); err != nil {
+		return nil, fmt.Errorf("api: openapi document: %w", err)
+	}
+	byTag := map[string][]Operation{}
+	for path, methods := range doc.Paths {
+		for method, op := range methods {
+			tag := "Other"
+			if len(op.Tags) > 0 {
+				tag = op.Tags[0]
+			}
+			byTag[tag] = append(byTag[tag], Operation{
+				Method: strings.ToUpper(method), Path: path, Summary: op.Summary,
+				Description: op.Description, Params: op.Parameters,
+			})
+		}
+	}
+	var groups []Group
+	for tag, ops := range byTag {
+		sort.Slice(ops, func(i, j int) bool {
+			if ops[i].Path != ops[j].Path {
+				return ops[i].Path < ops[j].Path
+			}
+			return ops[i].Method < ops[j].Method
+		})
+		groups = append(groups, Group{Service: tag, Operations: ops})
+	}
+	sort.Slice(groups, func(i, j int) bool { return groups[i].Service < groups[j].Service })
+	return groups, nil
+}
+
+// DocsHandler serves the human-readable API reference, rendered once.
+func DocsHandler() (http.Handler, error) {
+	groups, err := Groups()
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := docsTemplate.Execute(&buf, groups); err != nil {
+		return nil, fmt.Errorf("api: render docs: %w", err)
+	}
+	page := buf.Bytes()
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = w.Write(page)
+	}), nil
+}

@@ -1,0 +1,59 @@
+// Package config is the gateway's configuration, read from the environment.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	pconfig "github.com/nastavnik/nastavnik/platform/config"
+)
+
+// Config configures the gateway process.
+type Config struct {
+	// HTTPAddr is where people and scripts reach the platform.
+	HTTPAddr string `env:"HTTP_ADDR" envDefault:"127.0.0.1:8080"`
+	// MetricsAddr serves /metrics for Prometheus.
+	MetricsAddr string `env:"METRICS_ADDR" envDefault:"127.0.0.1:9200"`
+	// Service addresses (host:port, or a gRPC target such as dns:///registry:9101
+	// to balance over replicas).
+	RegistryAddr   string `env:"REGISTRY_ADDR" envDefault:"127.0.0.1:9101"`
+	RoadmapAddr    string `env:"ROADMAP_ADDR" envDefault:"127.0.0.1:9102"`
+	IndicatorsAddr string `env:"INDICATORS_ADDR" envDefault:"127.0.0.1:9103"`
+	// RequestTimeout bounds one API request end to end.
+	RequestTimeout time.Duration `env:"REQUEST_TIMEOUT" envDefault:"30s"`
+	// MaxBodyBytes bounds a request body (an 8 MiB import file is ~11 MiB as base64 JSON).
+	MaxBodyBytes int64 `env:"MAX_BODY_BYTES" envDefault:"12582912"`
+	// ShutdownTimeout bounds how long in-flight requests may run after SIGTERM.
+	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"20s"`
+	LogLevel        string        `env:"LOG_LEVEL" envDefault:"info"`
+}
+
+// Validate reports every problem at once.
+func (c Config) Validate() error {
+	errs := []error{
+		pconfig.CheckAddr("HTTP_ADDR", c.HTTPAddr),
+		pconfig.CheckAddr("METRICS_ADDR", c.MetricsAddr),
+	}
+	for name, v := range map[string]string{"REGISTRY_ADDR": c.RegistryAddr, "ROADMAP_ADDR": c.RoadmapAddr, "INDICATORS_ADDR": c.IndicatorsAddr} {
+		if v == "" {
+			errs = append(errs, fmt.Errorf("%s is required", name))
+		}
+	}
+	if c.RequestTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("REQUEST_TIMEOUT must be positive, got %s", c.RequestTimeout))
+	}
+	if c.MaxBodyBytes < 1024 {
+		errs = append(errs, fmt.Errorf("MAX_BODY_BYTES must be at least 1024, got %d", c.MaxBodyBytes))
+	}
+	if c.ShutdownTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("SHUTDOWN_TIMEOUT must be positive, got %s", c.ShutdownTimeout))
+	}
+	if _, err := pconfig.ParseLogLevel(c.LogLevel); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// Load reads and validates the configuration.
+func Load() (Config, error) { return pconfig.Load[Config](nil) }

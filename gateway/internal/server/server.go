@@ -1,0 +1,268 @@
+// Package server runs the gateway: it dials the services, serves the REST/JSON
+// API, the OpenAPI document and the web pages over HTTP with request ids, body
+// limits, timeouts, access logs and metrics, and shuts down gracefully.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/google/uuid"
+	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"golang.org/x/sync/errgroup"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+
+	"github.com/nastavnik/nastavnik/gateway/internal/api"
+	"github.com/nastavnik/nastavnik/gateway/internal/config"
+	"github.com/nastavnik/nastavnik/gateway/internal/web"
+	"github.com/nastavnik/nastavnik/platform/grpcserver"
+	"github.com/nastavnik/nastavnik/platform/logging"
+)
+
+// Gateway is a started gateway: dialled and listening, not yet serving.
+type Gateway struct {
+	cfg      config.Config
+	logger   *slog.Logger
+	conns    []*grpc.ClientConn
+	backends api.Backends
+	http     *http.Server
+	metrics  *http.Server
+	lis      net.Listener
+	mlis     net.Listener
+}
+
+// New dials the services and opens the listeners.
+func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Gateway, error) {
+	g := &Gateway{cfg: cfg, logger: logger}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	clientMetrics := grpcprom.NewClientMetrics(grpcprom.WithClientHandlingTimeHistogram())
+	reg.MustRegister(clientMetrics)
+
+	dial := func(addr string) (*grpc.ClientConn, error) {
+		conn, err := grpc.NewClient(addr,
+			grpc.WithTransportCredentials(insecure.NewCredentials()),
+			grpc.WithDefaultServiceConfig(`{"loadBalancingConfig":[{"round_robin":{}}]}`),
+			grpc.WithChainUnaryInterceptor(clientMetrics.UnaryClientInterceptor()),
+			grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(32<<20), grpc.MaxCallSendMsgSize(16<<20)),
+		)
+		if err != nil {
+			return nil, fmt.Errorf("gateway: dial %s: %w", addr, err)
+		}
+		g.conns = append(g.conns, conn)
+		return conn, nil
+	}
+	var err error
+	if g.backends.Registry, err = dial(cfg.RegistryAddr); err != nil {
+		return nil, g.closeConns(err)
+	}
+	if g.backends.Roadmap, err = dial(cfg.RoadmapAddr); err != nil {
+		return nil, g.closeConns(err)
+	}
+	if g.backends.Indicators, err = dial(cfg.IndicatorsAddr); err != nil {
+		return nil, g.closeConns(err)
+	}
+
+	handler, err := g.handler(ctx, reg)
+	if err != nil {
+		return nil, g.closeConns(err)
+	}
+	g.http = &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       cfg.RequestTimeout + 30*time.Second,
+		WriteTimeout:      cfg.RequestTimeout + 30*time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+	}
+	mmux := http.NewServeMux()
+	mmux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	g.metrics = &http.Server{Handler: mmux, ReadHeaderTimeout: 5 * time.Second}
+
+	if g.lis, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
+		return nil, g.closeConns(fmt.Errorf("gateway: listen %s: %w", cfg.HTTPAddr, err))
+	}
+	if g.mlis, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+		g.lis.Close()
+		return nil, g.closeConns(fmt.Errorf("gateway: listen %s: %w", cfg.MetricsAddr, err))
+	}
+	return g, nil
+}
+
+func (g *Gateway) closeConns(err error) error {
+	for _, c := range g.conns {
+		c.Close()
+	}
+	return err
+}
+
+// Addr is the HTTP address.
+func (g *Gateway) Addr() string { return g.lis.Addr().String() }
+
+// MetricsAddr is the address of /metrics.
+func (g *Gateway) MetricsAddr() string { return g.mlis.Addr().String() }
+
+// Serve serves until ctx ends, then lets in-flight requests finish within the
+// shutdown timeout and closes the service connections.
+func (g *Gateway) Serve(ctx context.Context) error {
+	defer g.closeConns(nil)
+	g.logger.InfoContext(ctx, "serving", "http", g.Addr(), "metrics", g.MetricsAddr())
+	eg, ectx := errgroup.WithContext(ctx)
+	for _, s := range []struct {
+		srv *http.Server
+		lis net.Listener
+	}{{g.http, g.lis}, {g.metrics, g.mlis}} {
+		eg.Go(func() error {
+			if err := s.srv.Serve(s.lis); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			return nil
+		})
+	}
+	eg.Go(func() error {
+		<-ectx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), g.cfg.ShutdownTimeout)
+		defer cancel()
+		return errors.Join(g.http.Shutdown(sctx), g.metrics.Shutdown(sctx))
+	})
+	return eg.Wait()
+}
+
+func (g *Gateway) handler(ctx context.Context, reg *prometheus.Registry) (http.Handler, error) {
+	apiMux, err := api.NewMux(ctx, g.backends)
+	if err != nil {
+		return nil, err
+	}
+	docs, err := api.DocsHandler()
+	if err != nil {
+		return nil, err
+	}
+	pages, err := web.New(g.logger)
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/v1/", g.limitBody(g.timeout(apiMux)))
+	mux.Handle("GET /openapi.json", api.OpenAPIHandler())
+	mux.Handle("GET /docs", docs)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	mux.HandleFunc("GET /readyz", g.ready)
+	pages.Register(mux)
+
+	requests := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "http_requests_total", Help: "HTTP requests by method and status code."}, []string{"code", "method"})
+	duration := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "http_request_duration_seconds", Help: "HTTP request latency.",
+		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}}, []string{"code", "method"})
+	reg.MustRegister(requests, duration)
+	var h http.Handler = mux
+	h = promhttp.InstrumentHandlerDuration(duration, promhttp.InstrumentHandlerCounter(requests, h))
+	h = g.recoverPanics(h)
+	h = g.requestID(h)
+	return h, nil
+}
+
+// requestID gives every request an id (kept from X-Request-Id when sent), echoes
+// it, forwards it to the services and logs the request.
+func (g *Gateway) requestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rid := r.Header.Get(grpcserver.RequestIDKey)
+		if rid == "" || len(rid) > 128 {
+			rid = uuid.NewString()
+			r.Header.Set(grpcserver.RequestIDKey, rid)
+		}
+		w.Header().Set(grpcserver.RequestIDKey, rid)
+		logger := g.logger.With("request_id", rid)
+		r = r.WithContext(logging.WithLogger(r.Context(), logger))
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(sw, r)
+		logger.InfoContext(r.Context(), "http", "method", r.Method, "path", r.URL.Path, "status", sw.status,
+			"duration_ms", float64(time.Since(start).Microseconds())/1000, "remote", r.RemoteAddr)
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+func (g *Gateway) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				logging.FromContext(r.Context()).ErrorContext(r.Context(), "panic", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				api.WriteError(w, http.StatusInternalServerError, api.Error{Code: "INTERNAL", Message: "internal error"})
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// limitBody refuses bodies over the configured size: 413 when the length is
+// declared, a 400 from the decoder when a chunked body runs over.
+func (g *Gateway) limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > g.cfg.MaxBodyBytes {
+			api.WriteError(w, http.StatusRequestEntityTooLarge, api.Error{Code: "INVALID_ARGUMENT",
+				Message: fmt.Sprintf("request body is larger than %d bytes", g.cfg.MaxBodyBytes)})
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, g.cfg.MaxBodyBytes)
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (g *Gateway) timeout(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), g.cfg.RequestTimeout)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// ready reports 200 when every service answers its health check.
+func (g *Gateway) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	for name, conn := range map[string]*grpc.ClientConn{
+		"registry": g.backends.Registry, "roadmap": g.backends.Roadmap, "indicators": g.backends.Indicators,
+	} {
+		resp, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{})
+		if err != nil || resp.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+			http.Error(w, name+" is not ready", http.StatusServiceUnavailable)
+			return
+		}
+	}
+	_, _ = w.Write([]byte("ok\n"))
+}
+
+// Run is the whole gateway process until ctx ends.
+func Run(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
+	g, err := New(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	return g.Serve(ctx)
+}

@@ -1,0 +1,110 @@
+// Package config reads process configuration from the environment and validates
+// it at start, reporting every problem at once and never printing secrets.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/caarlos0/env/v11"
+)
+
+// Validator is a configuration that can check itself.
+type Validator interface {
+	Validate() error
+}
+
+// Load parses T from the environment, where defaults fill variables that are
+// not set, and validates it. Parse errors name the variable; Validate reports
+// every other problem joined into one error.
+func Load[T Validator](defaults map[string]string) (T, error) {
+	vars := env.ToMap(os.Environ())
+	for k, v := range defaults {
+		if _, ok := vars[k]; !ok {
+			vars[k] = v
+		}
+	}
+	cfg, err := env.ParseAsWithOptions[T](env.Options{Environment: vars})
+	if err != nil {
+		return cfg, fmt.Errorf("config: %w", err)
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, fmt.Errorf("config: %w", err)
+	}
+	return cfg, nil
+}
+
+// Server is the configuration every gRPC service shares.
+type Server struct {
+	// GRPCAddr is where the gRPC API listens.
+	GRPCAddr string `env:"GRPC_ADDR" envDefault:"127.0.0.1:9090"`
+	// MetricsAddr is where /metrics and /healthz are served over plain HTTP.
+	MetricsAddr string `env:"METRICS_ADDR" envDefault:"127.0.0.1:9091"`
+	// ShutdownTimeout bounds how long in-flight requests may run after SIGTERM.
+	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"20s"`
+	// LogLevel is debug, info, warn or error.
+	LogLevel string `env:"LOG_LEVEL" envDefault:"info"`
+}
+
+// Validate reports every problem of the server configuration.
+func (s Server) Validate() error {
+	var errs []error
+	errs = append(errs, CheckAddr("GRPC_ADDR", s.GRPCAddr), CheckAddr("METRICS_ADDR", s.MetricsAddr))
+	if s.ShutdownTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("SHUTDOWN_TIMEOUT must be positive, got %s", s.ShutdownTimeout))
+	}
+	if _, err := ParseLogLevel(s.LogLevel); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// Database is the configuration of a service's own PostgreSQL schema.
+type Database struct {
+	// URL is a libpq connection string or URL. It may carry a password, so it is
+	// never printed.
+	URL string `env:"DATABASE_URL"`
+	// Schema is the schema the service owns; it becomes the search_path.
+	Schema string `env:"DATABASE_SCHEMA"`
+	// MaxConns caps the pool per process.
+	MaxConns int32 `env:"DATABASE_MAX_CONNS" envDefault:"10"`
+	// Migrate applies the embedded migrations at start.
+	Migrate bool `env:"DATABASE_MIGRATE" envDefault:"true"`
+}
+
+// Validate reports every problem of the database configuration.
+func (d Database) Validate() error {
+	var errs []error
+	if d.URL == "" {
+		errs = append(errs, errors.New("DATABASE_URL is required"))
+	}
+	if d.Schema == "" || strings.ContainsAny(d.Schema, "\"'; ") {
+		errs = append(errs, fmt.Errorf("DATABASE_SCHEMA must be a plain schema name, got %q", d.Schema))
+	}
+	if d.MaxConns < 1 || d.MaxConns > 1000 {
+		errs = append(errs, fmt.Errorf("DATABASE_MAX_CONNS must be within 1..1000, got %d", d.MaxConns))
+	}
+	return errors.Join(errs...)
+}
+
+// CheckAddr checks that a listen or dial address is host:port.
+func CheckAddr(name, addr string) error {
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return fmt.Errorf("%s must be host:port, got %q", name, addr)
+	}
+	return nil
+}
+
+// ParseLogLevel turns debug/info/warn/error into a slog level.
+func ParseLogLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return l, fmt.Errorf("LOG_LEVEL must be debug, info, warn or error, got %q", s)
+	}
+	return l, nil
+}

@@ -1,0 +1,117 @@
+// Package database opens a service's PostgreSQL pool confined to its own schema,
+// applies its embedded migrations and runs transactions with retry.
+package database
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgerrcode"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+
+	"github.com/nastavnik/nastavnik/platform/config"
+)
+
+// Open connects to PostgreSQL with search_path set to the service's schema, and
+// checks the connection.
+func Open(ctx context.Context, cfg config.Database) (*pgxpool.Pool, error) {
+	pc, err := pgxpool.ParseConfig(cfg.URL)
+	if err != nil {
+		// The URL may hold a password: do not echo it.
+		return nil, errors.New("database.Open: DATABASE_URL cannot be parsed")
+	}
+	pc.MaxConns = cfg.MaxConns
+	pc.ConnConfig.RuntimeParams["search_path"] = cfg.Schema
+	pc.ConnConfig.RuntimeParams["application_name"] = cfg.Schema
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
+	if err != nil {
+		return nil, fmt.Errorf("database.Open: %w", err)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := pool.Ping(pingCtx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("database.Open: ping: %w", err)
+	}
+	return pool, nil
+}
+
+// Migrate applies every pending migration in fsys (goose SQL files at its root).
+// A PostgreSQL advisory lock lets several replicas start at once.
+func Migrate(ctx context.Context, pool *pgxpool.Pool, fsys fs.FS, logger *slog.Logger) error {
+	db := stdlib.OpenDBFromPool(pool)
+	defer db.Close()
+	locker, err := lock.NewPostgresSessionLocker()
+	if err != nil {
+		return fmt.Errorf("database.Migrate: %w", err)
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, db, fsys,
+		goose.WithSessionLocker(locker),
+		goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		return fmt.Errorf("database.Migrate: %w", err)
+	}
+	results, err := p.Up(ctx)
+	if err != nil {
+		return fmt.Errorf("database.Migrate: %w", err)
+	}
+	for _, r := range results {
+		logger.InfoContext(ctx, "migration applied", "version", r.Source.Version, "duration", r.Duration.String())
+	}
+	return nil
+}
+
+// InTx runs fn in a transaction at the given isolation level and commits it. At
+// serializable or repeatable read a serialization failure or deadlock is retried
+// a few times; fn must therefore be safe to run again.
+func InTx(ctx context.Context, pool *pgxpool.Pool, iso pgx.TxIsoLevel, fn func(pgx.Tx) error) error {
+	retryable := iso == pgx.Serializable || iso == pgx.RepeatableRead
+	const attempts = 5
+	var err error
+	for i := range attempts {
+		err = pgx.BeginTxFunc(ctx, pool, pgx.TxOptions{IsoLevel: iso}, fn)
+		if err == nil || !retryable || !IsRetryable(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(i+1) * 5 * time.Millisecond):
+		}
+	}
+	return err
+}
+
+// IsRetryable reports a serialization failure or a deadlock.
+func IsRetryable(err error) bool {
+	return hasCode(err, pgerrcode.SerializationFailure) || hasCode(err, pgerrcode.DeadlockDetected)
+}
+
+// IsUniqueViolation reports a violated unique constraint; constraint, when not
+// empty, must match its name.
+func IsUniqueViolation(err error, constraint string) bool {
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != pgerrcode.UniqueViolation {
+		return false
+	}
+	return constraint == "" || pe.ConstraintName == constraint
+}
+
+// IsForeignKeyViolation reports a violated foreign key.
+func IsForeignKeyViolation(err error) bool {
+	return hasCode(err, pgerrcode.ForeignKeyViolation)
+}
+
+func hasCode(err error, code string) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == code
+}

@@ -1,0 +1,112 @@
+// Package service assembles a nastavnik gRPC service the same way for every
+// service: configuration from the environment, logging, the database with its
+// migrations, the gRPC server with the shared interceptor chain, and shutdown
+// in reverse order of start.
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"google.golang.org/grpc"
+
+	"github.com/nastavnik/nastavnik/platform/config"
+	"github.com/nastavnik/nastavnik/platform/database"
+	"github.com/nastavnik/nastavnik/platform/grpcserver"
+	"github.com/nastavnik/nastavnik/platform/logging"
+)
+
+// Config is a service's configuration, read from the environment.
+type Config struct {
+	Server   config.Server
+	Database config.Database
+}
+
+// Validate reports every configuration problem.
+func (c Config) Validate() error {
+	return errors.Join(c.Server.Validate(), c.Database.Validate())
+}
+
+// Spec describes one service.
+type Spec struct {
+	// Name appears in logs and is the default schema.
+	Name string
+	// Defaults are the values of environment variables that are not set.
+	Defaults map[string]string
+	// Migrations are the service's embedded goose migrations; nil for none.
+	Migrations fs.FS
+	// Register puts the service's implementations on the gRPC server.
+	Register func(pool *pgxpool.Pool, g grpc.ServiceRegistrar) error
+	// Authenticate checks callers; nil accepts every call.
+	Authenticate grpcserver.Authenticator
+}
+
+// LoadConfig reads the service's configuration from the environment.
+func (s Spec) LoadConfig() (Config, error) { return config.Load[Config](s.Defaults) }
+
+// Service is a started service: listening, not yet serving.
+type Service struct {
+	srv  *grpcserver.Server
+	pool *pgxpool.Pool
+}
+
+// Start opens the database, migrates it when configured to, and opens the
+// listeners.
+func Start(ctx context.Context, spec Spec, cfg Config, logger *slog.Logger) (*Service, error) {
+	pool, err := database.Open(ctx, cfg.Database)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Database.Migrate && spec.Migrations != nil {
+		if err := database.Migrate(ctx, pool, spec.Migrations, logger); err != nil {
+			pool.Close()
+			return nil, err
+		}
+	}
+	srv, err := grpcserver.New(grpcserver.Options{
+		Name: spec.Name, Config: cfg.Server, Logger: logger, Authenticate: spec.Authenticate,
+		Ready: func(ctx context.Context) error { return pool.Ping(ctx) },
+	})
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	if err := spec.Register(pool, srv.GRPC()); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("register: %w", err)
+	}
+	return &Service{srv: srv, pool: pool}, nil
+}
+
+// Addr is the gRPC address.
+func (s *Service) Addr() string { return s.srv.Addr() }
+
+// MetricsAddr is the address of /metrics, /healthz and /readyz.
+func (s *Service) MetricsAddr() string { return s.srv.MetricsAddr() }
+
+// Serve serves until ctx ends, then stops gracefully and closes the database.
+func (s *Service) Serve(ctx context.Context) error {
+	defer s.pool.Close()
+	return s.srv.Serve(ctx)
+}
+
+// Main is a whole service process: configuration from the environment, JSON
+// logs to stderr, serving until ctx ends.
+func Main(ctx context.Context, spec Spec) error {
+	cfg, err := spec.LoadConfig()
+	if err != nil {
+		return err
+	}
+	level, _ := config.ParseLogLevel(cfg.Server.LogLevel)
+	logger := logging.New(os.Stderr, level, spec.Name)
+	svc, err := Start(ctx, spec, cfg, logger)
+	if err != nil {
+		return err
+	}
+	return svc.Serve(ctx)
+}

@@ -1,0 +1,165 @@
+// Package domain holds the registry's entities and rules: regions,
+// municipalities and organisations, INN checksums, time zones and name search.
+// It imports neither proto nor the database driver.
+package domain
+
+import (
+	"errors"
+	"fmt"
+	"net/mail"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/nastavnik/nastavnik/platform/validation"
+)
+
+// Errors the store and the server share.
+var (
+	ErrNotFound       = errors.New("not found")
+	ErrStale          = errors.New("the object was changed by someone else: reload it and apply your change again")
+	ErrDuplicateINN   = errors.New("an organisation with this INN already exists")
+	ErrAlreadyExists  = errors.New("already exists")
+	ErrAlreadyClosed  = errors.New("the organisation is already closed")
+	ErrRegionInUse    = errors.New("region code already taken")
+	ErrNameTaken      = errors.New("a municipality with this name already exists in the region")
+	ErrBadPageToken   = errors.New("page_token is invalid or belongs to other filters")
+	ErrSuccessorState = errors.New("the successor must be another organisation that is open on the closing date")
+)
+
+// DateLayout is the wire form of civil dates.
+const DateLayout = "2006-01-02"
+
+// Region is a subject of the Russian Federation.
+type Region struct {
+	Code       string
+	Name       string
+	TimeZone   string
+	Version    int64
+	CreateTime time.Time
+	UpdateTime time.Time
+}
+
+var regionCode = regexp.MustCompile(`^[0-9]{2}$`)
+
+// Validate checks a region's fields.
+func (r Region) Validate() error {
+	var ve validation.Error
+	if !regionCode.MatchString(r.Code) || r.Code == "00" {
+		ve.Add("code", "must be a two-digit subject code from 01 to 99")
+	}
+	checkText(&ve, "name", r.Name, 300, true)
+	if err := CheckTimeZone(r.TimeZone); err != nil {
+		ve.Add("time_zone", err.Error())
+	}
+	return ve.Err()
+}
+
+// MunicipalityKind is the legal kind of a municipality.
+type MunicipalityKind int
+
+// Municipality kinds; the numbers match the API enum.
+const (
+	MunicipalityKindUnspecified MunicipalityKind = iota
+	UrbanDistrict
+	MunicipalDistrict
+	MunicipalOkrug
+	IntracityTerritory
+	Settlement
+)
+
+// Municipality is a municipal formation, the tenant of the platform.
+type Municipality struct {
+	ID                string
+	RegionCode        string
+	Name              string
+	Kind              MunicipalityKind
+	TimeZone          string // empty: the region's
+	EffectiveTimeZone string
+	OKTMO             string
+	Version           int64
+	CreateTime        time.Time
+	UpdateTime        time.Time
+}
+
+var oktmo = regexp.MustCompile(`^([0-9]{8}|[0-9]{11})$`)
+
+// Validate checks a municipality's fields.
+func (m Municipality) Validate() error {
+	var ve validation.Error
+	if !regionCode.MatchString(m.RegionCode) {
+		ve.Add("region_code", "must be a two-digit subject code")
+	}
+	checkText(&ve, "name", m.Name, 300, true)
+	if m.Kind <= MunicipalityKindUnspecified || m.Kind > Settlement {
+		ve.Add("kind", "must be one of the municipality kinds")
+	}
+	if m.TimeZone != "" {
+		if err := CheckTimeZone(m.TimeZone); err != nil {
+			ve.Add("time_zone", err.Error())
+		}
+	}
+	if m.OKTMO != "" && !oktmo.MatchString(m.OKTMO) {
+		ve.Add("oktmo", "must be 8 or 11 digits")
+	}
+	return ve.Err()
+}
+
+// CheckTimeZone accepts IANA zone names such as "Asia/Krasnoyarsk".
+func CheckTimeZone(tz string) error {
+	if tz == "" {
+		return errors.New("is required")
+	}
+	if tz == "Local" || !strings.Contains(tz, "/") && tz != "UTC" {
+		return fmt.Errorf("%q is not an IANA time zone such as Europe/Moscow", tz)
+	}
+	if _, err := time.LoadLocation(tz); err != nil {
+		return fmt.Errorf("%q is not an IANA time zone such as Europe/Moscow", tz)
+	}
+	return nil
+}
+
+// CheckEmail accepts a bare e-mail address.
+func CheckEmail(s string) error {
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s {
+		return fmt.Errorf("%q is not an e-mail address", s)
+	}
+	return nil
+}
+
+func checkText(ve *validation.Error, field, s string, maxRunes int, required bool) {
+	switch {
+	case required && strings.TrimSpace(s) == "":
+		ve.Add(field, "is required")
+	case len([]rune(s)) > maxRunes:
+		ve.Add(field, fmt.Sprintf("must be at most %d characters", maxRunes))
+	}
+}
+
+// SearchKey folds text for case- and ё-insensitive search.
+func SearchKey(parts ...string) string {
+	s := strings.ToLower(strings.Join(parts, " "))
+	s = strings.ReplaceAll(s, "ё", "е")
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// ParseDate reads a YYYY-MM-DD civil date; empty gives the zero time.
+func ParseDate(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	d, err := time.Parse(DateLayout, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is not a date in the form YYYY-MM-DD", s)
+	}
+	return d, nil
+}
+
+// FormatDate writes a civil date; the zero time gives "".
+func FormatDate(d time.Time) string {
+	if d.IsZero() {
+		return ""
+	}
+	return d.Format(DateLayout)
+}

@@ -1,0 +1,156 @@
+package domain
+
+import (
+	"time"
+
+	"github.com/nastavnik/nastavnik/platform/validation"
+)
+
+// OrganisationKind is the kind of an educational organisation.
+type OrganisationKind int
+
+// Organisation kinds; the numbers match the API enum.
+const (
+	KindUnspecified OrganisationKind = iota
+	KindSchool                       // общеобразовательная (ОУ)
+	KindCollege                      // профессиональная (СПО)
+	KindAdditional                   // дополнительного образования (ДО)
+)
+
+// Status says whether an organisation operates.
+type Status int
+
+// Statuses; the numbers match the API enum.
+const (
+	StatusUnspecified Status = iota
+	StatusOpen
+	StatusClosed
+)
+
+// ClosureReason says why an organisation closed.
+type ClosureReason int
+
+// Closure reasons; the numbers match the API enum.
+const (
+	ClosureUnspecified ClosureReason = iota
+	ClosureLiquidated
+	ClosureReorganised
+	ClosureMerged
+)
+
+// Curator is the contact of the mentoring-programme curator.
+type Curator struct {
+	Name  string
+	Email string
+	Phone string
+}
+
+// Organisation is an educational organisation of a municipality.
+type Organisation struct {
+	ID                string
+	MunicipalityID    string
+	RegionCode        string
+	FullName          string
+	ShortName         string
+	INN               string
+	Kind              OrganisationKind
+	TimeZone          string // empty: the municipality's
+	EffectiveTimeZone string
+	Address           string
+	Curator           Curator
+	OpenedOn          time.Time // zero: unknown, open since ever
+	ClosedOn          time.Time // zero: open
+	ClosureReason     ClosureReason
+	SuccessorID       string
+	Version           int64
+	CreateTime        time.Time
+	UpdateTime        time.Time
+}
+
+// Status is derived from the closure record.
+func (o Organisation) Status() Status {
+	if o.ClosedOn.IsZero() {
+		return StatusOpen
+	}
+	return StatusClosed
+}
+
+// OpenOn reports whether the organisation operates on day d: opened on or before
+// d and not closed on or before it.
+func (o Organisation) OpenOn(d time.Time) bool {
+	if !o.OpenedOn.IsZero() && o.OpenedOn.After(d) {
+		return false
+	}
+	return o.ClosedOn.IsZero() || d.Before(o.ClosedOn)
+}
+
+// Validate checks the editable fields; field names are the API's.
+func (o Organisation) Validate() error {
+	var ve validation.Error
+	checkText(&ve, "full_name", o.FullName, 1000, true)
+	checkText(&ve, "short_name", o.ShortName, 300, true)
+	if err := CheckINN(o.INN); err != nil {
+		ve.Add("inn", err.Error())
+	}
+	if o.Kind <= KindUnspecified || o.Kind > KindAdditional {
+		ve.Add("kind", "must be school, college or additional education")
+	}
+	if o.TimeZone != "" {
+		if err := CheckTimeZone(o.TimeZone); err != nil {
+			ve.Add("time_zone", err.Error())
+		}
+	}
+	checkText(&ve, "address", o.Address, 1000, false)
+	checkText(&ve, "curator.name", o.Curator.Name, 300, false)
+	if o.Curator.Email != "" {
+		if err := CheckEmail(o.Curator.Email); err != nil {
+			ve.Add("curator.email", err.Error())
+		}
+	}
+	checkText(&ve, "curator.phone", o.Curator.Phone, 50, false)
+	return ve.Err()
+}
+
+// Closure is the record of closing an organisation.
+type Closure struct {
+	ID          string
+	Version     int64
+	ClosedOn    time.Time
+	Reason      ClosureReason
+	SuccessorID string
+}
+
+// Validate checks a closure against the organisation it closes.
+func (c Closure) Validate(o Organisation) error {
+	var ve validation.Error
+	if c.ClosedOn.IsZero() {
+		ve.Add("closed_on", "is required")
+	} else if !o.OpenedOn.IsZero() && !c.ClosedOn.After(o.OpenedOn) {
+		ve.Add("closed_on", "must be after the opening date "+FormatDate(o.OpenedOn))
+	}
+	switch c.Reason {
+	case ClosureLiquidated:
+		if c.SuccessorID != "" {
+			ve.Add("successor_id", "a liquidated organisation has no successor")
+		}
+	case ClosureReorganised, ClosureMerged:
+		if c.SuccessorID == "" {
+			ve.Add("successor_id", "is required when the organisation is reorganised or merged")
+		} else if c.SuccessorID == c.ID {
+			ve.Add("successor_id", "must be another organisation")
+		}
+	default:
+		ve.Add("reason", "must be liquidated, reorganised or merged")
+	}
+	return ve.Err()
+}
+
+// OrganisationFilter selects organisations for a list; zero fields do not filter.
+type OrganisationFilter struct {
+	RegionCode     string           `json:"r,omitempty"`
+	MunicipalityID string           `json:"m,omitempty"`
+	Kind           OrganisationKind `json:"k,omitempty"`
+	Status         Status           `json:"s,omitempty"`
+	Query          string           `json:"q,omitempty"` // already folded by SearchKey
+	OpenOn         time.Time        `json:"o,omitzero"`
+}

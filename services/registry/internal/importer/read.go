@@ -1,0 +1,92 @@
+// Package importer reads a municipality's organisation list from CSV or XLSX as
+// municipalities keep it today, finds the columns by their Russian headers and
+// plans, row by row, what an import would create, update, leave unchanged or
+// reject.
+package importer
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/charmap"
+)
+
+// MaxRows bounds the data rows of one file.
+const MaxRows = 20000
+
+// ErrUnreadable is wrapped by every error about a file that cannot be read.
+var ErrUnreadable = errors.New("the file cannot be read")
+
+// ReadCSV returns the cells of a CSV file in UTF-8 (with or without BOM) or
+// Windows-1251, separated by semicolons, commas or tabs, whichever the header
+// line uses most.
+func ReadCSV(b []byte) ([][]string, error) {
+	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
+	if !utf8.Valid(b) {
+		decoded, err := charmap.Windows1251.NewDecoder().Bytes(b)
+		if err != nil {
+			return nil, fmt.Errorf("%w: not UTF-8 or Windows-1251 text", ErrUnreadable)
+		}
+		b = decoded
+	}
+	r := csv.NewReader(bytes.NewReader(b))
+	r.Comma = delimiter(b)
+	r.FieldsPerRecord = -1
+	r.LazyQuotes = true
+	var rows [][]string
+	for {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrUnreadable, err)
+		}
+		rows = append(rows, rec)
+		if len(rows) > MaxRows+1 {
+			return nil, fmt.Errorf("%w: more than %d rows", ErrUnreadable, MaxRows)
+		}
+	}
+	return rows, nil
+}
+
+func delimiter(b []byte) rune {
+	line := b
+	if i := bytes.IndexByte(b, '\n'); i >= 0 {
+		line = b[:i]
+	}
+	best, bestN := ';', 0
+	for _, d := range []rune{';', ',', '\t'} {
+		if n := strings.Count(string(line), string(d)); n > bestN {
+			best, bestN = d, n
+		}
+	}
+	return best
+}
+
+// ReadXLSX returns the cells of the first sheet of a workbook, as displayed.
+func ReadXLSX(b []byte) ([][]string, error) {
+	f, err := excelize.OpenReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, fmt.Errorf("%w: not an XLSX workbook", ErrUnreadable)
+	}
+	defer f.Close()
+	sheets := f.GetSheetList()
+	if len(sheets) == 0 {
+		return nil, fmt.Errorf("%w: the workbook has no sheets", ErrUnreadable)
+	}
+	rows, err := f.GetRows(sheets[0])
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUnreadable, err)
+	}
+	if len(rows) > MaxRows+1 {
+		return nil, fmt.Errorf("%w: more than %d rows", ErrUnreadable, MaxRows)
+	}
+	return rows, nil
+}

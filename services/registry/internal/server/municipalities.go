@@ -1,0 +1,100 @@
+package server
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+
+	"github.com/nastavnik/nastavnik/platform/pagination"
+	"github.com/nastavnik/nastavnik/platform/validation"
+	registryv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/registry/v1"
+	"github.com/nastavnik/nastavnik/services/registry/internal/domain"
+	"github.com/nastavnik/nastavnik/services/registry/internal/store"
+)
+
+// CreateMunicipality implements MunicipalityService.
+func (s *Server) CreateMunicipality(ctx context.Context, req *registryv1.CreateMunicipalityRequest) (*registryv1.CreateMunicipalityResponse, error) {
+	m := municipalityFromProto(req.GetMunicipality())
+	if err := m.Validate(); err != nil {
+		return nil, toStatus(ctx, validation.Prefixed("municipality", err))
+	}
+	out, err := s.store.CreateMunicipality(ctx, m, req.GetRequestId())
+	if err != nil {
+		return nil, toStatus(ctx, validation.Prefixed("municipality", err))
+	}
+	return &registryv1.CreateMunicipalityResponse{Municipality: municipalityToProto(out)}, nil
+}
+
+// GetMunicipality implements MunicipalityService.
+func (s *Server) GetMunicipality(ctx context.Context, req *registryv1.GetMunicipalityRequest) (*registryv1.GetMunicipalityResponse, error) {
+	m, err := s.store.GetMunicipality(ctx, req.GetId())
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return &registryv1.GetMunicipalityResponse{Municipality: municipalityToProto(m)}, nil
+}
+
+// ListMunicipalities implements MunicipalityService.
+func (s *Server) ListMunicipalities(ctx context.Context, req *registryv1.ListMunicipalitiesRequest) (*registryv1.ListMunicipalitiesResponse, error) {
+	f := store.MunicipalityFilter{RegionCode: req.GetRegion(), Query: domain.SearchKey(req.GetQuery())}
+	var cur store.NameCursor
+	more, err := pagination.Decode(req.GetPageToken(), f, &cur)
+	if err != nil {
+		return nil, toStatus(ctx, badToken(err))
+	}
+	var after *store.NameCursor
+	if more {
+		after = &cur
+	}
+	size := pagination.Size(req.GetPageSize())
+	list, total, err := s.store.ListMunicipalities(ctx, f, after, size+1)
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	resp := &registryv1.ListMunicipalitiesResponse{TotalSize: int32(total)}
+	if len(list) > size {
+		list = list[:size]
+		last := list[size-1]
+		if resp.NextPageToken, err = pagination.Encode(f, store.NameCursor{Name: last.Name, ID: last.ID}); err != nil {
+			return nil, toStatus(ctx, err)
+		}
+	}
+	for _, m := range list {
+		resp.Municipalities = append(resp.Municipalities, municipalityToProto(m))
+	}
+	return resp, nil
+}
+
+// UpdateMunicipality implements MunicipalityService.
+func (s *Server) UpdateMunicipality(ctx context.Context, req *registryv1.UpdateMunicipalityRequest) (*registryv1.UpdateMunicipalityResponse, error) {
+	m := municipalityFromProto(req.GetMunicipality())
+	stored, err := s.store.GetMunicipality(ctx, m.ID)
+	if err := checkUpdate(m.ID, m.Version, "municipality", err); err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	m.RegionCode = stored.RegionCode // a municipality never moves between regions
+	if err := m.Validate(); err != nil {
+		return nil, toStatus(ctx, validation.Prefixed("municipality", err))
+	}
+	out, err := s.store.UpdateMunicipality(ctx, m)
+	if err != nil {
+		return nil, toStatus(ctx, validation.Prefixed("municipality", err))
+	}
+	return &registryv1.UpdateMunicipalityResponse{Municipality: municipalityToProto(out)}, nil
+}
+
+// checkUpdate validates the id and version of an update and passes on the
+// error of reading the stored object.
+func checkUpdate(id string, version int64, prefix string, getErr error) error {
+	var ve validation.Error
+	if _, err := uuid.Parse(id); err != nil {
+		ve.Add(prefix+".id", "must be a UUID")
+	}
+	if version <= 0 {
+		ve.Add(prefix+".version", "must be the version the change is based on")
+	}
+	if err := ve.Err(); err != nil {
+		return err
+	}
+	return getErr
+}

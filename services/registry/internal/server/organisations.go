@@ -1,0 +1,122 @@
+package server
+
+import (
+	"context"
+
+	"github.com/nastavnik/nastavnik/platform/pagination"
+	"github.com/nastavnik/nastavnik/platform/validation"
+	registryv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/registry/v1"
+	"github.com/nastavnik/nastavnik/services/registry/internal/domain"
+	"github.com/nastavnik/nastavnik/services/registry/internal/store"
+)
+
+// CreateOrganisation implements OrganisationService.
+func (s *Server) CreateOrganisation(ctx context.Context, req *registryv1.CreateOrganisationRequest) (*registryv1.CreateOrganisationResponse, error) {
+	o, err := organisationFromProto(req.GetOrganisation())
+	ve := &validation.Error{}
+	ve.Merge("", asValidation(err))
+	ve.Merge("", asValidation(o.Validate()))
+	if !isUUID(o.MunicipalityID) {
+		ve.Add("municipality_id", "must be the UUID of a municipality")
+	}
+	if err := ve.Err(); err != nil {
+		return nil, toStatus(ctx, validation.Prefixed("organisation", err))
+	}
+	out, err := s.store.CreateOrganisation(ctx, o, req.GetRequestId())
+	if err != nil {
+		return nil, toStatus(ctx, validation.Prefixed("organisation", err))
+	}
+	return &registryv1.CreateOrganisationResponse{Organisation: organisationToProto(out)}, nil
+}
+
+// GetOrganisation implements OrganisationService.
+func (s *Server) GetOrganisation(ctx context.Context, req *registryv1.GetOrganisationRequest) (*registryv1.GetOrganisationResponse, error) {
+	o, err := s.store.GetOrganisation(ctx, req.GetId())
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return &registryv1.GetOrganisationResponse{Organisation: organisationToProto(o)}, nil
+}
+
+// UpdateOrganisation implements OrganisationService.
+func (s *Server) UpdateOrganisation(ctx context.Context, req *registryv1.UpdateOrganisationRequest) (*registryv1.UpdateOrganisationResponse, error) {
+	o, convErr := organisationFromProto(req.GetOrganisation())
+	_, getErr := s.store.GetOrganisation(ctx, o.ID)
+	if err := checkUpdate(o.ID, o.Version, "organisation", getErr); err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	ve := &validation.Error{}
+	ve.Merge("", asValidation(convErr))
+	ve.Merge("", asValidation(o.Validate()))
+	if err := ve.Err(); err != nil {
+		return nil, toStatus(ctx, validation.Prefixed("organisation", err))
+	}
+	out, err := s.store.UpdateOrganisation(ctx, o)
+	if err != nil {
+		return nil, toStatus(ctx, validation.Prefixed("organisation", err))
+	}
+	return &registryv1.UpdateOrganisationResponse{Organisation: organisationToProto(out)}, nil
+}
+
+// ListOrganisations implements OrganisationService.
+func (s *Server) ListOrganisations(ctx context.Context, req *registryv1.ListOrganisationsRequest) (*registryv1.ListOrganisationsResponse, error) {
+	openOn, err := domain.ParseDate(req.GetOpenOn())
+	if err != nil {
+		return nil, toStatus(ctx, fieldErr("open_on", err.Error()))
+	}
+	f := domain.OrganisationFilter{
+		RegionCode:     req.GetRegion(),
+		MunicipalityID: req.GetMunicipality(),
+		Kind:           domain.OrganisationKind(req.GetKind()),
+		Status:         domain.Status(req.GetStatus()),
+		Query:          domain.SearchKey(req.GetQuery()),
+		OpenOn:         openOn,
+	}
+	var cur store.OrgCursor
+	more, err := pagination.Decode(req.GetPageToken(), f, &cur)
+	if err != nil {
+		return nil, toStatus(ctx, badToken(err))
+	}
+	var after *store.OrgCursor
+	if more {
+		after = &cur
+	}
+	size := pagination.Size(req.GetPageSize())
+	list, total, err := s.store.ListOrganisations(ctx, f, after, size+1)
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	resp := &registryv1.ListOrganisationsResponse{TotalSize: int32(total)}
+	if len(list) > size {
+		list = list[:size]
+		last := list[size-1]
+		if resp.NextPageToken, err = pagination.Encode(f, store.OrgCursor{Name: last.ShortName, ID: last.ID}); err != nil {
+			return nil, toStatus(ctx, err)
+		}
+	}
+	for _, o := range list {
+		resp.Organisations = append(resp.Organisations, organisationToProto(o))
+	}
+	return resp, nil
+}
+
+// CloseOrganisation implements OrganisationService.
+func (s *Server) CloseOrganisation(ctx context.Context, req *registryv1.CloseOrganisationRequest) (*registryv1.CloseOrganisationResponse, error) {
+	closedOn, err := domain.ParseDate(req.GetClosedOn())
+	if err != nil {
+		return nil, toStatus(ctx, fieldErr("closed_on", err.Error()))
+	}
+	out, err := s.store.CloseOrganisation(ctx, domain.Closure{
+		ID: req.GetId(), Version: req.GetVersion(), ClosedOn: closedOn,
+		Reason: domain.ClosureReason(req.GetReason()), SuccessorID: req.GetSuccessorId(),
+	})
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return &registryv1.CloseOrganisationResponse{Organisation: organisationToProto(out)}, nil
+}
+
+func asValidation(err error) *validation.Error {
+	ve, _ := err.(*validation.Error)
+	return ve
+}

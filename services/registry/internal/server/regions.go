@@ -1,0 +1,79 @@
+package server
+
+import (
+	"context"
+
+	"github.com/nastavnik/nastavnik/platform/pagination"
+	"github.com/nastavnik/nastavnik/platform/validation"
+	registryv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/registry/v1"
+)
+
+// CreateRegion implements RegionService.
+func (s *Server) CreateRegion(ctx context.Context, req *registryv1.CreateRegionRequest) (*registryv1.CreateRegionResponse, error) {
+	r := regionFromProto(req.GetRegion())
+	if err := r.Validate(); err != nil {
+		return nil, toStatus(ctx, validation.Prefixed("region", err))
+	}
+	out, err := s.store.CreateRegion(ctx, r)
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return &registryv1.CreateRegionResponse{Region: regionToProto(out)}, nil
+}
+
+// GetRegion implements RegionService.
+func (s *Server) GetRegion(ctx context.Context, req *registryv1.GetRegionRequest) (*registryv1.GetRegionResponse, error) {
+	r, err := s.store.GetRegion(ctx, req.GetCode())
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return &registryv1.GetRegionResponse{Region: regionToProto(r)}, nil
+}
+
+type regionCursor struct {
+	Code string `json:"c"`
+}
+
+// ListRegions implements RegionService.
+func (s *Server) ListRegions(ctx context.Context, req *registryv1.ListRegionsRequest) (*registryv1.ListRegionsResponse, error) {
+	var cur regionCursor
+	if _, err := pagination.Decode(req.GetPageToken(), "regions", &cur); err != nil {
+		return nil, toStatus(ctx, badToken(err))
+	}
+	size := pagination.Size(req.GetPageSize())
+	list, err := s.store.ListRegions(ctx, cur.Code, size+1)
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	resp := &registryv1.ListRegionsResponse{}
+	if len(list) > size {
+		list = list[:size]
+		if resp.NextPageToken, err = pagination.Encode("regions", regionCursor{Code: list[size-1].Code}); err != nil {
+			return nil, toStatus(ctx, err)
+		}
+	}
+	for _, r := range list {
+		resp.Regions = append(resp.Regions, regionToProto(r))
+	}
+	return resp, nil
+}
+
+// UpdateRegion implements RegionService.
+func (s *Server) UpdateRegion(ctx context.Context, req *registryv1.UpdateRegionRequest) (*registryv1.UpdateRegionResponse, error) {
+	r := regionFromProto(req.GetRegion())
+	ve := &validation.Error{}
+	if err := r.Validate(); err != nil {
+		ve = validation.Prefixed("region", err).(*validation.Error)
+	}
+	if r.Version <= 0 {
+		ve.Add("region.version", "must be the version the change is based on")
+	}
+	if err := ve.Err(); err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	out, err := s.store.UpdateRegion(ctx, r)
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return &registryv1.UpdateRegionResponse{Region: regionToProto(out)}, nil
+}

@@ -1,0 +1,67 @@
+// Package server implements the registry's gRPC services over the store: it
+// converts between proto and domain types, validates input field by field and
+// maps errors to gRPC codes in one table.
+package server
+
+import (
+	"context"
+	"errors"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+
+	"github.com/nastavnik/nastavnik/platform/grpcerr"
+	"github.com/nastavnik/nastavnik/platform/pagination"
+	registryv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/registry/v1"
+	"github.com/nastavnik/nastavnik/services/registry/internal/domain"
+	"github.com/nastavnik/nastavnik/services/registry/internal/store"
+)
+
+// Server implements the registry's services.
+type Server struct {
+	registryv1.UnimplementedRegionServiceServer
+	registryv1.UnimplementedMunicipalityServiceServer
+	registryv1.UnimplementedOrganisationServiceServer
+
+	store *store.Store
+}
+
+var (
+	_ registryv1.RegionServiceServer       = (*Server)(nil)
+	_ registryv1.MunicipalityServiceServer = (*Server)(nil)
+	_ registryv1.OrganisationServiceServer = (*Server)(nil)
+)
+
+// New returns a server over st.
+func New(st *store.Store) *Server { return &Server{store: st} }
+
+// Register registers every registry service on g.
+func (s *Server) Register(g grpc.ServiceRegistrar) {
+	registryv1.RegisterRegionServiceServer(g, s)
+	registryv1.RegisterMunicipalityServiceServer(g, s)
+	registryv1.RegisterOrganisationServiceServer(g, s)
+}
+
+// errorTable is the registry's one mapping from errors to gRPC codes.
+var errorTable = grpcerr.Table{
+	{Target: domain.ErrNotFound, Code: codes.NotFound},
+	{Target: domain.ErrStale, Code: codes.Aborted},
+	{Target: domain.ErrDuplicateINN, Code: codes.AlreadyExists},
+	{Target: domain.ErrAlreadyExists, Code: codes.AlreadyExists},
+	{Target: domain.ErrRegionInUse, Code: codes.AlreadyExists},
+	{Target: domain.ErrNameTaken, Code: codes.AlreadyExists},
+	{Target: domain.ErrAlreadyClosed, Code: codes.FailedPrecondition},
+	{Target: pagination.ErrBadToken, Code: codes.InvalidArgument},
+}
+
+func toStatus(ctx context.Context, err error) error {
+	return errorTable.Status(ctx, err)
+}
+
+// badToken reports a page token that does not fit the query as a field error.
+func badToken(err error) error {
+	if errors.Is(err, pagination.ErrBadToken) {
+		return fieldErr("page_token", pagination.ErrBadToken.Error())
+	}
+	return err
+}

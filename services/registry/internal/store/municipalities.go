@@ -1,0 +1,137 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/nastavnik/nastavnik/platform/database"
+	"github.com/nastavnik/nastavnik/platform/validation"
+	"github.com/nastavnik/nastavnik/services/registry/internal/domain"
+)
+
+const municipalityColumns = `m.id, m.region_code, m.name, m.kind, m.time_zone,
+	COALESCE(NULLIF(m.time_zone, ''), r.time_zone), m.oktmo, m.version, m.create_time, m.update_time`
+
+const municipalityFrom = ` FROM municipalities m JOIN regions r ON r.code = m.region_code `
+
+func scanMunicipality(row pgx.Row) (domain.Municipality, error) {
+	var m domain.Municipality
+	var kind int16
+	err := row.Scan(&m.ID, &m.RegionCode, &m.Name, &kind, &m.TimeZone, &m.EffectiveTimeZone,
+		&m.OKTMO, &m.Version, &m.CreateTime, &m.UpdateTime)
+	m.Kind = domain.MunicipalityKind(kind)
+	return m, err
+}
+
+// municipalityErr translates constraint violations of municipality writes.
+func municipalityErr(op string, err error) error {
+	switch {
+	case database.IsUniqueViolation(err, "municipalities_region_name_key"):
+		return fmt.Errorf("%s: %w", op, domain.ErrNameTaken)
+	case database.IsUniqueViolation(err, "municipalities_oktmo_key"):
+		return fmt.Errorf("%s: %w", op, validation.Field("oktmo", "another municipality has this OKTMO code"))
+	case database.IsForeignKeyViolation(err):
+		return fmt.Errorf("%s: %w", op, validation.Field("region_code", "no such region"))
+	}
+	return notFound(op, err)
+}
+
+// CreateMunicipality inserts a municipality. A retry with the same requestID
+// returns the municipality the first call created.
+func (s *Store) CreateMunicipality(ctx context.Context, m domain.Municipality, requestID string) (domain.Municipality, error) {
+	const op = "store.CreateMunicipality"
+	var rid *string
+	if requestID != "" {
+		rid = &requestID
+	}
+	var id string
+	err := s.pool.QueryRow(ctx, `INSERT INTO municipalities
+		(id, region_code, name, search_key, kind, time_zone, oktmo, create_request_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+		ON CONFLICT (create_request_id) DO NOTHING
+		RETURNING id`,
+		uuid.New(), m.RegionCode, m.Name, domain.SearchKey(m.Name), int16(m.Kind), m.TimeZone, m.OKTMO, rid).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		err = s.pool.QueryRow(ctx, `SELECT id FROM municipalities WHERE create_request_id = $1`, rid).Scan(&id)
+	}
+	if err != nil {
+		return domain.Municipality{}, municipalityErr(op, err)
+	}
+	return s.GetMunicipality(ctx, id)
+}
+
+// GetMunicipality reads one municipality.
+func (s *Store) GetMunicipality(ctx context.Context, id string) (domain.Municipality, error) {
+	m, err := scanMunicipality(s.pool.QueryRow(ctx, `SELECT `+municipalityColumns+municipalityFrom+`WHERE m.id = $1`, id))
+	if err != nil {
+		return domain.Municipality{}, notFound("store.GetMunicipality", err)
+	}
+	return m, nil
+}
+
+// MunicipalityFilter selects municipalities; zero fields do not filter.
+type MunicipalityFilter struct {
+	RegionCode string `json:"r,omitempty"`
+	Query      string `json:"q,omitempty"`
+}
+
+// NameCursor is the position after the last row of a page ordered by name, id.
+type NameCursor struct {
+	Name string `json:"n"`
+	ID   string `json:"i"`
+}
+
+// ListMunicipalities returns up to limit municipalities after the cursor
+// (nil: from the start) ordered by name, and how many match in all.
+func (s *Store) ListMunicipalities(ctx context.Context, f MunicipalityFilter, after *NameCursor, limit int) ([]domain.Municipality, int, error) {
+	const op = "store.ListMunicipalities"
+	var w where
+	if f.RegionCode != "" {
+		w.add("m.region_code = ?", f.RegionCode)
+	}
+	if f.Query != "" {
+		w.add(`m.search_key LIKE '%' || ? || '%'`, likeEscape(f.Query))
+	}
+	var total int
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM municipalities m `+w.sql(), w.args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("%s: %w", op, err)
+	}
+	if after != nil {
+		w.add("(m.name, m.id) > (?, ?)", after.Name, after.ID)
+	}
+	w.args = append(w.args, limit)
+	q := fmt.Sprintf(`SELECT %s %s %s ORDER BY m.name, m.id LIMIT $%d`, municipalityColumns, municipalityFrom, w.sql(), len(w.args))
+	rows, err := s.pool.Query(ctx, q, w.args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("%s: %w", op, err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Municipality, error) { return scanMunicipality(row) })
+	if err != nil {
+		return nil, 0, fmt.Errorf("%s: %w", op, err)
+	}
+	return out, total, nil
+}
+
+// UpdateMunicipality replaces name, kind, time zone and OKTMO when m.Version is
+// current.
+func (s *Store) UpdateMunicipality(ctx context.Context, m domain.Municipality) (domain.Municipality, error) {
+	const op = "store.UpdateMunicipality"
+	tag, err := s.pool.Exec(ctx, `UPDATE municipalities
+		SET name = $3, search_key = $4, kind = $5, time_zone = $6, oktmo = $7, version = version + 1, update_time = now()
+		WHERE id = $1 AND version = $2`,
+		m.ID, m.Version, m.Name, domain.SearchKey(m.Name), int16(m.Kind), m.TimeZone, m.OKTMO)
+	if err != nil {
+		return domain.Municipality{}, municipalityErr(op, err)
+	}
+	if tag.RowsAffected() == 0 {
+		if _, err := s.GetMunicipality(ctx, m.ID); err != nil {
+			return domain.Municipality{}, err
+		}
+		return domain.Municipality{}, fmt.Errorf("%s: %w", op, domain.ErrStale)
+	}
+	return s.GetMunicipality(ctx, m.ID)
+}

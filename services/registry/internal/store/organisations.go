@@ -1,0 +1,245 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/nastavnik/nastavnik/platform/database"
+	"github.com/nastavnik/nastavnik/platform/validation"
+	"github.com/nastavnik/nastavnik/services/registry/internal/domain"
+)
+
+const organisationColumns = `o.id, o.municipality_id, m.region_code, o.full_name, o.short_name, o.inn, o.kind,
+	o.time_zone, COALESCE(NULLIF(o.time_zone, ''), NULLIF(m.time_zone, ''), r.time_zone),
+	o.address, o.curator_name, o.curator_email, o.curator_phone,
+	o.opened_on, o.closed_on, o.closure_reason, o.successor_id,
+	o.version, o.create_time, o.update_time`
+
+const organisationFrom = ` FROM organisations o
+	JOIN municipalities m ON m.id = o.municipality_id
+	JOIN regions r ON r.code = m.region_code `
+
+func scanOrganisation(row pgx.Row) (domain.Organisation, error) {
+	var (
+		o                  domain.Organisation
+		kind, reason       int16
+		openedOn, closedOn *time.Time
+		successor          *string
+	)
+	err := row.Scan(&o.ID, &o.MunicipalityID, &o.RegionCode, &o.FullName, &o.ShortName, &o.INN, &kind,
+		&o.TimeZone, &o.EffectiveTimeZone, &o.Address, &o.Curator.Name, &o.Curator.Email, &o.Curator.Phone,
+		&openedOn, &closedOn, &reason, &successor, &o.Version, &o.CreateTime, &o.UpdateTime)
+	o.Kind = domain.OrganisationKind(kind)
+	o.ClosureReason = domain.ClosureReason(reason)
+	if openedOn != nil {
+		o.OpenedOn = *openedOn
+	}
+	if closedOn != nil {
+		o.ClosedOn = *closedOn
+	}
+	if successor != nil {
+		o.SuccessorID = *successor
+	}
+	return o, err
+}
+
+// organisationErr translates constraint violations of organisation writes.
+func organisationErr(op string, err error) error {
+	switch {
+	case database.IsUniqueViolation(err, "organisations_inn_key"):
+		return fmt.Errorf("%s: %w", op, domain.ErrDuplicateINN)
+	case database.IsForeignKeyViolation(err):
+		return fmt.Errorf("%s: %w", op, validation.Field("municipality_id", "no such municipality"))
+	}
+	return notFound(op, err)
+}
+
+func nullDate(d time.Time) *time.Time {
+	if d.IsZero() {
+		return nil
+	}
+	return &d
+}
+
+// querier is a pool or a transaction.
+type querier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+const insertOrganisation = `INSERT INTO organisations
+	(id, municipality_id, full_name, short_name, search_key, inn, kind, time_zone, address,
+	 curator_name, curator_email, curator_phone, opened_on, create_request_id)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+	ON CONFLICT (create_request_id) DO NOTHING
+	RETURNING id`
+
+func insertArgs(o domain.Organisation, requestID *string) []any {
+	return []any{uuid.New(), o.MunicipalityID, o.FullName, o.ShortName, organisationSearchKey(o), o.INN,
+		int16(o.Kind), o.TimeZone, o.Address, o.Curator.Name, o.Curator.Email, o.Curator.Phone,
+		nullDate(o.OpenedOn), requestID}
+}
+
+func organisationSearchKey(o domain.Organisation) string {
+	return domain.SearchKey(o.ShortName, o.FullName)
+}
+
+// CreateOrganisation inserts an organisation. A retry with the same requestID
+// returns the organisation the first call created.
+func (s *Store) CreateOrganisation(ctx context.Context, o domain.Organisation, requestID string) (domain.Organisation, error) {
+	const op = "store.CreateOrganisation"
+	var rid *string
+	if requestID != "" {
+		rid = &requestID
+	}
+	var id string
+	err := s.pool.QueryRow(ctx, insertOrganisation, insertArgs(o, rid)...).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		err = s.pool.QueryRow(ctx, `SELECT id FROM organisations WHERE create_request_id = $1`, rid).Scan(&id)
+	}
+	if err != nil {
+		return domain.Organisation{}, organisationErr(op, err)
+	}
+	return s.GetOrganisation(ctx, id)
+}
+
+// GetOrganisation reads one organisation.
+func (s *Store) GetOrganisation(ctx context.Context, id string) (domain.Organisation, error) {
+	return getOrganisation(ctx, s.pool, id, "")
+}
+
+func getOrganisation(ctx context.Context, q querier, id, lock string) (domain.Organisation, error) {
+	o, err := scanOrganisation(q.QueryRow(ctx, `SELECT `+organisationColumns+organisationFrom+`WHERE o.id = $1 `+lock, id))
+	if err != nil {
+		return domain.Organisation{}, notFound("store.GetOrganisation", err)
+	}
+	return o, nil
+}
+
+const updateOrganisation = `UPDATE organisations SET
+	full_name = $3, short_name = $4, search_key = $5, inn = $6, kind = $7, time_zone = $8, address = $9,
+	curator_name = $10, curator_email = $11, curator_phone = $12, opened_on = $13,
+	version = version + 1, update_time = now()
+	WHERE id = $1 AND version = $2`
+
+func updateArgs(o domain.Organisation) []any {
+	return []any{o.ID, o.Version, o.FullName, o.ShortName, organisationSearchKey(o), o.INN, int16(o.Kind),
+		o.TimeZone, o.Address, o.Curator.Name, o.Curator.Email, o.Curator.Phone, nullDate(o.OpenedOn)}
+}
+
+// UpdateOrganisation replaces the editable fields when o.Version is current;
+// otherwise nothing is written and ErrStale returned.
+func (s *Store) UpdateOrganisation(ctx context.Context, o domain.Organisation) (domain.Organisation, error) {
+	const op = "store.UpdateOrganisation"
+	tag, err := s.pool.Exec(ctx, updateOrganisation, updateArgs(o)...)
+	if err != nil {
+		return domain.Organisation{}, organisationErr(op, err)
+	}
+	if tag.RowsAffected() == 0 {
+		if _, err := s.GetOrganisation(ctx, o.ID); err != nil {
+			return domain.Organisation{}, err
+		}
+		return domain.Organisation{}, fmt.Errorf("%s: %w", op, domain.ErrStale)
+	}
+	return s.GetOrganisation(ctx, o.ID)
+}
+
+// OrgCursor is the position after the last row of a page ordered by short
+// name, id.
+type OrgCursor = NameCursor
+
+// ListOrganisations returns up to limit organisations after the cursor (nil:
+// from the start) ordered by short name, and how many match in all.
+func (s *Store) ListOrganisations(ctx context.Context, f domain.OrganisationFilter, after *OrgCursor, limit int) ([]domain.Organisation, int, error) {
+	const op = "store.ListOrganisations"
+	var w where
+	if f.RegionCode != "" {
+		w.add("m.region_code = ?", f.RegionCode)
+	}
+	if f.MunicipalityID != "" {
+		w.add("o.municipality_id = ?", f.MunicipalityID)
+	}
+	if f.Kind != domain.KindUnspecified {
+		w.add("o.kind = ?", int16(f.Kind))
+	}
+	switch f.Status {
+	case domain.StatusOpen:
+		w.add("o.closed_on IS NULL")
+	case domain.StatusClosed:
+		w.add("o.closed_on IS NOT NULL")
+	}
+	if f.Query != "" {
+		w.add(`(o.search_key LIKE '%' || ? || '%' OR o.inn LIKE ? || '%')`, likeEscape(f.Query), likeEscape(f.Query))
+	}
+	if !f.OpenOn.IsZero() {
+		w.add("(o.opened_on IS NULL OR o.opened_on <= ?) AND (o.closed_on IS NULL OR o.closed_on > ?)", f.OpenOn, f.OpenOn)
+	}
+	var total int
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM organisations o JOIN municipalities m ON m.id = o.municipality_id `+w.sql(), w.args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("%s: %w", op, err)
+	}
+	if after != nil {
+		w.add("(o.short_name, o.id) > (?, ?)", after.Name, after.ID)
+	}
+	w.args = append(w.args, limit)
+	q := fmt.Sprintf(`SELECT %s %s %s ORDER BY o.short_name, o.id LIMIT $%d`, organisationColumns, organisationFrom, w.sql(), len(w.args))
+	rows, err := s.pool.Query(ctx, q, w.args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("%s: %w", op, err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Organisation, error) { return scanOrganisation(row) })
+	if err != nil {
+		return nil, 0, fmt.Errorf("%s: %w", op, err)
+	}
+	return out, total, nil
+}
+
+// CloseOrganisation records a closure. The organisation must be open at
+// c.Version; a successor must exist and be open on the closing date.
+func (s *Store) CloseOrganisation(ctx context.Context, c domain.Closure) (domain.Organisation, error) {
+	const op = "store.CloseOrganisation"
+	err := database.InTx(ctx, s.pool, pgx.ReadCommitted, func(tx pgx.Tx) error {
+		o, err := getOrganisation(ctx, tx, c.ID, "FOR UPDATE OF o")
+		if err != nil {
+			return err
+		}
+		if o.Version != c.Version {
+			return domain.ErrStale
+		}
+		if o.Status() == domain.StatusClosed {
+			return domain.ErrAlreadyClosed
+		}
+		if err := c.Validate(o); err != nil {
+			return err
+		}
+		if c.SuccessorID != "" {
+			succ, err := getOrganisation(ctx, tx, c.SuccessorID, "FOR SHARE OF o")
+			if errors.Is(err, domain.ErrNotFound) {
+				return validation.Field("successor_id", "no such organisation")
+			}
+			if err != nil {
+				return err
+			}
+			if !succ.OpenOn(c.ClosedOn) {
+				return validation.Field("successor_id", domain.ErrSuccessorState.Error())
+			}
+		}
+		var successor *string
+		if c.SuccessorID != "" {
+			successor = &c.SuccessorID
+		}
+		_, err = tx.Exec(ctx, `UPDATE organisations
+			SET closed_on = $2, closure_reason = $3, successor_id = $4, version = version + 1, update_time = now()
+			WHERE id = $1`, c.ID, c.ClosedOn, int16(c.Reason), successor)
+		return err
+	})
+	if err != nil {
+		return domain.Organisation{}, fmt.Errorf("%s: %w", op, err)
+	}
+	return s.GetOrganisation(ctx, c.ID)
+}

@@ -1,0 +1,83 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/nastavnik/nastavnik/services/registry/internal/domain"
+)
+
+const regionColumns = `code, name, time_zone, version, create_time, update_time`
+
+func scanRegion(row pgx.Row) (domain.Region, error) {
+	var r domain.Region
+	err := row.Scan(&r.Code, &r.Name, &r.TimeZone, &r.Version, &r.CreateTime, &r.UpdateTime)
+	return r, err
+}
+
+// CreateRegion inserts a region. Creating an identical region again returns it
+// unchanged (an idempotent retry); another region with the same code is a
+// conflict.
+func (s *Store) CreateRegion(ctx context.Context, r domain.Region) (domain.Region, error) {
+	const q = `INSERT INTO regions (code, name, time_zone) VALUES ($1, $2, $3)
+		ON CONFLICT (code) DO NOTHING
+		RETURNING ` + regionColumns
+	out, err := scanRegion(s.pool.QueryRow(ctx, q, r.Code, r.Name, r.TimeZone))
+	if err == nil {
+		return out, nil
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return domain.Region{}, fmt.Errorf("store.CreateRegion: %w", err)
+	}
+	existing, err := s.GetRegion(ctx, r.Code)
+	if err != nil {
+		return domain.Region{}, err
+	}
+	if existing.Name != r.Name || existing.TimeZone != r.TimeZone {
+		return domain.Region{}, fmt.Errorf("store.CreateRegion: %w", domain.ErrRegionInUse)
+	}
+	return existing, nil
+}
+
+// GetRegion reads one region.
+func (s *Store) GetRegion(ctx context.Context, code string) (domain.Region, error) {
+	r, err := scanRegion(s.pool.QueryRow(ctx, `SELECT `+regionColumns+` FROM regions WHERE code = $1`, code))
+	if err != nil {
+		return domain.Region{}, notFound("store.GetRegion", err)
+	}
+	return r, nil
+}
+
+// ListRegions returns up to limit regions with codes after the given one.
+func (s *Store) ListRegions(ctx context.Context, after string, limit int) ([]domain.Region, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+regionColumns+` FROM regions WHERE code > $1 ORDER BY code LIMIT $2`, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store.ListRegions: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Region, error) { return scanRegion(row) })
+	if err != nil {
+		return nil, fmt.Errorf("store.ListRegions: %w", err)
+	}
+	return out, nil
+}
+
+// UpdateRegion replaces name and time zone when r.Version is current.
+func (s *Store) UpdateRegion(ctx context.Context, r domain.Region) (domain.Region, error) {
+	const q = `UPDATE regions SET name = $3, time_zone = $4, version = version + 1, update_time = now()
+		WHERE code = $1 AND version = $2
+		RETURNING ` + regionColumns
+	out, err := scanRegion(s.pool.QueryRow(ctx, q, r.Code, r.Version, r.Name, r.TimeZone))
+	if errors.Is(err, pgx.ErrNoRows) {
+		if _, gerr := s.GetRegion(ctx, r.Code); gerr != nil {
+			return domain.Region{}, gerr
+		}
+		return domain.Region{}, fmt.Errorf("store.UpdateRegion: %w", domain.ErrStale)
+	}
+	if err != nil {
+		return domain.Region{}, fmt.Errorf("store.UpdateRegion: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,73 @@
+// Package store keeps the registry in PostgreSQL. All of the registry's SQL is
+// here, next to the method that runs it; driver errors are translated into the
+// domain's sentinels once, in this package.
+package store
+
+import (
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/nastavnik/nastavnik/services/registry/internal/domain"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Migrations returns the embedded migrations, rooted at their directory.
+func Migrations() fs.FS {
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		panic(err) // the embed pattern guarantees the directory
+	}
+	return sub
+}
+
+// Store is the registry's database.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+// New returns a store over pool.
+func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+
+// notFound translates pgx.ErrNoRows into domain.ErrNotFound.
+func notFound(op string, err error) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("%s: %w", op, domain.ErrNotFound)
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
+// where accumulates SQL conditions with $n placeholders.
+type where struct {
+	conds []string
+	args  []any
+}
+
+// add appends a condition; every "?" in cond becomes the next placeholder for
+// the matching argument.
+func (w *where) add(cond string, args ...any) {
+	for _, a := range args {
+		w.args = append(w.args, a)
+		cond = strings.Replace(cond, "?", fmt.Sprintf("$%d", len(w.args)), 1)
+	}
+	w.conds = append(w.conds, cond)
+}
+
+func (w *where) sql() string {
+	if len(w.conds) == 0 {
+		return ""
+	}
+	return "WHERE " + strings.Join(w.conds, " AND ")
+}
+
+// likeEscape escapes LIKE metacharacters.
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
