@@ -131,7 +131,9 @@ func ensureTemplate(ctx context.Context, admin *pgx.Conn, adminURL, schema strin
 	if err != nil {
 		return "", err
 	}
-	err = database.Migrate(ctx, pool, migrations, slog.New(slog.DiscardHandler))
+	if migrations != nil {
+		err = database.Migrate(ctx, pool, migrations, slog.New(slog.DiscardHandler))
+	}
 	pool.Close()
 	if err != nil {
 		return "", err
@@ -155,6 +157,9 @@ func roleURL(adminURL, role, db string) (string, error) {
 }
 
 func hashFS(fsys fs.FS) (string, error) {
+	if fsys == nil {
+		return hex.EncodeToString(make([]byte, 32)), nil
+	}
 	var names []string
 	err := fs.WalkDir(fsys, ".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil {

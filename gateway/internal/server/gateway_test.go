@@ -1,0 +1,365 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/nastavnik/nastavnik/gateway/internal/api"
+	"github.com/nastavnik/nastavnik/gateway/internal/config"
+	"github.com/nastavnik/nastavnik/gateway/internal/server"
+	"github.com/nastavnik/nastavnik/platform/servicetest"
+	indicatorsapp "github.com/nastavnik/nastavnik/services/indicators/app"
+	registryapp "github.com/nastavnik/nastavnik/services/registry/app"
+	roadmapapp "github.com/nastavnik/nastavnik/services/roadmap/app"
+)
+
+// startPlatform runs the three services and the gateway, and returns the
+// gateway's base URL.
+func startPlatform(t *testing.T) string {
+	t.Helper()
+	reg := servicetest.Start(t, registryapp.Spec)
+	rm := servicetest.Start(t, roadmapapp.Spec)
+	ind := servicetest.Start(t, indicatorsapp.Spec)
+	cfg := config.Config{
+		HTTPAddr: "127.0.0.1:0", MetricsAddr: "127.0.0.1:0",
+		RegistryAddr: reg.Addr, RoadmapAddr: rm.Addr, IndicatorsAddr: ind.Addr,
+		RequestTimeout: 10 * time.Second, MaxBodyBytes: 1 << 20, ShutdownTimeout: 5 * time.Second, LogLevel: "error",
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	g, err := server.New(ctx, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- g.Serve(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("gateway stopped with %v", err)
+		}
+	})
+	return "http://" + g.Addr()
+}
+
+type client struct {
+	t    *testing.T
+	base string
+}
+
+// do sends a JSON request and decodes the JSON answer into out (when not nil).
+func (c client) do(method, path string, body any, out any) int {
+	c.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, c.base+path, rd)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if out != nil {
+		if err := json.Unmarshal(raw, out); err != nil {
+			c.t.Fatalf("%s %s: decode %q: %v", method, path, raw, err)
+		}
+	}
+	return resp.StatusCode
+}
+
+type organisation struct {
+	ID             string `json:"id,omitempty"`
+	MunicipalityID string `json:"municipalityId,omitempty"`
+	FullName       string `json:"fullName,omitempty"`
+	ShortName      string `json:"shortName,omitempty"`
+	INN            string `json:"inn,omitempty"`
+	Kind           string `json:"kind,omitempty"`
+	Address        string `json:"address,omitempty"`
+	Version        string `json:"version,omitempty"` // int64 is a JSON string
+	Status         string `json:"status,omitempty"`
+}
+
+type listResponse struct {
+	Organisations []organisation `json:"organisations"`
+	NextPageToken string         `json:"nextPageToken"`
+	TotalSize     int            `json:"totalSize"`
+}
+
+// seed creates region 24, Krasnoyarsk and n schools through the API.
+func seed(t *testing.T, c client, n int) (munID string) {
+	t.Helper()
+	if code := c.do("POST", "/v1/regions", map[string]string{"code": "24", "name": "Красноярский край", "timeZone": "Asia/Krasnoyarsk"}, nil); code != 200 {
+		t.Fatalf("create region: %d", code)
+	}
+	var mun struct{ ID string }
+	if code := c.do("POST", "/v1/municipalities", map[string]string{"regionCode": "24", "name": "городской округ город Красноярск",
+		"kind": "MUNICIPALITY_KIND_URBAN_DISTRICT"}, &mun); code != 200 {
+		t.Fatalf("create municipality: %d", code)
+	}
+	for i := 1; i <= n; i++ {
+		o := organisation{MunicipalityID: mun.ID, FullName: fmt.Sprintf("МАОУ «Средняя школа № %d»", i),
+			ShortName: fmt.Sprintf("МАОУ СШ № %03d", i), INN: validINN(i), Kind: "ORGANISATION_KIND_SCHOOL"}
+		var got organisation
+		if code := c.do("POST", "/v1/organisations", o, &got); code != 200 {
+			t.Fatalf("create organisation %d: %d", i, code)
+		}
+	}
+	return mun.ID
+}
+
+func validINN(n int) string {
+	p := fmt.Sprintf("2465%05d", n)
+	w := []int{2, 4, 10, 3, 5, 9, 4, 6, 8}
+	sum := 0
+	for i := range 9 {
+		sum += int(p[i]-'0') * w[i]
+	}
+	return p + fmt.Sprint(sum%11%10)
+}
+
+func TestListOrganisationsPaginated(t *testing.T) {
+	c := client{t, startPlatform(t)}
+	mun := seed(t, c, 12)
+	var all []string
+	token := ""
+	pages := 0
+	for {
+		var page listResponse
+		path := "/v1/organisations?municipality=" + mun + "&pageSize=5&pageToken=" + url.QueryEscape(token)
+		if code := c.do("GET", path, nil, &page); code != 200 {
+			t.Fatalf("GET %s = %d", path, code)
+		}
+		if page.TotalSize != 12 {
+			t.Errorf("totalSize = %d, want 12", page.TotalSize)
+		}
+		for _, o := range page.Organisations {
+			all = append(all, o.ShortName)
+		}
+		pages++
+		if token = page.NextPageToken; token == "" {
+			break
+		}
+	}
+	if pages != 3 || len(all) != 12 {
+		t.Fatalf("got %d organisations in %d pages, want 12 in 3", len(all), pages)
+	}
+	for i := 1; i < len(all); i++ {
+		if all[i-1] >= all[i] {
+			t.Errorf("order is not stable and strict: %q before %q", all[i-1], all[i])
+		}
+	}
+}
+
+func TestErrorsNameTheField(t *testing.T) {
+	c := client{t, startPlatform(t)}
+	mun := seed(t, c, 1)
+
+	var e api.Error
+	bad := organisation{MunicipalityID: mun, FullName: "Школа", ShortName: "Школа", INN: "1234567890", Kind: "ORGANISATION_KIND_SCHOOL"}
+	if code := c.do("POST", "/v1/organisations", bad, &e); code != http.StatusBadRequest {
+		t.Fatalf("bad INN: status %d, want 400", code)
+	}
+	want := api.Error{Code: "INVALID_ARGUMENT", Details: []api.FieldDetail{{Field: "organisation.inn"}}}
+	if diff := cmp.Diff(want, e, cmpIgnoreText()); diff != "" {
+		t.Errorf("bad INN error (-want +got):\n%s", diff)
+	}
+
+	if code := c.do("GET", "/v1/organisations/0b0e4d4e-0000-4000-8000-000000000000", nil, &e); code != http.StatusNotFound || e.Code != "NOT_FOUND" {
+		t.Errorf("unknown id: status %d code %q, want 404 NOT_FOUND", code, e.Code)
+	}
+	if code := c.do("GET", "/v1/organisations?municipality=nope", nil, &e); code != http.StatusBadRequest ||
+		len(e.Details) != 1 || e.Details[0].Field != "municipality" {
+		t.Errorf("bad filter: status %d details %+v, want 400 naming municipality", code, e.Details)
+	}
+	if code := c.do("GET", "/v1/organisations?pageToken=garbage", nil, &e); code != http.StatusBadRequest ||
+		len(e.Details) != 1 || e.Details[0].Field != "pageToken" {
+		t.Errorf("bad token: status %d details %+v, want 400 naming pageToken", code, e.Details)
+	}
+	if code := c.do("POST", "/v1/municipalities", map[string]string{"regionCode": "24", "name": "x", "kind": "MUNICIPALITY_KIND_URBAN_DISTRICT", "timeZone": "Mars/Base"}, &e); code != http.StatusBadRequest ||
+		len(e.Details) != 1 || e.Details[0].Field != "municipality.timeZone" {
+		t.Errorf("bad zone: status %d details %+v, want 400 naming municipality.timeZone", code, e.Details)
+	}
+}
+
+func cmpIgnoreText() cmp.Option {
+	return cmp.FilterPath(func(p cmp.Path) bool {
+		last := p.Last().String()
+		return last == ".Message" || last == ".Description"
+	}, cmp.Ignore())
+}
+
+func TestStaleUpdateIsConflictAndKeepsTheRow(t *testing.T) {
+	c := client{t, startPlatform(t)}
+	mun := seed(t, c, 1)
+	var page listResponse
+	c.do("GET", "/v1/organisations?municipality="+mun, nil, &page)
+	o := page.Organisations[0]
+
+	first := o
+	first.Address = "660049, г. Красноярск, пр. Мира, 10"
+	var updated organisation
+	if code := c.do("PUT", "/v1/organisations/"+o.ID, first, &updated); code != 200 {
+		t.Fatalf("first update: %d", code)
+	}
+	stale := o
+	stale.ShortName = "перезаписано"
+	var e api.Error
+	if code := c.do("PUT", "/v1/organisations/"+o.ID, stale, &e); code != http.StatusConflict || e.Code != "ABORTED" {
+		t.Fatalf("stale update: %d %q, want 409 ABORTED", code, e.Code)
+	}
+	var stored organisation
+	c.do("GET", "/v1/organisations/"+o.ID, nil, &stored)
+	if diff := cmp.Diff(updated, stored); diff != "" {
+		t.Errorf("stale update changed the row (-want +got):\n%s", diff)
+	}
+}
+
+func TestCloseAndListAsOfDate(t *testing.T) {
+	c := client{t, startPlatform(t)}
+	mun := seed(t, c, 3)
+	var page listResponse
+	c.do("GET", "/v1/organisations?municipality="+mun, nil, &page)
+	closing, successor := page.Organisations[0], page.Organisations[1]
+	var closed organisation
+	body := map[string]string{"version": closing.Version, "closedOn": "2026-01-01", "reason": "CLOSURE_REASON_MERGED", "successorId": successor.ID}
+	if code := c.do("POST", "/v1/organisations/"+closing.ID+":close", body, &closed); code != 200 || closed.Status != "ORGANISATION_STATUS_CLOSED" {
+		t.Fatalf("close: %d %+v", code, closed)
+	}
+	var e api.Error
+	body["version"] = closed.Version
+	if code := c.do("POST", "/v1/organisations/"+closing.ID+":close", body, &e); code != http.StatusConflict || e.Code != "FAILED_PRECONDITION" {
+		t.Errorf("close again: %d %q, want 409 FAILED_PRECONDITION", code, e.Code)
+	}
+	tests := []struct {
+		date string
+		want int
+	}{{"2025-12-15", 3}, {"2026-01-01", 2}, {"2026-12-15", 2}}
+	for _, tc := range tests {
+		var asOf listResponse
+		c.do("GET", "/v1/organisations?municipality="+mun+"&openOn="+tc.date, nil, &asOf)
+		if asOf.TotalSize != tc.want {
+			t.Errorf("open on %s: %d organisations, want %d", tc.date, asOf.TotalSize, tc.want)
+		}
+	}
+}
+
+func TestImportThroughTheGateway(t *testing.T) {
+	c := client{t, startPlatform(t)}
+	mun := seed(t, c, 0)
+	csv := "ИНН;Полное наименование;Краткое наименование;Тип\n" +
+		validINN(1) + ";Муниципальное автономное общеобразовательное учреждение «Средняя школа № 1»;МАОУ СШ № 1;ОУ\n" +
+		validINN(2) + ";Краевое государственное бюджетное профессиональное образовательное учреждение «Красноярский колледж»;КГБПОУ ККК;СПО\n"
+	req := map[string]any{"format": "IMPORT_FORMAT_CSV", "content": []byte(csv)}
+	var report struct {
+		Applied bool `json:"applied"`
+		Created int  `json:"created"`
+	}
+	if code := c.do("POST", "/v1/municipalities/"+mun+"/organisations:import", req, &report); code != 200 || !report.Applied || report.Created != 2 {
+		t.Fatalf("import: %d %+v, want applied with 2 created", code, report)
+	}
+}
+
+func TestServingEssentials(t *testing.T) {
+	base := startPlatform(t)
+	t.Run("openapi", func(t *testing.T) {
+		resp, err := http.Get(base + "/openapi.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var doc struct {
+			Paths map[string]any `json:"paths"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []string{"/v1/organisations", "/v1/regions", "/v1/municipalities/{municipalityId}/organisations:import"} {
+			if _, ok := doc.Paths[p]; !ok {
+				t.Errorf("openapi.json has no path %s", p)
+			}
+		}
+	})
+	t.Run("docs and index", func(t *testing.T) {
+		for path, want := range map[string]string{"/docs": "OrganisationService", "/": "Наставник"} {
+			resp, err := http.Get(base + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 || !strings.Contains(string(b), want) {
+				t.Errorf("GET %s = %d, want 200 containing %q", path, resp.StatusCode, want)
+			}
+		}
+	})
+	t.Run("readyz", func(t *testing.T) {
+		resp, err := http.Get(base + "/readyz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Errorf("readyz = %d, want 200", resp.StatusCode)
+		}
+	})
+	t.Run("request id echoed", func(t *testing.T) {
+		req, _ := http.NewRequest("GET", base+"/v1/regions", nil)
+		req.Header.Set("X-Request-Id", "test-request-42")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if got := resp.Header.Get("X-Request-Id"); got != "test-request-42" {
+			t.Errorf("X-Request-Id = %q, want test-request-42", got)
+		}
+	})
+	t.Run("body limit", func(t *testing.T) {
+		big := bytes.Repeat([]byte("a"), 2<<20)
+		resp, err := http.Post(base+"/v1/regions", "application/json", bytes.NewReader(big))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusRequestEntityTooLarge {
+			t.Errorf("2 MiB body: status %d, want 413", resp.StatusCode)
+		}
+	})
+	t.Run("malformed json", func(t *testing.T) {
+		resp, err := http.Post(base+"/v1/regions", "application/json", strings.NewReader("{"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("malformed JSON: status %d, want 400", resp.StatusCode)
+		}
+	})
+}

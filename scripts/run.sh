@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# `make run`: a local PostgreSQL, every service and the gateway with demo data.
+# Stops everything on Ctrl-C. Logs go to .data/logs/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+command -v curl >/dev/null || { echo "run: installing curl" >&2; apt-get install -y -qq curl >/dev/null; }
+
+PGPORT=${PGPORT:-5544}
+HTTP_ADDR=${HTTP_ADDR:-127.0.0.1:8080}
+LOGS=.data/logs
+mkdir -p "$LOGS"
+
+for addr in "$HTTP_ADDR" 127.0.0.1:9101 127.0.0.1:9102 127.0.0.1:9103; do
+  if (exec 3<>"/dev/tcp/${addr%:*}/${addr##*:}") 2>/dev/null; then
+    echo "run: $addr is already in use (is nastavnik already running?)" >&2
+    exit 1
+  fi
+done
+
+echo "== PostgreSQL on 127.0.0.1:$PGPORT (data in .data/pg)"
+scripts/pg.sh start .data/pg "$PGPORT"
+
+echo "== building"
+make --no-print-directory build >/dev/null
+
+bin/dbinit -admin "postgres://postgres@127.0.0.1:$PGPORT/postgres" -db nastavnik
+
+pids=()
+cleanup() {
+  trap - EXIT INT TERM
+  echo
+  echo "== stopping"
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT INT TERM
+
+start() { # name, then env assignments
+  local name=$1; shift
+  env "$@" "bin/$name" >>"$LOGS/$name.log" 2>&1 &
+  pids+=($!)
+}
+for svc in registry roadmap indicators; do
+  start "$svc" DATABASE_URL="postgres://$svc:$svc@127.0.0.1:$PGPORT/nastavnik" LOG_LEVEL=info
+done
+start gateway HTTP_ADDR="$HTTP_ADDR" LOG_LEVEL=info
+
+printf '== waiting for the gateway'
+for _ in $(seq 1 150); do
+  if curl -fsS "http://$HTTP_ADDR/readyz" >/dev/null 2>&1; then break; fi
+  for pid in "${pids[@]}"; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo; echo "run: a process exited; see $LOGS/:" >&2; tail -n 5 "$LOGS"/*.log >&2; exit 1
+    fi
+  done
+  printf '.'; sleep 0.2
+done
+echo
+curl -fsS "http://$HTTP_ADDR/readyz" >/dev/null || { echo "run: gateway not ready; see $LOGS/" >&2; exit 1; }
+
+echo "== demo data"
+REGISTRY_ADDR=127.0.0.1:9101 bin/seed
+
+cat <<TXT
+
+nastavnik is running: http://$HTTP_ADDR/
+  API reference   http://$HTTP_ADDR/docs
+  OpenAPI         http://$HTTP_ADDR/openapi.json
+  example         curl 'http://$HTTP_ADDR/v1/organisations?region=24&pageSize=5'
+  metrics         gateway http://127.0.0.1:9200/metrics, services :9201 :9202 :9203
+  logs            $LOGS/
+Press Ctrl-C to stop.
+TXT
+wait -n "${pids[@]}" || true
+echo "run: a process exited; see $LOGS/" >&2
+exit 1

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# `make test`: lint, generated-code freshness and the whole Go suite against a
+# real, project-local PostgreSQL (its own cluster, apart from `make run`'s).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PGPORT=${TEST_PGPORT:-5545}
+echo "== PostgreSQL for tests on 127.0.0.1:$PGPORT (data in .data/pgtest)"
+PG_FSYNC=off scripts/pg.sh start .data/pgtest "$PGPORT"
+export NASTAVNIK_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$PGPORT/postgres"
+
+echo "== generated code is up to date"
+make --no-print-directory check-generated
+echo "== lint"
+make --no-print-directory lint
+
+echo "== go test"
+go test -race -count=1 ${GOTESTFLAGS:-} ./platform/... ./services/registry/... ./services/roadmap/... \
+  ./services/indicators/... ./gateway/...
