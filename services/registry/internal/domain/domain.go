@@ -144,6 +144,19 @@ func SearchKey(parts ...string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
 
+// SortKey orders names as a Russian reader expects: case-insensitive, ё with
+// е, and numbers by value ("СШ № 2" before "СШ № 10"), under plain byte order.
+func SortKey(name string) string {
+	return digitRun.ReplaceAllStringFunc(SearchKey(name), func(d string) string {
+		if len(d) >= 8 {
+			return d
+		}
+		return strings.Repeat("0", 8-len(d)) + d
+	})
+}
+
+var digitRun = regexp.MustCompile(`[0-9]+`)
+
 // ParseDate reads a YYYY-MM-DD civil date; empty gives the zero time.
 func ParseDate(s string) (time.Time, error) {
 	if s == "" {

@@ -147,3 +147,13 @@ func TestClosureValidate(t *testing.T) {
 		})
 	}
 }
+
+func TestSortKeyOrdersAsARussianReader(t *testing.T) {
+	t.Parallel()
+	ordered := []string{"МАОУ СШ № 2", "МАОУ СШ № 10", "МАОУ СШ № 150", "МБОУ Елизаветинская СОШ", "мбоу Ёлкинская СОШ", "МБОУ Жуковская СОШ"}
+	for i := 1; i < len(ordered); i++ {
+		if a, b := SortKey(ordered[i-1]), SortKey(ordered[i]); a >= b {
+			t.Errorf("SortKey(%q) = %q is not before SortKey(%q) = %q", ordered[i-1], a, ordered[i], b)
+		}
+	}
+}

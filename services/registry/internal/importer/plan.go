@@ -277,8 +277,8 @@ type Outcome struct {
 
 // Plan decides every row against the organisations already stored with the
 // file's INNs (in any municipality). It returns the outcome of every row and the
-// organisations to create and to update; when any row is rejected nothing must
-// be written.
+// organisations of the accepted rows to create and to update; when any row is
+// rejected the caller writes nothing.
 func (sh *Sheet) Plan(records []Record, existing map[string]domain.Organisation) (outcomes []Outcome, creates, updates []domain.Organisation) {
 	seen := map[string]int{}
 	for _, rec := range records {
@@ -304,11 +304,10 @@ func (sh *Sheet) Plan(records []Record, existing map[string]domain.Organisation)
 				out.Problems = append(out.Problems, Problem{Code: "closed",
 					Description: "the organisation is closed and can no longer be changed"})
 			}
-			if len(out.ChangedFields) == 0 {
-				out.Action = ActionUnchanged
-			} else {
+			out.Action = ActionUnchanged
+			if len(out.ChangedFields) > 0 {
 				out.Action = ActionUpdated
-				updates = append(updates, merged)
+				o = merged
 			}
 		default:
 			if o.Kind == domain.KindUnspecified && !hasCode(rec.Problems, "unknown_kind") {
@@ -319,12 +318,16 @@ func (sh *Sheet) Plan(records []Record, existing map[string]domain.Organisation)
 			o.ID = uuid.NewString()
 			out.OrganisationID = o.ID
 			out.Action = ActionCreated
-			creates = append(creates, o)
 		}
-		if len(out.Problems) > 0 {
+		switch {
+		case len(out.Problems) > 0:
 			out.Action = ActionRejected
 			out.OrganisationID = ""
 			out.ChangedFields = nil
+		case out.Action == ActionCreated:
+			creates = append(creates, o)
+		case out.Action == ActionUpdated:
+			updates = append(updates, o)
 		}
 		outcomes = append(outcomes, out)
 	}
@@ -335,8 +338,11 @@ func (sh *Sheet) Plan(records []Record, existing map[string]domain.Organisation)
 func (sh *Sheet) merge(cur, in domain.Organisation) domain.Organisation {
 	m := cur
 	has := func(f Field) bool { _, ok := sh.Columns[f]; return ok }
-	if has(FieldFullName) || has(FieldShortName) {
-		m.FullName, m.ShortName = in.FullName, in.ShortName
+	if has(FieldFullName) {
+		m.FullName = in.FullName
+	}
+	if has(FieldShortName) {
+		m.ShortName = in.ShortName
 	}
 	if has(FieldKind) && in.Kind != domain.KindUnspecified {
 		m.Kind = in.Kind

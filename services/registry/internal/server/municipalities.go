@@ -55,7 +55,7 @@ func (s *Server) ListMunicipalities(ctx context.Context, req *registryv1.ListMun
 	if len(list) > size {
 		list = list[:size]
 		last := list[size-1]
-		if resp.NextPageToken, err = pagination.Encode(f, store.NameCursor{Name: last.Name, ID: last.ID}); err != nil {
+		if resp.NextPageToken, err = pagination.Encode(f, store.NameCursor{SortKey: domain.SortKey(last.Name), ID: last.ID}); err != nil {
 			return nil, toStatus(ctx, err)
 		}
 	}

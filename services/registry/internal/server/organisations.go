@@ -72,12 +72,12 @@ func (s *Server) ListOrganisations(ctx context.Context, req *registryv1.ListOrga
 		Query:          domain.SearchKey(req.GetQuery()),
 		OpenOn:         openOn,
 	}
-	var cur store.OrgCursor
+	var cur store.NameCursor
 	more, err := pagination.Decode(req.GetPageToken(), f, &cur)
 	if err != nil {
 		return nil, toStatus(ctx, badToken(err))
 	}
-	var after *store.OrgCursor
+	var after *store.NameCursor
 	if more {
 		after = &cur
 	}
@@ -90,7 +90,7 @@ func (s *Server) ListOrganisations(ctx context.Context, req *registryv1.ListOrga
 	if len(list) > size {
 		list = list[:size]
 		last := list[size-1]
-		if resp.NextPageToken, err = pagination.Encode(f, store.OrgCursor{Name: last.ShortName, ID: last.ID}); err != nil {
+		if resp.NextPageToken, err = pagination.Encode(f, store.NameCursor{SortKey: domain.SortKey(last.ShortName), ID: last.ID}); err != nil {
 			return nil, toStatus(ctx, err)
 		}
 	}

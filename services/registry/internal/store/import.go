@@ -44,7 +44,7 @@ func (s *Store) ImportOrganisations(ctx context.Context, municipalityID string, 
 		batch := &pgx.Batch{}
 		for _, o := range creates {
 			args := insertArgs(o, nil)
-			args[0] = o.ID
+			args[0] = o.ID // planned, so the report can name it
 			batch.Queue(insertOrganisation, args...)
 		}
 		for _, o := range updates {

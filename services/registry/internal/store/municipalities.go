@@ -50,11 +50,11 @@ func (s *Store) CreateMunicipality(ctx context.Context, m domain.Municipality, r
 	}
 	var id string
 	err := s.pool.QueryRow(ctx, `INSERT INTO municipalities
-		(id, region_code, name, search_key, kind, time_zone, oktmo, create_request_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+		(id, region_code, name, search_key, sort_key, kind, time_zone, oktmo, create_request_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 		ON CONFLICT (create_request_id) DO NOTHING
 		RETURNING id`,
-		uuid.New(), m.RegionCode, m.Name, domain.SearchKey(m.Name), int16(m.Kind), m.TimeZone, m.OKTMO, rid).Scan(&id)
+		uuid.New(), m.RegionCode, m.Name, domain.SearchKey(m.Name), domain.SortKey(m.Name), int16(m.Kind), m.TimeZone, m.OKTMO, rid).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		err = s.pool.QueryRow(ctx, `SELECT id FROM municipalities WHERE create_request_id = $1`, rid).Scan(&id)
 	}
@@ -79,14 +79,15 @@ type MunicipalityFilter struct {
 	Query      string `json:"q,omitempty"`
 }
 
-// NameCursor is the position after the last row of a page ordered by name, id.
+// NameCursor is the position after the last row of a page ordered by the sort
+// key of its name, then id.
 type NameCursor struct {
-	Name string `json:"n"`
-	ID   string `json:"i"`
+	SortKey string `json:"k"`
+	ID      string `json:"i"`
 }
 
 // ListMunicipalities returns up to limit municipalities after the cursor
-// (nil: from the start) ordered by name, and how many match in all.
+// (nil: from the start) in name order, and how many match in all.
 func (s *Store) ListMunicipalities(ctx context.Context, f MunicipalityFilter, after *NameCursor, limit int) ([]domain.Municipality, int, error) {
 	const op = "store.ListMunicipalities"
 	var w where
@@ -101,10 +102,10 @@ func (s *Store) ListMunicipalities(ctx context.Context, f MunicipalityFilter, af
 		return nil, 0, fmt.Errorf("%s: %w", op, err)
 	}
 	if after != nil {
-		w.add("(m.name, m.id) > (?, ?)", after.Name, after.ID)
+		w.add("(m.sort_key, m.id) > (?, ?)", after.SortKey, after.ID)
 	}
 	w.args = append(w.args, limit)
-	q := fmt.Sprintf(`SELECT %s %s %s ORDER BY m.name, m.id LIMIT $%d`, municipalityColumns, municipalityFrom, w.sql(), len(w.args))
+	q := fmt.Sprintf(`SELECT %s %s %s ORDER BY m.sort_key, m.id LIMIT $%d`, municipalityColumns, municipalityFrom, w.sql(), len(w.args))
 	rows, err := s.pool.Query(ctx, q, w.args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("%s: %w", op, err)
@@ -121,9 +122,10 @@ func (s *Store) ListMunicipalities(ctx context.Context, f MunicipalityFilter, af
 func (s *Store) UpdateMunicipality(ctx context.Context, m domain.Municipality) (domain.Municipality, error) {
 	const op = "store.UpdateMunicipality"
 	tag, err := s.pool.Exec(ctx, `UPDATE municipalities
-		SET name = $3, search_key = $4, kind = $5, time_zone = $6, oktmo = $7, version = version + 1, update_time = now()
+		SET name = $3, search_key = $4, sort_key = $5, kind = $6, time_zone = $7, oktmo = $8,
+		    version = version + 1, update_time = now()
 		WHERE id = $1 AND version = $2`,
-		m.ID, m.Version, m.Name, domain.SearchKey(m.Name), int16(m.Kind), m.TimeZone, m.OKTMO)
+		m.ID, m.Version, m.Name, domain.SearchKey(m.Name), domain.SortKey(m.Name), int16(m.Kind), m.TimeZone, m.OKTMO)
 	if err != nil {
 		return domain.Municipality{}, municipalityErr(op, err)
 	}

@@ -73,14 +73,14 @@ type querier interface {
 }
 
 const insertOrganisation = `INSERT INTO organisations
-	(id, municipality_id, full_name, short_name, search_key, inn, kind, time_zone, address,
+	(id, municipality_id, full_name, short_name, search_key, sort_key, inn, kind, time_zone, address,
 	 curator_name, curator_email, curator_phone, opened_on, create_request_id)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 	ON CONFLICT (create_request_id) DO NOTHING
 	RETURNING id`
 
 func insertArgs(o domain.Organisation, requestID *string) []any {
-	return []any{uuid.New(), o.MunicipalityID, o.FullName, o.ShortName, organisationSearchKey(o), o.INN,
+	return []any{uuid.New(), o.MunicipalityID, o.FullName, o.ShortName, organisationSearchKey(o), domain.SortKey(o.ShortName), o.INN,
 		int16(o.Kind), o.TimeZone, o.Address, o.Curator.Name, o.Curator.Email, o.Curator.Phone,
 		nullDate(o.OpenedOn), requestID}
 }
@@ -122,13 +122,13 @@ func getOrganisation(ctx context.Context, q querier, id, lock string) (domain.Or
 }
 
 const updateOrganisation = `UPDATE organisations SET
-	full_name = $3, short_name = $4, search_key = $5, inn = $6, kind = $7, time_zone = $8, address = $9,
-	curator_name = $10, curator_email = $11, curator_phone = $12, opened_on = $13,
+	full_name = $3, short_name = $4, search_key = $5, sort_key = $6, inn = $7, kind = $8, time_zone = $9,
+	address = $10, curator_name = $11, curator_email = $12, curator_phone = $13, opened_on = $14,
 	version = version + 1, update_time = now()
 	WHERE id = $1 AND version = $2`
 
 func updateArgs(o domain.Organisation) []any {
-	return []any{o.ID, o.Version, o.FullName, o.ShortName, organisationSearchKey(o), o.INN, int16(o.Kind),
+	return []any{o.ID, o.Version, o.FullName, o.ShortName, organisationSearchKey(o), domain.SortKey(o.ShortName), o.INN, int16(o.Kind),
 		o.TimeZone, o.Address, o.Curator.Name, o.Curator.Email, o.Curator.Phone, nullDate(o.OpenedOn)}
 }
 
@@ -149,13 +149,11 @@ func (s *Store) UpdateOrganisation(ctx context.Context, o domain.Organisation) (
 	return s.GetOrganisation(ctx, o.ID)
 }
 
-// OrgCursor is the position after the last row of a page ordered by short
-// name, id.
-type OrgCursor = NameCursor
+
 
 // ListOrganisations returns up to limit organisations after the cursor (nil:
-// from the start) ordered by short name, and how many match in all.
-func (s *Store) ListOrganisations(ctx context.Context, f domain.OrganisationFilter, after *OrgCursor, limit int) ([]domain.Organisation, int, error) {
+// from the start) in short-name order, and how many match in all.
+func (s *Store) ListOrganisations(ctx context.Context, f domain.OrganisationFilter, after *NameCursor, limit int) ([]domain.Organisation, int, error) {
 	const op = "store.ListOrganisations"
 	var w where
 	if f.RegionCode != "" {
@@ -184,10 +182,10 @@ func (s *Store) ListOrganisations(ctx context.Context, f domain.OrganisationFilt
 		return nil, 0, fmt.Errorf("%s: %w", op, err)
 	}
 	if after != nil {
-		w.add("(o.short_name, o.id) > (?, ?)", after.Name, after.ID)
+		w.add("(o.sort_key, o.id) > (?, ?)", after.SortKey, after.ID)
 	}
 	w.args = append(w.args, limit)
-	q := fmt.Sprintf(`SELECT %s %s %s ORDER BY o.short_name, o.id LIMIT $%d`, organisationColumns, organisationFrom, w.sql(), len(w.args))
+	q := fmt.Sprintf(`SELECT %s %s %s ORDER BY o.sort_key, o.id LIMIT $%d`, organisationColumns, organisationFrom, w.sql(), len(w.args))
 	rows, err := s.pool.Query(ctx, q, w.args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("%s: %w", op, err)

@@ -13,6 +13,7 @@ CREATE TABLE municipalities (
     region_code       text NOT NULL REFERENCES regions (code),
     name              text NOT NULL,
     search_key        text NOT NULL,
+    sort_key          text NOT NULL,
     kind              smallint NOT NULL CHECK (kind BETWEEN 1 AND 5),
     time_zone         text NOT NULL DEFAULT '',
     oktmo             text NOT NULL DEFAULT '',
@@ -23,7 +24,7 @@ CREATE TABLE municipalities (
     CONSTRAINT municipalities_region_name_key UNIQUE (region_code, name)
 );
 CREATE UNIQUE INDEX municipalities_oktmo_key ON municipalities (oktmo) WHERE oktmo <> '';
-CREATE INDEX municipalities_sort_idx ON municipalities (name, id);
+CREATE INDEX municipalities_sort_idx ON municipalities (sort_key, id);
 
 CREATE TABLE organisations (
     id                uuid PRIMARY KEY,
@@ -31,6 +32,7 @@ CREATE TABLE organisations (
     full_name         text NOT NULL,
     short_name        text NOT NULL,
     search_key        text NOT NULL,
+    sort_key          text NOT NULL,
     inn               text NOT NULL CHECK (inn ~ '^[0-9]{10}$'),
     kind              smallint NOT NULL CHECK (kind BETWEEN 1 AND 3),
     time_zone         text NOT NULL DEFAULT '',
@@ -51,8 +53,9 @@ CREATE TABLE organisations (
     CONSTRAINT organisations_dates_check CHECK (closed_on IS NULL OR opened_on IS NULL OR closed_on > opened_on),
     CONSTRAINT organisations_successor_check CHECK (successor_id <> id)
 );
-CREATE INDEX organisations_municipality_idx ON organisations (municipality_id, short_name, id);
-CREATE INDEX organisations_sort_idx ON organisations (short_name, id);
+CREATE INDEX organisations_municipality_idx ON organisations (municipality_id, sort_key, id);
+CREATE INDEX organisations_sort_idx ON organisations (sort_key, id);
+CREATE INDEX organisations_inn_prefix_idx ON organisations (inn text_pattern_ops);
 
 -- +goose Down
 DROP TABLE organisations;
