@@ -26,7 +26,7 @@ test: ## Run the whole suite against a real PostgreSQL (and check generated code
 .PHONY: build
 build: ## Build every binary into bin/.
 	@mkdir -p $(BIN)
-	$(GO) build -o $(BIN)/ ./services/registry/cmd/registry ./services/roadmap/cmd/roadmap \
+	$(GO) build -ldflags="-s -w" -o $(BIN)/ ./services/registry/cmd/registry ./services/roadmap/cmd/roadmap \
 		./services/indicators/cmd/indicators ./gateway/cmd/gateway ./gateway/cmd/seed ./platform/cmd/dbinit
 
 $(PROTODEPS)/buf/validate/validate.proto: Makefile

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"reflect"
 	"strings"
 	"time"
 
@@ -31,7 +32,7 @@ func Load[T Validator](defaults map[string]string) (T, error) {
 	}
 	cfg, err := env.ParseAsWithOptions[T](env.Options{Environment: vars})
 	if err != nil {
-		return cfg, fmt.Errorf("config: %w", err)
+		return cfg, fmt.Errorf("config: %w", namedParseErrors[T](err))
 	}
 	if err := cfg.Validate(); err != nil {
 		return cfg, fmt.Errorf("config: %w", err)
@@ -107,4 +108,37 @@ func ParseLogLevel(s string) (slog.Level, error) {
 		return l, fmt.Errorf("LOG_LEVEL must be debug, info, warn or error, got %q", s)
 	}
 	return l, nil
+}
+
+// namedParseErrors rewrites the parser's errors, which name struct fields, so
+// that they name the environment variable the operator has to fix.
+func namedParseErrors[T any](err error) error {
+	var agg env.AggregateError
+	if !errors.As(err, &agg) {
+		return err
+	}
+	keys := map[string]string{}
+	collectKeys(reflect.TypeFor[T](), keys)
+	out := make([]error, 0, len(agg.Errors))
+	for _, e := range agg.Errors {
+		var pe env.ParseError
+		if errors.As(e, &pe) && keys[pe.Name] != "" {
+			e = fmt.Errorf("%s cannot be read as %s: %w", keys[pe.Name], pe.Type, pe.Err)
+		}
+		out = append(out, e)
+	}
+	return errors.Join(out...)
+}
+
+func collectKeys(t reflect.Type, keys map[string]string) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if f.Type.Kind() == reflect.Struct && f.Type.PkgPath() != "time" {
+			collectKeys(f.Type, keys)
+			continue
+		}
+		if tag, ok := f.Tag.Lookup("env"); ok {
+			keys[f.Name] = strings.Split(tag, ",")[0]
+		}
+	}
 }

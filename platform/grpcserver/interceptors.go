@@ -33,14 +33,16 @@ type chain struct {
 
 // newChain builds the one interceptor chain every service uses, outermost first:
 // panic recovery → request id and logging → metrics → authentication → request
-// validation.
+// validation → handler errors. The innermost step turns a handler's panic or
+// untranslated error into Internal, so that logs and metrics record them as
+// such; the outermost recovery guards the interceptors themselves.
 func newChain(opts Options, m *grpcprom.ServerMetrics) (chain, error) {
 	validator, err := protovalidate.New()
 	if err != nil {
 		return chain{}, fmt.Errorf("grpcserver: protovalidate: %w", err)
 	}
 	rec := recovery.WithRecoveryHandlerContext(func(ctx context.Context, p any) error {
-		logging.FromContext(ctx).ErrorContext(ctx, "panic", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+		opts.Logger.ErrorContext(ctx, "panic", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 		return status.Error(codes.Internal, "internal error")
 	})
 	c := chain{
@@ -50,6 +52,7 @@ func newChain(opts Options, m *grpcprom.ServerMetrics) (chain, error) {
 			m.UnaryServerInterceptor(),
 			authUnary(opts.Authenticate),
 			validateUnary(validator),
+			handlerErrors(opts),
 		},
 		stream: []grpc.StreamServerInterceptor{
 			recovery.StreamServerInterceptor(rec),
@@ -69,15 +72,26 @@ func logUnary(opts Options) grpc.UnaryServerInterceptor {
 		ctx = logging.WithLogger(ctx, logger)
 
 		resp, err := handler(ctx, req)
-		if err != nil {
-			// A handler that forgot to translate its error still never leaks it.
-			if _, ok := status.FromError(err); !ok {
-				err = grpcerr.Fallback(ctx, err)
-			}
-		}
 		code := status.Code(err)
 		level := logLevel(code)
 		logger.Log(ctx, level, "rpc", "code", code.String(), "duration_ms", float64(time.Since(start).Microseconds())/1000)
+		return resp, err
+	}
+}
+
+func handlerErrors(opts Options) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (resp any, err error) {
+		defer func() {
+			if p := recover(); p != nil {
+				logging.FromContext(ctx).ErrorContext(ctx, "panic", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				resp, err = nil, status.Error(codes.Internal, "internal error")
+			}
+		}()
+		resp, err = handler(ctx, req)
+		if _, ok := status.FromError(err); !ok {
+			// A handler that forgot to translate its error still never leaks it.
+			err = grpcerr.Fallback(ctx, err)
+		}
 		return resp, err
 	}
 }

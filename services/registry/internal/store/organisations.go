@@ -149,8 +149,6 @@ func (s *Store) UpdateOrganisation(ctx context.Context, o domain.Organisation) (
 	return s.GetOrganisation(ctx, o.ID)
 }
 
-
-
 // ListOrganisations returns up to limit organisations after the cursor (nil:
 // from the start) in short-name order, and how many match in all.
 func (s *Store) ListOrganisations(ctx context.Context, f domain.OrganisationFilter, after *NameCursor, limit int) ([]domain.Organisation, int, error) {

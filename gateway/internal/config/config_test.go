@@ -1,0 +1,39 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func valid() Config {
+	return Config{HTTPAddr: "127.0.0.1:8080", MetricsAddr: "127.0.0.1:9200", RegistryAddr: "r:1", RoadmapAddr: "m:2",
+		IndicatorsAddr: "i:3", RequestTimeout: time.Second, MaxBodyBytes: 1 << 20, ShutdownTimeout: time.Second, LogLevel: "info"}
+}
+
+func TestValidate(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		mutate func(*Config)
+		want   []string
+	}{
+		{"valid", func(*Config) {}, nil},
+		{"everything wrong", func(c *Config) {
+			c.HTTPAddr, c.RegistryAddr, c.RequestTimeout, c.MaxBodyBytes, c.LogLevel = "8080", "", 0, 10, "chatty"
+		}, []string{"HTTP_ADDR", "REGISTRY_ADDR", "REQUEST_TIMEOUT", "MAX_BODY_BYTES", "LOG_LEVEL"}},
+	}
+	for _, tc := range tests {
+		c := valid()
+		tc.mutate(&c)
+		err := c.Validate()
+		if (err == nil) != (tc.want == nil) {
+			t.Fatalf("%s: Validate() = %v", tc.name, err)
+		}
+		for _, name := range tc.want {
+			if !strings.Contains(err.Error(), name) {
+				t.Errorf("%s: Validate() = %q, want it to name %s", tc.name, err, name)
+			}
+		}
+	}
+}

@@ -1,0 +1,56 @@
+package config_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/nastavnik/nastavnik/platform/config"
+	"github.com/nastavnik/nastavnik/platform/service"
+)
+
+func TestLoadNamesTheBadVariable(t *testing.T) {
+	defaults := map[string]string{"DATABASE_SCHEMA": "registry", "DATABASE_URL": "postgres://registry@127.0.0.1/nastavnik"}
+	tests := []struct {
+		name    string
+		env     map[string]string
+		wantErr []string // every variable the error must name
+	}{
+		{name: "defaults are valid", env: nil},
+		{name: "duration that does not parse", env: map[string]string{"SHUTDOWN_TIMEOUT": "soon"}, wantErr: []string{"SHUTDOWN_TIMEOUT"}},
+		{name: "every problem at once", env: map[string]string{
+			"GRPC_ADDR": "9090", "LOG_LEVEL": "loud", "DATABASE_URL": "", "DATABASE_MAX_CONNS": "0"},
+			wantErr: []string{"GRPC_ADDR", "LOG_LEVEL", "DATABASE_URL", "DATABASE_MAX_CONNS"}},
+		{name: "schema injection", env: map[string]string{"DATABASE_SCHEMA": "registry; drop"}, wantErr: []string{"DATABASE_SCHEMA"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			_, err := config.Load[service.Config](defaults)
+			if len(tc.wantErr) == 0 {
+				if err != nil {
+					t.Fatalf("Load() = %v, want nil", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("Load() = nil, want an error naming %v", tc.wantErr)
+			}
+			for _, name := range tc.wantErr {
+				if !strings.Contains(err.Error(), name) {
+					t.Errorf("Load() = %q, want it to name %s", err, name)
+				}
+			}
+		})
+	}
+}
+
+func TestDatabaseURLIsNeverPrinted(t *testing.T) {
+	t.Setenv("DATABASE_URL", "postgres://registry:s3cret-pw@127.0.0.1/nastavnik")
+	t.Setenv("DATABASE_MAX_CONNS", "0")
+	_, err := config.Load[service.Config](map[string]string{"DATABASE_SCHEMA": "registry"})
+	if err == nil || strings.Contains(err.Error(), "s3cret-pw") {
+		t.Errorf("Load() = %v, want an error that does not contain the password", err)
+	}
+}

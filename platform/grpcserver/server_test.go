@@ -1,0 +1,177 @@
+package grpcserver_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+
+	"github.com/nastavnik/nastavnik/platform/config"
+	"github.com/nastavnik/nastavnik/platform/grpcserver"
+	registryv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/registry/v1"
+)
+
+// fakeRegions answers GetRegion by the code it is asked for: "01" panics,
+// "02" blocks until released, "03" fails with an unexplained error.
+type fakeRegions struct {
+	registryv1.UnimplementedRegionServiceServer
+	release chan struct{}
+	entered chan struct{}
+}
+
+func (f *fakeRegions) GetRegion(ctx context.Context, req *registryv1.GetRegionRequest) (*registryv1.GetRegionResponse, error) {
+	switch req.GetCode() {
+	case "01":
+		panic("boom with a secret: postgres://user:pw@db")
+	case "02":
+		f.entered <- struct{}{}
+		<-f.release
+	case "03":
+		return nil, io.ErrUnexpectedEOF
+	}
+	return &registryv1.GetRegionResponse{Region: &registryv1.Region{Code: req.GetCode()}}, nil
+}
+
+func startServer(t *testing.T, auth grpcserver.Authenticator) (*fakeRegions, registryv1.RegionServiceClient, *grpcserver.Server, context.CancelFunc, chan error) {
+	t.Helper()
+	srv, err := grpcserver.New(grpcserver.Options{
+		Name: "test",
+		Config: config.Server{GRPCAddr: "127.0.0.1:0", MetricsAddr: "127.0.0.1:0",
+			ShutdownTimeout: 5 * time.Second, LogLevel: "info"},
+		Logger:       slog.New(slog.DiscardHandler),
+		Authenticate: auth,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake := &fakeRegions{release: make(chan struct{}), entered: make(chan struct{}, 1)}
+	registryv1.RegisterRegionServiceServer(srv.GRPC(), fake)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx) }()
+	conn, err := grpc.NewClient(srv.Addr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		conn.Close()
+		cancel()
+		<-done
+	})
+	return fake, registryv1.NewRegionServiceClient(conn), srv, cancel, done
+}
+
+func TestInterceptorChain(t *testing.T) {
+	_, client, srv, _, _ := startServer(t, nil)
+	ctx := context.Background()
+
+	t.Run("panic becomes Internal without leaking", func(t *testing.T) {
+		_, err := client.GetRegion(ctx, &registryv1.GetRegionRequest{Code: "01"})
+		st := status.Convert(err)
+		if st.Code() != codes.Internal || strings.Contains(st.Message(), "secret") {
+			t.Errorf("got %v %q, want Internal with a generic message", st.Code(), st.Message())
+		}
+	})
+	t.Run("untranslated error becomes Internal", func(t *testing.T) {
+		_, err := client.GetRegion(ctx, &registryv1.GetRegionRequest{Code: "03"})
+		if st := status.Convert(err); st.Code() != codes.Internal || st.Message() != "internal error" {
+			t.Errorf("got %v %q, want Internal \"internal error\"", st.Code(), st.Message())
+		}
+	})
+	t.Run("invalid request names the field", func(t *testing.T) {
+		_, err := client.GetRegion(ctx, &registryv1.GetRegionRequest{Code: "abc"})
+		st := status.Convert(err)
+		if st.Code() != codes.InvalidArgument {
+			t.Fatalf("got %v, want InvalidArgument", st.Code())
+		}
+		var fields []string
+		for _, d := range st.Details() {
+			if br, ok := d.(*errdetails.BadRequest); ok {
+				for _, v := range br.GetFieldViolations() {
+					fields = append(fields, v.GetField())
+				}
+			}
+		}
+		if len(fields) != 1 || fields[0] != "code" {
+			t.Errorf("violations = %v, want [code]", fields)
+		}
+	})
+	t.Run("request id is kept and echoed", func(t *testing.T) {
+		var header metadata.MD
+		octx := metadata.AppendToOutgoingContext(ctx, grpcserver.RequestIDKey, "rid-7")
+		if _, err := client.GetRegion(octx, &registryv1.GetRegionRequest{Code: "24"}, grpc.Header(&header)); err != nil {
+			t.Fatal(err)
+		}
+		if got := header.Get(grpcserver.RequestIDKey); len(got) != 1 || got[0] != "rid-7" {
+			t.Errorf("x-request-id = %v, want [rid-7]", got)
+		}
+	})
+	t.Run("metrics and health", func(t *testing.T) {
+		resp, err := http.Get("http://" + srv.MetricsAddr() + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(b), `grpc_server_handled_total{grpc_code="Internal",grpc_method="GetRegion",grpc_service="nastavnik.registry.v1.RegionService",grpc_type="unary"} 2`) {
+			t.Errorf("/metrics lacks the handled counter of GetRegion:\n%s", b)
+		}
+	})
+}
+
+func TestAuthenticatorRunsBeforeHandlers(t *testing.T) {
+	refuse := func(ctx context.Context, method string) (context.Context, error) {
+		if strings.HasPrefix(method, "/grpc.health.v1.Health/") {
+			return ctx, nil
+		}
+		return nil, status.Error(codes.Unauthenticated, "no identity")
+	}
+	_, client, srv, _, _ := startServer(t, refuse)
+	if _, err := client.GetRegion(context.Background(), &registryv1.GetRegionRequest{Code: "24"}); status.Code(err) != codes.Unauthenticated {
+		t.Errorf("got %v, want Unauthenticated", status.Code(err))
+	}
+	conn, err := grpc.NewClient(srv.Addr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	resp, err := healthpb.NewHealthClient(conn).Check(context.Background(), &healthpb.HealthCheckRequest{})
+	if err != nil || resp.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+		t.Errorf("health = %v, %v; want SERVING", resp.GetStatus(), err)
+	}
+}
+
+func TestGracefulShutdownLetsInFlightCallsFinish(t *testing.T) {
+	fake, client, _, cancel, done := startServer(t, nil)
+	result := make(chan error, 1)
+	go func() {
+		_, err := client.GetRegion(context.Background(), &registryv1.GetRegionRequest{Code: "02"})
+		result <- err
+	}()
+	<-fake.entered
+	cancel() // SIGTERM
+	select {
+	case err := <-done:
+		t.Fatalf("server stopped (%v) while a call was in flight", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	close(fake.release)
+	if err := <-result; err != nil {
+		t.Errorf("in-flight call failed: %v", err)
+	}
+	if err := <-done; err != nil {
+		t.Errorf("Serve returned %v, want nil", err)
+	}
+	done <- nil // for the cleanup
+}
