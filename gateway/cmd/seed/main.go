@@ -70,41 +70,53 @@ func run(ctx context.Context) error {
 	defer conn.Close()
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
+	s, err := load(ctx, conn)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("demo data: %d regions, %d municipalities; organisations: %d created, %d updated, %d unchanged\n",
+		len(regions), len(municipalities), s.created, s.updated, s.unchanged)
+	return nil
+}
+
+// stats counts what a load did to organisations.
+type stats struct{ created, updated, unchanged int32 }
+
+// load creates the demo data that is missing and leaves the rest as it is.
+func load(ctx context.Context, conn grpc.ClientConnInterface) (stats, error) {
+	var s stats
 	regionsClient := registryv1.NewRegionServiceClient(conn)
 	for _, r := range regions {
 		if _, err := regionsClient.CreateRegion(ctx, &registryv1.CreateRegionRequest{Region: r}); err != nil {
-			return fmt.Errorf("region %s: %w", r.GetCode(), err)
+			return s, fmt.Errorf("region %s: %w", r.GetCode(), err)
 		}
 	}
 	munClient := registryv1.NewMunicipalityServiceClient(conn)
 	orgClient := registryv1.NewOrganisationServiceClient(conn)
-	var created, updated, unchanged int32
 	for _, m := range municipalities {
 		resp, err := munClient.CreateMunicipality(ctx, &registryv1.CreateMunicipalityRequest{
 			Municipality: &registryv1.Municipality{RegionCode: m.region, Name: m.name, Kind: m.kind},
 			RequestId:    uuid.NewSHA1(namespace, []byte(m.region+"/"+m.name)).String(),
 		})
 		if err != nil {
-			return fmt.Errorf("municipality %s: %w", m.name, err)
+			return s, fmt.Errorf("municipality %s: %w", m.name, err)
 		}
 		csv, err := data.ReadFile("data/" + m.file)
 		if err != nil {
-			return err
+			return s, err
 		}
 		report, err := orgClient.ImportOrganisations(ctx, &registryv1.ImportOrganisationsRequest{
 			MunicipalityId: resp.GetMunicipality().GetId(), Format: registryv1.ImportFormat_IMPORT_FORMAT_CSV, Content: csv,
 		})
 		if err != nil {
-			return fmt.Errorf("organisations of %s: %w", m.name, err)
+			return s, fmt.Errorf("organisations of %s: %w", m.name, err)
 		}
 		if !report.GetApplied() {
-			return fmt.Errorf("organisations of %s: %d rows rejected: %v", m.name, report.GetRejected(), report.GetRows())
+			return s, fmt.Errorf("organisations of %s: %d rows rejected: %v", m.name, report.GetRejected(), report.GetRows())
 		}
-		created += report.GetCreated()
-		updated += report.GetUpdated()
-		unchanged += report.GetUnchanged()
+		s.created += report.GetCreated()
+		s.updated += report.GetUpdated()
+		s.unchanged += report.GetUnchanged()
 	}
-	fmt.Printf("demo data: %d regions, %d municipalities; organisations: %d created, %d updated, %d unchanged\n",
-		len(regions), len(municipalities), created, updated, unchanged)
-	return nil
+	return s, nil
 }
