@@ -27,7 +27,8 @@ test: ## Run the whole suite against a real PostgreSQL (and check generated code
 build: ## Build every binary into bin/.
 	@mkdir -p $(BIN)
 	$(GO) build -ldflags="-s -w" -o $(BIN)/ ./services/registry/cmd/registry ./services/roadmap/cmd/roadmap \
-		./services/indicators/cmd/indicators ./gateway/cmd/gateway ./gateway/cmd/seed ./platform/cmd/dbinit
+		./services/indicators/cmd/indicators ./gateway/cmd/gateway ./gateway/cmd/seed ./platform/cmd/dbinit \
+		./services/registry/cmd/registry-admin
 
 $(PROTODEPS)/buf/validate/validate.proto: Makefile
 	@mkdir -p $(dir $@)

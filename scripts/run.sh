@@ -26,6 +26,16 @@ make --no-print-directory build >/dev/null
 
 bin/dbinit -admin "postgres://postgres@127.0.0.1:$PGPORT/postgres" -db nastavnik
 
+# The key the gateway signs identities with and the services verify them with.
+if [[ ! -s .data/identity.key ]]; then
+  head -c 32 /dev/urandom | base64 >.data/identity.key
+  chmod 600 .data/identity.key
+fi
+export IDENTITY_KEY; IDENTITY_KEY=$(cat .data/identity.key)
+export OPERATOR_PASSWORD=${OPERATOR_PASSWORD:-Platform-ops-2026}
+DATABASE_URL="postgres://registry:registry@127.0.0.1:$PGPORT/nastavnik" \
+  bin/registry-admin create-operator -login operator -if-missing >/dev/null
+
 pids=()
 cleanup() {
   trap - EXIT INT TERM
@@ -65,7 +75,7 @@ REGISTRY_ADDR=127.0.0.1:9101 bin/seed
 
 cat <<TXT
 
-nastavnik is running: http://$HTTP_ADDR/
+nastavnik is running: http://$HTTP_ADDR/  (sign in with a demo account above)
   API reference   http://$HTTP_ADDR/docs
   OpenAPI         http://$HTTP_ADDR/openapi.json
   example         curl 'http://$HTTP_ADDR/v1/organisations?region=24&pageSize=5'

@@ -18,6 +18,7 @@ import (
 	"github.com/nastavnik/nastavnik/platform/config"
 	"github.com/nastavnik/nastavnik/platform/database"
 	"github.com/nastavnik/nastavnik/platform/grpcserver"
+	"github.com/nastavnik/nastavnik/platform/identity"
 	"github.com/nastavnik/nastavnik/platform/logging"
 )
 
@@ -25,11 +26,18 @@ import (
 type Config struct {
 	Server   config.Server
 	Database config.Database
+	// IdentityKey verifies the identities the gateway signs (base64, at least
+	// 32 bytes). It is a secret shared by the gateway and every service.
+	IdentityKey string `env:"IDENTITY_KEY"`
 }
 
 // Validate reports every configuration problem.
 func (c Config) Validate() error {
-	return errors.Join(c.Server.Validate(), c.Database.Validate())
+	var keyErr error
+	if _, err := identity.ParseKey(c.IdentityKey); err != nil {
+		keyErr = fmt.Errorf("IDENTITY_KEY %w", err)
+	}
+	return errors.Join(c.Server.Validate(), c.Database.Validate(), keyErr)
 }
 
 // Spec describes one service.
@@ -42,8 +50,9 @@ type Spec struct {
 	Migrations fs.FS
 	// Register puts the service's implementations on the gRPC server.
 	Register func(pool *pgxpool.Pool, g grpc.ServiceRegistrar) error
-	// Authenticate checks callers; nil accepts every call.
-	Authenticate grpcserver.Authenticator
+	// SystemOnly names the methods only the gateway's own identity may call
+	// (authentication); nil for none.
+	SystemOnly func(fullMethod string) bool
 }
 
 // LoadConfig reads the service's configuration from the environment.
@@ -58,6 +67,14 @@ type Service struct {
 // Start opens the database, migrates it when configured to, and opens the
 // listeners.
 func Start(ctx context.Context, spec Spec, cfg Config, logger *slog.Logger) (*Service, error) {
+	key, err := identity.ParseKey(cfg.IdentityKey)
+	if err != nil {
+		return nil, fmt.Errorf("IDENTITY_KEY %w", err)
+	}
+	signer, err := identity.NewSigner(key)
+	if err != nil {
+		return nil, err
+	}
 	pool, err := database.Open(ctx, cfg.Database)
 	if err != nil {
 		return nil, err
@@ -69,7 +86,7 @@ func Start(ctx context.Context, spec Spec, cfg Config, logger *slog.Logger) (*Se
 		}
 	}
 	srv, err := grpcserver.New(grpcserver.Options{
-		Name: spec.Name, Config: cfg.Server, Logger: logger, Authenticate: spec.Authenticate,
+		Name: spec.Name, Config: cfg.Server, Logger: logger, Authenticate: signer.Authenticator(spec.SystemOnly),
 		Ready: func(ctx context.Context) error { return pool.Ping(ctx) },
 	})
 	if err != nil {

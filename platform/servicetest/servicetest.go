@@ -5,6 +5,7 @@ package servicetest
 
 import (
 	"context"
+	"encoding/base64"
 	"log/slog"
 	"testing"
 	"time"
@@ -13,16 +14,52 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/nastavnik/nastavnik/platform/config"
+	"github.com/nastavnik/nastavnik/platform/identity"
 	"github.com/nastavnik/nastavnik/platform/service"
 	"github.com/nastavnik/nastavnik/platform/testdb"
 )
+
+// Key is the identity key of services started for tests.
+var Key = []byte("nastavnik-test-identity-key-0123456789abcdef")
+
+// Signer signs identities with Key.
+var Signer = func() *identity.Signer {
+	s, err := identity.NewSigner(Key)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}()
+
+// OperatorPrincipal is the identity of Running.Conn.
+var OperatorPrincipal = identity.Principal{
+	AccountID: "00000000-0000-4000-8000-000000000001", Login: "test-operator",
+	Bindings: []identity.Binding{{Role: identity.Operator}},
+}
 
 // Running is a service started for a test.
 type Running struct {
 	Addr        string
 	MetricsAddr string
-	Conn        *grpc.ClientConn
-	Database    config.Database
+	// Conn calls as an operator.
+	Conn     *grpc.ClientConn
+	Database config.Database
+}
+
+// Dial returns a connection whose calls carry p; the zero principal sends no
+// identity at all.
+func (r *Running) Dial(t testing.TB, p identity.Principal) *grpc.ClientConn {
+	t.Helper()
+	opts := []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}
+	if p.AccountID != "" || len(p.Bindings) > 0 {
+		opts = append(opts, Signer.DialOption(p))
+	}
+	conn, err := grpc.NewClient(r.Addr, opts...)
+	if err != nil {
+		t.Fatalf("servicetest: dial: %v", err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
 }
 
 // Start runs spec against a fresh database and returns a connection to it.
@@ -34,7 +71,8 @@ func Start(t testing.TB, spec service.Spec) *Running {
 			GRPCAddr: "127.0.0.1:0", MetricsAddr: "127.0.0.1:0",
 			ShutdownTimeout: 5 * time.Second, LogLevel: "error",
 		},
-		Database: db,
+		Database:    db,
+		IdentityKey: base64.StdEncoding.EncodeToString(Key),
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	logger := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -45,7 +83,8 @@ func Start(t testing.TB, spec service.Spec) *Running {
 	}
 	done := make(chan error, 1)
 	go func() { done <- svc.Serve(ctx) }()
-	conn, err := grpc.NewClient(svc.Addr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := grpc.NewClient(svc.Addr(), grpc.WithTransportCredentials(insecure.NewCredentials()),
+		Signer.DialOption(OperatorPrincipal))
 	if err != nil {
 		cancel()
 		t.Fatalf("servicetest: dial: %v", err)

@@ -11,12 +11,16 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
 
+	"github.com/nastavnik/nastavnik/platform/identity"
 	registryv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/registry/v1"
 )
 
@@ -46,6 +50,26 @@ var municipalities = []municipality{
 	{"26", "Советский муниципальный округ", registryv1.MunicipalityKind_MUNICIPALITY_KIND_MUNICIPAL_OKRUG, "zelenokumsk.csv"},
 }
 
+// demoAccount is an account of the demo, one per role but the operator, whom
+// registry-admin creates.
+type demoAccount struct {
+	role     registryv1.Role
+	login    string
+	name     string
+	password string
+	// scope: a region code, or how to find the municipality or organisation
+	region, municipality, organisation string
+}
+
+var demoAccounts = []demoAccount{
+	{role: registryv1.Role_ROLE_REGIONAL, login: "regional", name: "Региональный центр наставничества (демо)",
+		password: "Krai-24-centre", region: "24"},
+	{role: registryv1.Role_ROLE_METHODOLOGIST, login: "methodologist", name: "Методист МКУ КИМЦ (демо)",
+		password: "Kimc-Krsk-2026", municipality: "городской округ город Красноярск"},
+	{role: registryv1.Role_ROLE_CURATOR, login: "curator", name: "Куратор МАОУ СШ № 150 (демо)",
+		password: "School-150-mentor", municipality: "городской округ город Красноярск", organisation: "МАОУ СШ № 150"},
+}
+
 // namespace makes municipality request ids stable across runs.
 var namespace = uuid.MustParse("5f0c6a1e-3b7d-4c59-9d0e-6a2f8b1c4d3e")
 
@@ -63,7 +87,16 @@ func run(ctx context.Context) error {
 	if addr == "" {
 		addr = "127.0.0.1:9101"
 	}
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	key, err := identity.ParseKey(os.Getenv("IDENTITY_KEY"))
+	if err != nil {
+		return fmt.Errorf("IDENTITY_KEY %w", err)
+	}
+	signer, err := identity.NewSigner(key)
+	if err != nil {
+		return err
+	}
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()),
+		signer.DialOption(Loader))
 	if err != nil {
 		return err
 	}
@@ -76,6 +109,53 @@ func run(ctx context.Context) error {
 	}
 	fmt.Printf("demo data: %d regions, %d municipalities; organisations: %d created, %d updated, %d unchanged\n",
 		len(regions), len(municipalities), s.created, s.updated, s.unchanged)
+	if err := loadAccounts(ctx, conn); err != nil {
+		return err
+	}
+	fmt.Println("demo accounts:")
+	if pw := os.Getenv("OPERATOR_PASSWORD"); pw != "" {
+		fmt.Printf("  operator       login: %-14s password: %s\n", "operator", pw)
+	}
+	for _, a := range demoAccounts {
+		fmt.Printf("  %-14s login: %-14s password: %s\n", strings.ToLower(strings.TrimPrefix(a.role.String(), "ROLE_")), a.login, a.password)
+	}
+	return nil
+}
+
+// Loader is the identity the demo loader acts as: an operator that is no
+// account, signed with the deployment's identity key.
+var Loader = identity.Principal{Login: "demo-loader", Bindings: []identity.Binding{{Role: identity.Operator}}}
+
+// loadAccounts creates the demo accounts that are missing.
+func loadAccounts(ctx context.Context, conn grpc.ClientConnInterface) error {
+	muns := registryv1.NewMunicipalityServiceClient(conn)
+	orgs := registryv1.NewOrganisationServiceClient(conn)
+	accounts := registryv1.NewAccountServiceClient(conn)
+	for _, a := range demoAccounts {
+		scope := a.region
+		if a.municipality != "" {
+			ml, err := muns.ListMunicipalities(ctx, &registryv1.ListMunicipalitiesRequest{Query: a.municipality})
+			if err != nil || len(ml.GetMunicipalities()) != 1 {
+				return fmt.Errorf("demo account %s: municipality %q: %v", a.login, a.municipality, err)
+			}
+			scope = ml.GetMunicipalities()[0].GetId()
+			if a.organisation != "" {
+				ol, err := orgs.ListOrganisations(ctx, &registryv1.ListOrganisationsRequest{Municipality: scope, Query: a.organisation})
+				if err != nil || len(ol.GetOrganisations()) == 0 {
+					return fmt.Errorf("demo account %s: organisation %q: %v", a.login, a.organisation, err)
+				}
+				scope = ol.GetOrganisations()[0].GetId()
+			}
+		}
+		_, err := accounts.CreateAccount(ctx, &registryv1.CreateAccountRequest{
+			Account: &registryv1.Account{Login: a.login, Name: a.name,
+				Roles: []*registryv1.RoleBinding{{Role: a.role, Scope: scope}}},
+			Password: a.password,
+		})
+		if err != nil && status.Code(err) != codes.AlreadyExists {
+			return fmt.Errorf("demo account %s: %w", a.login, err)
+		}
+	}
 	return nil
 }
 

@@ -27,6 +27,21 @@ func TestDemoDataLoadsOnceAndTwiceChangesNothing(t *testing.T) {
 		t.Errorf("second load = %+v, want every organisation unchanged", second)
 	}
 
+	for range 2 {
+		if err := loadAccounts(ctx, reg.Conn); err != nil {
+			t.Fatalf("demo accounts: %v", err)
+		}
+	}
+	al, err := registryv1.NewAccountServiceClient(reg.Conn).ListAccounts(ctx, &registryv1.ListAccountsRequest{})
+	if err != nil || len(al.GetAccounts()) != len(demoAccounts) {
+		t.Fatalf("accounts after two loads: %v, %v; want %d", al.GetAccounts(), err, len(demoAccounts))
+	}
+	for _, a := range al.GetAccounts() {
+		if len(a.GetRoles()) != 1 || a.GetRoles()[0].GetScope() == "" {
+			t.Errorf("demo account %s has roles %v, want one scoped role", a.GetLogin(), a.GetRoles())
+		}
+	}
+
 	orgs := registryv1.NewOrganisationServiceClient(reg.Conn)
 	muns := registryv1.NewMunicipalityServiceClient(reg.Conn)
 	ml, err := muns.ListMunicipalities(ctx, &registryv1.ListMunicipalitiesRequest{})

@@ -11,6 +11,7 @@ import (
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/nastavnik/nastavnik/platform/grpcserver"
@@ -24,19 +25,23 @@ type Backends struct {
 	Indicators *grpc.ClientConn
 }
 
-// NewMux returns the REST/JSON handler of every service.
-func NewMux(ctx context.Context, b Backends) (http.Handler, error) {
+// NewMux returns the REST/JSON handler of every service; annotate adds the
+// caller's signed identity to each call.
+func NewMux(ctx context.Context, b Backends, annotate func(context.Context, *http.Request) metadata.MD) (http.Handler, error) {
 	mux := runtime.NewServeMux(
 		runtime.WithErrorHandler(errorHandler),
+		runtime.WithMetadata(annotate),
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.JSONPb{
 			MarshalOptions:   protojson.MarshalOptions{EmitDefaultValues: true},
 			UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
 		}),
+		// Only the request id crosses from HTTP headers into gRPC metadata: no
+		// client may write metadata (an identity least of all).
 		runtime.WithIncomingHeaderMatcher(func(h string) (string, bool) {
 			if strings.EqualFold(h, grpcserver.RequestIDKey) {
 				return grpcserver.RequestIDKey, true
 			}
-			return runtime.DefaultHeaderMatcher(h)
+			return "", false
 		}),
 		runtime.WithOutgoingHeaderMatcher(func(h string) (string, bool) {
 			return "", false // services' metadata stays internal; the request id is set by the middleware
@@ -50,6 +55,9 @@ func NewMux(ctx context.Context, b Backends) (http.Handler, error) {
 		{"RegionService", b.Registry, registryv1.RegisterRegionServiceHandler},
 		{"MunicipalityService", b.Registry, registryv1.RegisterMunicipalityServiceHandler},
 		{"OrganisationService", b.Registry, registryv1.RegisterOrganisationServiceHandler},
+		{"AccountService", b.Registry, registryv1.RegisterAccountServiceHandler},
+		{"AuthService", b.Registry, registryv1.RegisterAuthServiceHandler},
+		{"AuditService", b.Registry, registryv1.RegisterAuditServiceHandler},
 	}
 	for _, r := range registrations {
 		if err := r.register(ctx, mux, r.conn); err != nil {

@@ -62,6 +62,11 @@ func HTTPStatus(c codes.Code) int {
 
 // errorHandler writes gRPC errors as {code, message, details:[{field, description}]}.
 func errorHandler(ctx context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
+	WriteStatus(ctx, w, r, err)
+}
+
+// WriteStatus writes a gRPC error as an API error.
+func WriteStatus(ctx context.Context, w http.ResponseWriter, r *http.Request, err error) {
 	st := status.Convert(err)
 	body := Error{Code: code.Code_name[int32(st.Code())], Message: st.Message(), Details: []FieldDetail{}}
 	if st.Code() == codes.Unavailable || st.Code() == codes.Unknown || st.Code() == codes.Internal {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	pconfig "github.com/nastavnik/nastavnik/platform/config"
+	"github.com/nastavnik/nastavnik/platform/identity"
 )
 
 // Config configures the gateway process.
@@ -27,6 +28,12 @@ type Config struct {
 	// ShutdownTimeout bounds how long in-flight requests may run after SIGTERM.
 	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"20s"`
 	LogLevel        string        `env:"LOG_LEVEL" envDefault:"info"`
+	// IdentityKey signs the callers' identities for the services (base64, at
+	// least 32 bytes); every service must have the same.
+	IdentityKey string `env:"IDENTITY_KEY"`
+	// TrustForwarded takes the client's address from X-Forwarded-For and TLS
+	// from X-Forwarded-Proto: set it only behind a proxy that sets them.
+	TrustForwarded bool `env:"TRUST_FORWARDED" envDefault:"false"`
 }
 
 // Validate reports every problem at once.
@@ -51,6 +58,9 @@ func (c Config) Validate() error {
 	}
 	if _, err := pconfig.ParseLogLevel(c.LogLevel); err != nil {
 		errs = append(errs, err)
+	}
+	if _, err := identity.ParseKey(c.IdentityKey); err != nil {
+		errs = append(errs, fmt.Errorf("IDENTITY_KEY %w", err))
 	}
 	return errors.Join(errs...)
 }

@@ -8,7 +8,8 @@ import (
 
 func valid() Config {
 	return Config{HTTPAddr: "127.0.0.1:8080", MetricsAddr: "127.0.0.1:9200", RegistryAddr: "r:1", RoadmapAddr: "m:2",
-		IndicatorsAddr: "i:3", RequestTimeout: time.Second, MaxBodyBytes: 1 << 20, ShutdownTimeout: time.Second, LogLevel: "info"}
+		IndicatorsAddr: "i:3", RequestTimeout: time.Second, MaxBodyBytes: 1 << 20, ShutdownTimeout: time.Second, LogLevel: "info",
+		IdentityKey: "bmFzdGF2bmlrLXRlc3QtaWRlbnRpdHkta2V5LTAxMjM0NTY3ODlhYmNkZWY="}
 }
 
 func TestValidate(t *testing.T) {
@@ -21,7 +22,8 @@ func TestValidate(t *testing.T) {
 		{"valid", func(*Config) {}, nil},
 		{"everything wrong", func(c *Config) {
 			c.HTTPAddr, c.RegistryAddr, c.RequestTimeout, c.MaxBodyBytes, c.LogLevel = "8080", "", 0, 10, "chatty"
-		}, []string{"HTTP_ADDR", "REGISTRY_ADDR", "REQUEST_TIMEOUT", "MAX_BODY_BYTES", "LOG_LEVEL"}},
+			c.IdentityKey = "c2hvcnQ="
+		}, []string{"HTTP_ADDR", "REGISTRY_ADDR", "REQUEST_TIMEOUT", "MAX_BODY_BYTES", "LOG_LEVEL", "IDENTITY_KEY"}},
 	}
 	for _, tc := range tests {
 		c := valid()

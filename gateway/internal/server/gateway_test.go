@@ -3,6 +3,7 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -19,14 +20,21 @@ import (
 	"github.com/nastavnik/nastavnik/gateway/internal/config"
 	"github.com/nastavnik/nastavnik/gateway/internal/server"
 	"github.com/nastavnik/nastavnik/platform/servicetest"
+	registryv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/registry/v1"
 	indicatorsapp "github.com/nastavnik/nastavnik/services/indicators/app"
 	registryapp "github.com/nastavnik/nastavnik/services/registry/app"
 	roadmapapp "github.com/nastavnik/nastavnik/services/roadmap/app"
 )
 
-// startPlatform runs the three services and the gateway, and returns the
-// gateway's base URL.
-func startPlatform(t *testing.T) string {
+// platform is the three services and the gateway, started for a test.
+type platform struct {
+	base string
+	reg  *servicetest.Running
+}
+
+// startPlatform runs the three services and the gateway with an operator
+// account "operator" (password operatorPassword).
+func startPlatform(t *testing.T) platform {
 	t.Helper()
 	reg := servicetest.Start(t, registryapp.Spec)
 	rm := servicetest.Start(t, roadmapapp.Spec)
@@ -35,6 +43,7 @@ func startPlatform(t *testing.T) string {
 		HTTPAddr: "127.0.0.1:0", MetricsAddr: "127.0.0.1:0",
 		RegistryAddr: reg.Addr, RoadmapAddr: rm.Addr, IndicatorsAddr: ind.Addr,
 		RequestTimeout: 10 * time.Second, MaxBodyBytes: 1 << 20, ShutdownTimeout: 5 * time.Second, LogLevel: "error",
+		IdentityKey: base64.StdEncoding.EncodeToString(servicetest.Key),
 	}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
@@ -53,12 +62,46 @@ func startPlatform(t *testing.T) string {
 			t.Errorf("gateway stopped with %v", err)
 		}
 	})
-	return "http://" + g.Addr()
+	createAccount(t, reg, "operator", operatorPassword, registryv1.Role_ROLE_OPERATOR, "")
+	return platform{base: "http://" + g.Addr(), reg: reg}
 }
 
+const operatorPassword = "Platform-ops-2026"
+
+// createAccount creates an account directly at the registry, as an operator.
+func createAccount(t *testing.T, reg *servicetest.Running, login, pw string, role registryv1.Role, scope string) string {
+	t.Helper()
+	resp, err := registryv1.NewAccountServiceClient(reg.Conn).CreateAccount(context.Background(), &registryv1.CreateAccountRequest{
+		Account:  &registryv1.Account{Login: login, Name: login, Roles: []*registryv1.RoleBinding{{Role: role, Scope: scope}}},
+		Password: pw,
+	})
+	if err != nil {
+		t.Fatalf("create account %s: %v", login, err)
+	}
+	return resp.GetAccount().GetId()
+}
+
+// as signs in through POST /v1/auth/token and returns a client with the token.
+func (p platform) as(t *testing.T, login, pw string) client {
+	t.Helper()
+	var tok struct {
+		Token     string `json:"token"`
+		ExpiresAt string `json:"expiresAt"`
+	}
+	anon := client{t: t, base: p.base}
+	if code := anon.do("POST", "/v1/auth/token", map[string]string{"login": login, "password": pw}, &tok); code != 200 || tok.Token == "" || tok.ExpiresAt == "" {
+		t.Fatalf("sign in %s: %d %+v", login, code, tok)
+	}
+	return client{t: t, base: p.base, token: tok.Token}
+}
+
+// operator is a client signed in as the platform's operator.
+func (p platform) operator(t *testing.T) client { return p.as(t, "operator", operatorPassword) }
+
 type client struct {
-	t    *testing.T
-	base string
+	t     *testing.T
+	base  string
+	token string
 }
 
 // do sends a JSON request and decodes the JSON answer into out (when not nil).
@@ -77,6 +120,9 @@ func (c client) do(method, path string, body any, out any) int {
 		c.t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		c.t.Fatalf("%s %s: %v", method, path, err)
@@ -145,7 +191,7 @@ func validINN(n int) string {
 }
 
 func TestListOrganisationsPaginated(t *testing.T) {
-	c := client{t, startPlatform(t)}
+	c := startPlatform(t).operator(t)
 	mun := seed(t, c, 12)
 	var all []string
 	token := ""
@@ -178,7 +224,7 @@ func TestListOrganisationsPaginated(t *testing.T) {
 }
 
 func TestErrorsNameTheField(t *testing.T) {
-	c := client{t, startPlatform(t)}
+	c := startPlatform(t).operator(t)
 	mun := seed(t, c, 1)
 
 	var e api.Error
@@ -216,7 +262,7 @@ func cmpIgnoreText() cmp.Option {
 }
 
 func TestStaleUpdateIsConflictAndKeepsTheRow(t *testing.T) {
-	c := client{t, startPlatform(t)}
+	c := startPlatform(t).operator(t)
 	mun := seed(t, c, 1)
 	var page listResponse
 	c.do("GET", "/v1/organisations?municipality="+mun, nil, &page)
@@ -242,7 +288,7 @@ func TestStaleUpdateIsConflictAndKeepsTheRow(t *testing.T) {
 }
 
 func TestCloseAndListAsOfDate(t *testing.T) {
-	c := client{t, startPlatform(t)}
+	c := startPlatform(t).operator(t)
 	mun := seed(t, c, 3)
 	var page listResponse
 	c.do("GET", "/v1/organisations?municipality="+mun, nil, &page)
@@ -271,7 +317,7 @@ func TestCloseAndListAsOfDate(t *testing.T) {
 }
 
 func TestImportThroughTheGateway(t *testing.T) {
-	c := client{t, startPlatform(t)}
+	c := startPlatform(t).operator(t)
 	mun := seed(t, c, 0)
 	csv := "ИНН;Полное наименование;Краткое наименование;Тип\n" +
 		validINN(1) + ";Муниципальное автономное общеобразовательное учреждение «Средняя школа № 1»;МАОУ СШ № 1;ОУ\n" +
@@ -287,7 +333,7 @@ func TestImportThroughTheGateway(t *testing.T) {
 }
 
 func TestServingEssentials(t *testing.T) {
-	base := startPlatform(t)
+	base := startPlatform(t).base
 	t.Run("openapi", func(t *testing.T) {
 		resp, err := http.Get(base + "/openapi.json")
 		if err != nil {

@@ -24,16 +24,20 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	"github.com/nastavnik/nastavnik/gateway/internal/api"
+	"github.com/nastavnik/nastavnik/gateway/internal/auth"
 	"github.com/nastavnik/nastavnik/gateway/internal/config"
 	"github.com/nastavnik/nastavnik/gateway/internal/web"
 	"github.com/nastavnik/nastavnik/platform/grpcserver"
+	"github.com/nastavnik/nastavnik/platform/identity"
 	"github.com/nastavnik/nastavnik/platform/logging"
+	registryv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/registry/v1"
 )
 
 // Gateway is a started gateway: dialled and listening, not yet serving.
 type Gateway struct {
 	cfg      config.Config
 	logger   *slog.Logger
+	auth     *auth.Authenticator
 	conns    []*grpc.ClientConn
 	backends api.Backends
 	http     *http.Server
@@ -73,6 +77,17 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Gateway,
 	if g.backends.Indicators, err = dial(cfg.IndicatorsAddr); err != nil {
 		return nil, g.closeConns(err)
 	}
+
+	key, err := identity.ParseKey(cfg.IdentityKey)
+	if err != nil {
+		return nil, g.closeConns(fmt.Errorf("gateway: IDENTITY_KEY %w", err))
+	}
+	signer, err := identity.NewSigner(key)
+	if err != nil {
+		return nil, g.closeConns(err)
+	}
+	g.auth = &auth.Authenticator{Signer: signer, Auth: registryv1.NewAuthServiceClient(g.backends.Registry),
+		TrustForwarded: cfg.TrustForwarded}
 
 	handler, err := g.handler(ctx, reg)
 	if err != nil {
@@ -140,20 +155,23 @@ func (g *Gateway) Serve(ctx context.Context) error {
 }
 
 func (g *Gateway) handler(ctx context.Context, reg *prometheus.Registry) (http.Handler, error) {
-	apiMux, err := api.NewMux(ctx, g.backends)
+	apiMux, err := api.NewMux(ctx, g.backends, g.auth.Metadata)
 	if err != nil {
 		return nil, err
 	}
+	authenticate := g.auth.APIMiddleware(func(w http.ResponseWriter, r *http.Request, err error) {
+		api.WriteStatus(r.Context(), w, r, err)
+	})
 	docs, err := api.DocsHandler()
 	if err != nil {
 		return nil, err
 	}
-	pages, err := web.New(g.logger)
+	pages, err := web.New(g.logger, g.auth, registryv1.NewAccountServiceClient(g.backends.Registry))
 	if err != nil {
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/v1/", g.limitBody(g.timeout(apiMux)))
+	mux.Handle("/v1/", g.limitBody(g.timeout(authenticate(apiMux))))
 	mux.Handle("GET /openapi.json", api.OpenAPIHandler())
 	mux.Handle("GET /docs", docs)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })

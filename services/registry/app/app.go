@@ -25,4 +25,5 @@ var Spec = service.Spec{
 		server.New(store.New(pool)).Register(g)
 		return nil
 	},
+	SystemOnly: server.SystemOnly,
 }

@@ -3,6 +3,7 @@ package domain
 import (
 	"time"
 
+	"github.com/nastavnik/nastavnik/platform/identity"
 	"github.com/nastavnik/nastavnik/platform/validation"
 )
 
@@ -153,4 +154,16 @@ type OrganisationFilter struct {
 	Status         Status           `json:"s,omitempty"`
 	Query          string           `json:"q,omitempty"` // already folded by SearchKey
 	OpenOn         time.Time        `json:"o,omitzero"`
+	// Visible limits the list to what the reader may see.
+	Visible identity.Visibility `json:"-"`
+}
+
+// Scope locates the organisation for access checks.
+func (o Organisation) Scope() identity.Scope {
+	return identity.Scope{Region: o.RegionCode, Municipality: o.MunicipalityID, Organisation: o.ID}
+}
+
+// Scope locates the municipality for access checks.
+func (m Municipality) Scope() identity.Scope {
+	return identity.Scope{Region: m.RegionCode, Municipality: m.ID}
 }

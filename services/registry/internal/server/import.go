@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 
+	"github.com/nastavnik/nastavnik/platform/identity"
 	registryv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/registry/v1"
 	"github.com/nastavnik/nastavnik/services/registry/internal/domain"
 	"github.com/nastavnik/nastavnik/services/registry/internal/importer"
@@ -10,10 +11,20 @@ import (
 
 // ImportOrganisations implements OrganisationService.
 func (s *Server) ImportOrganisations(ctx context.Context, req *registryv1.ImportOrganisationsRequest) (*registryv1.ImportOrganisationsResponse, error) {
-	var (
-		table [][]string
-		err   error
-	)
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	mun, err := s.store.GetMunicipality(ctx, req.GetMunicipalityId())
+	switch {
+	case err == nil && !p.Related(mun.Scope()):
+		return nil, toStatus(ctx, domain.ErrNotFound)
+	case err != nil:
+		return nil, toStatus(ctx, err)
+	case !p.Holds(mun.Scope(), identity.Operator, identity.Methodologist):
+		return nil, toStatus(ctx, domain.ErrPermissionDenied)
+	}
+	var table [][]string
 	if req.GetFormat() == registryv1.ImportFormat_IMPORT_FORMAT_XLSX {
 		table, err = importer.ReadXLSX(req.GetContent())
 	} else {
@@ -32,7 +43,7 @@ func (s *Server) ImportOrganisations(ctx context.Context, req *registryv1.Import
 		inns = append(inns, r.Org.INN)
 	}
 	var outcomes []importer.Outcome
-	err = s.store.ImportOrganisations(ctx, req.GetMunicipalityId(), inns,
+	err = s.store.ImportOrganisations(ctx, actor(p), req.GetMunicipalityId(), inns,
 		func(existing map[string]domain.Organisation) (creates, updates []domain.Organisation, write bool) {
 			outcomes, creates, updates = sheet.Plan(records, existing)
 			rejected := false

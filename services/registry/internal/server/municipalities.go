@@ -5,6 +5,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/nastavnik/nastavnik/platform/identity"
 	"github.com/nastavnik/nastavnik/platform/pagination"
 	"github.com/nastavnik/nastavnik/platform/validation"
 	registryv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/registry/v1"
@@ -14,11 +15,22 @@ import (
 
 // CreateMunicipality implements MunicipalityService.
 func (s *Server) CreateMunicipality(ctx context.Context, req *registryv1.CreateMunicipalityRequest) (*registryv1.CreateMunicipalityResponse, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
 	m := municipalityFromProto(req.GetMunicipality())
 	if err := m.Validate(); err != nil {
 		return nil, toStatus(ctx, validation.Prefixed("municipality", err))
 	}
-	out, err := s.store.CreateMunicipality(ctx, m, req.GetRequestId())
+	region := identity.Scope{Region: m.RegionCode}
+	switch {
+	case !p.Related(region):
+		return nil, toStatus(ctx, fieldErr("municipality.region_code", "no such region"))
+	case !p.Holds(region, identity.Operator, identity.Regional):
+		return nil, toStatus(ctx, domain.ErrPermissionDenied)
+	}
+	out, err := s.store.CreateMunicipality(ctx, actor(p), m, req.GetRequestId())
 	if err != nil {
 		return nil, toStatus(ctx, validation.Prefixed("municipality", err))
 	}
@@ -27,7 +39,14 @@ func (s *Server) CreateMunicipality(ctx context.Context, req *registryv1.CreateM
 
 // GetMunicipality implements MunicipalityService.
 func (s *Server) GetMunicipality(ctx context.Context, req *registryv1.GetMunicipalityRequest) (*registryv1.GetMunicipalityResponse, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
 	m, err := s.store.GetMunicipality(ctx, req.GetId())
+	if err == nil && !p.Related(m.Scope()) {
+		err = domain.ErrNotFound
+	}
 	if err != nil {
 		return nil, toStatus(ctx, err)
 	}
@@ -36,7 +55,12 @@ func (s *Server) GetMunicipality(ctx context.Context, req *registryv1.GetMunicip
 
 // ListMunicipalities implements MunicipalityService.
 func (s *Server) ListMunicipalities(ctx context.Context, req *registryv1.ListMunicipalitiesRequest) (*registryv1.ListMunicipalitiesResponse, error) {
-	f := store.MunicipalityFilter{RegionCode: req.GetRegion(), Query: domain.SearchKey(req.GetQuery())}
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	f := store.MunicipalityFilter{RegionCode: req.GetRegion(), Query: domain.SearchKey(req.GetQuery()),
+		All: isOperator(p), Regions: rolesOf(p, identity.Regional), IDs: bindingMunicipalities(p)}
 	var cur store.NameCursor
 	more, err := pagination.Decode(req.GetPageToken(), f, &cur)
 	if err != nil {
@@ -67,16 +91,26 @@ func (s *Server) ListMunicipalities(ctx context.Context, req *registryv1.ListMun
 
 // UpdateMunicipality implements MunicipalityService.
 func (s *Server) UpdateMunicipality(ctx context.Context, req *registryv1.UpdateMunicipalityRequest) (*registryv1.UpdateMunicipalityResponse, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
 	m := municipalityFromProto(req.GetMunicipality())
 	stored, err := s.store.GetMunicipality(ctx, m.ID)
 	if err := checkUpdate(m.ID, m.Version, "municipality", err); err != nil {
 		return nil, toStatus(ctx, err)
 	}
+	switch {
+	case !p.Related(stored.Scope()):
+		return nil, toStatus(ctx, domain.ErrNotFound)
+	case !p.Holds(stored.Scope(), identity.Operator, identity.Regional):
+		return nil, toStatus(ctx, domain.ErrPermissionDenied)
+	}
 	m.RegionCode = stored.RegionCode // a municipality never moves between regions
 	if err := m.Validate(); err != nil {
 		return nil, toStatus(ctx, validation.Prefixed("municipality", err))
 	}
-	out, err := s.store.UpdateMunicipality(ctx, m)
+	out, err := s.store.UpdateMunicipality(ctx, actor(p), m)
 	if err != nil {
 		return nil, toStatus(ctx, validation.Prefixed("municipality", err))
 	}

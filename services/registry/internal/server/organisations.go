@@ -2,7 +2,9 @@ package server
 
 import (
 	"context"
+	"errors"
 
+	"github.com/nastavnik/nastavnik/platform/identity"
 	"github.com/nastavnik/nastavnik/platform/pagination"
 	"github.com/nastavnik/nastavnik/platform/validation"
 	registryv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/registry/v1"
@@ -12,6 +14,10 @@ import (
 
 // CreateOrganisation implements OrganisationService.
 func (s *Server) CreateOrganisation(ctx context.Context, req *registryv1.CreateOrganisationRequest) (*registryv1.CreateOrganisationResponse, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
 	o, err := organisationFromProto(req.GetOrganisation())
 	ve := &validation.Error{}
 	ve.Merge("", asValidation(err))
@@ -22,7 +28,16 @@ func (s *Server) CreateOrganisation(ctx context.Context, req *registryv1.CreateO
 	if err := ve.Err(); err != nil {
 		return nil, toStatus(ctx, validation.Prefixed("organisation", err))
 	}
-	out, err := s.store.CreateOrganisation(ctx, o, req.GetRequestId())
+	mun, err := s.store.GetMunicipality(ctx, o.MunicipalityID)
+	switch {
+	case errors.Is(err, domain.ErrNotFound) || err == nil && !p.Related(mun.Scope()):
+		return nil, toStatus(ctx, fieldErr("organisation.municipality_id", "no such municipality"))
+	case err != nil:
+		return nil, toStatus(ctx, err)
+	case !p.Holds(mun.Scope(), identity.Operator, identity.Methodologist):
+		return nil, toStatus(ctx, domain.ErrPermissionDenied)
+	}
+	out, err := s.store.CreateOrganisation(ctx, actor(p), o, req.GetRequestId())
 	if err != nil {
 		return nil, toStatus(ctx, validation.Prefixed("organisation", err))
 	}
@@ -31,7 +46,11 @@ func (s *Server) CreateOrganisation(ctx context.Context, req *registryv1.CreateO
 
 // GetOrganisation implements OrganisationService.
 func (s *Server) GetOrganisation(ctx context.Context, req *registryv1.GetOrganisationRequest) (*registryv1.GetOrganisationResponse, error) {
-	o, err := s.store.GetOrganisation(ctx, req.GetId())
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	o, err := s.visibleOrganisation(ctx, p, req.GetId())
 	if err != nil {
 		return nil, toStatus(ctx, err)
 	}
@@ -40,18 +59,26 @@ func (s *Server) GetOrganisation(ctx context.Context, req *registryv1.GetOrganis
 
 // UpdateOrganisation implements OrganisationService.
 func (s *Server) UpdateOrganisation(ctx context.Context, req *registryv1.UpdateOrganisationRequest) (*registryv1.UpdateOrganisationResponse, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
 	o, convErr := organisationFromProto(req.GetOrganisation())
-	_, getErr := s.store.GetOrganisation(ctx, o.ID)
+	stored, getErr := s.visibleOrganisation(ctx, p, o.ID)
 	if err := checkUpdate(o.ID, o.Version, "organisation", getErr); err != nil {
 		return nil, toStatus(ctx, err)
 	}
+	if !p.Holds(stored.Scope(), identity.Operator, identity.Methodologist) {
+		return nil, toStatus(ctx, domain.ErrPermissionDenied)
+	}
+	o.MunicipalityID = stored.MunicipalityID // an organisation never moves by an update
 	ve := &validation.Error{}
 	ve.Merge("", asValidation(convErr))
 	ve.Merge("", asValidation(o.Validate()))
 	if err := ve.Err(); err != nil {
 		return nil, toStatus(ctx, validation.Prefixed("organisation", err))
 	}
-	out, err := s.store.UpdateOrganisation(ctx, o)
+	out, err := s.store.UpdateOrganisation(ctx, actor(p), o)
 	if err != nil {
 		return nil, toStatus(ctx, validation.Prefixed("organisation", err))
 	}
@@ -60,6 +87,10 @@ func (s *Server) UpdateOrganisation(ctx context.Context, req *registryv1.UpdateO
 
 // ListOrganisations implements OrganisationService.
 func (s *Server) ListOrganisations(ctx context.Context, req *registryv1.ListOrganisationsRequest) (*registryv1.ListOrganisationsResponse, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
 	openOn, err := domain.ParseDate(req.GetOpenOn())
 	if err != nil {
 		return nil, toStatus(ctx, fieldErr("open_on", err.Error()))
@@ -71,6 +102,7 @@ func (s *Server) ListOrganisations(ctx context.Context, req *registryv1.ListOrga
 		Status:         domain.Status(req.GetStatus()),
 		Query:          domain.SearchKey(req.GetQuery()),
 		OpenOn:         openOn,
+		Visible:        p.Visibility(),
 	}
 	var cur store.NameCursor
 	more, err := pagination.Decode(req.GetPageToken(), f, &cur)
@@ -102,14 +134,25 @@ func (s *Server) ListOrganisations(ctx context.Context, req *registryv1.ListOrga
 
 // CloseOrganisation implements OrganisationService.
 func (s *Server) CloseOrganisation(ctx context.Context, req *registryv1.CloseOrganisationRequest) (*registryv1.CloseOrganisationResponse, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	stored, err := s.visibleOrganisation(ctx, p, req.GetId())
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	if !p.Holds(stored.Scope(), identity.Operator, identity.Methodologist) {
+		return nil, toStatus(ctx, domain.ErrPermissionDenied)
+	}
 	closedOn, err := domain.ParseDate(req.GetClosedOn())
 	if err != nil {
 		return nil, toStatus(ctx, fieldErr("closed_on", err.Error()))
 	}
-	out, err := s.store.CloseOrganisation(ctx, domain.Closure{
+	out, err := s.store.CloseOrganisation(ctx, actor(p), domain.Closure{
 		ID: req.GetId(), Version: req.GetVersion(), ClosedOn: closedOn,
 		Reason: domain.ClosureReason(req.GetReason()), SuccessorID: req.GetSuccessorId(),
-	})
+	}, func(o domain.Organisation) bool { return p.Sees(o.Scope()) })
 	if err != nil {
 		return nil, toStatus(ctx, err)
 	}
@@ -119,4 +162,20 @@ func (s *Server) CloseOrganisation(ctx context.Context, req *registryv1.CloseOrg
 func asValidation(err error) *validation.Error {
 	ve, _ := err.(*validation.Error)
 	return ve
+}
+
+// visibleOrganisation reads an organisation the caller Sees; any other is
+// ErrNotFound, exactly like a missing one.
+func (s *Server) visibleOrganisation(ctx context.Context, p identity.Principal, id string) (domain.Organisation, error) {
+	if !isUUID(id) {
+		return domain.Organisation{}, domain.ErrNotFound
+	}
+	o, err := s.store.GetOrganisation(ctx, id)
+	if err != nil {
+		return domain.Organisation{}, err
+	}
+	if !p.Sees(o.Scope()) {
+		return domain.Organisation{}, domain.ErrNotFound
+	}
+	return o, nil
 }

@@ -3,18 +3,27 @@ package server
 import (
 	"context"
 
+	"github.com/nastavnik/nastavnik/platform/identity"
 	"github.com/nastavnik/nastavnik/platform/pagination"
 	"github.com/nastavnik/nastavnik/platform/validation"
 	registryv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/registry/v1"
+	"github.com/nastavnik/nastavnik/services/registry/internal/domain"
 )
 
 // CreateRegion implements RegionService.
 func (s *Server) CreateRegion(ctx context.Context, req *registryv1.CreateRegionRequest) (*registryv1.CreateRegionResponse, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !isOperator(p) {
+		return nil, toStatus(ctx, domain.ErrPermissionDenied)
+	}
 	r := regionFromProto(req.GetRegion())
 	if err := r.Validate(); err != nil {
 		return nil, toStatus(ctx, validation.Prefixed("region", err))
 	}
-	out, err := s.store.CreateRegion(ctx, r)
+	out, err := s.store.CreateRegion(ctx, actor(p), r)
 	if err != nil {
 		return nil, toStatus(ctx, err)
 	}
@@ -23,6 +32,13 @@ func (s *Server) CreateRegion(ctx context.Context, req *registryv1.CreateRegionR
 
 // GetRegion implements RegionService.
 func (s *Server) GetRegion(ctx context.Context, req *registryv1.GetRegionRequest) (*registryv1.GetRegionResponse, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !p.Related(identity.Scope{Region: req.GetCode()}) {
+		return nil, toStatus(ctx, domain.ErrNotFound)
+	}
 	r, err := s.store.GetRegion(ctx, req.GetCode())
 	if err != nil {
 		return nil, toStatus(ctx, err)
@@ -36,12 +52,16 @@ type regionCursor struct {
 
 // ListRegions implements RegionService.
 func (s *Server) ListRegions(ctx context.Context, req *registryv1.ListRegionsRequest) (*registryv1.ListRegionsResponse, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var cur regionCursor
-	if _, err := pagination.Decode(req.GetPageToken(), "regions", &cur); err != nil {
+	if _, err = pagination.Decode(req.GetPageToken(), "regions", &cur); err != nil {
 		return nil, toStatus(ctx, badToken(err))
 	}
 	size := pagination.Size(req.GetPageSize())
-	list, err := s.store.ListRegions(ctx, cur.Code, size+1)
+	list, err := s.store.ListRegions(ctx, isOperator(p), bindingRegions(p), cur.Code, size+1)
 	if err != nil {
 		return nil, toStatus(ctx, err)
 	}
@@ -60,7 +80,17 @@ func (s *Server) ListRegions(ctx context.Context, req *registryv1.ListRegionsReq
 
 // UpdateRegion implements RegionService.
 func (s *Server) UpdateRegion(ctx context.Context, req *registryv1.UpdateRegionRequest) (*registryv1.UpdateRegionResponse, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
 	r := regionFromProto(req.GetRegion())
+	switch {
+	case !p.Related(identity.Scope{Region: r.Code}):
+		return nil, toStatus(ctx, domain.ErrNotFound)
+	case !isOperator(p):
+		return nil, toStatus(ctx, domain.ErrPermissionDenied)
+	}
 	ve := &validation.Error{}
 	if err := r.Validate(); err != nil {
 		ve = validation.Prefixed("region", err).(*validation.Error)
@@ -71,7 +101,7 @@ func (s *Server) UpdateRegion(ctx context.Context, req *registryv1.UpdateRegionR
 	if err := ve.Err(); err != nil {
 		return nil, toStatus(ctx, err)
 	}
-	out, err := s.store.UpdateRegion(ctx, r)
+	out, err := s.store.UpdateRegion(ctx, actor(p), r)
 	if err != nil {
 		return nil, toStatus(ctx, err)
 	}

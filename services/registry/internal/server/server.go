@@ -6,6 +6,8 @@ package server
 import (
 	"context"
 	"errors"
+	"strings"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -22,24 +24,39 @@ type Server struct {
 	registryv1.UnimplementedRegionServiceServer
 	registryv1.UnimplementedMunicipalityServiceServer
 	registryv1.UnimplementedOrganisationServiceServer
+	registryv1.UnimplementedAccountServiceServer
+	registryv1.UnimplementedAuthServiceServer
+	registryv1.UnimplementedAuditServiceServer
 
 	store *store.Store
+	now   func() time.Time
 }
 
 var (
 	_ registryv1.RegionServiceServer       = (*Server)(nil)
 	_ registryv1.MunicipalityServiceServer = (*Server)(nil)
 	_ registryv1.OrganisationServiceServer = (*Server)(nil)
+	_ registryv1.AccountServiceServer      = (*Server)(nil)
+	_ registryv1.AuthServiceServer         = (*Server)(nil)
+	_ registryv1.AuditServiceServer        = (*Server)(nil)
 )
 
 // New returns a server over st.
-func New(st *store.Store) *Server { return &Server{store: st} }
+func New(st *store.Store) *Server { return &Server{store: st, now: time.Now} }
 
 // Register registers every registry service on g.
 func (s *Server) Register(g grpc.ServiceRegistrar) {
 	registryv1.RegisterRegionServiceServer(g, s)
 	registryv1.RegisterMunicipalityServiceServer(g, s)
 	registryv1.RegisterOrganisationServiceServer(g, s)
+	registryv1.RegisterAccountServiceServer(g, s)
+	registryv1.RegisterAuthServiceServer(g, s)
+	registryv1.RegisterAuditServiceServer(g, s)
+}
+
+// SystemOnly reports the methods only the gateway's own identity may call.
+func SystemOnly(fullMethod string) bool {
+	return strings.HasPrefix(fullMethod, "/"+registryv1.AuthService_ServiceDesc.ServiceName+"/")
 }
 
 // errorTable is the registry's one mapping from errors to gRPC codes.
@@ -52,6 +69,11 @@ var errorTable = grpcerr.Table{
 	{Target: domain.ErrNameTaken, Code: codes.AlreadyExists},
 	{Target: domain.ErrAlreadyClosed, Code: codes.FailedPrecondition},
 	{Target: pagination.ErrBadToken, Code: codes.InvalidArgument},
+	{Target: domain.ErrLoginTaken, Code: codes.AlreadyExists},
+	{Target: domain.ErrBadCredentials, Code: codes.Unauthenticated},
+	{Target: domain.ErrUnauthenticated, Code: codes.Unauthenticated},
+	{Target: domain.ErrTooManyAttempts, Code: codes.ResourceExhausted},
+	{Target: domain.ErrPermissionDenied, Code: codes.PermissionDenied},
 }
 
 func toStatus(ctx context.Context, err error) error {

@@ -42,22 +42,29 @@ func municipalityErr(op string, err error) error {
 
 // CreateMunicipality inserts a municipality. A retry with the same requestID
 // returns the municipality the first call created.
-func (s *Store) CreateMunicipality(ctx context.Context, m domain.Municipality, requestID string) (domain.Municipality, error) {
+func (s *Store) CreateMunicipality(ctx context.Context, actor domain.Actor, m domain.Municipality, requestID string) (domain.Municipality, error) {
 	const op = "store.CreateMunicipality"
 	var rid *string
 	if requestID != "" {
 		rid = &requestID
 	}
 	var id string
-	err := s.pool.QueryRow(ctx, `INSERT INTO municipalities
+	err := s.change(ctx, actor, func(tx pgx.Tx) ([]AuditEntry, error) {
+		err := tx.QueryRow(ctx, `INSERT INTO municipalities
 		(id, region_code, name, search_key, sort_key, kind, time_zone, oktmo, create_request_id)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 		ON CONFLICT (create_request_id) DO NOTHING
 		RETURNING id`,
 		uuid.New(), m.RegionCode, m.Name, domain.SearchKey(m.Name), domain.SortKey(m.Name), int16(m.Kind), m.TimeZone, m.OKTMO, rid).Scan(&id)
-	if errors.Is(err, pgx.ErrNoRows) {
-		err = s.pool.QueryRow(ctx, `SELECT id FROM municipalities WHERE create_request_id = $1`, rid).Scan(&id)
-	}
+		if errors.Is(err, pgx.ErrNoRows) { // a retry: the first call created it
+			return nil, tx.QueryRow(ctx, `SELECT id FROM municipalities WHERE create_request_id = $1`, rid).Scan(&id)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return []AuditEntry{{Action: "municipality.create", ObjectType: "municipality", ObjectID: id, Region: m.RegionCode,
+			MunicipalityID: id, Details: map[string]any{"name": m.Name, "kind": m.Kind, "time_zone": m.TimeZone, "oktmo": m.OKTMO}}}, nil
+	})
 	if err != nil {
 		return domain.Municipality{}, municipalityErr(op, err)
 	}
@@ -74,9 +81,14 @@ func (s *Store) GetMunicipality(ctx context.Context, id string) (domain.Municipa
 }
 
 // MunicipalityFilter selects municipalities; zero fields do not filter.
+// Unless All, only municipalities of the listed regions or with the listed ids
+// are visible.
 type MunicipalityFilter struct {
-	RegionCode string `json:"r,omitempty"`
-	Query      string `json:"q,omitempty"`
+	RegionCode string   `json:"r,omitempty"`
+	Query      string   `json:"q,omitempty"`
+	All        bool     `json:"-"`
+	Regions    []string `json:"-"`
+	IDs        []string `json:"-"`
 }
 
 // NameCursor is the position after the last row of a page ordered by the sort
@@ -91,6 +103,9 @@ type NameCursor struct {
 func (s *Store) ListMunicipalities(ctx context.Context, f MunicipalityFilter, after *NameCursor, limit int) ([]domain.Municipality, int, error) {
 	const op = "store.ListMunicipalities"
 	var w where
+	if !f.All {
+		w.add("(m.region_code = ANY(?) OR m.id::text = ANY(?))", f.Regions, f.IDs)
+	}
 	if f.RegionCode != "" {
 		w.add("m.region_code = ?", f.RegionCode)
 	}
@@ -119,21 +134,31 @@ func (s *Store) ListMunicipalities(ctx context.Context, f MunicipalityFilter, af
 
 // UpdateMunicipality replaces name, kind, time zone and OKTMO when m.Version is
 // current.
-func (s *Store) UpdateMunicipality(ctx context.Context, m domain.Municipality) (domain.Municipality, error) {
+func (s *Store) UpdateMunicipality(ctx context.Context, actor domain.Actor, m domain.Municipality) (domain.Municipality, error) {
 	const op = "store.UpdateMunicipality"
-	tag, err := s.pool.Exec(ctx, `UPDATE municipalities
+	err := s.change(ctx, actor, func(tx pgx.Tx) ([]AuditEntry, error) {
+		old, err := scanMunicipality(tx.QueryRow(ctx, `SELECT `+municipalityColumns+municipalityFrom+`WHERE m.id = $1 FOR UPDATE OF m`, m.ID))
+		if err != nil {
+			return nil, err
+		}
+		if old.Version != m.Version {
+			return nil, domain.ErrStale
+		}
+		_, err = tx.Exec(ctx, `UPDATE municipalities
 		SET name = $3, search_key = $4, sort_key = $5, kind = $6, time_zone = $7, oktmo = $8,
 		    version = version + 1, update_time = now()
 		WHERE id = $1 AND version = $2`,
 		m.ID, m.Version, m.Name, domain.SearchKey(m.Name), domain.SortKey(m.Name), int16(m.Kind), m.TimeZone, m.OKTMO)
+		if err != nil {
+			return nil, err
+		}
+		return []AuditEntry{{Action: "municipality.update", ObjectType: "municipality", ObjectID: m.ID, Region: old.RegionCode,
+			MunicipalityID: m.ID, Details: map[string]any{
+				"name": []string{old.Name, m.Name}, "kind": []domain.MunicipalityKind{old.Kind, m.Kind},
+				"time_zone": []string{old.TimeZone, m.TimeZone}, "oktmo": []string{old.OKTMO, m.OKTMO}}}}, nil
+	})
 	if err != nil {
 		return domain.Municipality{}, municipalityErr(op, err)
-	}
-	if tag.RowsAffected() == 0 {
-		if _, err := s.GetMunicipality(ctx, m.ID); err != nil {
-			return domain.Municipality{}, err
-		}
-		return domain.Municipality{}, fmt.Errorf("%s: %w", op, domain.ErrStale)
 	}
 	return s.GetMunicipality(ctx, m.ID)
 }

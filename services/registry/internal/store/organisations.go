@@ -91,17 +91,24 @@ func organisationSearchKey(o domain.Organisation) string {
 
 // CreateOrganisation inserts an organisation. A retry with the same requestID
 // returns the organisation the first call created.
-func (s *Store) CreateOrganisation(ctx context.Context, o domain.Organisation, requestID string) (domain.Organisation, error) {
+func (s *Store) CreateOrganisation(ctx context.Context, actor domain.Actor, o domain.Organisation, requestID string) (domain.Organisation, error) {
 	const op = "store.CreateOrganisation"
 	var rid *string
 	if requestID != "" {
 		rid = &requestID
 	}
 	var id string
-	err := s.pool.QueryRow(ctx, insertOrganisation, insertArgs(o, rid)...).Scan(&id)
-	if errors.Is(err, pgx.ErrNoRows) {
-		err = s.pool.QueryRow(ctx, `SELECT id FROM organisations WHERE create_request_id = $1`, rid).Scan(&id)
-	}
+	err := s.change(ctx, actor, func(tx pgx.Tx) ([]AuditEntry, error) {
+		err := tx.QueryRow(ctx, insertOrganisation, insertArgs(o, rid)...).Scan(&id)
+		if errors.Is(err, pgx.ErrNoRows) { // a retry: the first call created it
+			return nil, tx.QueryRow(ctx, `SELECT id FROM organisations WHERE create_request_id = $1`, rid).Scan(&id)
+		}
+		if err != nil {
+			return nil, err
+		}
+		o.ID = id
+		return []AuditEntry{organisationEntry("organisation.create", o, organisationFields(o))}, nil
+	})
 	if err != nil {
 		return domain.Organisation{}, organisationErr(op, err)
 	}
@@ -134,19 +141,50 @@ func updateArgs(o domain.Organisation) []any {
 
 // UpdateOrganisation replaces the editable fields when o.Version is current;
 // otherwise nothing is written and ErrStale returned.
-func (s *Store) UpdateOrganisation(ctx context.Context, o domain.Organisation) (domain.Organisation, error) {
+func (s *Store) UpdateOrganisation(ctx context.Context, actor domain.Actor, o domain.Organisation) (domain.Organisation, error) {
 	const op = "store.UpdateOrganisation"
-	tag, err := s.pool.Exec(ctx, updateOrganisation, updateArgs(o)...)
+	err := s.change(ctx, actor, func(tx pgx.Tx) ([]AuditEntry, error) {
+		old, err := getOrganisation(ctx, tx, o.ID, "FOR UPDATE OF o")
+		if err != nil {
+			return nil, err
+		}
+		if old.Version != o.Version {
+			return nil, domain.ErrStale
+		}
+		if _, err := tx.Exec(ctx, updateOrganisation, updateArgs(o)...); err != nil {
+			return nil, err
+		}
+		return []AuditEntry{organisationEntry("organisation.update", old, fieldChanges(organisationFields(old), organisationFields(o)))}, nil
+	})
 	if err != nil {
 		return domain.Organisation{}, organisationErr(op, err)
 	}
-	if tag.RowsAffected() == 0 {
-		if _, err := s.GetOrganisation(ctx, o.ID); err != nil {
-			return domain.Organisation{}, err
-		}
-		return domain.Organisation{}, fmt.Errorf("%s: %w", op, domain.ErrStale)
-	}
 	return s.GetOrganisation(ctx, o.ID)
+}
+
+func organisationEntry(action string, o domain.Organisation, details any) AuditEntry {
+	return AuditEntry{Action: action, ObjectType: "organisation", ObjectID: o.ID, Region: o.RegionCode,
+		MunicipalityID: o.MunicipalityID, Details: details}
+}
+
+// organisationFields are the editable fields as the audit log shows them.
+func organisationFields(o domain.Organisation) map[string]string {
+	return map[string]string{
+		"full_name": o.FullName, "short_name": o.ShortName, "inn": o.INN, "kind": fmt.Sprint(int(o.Kind)),
+		"time_zone": o.TimeZone, "address": o.Address, "curator.name": o.Curator.Name,
+		"curator.email": o.Curator.Email, "curator.phone": o.Curator.Phone, "opened_on": domain.FormatDate(o.OpenedOn),
+	}
+}
+
+// fieldChanges lists the fields that differ as field → [old, new].
+func fieldChanges(before, after map[string]string) map[string][2]string {
+	out := map[string][2]string{}
+	for k, v := range after {
+		if before[k] != v {
+			out[k] = [2]string{before[k], v}
+		}
+	}
+	return out
 }
 
 // ListOrganisations returns up to limit organisations after the cursor (nil:
@@ -154,6 +192,10 @@ func (s *Store) UpdateOrganisation(ctx context.Context, o domain.Organisation) (
 func (s *Store) ListOrganisations(ctx context.Context, f domain.OrganisationFilter, after *NameCursor, limit int) ([]domain.Organisation, int, error) {
 	const op = "store.ListOrganisations"
 	var w where
+	if v := f.Visible; !v.All {
+		w.add("(m.region_code = ANY(?) OR o.municipality_id::text = ANY(?) OR o.id::text = ANY(?))",
+			v.Regions, v.Municipalities, v.Organisations)
+	}
 	if f.RegionCode != "" {
 		w.add("m.region_code = ?", f.RegionCode)
 	}
@@ -197,42 +239,46 @@ func (s *Store) ListOrganisations(ctx context.Context, f domain.OrganisationFilt
 
 // CloseOrganisation records a closure. The organisation must be open at
 // c.Version; a successor must exist and be open on the closing date.
-func (s *Store) CloseOrganisation(ctx context.Context, c domain.Closure) (domain.Organisation, error) {
+// The successor must be one canSee reports true for.
+func (s *Store) CloseOrganisation(ctx context.Context, actor domain.Actor, c domain.Closure, canSee func(domain.Organisation) bool) (domain.Organisation, error) {
 	const op = "store.CloseOrganisation"
-	err := database.InTx(ctx, s.pool, pgx.ReadCommitted, func(tx pgx.Tx) error {
+	err := s.change(ctx, actor, func(tx pgx.Tx) ([]AuditEntry, error) {
 		o, err := getOrganisation(ctx, tx, c.ID, "FOR UPDATE OF o")
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if o.Version != c.Version {
-			return domain.ErrStale
+			return nil, domain.ErrStale
 		}
 		if o.Status() == domain.StatusClosed {
-			return domain.ErrAlreadyClosed
+			return nil, domain.ErrAlreadyClosed
 		}
 		if err := c.Validate(o); err != nil {
-			return err
+			return nil, err
 		}
 		if c.SuccessorID != "" {
 			succ, err := getOrganisation(ctx, tx, c.SuccessorID, "FOR SHARE OF o")
-			if errors.Is(err, domain.ErrNotFound) {
-				return validation.Field("successor_id", "no such organisation")
+			if errors.Is(err, domain.ErrNotFound) || err == nil && !canSee(succ) {
+				return nil, validation.Field("successor_id", "no such organisation")
 			}
 			if err != nil {
-				return err
+				return nil, err
 			}
 			if !succ.OpenOn(c.ClosedOn) {
-				return validation.Field("successor_id", domain.ErrSuccessorState.Error())
+				return nil, validation.Field("successor_id", domain.ErrSuccessorState.Error())
 			}
 		}
 		var successor *string
 		if c.SuccessorID != "" {
 			successor = &c.SuccessorID
 		}
-		_, err = tx.Exec(ctx, `UPDATE organisations
+		if _, err = tx.Exec(ctx, `UPDATE organisations
 			SET closed_on = $2, closure_reason = $3, successor_id = $4, version = version + 1, update_time = now()
-			WHERE id = $1`, c.ID, c.ClosedOn, int16(c.Reason), successor)
-		return err
+			WHERE id = $1`, c.ID, c.ClosedOn, int16(c.Reason), successor); err != nil {
+			return nil, err
+		}
+		return []AuditEntry{organisationEntry("organisation.close", o, map[string]any{
+			"closed_on": domain.FormatDate(c.ClosedOn), "reason": int(c.Reason), "successor_id": c.SuccessorID})}, nil
 	})
 	if err != nil {
 		return domain.Organisation{}, fmt.Errorf("%s: %w", op, err)

@@ -21,11 +21,19 @@ func scanRegion(row pgx.Row) (domain.Region, error) {
 // CreateRegion inserts a region. Creating an identical region again returns it
 // unchanged (an idempotent retry); another region with the same code is a
 // conflict.
-func (s *Store) CreateRegion(ctx context.Context, r domain.Region) (domain.Region, error) {
+func (s *Store) CreateRegion(ctx context.Context, actor domain.Actor, r domain.Region) (domain.Region, error) {
 	const q = `INSERT INTO regions (code, name, time_zone) VALUES ($1, $2, $3)
 		ON CONFLICT (code) DO NOTHING
 		RETURNING ` + regionColumns
-	out, err := scanRegion(s.pool.QueryRow(ctx, q, r.Code, r.Name, r.TimeZone))
+	var out domain.Region
+	err := s.change(ctx, actor, func(tx pgx.Tx) ([]AuditEntry, error) {
+		var err error
+		if out, err = scanRegion(tx.QueryRow(ctx, q, r.Code, r.Name, r.TimeZone)); err != nil {
+			return nil, err
+		}
+		return []AuditEntry{{Action: "region.create", ObjectType: "region", ObjectID: r.Code, Region: r.Code,
+			Details: map[string]string{"name": r.Name, "time_zone": r.TimeZone}}}, nil
+	})
 	if err == nil {
 		return out, nil
 	}
@@ -51,9 +59,11 @@ func (s *Store) GetRegion(ctx context.Context, code string) (domain.Region, erro
 	return r, nil
 }
 
-// ListRegions returns up to limit regions with codes after the given one.
-func (s *Store) ListRegions(ctx context.Context, after string, limit int) ([]domain.Region, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+regionColumns+` FROM regions WHERE code > $1 ORDER BY code LIMIT $2`, after, limit)
+// ListRegions returns up to limit regions with codes after the given one;
+// only the listed codes unless all.
+func (s *Store) ListRegions(ctx context.Context, all bool, codes []string, after string, limit int) ([]domain.Region, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+regionColumns+` FROM regions WHERE code > $1 AND ($2 OR code = ANY($3))
+		ORDER BY code LIMIT $4`, after, all, codes, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store.ListRegions: %w", err)
 	}
@@ -65,11 +75,22 @@ func (s *Store) ListRegions(ctx context.Context, after string, limit int) ([]dom
 }
 
 // UpdateRegion replaces name and time zone when r.Version is current.
-func (s *Store) UpdateRegion(ctx context.Context, r domain.Region) (domain.Region, error) {
+func (s *Store) UpdateRegion(ctx context.Context, actor domain.Actor, r domain.Region) (domain.Region, error) {
 	const q = `UPDATE regions SET name = $3, time_zone = $4, version = version + 1, update_time = now()
 		WHERE code = $1 AND version = $2
 		RETURNING ` + regionColumns
-	out, err := scanRegion(s.pool.QueryRow(ctx, q, r.Code, r.Version, r.Name, r.TimeZone))
+	var out domain.Region
+	err := s.change(ctx, actor, func(tx pgx.Tx) ([]AuditEntry, error) {
+		old, err := scanRegion(tx.QueryRow(ctx, `SELECT `+regionColumns+` FROM regions WHERE code = $1 FOR UPDATE`, r.Code))
+		if err != nil {
+			return nil, err
+		}
+		if out, err = scanRegion(tx.QueryRow(ctx, q, r.Code, r.Version, r.Name, r.TimeZone)); err != nil {
+			return nil, err
+		}
+		return []AuditEntry{{Action: "region.update", ObjectType: "region", ObjectID: r.Code, Region: r.Code,
+			Details: map[string][]string{"name": {old.Name, r.Name}, "time_zone": {old.TimeZone, r.TimeZone}}}}, nil
+	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		if _, gerr := s.GetRegion(ctx, r.Code); gerr != nil {
 			return domain.Region{}, gerr

@@ -1,0 +1,244 @@
+// Package identity carries the caller of a request from the gateway to the
+// services: a principal (account, roles with their scopes, read-only or not,
+// address), signed with a key both sides share and valid for a short time, sent
+// in gRPC metadata. A service trusts nothing else about its caller.
+package identity
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// MetadataKey is the gRPC metadata key of the signed identity.
+const MetadataKey = "x-nastavnik-identity"
+
+// MinKeyBytes is the shortest signing key accepted.
+const MinKeyBytes = 32
+
+// Role is what a person may do, within a scope.
+type Role string
+
+// The roles of BRIEF.md.
+const (
+	// Operator runs the platform: everything, everywhere.
+	Operator Role = "operator"
+	// Regional is a regional centre: reads everything inside its region.
+	Regional Role = "regional"
+	// Methodologist reads and changes everything of its municipality.
+	Methodologist Role = "methodologist"
+	// Curator sees and keeps only its own organisation.
+	Curator Role = "curator"
+	// System is the gateway itself, allowed only to authenticate people.
+	System Role = "system"
+)
+
+// Valid reports a known role.
+func (r Role) Valid() bool {
+	switch r {
+	case Operator, Regional, Methodologist, Curator:
+		return true
+	}
+	return false
+}
+
+// Binding is a role within a scope, given by its whole path: nothing for
+// operators; the region for regional centres; region and municipality for
+// methodologists; region, municipality and organisation for curators.
+type Binding struct {
+	Role         Role   `json:"r"`
+	Region       string `json:"rg,omitempty"`
+	Municipality string `json:"mu,omitempty"`
+	Organisation string `json:"or,omitempty"`
+}
+
+// Scope is the scope of the binding as an object location.
+func (b Binding) Scope() Scope {
+	return Scope{Region: b.Region, Municipality: b.Municipality, Organisation: b.Organisation}
+}
+
+// Principal is the authenticated caller.
+type Principal struct {
+	AccountID  string    `json:"a"`
+	Login      string    `json:"l"`
+	Bindings   []Binding `json:"b"`
+	ReadOnly   bool      `json:"ro,omitempty"`
+	RemoteAddr string    `json:"ip,omitempty"`
+	RequestID  string    `json:"rid,omitempty"`
+	Expires    int64     `json:"exp"`
+}
+
+// Scope locates an object in the hierarchy region → municipality →
+// organisation. Empty fields are above the object (a region has no
+// municipality).
+type Scope struct {
+	Region       string
+	Municipality string
+	Organisation string
+}
+
+// Sees reports whether any binding covers the object: the object lies inside
+// the binding's scope (an operator sees everything, a curator its organisation
+// and what lies inside it).
+func (p Principal) Sees(s Scope) bool {
+	return slices.ContainsFunc(p.Bindings, func(b Binding) bool { return b.covers(s) })
+}
+
+// Related reports whether the object covers or is covered by a binding: the
+// reference data a person needs around its own scope (a curator reads its
+// municipality and region, a methodologist its region).
+func (p Principal) Related(s Scope) bool {
+	return slices.ContainsFunc(p.Bindings, func(b Binding) bool {
+		return b.covers(s) || (Binding{Region: s.Region, Municipality: s.Municipality, Organisation: s.Organisation}).covers(b.Scope())
+	})
+}
+
+// Holds reports whether a binding of one of roles covers the object.
+func (p Principal) Holds(s Scope, roles ...Role) bool {
+	return slices.ContainsFunc(p.Bindings, func(b Binding) bool {
+		return slices.Contains(roles, b.Role) && b.covers(s)
+	})
+}
+
+// Is reports whether the principal has a binding of role anywhere.
+func (p Principal) Is(role Role) bool {
+	return slices.ContainsFunc(p.Bindings, func(b Binding) bool { return b.Role == role })
+}
+
+// covers: every level the binding names matches the object's.
+func (b Binding) covers(s Scope) bool {
+	if b.Role == System {
+		return false
+	}
+	return (b.Region == "" || b.Region == s.Region) &&
+		(b.Municipality == "" || b.Municipality == s.Municipality) &&
+		(b.Organisation == "" || b.Organisation == s.Organisation)
+}
+
+// Visibility is what a principal may list, for filtering queries: everything,
+// or the objects inside the listed regions, municipalities and organisations.
+type Visibility struct {
+	All            bool
+	Regions        []string
+	Municipalities []string
+	Organisations  []string
+}
+
+// Visibility summarises the bindings for list filters of objects the
+// principal Sees.
+func (p Principal) Visibility() Visibility {
+	v := Visibility{Regions: []string{}, Municipalities: []string{}, Organisations: []string{}}
+	for _, b := range p.Bindings {
+		switch {
+		case b.Role == System:
+		case b.Organisation != "":
+			v.Organisations = append(v.Organisations, b.Organisation)
+		case b.Municipality != "":
+			v.Municipalities = append(v.Municipalities, b.Municipality)
+		case b.Region != "":
+			v.Regions = append(v.Regions, b.Region)
+		default:
+			v.All = true
+		}
+	}
+	return v
+}
+
+type ctxKey struct{}
+
+// WithPrincipal returns a context carrying p.
+func WithPrincipal(ctx context.Context, p Principal) context.Context {
+	return context.WithValue(ctx, ctxKey{}, p)
+}
+
+// FromContext returns the caller of the request.
+func FromContext(ctx context.Context) (Principal, bool) {
+	p, ok := ctx.Value(ctxKey{}).(Principal)
+	return p, ok
+}
+
+// Errors of Verify.
+var (
+	ErrMalformed = errors.New("identity is malformed")
+	ErrSignature = errors.New("identity signature does not verify")
+	ErrExpired   = errors.New("identity has expired")
+)
+
+// Signer signs and verifies identities with a shared key.
+type Signer struct {
+	key []byte
+}
+
+// NewSigner returns a signer for key (at least MinKeyBytes).
+func NewSigner(key []byte) (*Signer, error) {
+	if len(key) < MinKeyBytes {
+		return nil, fmt.Errorf("identity key must be at least %d bytes, got %d", MinKeyBytes, len(key))
+	}
+	return &Signer{key: slices.Clone(key)}, nil
+}
+
+// ParseKey decodes a base64 (standard or URL) key from configuration.
+func ParseKey(s string) ([]byte, error) {
+	s = strings.TrimSpace(s)
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		if b, err := enc.DecodeString(s); err == nil {
+			if len(b) < MinKeyBytes {
+				return nil, fmt.Errorf("must decode to at least %d bytes, got %d", MinKeyBytes, len(b))
+			}
+			return b, nil
+		}
+	}
+	return nil, errors.New("must be base64")
+}
+
+// Sign returns the token of p, valid for ttl from now.
+func (s *Signer) Sign(p Principal, now time.Time, ttl time.Duration) (string, error) {
+	p.Expires = now.Add(ttl).Unix()
+	body, err := json.Marshal(p)
+	if err != nil {
+		return "", fmt.Errorf("identity.Sign: %w", err)
+	}
+	payload := base64.RawURLEncoding.EncodeToString(body)
+	return payload + "." + base64.RawURLEncoding.EncodeToString(s.mac(payload)), nil
+}
+
+// Verify checks the signature and expiry of token and returns its principal.
+func (s *Signer) Verify(token string, now time.Time) (Principal, error) {
+	payload, sig, ok := strings.Cut(token, ".")
+	if !ok {
+		return Principal{}, ErrMalformed
+	}
+	got, err := base64.RawURLEncoding.DecodeString(sig)
+	if err != nil {
+		return Principal{}, ErrMalformed
+	}
+	if !hmac.Equal(got, s.mac(payload)) {
+		return Principal{}, ErrSignature
+	}
+	body, err := base64.RawURLEncoding.DecodeString(payload)
+	if err != nil {
+		return Principal{}, ErrMalformed
+	}
+	var p Principal
+	if err := json.Unmarshal(body, &p); err != nil {
+		return Principal{}, ErrMalformed
+	}
+	if now.Unix() >= p.Expires {
+		return Principal{}, ErrExpired
+	}
+	return p, nil
+}
+
+func (s *Signer) mac(payload string) []byte {
+	m := hmac.New(sha256.New, s.key)
+	m.Write([]byte("nastavnik-identity-v1\x00"))
+	m.Write([]byte(payload))
+	return m.Sum(nil)
+}

@@ -1,0 +1,139 @@
+package identity
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+)
+
+var (
+	krsk = Scope{Region: "24", Municipality: "krsk"}
+	sch1 = Scope{Region: "24", Municipality: "krsk", Organisation: "sch1"}
+	sch2 = Scope{Region: "24", Municipality: "krsk", Organisation: "sch2"}
+	tuzh = Scope{Region: "43", Municipality: "tuzha", Organisation: "tuzha-school"}
+	r24  = Scope{Region: "24"}
+)
+
+func TestScopes(t *testing.T) {
+	t.Parallel()
+	operator := Principal{Bindings: []Binding{{Role: Operator}}}
+	regional := Principal{Bindings: []Binding{{Role: Regional, Region: "24"}}}
+	method := Principal{Bindings: []Binding{{Role: Methodologist, Region: "24", Municipality: "krsk"}}}
+	curator := Principal{Bindings: []Binding{{Role: Curator, Region: "24", Municipality: "krsk", Organisation: "sch1"}}}
+	system := Principal{Bindings: []Binding{{Role: System}}}
+	tests := []struct {
+		name          string
+		p             Principal
+		s             Scope
+		sees, related bool
+	}{
+		{"operator sees all", operator, tuzh, true, true},
+		{"regional sees its region's school", regional, sch1, true, true},
+		{"regional does not see another region", regional, tuzh, false, false},
+		{"methodologist sees its school", method, sch2, true, true},
+		{"methodologist reads its region", method, r24, false, true},
+		{"methodologist does not see another municipality", method, tuzh, false, false},
+		{"curator sees its school", curator, sch1, true, true},
+		{"curator does not see the school next door", curator, sch2, false, false},
+		{"curator reads its municipality", curator, krsk, false, true},
+		{"system sees nothing", system, sch1, false, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.p.Sees(tc.s); got != tc.sees {
+				t.Errorf("Sees = %v, want %v", got, tc.sees)
+			}
+			if got := tc.p.Related(tc.s); got != tc.related {
+				t.Errorf("Related = %v, want %v", got, tc.related)
+			}
+		})
+	}
+	if !method.Holds(sch1, Methodologist) || method.Holds(sch1, Operator) || regional.Holds(sch1, Methodologist) {
+		t.Errorf("Holds does not follow the roles")
+	}
+}
+
+func TestSignVerify(t *testing.T) {
+	t.Parallel()
+	s, err := NewSigner([]byte(strings.Repeat("k", 32)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _ := NewSigner([]byte(strings.Repeat("x", 32)))
+	now := time.Unix(1_800_000_000, 0)
+	p := Principal{AccountID: "a1", Login: "ivanova", Bindings: []Binding{{Role: Curator, Region: "24", Municipality: "m", Organisation: "o"}}}
+	tok, err := s.Sign(p, now, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Verify(tok, now.Add(59*time.Second))
+	if err != nil || got.Login != "ivanova" || len(got.Bindings) != 1 {
+		t.Fatalf("Verify = %+v, %v", got, err)
+	}
+	forged, _ := other.Sign(Principal{Login: "x", Bindings: []Binding{{Role: Operator}}}, now, time.Minute)
+	payload, sig, _ := strings.Cut(tok, ".")
+	escalated, _ := s.Sign(Principal{Bindings: []Binding{{Role: Operator}}}, now, time.Minute)
+	escalatedPayload, _, _ := strings.Cut(escalated, ".")
+	tests := []struct {
+		name  string
+		token string
+		at    time.Time
+		want  error
+	}{
+		{"expired", tok, now.Add(time.Minute), ErrExpired},
+		{"signed with another key", forged, now, ErrSignature},
+		{"payload swapped", escalatedPayload + "." + sig, now, ErrSignature},
+		{"unsigned", payload, now, ErrMalformed},
+		{"empty", "", now, ErrMalformed},
+		{"garbage signature", payload + ".%%%", now, ErrMalformed},
+	}
+	for _, tc := range tests {
+		if _, err := s.Verify(tc.token, tc.at); !errors.Is(err, tc.want) {
+			t.Errorf("%s: Verify error = %v, want %v", tc.name, err, tc.want)
+		}
+	}
+	if _, err := NewSigner([]byte("short")); err == nil {
+		t.Errorf("NewSigner accepted a short key")
+	}
+}
+
+func TestAuthenticator(t *testing.T) {
+	t.Parallel()
+	s, _ := NewSigner([]byte(strings.Repeat("k", 32)))
+	auth := s.Authenticator(func(m string) bool { return strings.HasPrefix(m, "/x.AuthService/") })
+	sign := func(p Principal) context.Context {
+		tok, _ := s.Sign(p, time.Now(), time.Minute)
+		return metadata.NewIncomingContext(context.Background(), metadata.Pairs(MetadataKey, tok))
+	}
+	user := Principal{Login: "u", Bindings: []Binding{{Role: Operator}}}
+	ro := user
+	ro.ReadOnly = true
+	gateway := Principal{Login: "gateway", Bindings: []Binding{{Role: System}}}
+	tests := []struct {
+		name   string
+		ctx    context.Context
+		method string
+		want   codes.Code
+	}{
+		{"no identity", context.Background(), "/x.Orgs/GetOrganisation", codes.Unauthenticated},
+		{"health is open", context.Background(), "/grpc.health.v1.Health/Check", codes.OK},
+		{"user", sign(user), "/x.Orgs/UpdateOrganisation", codes.OK},
+		{"read-only user reads", sign(ro), "/x.Orgs/ListOrganisations", codes.OK},
+		{"read-only user writes", sign(ro), "/x.Orgs/UpdateOrganisation", codes.PermissionDenied},
+		{"user calls a system method", sign(user), "/x.AuthService/Authenticate", codes.PermissionDenied},
+		{"gateway calls a user method", sign(gateway), "/x.Orgs/GetOrganisation", codes.PermissionDenied},
+		{"gateway authenticates", sign(gateway), "/x.AuthService/Authenticate", codes.OK},
+	}
+	for _, tc := range tests {
+		_, err := auth(tc.ctx, tc.method)
+		if got := status.Code(err); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
