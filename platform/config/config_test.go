@@ -9,7 +9,8 @@ import (
 )
 
 func TestLoadNamesTheBadVariable(t *testing.T) {
-	defaults := map[string]string{"DATABASE_SCHEMA": "registry", "DATABASE_URL": "postgres://registry@127.0.0.1/nastavnik"}
+	defaults := map[string]string{"DATABASE_SCHEMA": "registry", "DATABASE_URL": "postgres://registry@127.0.0.1/nastavnik",
+		"IDENTITY_KEY": "bmFzdGF2bmlrLXRlc3QtaWRlbnRpdHkta2V5LTAxMjM0NTY3ODlhYmNkZWY="}
 	tests := []struct {
 		name    string
 		env     map[string]string
@@ -21,6 +22,7 @@ func TestLoadNamesTheBadVariable(t *testing.T) {
 			"GRPC_ADDR": "9090", "LOG_LEVEL": "loud", "DATABASE_URL": "", "DATABASE_MAX_CONNS": "0"},
 			wantErr: []string{"GRPC_ADDR", "LOG_LEVEL", "DATABASE_URL", "DATABASE_MAX_CONNS"}},
 		{name: "schema injection", env: map[string]string{"DATABASE_SCHEMA": "registry; drop"}, wantErr: []string{"DATABASE_SCHEMA"}},
+		{name: "identity key too short", env: map[string]string{"IDENTITY_KEY": "c2hvcnQ="}, wantErr: []string{"IDENTITY_KEY"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -4,9 +4,12 @@
 package servicetest
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
+	"io"
 	"log/slog"
+	"sync"
 	"testing"
 	"time"
 
@@ -44,6 +47,30 @@ type Running struct {
 	// Conn calls as an operator.
 	Conn     *grpc.ClientConn
 	Database config.Database
+	logs     *Logs
+}
+
+// Logs is everything the service logged (at info and above).
+func (r *Running) Logs() string { return r.logs.String() }
+
+// Logs collects log output safely from many goroutines.
+type Logs struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+// Write implements io.Writer.
+func (l *Logs) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+// String returns what was written.
+func (l *Logs) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
 }
 
 // Dial returns a connection whose calls carry p; the zero principal sends no
@@ -75,7 +102,8 @@ func Start(t testing.TB, spec service.Spec) *Running {
 		IdentityKey: base64.StdEncoding.EncodeToString(Key),
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	logger := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	logs := &Logs{}
+	logger := slog.New(slog.NewJSONHandler(io.MultiWriter(logs, testWriter{t}), &slog.HandlerOptions{Level: slog.LevelInfo}))
 	svc, err := service.Start(ctx, spec, cfg, logger)
 	if err != nil {
 		cancel()
@@ -96,13 +124,16 @@ func Start(t testing.TB, spec service.Spec) *Running {
 			t.Errorf("servicetest: %s stopped with %v", spec.Name, err)
 		}
 	})
-	return &Running{Addr: svc.Addr(), MetricsAddr: svc.MetricsAddr(), Conn: conn, Database: db}
+	return &Running{Addr: svc.Addr(), MetricsAddr: svc.MetricsAddr(), Conn: conn, Database: db, logs: logs}
 }
 
-// testWriter sends service logs to the test log, shown only on failure.
+// testWriter sends warnings and errors of the service to the test log, shown
+// only on failure.
 type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {
-	w.t.Log(string(p))
+	if bytes.Contains(p, []byte(`"level":"WARN"`)) || bytes.Contains(p, []byte(`"level":"ERROR"`)) {
+		w.t.Log(string(p))
+	}
 	return len(p), nil
 }

@@ -30,6 +30,7 @@ import (
 type platform struct {
 	base string
 	reg  *servicetest.Running
+	logs *servicetest.Logs // the gateway's
 }
 
 // startPlatform runs the three services and the gateway with an operator
@@ -49,7 +50,8 @@ func startPlatform(t *testing.T) platform {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	g, err := server.New(ctx, cfg, slog.New(slog.DiscardHandler))
+	logs := &servicetest.Logs{}
+	g, err := server.New(ctx, cfg, slog.New(slog.NewJSONHandler(logs, nil)))
 	if err != nil {
 		cancel()
 		t.Fatal(err)
@@ -63,7 +65,7 @@ func startPlatform(t *testing.T) platform {
 		}
 	})
 	createAccount(t, reg, "operator", operatorPassword, registryv1.Role_ROLE_OPERATOR, "")
-	return platform{base: "http://" + g.Addr(), reg: reg}
+	return platform{base: "http://" + g.Addr(), reg: reg, logs: logs}
 }
 
 const operatorPassword = "Platform-ops-2026"

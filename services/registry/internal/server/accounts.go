@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-
 	"github.com/nastavnik/nastavnik/platform/identity"
 	"github.com/nastavnik/nastavnik/platform/pagination"
 	"github.com/nastavnik/nastavnik/platform/validation"
@@ -360,4 +359,3 @@ func (s *Server) RevokeApiToken(ctx context.Context, req *registryv1.RevokeApiTo
 	}
 	return &registryv1.RevokeApiTokenResponse{Token: tokenToProto(t)}, nil
 }
-
