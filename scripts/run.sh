@@ -78,7 +78,8 @@ cat <<TXT
 nastavnik is running: http://$HTTP_ADDR/  (sign in with a demo account above)
   API reference   http://$HTTP_ADDR/docs
   OpenAPI         http://$HTTP_ADDR/openapi.json
-  example         curl 'http://$HTTP_ADDR/v1/organisations?region=24&pageSize=5'
+  sign in (API)   curl -s -X POST http://$HTTP_ADDR/v1/auth/token -d '{"login":"regional","password":"Krai-24-centre"}'
+  then            curl -H 'Authorization: Bearer <token>' 'http://$HTTP_ADDR/v1/organisations?region=24&pageSize=5'
   metrics         gateway http://127.0.0.1:9200/metrics, services :9201 :9202 :9203
   logs            $LOGS/
 Press Ctrl-C to stop.
