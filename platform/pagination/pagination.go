@@ -74,3 +74,14 @@ func fingerprint(filters any) string {
 	sum := sha256.Sum256(b)
 	return base64.RawURLEncoding.EncodeToString(sum[:8])
 }
+
+// Trim cuts items, fetched with a limit of size+1, to one page and returns the
+// token of the next page: empty when items held no more than size.
+func Trim[T any](items []T, size int, filters any, cursor func(last T) any) ([]T, string, error) {
+	if len(items) <= size {
+		return items, "", nil
+	}
+	items = items[:size]
+	tok, err := Encode(filters, cursor(items[size-1]))
+	return items, tok, err
+}

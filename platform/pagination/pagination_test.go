@@ -52,3 +52,17 @@ func TestSize(t *testing.T) {
 		}
 	}
 }
+
+func TestTrim(t *testing.T) {
+	t.Parallel()
+	items := []int{1, 2, 3}
+	page, tok, err := Trim(items, 3, "f", func(n int) any { return n })
+	if err != nil || len(page) != 3 || tok != "" {
+		t.Errorf("last page: %v %q %v, want all items and no token", page, tok, err)
+	}
+	page, tok, err = Trim(items, 2, "f", func(n int) any { return n })
+	var next int
+	if _, derr := Decode(tok, "f", &next); err != nil || derr != nil || len(page) != 2 || next != 2 {
+		t.Errorf("full page: %v %q (%d), want two items and a token after 2", page, tok, next)
+	}
+}

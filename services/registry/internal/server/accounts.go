@@ -145,11 +145,9 @@ func (s *Server) ListAccounts(ctx context.Context, req *registryv1.ListAccountsR
 		return nil, toStatus(ctx, err)
 	}
 	resp := &registryv1.ListAccountsResponse{}
-	if len(list) > size {
-		list = list[:size]
-		if resp.NextPageToken, err = pagination.Encode(f.Query, loginCursor{Login: list[size-1].Login}); err != nil {
-			return nil, toStatus(ctx, err)
-		}
+	list, resp.NextPageToken, err = pagination.Trim(list, size, f.Query, func(a domain.Account) any { return loginCursor{Login: a.Login} })
+	if err != nil {
+		return nil, toStatus(ctx, err)
 	}
 	for _, a := range list {
 		resp.Accounts = append(resp.Accounts, accountToProto(a))

@@ -37,11 +37,9 @@ func (s *Server) ListAuditEvents(ctx context.Context, req *registryv1.ListAuditE
 		return nil, toStatus(ctx, err)
 	}
 	resp := &registryv1.ListAuditEventsResponse{}
-	if len(list) > size {
-		list = list[:size]
-		if resp.NextPageToken, err = pagination.Encode(f, auditCursor{Before: list[size-1].ID}); err != nil {
-			return nil, toStatus(ctx, err)
-		}
+	list, resp.NextPageToken, err = pagination.Trim(list, size, f, func(e domain.AuditEvent) any { return auditCursor{Before: e.ID} })
+	if err != nil {
+		return nil, toStatus(ctx, err)
 	}
 	for _, e := range list {
 		resp.Events = append(resp.Events, &registryv1.AuditEvent{

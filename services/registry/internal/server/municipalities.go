@@ -76,12 +76,11 @@ func (s *Server) ListMunicipalities(ctx context.Context, req *registryv1.ListMun
 		return nil, toStatus(ctx, err)
 	}
 	resp := &registryv1.ListMunicipalitiesResponse{TotalSize: int32(total)}
-	if len(list) > size {
-		list = list[:size]
-		last := list[size-1]
-		if resp.NextPageToken, err = pagination.Encode(f, store.NameCursor{SortKey: domain.SortKey(last.Name), ID: last.ID}); err != nil {
-			return nil, toStatus(ctx, err)
-		}
+	list, resp.NextPageToken, err = pagination.Trim(list, size, f, func(m domain.Municipality) any {
+		return store.NameCursor{SortKey: domain.SortKey(m.Name), ID: m.ID}
+	})
+	if err != nil {
+		return nil, toStatus(ctx, err)
 	}
 	for _, m := range list {
 		resp.Municipalities = append(resp.Municipalities, municipalityToProto(m))

@@ -119,12 +119,11 @@ func (s *Server) ListOrganisations(ctx context.Context, req *registryv1.ListOrga
 		return nil, toStatus(ctx, err)
 	}
 	resp := &registryv1.ListOrganisationsResponse{TotalSize: int32(total)}
-	if len(list) > size {
-		list = list[:size]
-		last := list[size-1]
-		if resp.NextPageToken, err = pagination.Encode(f, store.NameCursor{SortKey: domain.SortKey(last.ShortName), ID: last.ID}); err != nil {
-			return nil, toStatus(ctx, err)
-		}
+	list, resp.NextPageToken, err = pagination.Trim(list, size, f, func(o domain.Organisation) any {
+		return store.NameCursor{SortKey: domain.SortKey(o.ShortName), ID: o.ID}
+	})
+	if err != nil {
+		return nil, toStatus(ctx, err)
 	}
 	for _, o := range list {
 		resp.Organisations = append(resp.Organisations, organisationToProto(o))

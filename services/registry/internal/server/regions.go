@@ -66,11 +66,9 @@ func (s *Server) ListRegions(ctx context.Context, req *registryv1.ListRegionsReq
 		return nil, toStatus(ctx, err)
 	}
 	resp := &registryv1.ListRegionsResponse{}
-	if len(list) > size {
-		list = list[:size]
-		if resp.NextPageToken, err = pagination.Encode("regions", regionCursor{Code: list[size-1].Code}); err != nil {
-			return nil, toStatus(ctx, err)
-		}
+	list, resp.NextPageToken, err = pagination.Trim(list, size, "regions", func(r domain.Region) any { return regionCursor{Code: r.Code} })
+	if err != nil {
+		return nil, toStatus(ctx, err)
 	}
 	for _, r := range list {
 		resp.Regions = append(resp.Regions, regionToProto(r))
