@@ -16,6 +16,7 @@ import (
 
 	"github.com/nastavnik/nastavnik/platform/grpcserver"
 	registryv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/registry/v1"
+	roadmapv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/roadmap/v1"
 )
 
 // Backends are the client connections to the services.
@@ -58,6 +59,7 @@ func NewMux(ctx context.Context, b Backends, annotate func(context.Context, *htt
 		{"AccountService", b.Registry, registryv1.RegisterAccountServiceHandler},
 		{"AuthService", b.Registry, registryv1.RegisterAuthServiceHandler},
 		{"AuditService", b.Registry, registryv1.RegisterAuditServiceHandler},
+		{"DeadlineService", b.Roadmap, roadmapv1.RegisterDeadlineServiceHandler},
 	}
 	for _, r := range registrations {
 		if err := r.register(ctx, mux, r.conn); err != nil {

@@ -441,6 +441,12 @@ func matrix() map[string]row {
 			},
 			wantOwn: all(ok), wantForeign: all(codes.Unauthenticated), anonymousOK: true,
 		},
+		"/nastavnik.roadmap.v1.DeadlineService/ParseDeadline": {
+			own: func(f *fixture, role string) httpCall {
+				return httpCall{"POST", "/v1/deadlines:parse", map[string]string{"text": "Ежегодно, не позднее 15 декабря", "periodStart": "2021-01-01", "periodEnd": "2024-12-31"}}
+			},
+			wantOwn: all(ok), wantForeign: all(ok),
+		},
 		reg + "AuthService/SignIn":       {grpcOnly: true},
 		reg + "AuthService/Authenticate": {grpcOnly: true},
 		reg + "AuthService/SignOut":      {grpcOnly: true},

@@ -1,6 +1,6 @@
 // Package app describes the roadmap service for the shared service runner:
-// roadmaps, items, schedules and progress. Its RPCs arrive with the roadmap
-// issue; until then it serves health and metrics on the shared plumbing.
+// roadmaps, items, schedules and progress. Today it understands deadlines
+// (DeadlineService); roadmaps themselves come next.
 package app
 
 import (
@@ -8,6 +8,7 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/nastavnik/nastavnik/platform/service"
+	"github.com/nastavnik/nastavnik/services/roadmap/internal/server"
 )
 
 // Spec is the roadmap service.
@@ -18,5 +19,8 @@ var Spec = service.Spec{
 		"METRICS_ADDR":    "127.0.0.1:9202",
 		"DATABASE_SCHEMA": "roadmap",
 	},
-	Register: func(*pgxpool.Pool, grpc.ServiceRegistrar) error { return nil },
+	Register: func(_ *pgxpool.Pool, g grpc.ServiceRegistrar) error {
+		server.New().Register(g)
+		return nil
+	},
 }

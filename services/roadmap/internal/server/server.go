@@ -1,0 +1,108 @@
+// Package server implements the roadmap service's gRPC API: it converts
+// between proto and domain types, validates input field by field and maps
+// errors to gRPC codes in one table.
+package server
+
+import (
+	"context"
+	"time"
+
+	"google.golang.org/grpc"
+
+	"github.com/nastavnik/nastavnik/platform/grpcerr"
+	"github.com/nastavnik/nastavnik/platform/validation"
+	roadmapv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/roadmap/v1"
+	"github.com/nastavnik/nastavnik/services/roadmap/internal/schedule"
+)
+
+// Server implements the roadmap's services.
+type Server struct {
+	roadmapv1.UnimplementedDeadlineServiceServer
+
+	now func() time.Time
+}
+
+var _ roadmapv1.DeadlineServiceServer = (*Server)(nil)
+
+// New returns a server.
+func New() *Server { return &Server{now: time.Now} }
+
+// Register registers every roadmap service on g.
+func (s *Server) Register(g grpc.ServiceRegistrar) {
+	roadmapv1.RegisterDeadlineServiceServer(g, s)
+}
+
+// errorTable is the roadmap's one mapping from errors to gRPC codes.
+var errorTable = grpcerr.Table{}
+
+func toStatus(ctx context.Context, err error) error { return errorTable.Status(ctx, err) }
+
+const dateLayout = "2006-01-02"
+
+// period reads the roadmap period of a request; both empty mean the current
+// calendar year.
+func (s *Server) period(start, end string) (schedule.Period, error) {
+	if start == "" && end == "" {
+		y := s.now().Year()
+		return schedule.Period{Start: time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC), End: time.Date(y, 12, 31, 0, 0, 0, 0, time.UTC)}, nil
+	}
+	var ve validation.Error
+	from, err := time.Parse(dateLayout, start)
+	if err != nil {
+		ve.Add("period_start", "must be a date YYYY-MM-DD")
+	}
+	to, err := time.Parse(dateLayout, end)
+	if err != nil {
+		ve.Add("period_end", "must be a date YYYY-MM-DD")
+	}
+	if err := ve.Err(); err != nil {
+		return schedule.Period{}, err
+	}
+	switch {
+	case to.Before(from):
+		ve.Add("period_end", "must not be before period_start")
+	case to.Sub(from) > 25*366*24*time.Hour:
+		ve.Add("period_end", "a roadmap's period is at most 25 years")
+	}
+	return schedule.Period{Start: from, End: to}, ve.Err()
+}
+
+// ParseDeadline implements DeadlineService.
+func (s *Server) ParseDeadline(ctx context.Context, req *roadmapv1.ParseDeadlineRequest) (*roadmapv1.ParseDeadlineResponse, error) {
+	p, err := s.period(req.GetPeriodStart(), req.GetPeriodEnd())
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	sch := schedule.Parse(req.GetText(), p)
+	resp := &roadmapv1.ParseDeadlineResponse{Schedule: scheduleToProto(sch)}
+	for _, o := range sch.Occurrences(p) {
+		resp.Occurrences = append(resp.Occurrences, &roadmapv1.Occurrence{
+			Year: int32(o.Year), Start: formatDate(o.Start), Due: formatDate(o.Due)})
+	}
+	return resp, nil
+}
+
+func formatDate(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format(dateLayout)
+}
+
+var ruleKinds = map[schedule.Kind]roadmapv1.RuleKind{
+	schedule.Once: roadmapv1.RuleKind_RULE_KIND_ONCE, schedule.Yearly: roadmapv1.RuleKind_RULE_KIND_YEARLY,
+	schedule.Continuous: roadmapv1.RuleKind_RULE_KIND_CONTINUOUS, schedule.Monthly: roadmapv1.RuleKind_RULE_KIND_MONTHLY,
+	schedule.AsNeeded: roadmapv1.RuleKind_RULE_KIND_AS_NEEDED,
+}
+
+func scheduleToProto(s schedule.Schedule) *roadmapv1.Schedule {
+	out := &roadmapv1.Schedule{Text: s.Text, Understood: s.Understood, Note: s.Note}
+	for _, r := range s.Rules {
+		out.Rules = append(out.Rules, &roadmapv1.ScheduleRule{
+			Kind: ruleKinds[r.Kind], Start: formatDate(r.Start), End: formatDate(r.End),
+			FromMonth: int32(r.FromMonth), FromDay: int32(r.FromDay), ToMonth: int32(r.ToMonth), ToDay: int32(r.ToDay),
+			FirstYear: int32(r.FirstYear), LastYear: int32(r.LastYear),
+		})
+	}
+	return out
+}
