@@ -32,7 +32,7 @@ func TestSessionExpiresWhenIdleAndAtItsAbsoluteEnd(t *testing.T) {
 	}
 	// Used every 25 minutes, the session lives until its absolute end.
 	now := start
-	for now.Add(25*time.Minute).Before(start.Add(domain.AbsoluteTimeout)) {
+	for now.Add(25 * time.Minute).Before(start.Add(domain.AbsoluteTimeout)) {
 		now = now.Add(25 * time.Minute)
 		if _, err := s.Session(ctx, hash, now); err != nil {
 			t.Fatalf("session used at %s: %v", now.Sub(start), err)

@@ -12,17 +12,17 @@ import (
 type atomKind int
 
 const (
-	aMonth      atomKind = iota + 1 // m
-	aMonthRange                     // m..m2
-	aYear                           // y
-	aYearRange                      // y..y2
-	aDayMonth                       // d m (by: «не позднее», «до»)
-	aDate                           // d m y (by)
-	aQuarter                        // q
-	aHalf                           // q = half 1 or 2
-	aSchoolYear                     // y: September y – May y+1
-	aSchoolStart                    // «в начале учебного года»
-	aSchoolEnd                      // «в конце учебного года»
+	aMonth       atomKind = iota + 1 // m
+	aMonthRange                      // m..m2
+	aYear                            // y
+	aYearRange                       // y..y2
+	aDayMonth                        // d m (by: «не позднее», «до»)
+	aDate                            // d m y (by)
+	aQuarter                         // q
+	aHalf                            // q = half 1 or 2
+	aSchoolYear                      // y: September y – May y+1
+	aSchoolStart                     // «в начале учебного года»
+	aSchoolEnd                       // «в конце учебного года»
 	aContinuous
 	aAsNeeded
 	aMonthly
