@@ -4,10 +4,13 @@ import (
 	"fmt"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/nastavnik/nastavnik/services/roadmap/internal/schedule"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // seed reads a source document from ../shared/seeds, found by walking up from
@@ -209,3 +212,5 @@ func dump(r Result) string {
 	}
 	return b.String()
 }
+
+var tuzhaPeriod = schedule.Period{Start: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2024, 12, 31, 0, 0, 0, 0, time.UTC)}

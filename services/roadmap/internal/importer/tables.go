@@ -1,0 +1,179 @@
+package importer
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// ErrUnreadable is wrapped by every error about a file that cannot be read.
+var ErrUnreadable = errors.New("the file cannot be read")
+
+// maxRows bounds the rows of one table file.
+const maxRows = 5000
+
+// ReadXLSX returns the rows of the first sheet of a workbook, as displayed.
+func ReadXLSX(b []byte) ([][]string, error) {
+	f, err := excelize.OpenReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, fmt.Errorf("%w: not an XLSX workbook", ErrUnreadable)
+	}
+	defer f.Close()
+	sheets := f.GetSheetList()
+	if len(sheets) == 0 {
+		return nil, fmt.Errorf("%w: the workbook has no sheets", ErrUnreadable)
+	}
+	rows, err := f.GetRows(sheets[0])
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUnreadable, err)
+	}
+	if len(rows) > maxRows {
+		return nil, fmt.Errorf("%w: more than %d rows", ErrUnreadable, maxRows)
+	}
+	return rows, nil
+}
+
+// ReadDOCX returns the rows of every table of a Word document, in order, and
+// the paragraphs before the first table as one-cell rows (the title and goal).
+// A cell's paragraphs join with spaces; a cell spanning columns
+// (w:gridSpan) keeps the columns after it aligned; a cell continuing a
+// vertical merge is empty.
+func ReadDOCX(b []byte) ([][]string, error) {
+	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		return nil, fmt.Errorf("%w: not a DOCX document", ErrUnreadable)
+	}
+	var doc io.ReadCloser
+	for _, f := range zr.File {
+		if f.Name == "word/document.xml" {
+			if f.UncompressedSize64 > 64<<20 {
+				return nil, fmt.Errorf("%w: the document is too large", ErrUnreadable)
+			}
+			if doc, err = f.Open(); err != nil {
+				return nil, fmt.Errorf("%w: %v", ErrUnreadable, err)
+			}
+		}
+	}
+	if doc == nil {
+		return nil, fmt.Errorf("%w: not a DOCX document (no word/document.xml)", ErrUnreadable)
+	}
+	defer doc.Close()
+	rows, err := docxRows(io.LimitReader(doc, 64<<20))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUnreadable, err)
+	}
+	if len(rows) > maxRows {
+		return nil, fmt.Errorf("%w: more than %d rows", ErrUnreadable, maxRows)
+	}
+	return rows, nil
+}
+
+// docxRows walks the WordprocessingML tokens.
+func docxRows(r io.Reader) ([][]string, error) {
+	dec := xml.NewDecoder(r)
+	var (
+		rows       [][]string
+		row        []string
+		cell       strings.Builder
+		para       strings.Builder
+		depth      int // table nesting
+		inCell     bool
+		seenTable  bool
+		span       int
+		vContinued bool
+	)
+	flushPara := func() {
+		t := strings.TrimSpace(para.String())
+		para.Reset()
+		if t == "" {
+			return
+		}
+		switch {
+		case inCell:
+			if cell.Len() > 0 {
+				cell.WriteByte(' ')
+			}
+			cell.WriteString(t)
+		case depth == 0 && !seenTable:
+			rows = append(rows, []string{t})
+		}
+	}
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			return rows, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			switch t.Name.Local {
+			case "tbl":
+				depth++
+				seenTable = true
+			case "tr":
+				if depth == 1 {
+					row = nil
+				}
+			case "tc":
+				if depth == 1 {
+					inCell, span, vContinued = true, 1, false
+					cell.Reset()
+				}
+			case "gridSpan":
+				if n, err := strconv.Atoi(attr(t, "val")); err == nil && n > 1 && n < 64 {
+					span = n
+				}
+			case "vMerge":
+				vContinued = attr(t, "val") != "restart"
+			case "tab":
+				para.WriteByte(' ')
+			case "br", "cr":
+				para.WriteByte(' ')
+			}
+		case xml.CharData:
+			para.Write(t)
+		case xml.EndElement:
+			switch t.Name.Local {
+			case "p":
+				flushPara()
+			case "tc":
+				if depth == 1 {
+					flushPara()
+					text := cell.String()
+					if vContinued {
+						text = ""
+					}
+					row = append(row, text)
+					for i := 1; i < span; i++ {
+						row = append(row, "")
+					}
+					inCell = false
+				}
+			case "tr":
+				if depth == 1 {
+					rows = append(rows, row)
+				}
+			case "tbl":
+				depth--
+			}
+		}
+	}
+}
+
+func attr(e xml.StartElement, local string) string {
+	for _, a := range e.Attr {
+		if a.Name.Local == local {
+			return a.Value
+		}
+	}
+	return ""
+}
