@@ -13,15 +13,16 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/charmap"
+
+	"github.com/nastavnik/nastavnik/platform/tabular"
 )
 
 // MaxRows bounds the data rows of one file.
 const MaxRows = 20000
 
 // ErrUnreadable is wrapped by every error about a file that cannot be read.
-var ErrUnreadable = errors.New("the file cannot be read")
+var ErrUnreadable = tabular.ErrUnreadable
 
 // ReadCSV returns the cells of a CSV file in UTF-8 (with or without BOM) or
 // Windows-1251, separated by semicolons, commas or tabs, whichever the header
@@ -71,22 +72,4 @@ func delimiter(b []byte) rune {
 }
 
 // ReadXLSX returns the cells of the first sheet of a workbook, as displayed.
-func ReadXLSX(b []byte) ([][]string, error) {
-	f, err := excelize.OpenReader(bytes.NewReader(b))
-	if err != nil {
-		return nil, fmt.Errorf("%w: not an XLSX workbook", ErrUnreadable)
-	}
-	defer f.Close()
-	sheets := f.GetSheetList()
-	if len(sheets) == 0 {
-		return nil, fmt.Errorf("%w: the workbook has no sheets", ErrUnreadable)
-	}
-	rows, err := f.GetRows(sheets[0])
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrUnreadable, err)
-	}
-	if len(rows) > MaxRows+1 {
-		return nil, fmt.Errorf("%w: more than %d rows", ErrUnreadable, MaxRows)
-	}
-	return rows, nil
-}
+func ReadXLSX(b []byte) ([][]string, error) { return tabular.ReadXLSX(b, MaxRows+1) }

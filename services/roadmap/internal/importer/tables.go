@@ -10,35 +10,17 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/xuri/excelize/v2"
+	"github.com/nastavnik/nastavnik/platform/tabular"
 )
 
 // ErrUnreadable is wrapped by every error about a file that cannot be read.
-var ErrUnreadable = errors.New("the file cannot be read")
+var ErrUnreadable = tabular.ErrUnreadable
 
 // maxRows bounds the rows of one table file.
 const maxRows = 5000
 
 // ReadXLSX returns the rows of the first sheet of a workbook, as displayed.
-func ReadXLSX(b []byte) ([][]string, error) {
-	f, err := excelize.OpenReader(bytes.NewReader(b))
-	if err != nil {
-		return nil, fmt.Errorf("%w: not an XLSX workbook", ErrUnreadable)
-	}
-	defer f.Close()
-	sheets := f.GetSheetList()
-	if len(sheets) == 0 {
-		return nil, fmt.Errorf("%w: the workbook has no sheets", ErrUnreadable)
-	}
-	rows, err := f.GetRows(sheets[0])
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrUnreadable, err)
-	}
-	if len(rows) > maxRows {
-		return nil, fmt.Errorf("%w: more than %d rows", ErrUnreadable, maxRows)
-	}
-	return rows, nil
-}
+func ReadXLSX(b []byte) ([][]string, error) { return tabular.ReadXLSX(b, maxRows) }
 
 // ReadDOCX returns the rows of every table of a Word document, in order, and
 // the paragraphs before the first table as one-cell rows (the title and goal).
