@@ -14,6 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/nastavnik/nastavnik/platform/config"
 	"github.com/nastavnik/nastavnik/platform/database"
@@ -29,6 +30,9 @@ type Config struct {
 	// IdentityKey verifies the identities the gateway signs (base64, at least
 	// 32 bytes). It is a secret shared by the gateway and every service.
 	IdentityKey string `env:"IDENTITY_KEY"`
+	// RegistryAddr is the registry's gRPC address, for services that ask it
+	// about organisations (Spec.UsesRegistry).
+	RegistryAddr string `env:"REGISTRY_ADDR"`
 }
 
 // Validate reports every configuration problem.
@@ -49,10 +53,24 @@ type Spec struct {
 	// Migrations are the service's embedded goose migrations; nil for none.
 	Migrations fs.FS
 	// Register puts the service's implementations on the gRPC server.
-	Register func(pool *pgxpool.Pool, g grpc.ServiceRegistrar) error
+	Register func(env Env) error
+	// UsesRegistry makes REGISTRY_ADDR required and Env.Registry a client
+	// connection to it.
+	UsesRegistry bool
 	// SystemOnly names the methods only the gateway's own identity may call
 	// (authentication); nil for none.
 	SystemOnly func(fullMethod string) bool
+}
+
+// Env is what a service's Register gets to build its implementation.
+type Env struct {
+	Pool   *pgxpool.Pool
+	Server grpc.ServiceRegistrar
+	// Signer signs the caller's identity into calls to other services, so
+	// they answer within the caller's scope.
+	Signer *identity.Signer
+	// Registry is a connection to the registry (Spec.UsesRegistry).
+	Registry *grpc.ClientConn
 }
 
 // LoadConfig reads the service's configuration from the environment.
@@ -60,8 +78,9 @@ func (s Spec) LoadConfig() (Config, error) { return config.Load[Config](s.Defaul
 
 // Service is a started service: listening, not yet serving.
 type Service struct {
-	srv  *grpcserver.Server
-	pool *pgxpool.Pool
+	srv      *grpcserver.Server
+	pool     *pgxpool.Pool
+	registry *grpc.ClientConn
 }
 
 // Start opens the database, migrates it when configured to, and opens the
@@ -74,6 +93,17 @@ func Start(ctx context.Context, spec Spec, cfg Config, logger *slog.Logger) (*Se
 	signer, err := identity.NewSigner(key)
 	if err != nil {
 		return nil, err
+	}
+	var registry *grpc.ClientConn
+	if spec.UsesRegistry {
+		if err := config.CheckAddr("REGISTRY_ADDR", cfg.RegistryAddr); err != nil {
+			return nil, err
+		}
+		// Connections are lazy: the registry may start after this service.
+		registry, err = grpc.NewClient(cfg.RegistryAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+		if err != nil {
+			return nil, fmt.Errorf("REGISTRY_ADDR: %w", err)
+		}
 	}
 	pool, err := database.Open(ctx, cfg.Database)
 	if err != nil {
@@ -93,11 +123,11 @@ func Start(ctx context.Context, spec Spec, cfg Config, logger *slog.Logger) (*Se
 		pool.Close()
 		return nil, err
 	}
-	if err := spec.Register(pool, srv.GRPC()); err != nil {
+	if err := spec.Register(Env{Pool: pool, Server: srv.GRPC(), Signer: signer, Registry: registry}); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("register: %w", err)
 	}
-	return &Service{srv: srv, pool: pool}, nil
+	return &Service{srv: srv, pool: pool, registry: registry}, nil
 }
 
 // Addr is the gRPC address.
@@ -109,6 +139,9 @@ func (s *Service) MetricsAddr() string { return s.srv.MetricsAddr() }
 // Serve serves until ctx ends, then stops gracefully and closes the database.
 func (s *Service) Serve(ctx context.Context) error {
 	defer s.pool.Close()
+	if s.registry != nil {
+		defer s.registry.Close()
+	}
 	return s.srv.Serve(ctx)
 }
 

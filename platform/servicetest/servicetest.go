@@ -92,14 +92,27 @@ func (r *Running) Dial(t testing.TB, p identity.Principal) *grpc.ClientConn {
 // Start runs spec against a fresh database and returns a connection to it.
 func Start(t testing.TB, spec service.Spec) *Running {
 	t.Helper()
+	return StartWith(t, spec, Options{})
+}
+
+// Options are what a test sets around a service.
+type Options struct {
+	// RegistryAddr is the registry a service with UsesRegistry talks to.
+	RegistryAddr string
+}
+
+// StartWith runs spec with opts against a fresh database.
+func StartWith(t testing.TB, spec service.Spec, opts Options) *Running {
+	t.Helper()
 	db := testdb.Config(t, spec.Defaults["DATABASE_SCHEMA"], spec.Migrations)
 	cfg := service.Config{
 		Server: config.Server{
 			GRPCAddr: "127.0.0.1:0", MetricsAddr: "127.0.0.1:0",
 			ShutdownTimeout: 5 * time.Second, LogLevel: "error",
 		},
-		Database:    db,
-		IdentityKey: base64.StdEncoding.EncodeToString(Key),
+		Database:     db,
+		IdentityKey:  base64.StdEncoding.EncodeToString(Key),
+		RegistryAddr: opts.RegistryAddr,
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &Logs{}

@@ -60,6 +60,7 @@ func NewMux(ctx context.Context, b Backends, annotate func(context.Context, *htt
 		{"AuthService", b.Registry, registryv1.RegisterAuthServiceHandler},
 		{"AuditService", b.Registry, registryv1.RegisterAuditServiceHandler},
 		{"DeadlineService", b.Roadmap, roadmapv1.RegisterDeadlineServiceHandler},
+		{"RoadmapService", b.Roadmap, roadmapv1.RegisterRoadmapServiceHandler},
 	}
 	for _, r := range registrations {
 		if err := r.register(ctx, mux, r.conn); err != nil {

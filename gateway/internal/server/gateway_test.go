@@ -30,6 +30,7 @@ import (
 type platform struct {
 	base string
 	reg  *servicetest.Running
+	rm   *servicetest.Running
 	logs *servicetest.Logs // the gateway's
 }
 
@@ -38,7 +39,7 @@ type platform struct {
 func startPlatform(t *testing.T) platform {
 	t.Helper()
 	reg := servicetest.Start(t, registryapp.Spec)
-	rm := servicetest.Start(t, roadmapapp.Spec)
+	rm := servicetest.StartWith(t, roadmapapp.Spec, servicetest.Options{RegistryAddr: reg.Addr})
 	ind := servicetest.Start(t, indicatorsapp.Spec)
 	cfg := config.Config{
 		HTTPAddr: "127.0.0.1:0", MetricsAddr: "127.0.0.1:0",
@@ -65,7 +66,7 @@ func startPlatform(t *testing.T) platform {
 		}
 	})
 	createAccount(t, reg, "operator", operatorPassword, registryv1.Role_ROLE_OPERATOR, "")
-	return platform{base: "http://" + g.Addr(), reg: reg, logs: logs}
+	return platform{base: "http://" + g.Addr(), reg: reg, rm: rm, logs: logs}
 }
 
 const operatorPassword = "Platform-ops-2026"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"sort"
 	"strings"
@@ -74,6 +75,7 @@ type fixture struct {
 	methB   string // methodologist of B
 	n       atomic.Int64
 	db      *pgx.Conn
+	rmdb    *pgx.Conn
 }
 
 func (f *fixture) seq() int64 { return f.n.Add(1) }
@@ -531,6 +533,10 @@ func newFixture(t *testing.T) *fixture {
 	}
 	t.Cleanup(func() { conn.Close(context.Background()) })
 	f.db = conn
+	if f.rmdb, err = pgx.Connect(ctx, p.rm.Database.URL); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.rmdb.Close(context.Background()) })
 	return f
 }
 
@@ -559,7 +565,7 @@ func (f *fixture) foreignState(role string) string {
 	if err != nil {
 		f.t.Fatalf("foreign state: %v", err)
 	}
-	return h
+	return h + f.foreignRoadmapState(orgs)
 }
 
 // foreignMarkers are strings no response to the role may contain.
@@ -611,6 +617,7 @@ func rpcsFromDescriptors() []string {
 func TestAccessMatrix(t *testing.T) {
 	f := newFixture(t)
 	rows := matrix()
+	maps.Copy(rows, roadmapRows())
 	rpcs := rpcsFromDescriptors()
 	if len(rpcs) < len(rows) {
 		t.Fatalf("found %d RPCs in the descriptors, fewer than the %d rows: is every service linked in?", len(rpcs), len(rows))

@@ -4,9 +4,6 @@
 package app
 
 import (
-	"github.com/jackc/pgx/v5/pgxpool"
-	"google.golang.org/grpc"
-
 	"github.com/nastavnik/nastavnik/platform/service"
 )
 
@@ -18,5 +15,5 @@ var Spec = service.Spec{
 		"METRICS_ADDR":    "127.0.0.1:9203",
 		"DATABASE_SCHEMA": "indicators",
 	},
-	Register: func(*pgxpool.Pool, grpc.ServiceRegistrar) error { return nil },
+	Register: func(service.Env) error { return nil },
 }

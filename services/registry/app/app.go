@@ -4,9 +4,6 @@
 package app
 
 import (
-	"github.com/jackc/pgx/v5/pgxpool"
-	"google.golang.org/grpc"
-
 	"github.com/nastavnik/nastavnik/platform/service"
 	"github.com/nastavnik/nastavnik/services/registry/internal/server"
 	"github.com/nastavnik/nastavnik/services/registry/internal/store"
@@ -21,8 +18,8 @@ var Spec = service.Spec{
 		"DATABASE_SCHEMA": "registry",
 	},
 	Migrations: store.Migrations(),
-	Register: func(pool *pgxpool.Pool, g grpc.ServiceRegistrar) error {
-		server.New(store.New(pool)).Register(g)
+	Register: func(env service.Env) error {
+		server.New(store.New(env.Pool)).Register(env.Server)
 		return nil
 	},
 	SystemOnly: server.SystemOnly,

@@ -1,14 +1,13 @@
 // Package app describes the roadmap service for the shared service runner:
 // roadmaps, items, schedules and progress. Today it understands deadlines
-// (DeadlineService); roadmaps themselves come next.
+// (DeadlineService) and keeps roadmaps (RoadmapService).
 package app
 
 import (
-	"github.com/jackc/pgx/v5/pgxpool"
-	"google.golang.org/grpc"
-
 	"github.com/nastavnik/nastavnik/platform/service"
+	"github.com/nastavnik/nastavnik/services/roadmap/internal/directory"
 	"github.com/nastavnik/nastavnik/services/roadmap/internal/server"
+	"github.com/nastavnik/nastavnik/services/roadmap/internal/store"
 )
 
 // Spec is the roadmap service.
@@ -18,9 +17,12 @@ var Spec = service.Spec{
 		"GRPC_ADDR":       "127.0.0.1:9102",
 		"METRICS_ADDR":    "127.0.0.1:9202",
 		"DATABASE_SCHEMA": "roadmap",
+		"REGISTRY_ADDR":   "127.0.0.1:9101",
 	},
-	Register: func(_ *pgxpool.Pool, g grpc.ServiceRegistrar) error {
-		server.New().Register(g)
+	Migrations:   store.Migrations(),
+	UsesRegistry: true,
+	Register: func(env service.Env) error {
+		server.New(store.New(env.Pool), directory.New(env.Signer, env.Registry)).Register(env.Server)
 		return nil
 	},
 }

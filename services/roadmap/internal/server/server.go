@@ -8,32 +8,58 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 
 	"github.com/nastavnik/nastavnik/platform/grpcerr"
+	"github.com/nastavnik/nastavnik/platform/pagination"
 	"github.com/nastavnik/nastavnik/platform/validation"
 	roadmapv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/roadmap/v1"
+	"github.com/nastavnik/nastavnik/services/roadmap/internal/directory"
+	"github.com/nastavnik/nastavnik/services/roadmap/internal/domain"
 	"github.com/nastavnik/nastavnik/services/roadmap/internal/schedule"
+	"github.com/nastavnik/nastavnik/services/roadmap/internal/store"
 )
 
 // Server implements the roadmap's services.
 type Server struct {
 	roadmapv1.UnimplementedDeadlineServiceServer
+	roadmapv1.UnimplementedRoadmapServiceServer
 
-	now func() time.Time
+	store *store.Store
+	dir   Directory
+	now   func() time.Time
 }
 
-var _ roadmapv1.DeadlineServiceServer = (*Server)(nil)
+var (
+	_ roadmapv1.DeadlineServiceServer = (*Server)(nil)
+	_ roadmapv1.RoadmapServiceServer  = (*Server)(nil)
+)
 
-// New returns a server.
-func New() *Server { return &Server{now: time.Now} }
+// New returns a server over a store and the registry's directory.
+func New(st *store.Store, dir Directory) *Server { return &Server{store: st, dir: dir, now: time.Now} }
+
+// WithClock sets the clock, for tests of what is overdue.
+func (s *Server) WithClock(now func() time.Time) *Server {
+	s.now = now
+	return s
+}
 
 // Register registers every roadmap service on g.
 func (s *Server) Register(g grpc.ServiceRegistrar) {
 	roadmapv1.RegisterDeadlineServiceServer(g, s)
+	roadmapv1.RegisterRoadmapServiceServer(g, s)
 }
 
 // errorTable is the roadmap's one mapping from errors to gRPC codes.
-var errorTable = grpcerr.Table{}
+var errorTable = grpcerr.Table{
+	{Target: domain.ErrNotFound, Code: codes.NotFound},
+	{Target: domain.ErrStale, Code: codes.Aborted},
+	{Target: domain.ErrPermissionDenied, Code: codes.PermissionDenied},
+	{Target: domain.ErrInUse, Code: codes.FailedPrecondition},
+	{Target: domain.ErrNotCascadable, Code: codes.FailedPrecondition},
+	{Target: directory.ErrUnavailable, Code: codes.Unavailable},
+	{Target: pagination.ErrBadToken, Code: codes.InvalidArgument},
+}
 
 func toStatus(ctx context.Context, err error) error { return errorTable.Status(ctx, err) }
 

@@ -12,11 +12,13 @@ import (
 	"github.com/nastavnik/nastavnik/platform/identity"
 	"github.com/nastavnik/nastavnik/platform/servicetest"
 	roadmapv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/roadmap/v1"
+	registryapp "github.com/nastavnik/nastavnik/services/registry/app"
 	"github.com/nastavnik/nastavnik/services/roadmap/app"
 )
 
 func TestParseDeadline(t *testing.T) {
-	r := servicetest.Start(t, app.Spec)
+	reg := servicetest.Start(t, registryapp.Spec)
+	r := servicetest.StartWith(t, app.Spec, servicetest.Options{RegistryAddr: reg.Addr})
 	curator := identity.Principal{AccountID: "c", Login: "curator", ReadOnly: true,
 		Bindings: []identity.Binding{{Role: identity.Curator, Region: "24", Municipality: "m", Organisation: "o"}}}
 	c := roadmapv1.NewDeadlineServiceClient(r.Dial(t, curator))

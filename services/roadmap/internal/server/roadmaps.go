@@ -1,0 +1,363 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/nastavnik/nastavnik/platform/identity"
+	"github.com/nastavnik/nastavnik/platform/pagination"
+	"github.com/nastavnik/nastavnik/platform/validation"
+	roadmapv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/roadmap/v1"
+	"github.com/nastavnik/nastavnik/services/roadmap/internal/domain"
+	"github.com/nastavnik/nastavnik/services/roadmap/internal/importer"
+	"github.com/nastavnik/nastavnik/services/roadmap/internal/schedule"
+	"github.com/nastavnik/nastavnik/services/roadmap/internal/store"
+)
+
+// Directory is what the roadmap needs to know about owners from the
+// registry, asked on behalf of the caller.
+type Directory interface {
+	Organisation(ctx context.Context, id string) (domain.Owner, error)
+	Municipality(ctx context.Context, id string) (domain.Owner, error)
+	Region(ctx context.Context, code string) (domain.Owner, error)
+	OpenOrganisations(ctx context.Context, region, municipality, date string) ([]domain.Owner, error)
+}
+
+// caller returns the authenticated principal; the interceptor chain guarantees
+// one on every method but health checks.
+func caller(ctx context.Context) (identity.Principal, error) {
+	p, ok := identity.FromContext(ctx)
+	if !ok {
+		return identity.Principal{}, status.Error(codes.Unauthenticated, "no identity: sign in")
+	}
+	return p, nil
+}
+
+// resolveOwner finds the owner a request names, through the registry.
+func (s *Server) resolveOwner(ctx context.Context, ref *roadmapv1.OwnerRef) (domain.Owner, error) {
+	n := 0
+	for _, v := range []string{ref.GetOrganisationId(), ref.GetMunicipalityId(), ref.GetRegionCode()} {
+		if v != "" {
+			n++
+		}
+	}
+	if n != 1 {
+		return domain.Owner{}, validation.Field("owner", "name exactly one of organisation_id, municipality_id, region_code")
+	}
+	switch {
+	case ref.GetOrganisationId() != "":
+		return s.dir.Organisation(ctx, ref.GetOrganisationId())
+	case ref.GetMunicipalityId() != "":
+		return s.dir.Municipality(ctx, ref.GetMunicipalityId())
+	}
+	return s.dir.Region(ctx, ref.GetRegionCode())
+}
+
+// writableOwner resolves an owner the caller may write for.
+func (s *Server) writableOwner(ctx context.Context, p identity.Principal, ref *roadmapv1.OwnerRef) (domain.Owner, error) {
+	o, err := s.resolveOwner(ctx, ref)
+	if err != nil {
+		return o, err
+	}
+	if !domain.CanRead(p, o) {
+		return o, domain.ErrNotFound
+	}
+	if !domain.CanWrite(p, o) {
+		return o, domain.ErrPermissionDenied
+	}
+	return o, nil
+}
+
+// readable reads a roadmap the caller may read; others do not exist.
+func (s *Server) readable(ctx context.Context, p identity.Principal, id string) (domain.Roadmap, error) {
+	r, err := s.store.Get(ctx, id)
+	if err != nil {
+		return r, err
+	}
+	if !domain.CanRead(p, r.Owner) {
+		return domain.Roadmap{}, domain.ErrNotFound
+	}
+	return r, nil
+}
+
+// mutate changes a roadmap the caller may write.
+func (s *Server) mutate(ctx context.Context, id string, version int64, fn func(*domain.Roadmap) error) (*roadmapv1.Roadmap, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r, err := s.readable(ctx, p, id)
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	if !domain.CanWrite(p, r.Owner) {
+		return nil, toStatus(ctx, domain.ErrPermissionDenied)
+	}
+	r, err = s.store.Mutate(ctx, id, version, fn)
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return roadmapToProto(r, s.now(), true), nil
+}
+
+// roadmapOf finds the roadmap of an item or stage, answering NOT_FOUND for
+// one the caller may not read.
+func (s *Server) roadmapOf(ctx context.Context, itemID, stageID string) (string, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return "", err
+	}
+	id, err := s.store.RoadmapOf(ctx, itemID, stageID)
+	if err != nil {
+		return "", toStatus(ctx, err)
+	}
+	if _, err := s.readable(ctx, p, id); err != nil {
+		return "", toStatus(ctx, err)
+	}
+	return id, nil
+}
+
+func parseDate(field, v string, ve *validation.Error) time.Time {
+	if v == "" {
+		return time.Time{}
+	}
+	t, err := time.Parse(domain.DateLayout, v)
+	if err != nil {
+		ve.Add(field, "must be a date YYYY-MM-DD")
+	}
+	return t
+}
+
+func targetsFromProto(ts []*roadmapv1.Target) []domain.Target {
+	out := []domain.Target{}
+	for _, t := range ts {
+		out = append(out, domain.Target{Year: int(t.GetYear()), Percent: int(t.GetPercent())})
+	}
+	return out
+}
+
+// CreateRoadmap implements RoadmapService.
+func (s *Server) CreateRoadmap(ctx context.Context, req *roadmapv1.CreateRoadmapRequest) (*roadmapv1.CreateRoadmapResponse, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var ve validation.Error
+	r := domain.Roadmap{
+		Title: req.GetTitle(), Goal: req.GetGoal(), Targets: targetsFromProto(req.GetTargets()),
+		Period: schedule.Period{Start: parseDate("period_start", req.GetPeriodStart(), &ve), End: parseDate("period_end", req.GetPeriodEnd(), &ve)},
+	}
+	if err := ve.Err(); err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	if err := r.Validate(); err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	if r.Owner, err = s.writableOwner(ctx, p, req.GetOwner()); err != nil {
+		return nil, toStatus(ctx, validation.Prefixed("owner", err))
+	}
+	r, err = s.store.Create(ctx, p.AccountID, req.GetRequestId(), r)
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return &roadmapv1.CreateRoadmapResponse{Roadmap: roadmapToProto(r, s.now(), true)}, nil
+}
+
+// GetRoadmap implements RoadmapService.
+func (s *Server) GetRoadmap(ctx context.Context, req *roadmapv1.GetRoadmapRequest) (*roadmapv1.GetRoadmapResponse, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r, err := s.readable(ctx, p, req.GetId())
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return &roadmapv1.GetRoadmapResponse{Roadmap: roadmapToProto(r, s.now(), true)}, nil
+}
+
+// ListRoadmaps implements RoadmapService.
+func (s *Server) ListRoadmaps(ctx context.Context, req *roadmapv1.ListRoadmapsRequest) (*roadmapv1.ListRoadmapsResponse, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	f := store.Filter{Reach: domain.ReachOf(p), Region: req.GetRegionCode(), Municipality: req.GetMunicipalityId(),
+		Organisation: req.GetOrganisationId()}
+	var cur store.Cursor
+	more, err := pagination.Decode(req.GetPageToken(), f, &cur)
+	if err != nil {
+		return nil, toStatus(ctx, badToken(err))
+	}
+	var after *store.Cursor
+	if more {
+		after = &cur
+	}
+	size := pagination.Size(req.GetPageSize())
+	list, err := s.store.List(ctx, f, after, size+1)
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	resp := &roadmapv1.ListRoadmapsResponse{}
+	list, resp.NextPageToken, err = pagination.Trim(list, size, f, func(r domain.Roadmap) any {
+		return store.Cursor{PeriodStart: r.Period.Start, ID: r.ID}
+	})
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	for _, r := range list {
+		resp.Roadmaps = append(resp.Roadmaps, roadmapToProto(r, s.now(), false))
+	}
+	return resp, nil
+}
+
+func badToken(err error) error {
+	if errors.Is(err, pagination.ErrBadToken) {
+		return validation.Field("page_token", pagination.ErrBadToken.Error())
+	}
+	return err
+}
+
+// UpdateRoadmap implements RoadmapService.
+func (s *Server) UpdateRoadmap(ctx context.Context, req *roadmapv1.UpdateRoadmapRequest) (*roadmapv1.UpdateRoadmapResponse, error) {
+	var ve validation.Error
+	period := schedule.Period{Start: parseDate("period_start", req.GetPeriodStart(), &ve), End: parseDate("period_end", req.GetPeriodEnd(), &ve)}
+	if err := ve.Err(); err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	r, err := s.mutate(ctx, req.GetId(), req.GetVersion(), func(r *domain.Roadmap) error {
+		r.Title, r.Goal, r.Targets = req.GetTitle(), req.GetGoal(), targetsFromProto(req.GetTargets())
+		if r.Period != period {
+			r.Period = period
+			reparse(r)
+		}
+		return r.Validate()
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &roadmapv1.UpdateRoadmapResponse{Roadmap: r}, nil
+}
+
+// reparse parses every deadline again for a changed period («Май» is yearly
+// only in a multi-year roadmap).
+func reparse(r *domain.Roadmap) {
+	for si := range r.Stages {
+		for ii := range r.Stages[si].Items {
+			it := &r.Stages[si].Items[ii]
+			it.Schedule = schedule.Parse(it.DeadlineText, r.Period)
+		}
+	}
+}
+
+var importFormats = map[roadmapv1.ImportFormat]func([]byte) ([][]string, error){
+	roadmapv1.ImportFormat_IMPORT_FORMAT_DOCX: importer.ReadDOCX,
+	roadmapv1.ImportFormat_IMPORT_FORMAT_XLSX: importer.ReadXLSX,
+}
+
+var rowOutcomes = map[importer.Outcome]roadmapv1.ImportRowOutcome{
+	importer.OutcomeTitle: roadmapv1.ImportRowOutcome_IMPORT_ROW_OUTCOME_TITLE, importer.OutcomeGoal: roadmapv1.ImportRowOutcome_IMPORT_ROW_OUTCOME_GOAL,
+	importer.OutcomeHeader: roadmapv1.ImportRowOutcome_IMPORT_ROW_OUTCOME_HEADER, importer.OutcomeBlank: roadmapv1.ImportRowOutcome_IMPORT_ROW_OUTCOME_BLANK,
+	importer.OutcomeStage: roadmapv1.ImportRowOutcome_IMPORT_ROW_OUTCOME_STAGE, importer.OutcomeStageText: roadmapv1.ImportRowOutcome_IMPORT_ROW_OUTCOME_STAGE_TEXT,
+	importer.OutcomeItem: roadmapv1.ImportRowOutcome_IMPORT_ROW_OUTCOME_ITEM, importer.OutcomeMerged: roadmapv1.ImportRowOutcome_IMPORT_ROW_OUTCOME_MERGED,
+	importer.OutcomeUnread: roadmapv1.ImportRowOutcome_IMPORT_ROW_OUTCOME_UNREADABLE,
+}
+
+// ImportRoadmap implements RoadmapService.
+func (s *Server) ImportRoadmap(ctx context.Context, req *roadmapv1.ImportRoadmapRequest) (*roadmapv1.ImportRoadmapResponse, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var ve validation.Error
+	period := schedule.Period{Start: parseDate("period_start", req.GetPeriodStart(), &ve), End: parseDate("period_end", req.GetPeriodEnd(), &ve)}
+	if period.Start.IsZero() != period.End.IsZero() {
+		ve.Add("period_end", "give both period_start and period_end, or neither")
+	}
+	if err := ve.Err(); err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	owner, err := s.writableOwner(ctx, p, req.GetOwner())
+	if err != nil {
+		return nil, toStatus(ctx, validation.Prefixed("owner", err))
+	}
+	var res importer.Result
+	opts := importer.Options{Period: period}
+	if read, ok := importFormats[req.GetFormat()]; ok {
+		rows, err := read(req.GetContent())
+		if err != nil {
+			return nil, toStatus(ctx, validation.Field("content", err.Error()))
+		}
+		res = importer.Rebuild(rows, opts)
+	} else {
+		if !validUTF8(req.GetContent()) {
+			return nil, toStatus(ctx, validation.Field("content", "tab-separated text must be UTF-8"))
+		}
+		res = importer.ParseTSV(string(req.GetContent()), opts)
+	}
+	r := fromImport(res.Roadmap, owner, req.GetTitle())
+	resp := &roadmapv1.ImportRoadmapResponse{Columns: map[string]int32{}}
+	for c, i := range res.Columns {
+		resp.Columns[c.String()] = int32(i + 1)
+	}
+	for _, row := range res.Rows {
+		resp.Rows = append(resp.Rows, &roadmapv1.ImportRowReport{Row: int32(row.Row), Outcome: rowOutcomes[row.Outcome], Ref: row.Ref, Note: row.Note})
+	}
+	for _, st := range r.Stages {
+		for _, it := range st.Items {
+			if !it.Schedule.Understood {
+				resp.DeadlinesNotUnderstood = append(resp.DeadlinesNotUnderstood, it.Number)
+			}
+		}
+	}
+	if len(r.Stages) == 0 {
+		return nil, toStatus(ctx, validation.Field("content", "no stage or item was found: is it a roadmap table?"))
+	}
+	if err := r.Validate(); err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	if req.GetDryRun() {
+		resp.Roadmap = roadmapToProto(r, s.now(), true)
+		return resp, nil
+	}
+	r, err = s.store.Create(ctx, p.AccountID, req.GetRequestId(), r)
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	resp.Roadmap, resp.Saved = roadmapToProto(r, s.now(), true), true
+	return resp, nil
+}
+
+func validUTF8(b []byte) bool { return strings.ToValidUTF8(string(b), "\uFFFD") == string(b) }
+
+// fromImport turns an imported roadmap into the domain's; imported numbers
+// give the depth of each item.
+func fromImport(in importer.Roadmap, owner domain.Owner, title string) domain.Roadmap {
+	r := domain.Roadmap{Owner: owner, Title: in.Title, Goal: in.Goal, Period: in.Period, Targets: []domain.Target{}}
+	if r.Title == "" {
+		r.Title = title
+	}
+	if r.Title == "" {
+		r.Title = "Дорожная карта: " + owner.Name
+	}
+	for _, t := range in.Targets {
+		r.Targets = append(r.Targets, domain.Target{Year: t.Year, Percent: t.Percent})
+	}
+	for _, st := range in.Stages {
+		ds := domain.Stage{Number: st.Number, Title: st.Title, Task: st.Task, Result: st.Result}
+		for _, it := range st.Items {
+			ds.Items = append(ds.Items, domain.Item{
+				Number: it.Number, Depth: max(strings.Count(it.Number, "."), 1), Measure: it.Measure, ResultForm: it.ResultForm,
+				DeadlineText: it.DeadlineText, Responsible: it.Responsible, Schedule: it.Schedule,
+				Occurrences: domain.Occurrences(it.Schedule, in.Period, nil),
+			})
+		}
+		r.Stages = append(r.Stages, ds)
+	}
+	return r
+}
