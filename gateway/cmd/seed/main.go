@@ -1,6 +1,7 @@
 // Command seed loads the demo data of `make run` through the services' real
-// APIs: the regions and municipalities of the demo, and their organisations
-// through the CSV importer. Loading twice changes nothing: regions and
+// APIs: the regions and municipalities of the demo, their organisations
+// through the CSV importer, and demo roadmaps through the roadmap importer.
+// Loading twice changes nothing: regions and
 // municipalities are created idempotently and the import reports every row
 // unchanged.
 package main
@@ -112,6 +113,20 @@ func run(ctx context.Context) error {
 	if err := loadAccounts(ctx, conn); err != nil {
 		return err
 	}
+	rmAddr := os.Getenv("ROADMAP_ADDR")
+	if rmAddr == "" {
+		rmAddr = "127.0.0.1:9102"
+	}
+	rm, err := grpc.NewClient(rmAddr, grpc.WithTransportCredentials(insecure.NewCredentials()), signer.DialOption(Loader))
+	if err != nil {
+		return err
+	}
+	defer rm.Close()
+	rs, err := loadRoadmaps(ctx, conn, rm, time.Now())
+	if err != nil {
+		return err
+	}
+	fmt.Printf("demo roadmaps: %d roadmaps, %d occurrences marked now, handed down to %d organisations\n", rs.roadmaps, rs.marked, rs.cascaded)
 	fmt.Println("demo accounts:")
 	if pw := os.Getenv("OPERATOR_PASSWORD"); pw != "" {
 		fmt.Printf("  operator       login: %-14s password: %s\n", "operator", pw)
