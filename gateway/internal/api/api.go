@@ -15,6 +15,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/nastavnik/nastavnik/platform/grpcserver"
+	indicatorsv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/indicators/v1"
 	registryv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/registry/v1"
 	roadmapv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/roadmap/v1"
 )
@@ -60,6 +61,9 @@ func NewMux(ctx context.Context, b Backends, annotate func(context.Context, *htt
 		{"AuthService", b.Registry, registryv1.RegisterAuthServiceHandler},
 		{"AuditService", b.Registry, registryv1.RegisterAuditServiceHandler},
 		{"DeadlineService", b.Roadmap, roadmapv1.RegisterDeadlineServiceHandler},
+		{"FormService", b.Indicators, indicatorsv1.RegisterFormServiceHandler},
+		{"CampaignService", b.Indicators, indicatorsv1.RegisterCampaignServiceHandler},
+		{"ReportService", b.Indicators, indicatorsv1.RegisterReportServiceHandler},
 		{"RoadmapService", b.Roadmap, roadmapv1.RegisterRoadmapServiceHandler},
 	}
 	for _, r := range registrations {

@@ -97,7 +97,9 @@ func WriteError(w http.ResponseWriter, httpStatus int, body Error) {
 }
 
 // JSONPath turns a proto field path (organisation.municipality_id) into the
-// JSON names the client sent (organisation.municipalityId).
+// JSON names the client sent (organisation.municipalityId). Map keys and list
+// indexes in brackets (values[young_teachers]) are the client's own data and
+// stay as they are.
 func JSONPath(path string) string {
 	parts := strings.Split(path, ".")
 	for i, p := range parts {
@@ -108,9 +110,17 @@ func JSONPath(path string) string {
 
 func lowerCamel(s string) string {
 	var b strings.Builder
-	up := false
+	up, key := false, false
 	for _, r := range s {
 		switch {
+		case r == '[':
+			key = true
+			b.WriteRune(r)
+		case r == ']':
+			key = false
+			b.WriteRune(r)
+		case key:
+			b.WriteRune(r)
 		case r == '_':
 			up = true
 		case up:

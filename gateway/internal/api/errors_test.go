@@ -37,6 +37,8 @@ func TestJSONPath(t *testing.T) {
 		{"organisation.municipality_id", "organisation.municipalityId"},
 		{"organisation.curator.email", "organisation.curator.email"},
 		{"page_token", "pageToken"},
+		{"values[young_teachers]", "values[young_teachers]"},
+		{"form.sections[0].fields[1].carry_over", "form.sections[0].fields[1].carryOver"},
 		{"", ""},
 	}
 	for _, tc := range tests {

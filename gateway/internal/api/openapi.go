@@ -16,13 +16,28 @@ import (
 //go:embed openapi/nastavnik.swagger.json
 var openAPI []byte
 
-// OpenAPIHandler serves the merged OpenAPI document.
+// OpenAPIHandler serves the merged OpenAPI document, titled for the whole
+// API (the generator titles a merged document after its first proto file).
 func OpenAPIHandler() http.Handler {
+	doc := titled(openAPI)
 	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "public, max-age=300")
-		_, _ = w.Write(openAPI)
+		_, _ = w.Write(doc)
 	})
+}
+
+func titled(doc []byte) []byte {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(doc, &m); err != nil {
+		return doc
+	}
+	m["info"] = json.RawMessage(`{"title":"nastavnik API","description":"Monitoring of the mentorship target model: registry, roadmaps, campaigns, reports and indicators.","version":"v1"}`)
+	out, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return doc
+	}
+	return out
 }
 
 type swaggerDoc struct {

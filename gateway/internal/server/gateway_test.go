@@ -30,6 +30,7 @@ import (
 type platform struct {
 	base string
 	reg  *servicetest.Running
+	ind  *servicetest.Running
 	rm   *servicetest.Running
 	logs *servicetest.Logs // the gateway's
 }
@@ -40,7 +41,7 @@ func startPlatform(t *testing.T) platform {
 	t.Helper()
 	reg := servicetest.Start(t, registryapp.Spec)
 	rm := servicetest.StartWith(t, roadmapapp.Spec, servicetest.Options{RegistryAddr: reg.Addr})
-	ind := servicetest.Start(t, indicatorsapp.Spec)
+	ind := servicetest.StartWith(t, indicatorsapp.Spec, servicetest.Options{RegistryAddr: reg.Addr})
 	cfg := config.Config{
 		HTTPAddr: "127.0.0.1:0", MetricsAddr: "127.0.0.1:0",
 		RegistryAddr: reg.Addr, RoadmapAddr: rm.Addr, IndicatorsAddr: ind.Addr,
@@ -66,7 +67,7 @@ func startPlatform(t *testing.T) platform {
 		}
 	})
 	createAccount(t, reg, "operator", operatorPassword, registryv1.Role_ROLE_OPERATOR, "")
-	return platform{base: "http://" + g.Addr(), reg: reg, rm: rm, logs: logs}
+	return platform{base: "http://" + g.Addr(), reg: reg, rm: rm, ind: ind, logs: logs}
 }
 
 const operatorPassword = "Platform-ops-2026"
@@ -344,12 +345,19 @@ func TestServingEssentials(t *testing.T) {
 		}
 		defer resp.Body.Close()
 		var doc struct {
+			Info struct {
+				Title string `json:"title"`
+			} `json:"info"`
 			Paths map[string]any `json:"paths"`
 		}
 		if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
 			t.Fatal(err)
 		}
-		for _, p := range []string{"/v1/organisations", "/v1/regions", "/v1/municipalities/{municipalityId}/organisations:import"} {
+		if doc.Info.Title != "nastavnik API" {
+			t.Errorf("title %q", doc.Info.Title)
+		}
+		for _, p := range []string{"/v1/organisations", "/v1/regions", "/v1/municipalities/{municipalityId}/organisations:import",
+			"/v1/roadmaps:import", "/v1/reports/{id}:submit", "/v1/completeness"} {
 			if _, ok := doc.Paths[p]; !ok {
 				t.Errorf("openapi.json has no path %s", p)
 			}

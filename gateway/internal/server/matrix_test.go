@@ -76,6 +76,8 @@ type fixture struct {
 	n       atomic.Int64
 	db      *pgx.Conn
 	rmdb    *pgx.Conn
+	idb     *pgx.Conn // the indicators service's database
+	ind     *indicatorsFixture
 }
 
 func (f *fixture) seq() int64 { return f.n.Add(1) }
@@ -537,6 +539,10 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { f.rmdb.Close(context.Background()) })
+	if f.idb, err = pgx.Connect(ctx, p.ind.Database.URL); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.idb.Close(context.Background()) })
 	return f
 }
 
@@ -565,7 +571,7 @@ func (f *fixture) foreignState(role string) string {
 	if err != nil {
 		f.t.Fatalf("foreign state: %v", err)
 	}
-	return h + f.foreignRoadmapState(orgs)
+	return h + f.foreignRoadmapState(orgs) + f.foreignIndicatorsState(orgs)
 }
 
 // foreignMarkers are strings no response to the role may contain.
@@ -618,6 +624,7 @@ func TestAccessMatrix(t *testing.T) {
 	f := newFixture(t)
 	rows := matrix()
 	maps.Copy(rows, roadmapRows())
+	maps.Copy(rows, indicatorRows())
 	rpcs := rpcsFromDescriptors()
 	if len(rpcs) < len(rows) {
 		t.Fatalf("found %d RPCs in the descriptors, fewer than the %d rows: is every service linked in?", len(rpcs), len(rows))

@@ -1,0 +1,163 @@
+// Package rules evaluates a form's rules, written in CEL, over a report's
+// values. The environment the expressions see is built in one place, Env, so
+// that every CEL expression over field codes (rules now, indicator formulas
+// later) reads the same variables.
+package rules
+
+import (
+	"fmt"
+	"slices"
+
+	"cel.dev/cel-go/cel"
+
+	"github.com/nastavnik/nastavnik/platform/validation"
+	"github.com/nastavnik/nastavnik/services/indicators/internal/form"
+)
+
+// Variables besides the fields.
+const (
+	// Prev is a map of the previous year's accepted counts by field code.
+	Prev = "prev"
+	// HasPrev says whether there is a previous year's accepted report.
+	HasPrev = "has_prev"
+	// Share is the allowed year-over-year change of a count.
+	Share = "share"
+)
+
+// costLimit bounds the work one expression may do.
+const costLimit = 100_000
+
+// Env returns the CEL environment of expressions over fields: each count
+// field is an int variable named by its code, each yes/no field a bool with a
+// string "<code>_ref" (its reference, empty when none), each text field a
+// string; and prev (map(string, int)), has_prev (bool), share (double).
+func Env(fields []form.Field) (*cel.Env, error) {
+	opts := []cel.EnvOption{
+		cel.Variable(Prev, cel.MapType(cel.StringType, cel.IntType)),
+		cel.Variable(HasPrev, cel.BoolType),
+		cel.Variable(Share, cel.DoubleType),
+	}
+	for _, f := range fields {
+		switch f.Type {
+		case form.Count:
+			opts = append(opts, cel.Variable(f.Code, cel.IntType))
+		case form.YesNo:
+			opts = append(opts, cel.Variable(f.Code, cel.BoolType), cel.Variable(f.Code+"_ref", cel.StringType))
+		case form.Text:
+			opts = append(opts, cel.Variable(f.Code, cel.StringType))
+		}
+	}
+	env, err := cel.NewEnv(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("rules.Env: %w", err)
+	}
+	return env, nil
+}
+
+// Activation binds values to the variables of Env: unfilled fields get their
+// zero value.
+func Activation(fields []form.Field, values map[string]form.Value, prev map[string]int64, share float64) map[string]any {
+	act := map[string]any{HasPrev: prev != nil, Share: share}
+	p := map[string]int64{}
+	for k, v := range prev {
+		p[k] = v
+	}
+	act[Prev] = p
+	for _, f := range fields {
+		v := values[f.Code]
+		switch f.Type {
+		case form.Count:
+			act[f.Code] = v.Count
+		case form.YesNo:
+			act[f.Code] = v.Yes
+			act[f.Code+"_ref"] = v.RefText()
+		case form.Text:
+			act[f.Code] = v.Text
+		}
+	}
+	return act
+}
+
+// Set is a form's rules, compiled.
+type Set struct {
+	form     form.Form
+	fields   []form.Field
+	programs []cel.Program
+}
+
+// Compile compiles every rule of f. Rules that do not compile or are not
+// boolean are reported together, each at rules[i].expression naming the rule.
+func Compile(f form.Form) (*Set, error) {
+	fields := f.Fields()
+	env, err := Env(fields)
+	if err != nil {
+		return nil, err
+	}
+	s := &Set{form: f, fields: fields}
+	ve := &validation.Error{}
+	for i, r := range f.Rules {
+		ast, iss := env.Compile(r.Expression)
+		if iss.Err() != nil {
+			ve.Add(fmt.Sprintf("rules[%d].expression", i), fmt.Sprintf("rule %s does not compile: %v", r.Code, iss.Err()))
+			continue
+		}
+		if ast.OutputType() != cel.BoolType {
+			ve.Add(fmt.Sprintf("rules[%d].expression", i), fmt.Sprintf("rule %s must be boolean, not %v", r.Code, ast.OutputType()))
+			continue
+		}
+		prg, err := env.Program(ast, cel.CostLimit(costLimit))
+		if err != nil {
+			ve.Add(fmt.Sprintf("rules[%d].expression", i), fmt.Sprintf("rule %s: %v", r.Code, err))
+			continue
+		}
+		s.programs = append(s.programs, prg)
+	}
+	if err := ve.Err(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Violation is a rule the values break.
+type Violation struct {
+	Rule     string
+	Severity form.Severity
+	Message  string
+	Fields   []string
+}
+
+// Check returns the violations of values: required fields left empty,
+// counts out of bounds, then every rule whose fields are all filled and that
+// is false (or fails to evaluate). prev is nil when there is no previous
+// year's accepted report.
+func (s *Set) Check(values map[string]form.Value, prev map[string]int64) []Violation {
+	var out []Violation
+	for _, f := range s.fields {
+		v, ok := values[f.Code]
+		switch {
+		case !ok && f.Required:
+			out = append(out, Violation{Rule: "required", Severity: form.Error, Fields: []string{f.Code},
+				Message: "«" + f.Label + "»: заполните поле."})
+		case ok && f.Type == form.Count && (v.Count < f.Min || f.Max > 0 && v.Count > f.Max):
+			msg := fmt.Sprintf("«%s»: значение должно быть не меньше %d", f.Label, f.Min)
+			if f.Max > 0 {
+				msg += fmt.Sprintf(" и не больше %d", f.Max)
+			}
+			out = append(out, Violation{Rule: "bounds", Severity: form.Error, Fields: []string{f.Code}, Message: msg + "."})
+		}
+	}
+	act := Activation(s.fields, values, prev, s.form.Share)
+	for i, r := range s.form.Rules {
+		if slices.ContainsFunc(r.Fields, func(c string) bool { _, ok := values[c]; return !ok }) {
+			continue // checked once all its fields are filled
+		}
+		res, _, err := s.programs[i].Eval(act)
+		if err == nil {
+			if b, ok := res.Value().(bool); ok && b {
+				continue
+			}
+		}
+		out = append(out, Violation{Rule: r.Code, Severity: r.Severity, Message: r.Message, Fields: slices.Clone(r.Fields)})
+	}
+	return out
+}

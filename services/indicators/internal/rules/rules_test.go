@@ -1,0 +1,120 @@
+package rules
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/nastavnik/nastavnik/platform/validation"
+	"github.com/nastavnik/nastavnik/services/indicators/internal/form"
+)
+
+func count(n int64) form.Value { return form.Value{Type: form.Count, Count: n} }
+
+// full is a complete, consistent set of values of the mentorship form.
+func full() map[string]form.Value {
+	v := map[string]form.Value{}
+	for _, f := range form.Mentorship().Fields() {
+		switch f.Type {
+		case form.Count:
+			v[f.Code] = count(10)
+		case form.YesNo:
+			v[f.Code] = form.Value{Type: form.YesNo, Yes: true, Ref: form.Reference{Number: "1-од", Date: "2025-09-01"}}
+		}
+	}
+	return v
+}
+
+func TestMentorshipFormIsValidAndItsRulesCompile(t *testing.T) {
+	t.Parallel()
+	f := form.Mentorship()
+	if err := f.Validate(); err != nil {
+		t.Fatalf("Validate: %v", err)
+	}
+	if _, err := Compile(f); err != nil {
+		t.Fatalf("Compile: %v", err)
+	}
+	for _, code := range []string{"teachers_total", "young_teachers", "young_teachers_supported", "teachers_in_mentoring",
+		"teachers_methodist_support", "students_total", "students_in_mentoring", "mentoring_programmes", "personal_programmes",
+		"young_teacher_projects", "community_programmes", "act_regulation", "act_order", "act_roadmap", "act_curator",
+		"mf_pupil_pupil_mentors", "mf_teacher_teacher_mentees", "mf_student_pupil_pairs", "mf_employer_pupil_mentors", "mf_employer_student_pairs"} {
+		if _, ok := f.Field(code); !ok {
+			t.Errorf("the form lacks %s", code)
+		}
+	}
+}
+
+func TestCheck(t *testing.T) {
+	t.Parallel()
+	set, err := Compile(form.Mentorship())
+	if err != nil {
+		t.Fatal(err)
+	}
+	with := func(changes map[string]form.Value, drop ...string) map[string]form.Value {
+		v := full()
+		for k, x := range changes {
+			v[k] = x
+		}
+		for _, k := range drop {
+			delete(v, k)
+		}
+		return v
+	}
+	tests := []struct {
+		name   string
+		values map[string]form.Value
+		prev   map[string]int64
+		want   []string // rule codes
+	}{
+		{"consistent", full(), nil, nil},
+		{"young above teachers", with(map[string]form.Value{"young_teachers": count(11), "young_teachers_supported": count(1)}), nil, []string{"young_le_teachers"}},
+		{"covered above young", with(map[string]form.Value{"young_teachers_supported": count(11)}), nil, []string{"supported_le_young"}},
+		{"in programmes above teachers", with(map[string]form.Value{"teachers_in_mentoring": count(12)}), nil, []string{"in_mentoring_le_teachers"}},
+		{"students in mentoring above students", with(map[string]form.Value{"students_in_mentoring": count(12)}), nil, []string{"students_in_mentoring_le_students"}},
+		{"pairs above mentees", with(map[string]form.Value{"mf_employer_student_pairs": count(12)}), nil, []string{"pairs_le_mentees_employer_student"}},
+		{"yes without reference", with(map[string]form.Value{"act_curator": {Type: form.YesNo, Yes: true}}), nil, []string{"ref_act_curator"}},
+		{"no needs no reference", with(map[string]form.Value{"act_curator": {Type: form.YesNo}}), nil, nil},
+		{"negative count", with(map[string]form.Value{"personal_programmes": count(-1)}), nil, []string{"bounds"}},
+		{"required missing; its rules wait", with(nil, "teachers_total"), nil, []string{"required"}},
+		{"year over year within half", full(), map[string]int64{"teachers_total": 15}, nil},
+		{"year over year beyond half", full(), map[string]int64{"teachers_total": 30}, []string{"yoy_teachers_total"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var got []string
+			for _, v := range set.Check(tc.values, tc.prev) {
+				got = append(got, v.Rule)
+				if v.Rule == "young_le_teachers" && !slices.Equal(v.Fields, []string{"young_teachers", "teachers_total"}) {
+					t.Errorf("young_le_teachers names %v", v.Fields)
+				}
+				if v.Rule == "yoy_teachers_total" && v.Severity != form.Warning {
+					t.Errorf("the year-over-year rule is %v, want a warning", v.Severity)
+				}
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("violations %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestCompileNamesEveryBadRule(t *testing.T) {
+	t.Parallel()
+	f := form.Mentorship()
+	f.Rules = append(f.Rules,
+		form.Rule{Code: "typo", Expression: "young_teacher <= teachers_total", Severity: form.Error, Message: "x", Fields: []string{"young_teachers"}},
+		form.Rule{Code: "not_bool", Expression: "teachers_total + 1", Severity: form.Error, Message: "x", Fields: []string{"teachers_total"}},
+	)
+	_, err := Compile(f)
+	var ve *validation.Error
+	if !errors.As(err, &ve) || len(ve.Violations) != 2 {
+		t.Fatalf("Compile = %v, want two violations", err)
+	}
+	for i, code := range []string{"typo", "not_bool"} {
+		if v := ve.Violations[i]; !strings.Contains(v.Description, code) || !strings.HasSuffix(v.Field, ".expression") {
+			t.Errorf("violation %d = %+v, want rule %s named", i, v, code)
+		}
+	}
+}

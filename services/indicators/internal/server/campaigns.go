@@ -1,0 +1,321 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"time"
+
+	"github.com/nastavnik/nastavnik/platform/identity"
+	"github.com/nastavnik/nastavnik/platform/pagination"
+	"github.com/nastavnik/nastavnik/platform/validation"
+	indicatorsv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/indicators/v1"
+	"github.com/nastavnik/nastavnik/services/indicators/internal/domain"
+	"github.com/nastavnik/nastavnik/services/indicators/internal/form"
+	"github.com/nastavnik/nastavnik/services/indicators/internal/store"
+)
+
+// today is the current civil date in UTC.
+func (s *Server) today() time.Time {
+	y, m, d := s.now().UTC().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// CreateCampaign implements CampaignService.
+func (s *Server) CreateCampaign(ctx context.Context, req *indicatorsv1.CreateCampaignRequest) (*indicatorsv1.CreateCampaignResponse, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	pc := req.GetCampaign()
+	c := domain.Campaign{Name: pc.GetName(), Year: int(pc.GetYear()), FormCode: pc.GetFormCode(), FormVersion: int(pc.GetFormVersion()),
+		MunicipalityID: pc.GetMunicipalityId(), RegionCode: pc.GetRegionCode()}
+	ve := &validation.Error{}
+	if c.Deadline, err = domain.ParseDate(pc.GetDeadline()); err != nil {
+		ve.Add("deadline", err.Error())
+	}
+	if c.OpenedOn, err = domain.ParseDate(pc.GetOpenedOn()); err != nil {
+		ve.Add("opened_on", err.Error())
+	}
+	if c.OpenedOn.IsZero() {
+		c.OpenedOn = s.today()
+	}
+	if c.MunicipalityID != "" && !isUUID(c.MunicipalityID) {
+		ve.Add("municipality_id", "must be the UUID of a municipality")
+	}
+	bad := c.Validate()
+	for _, k := range []string{"name", "year", "form_code", "form_version", "municipality_id", "deadline"} {
+		if d, ok := bad[k]; ok {
+			ve.Add(k, d)
+		}
+	}
+	if ve.Err() == nil {
+		f, err := s.store.GetForm(ctx, c.FormCode, c.FormVersion)
+		switch {
+		case errors.Is(err, domain.ErrNotFound) || err == nil && f.Status != form.Published:
+			ve.Add("form_version", "no such published form version")
+		case err != nil:
+			return nil, toStatus(ctx, err)
+		}
+	}
+	if err := ve.Err(); err != nil {
+		return nil, toStatus(ctx, validation.Prefixed("campaign", err))
+	}
+	// The scope must be one the caller may see; then one it may open campaigns in.
+	roles := []identity.Role{identity.Operator, identity.Regional}
+	if c.MunicipalityID != "" {
+		region, err := s.dir.Municipality(ctx, c.MunicipalityID)
+		if errors.Is(err, domain.ErrNotFound) {
+			return nil, toStatus(ctx, validation.Field("campaign.municipality_id", "no such municipality"))
+		}
+		if err != nil {
+			return nil, toStatus(ctx, err)
+		}
+		c.RegionCode = region
+		roles = append(roles, identity.Methodologist)
+	} else if err := s.dir.Region(ctx, c.RegionCode); errors.Is(err, domain.ErrNotFound) {
+		return nil, toStatus(ctx, validation.Field("campaign.region_code", "no such region"))
+	} else if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	if !p.Holds(campaignLocation(c), roles...) {
+		return nil, toStatus(ctx, domain.ErrPermissionDenied)
+	}
+	orgs, err := s.dir.OpenOrganisations(ctx, c.RegionCode, c.MunicipalityID, c.OpenedOn)
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	out, err := s.store.CreateCampaign(ctx, actor(p), c, orgs, req.GetRequestId(), s.now())
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return &indicatorsv1.CreateCampaignResponse{Campaign: campaignToProto(out)}, nil
+}
+
+// GetCampaign implements CampaignService.
+func (s *Server) GetCampaign(ctx context.Context, req *indicatorsv1.GetCampaignRequest) (*indicatorsv1.GetCampaignResponse, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.visibleCampaign(ctx, p, req.GetId())
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return &indicatorsv1.GetCampaignResponse{Campaign: campaignToProto(c)}, nil
+}
+
+// ListCampaigns implements CampaignService.
+func (s *Server) ListCampaigns(ctx context.Context, req *indicatorsv1.ListCampaignsRequest) (*indicatorsv1.ListCampaignsResponse, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	f := store.CampaignFilter{Year: int(req.GetYear()), Region: req.GetRegion(), Municipality: req.GetMunicipality(),
+		Status: domain.CampaignStatus(req.GetStatus()), Scope: campaignScope(p)}
+	var cur store.CampaignCursor
+	more, err := pagination.Decode(req.GetPageToken(), f, &cur)
+	if err != nil {
+		return nil, toStatus(ctx, badToken(err))
+	}
+	var after *store.CampaignCursor
+	if more {
+		after = &cur
+	}
+	size := pagination.Size(req.GetPageSize())
+	list, total, err := s.store.ListCampaigns(ctx, f, after, size+1)
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	resp := &indicatorsv1.ListCampaignsResponse{TotalSize: int32(total)}
+	list, resp.NextPageToken, err = pagination.Trim(list, size, f, func(c domain.Campaign) any {
+		return store.CampaignCursor{Year: c.Year, CreateTime: c.CreateTime, ID: c.ID}
+	})
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	for _, c := range list {
+		resp.Campaigns = append(resp.Campaigns, campaignToProto(c))
+	}
+	return resp, nil
+}
+
+// manageableCampaign reads a campaign the caller may manage: operator,
+// regional centre of its region, methodologist of its municipality.
+func (s *Server) manageableCampaign(ctx context.Context, p identity.Principal, id string) (domain.Campaign, error) {
+	c, err := s.visibleCampaign(ctx, p, id)
+	if err != nil {
+		return domain.Campaign{}, err
+	}
+	if !p.Holds(campaignLocation(c), identity.Operator, identity.Regional, identity.Methodologist) {
+		return domain.Campaign{}, domain.ErrPermissionDenied
+	}
+	return c, nil
+}
+
+// CloseCampaign implements CampaignService.
+func (s *Server) CloseCampaign(ctx context.Context, req *indicatorsv1.CloseCampaignRequest) (*indicatorsv1.CloseCampaignResponse, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.manageableCampaign(ctx, p, req.GetId()); err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	out, err := s.store.CloseCampaign(ctx, req.GetId(), req.GetVersion(), s.now())
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return &indicatorsv1.CloseCampaignResponse{Campaign: campaignToProto(out)}, nil
+}
+
+// RefreshExpected implements CampaignService.
+func (s *Server) RefreshExpected(ctx context.Context, req *indicatorsv1.RefreshExpectedRequest) (*indicatorsv1.RefreshExpectedResponse, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.manageableCampaign(ctx, p, req.GetId())
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	if c.Status == domain.CampaignClosed {
+		return nil, toStatus(ctx, stateErr{"the campaign is closed: its expected list no longer changes"})
+	}
+	today := s.today()
+	open, err := s.dir.OpenOrganisations(ctx, c.RegionCode, c.MunicipalityID, today)
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	added, dropped, err := s.store.RefreshExpected(ctx, c.ID, open, today)
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	sort.Strings(added)
+	sort.Strings(dropped)
+	c, err = s.store.GetCampaign(ctx, c.ID)
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return &indicatorsv1.RefreshExpectedResponse{Campaign: campaignToProto(c), Added: added, Dropped: dropped}, nil
+}
+
+// ExtendDeadline implements CampaignService.
+func (s *Server) ExtendDeadline(ctx context.Context, req *indicatorsv1.ExtendDeadlineRequest) (*indicatorsv1.ExtendDeadlineResponse, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.visibleCampaign(ctx, p, req.GetCampaignId())
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	e, err := s.store.GetExpected(ctx, c.ID, req.GetOrganisationId())
+	if err == nil && !p.Sees(orgLocation(e.Organisation)) {
+		err = domain.ErrNotFound
+	}
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	if !p.Holds(orgLocation(e.Organisation), identity.Operator, identity.Regional, identity.Methodologist) {
+		return nil, toStatus(ctx, domain.ErrPermissionDenied)
+	}
+	deadline, err := domain.ParseDate(req.GetDeadline())
+	if err != nil {
+		return nil, toStatus(ctx, validation.Field("deadline", err.Error()))
+	}
+	if deadline.Before(c.OpenedOn) {
+		return nil, toStatus(ctx, validation.Field("deadline", "must not be before the campaign opened"))
+	}
+	if err := s.store.ExtendDeadline(ctx, actor(p), c.ID, e.ID, deadline, req.GetReason(), s.now()); err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	if e, err = s.store.GetExpected(ctx, c.ID, e.ID); err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return &indicatorsv1.ExtendDeadlineResponse{Organisation: expectedToProto(e, domain.StateOf(e.Status), e.Late, e.SubmitTime)}, nil
+}
+
+// ListExpected implements CampaignService.
+func (s *Server) ListExpected(ctx context.Context, req *indicatorsv1.ListExpectedRequest) (*indicatorsv1.ListExpectedResponse, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.visibleCampaign(ctx, p, req.GetCampaignId())
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	f := store.ExpectedFilter{CampaignID: c.ID, Municipality: req.GetMunicipality(), Scope: orgScope(p)}
+	var cur store.ExpectedCursor
+	more, err := pagination.Decode(req.GetPageToken(), f, &cur)
+	if err != nil {
+		return nil, toStatus(ctx, badToken(err))
+	}
+	var after *store.ExpectedCursor
+	if more {
+		after = &cur
+	}
+	size := pagination.Size(req.GetPageSize())
+	list, total, err := s.store.ListExpected(ctx, f, after, size+1)
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	resp := &indicatorsv1.ListExpectedResponse{TotalSize: int32(total)}
+	list, resp.NextPageToken, err = pagination.Trim(list, size, f, func(e domain.Expected) any {
+		return store.ExpectedCursor{SortKey: store.SortKey(e.ShortName), ID: e.ID}
+	})
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	for _, e := range list {
+		resp.Organisations = append(resp.Organisations, expectedToProto(e, domain.StateOf(e.Status), e.Late, e.SubmitTime))
+	}
+	return resp, nil
+}
+
+// GetCompleteness implements CampaignService.
+func (s *Server) GetCompleteness(ctx context.Context, req *indicatorsv1.GetCompletenessRequest) (*indicatorsv1.GetCompletenessResponse, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	f := store.ExpectedFilter{Year: int(req.GetYear()), Region: req.GetRegion(), Municipality: req.GetMunicipality(), Scope: orgScope(p)}
+	if req.GetCampaignId() != "" {
+		c, err := s.visibleCampaign(ctx, p, req.GetCampaignId())
+		if err != nil {
+			return nil, toStatus(ctx, err)
+		}
+		f.CampaignID = c.ID
+	} else if f.Year == 0 {
+		return nil, toStatus(ctx, validation.Field("year", "name a campaign, or a year"))
+	}
+	asOf, err := domain.ParseDate(req.GetAsOf())
+	if err != nil {
+		return nil, toStatus(ctx, validation.Field("as_of", err.Error()))
+	}
+	orgs, events, err := s.store.Completeness(ctx, f)
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	res := domain.Compute(orgs, events, asOf)
+	resp := &indicatorsv1.GetCompletenessResponse{Total: countsToProto(res.Total)}
+	muns := make([]string, 0, len(res.Municipalities))
+	for m := range res.Municipalities {
+		muns = append(muns, m)
+	}
+	sort.Strings(muns)
+	for _, m := range muns {
+		resp.Municipalities = append(resp.Municipalities, &indicatorsv1.MunicipalityCompleteness{MunicipalityId: m,
+			Counts: countsToProto(res.Municipalities[m])})
+	}
+	for _, st := range res.Standings {
+		resp.Organisations = append(resp.Organisations, expectedToProto(st.Expected, st.State, st.Late, st.SubmitTime))
+	}
+	return resp, nil
+}
+
+func countsToProto(c domain.Counts) *indicatorsv1.Completeness {
+	return &indicatorsv1.Completeness{Expected: int32(c.Expected), OnTime: int32(c.OnTime), Late: int32(c.Late),
+		Missing: int32(c.Missing), Submitted: int32(c.Submitted), Returned: int32(c.Returned), Accepted: int32(c.Accepted)}
+}

@@ -1,0 +1,140 @@
+package server
+
+import (
+	"context"
+
+	"github.com/nastavnik/nastavnik/platform/identity"
+	"github.com/nastavnik/nastavnik/platform/pagination"
+	"github.com/nastavnik/nastavnik/platform/validation"
+	indicatorsv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/indicators/v1"
+	"github.com/nastavnik/nastavnik/services/indicators/internal/domain"
+	"github.com/nastavnik/nastavnik/services/indicators/internal/form"
+	"github.com/nastavnik/nastavnik/services/indicators/internal/rules"
+	"github.com/nastavnik/nastavnik/services/indicators/internal/store"
+)
+
+// builtin are the forms whose first version starts from a definition shipped
+// with the service.
+var builtin = map[string]func() form.Form{form.MentorshipCode: form.Mentorship}
+
+func isOperator(p identity.Principal) bool { return p.Holds(identity.Scope{}, identity.Operator) }
+
+// GetForm implements FormService.
+func (s *Server) GetForm(ctx context.Context, req *indicatorsv1.GetFormRequest) (*indicatorsv1.GetFormResponse, error) {
+	if _, err := caller(ctx); err != nil {
+		return nil, err
+	}
+	f, err := s.store.GetForm(ctx, req.GetCode(), int(req.GetVersion()))
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return &indicatorsv1.GetFormResponse{Form: formToProto(f)}, nil
+}
+
+// ListForms implements FormService.
+func (s *Server) ListForms(ctx context.Context, req *indicatorsv1.ListFormsRequest) (*indicatorsv1.ListFormsResponse, error) {
+	if _, err := caller(ctx); err != nil {
+		return nil, err
+	}
+	filter := struct {
+		Code   string
+		Status int32
+	}{req.GetCode(), int32(req.GetStatus())}
+	var cur store.FormCursor
+	more, err := pagination.Decode(req.GetPageToken(), filter, &cur)
+	if err != nil {
+		return nil, toStatus(ctx, badToken(err))
+	}
+	var after *store.FormCursor
+	if more {
+		after = &cur
+	}
+	size := pagination.Size(req.GetPageSize())
+	list, total, err := s.store.ListForms(ctx, req.GetCode(), form.Status(req.GetStatus()), after, size+1)
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	resp := &indicatorsv1.ListFormsResponse{TotalSize: int32(total)}
+	list, resp.NextPageToken, err = pagination.Trim(list, size, filter, func(f form.Form) any {
+		return store.FormCursor{Code: f.Code, Version: f.Version}
+	})
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	for _, f := range list {
+		resp.Forms = append(resp.Forms, formToProto(f))
+	}
+	return resp, nil
+}
+
+// DraftForm implements FormService.
+func (s *Server) DraftForm(ctx context.Context, req *indicatorsv1.DraftFormRequest) (*indicatorsv1.DraftFormResponse, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !isOperator(p) {
+		return nil, toStatus(ctx, domain.ErrPermissionDenied)
+	}
+	f, err := s.store.DraftForm(ctx, req.GetCode(), func() (form.Form, bool) {
+		b, ok := builtin[req.GetCode()]
+		if !ok {
+			return form.Form{}, false
+		}
+		return b(), true
+	}, s.now())
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return &indicatorsv1.DraftFormResponse{Form: formToProto(f)}, nil
+}
+
+// UpdateForm implements FormService.
+func (s *Server) UpdateForm(ctx context.Context, req *indicatorsv1.UpdateFormRequest) (*indicatorsv1.UpdateFormResponse, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !isOperator(p) {
+		return nil, toStatus(ctx, domain.ErrPermissionDenied)
+	}
+	f := formFromProto(req.GetForm())
+	ve := &validation.Error{}
+	ve.Merge("", asValidation(f.Validate()))
+	if f.Revision <= 0 {
+		ve.Add("revision", "must be the revision the change is based on")
+	}
+	if f.Version <= 0 {
+		ve.Add("version", "must name the draft version")
+	}
+	if err := ve.Err(); err != nil {
+		return nil, toStatus(ctx, validation.Prefixed("form", err))
+	}
+	out, err := s.store.UpdateForm(ctx, f, s.now())
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return &indicatorsv1.UpdateFormResponse{Form: formToProto(out)}, nil
+}
+
+// PublishForm implements FormService.
+func (s *Server) PublishForm(ctx context.Context, req *indicatorsv1.PublishFormRequest) (*indicatorsv1.PublishFormResponse, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !isOperator(p) {
+		return nil, toStatus(ctx, domain.ErrPermissionDenied)
+	}
+	out, err := s.store.PublishForm(ctx, req.GetCode(), int(req.GetVersion()), req.GetRevision(), func(f form.Form) error {
+		if err := f.Validate(); err != nil {
+			return validation.Prefixed("form", err)
+		}
+		_, err := rules.Compile(f)
+		return validation.Prefixed("form", err)
+	}, s.now())
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return &indicatorsv1.PublishFormResponse{Form: formToProto(out)}, nil
+}

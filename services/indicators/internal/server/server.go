@@ -1,0 +1,217 @@
+// Package server implements the indicators service's gRPC services — forms,
+// campaigns, reports — over the store and the registry directory: it converts
+// between proto and domain types, checks the caller's scope on every call,
+// validates input field by field and maps errors to gRPC codes in one table.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/nastavnik/nastavnik/platform/grpcerr"
+	"github.com/nastavnik/nastavnik/platform/identity"
+	"github.com/nastavnik/nastavnik/platform/pagination"
+	"github.com/nastavnik/nastavnik/platform/validation"
+	indicatorsv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/indicators/v1"
+	"github.com/nastavnik/nastavnik/services/indicators/internal/domain"
+	"github.com/nastavnik/nastavnik/services/indicators/internal/form"
+	"github.com/nastavnik/nastavnik/services/indicators/internal/rules"
+	"github.com/nastavnik/nastavnik/services/indicators/internal/store"
+)
+
+// Server implements the indicators services.
+type Server struct {
+	indicatorsv1.UnimplementedFormServiceServer
+	indicatorsv1.UnimplementedCampaignServiceServer
+	indicatorsv1.UnimplementedReportServiceServer
+
+	store *store.Store
+	dir   domain.Directory
+	now   func() time.Time
+
+	mu       sync.Mutex
+	compiled map[string]*rules.Set // published form versions
+}
+
+var (
+	_ indicatorsv1.FormServiceServer     = (*Server)(nil)
+	_ indicatorsv1.CampaignServiceServer = (*Server)(nil)
+	_ indicatorsv1.ReportServiceServer   = (*Server)(nil)
+)
+
+// New returns a server over st asking dir about organisations.
+func New(st *store.Store, dir domain.Directory) *Server {
+	return &Server{store: st, dir: dir, now: time.Now, compiled: map[string]*rules.Set{}}
+}
+
+// WithClock makes the server read the time from now (tests of deadlines).
+func (s *Server) WithClock(now func() time.Time) *Server {
+	s.now = now
+	return s
+}
+
+// Register registers every indicators service on g.
+func (s *Server) Register(g grpc.ServiceRegistrar) {
+	indicatorsv1.RegisterFormServiceServer(g, s)
+	indicatorsv1.RegisterCampaignServiceServer(g, s)
+	indicatorsv1.RegisterReportServiceServer(g, s)
+}
+
+// errorTable is the service's one mapping from errors to gRPC codes.
+var errorTable = grpcerr.Table{
+	{Target: domain.ErrNotFound, Code: codes.NotFound},
+	{Target: domain.ErrStale, Code: codes.Aborted},
+	{Target: domain.ErrPermissionDenied, Code: codes.PermissionDenied},
+	{Target: domain.ErrPublished, Code: codes.FailedPrecondition},
+	{Target: domain.ErrCampaignClosed, Code: codes.FailedPrecondition},
+	{Target: domain.ErrState, Code: codes.FailedPrecondition},
+	{Target: pagination.ErrBadToken, Code: codes.InvalidArgument},
+}
+
+// stateErr is a state error with its own public message.
+type stateErr struct{ msg string }
+
+func (e stateErr) Error() string { return e.msg }
+func (e stateErr) Is(target error) bool {
+	return target == domain.ErrState
+}
+
+func toStatus(ctx context.Context, err error) error {
+	var se stateErr
+	if errors.As(err, &se) {
+		return status.Error(codes.FailedPrecondition, se.msg)
+	}
+	return errorTable.Status(ctx, err)
+}
+
+func badToken(err error) error {
+	if errors.Is(err, pagination.ErrBadToken) {
+		return validation.Field("page_token", pagination.ErrBadToken.Error())
+	}
+	return err
+}
+
+// caller returns the authenticated principal.
+func caller(ctx context.Context) (identity.Principal, error) {
+	p, ok := identity.FromContext(ctx)
+	if !ok {
+		return identity.Principal{}, status.Error(codes.Unauthenticated, "no identity: sign in")
+	}
+	return p, nil
+}
+
+func actor(p identity.Principal) domain.Actor {
+	return domain.Actor{AccountID: p.AccountID, Login: p.Login}
+}
+
+// orgScope is what a principal may list of organisations' data: what it Sees.
+func orgScope(p identity.Principal) store.Scope {
+	v := p.Visibility()
+	return store.Scope{All: v.All, Regions: v.Regions, Municipalities: v.Municipalities, Organisations: v.Organisations}
+}
+
+// campaignScope is what a principal may list of campaigns: those of its
+// region, of its municipality and the region-wide ones of its region (a
+// curator sees its municipality's).
+func campaignScope(p identity.Principal) store.Scope {
+	sc := store.Scope{Regions: []string{}, Municipalities: []string{}, MunicipalityRegions: []string{}, Organisations: []string{}}
+	for _, b := range p.Bindings {
+		switch {
+		case b.Role == identity.System:
+		case b.Municipality != "":
+			sc.Municipalities = append(sc.Municipalities, b.Municipality)
+			sc.MunicipalityRegions = append(sc.MunicipalityRegions, b.Region)
+		case b.Region != "":
+			sc.Regions = append(sc.Regions, b.Region)
+		default:
+			sc.All = true
+		}
+	}
+	return sc
+}
+
+func campaignLocation(c domain.Campaign) identity.Scope {
+	return identity.Scope{Region: c.RegionCode, Municipality: c.MunicipalityID}
+}
+
+func orgLocation(o domain.Organisation) identity.Scope {
+	return identity.Scope{Region: o.RegionCode, Municipality: o.MunicipalityID, Organisation: o.ID}
+}
+
+func isUUID(s string) bool {
+	_, err := uuid.Parse(s)
+	return err == nil
+}
+
+// visibleCampaign reads a campaign the caller may see; any other is
+// ErrNotFound, exactly like a missing one.
+func (s *Server) visibleCampaign(ctx context.Context, p identity.Principal, id string) (domain.Campaign, error) {
+	if !isUUID(id) {
+		return domain.Campaign{}, domain.ErrNotFound
+	}
+	c, err := s.store.GetCampaign(ctx, id)
+	if err != nil {
+		return domain.Campaign{}, err
+	}
+	if !p.Related(campaignLocation(c)) {
+		return domain.Campaign{}, domain.ErrNotFound
+	}
+	return c, nil
+}
+
+// visibleReport reads a report the caller Sees.
+func (s *Server) visibleReport(ctx context.Context, p identity.Principal, id string) (domain.Report, error) {
+	if !isUUID(id) {
+		return domain.Report{}, domain.ErrNotFound
+	}
+	r, err := s.store.GetReport(ctx, id)
+	if err != nil {
+		return domain.Report{}, err
+	}
+	if !p.Sees(orgLocation(r.Organisation)) {
+		return domain.Report{}, domain.ErrNotFound
+	}
+	return r, nil
+}
+
+// ruleSet returns the compiled rules of a form version; published versions
+// are compiled once.
+func (s *Server) ruleSet(ctx context.Context, code string, version int) (form.Form, *rules.Set, error) {
+	f, err := s.store.GetForm(ctx, code, version)
+	if err != nil {
+		return form.Form{}, nil, err
+	}
+	key := fmt.Sprintf("%s/%d", code, version)
+	s.mu.Lock()
+	set, ok := s.compiled[key]
+	s.mu.Unlock()
+	if ok && f.Status == form.Published {
+		return f, set, nil
+	}
+	set, err = rules.Compile(f)
+	if err != nil {
+		return form.Form{}, nil, fmt.Errorf("form %s: %w", key, err)
+	}
+	if f.Status == form.Published {
+		s.mu.Lock()
+		s.compiled[key] = set
+		s.mu.Unlock()
+	}
+	return f, set, nil
+}
+
+func asValidation(err error) *validation.Error {
+	var ve *validation.Error
+	if errors.As(err, &ve) {
+		return ve
+	}
+	return nil
+}

@@ -1,0 +1,412 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/nastavnik/nastavnik/services/indicators/internal/domain"
+)
+
+const campaignColumns = `c.id, c.name, c.year, c.form_code, c.form_version, COALESCE(c.municipality_id::text, ''), c.region_code,
+	c.deadline, c.opened_on, c.status, c.version, c.create_time, c.close_time,
+	(SELECT count(*) FROM campaign_organisations co WHERE co.campaign_id = c.id AND co.dropped_on IS NULL)`
+
+func scanCampaign(row pgx.Row) (domain.Campaign, error) {
+	var (
+		c      domain.Campaign
+		status int16
+		closed *time.Time
+	)
+	err := row.Scan(&c.ID, &c.Name, &c.Year, &c.FormCode, &c.FormVersion, &c.MunicipalityID, &c.RegionCode,
+		&c.Deadline, &c.OpenedOn, &status, &c.Version, &c.CreateTime, &closed, &c.ExpectedCount)
+	c.Status = domain.CampaignStatus(status)
+	if closed != nil {
+		c.CloseTime = *closed
+	}
+	return c, err
+}
+
+// CreateCampaign opens a campaign expecting orgs. A retry with the same
+// requestID returns the campaign the first call created.
+func (s *Store) CreateCampaign(ctx context.Context, actor domain.Actor, c domain.Campaign, orgs []domain.Organisation, requestID string, now time.Time) (domain.Campaign, error) {
+	const op = "store.CreateCampaign"
+	var rid *string
+	if requestID != "" {
+		rid = &requestID
+	}
+	var mun *string
+	if c.MunicipalityID != "" {
+		mun = &c.MunicipalityID
+	}
+	var id string
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `INSERT INTO campaigns (id, name, year, form_code, form_version, municipality_id, region_code,
+				deadline, opened_on, create_request_id, created_by, create_time)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+			ON CONFLICT (create_request_id) DO NOTHING RETURNING id`,
+			uuid.New(), c.Name, c.Year, c.FormCode, c.FormVersion, mun, c.RegionCode, c.Deadline, c.OpenedOn, rid,
+			actor.Login, now).Scan(&id)
+		if errors.Is(err, pgx.ErrNoRows) { // a retry
+			return tx.QueryRow(ctx, `SELECT id FROM campaigns WHERE create_request_id = $1`, rid).Scan(&id)
+		}
+		if err != nil {
+			return err
+		}
+		return insertExpected(ctx, tx, id, orgs, c.OpenedOn)
+	})
+	if err != nil {
+		return domain.Campaign{}, translate(op, err)
+	}
+	return s.GetCampaign(ctx, id)
+}
+
+func insertExpected(ctx context.Context, tx pgx.Tx, campaignID string, orgs []domain.Organisation, on time.Time) error {
+	for _, o := range orgs {
+		if _, err := tx.Exec(ctx, `INSERT INTO campaign_organisations (campaign_id, organisation_id, short_name, full_name, sort_key,
+				municipality_id, region_code, time_zone, added_on)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+			ON CONFLICT (campaign_id, organisation_id) DO UPDATE SET dropped_on = NULL`,
+			campaignID, o.ID, o.ShortName, o.FullName, SortKey(o.ShortName), o.MunicipalityID, o.RegionCode, o.TimeZone, on); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// GetCampaign reads a campaign.
+func (s *Store) GetCampaign(ctx context.Context, id string) (domain.Campaign, error) {
+	c, err := scanCampaign(s.pool.QueryRow(ctx, `SELECT `+campaignColumns+` FROM campaigns c WHERE c.id = $1`, id))
+	return c, translate("store.GetCampaign", err)
+}
+
+// CampaignFilter filters campaigns.
+type CampaignFilter struct {
+	Year         int
+	Region       string
+	Municipality string
+	Status       domain.CampaignStatus
+	Scope        Scope
+}
+
+// CampaignCursor is the keyset position in the campaign list.
+type CampaignCursor struct {
+	Year       int       `json:"y"`
+	CreateTime time.Time `json:"t"`
+	ID         string    `json:"i"`
+}
+
+func (w *where) campaigns(f CampaignFilter) {
+	if sc := f.Scope; !sc.All {
+		w.add(`(c.region_code = ANY(?) OR c.municipality_id::text = ANY(?) OR (c.municipality_id IS NULL AND c.region_code = ANY(?))
+			OR EXISTS (SELECT 1 FROM campaign_organisations co WHERE co.campaign_id = c.id AND co.organisation_id::text = ANY(?)))`,
+			nn(sc.Regions), nn(sc.Municipalities), nn(sc.MunicipalityRegions), nn(sc.Organisations))
+	}
+	if f.Year != 0 {
+		w.add("c.year = ?", f.Year)
+	}
+	if f.Region != "" {
+		w.add("c.region_code = ?", f.Region)
+	}
+	if f.Municipality != "" {
+		w.add(`(c.municipality_id::text = ? OR c.municipality_id IS NULL AND EXISTS (
+			SELECT 1 FROM campaign_organisations co WHERE co.campaign_id = c.id AND co.municipality_id::text = ?))`, f.Municipality, f.Municipality)
+	}
+	if f.Status != domain.CampaignUnspecified {
+		w.add("c.status = ?", int16(f.Status))
+	}
+}
+
+// ListCampaigns lists campaigns, newest year first.
+func (s *Store) ListCampaigns(ctx context.Context, f CampaignFilter, after *CampaignCursor, limit int) ([]domain.Campaign, int, error) {
+	const op = "store.ListCampaigns"
+	var w where
+	w.campaigns(f)
+	var total int
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM campaigns c `+w.sql(), w.args...).Scan(&total); err != nil {
+		return nil, 0, translate(op, err)
+	}
+	if after != nil {
+		w.add("(c.year < ? OR c.year = ? AND (c.create_time, c.id) < (?, ?::uuid))", after.Year, after.Year, after.CreateTime, after.ID)
+	}
+	w.args = append(w.args, limit)
+	rows, err := s.pool.Query(ctx, fmt.Sprintf(`SELECT %s FROM campaigns c %s ORDER BY c.year DESC, c.create_time DESC, c.id DESC LIMIT $%d`,
+		campaignColumns, w.sql(), len(w.args)), w.args...)
+	if err != nil {
+		return nil, 0, translate(op, err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Campaign, error) { return scanCampaign(r) })
+	return out, total, translate(op, err)
+}
+
+// CloseCampaign closes an open campaign at version.
+func (s *Store) CloseCampaign(ctx context.Context, id string, version int64, now time.Time) (domain.Campaign, error) {
+	const op = "store.CloseCampaign"
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		var cur int64
+		var status int16
+		if err := tx.QueryRow(ctx, `SELECT version, status FROM campaigns WHERE id = $1 FOR UPDATE`, id).Scan(&cur, &status); err != nil {
+			return err
+		}
+		switch {
+		case cur != version:
+			return domain.ErrStale
+		case domain.CampaignStatus(status) == domain.CampaignClosed:
+			return fmt.Errorf("campaign is already closed: %w", domain.ErrState)
+		}
+		_, err := tx.Exec(ctx, `UPDATE campaigns SET status = 2, close_time = $2, version = version + 1 WHERE id = $1`, id, now)
+		return err
+	})
+	if err != nil {
+		return domain.Campaign{}, translate(op, err)
+	}
+	return s.GetCampaign(ctx, id)
+}
+
+// RefreshExpected brings the expected list in line with the organisations
+// open today: new ones are added; ones no longer open drop out unless their
+// report was ever submitted.
+func (s *Store) RefreshExpected(ctx context.Context, id string, open []domain.Organisation, today time.Time) (added, dropped []string, err error) {
+	const op = "store.RefreshExpected"
+	added, dropped = []string{}, []string{}
+	err = s.tx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT 1 FROM campaigns WHERE id = $1 FOR UPDATE`, id); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT co.organisation_id::text, co.dropped_on IS NOT NULL,
+				EXISTS (SELECT 1 FROM reports r WHERE r.campaign_id = co.campaign_id AND r.organisation_id = co.organisation_id
+					AND (r.status <> 1 OR r.submit_time IS NOT NULL))
+			FROM campaign_organisations co WHERE co.campaign_id = $1`, id)
+		if err != nil {
+			return err
+		}
+		type entry struct{ wasDropped, submitted bool }
+		have := map[string]entry{}
+		for rows.Next() {
+			var org string
+			var e entry
+			if err := rows.Scan(&org, &e.wasDropped, &e.submitted); err != nil {
+				return err
+			}
+			have[org] = e
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		openIDs := map[string]bool{}
+		var fresh []domain.Organisation
+		for _, o := range open {
+			openIDs[o.ID] = true
+			if e, ok := have[o.ID]; !ok || e.wasDropped {
+				fresh = append(fresh, o)
+				added = append(added, o.ID)
+			}
+		}
+		if err := insertExpected(ctx, tx, id, fresh, today); err != nil {
+			return err
+		}
+		for org, e := range have {
+			if openIDs[org] || e.wasDropped || e.submitted {
+				continue
+			}
+			if _, err := tx.Exec(ctx, `UPDATE campaign_organisations SET dropped_on = $3 WHERE campaign_id = $1 AND organisation_id = $2`,
+				id, org, today); err != nil {
+				return err
+			}
+			dropped = append(dropped, org)
+		}
+		return nil
+	})
+	return added, dropped, translate(op, err)
+}
+
+// ExtendDeadline records a new deadline for one expected organisation.
+func (s *Store) ExtendDeadline(ctx context.Context, actor domain.Actor, campaignID, orgID string, deadline time.Time, reason string, now time.Time) error {
+	const op = "store.ExtendDeadline"
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		var dropped bool
+		if err := tx.QueryRow(ctx, `SELECT dropped_on IS NOT NULL FROM campaign_organisations
+			WHERE campaign_id = $1 AND organisation_id = $2 FOR UPDATE`, campaignID, orgID).Scan(&dropped); err != nil {
+			return err
+		}
+		if dropped {
+			return fmt.Errorf("the organisation is no longer expected: %w", domain.ErrState)
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO extensions (campaign_id, organisation_id, deadline, reason, account_id, login, create_time)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`, campaignID, orgID, deadline, reason, actor.AccountID, actor.Login, now)
+		return err
+	})
+	return translate(op, err)
+}
+
+// ExpectedFilter selects expected organisations: of one campaign, or of
+// every campaign of a year in a region or municipality.
+type ExpectedFilter struct {
+	CampaignID   string
+	Year         int
+	Region       string
+	Municipality string
+	// WithDropped includes organisations that dropped out.
+	WithDropped bool
+	Scope       Scope
+}
+
+// ExpectedCursor is the keyset position in the expected list.
+type ExpectedCursor struct {
+	SortKey string `json:"s"`
+	ID      string `json:"i"`
+}
+
+const expectedColumns = `co.campaign_id::text, co.organisation_id::text, co.short_name, co.full_name, co.municipality_id::text, co.region_code,
+	co.time_zone, co.added_on, co.dropped_on, c.deadline,
+	COALESCE(r.id::text, ''), COALESCE(r.status, 0), COALESCE(r.late, false), r.submit_time`
+
+const expectedFrom = ` FROM campaign_organisations co JOIN campaigns c ON c.id = co.campaign_id
+	LEFT JOIN reports r ON r.campaign_id = co.campaign_id AND r.organisation_id = co.organisation_id `
+
+func (w *where) expected(f ExpectedFilter) {
+	w.orgScope("co", f.Scope)
+	if f.CampaignID != "" {
+		w.add("co.campaign_id = ?", f.CampaignID)
+	}
+	if f.Year != 0 {
+		w.add("c.year = ?", f.Year)
+	}
+	if f.Region != "" {
+		w.add("co.region_code = ?", f.Region)
+	}
+	if f.Municipality != "" {
+		w.add("co.municipality_id::text = ?", f.Municipality)
+	}
+	if !f.WithDropped {
+		w.add("co.dropped_on IS NULL")
+	}
+}
+
+// ListExpected lists expected organisations in name order with their
+// extensions and report state.
+func (s *Store) ListExpected(ctx context.Context, f ExpectedFilter, after *ExpectedCursor, limit int) ([]domain.Expected, int, error) {
+	const op = "store.ListExpected"
+	var w where
+	w.expected(f)
+	var total int
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) `+expectedFrom+w.sql(), w.args...).Scan(&total); err != nil {
+		return nil, 0, translate(op, err)
+	}
+	if after != nil {
+		w.add("(co.sort_key, co.organisation_id) > (?, ?::uuid)", after.SortKey, after.ID)
+	}
+	q := `SELECT ` + expectedColumns + expectedFrom + w.sql() + ` ORDER BY co.sort_key, co.organisation_id`
+	if limit > 0 {
+		w.args = append(w.args, limit)
+		q += fmt.Sprintf(" LIMIT $%d", len(w.args))
+	}
+	out, err := s.queryExpected(ctx, q, w.args...)
+	return out, total, translate(op, err)
+}
+
+func (s *Store) queryExpected(ctx context.Context, q string, args ...any) ([]domain.Expected, error) {
+	rows, err := s.pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Expected, error) {
+		var (
+			e       domain.Expected
+			dropped *time.Time
+			submit  *time.Time
+			status  int16
+		)
+		err := row.Scan(&e.CampaignID, &e.ID, &e.ShortName, &e.FullName, &e.MunicipalityID, &e.RegionCode, &e.TimeZone,
+			&e.AddedOn, &dropped, &e.Deadline, &e.ReportID, &status, &e.Late, &submit)
+		e.Status = domain.Status(status)
+		if dropped != nil {
+			e.DroppedOn = *dropped
+		}
+		if submit != nil {
+			e.SubmitTime = *submit
+		}
+		return e, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return out, nil
+	}
+	// Extensions of the listed organisations, oldest first.
+	campaigns, orgs := make([]string, len(out)), make([]string, len(out))
+	for i, e := range out {
+		campaigns[i], orgs[i] = e.CampaignID, e.ID
+	}
+	erows, err := s.pool.Query(ctx, `SELECT x.campaign_id::text, x.organisation_id::text, x.deadline, x.reason, x.account_id, x.login, x.create_time
+		FROM extensions x JOIN unnest($1::uuid[], $2::uuid[]) AS k(c, o) ON x.campaign_id = k.c AND x.organisation_id = k.o
+		ORDER BY x.id`, campaigns, orgs)
+	if err != nil {
+		return nil, err
+	}
+	ext := map[[2]string][]domain.Extension{}
+	for erows.Next() {
+		var c, o string
+		var x domain.Extension
+		if err := erows.Scan(&c, &o, &x.Deadline, &x.Reason, &x.Actor.AccountID, &x.Actor.Login, &x.CreateTime); err != nil {
+			erows.Close()
+			return nil, err
+		}
+		ext[[2]string{c, o}] = append(ext[[2]string{c, o}], x)
+	}
+	if err := erows.Err(); err != nil {
+		return nil, err
+	}
+	for i := range out {
+		out[i].Extensions = ext[[2]string{out[i].CampaignID, out[i].ID}]
+		out[i].Deadline = domain.EffectiveDeadline(out[i].Deadline, out[i].Extensions)
+	}
+	return out, nil
+}
+
+// GetExpected reads one expected organisation of a campaign.
+func (s *Store) GetExpected(ctx context.Context, campaignID, orgID string) (domain.Expected, error) {
+	out, err := s.queryExpected(ctx, `SELECT `+expectedColumns+expectedFrom+`WHERE co.campaign_id = $1 AND co.organisation_id = $2`, campaignID, orgID)
+	if err == nil && len(out) == 0 {
+		err = pgx.ErrNoRows
+	}
+	if err != nil {
+		return domain.Expected{}, translate("store.GetExpected", err)
+	}
+	return out[0], nil
+}
+
+// Completeness reads the organisations of the filter (dropped ones too) with
+// the status history of their reports.
+func (s *Store) Completeness(ctx context.Context, f ExpectedFilter) ([]domain.Expected, map[string][]domain.StatusEvent, error) {
+	const op = "store.Completeness"
+	f.WithDropped = true
+	orgs, _, err := s.ListExpected(ctx, f, nil, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	var w where
+	w.expected(f)
+	rows, err := s.pool.Query(ctx, `SELECT co.campaign_id::text || '/' || co.organisation_id::text, e.time, e.new_value, e.late `+expectedFrom+`
+		JOIN report_events e ON e.report_id = r.id AND e.kind = 'status' `+w.sql()+` ORDER BY e.id`, w.args...)
+	if err != nil {
+		return nil, nil, translate(op, err)
+	}
+	events := map[string][]domain.StatusEvent{}
+	for rows.Next() {
+		var key, status string
+		var ev domain.StatusEvent
+		if err := rows.Scan(&key, &ev.Time, &status, &ev.Late); err != nil {
+			rows.Close()
+			return nil, nil, translate(op, err)
+		}
+		ev.Status = domain.ParseStatus(status)
+		events[key] = append(events[key], ev)
+	}
+	return orgs, events, translate(op, rows.Err())
+}

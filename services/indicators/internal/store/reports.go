@@ -1,0 +1,275 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/nastavnik/nastavnik/services/indicators/internal/domain"
+	"github.com/nastavnik/nastavnik/services/indicators/internal/form"
+)
+
+const reportColumns = `r.id::text, r.campaign_id::text, co.organisation_id::text, co.short_name, co.full_name, co.municipality_id::text,
+	co.region_code, co.time_zone, c.form_code, c.form_version, c.status, c.year, c.deadline,
+	COALESCE((SELECT x.deadline FROM extensions x WHERE x.campaign_id = r.campaign_id AND x.organisation_id = r.organisation_id
+		ORDER BY x.id DESC LIMIT 1), c.deadline),
+	r.status, r."values", r.carried_over, r.return_comment, r.remarks, r.late, r.submit_time, r.reopen_reason,
+	r.version, r.create_time, r.update_time,
+	EXISTS (SELECT 1 FROM extensions x WHERE x.campaign_id = r.campaign_id AND x.organisation_id = r.organisation_id)`
+
+const reportFrom = ` FROM reports r JOIN campaign_organisations co ON co.campaign_id = r.campaign_id AND co.organisation_id = r.organisation_id
+	JOIN campaigns c ON c.id = r.campaign_id `
+
+// reportRow is a report with what the server needs around it.
+type reportRow struct {
+	domain.Report
+	campaignDeadline time.Time
+	extended         bool
+}
+
+func scanReport(row pgx.Row) (reportRow, error) {
+	var (
+		r                     reportRow
+		cstatus, status       int16
+		values, remarks       []byte
+		submit                *time.Time
+		campaignDeadline, eff time.Time
+	)
+	err := row.Scan(&r.ID, &r.CampaignID, &r.Organisation.ID, &r.Organisation.ShortName, &r.Organisation.FullName,
+		&r.Organisation.MunicipalityID, &r.Organisation.RegionCode, &r.Organisation.TimeZone, &r.FormCode, &r.FormVersion,
+		&cstatus, &r.Year, &campaignDeadline, &eff, &status, &values, &r.CarriedOver, &r.ReturnComment, &remarks, &r.Late,
+		&submit, &r.ReopenReason, &r.Version, &r.CreateTime, &r.UpdateTime, &r.extended)
+	if err != nil {
+		return reportRow{}, err
+	}
+	r.CampaignStatus, r.Status, r.Deadline, r.campaignDeadline = domain.CampaignStatus(cstatus), domain.Status(status), eff, campaignDeadline
+	if submit != nil {
+		r.SubmitTime = *submit
+	}
+	if err := json.Unmarshal(values, &r.Values); err != nil {
+		return reportRow{}, fmt.Errorf("report %s values: %w", r.ID, err)
+	}
+	if err := json.Unmarshal(remarks, &r.Remarks); err != nil {
+		return reportRow{}, fmt.Errorf("report %s remarks: %w", r.ID, err)
+	}
+	return r, nil
+}
+
+// GetReport reads a report.
+func (s *Store) GetReport(ctx context.Context, id string) (domain.Report, error) {
+	r, err := getReport(ctx, s.pool, id, "")
+	return r.Report, translate("store.GetReport", err)
+}
+
+func getReport(ctx context.Context, q querier, id, lock string) (reportRow, error) {
+	return scanReport(q.QueryRow(ctx, `SELECT `+reportColumns+reportFrom+`WHERE r.id = $1 `+lock, id))
+}
+
+// ReportOf returns the id of an organisation's report in a campaign.
+func (s *Store) ReportOf(ctx context.Context, campaignID, orgID string) (string, error) {
+	var id string
+	err := s.pool.QueryRow(ctx, `SELECT id::text FROM reports WHERE campaign_id = $1 AND organisation_id = $2`, campaignID, orgID).Scan(&id)
+	return id, translate("store.ReportOf", err)
+}
+
+// PreviousValues returns the values of the organisation's accepted report in
+// a campaign of the year before with the same form code, or nil.
+func (s *Store) PreviousValues(ctx context.Context, orgID string, year int, formCode string) (map[string]form.Value, error) {
+	var raw []byte
+	err := s.pool.QueryRow(ctx, `SELECT r."values" FROM reports r JOIN campaigns c ON c.id = r.campaign_id
+		WHERE r.organisation_id = $1 AND c.year = $2 AND c.form_code = $3 AND r.status = 4
+		ORDER BY c.create_time DESC LIMIT 1`, orgID, year-1, formCode).Scan(&raw)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, translate("store.PreviousValues", err)
+	}
+	out := map[string]form.Value{}
+	return out, json.Unmarshal(raw, &out)
+}
+
+// CreateReport starts an expected organisation's report with values (carried
+// over, listed in carried). An existing report is returned as it is.
+func (s *Store) CreateReport(ctx context.Context, actor domain.Actor, campaignID, orgID string, values map[string]form.Value, carried []string, now time.Time) (domain.Report, error) {
+	const op = "store.CreateReport"
+	var id string
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		var dropped bool
+		if err := tx.QueryRow(ctx, `SELECT dropped_on IS NOT NULL FROM campaign_organisations
+			WHERE campaign_id = $1 AND organisation_id = $2 FOR SHARE`, campaignID, orgID).Scan(&dropped); err != nil {
+			return err
+		}
+		if dropped {
+			return fmt.Errorf("the organisation is no longer expected: %w", domain.ErrState)
+		}
+		raw, err := json.Marshal(values)
+		if err != nil {
+			return err
+		}
+		if carried == nil {
+			carried = []string{}
+		}
+		err = tx.QueryRow(ctx, `INSERT INTO reports (id, campaign_id, organisation_id, status, "values", carried_over, create_time, update_time)
+			VALUES ($1, $2, $3, 1, $4, $5, $6, $6) ON CONFLICT (campaign_id, organisation_id) DO NOTHING RETURNING id::text`,
+			uuid.New(), campaignID, orgID, raw, carried, now).Scan(&id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return tx.QueryRow(ctx, `SELECT id::text FROM reports WHERE campaign_id = $1 AND organisation_id = $2`, campaignID, orgID).Scan(&id)
+		}
+		if err != nil {
+			return err
+		}
+		events := []domain.Event{{Kind: "status", NewValue: domain.Draft.String()}}
+		for _, k := range carried {
+			events = append(events, domain.Event{Kind: "carry_over", Field: k, NewValue: values[k].String()})
+		}
+		return insertEvents(ctx, tx, id, actor, now, 1, events)
+	})
+	if err != nil {
+		return domain.Report{}, translate(op, err)
+	}
+	return s.GetReport(ctx, id)
+}
+
+func insertEvents(ctx context.Context, tx pgx.Tx, reportID string, actor domain.Actor, now time.Time, version int64, events []domain.Event) error {
+	for _, e := range events {
+		if _, err := tx.Exec(ctx, `INSERT INTO report_events (report_id, time, account_id, login, kind, field, old_value, new_value, comment, late, version)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+			reportID, now, actor.AccountID, actor.Login, e.Kind, e.Field, e.OldValue, e.NewValue, e.Comment, e.Late, version); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Mutation changes a locked report in place and returns the events of the
+// change; none means nothing changed and nothing is written. It sees whether
+// the campaign's own deadline or an extension is in force.
+type Mutation func(r *domain.Report, extended bool) ([]domain.Event, error)
+
+// UpdateReport locks the report, applies fn and, when it made events, writes
+// the report with its version incremented and the events, in one
+// transaction.
+func (s *Store) UpdateReport(ctx context.Context, actor domain.Actor, id string, now time.Time, fn Mutation) (domain.Report, error) {
+	const op = "store.UpdateReport"
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		cur, err := getReport(ctx, tx, id, "FOR UPDATE OF r")
+		if err != nil {
+			return err
+		}
+		r := cur.Report
+		events, err := fn(&r, cur.extended)
+		if err != nil || len(events) == 0 {
+			return err
+		}
+		values, err := json.Marshal(r.Values)
+		if err != nil {
+			return err
+		}
+		if r.Remarks == nil {
+			r.Remarks = map[string]string{}
+		}
+		remarks, err := json.Marshal(r.Remarks)
+		if err != nil {
+			return err
+		}
+		if r.CarriedOver == nil {
+			r.CarriedOver = []string{}
+		}
+		var submit *time.Time
+		if !r.SubmitTime.IsZero() {
+			submit = &r.SubmitTime
+		}
+		if _, err := tx.Exec(ctx, `UPDATE reports SET status = $2, "values" = $3, carried_over = $4, return_comment = $5, remarks = $6,
+				late = $7, submit_time = $8, reopen_reason = $9, version = version + 1, update_time = $10
+			WHERE id = $1`, id, int16(r.Status), values, r.CarriedOver, r.ReturnComment, remarks, r.Late, submit, r.ReopenReason, now); err != nil {
+			return err
+		}
+		return insertEvents(ctx, tx, id, actor, now, cur.Version+1, events)
+	})
+	if err != nil {
+		return domain.Report{}, translate(op, err)
+	}
+	return s.GetReport(ctx, id)
+}
+
+// ReportFilter filters a campaign's reports.
+type ReportFilter struct {
+	CampaignID   string
+	Status       domain.Status
+	Municipality string
+	Scope        Scope
+}
+
+// ListReports lists a campaign's reports in organisation name order.
+func (s *Store) ListReports(ctx context.Context, f ReportFilter, after *ExpectedCursor, limit int) ([]domain.Report, int, error) {
+	const op = "store.ListReports"
+	var w where
+	w.add("r.campaign_id = ?", f.CampaignID)
+	w.orgScope("co", f.Scope)
+	if f.Status != domain.StatusNone {
+		w.add("r.status = ?", int16(f.Status))
+	}
+	if f.Municipality != "" {
+		w.add("co.municipality_id::text = ?", f.Municipality)
+	}
+	var total int
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) `+reportFrom+w.sql(), w.args...).Scan(&total); err != nil {
+		return nil, 0, translate(op, err)
+	}
+	if after != nil {
+		w.add("(co.sort_key, co.organisation_id) > (?, ?::uuid)", after.SortKey, after.ID)
+	}
+	w.args = append(w.args, limit)
+	rows, err := s.pool.Query(ctx, fmt.Sprintf(`SELECT %s %s %s ORDER BY co.sort_key, co.organisation_id LIMIT $%d`,
+		reportColumns, reportFrom, w.sql(), len(w.args)), w.args...)
+	if err != nil {
+		return nil, 0, translate(op, err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Report, error) {
+		r, err := scanReport(row)
+		return r.Report, err
+	})
+	return out, total, translate(op, err)
+}
+
+// HistoryCursor is the keyset position in a report's history.
+type HistoryCursor struct {
+	ID int64 `json:"i"`
+}
+
+// HistoryEvent is an event with its position.
+type HistoryEvent struct {
+	domain.Event
+	ID int64
+}
+
+// History lists a report's events, oldest first.
+func (s *Store) History(ctx context.Context, reportID string, after *HistoryCursor, limit int) ([]HistoryEvent, int, error) {
+	const op = "store.History"
+	var total int
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM report_events WHERE report_id = $1`, reportID).Scan(&total); err != nil {
+		return nil, 0, translate(op, err)
+	}
+	var from int64
+	if after != nil {
+		from = after.ID
+	}
+	rows, err := s.pool.Query(ctx, `SELECT id, time, account_id, login, kind, field, old_value, new_value, comment, late, version
+		FROM report_events WHERE report_id = $1 AND id > $2 ORDER BY id LIMIT $3`, reportID, from, limit)
+	if err != nil {
+		return nil, 0, translate(op, err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (HistoryEvent, error) {
+		var e HistoryEvent
+		err := row.Scan(&e.ID, &e.Time, &e.Actor.AccountID, &e.Actor.Login, &e.Kind, &e.Field, &e.OldValue, &e.NewValue,
+			&e.Comment, &e.Late, &e.Version)
+		return e, err
+	})
+	return out, total, translate(op, err)
+}

@@ -1,0 +1,135 @@
+// Package store keeps forms, campaigns, their expected organisations and the
+// reports in PostgreSQL (schema indicators). All of the service's SQL is here,
+// next to the method that runs it; driver errors become the domain's
+// sentinels once, in this package. Every write runs in one transaction.
+package store
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"regexp"
+	"strings"
+
+	"github.com/jackc/pgerrcode"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/nastavnik/nastavnik/platform/database"
+	"github.com/nastavnik/nastavnik/services/indicators/internal/domain"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Migrations returns the embedded migrations, rooted at their directory.
+func Migrations() fs.FS {
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		panic(err) // the embed pattern guarantees the directory
+	}
+	return sub
+}
+
+// Store is the indicators database.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+// New returns a store over pool.
+func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+
+// querier is a pool or a transaction.
+type querier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// tx runs fn in a read-committed transaction; rows it must not race on are
+// locked with SELECT … FOR UPDATE.
+func (s *Store) tx(ctx context.Context, fn func(pgx.Tx) error) error {
+	return database.InTx(ctx, s.pool, pgx.ReadCommitted, fn)
+}
+
+// translate turns driver errors into the domain's sentinels.
+func translate(op string, err error) error {
+	var pe *pgconn.PgError
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, pgx.ErrNoRows):
+		return fmt.Errorf("%s: %w", op, domain.ErrNotFound)
+	case errors.As(err, &pe) && pe.Code == pgerrcode.ObjectNotInPrerequisiteState:
+		return fmt.Errorf("%s: %w", op, domain.ErrPublished)
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
+// Scope is what a caller may list: everything, or the objects of the listed
+// regions, municipalities and organisations. Campaigns of a whole region are
+// visible to the municipalities of MunicipalityRegions too.
+type Scope struct {
+	All                 bool
+	Regions             []string
+	Municipalities      []string
+	MunicipalityRegions []string
+	Organisations       []string
+}
+
+// where accumulates SQL conditions with $n placeholders.
+type where struct {
+	conds []string
+	args  []any
+}
+
+// add appends a condition; every "?" in cond becomes the next placeholder for
+// the matching argument.
+func (w *where) add(cond string, args ...any) {
+	for _, a := range args {
+		w.args = append(w.args, a)
+		cond = strings.Replace(cond, "?", fmt.Sprintf("$%d", len(w.args)), 1)
+	}
+	w.conds = append(w.conds, cond)
+}
+
+func (w *where) sql() string {
+	if len(w.conds) == 0 {
+		return ""
+	}
+	return "WHERE " + strings.Join(w.conds, " AND ")
+}
+
+// orgScope restricts rows with region_code, municipality_id and
+// organisation_id columns of alias a to the scope.
+func (w *where) orgScope(a string, sc Scope) {
+	if sc.All {
+		return
+	}
+	w.add(fmt.Sprintf("(%[1]s.region_code = ANY(?) OR %[1]s.municipality_id::text = ANY(?) OR %[1]s.organisation_id::text = ANY(?))", a),
+		nn(sc.Regions), nn(sc.Municipalities), nn(sc.Organisations))
+}
+
+func nn(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+var digitRun = regexp.MustCompile(`[0-9]+`)
+
+// SortKey orders names as a Russian reader expects: case-insensitive, ё with
+// е, and numbers by value ("СШ № 2" before "СШ № 10"), under plain byte order.
+func SortKey(name string) string {
+	s := strings.ReplaceAll(strings.ToLower(name), "ё", "е")
+	s = strings.Join(strings.Fields(s), " ")
+	return digitRun.ReplaceAllStringFunc(s, func(d string) string {
+		if len(d) >= 8 {
+			return d
+		}
+		return strings.Repeat("0", 8-len(d)) + d
+	})
+}
