@@ -61,6 +61,7 @@ func NewMux(ctx context.Context, b Backends, annotate func(context.Context, *htt
 		{"AuthService", b.Registry, registryv1.RegisterAuthServiceHandler},
 		{"AuditService", b.Registry, registryv1.RegisterAuditServiceHandler},
 		{"DeadlineService", b.Roadmap, roadmapv1.RegisterDeadlineServiceHandler},
+		{"AggregateService", b.Indicators, indicatorsv1.RegisterAggregateServiceHandler},
 		{"FormService", b.Indicators, indicatorsv1.RegisterFormServiceHandler},
 		{"CampaignService", b.Indicators, indicatorsv1.RegisterCampaignServiceHandler},
 		{"ReportService", b.Indicators, indicatorsv1.RegisterReportServiceHandler},
@@ -70,6 +71,10 @@ func NewMux(ctx context.Context, b Backends, annotate func(context.Context, *htt
 		if err := r.register(ctx, mux, r.conn); err != nil {
 			return nil, fmt.Errorf("api: register %s: %w", r.name, err)
 		}
+	}
+	download := downloadAggregates(mux, b.Indicators, func(r *http.Request) metadata.MD { return annotate(r.Context(), r) })
+	if err := mux.HandlePath("GET", "/v1/aggregates:download", download); err != nil {
+		return nil, fmt.Errorf("api: register download: %w", err)
 	}
 	return mux, nil
 }

@@ -624,6 +624,7 @@ func TestAccessMatrix(t *testing.T) {
 	f := newFixture(t)
 	rows := matrix()
 	maps.Copy(rows, roadmapRows())
+	maps.Copy(rows, aggregateRows())
 	maps.Copy(rows, indicatorRows())
 	rpcs := rpcsFromDescriptors()
 	if len(rpcs) < len(rows) {

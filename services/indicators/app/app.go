@@ -1,12 +1,18 @@
 // Package app describes the indicators service for the shared service runner:
-// monitoring forms with their rules, campaigns and the organisations' reports.
+// monitoring forms with their rules, campaigns, the organisations' reports and
+// the indicators aggregated from them.
 // It is exported so that the gateway's end-to-end tests can run the real
 // service in-process.
 package app
 
 import (
+	"context"
+	"fmt"
+	"time"
+
 	"github.com/nastavnik/nastavnik/platform/service"
 	"github.com/nastavnik/nastavnik/services/indicators/internal/directory"
+	"github.com/nastavnik/nastavnik/services/indicators/internal/indicator"
 	"github.com/nastavnik/nastavnik/services/indicators/internal/server"
 	"github.com/nastavnik/nastavnik/services/indicators/internal/store"
 )
@@ -23,7 +29,16 @@ var Spec = service.Spec{
 	Migrations:   store.Migrations(),
 	UsesRegistry: true,
 	Register: func(env service.Env) error {
-		server.New(store.New(env.Pool), directory.New(env.Signer, env.Registry)).Register(env.Server)
+		st := store.New(env.Pool)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := st.EnsureIndicators(ctx, indicator.Shipped); err != nil {
+			return fmt.Errorf("indicators: %w", err)
+		}
+		dir := directory.New(env.Signer, env.Registry)
+		srv := server.New(st, dir)
+		srv.Register(env.Server)
+		server.NewAggregates(srv, dir).Register(env.Server)
 		return nil
 	},
 }

@@ -190,7 +190,10 @@ func (s *Store) UpdateReport(ctx context.Context, actor domain.Actor, id string,
 			WHERE id = $1`, id, int16(r.Status), values, r.CarriedOver, r.ReturnComment, remarks, r.Late, submit, r.ReopenReason, now); err != nil {
 			return err
 		}
-		return insertEvents(ctx, tx, id, actor, now, cur.Version+1, events)
+		if err := insertEvents(ctx, tx, id, actor, now, cur.Version+1, events); err != nil {
+			return err
+		}
+		return s.contribute(ctx, tx, id)
 	})
 	if err != nil {
 		return domain.Report{}, translate(op, err)

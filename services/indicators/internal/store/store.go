@@ -36,7 +36,8 @@ func Migrations() fs.FS {
 
 // Store is the indicators database.
 type Store struct {
-	pool *pgxpool.Pool
+	pool  *pgxpool.Pool
+	cache compiledCache
 }
 
 // New returns a store over pool.

@@ -1,0 +1,363 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"slices"
+
+	"google.golang.org/grpc"
+
+	"github.com/nastavnik/nastavnik/platform/identity"
+	"github.com/nastavnik/nastavnik/platform/validation"
+	indicatorsv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/indicators/v1"
+	"github.com/nastavnik/nastavnik/services/indicators/internal/domain"
+	"github.com/nastavnik/nastavnik/services/indicators/internal/indicator"
+	"github.com/nastavnik/nastavnik/services/indicators/internal/store"
+)
+
+var regionCode = regexp.MustCompile(`^[0-9]{2}$`)
+
+// Namer names regions and municipalities (the registry's names).
+type Namer interface {
+	RegionNames(ctx context.Context) (map[string]string, error)
+	MunicipalityNames(ctx context.Context, region string) (map[string]string, error)
+}
+
+// Aggregates implements AggregateService over the same store.
+type Aggregates struct {
+	indicatorsv1.UnimplementedAggregateServiceServer
+	s     *Server
+	namer Namer
+}
+
+var _ indicatorsv1.AggregateServiceServer = (*Aggregates)(nil)
+
+// NewAggregates returns the aggregate service of s; namer may be nil (units
+// are then named by their ids).
+func NewAggregates(s *Server, namer Namer) *Aggregates { return &Aggregates{s: s, namer: namer} }
+
+// Register registers the aggregate service on g.
+func (a *Aggregates) Register(g grpc.ServiceRegistrar) {
+	indicatorsv1.RegisterAggregateServiceServer(g, a)
+}
+
+func indicatorToProto(d indicator.Definition) *indicatorsv1.Indicator {
+	out := &indicatorsv1.Indicator{Code: d.Code, Name: d.Name, Counts: d.Counts, Source: d.Source, Kind: indicatorsv1.IndicatorKind(d.Kind),
+		Numerator: d.Numerator, Denominator: d.Denominator, Factor: d.Factor, Unit: d.Unit, FormCode: d.Form}
+	for _, v := range d.Versions {
+		out.FormVersions = append(out.FormVersions, int32(v))
+	}
+	return out
+}
+
+func targetToProto(t indicator.Target) *indicatorsv1.Target {
+	return &indicatorsv1.Target{IndicatorCode: t.Indicator, Year: int32(t.Year), Level: indicatorsv1.Level(t.Level), Unit: t.Unit,
+		MinValue: t.Min, Source: t.Source}
+}
+
+// ListIndicators implements AggregateService.
+func (a *Aggregates) ListIndicators(ctx context.Context, _ *indicatorsv1.ListIndicatorsRequest) (*indicatorsv1.ListIndicatorsResponse, error) {
+	defs, err := a.s.store.Indicators(ctx)
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	resp := &indicatorsv1.ListIndicatorsResponse{}
+	for _, d := range defs {
+		resp.Indicators = append(resp.Indicators, indicatorToProto(d))
+	}
+	return resp, nil
+}
+
+// codes checks indicator codes against the definitions; empty means all.
+func (a *Aggregates) codes(ctx context.Context, want []string, field string) ([]indicator.Definition, error) {
+	defs, err := a.s.store.Indicators(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(want) == 0 {
+		return defs, nil
+	}
+	var out []indicator.Definition
+	var ve validation.Error
+	for i, c := range want {
+		j := slices.IndexFunc(defs, func(d indicator.Definition) bool { return d.Code == c })
+		if j < 0 {
+			ve.Add(fmt.Sprintf("%s[%d]", field, i), "no such indicator")
+			continue
+		}
+		out = append(out, defs[j])
+	}
+	return out, ve.Err()
+}
+
+func years32(ys []int32) []int {
+	out := make([]int, 0, len(ys))
+	for _, y := range ys {
+		out = append(out, int(y))
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// ListTargets implements AggregateService.
+func (a *Aggregates) ListTargets(ctx context.Context, req *indicatorsv1.ListTargetsRequest) (*indicatorsv1.ListTargetsResponse, error) {
+	defs, err := a.codes(ctx, req.GetIndicatorCodes(), "indicator_codes")
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	ts, err := a.s.store.Targets(ctx, defCodes(defs), years32(req.GetYears()))
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	resp := &indicatorsv1.ListTargetsResponse{}
+	for _, t := range ts {
+		resp.Targets = append(resp.Targets, targetToProto(t))
+	}
+	return resp, nil
+}
+
+func defCodes(defs []indicator.Definition) []string {
+	out := make([]string, 0, len(defs))
+	for _, d := range defs {
+		out = append(out, d.Code)
+	}
+	return out
+}
+
+// PutTarget implements AggregateService: the operator sets any target, a
+// regional centre those of its own region and its municipalities.
+func (a *Aggregates) PutTarget(ctx context.Context, req *indicatorsv1.PutTargetRequest) (*indicatorsv1.PutTargetResponse, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	pt := req.GetTarget()
+	t := indicator.Target{Indicator: pt.GetIndicatorCode(), Year: int(pt.GetYear()), Level: indicator.Level(pt.GetLevel()),
+		Unit: pt.GetUnit(), Min: pt.GetMinValue(), Source: pt.GetSource()}
+	var ve validation.Error
+	if _, err := a.codes(ctx, []string{t.Indicator}, "target.indicator_code"); err != nil {
+		ve.Add("target.indicator_code", "no such indicator")
+	}
+	if t.Year < 2000 || t.Year > 2100 {
+		ve.Add("target.year", "must be a year from 2000 to 2100")
+	}
+	if t.Min < 0 || t.Min > 1e9 {
+		ve.Add("target.min_value", "must be from 0 to 1e9")
+	}
+	if t.Level < indicator.LevelUnspecified || t.Level > indicator.LevelCountry {
+		ve.Add("target.level", "unknown level")
+	}
+	if t.Unit != "" && t.Level != indicator.LevelRegion && t.Level != indicator.LevelMunicipality {
+		ve.Add("target.unit", "a named unit is a region (level region) or a municipality (level municipality)")
+	}
+	if len(t.Source) > 500 {
+		ve.Add("target.source", "must be at most 500 characters")
+	}
+	if err := ve.Err(); err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	if !p.Holds(identity.Scope{}, identity.Operator) {
+		scope, err := a.targetScope(ctx, t)
+		if err != nil || !p.Holds(scope, identity.Regional) || t.Unit == "" {
+			return nil, toStatus(ctx, domain.ErrPermissionDenied)
+		}
+	}
+	if err := a.s.store.PutTarget(ctx, t); err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return &indicatorsv1.PutTargetResponse{Target: targetToProto(t)}, nil
+}
+
+// targetScope locates a target's named unit.
+func (a *Aggregates) targetScope(ctx context.Context, t indicator.Target) (identity.Scope, error) {
+	switch {
+	case t.Unit == "":
+		return identity.Scope{}, nil
+	case t.Level == indicator.LevelRegion:
+		return identity.Scope{Region: t.Unit}, nil
+	}
+	region, err := a.s.dir.Municipality(ctx, t.Unit)
+	return identity.Scope{Region: region, Municipality: t.Unit}, err
+}
+
+// query is a checked GetAggregatesRequest.
+type query struct {
+	store.AggregateQuery
+	defs []indicator.Definition
+	// parentRegion is the region of an organisation level's municipality.
+	parentRegion string
+}
+
+// check validates a request and the caller's access to its parent: a parent
+// the caller does not see at all does not exist.
+func (a *Aggregates) check(ctx context.Context, p identity.Principal, req *indicatorsv1.GetAggregatesRequest, prefix string) (query, error) {
+	q := query{AggregateQuery: store.AggregateQuery{Level: indicator.Level(req.GetLevel()), Parent: req.GetParent(),
+		Years: years32(req.GetYears()), Basis: store.BasisAccepted}}
+	if req.GetBasis() == indicatorsv1.Basis_BASIS_SUBMITTED {
+		q.Basis = store.BasisSubmitted
+	}
+	defs, err := a.codes(ctx, req.GetIndicatorCodes(), prefix+"indicator_codes")
+	if err != nil {
+		return q, err
+	}
+	q.defs, q.Indicators = defs, defCodes(defs)
+	switch q.Level {
+	case indicator.LevelCountry:
+		if q.Parent != "" {
+			return q, validation.Field(prefix+"parent", "the country has no parent: leave it empty")
+		}
+		if !p.Holds(identity.Scope{}, identity.Operator) {
+			return q, domain.ErrPermissionDenied
+		}
+	case indicator.LevelRegion, indicator.LevelMunicipality:
+		if q.Parent != "" {
+			if !regionCode.MatchString(q.Parent) {
+				return q, validation.Field(prefix+"parent", "must be a region code such as 24")
+			}
+			if !p.Related(identity.Scope{Region: q.Parent}) {
+				return q, domain.ErrNotFound
+			}
+		}
+	case indicator.LevelOrganisation:
+		if !isUUID(q.Parent) {
+			return q, validation.Field(prefix+"parent", "must be the id of a municipality")
+		}
+		region, err := a.s.dir.Municipality(ctx, q.Parent)
+		if err != nil {
+			return q, err
+		}
+		if !p.Related(identity.Scope{Region: region, Municipality: q.Parent}) {
+			return q, domain.ErrNotFound
+		}
+		q.parentRegion = region
+	}
+	return q, nil
+}
+
+// rows computes the aggregates of a checked query, of the units the caller
+// sees.
+func (a *Aggregates) rows(ctx context.Context, p identity.Principal, q query) ([]*indicatorsv1.Aggregate, error) {
+	requested := q.Years
+	withPrev := slices.Clone(requested)
+	for _, y := range requested {
+		withPrev = append(withPrev, y-1)
+	}
+	slices.Sort(withPrev)
+	q.Years = slices.Compact(withPrev)
+	sums, err := a.s.store.Aggregates(ctx, q.AggregateQuery)
+	if err != nil {
+		return nil, err
+	}
+	targets, err := a.s.store.Targets(ctx, q.Indicators, requested)
+	if err != nil {
+		return nil, err
+	}
+	sigs, err := a.s.store.Signatures(ctx, q.Years, q.Indicators)
+	if err != nil {
+		return nil, err
+	}
+	defs := map[string]indicator.Definition{}
+	for _, d := range q.defs {
+		defs[d.Code] = d
+	}
+	type key struct {
+		unit, code string
+		year       int
+	}
+	byKey := map[key]store.Sums{}
+	for _, x := range sums {
+		byKey[key{x.Unit, x.Indicator, x.Year}] = x
+	}
+	var units []string
+	var out []*indicatorsv1.Aggregate
+	for _, x := range sums {
+		if !slices.Contains(requested, x.Year) || !a.visible(p, q, x) {
+			continue
+		}
+		d := defs[x.Indicator]
+		agg := &indicatorsv1.Aggregate{Level: indicatorsv1.Level(q.Level), Unit: x.Unit, Year: int32(x.Year), IndicatorCode: x.Indicator,
+			Numerator: x.Numerator, Denominator: x.Denominator, Contributors: int32(x.Contributors), Expected: int32(x.Expected),
+			Coverage: x.Coverage(), Comparable: true}
+		v, ok := d.Result(x.Value)
+		if ok {
+			agg.Value = &v
+		}
+		t, found := indicator.Find(targets, x.Indicator, x.Year, q.Level, x.Unit)
+		if found {
+			agg.Target = &t.Min
+		}
+		agg.Status = indicatorsv1.TargetStatus(indicator.Against(v, ok, t, found))
+		if prev, has := byKey[key{x.Unit, x.Indicator, x.Year - 1}]; has {
+			pv, pok := d.Result(prev.Value)
+			now, before := sigs[x.Year][x.Indicator], sigs[x.Year-1][x.Indicator]
+			agg.Comparable = len(now) == 0 || len(before) == 0 || (len(now) == 1 && len(before) == 1 && now[0] == before[0])
+			if pok {
+				agg.PreviousValue = &pv
+				if ok && agg.Comparable {
+					c := v - pv
+					agg.Change = &c
+				}
+			}
+		}
+		out = append(out, agg)
+		units = append(units, x.Unit)
+	}
+	names, err := a.names(ctx, q, units)
+	if err != nil {
+		return nil, err
+	}
+	for _, agg := range out {
+		agg.UnitName = names[agg.GetUnit()]
+		if agg.UnitName == "" {
+			agg.UnitName = agg.GetUnit()
+		}
+	}
+	return out, nil
+}
+
+// visible reports whether the caller sees a unit.
+func (a *Aggregates) visible(p identity.Principal, q query, x store.Sums) bool {
+	switch q.Level {
+	case indicator.LevelCountry:
+		return p.Holds(identity.Scope{}, identity.Operator)
+	case indicator.LevelRegion:
+		return p.Sees(identity.Scope{Region: x.Unit})
+	case indicator.LevelMunicipality:
+		return p.Sees(identity.Scope{Region: x.Region, Municipality: x.Unit})
+	}
+	return p.Sees(identity.Scope{Region: q.parentRegion, Municipality: q.Parent, Organisation: x.Unit})
+}
+
+func (a *Aggregates) names(ctx context.Context, q query, units []string) (map[string]string, error) {
+	switch q.Level {
+	case indicator.LevelCountry:
+		return map[string]string{"": "Российская Федерация"}, nil
+	case indicator.LevelOrganisation:
+		return a.s.store.OrganisationNames(ctx, units)
+	}
+	if a.namer == nil || len(units) == 0 {
+		return map[string]string{}, nil
+	}
+	if q.Level == indicator.LevelRegion {
+		return a.namer.RegionNames(ctx)
+	}
+	return a.namer.MunicipalityNames(ctx, q.Parent)
+}
+
+// GetAggregates implements AggregateService.
+func (a *Aggregates) GetAggregates(ctx context.Context, req *indicatorsv1.GetAggregatesRequest) (*indicatorsv1.GetAggregatesResponse, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	q, err := a.check(ctx, p, req, "")
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	rows, err := a.rows(ctx, p, q)
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return &indicatorsv1.GetAggregatesResponse{Aggregates: rows}, nil
+}

@@ -1,0 +1,436 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/nastavnik/nastavnik/services/indicators/internal/domain"
+	"github.com/nastavnik/nastavnik/services/indicators/internal/form"
+	"github.com/nastavnik/nastavnik/services/indicators/internal/indicator"
+)
+
+// Bases: which reports an aggregate counts.
+const (
+	BasisAccepted  = 1
+	BasisSubmitted = 2 // submitted or accepted
+)
+
+// compiledCache keeps compiled indicators per form version and set of
+// definitions, so a report write does not compile CEL each time.
+type compiledCache struct {
+	mu sync.Mutex
+	m  map[string][]indicator.Compiled
+}
+
+const indicatorColumns = `code, name, counts, source, kind, numerator, denominator, factor, unit, form_code, form_versions`
+
+func scanIndicator(row pgx.Row) (indicator.Definition, error) {
+	var (
+		d        indicator.Definition
+		kind     int16
+		versions []int32
+	)
+	err := row.Scan(&d.Code, &d.Name, &d.Counts, &d.Source, &kind, &d.Numerator, &d.Denominator, &d.Factor, &d.Unit, &d.Form, &versions)
+	d.Kind = indicator.Kind(kind)
+	for _, v := range versions {
+		d.Versions = append(d.Versions, int(v))
+	}
+	return d, err
+}
+
+// EnsureIndicators writes the definitions that are missing, in order after
+// those present. Written definitions never change.
+func (s *Store) EnsureIndicators(ctx context.Context, defs []indicator.Definition) error {
+	return s.tx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `LOCK TABLE indicators IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+			return err
+		}
+		for i, d := range defs {
+			if _, err := tx.Exec(ctx, `INSERT INTO indicators (code, position, name, counts, source, kind, numerator, denominator,
+				factor, unit, form_code, form_versions) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+				ON CONFLICT (code) DO NOTHING`, d.Code, i+1, d.Name, d.Counts, d.Source, int16(d.Kind), d.Numerator, d.Denominator,
+				d.Factor, d.Unit, d.Form, d.Versions); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// EnsureTargets writes targets that are missing.
+func (s *Store) EnsureTargets(ctx context.Context, targets []indicator.Target) error {
+	return s.tx(ctx, func(tx pgx.Tx) error {
+		for _, t := range targets {
+			if _, err := tx.Exec(ctx, `INSERT INTO targets (indicator_code, year, level, unit, min_value, source)
+				VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`, t.Indicator, t.Year, int16(t.Level), t.Unit, t.Min, t.Source); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// PutTarget sets a target, replacing one for the same indicator, year, level
+// and unit.
+func (s *Store) PutTarget(ctx context.Context, t indicator.Target) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO targets (indicator_code, year, level, unit, min_value, source)
+		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (indicator_code, year, level, unit) DO UPDATE SET min_value = $5, source = $6`,
+		t.Indicator, t.Year, int16(t.Level), t.Unit, t.Min, t.Source)
+	return translate("store.PutTarget", err)
+}
+
+// Indicators lists the definitions in order.
+func (s *Store) Indicators(ctx context.Context) ([]indicator.Definition, error) {
+	return listIndicators(ctx, s.pool)
+}
+
+func listIndicators(ctx context.Context, q querier) ([]indicator.Definition, error) {
+	rows, err := q.Query(ctx, `SELECT `+indicatorColumns+` FROM indicators ORDER BY position, code`)
+	if err != nil {
+		return nil, translate("store.Indicators", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (indicator.Definition, error) { return scanIndicator(r) })
+	return out, translate("store.Indicators", err)
+}
+
+// Targets lists the targets of indicators in years.
+func (s *Store) Targets(ctx context.Context, codes []string, years []int) ([]indicator.Target, error) {
+	rows, err := s.pool.Query(ctx, `SELECT indicator_code, year, level, unit, min_value, source FROM targets
+		WHERE indicator_code = ANY($1) AND year = ANY($2) ORDER BY indicator_code, year, level, unit`, codes, years)
+	if err != nil {
+		return nil, translate("store.Targets", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (indicator.Target, error) {
+		var (
+			t     indicator.Target
+			level int16
+		)
+		err := r.Scan(&t.Indicator, &t.Year, &level, &t.Unit, &t.Min, &t.Source)
+		t.Level = indicator.Level(level)
+		return t, err
+	})
+	return out, translate("store.Targets", err)
+}
+
+// compiled returns the definitions that apply to a form version, compiled.
+func (s *Store) compiled(ctx context.Context, q querier, f form.Form) ([]indicator.Compiled, error) {
+	defs, err := listIndicators(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "%s/%d/%s\n", f.Code, f.Version, f.UpdateTime)
+	for _, d := range defs {
+		fmt.Fprintf(h, "%+v\n", d)
+	}
+	key := hex.EncodeToString(h.Sum(nil))
+	s.cache.mu.Lock()
+	defer s.cache.mu.Unlock()
+	if c, ok := s.cache.m[key]; ok {
+		return c, nil
+	}
+	var out []indicator.Compiled
+	for _, d := range defs {
+		c, err := indicator.Compile(d, f)
+		if errors.Is(err, indicator.ErrNotApplicable) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	if s.cache.m == nil || len(s.cache.m) > 64 {
+		s.cache.m = map[string][]indicator.Compiled{}
+	}
+	s.cache.m[key] = out
+	return out, nil
+}
+
+// contribution is what one report gives one indicator.
+type contribution struct {
+	indicator      string
+	accepted       bool
+	num, den       int64
+	signature      string
+	municipalityID string
+	regionCode     string
+}
+
+// contribute brings the report's contributions and the municipal sums in
+// line with the report as it now is, inside the transaction that changed it:
+// an aggregate is never stale after the write that changed it. Only
+// submitted and accepted reports count.
+func (s *Store) contribute(ctx context.Context, tx pgx.Tx, reportID string) error {
+	cur, err := getReport(ctx, tx, reportID, "")
+	if err != nil {
+		return err
+	}
+	r := cur.Report
+	var want []contribution
+	if r.Status == domain.Submitted || r.Status == domain.Accepted {
+		f, err := scanForm(tx.QueryRow(ctx, `SELECT `+formColumns+` FROM forms WHERE code = $1 AND version = $2`, r.FormCode, r.FormVersion))
+		if err != nil {
+			return err
+		}
+		compiled, err := s.compiled(ctx, tx, f)
+		if err != nil {
+			return err
+		}
+		for _, c := range compiled {
+			num, den, err := c.Evaluate(r.Values)
+			if err != nil {
+				return err
+			}
+			want = append(want, contribution{indicator: c.Code, accepted: r.Status == domain.Accepted, num: num, den: den,
+				signature: c.Signature, municipalityID: r.Organisation.MunicipalityID, regionCode: r.Organisation.RegionCode})
+		}
+	}
+	rows, err := tx.Query(ctx, `SELECT indicator_code, accepted, numerator, denominator, signature, municipality_id::text, region_code
+		FROM contributions WHERE report_id = $1 FOR UPDATE`, reportID)
+	if err != nil {
+		return err
+	}
+	have, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (contribution, error) {
+		var c contribution
+		return c, row.Scan(&c.indicator, &c.accepted, &c.num, &c.den, &c.signature, &c.municipalityID, &c.regionCode)
+	})
+	if err != nil {
+		return err
+	}
+	// The change of each municipal sum: old contributions out, new in.
+	type key struct {
+		indicator, municipality, region string
+		basis                           int16
+	}
+	type delta struct{ num, den, n int64 }
+	deltas := map[key]delta{}
+	add := func(c contribution, sign int64) {
+		for _, b := range []int16{BasisAccepted, BasisSubmitted} {
+			if b == BasisAccepted && !c.accepted {
+				continue
+			}
+			k := key{c.indicator, c.municipalityID, c.regionCode, b}
+			d := deltas[k]
+			d.num, d.den, d.n = d.num+sign*c.num, d.den+sign*c.den, d.n+sign
+			deltas[k] = d
+		}
+	}
+	for _, c := range have {
+		add(c, -1)
+	}
+	for _, c := range want {
+		add(c, +1)
+	}
+	keys := make([]key, 0, len(deltas))
+	for k, d := range deltas {
+		if d != (delta{}) {
+			keys = append(keys, k)
+		}
+	}
+	// A fixed order of updates: concurrent writes never deadlock on the sums.
+	sort.Slice(keys, func(i, j int) bool {
+		a, b := keys[i], keys[j]
+		return strings.Join([]string{a.municipality, a.indicator, fmt.Sprint(a.basis)}, "/") <
+			strings.Join([]string{b.municipality, b.indicator, fmt.Sprint(b.basis)}, "/")
+	})
+	batch := &pgx.Batch{}
+	for _, k := range keys {
+		d := deltas[k]
+		batch.Queue(`INSERT INTO municipal_sums (year, indicator_code, basis, municipality_id, region_code, numerator, denominator, contributors)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+			ON CONFLICT (year, basis, indicator_code, municipality_id) DO UPDATE SET numerator = municipal_sums.numerator + $6,
+				denominator = municipal_sums.denominator + $7, contributors = municipal_sums.contributors + $8`,
+			r.Year, k.indicator, k.basis, k.municipality, k.region, d.num, d.den, d.n)
+	}
+	if len(have) > 0 {
+		batch.Queue(`DELETE FROM contributions WHERE report_id = $1`, reportID)
+	}
+	for _, c := range want {
+		batch.Queue(`INSERT INTO contributions (report_id, indicator_code, year, organisation_id, municipality_id, region_code,
+			accepted, numerator, denominator, signature) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+			reportID, c.indicator, r.Year, r.Organisation.ID, c.municipalityID, c.regionCode, c.accepted, c.num, c.den, c.signature)
+		batch.Queue(`INSERT INTO year_signatures (year, indicator_code, signature) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+			r.Year, c.indicator, c.signature)
+	}
+	return tx.SendBatch(ctx, batch).Close()
+}
+
+// Sums are the summed contributions of one unit, year and indicator.
+type Sums struct {
+	Unit      string
+	Region    string
+	Year      int
+	Indicator string
+	indicator.Value
+}
+
+// AggregateQuery selects aggregates: units at Level inside Parent (a region
+// code for municipalities and regions, a municipality id for organisations;
+// empty for all), in Years, of Indicators.
+type AggregateQuery struct {
+	Level      indicator.Level
+	Parent     string
+	Years      []int
+	Indicators []string
+	Basis      int
+}
+
+// Aggregates reads the sums of the units a query selects, with their
+// expected counts. Units expected to report but with no contribution come
+// with zero contributors.
+func (s *Store) Aggregates(ctx context.Context, q AggregateQuery) ([]Sums, error) {
+	const op = "store.Aggregates"
+	var sumsSQL, expectedSQL string
+	args := []any{q.Years, q.Indicators, q.Basis, q.Parent}
+	switch q.Level {
+	case indicator.LevelCountry:
+		sumsSQL = `SELECT '', '', year, indicator_code, sum(numerator), sum(denominator), sum(contributors) FROM municipal_sums
+			WHERE year = ANY($1) AND indicator_code = ANY($2) AND basis = $3 AND $4 = '' GROUP BY year, indicator_code`
+		expectedSQL = `SELECT '', '', year, sum(expected) FROM municipal_expected WHERE year = ANY($1) AND $2 = '' GROUP BY year`
+	case indicator.LevelRegion:
+		sumsSQL = `SELECT region_code, region_code, year, indicator_code, sum(numerator), sum(denominator), sum(contributors) FROM municipal_sums
+			WHERE year = ANY($1) AND indicator_code = ANY($2) AND basis = $3 AND ($4 = '' OR region_code = $4)
+			GROUP BY region_code, year, indicator_code`
+		expectedSQL = `SELECT region_code, region_code, year, sum(expected) FROM municipal_expected WHERE year = ANY($1) AND ($2 = '' OR region_code = $2)
+			GROUP BY region_code, year`
+	case indicator.LevelMunicipality:
+		sumsSQL = `SELECT municipality_id::text, region_code, year, indicator_code, numerator, denominator, contributors FROM municipal_sums
+			WHERE year = ANY($1) AND indicator_code = ANY($2) AND basis = $3 AND ($4 = '' OR region_code = $4)`
+		expectedSQL = `SELECT municipality_id::text, region_code, year, expected FROM municipal_expected WHERE year = ANY($1) AND ($2 = '' OR region_code = $2)`
+	case indicator.LevelOrganisation:
+		sumsSQL = `SELECT organisation_id::text, region_code, year, indicator_code, sum(numerator), sum(denominator), count(*) FROM contributions
+			WHERE year = ANY($1) AND indicator_code = ANY($2) AND ($3 = 1 AND accepted OR $3 = 2) AND municipality_id = $4::uuid
+			GROUP BY organisation_id, region_code, year, indicator_code`
+		expectedSQL = `SELECT DISTINCT co.organisation_id::text, co.region_code, c.year, 1 FROM campaign_organisations co JOIN campaigns c ON c.id = co.campaign_id
+			WHERE c.year = ANY($1) AND co.municipality_id = $2::uuid AND co.dropped_on IS NULL`
+	default:
+		return nil, fmt.Errorf("%s: level %v", op, q.Level)
+	}
+	type unitYear struct {
+		unit string
+		year int
+	}
+	expected := map[unitYear]int{}
+	regions := map[string]string{}
+	rows, err := s.pool.Query(ctx, expectedSQL, q.Years, q.Parent)
+	if err != nil {
+		return nil, translate(op, err)
+	}
+	for rows.Next() {
+		var (
+			uy     unitYear
+			region string
+			n      int64
+		)
+		if err := rows.Scan(&uy.unit, &region, &uy.year, &n); err != nil {
+			rows.Close()
+			return nil, translate(op, err)
+		}
+		expected[uy] = int(n)
+		regions[uy.unit] = region
+	}
+	rows.Close()
+	rows, err = s.pool.Query(ctx, sumsSQL, args...)
+	if err != nil {
+		return nil, translate(op, err)
+	}
+	var out []Sums
+	seen := map[unitYear]map[string]bool{}
+	for rows.Next() {
+		var (
+			x           Sums
+			num, den, n int64
+		)
+		if err := rows.Scan(&x.Unit, &x.Region, &x.Year, &x.Indicator, &num, &den, &n); err != nil {
+			rows.Close()
+			return nil, translate(op, err)
+		}
+		x.Numerator, x.Denominator, x.Contributors = num, den, int(n)
+		uy := unitYear{x.Unit, x.Year}
+		x.Expected = expected[uy]
+		if seen[uy] == nil {
+			seen[uy] = map[string]bool{}
+		}
+		seen[uy][x.Indicator] = true
+		out = append(out, x)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, translate(op, err)
+	}
+	// Expected units without any contribution: no data, but there.
+	for uy, n := range expected {
+		for _, code := range q.Indicators {
+			if !seen[uy][code] {
+				out = append(out, Sums{Unit: uy.unit, Region: regions[uy.unit], Year: uy.year, Indicator: code, Value: indicator.Value{Expected: n}})
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Unit != b.Unit {
+			return a.Unit < b.Unit
+		}
+		if a.Year != b.Year {
+			return a.Year < b.Year
+		}
+		return slices.Index(q.Indicators, a.Indicator) < slices.Index(q.Indicators, b.Indicator)
+	})
+	return out, nil
+}
+
+// Signatures returns, per year and indicator, the definitions its values
+// were computed with.
+func (s *Store) Signatures(ctx context.Context, years []int, codes []string) (map[int]map[string][]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT year, indicator_code, signature FROM year_signatures
+		WHERE year = ANY($1) AND indicator_code = ANY($2) ORDER BY 1, 2, 3`, years, codes)
+	if err != nil {
+		return nil, translate("store.Signatures", err)
+	}
+	defer rows.Close()
+	out := map[int]map[string][]string{}
+	for rows.Next() {
+		var (
+			y      int
+			c, sig string
+		)
+		if err := rows.Scan(&y, &c, &sig); err != nil {
+			return nil, translate("store.Signatures", err)
+		}
+		if out[y] == nil {
+			out[y] = map[string][]string{}
+		}
+		out[y][c] = append(out[y][c], sig)
+	}
+	return out, translate("store.Signatures", rows.Err())
+}
+
+// OrganisationNames returns the short names of organisations from the
+// campaigns' copy of the registry, by id.
+func (s *Store) OrganisationNames(ctx context.Context, ids []string) (map[string]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT DISTINCT ON (organisation_id) organisation_id::text, short_name FROM campaign_organisations
+		WHERE organisation_id::text = ANY($1) ORDER BY organisation_id, added_on DESC`, ids)
+	if err != nil {
+		return nil, translate("store.OrganisationNames", err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var id, name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, translate("store.OrganisationNames", err)
+		}
+		out[id] = name
+	}
+	return out, translate("store.OrganisationNames", rows.Err())
+}
