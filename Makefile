@@ -23,6 +23,10 @@ run: ## Start PostgreSQL, every service and the gateway with demo data; print th
 test: ## Run the whole suite against a real PostgreSQL (and check generated code).
 	@scripts/test.sh
 
+.PHONY: bench
+bench: ## Country-scale benchmark of the indicator aggregates (p95 through the gateway vs plain SQL).
+	@scripts/bench-aggregates.sh
+
 .PHONY: build
 build: ## Build every binary into bin/.
 	@mkdir -p $(BIN)

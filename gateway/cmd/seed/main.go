@@ -1,9 +1,10 @@
 // Command seed loads the demo data of `make run` through the services' real
 // APIs: the regions and municipalities of the demo, their organisations
-// through the CSV importer, and demo roadmaps through the roadmap importer.
-// Loading twice changes nothing: regions and
-// municipalities are created idempotently and the import reports every row
-// unchanged.
+// through the CSV importer, demo roadmaps through the roadmap importer, and
+// the monitoring campaigns of 2023–2026 with their reports. Loading twice
+// changes nothing: regions and municipalities are created idempotently, the
+// import reports every row unchanged, and campaigns and reports are checked
+// before anything is written.
 package main
 
 import (
@@ -127,6 +128,21 @@ func run(ctx context.Context) error {
 		return err
 	}
 	fmt.Printf("demo roadmaps: %d roadmaps, %d occurrences marked now, handed down to %d organisations\n", rs.roadmaps, rs.marked, rs.cascaded)
+	indAddr := os.Getenv("INDICATORS_ADDR")
+	if indAddr == "" {
+		indAddr = "127.0.0.1:9103"
+	}
+	ind, err := grpc.NewClient(indAddr, grpc.WithTransportCredentials(insecure.NewCredentials()), signer.DialOption(Loader))
+	if err != nil {
+		return err
+	}
+	defer ind.Close()
+	cs, err := loadCampaigns(ctx, conn, ind, time.Now())
+	if err != nil {
+		return err
+	}
+	fmt.Printf("demo campaigns: %d (%d created, %d closed now), %d archive reports imported, %d changes in the open campaign\n",
+		cs.campaigns, cs.created, cs.closed, cs.imported, cs.changes)
 	fmt.Println("demo accounts:")
 	if pw := os.Getenv("OPERATOR_PASSWORD"); pw != "" {
 		fmt.Printf("  operator       login: %-14s password: %s\n", "operator", pw)

@@ -37,7 +37,7 @@ type platform struct {
 
 // startPlatform runs the three services and the gateway with an operator
 // account "operator" (password operatorPassword).
-func startPlatform(t *testing.T) platform {
+func startPlatform(t testing.TB) platform {
 	t.Helper()
 	reg := servicetest.Start(t, registryapp.Spec)
 	rm := servicetest.StartWith(t, roadmapapp.Spec, servicetest.Options{RegistryAddr: reg.Addr})
@@ -73,7 +73,7 @@ func startPlatform(t *testing.T) platform {
 const operatorPassword = "Platform-ops-2026"
 
 // createAccount creates an account directly at the registry, as an operator.
-func createAccount(t *testing.T, reg *servicetest.Running, login, pw string, role registryv1.Role, scope string) string {
+func createAccount(t testing.TB, reg *servicetest.Running, login, pw string, role registryv1.Role, scope string) string {
 	t.Helper()
 	resp, err := registryv1.NewAccountServiceClient(reg.Conn).CreateAccount(context.Background(), &registryv1.CreateAccountRequest{
 		Account:  &registryv1.Account{Login: login, Name: login, Roles: []*registryv1.RoleBinding{{Role: role, Scope: scope}}},
@@ -86,7 +86,7 @@ func createAccount(t *testing.T, reg *servicetest.Running, login, pw string, rol
 }
 
 // as signs in through POST /v1/auth/token and returns a client with the token.
-func (p platform) as(t *testing.T, login, pw string) client {
+func (p platform) as(t testing.TB, login, pw string) client {
 	t.Helper()
 	var tok struct {
 		Token     string `json:"token"`
@@ -103,7 +103,7 @@ func (p platform) as(t *testing.T, login, pw string) client {
 func (p platform) operator(t *testing.T) client { return p.as(t, "operator", operatorPassword) }
 
 type client struct {
-	t     *testing.T
+	t     testing.TB
 	base  string
 	token string
 }

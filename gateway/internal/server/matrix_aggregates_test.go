@@ -50,6 +50,12 @@ func aggregateRows() map[string]row {
 			own: get(own), foreign: get(foreign),
 			wantOwn: all(ok), wantForeign: want{ok, nf, nf, nf},
 		},
+		svc + "RebuildAggregates": {
+			own: func(f *fixture, role string) httpCall {
+				return httpCall{"POST", "/v1/aggregates:rebuild", map[string]any{}}
+			},
+			wantOwn: want{ok, pd, pd, pd}, wantForeign: want{ok, pd, pd, pd},
+		},
 		svc + "ExportAggregates": {
 			own: export(own), foreign: export(foreign),
 			wantOwn: all(ok), wantForeign: want{ok, nf, nf, nf},

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"testing"
+	"time"
 
 	"google.golang.org/protobuf/encoding/protojson"
 
@@ -346,7 +347,39 @@ func indicatorRows() map[string]row {
 			foreign: get(func(f *fixture, role string) string { return "/v1/reports/" + f.foreignReport(role) + "/history" }),
 			wantOwn: all(ok), wantForeign: want{ok, nf, nf, nf},
 		},
+		// The operator alone loads archives; the others see no foreign
+		// campaign (the curator, no neighbour's report).
+		ind + "ReportService/ImportReport": {
+			own: func(f *fixture, _ string) httpCall {
+				f.indicators()
+				return importCall(f.newCampaign(f.munA), f.a1.GetId(), f.ind.values)
+			},
+			foreign: func(f *fixture, role string) httpCall {
+				f.indicators()
+				mun, org := f.munB, f.b1.GetId()
+				if role == "curator" {
+					mun, org = f.munA, f.a2.GetId()
+				}
+				return importCall(f.newCampaign(mun), org, f.ind.values)
+			},
+			wantOwn: want{ok, pd, pd, pd}, wantForeign: want{ok, nf, nf, ia},
+		},
 	}
+}
+
+// importCall imports org's report, submitted a minute ago and accepted at
+// once, into a campaign opened today.
+func importCall(campaign, org string, values map[string]*indicatorsv1.Value) httpCall {
+	body := map[string]any{}
+	for k, v := range values {
+		b, _ := protojson.Marshal(v)
+		var m any
+		_ = json.Unmarshal(b, &m)
+		body[k] = m
+	}
+	at := time.Now().Add(-time.Minute).UTC().Format(time.RFC3339)
+	return httpCall{"POST", "/v1/campaigns/" + campaign + "/reports:import", map[string]any{"organisationId": org, "values": body,
+		"submitTime": at, "acceptTime": at}}
 }
 
 // TestReportThroughTheGateway: a submission with young teachers above

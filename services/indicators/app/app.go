@@ -32,8 +32,15 @@ var Spec = service.Spec{
 		st := store.New(env.Pool)
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		if err := st.EnsureIndicators(ctx, indicator.Shipped); err != nil {
+		added, err := st.EnsureIndicators(ctx, indicator.Shipped)
+		if err != nil {
 			return fmt.Errorf("indicators: %w", err)
+		}
+		if added > 0 {
+			// New indicators: the reports already there contribute to them too.
+			if _, err := st.RebuildAggregates(ctx); err != nil {
+				return fmt.Errorf("indicators: rebuild aggregates: %w", err)
+			}
 		}
 		dir := directory.New(env.Signer, env.Registry)
 		srv := server.New(st, dir)

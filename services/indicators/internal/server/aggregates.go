@@ -361,3 +361,19 @@ func (a *Aggregates) GetAggregates(ctx context.Context, req *indicatorsv1.GetAgg
 	}
 	return &indicatorsv1.GetAggregatesResponse{Aggregates: rows}, nil
 }
+
+// RebuildAggregates implements AggregateService.
+func (a *Aggregates) RebuildAggregates(ctx context.Context, _ *indicatorsv1.RebuildAggregatesRequest) (*indicatorsv1.RebuildAggregatesResponse, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !p.Holds(identity.Scope{}, identity.Operator) {
+		return nil, toStatus(ctx, domain.ErrPermissionDenied)
+	}
+	n, err := a.s.store.RebuildAggregates(ctx)
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return &indicatorsv1.RebuildAggregatesResponse{Reports: int32(n)}, nil
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/xuri/excelize/v2"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/nastavnik/nastavnik/platform/identity"
 	"github.com/nastavnik/nastavnik/platform/service"
@@ -129,7 +130,7 @@ func newAggWorld(t *testing.T, perMun int) *aggWorld {
 		Migrations: store.Migrations(),
 		Register: func(env service.Env) error {
 			st := store.New(env.Pool)
-			if err := st.EnsureIndicators(context.Background(), indicator.Shipped); err != nil {
+			if _, err := st.EnsureIndicators(context.Background(), indicator.Shipped); err != nil {
 				return err
 			}
 			srv := server.New(st, dir).WithClock(c.Now)
@@ -300,6 +301,21 @@ func TestAggregatesEqualPlainSQLAtEveryLevel(t *testing.T) {
 	}
 	if total < 9*(1+2+6+100) {
 		t.Errorf("only %d aggregates compared", total)
+	}
+	// Rebuilding from the reports gives the same sums the writes kept.
+	before := w.aggregates("operator", &indicatorsv1.GetAggregatesRequest{Level: indicatorsv1.Level_LEVEL_MUNICIPALITY, Years: []int32{2026}})
+	rb, err := indicatorsv1.NewAggregateServiceClient(w.conns["operator"]).RebuildAggregates(ctx, &indicatorsv1.RebuildAggregatesRequest{})
+	if err != nil || rb.GetReports() == 0 {
+		t.Fatalf("rebuild: %v %v", err, rb)
+	}
+	after := w.aggregates("operator", &indicatorsv1.GetAggregatesRequest{Level: indicatorsv1.Level_LEVEL_MUNICIPALITY, Years: []int32{2026}})
+	if len(before) != len(after) {
+		t.Fatalf("rebuild: %d aggregates, %d before", len(after), len(before))
+	}
+	for i := range before {
+		if !proto.Equal(before[i], after[i]) {
+			t.Errorf("rebuild changed %v into %v", before[i], after[i])
+		}
 	}
 	// Coverage: the country expects every organisation.
 	for _, a := range w.aggregates("operator", &indicatorsv1.GetAggregatesRequest{Level: indicatorsv1.Level_LEVEL_COUNTRY, Years: []int32{2026}}) {

@@ -37,8 +37,11 @@ func (s *Server) CreateCampaign(ctx context.Context, req *indicatorsv1.CreateCam
 	if c.OpenedOn, err = domain.ParseDate(pc.GetOpenedOn()); err != nil {
 		ve.Add("opened_on", err.Error())
 	}
-	if c.OpenedOn.IsZero() {
+	switch {
+	case c.OpenedOn.IsZero():
 		c.OpenedOn = s.today()
+	case c.OpenedOn.After(s.today().AddDate(0, 0, 1)): // a day's grace: it is tomorrow already east of UTC
+		ve.Add("opened_on", "must not be in the future: the expected list is the organisations open on that day")
 	}
 	if c.MunicipalityID != "" && !isUUID(c.MunicipalityID) {
 		ve.Add("municipality_id", "must be the UUID of a municipality")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -47,23 +48,28 @@ func scanIndicator(row pgx.Row) (indicator.Definition, error) {
 	return d, err
 }
 
-// EnsureIndicators writes the definitions that are missing, in order after
-// those present. Written definitions never change.
-func (s *Store) EnsureIndicators(ctx context.Context, defs []indicator.Definition) error {
-	return s.tx(ctx, func(tx pgx.Tx) error {
+// EnsureIndicators writes the definitions that are missing and returns how
+// many it wrote. Written definitions never change.
+func (s *Store) EnsureIndicators(ctx context.Context, defs []indicator.Definition) (int, error) {
+	added := 0
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		added = 0
 		if _, err := tx.Exec(ctx, `LOCK TABLE indicators IN SHARE ROW EXCLUSIVE MODE`); err != nil {
 			return err
 		}
 		for i, d := range defs {
-			if _, err := tx.Exec(ctx, `INSERT INTO indicators (code, position, name, counts, source, kind, numerator, denominator,
+			tag, err := tx.Exec(ctx, `INSERT INTO indicators (code, position, name, counts, source, kind, numerator, denominator,
 				factor, unit, form_code, form_versions) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 				ON CONFLICT (code) DO NOTHING`, d.Code, i+1, d.Name, d.Counts, d.Source, int16(d.Kind), d.Numerator, d.Denominator,
-				d.Factor, d.Unit, d.Form, d.Versions); err != nil {
+				d.Factor, d.Unit, d.Form, d.Versions)
+			if err != nil {
 				return err
 			}
+			added += int(tag.RowsAffected())
 		}
 		return nil
 	})
+	return added, translate("store.EnsureIndicators", err)
 }
 
 // EnsureTargets writes targets that are missing.
@@ -433,4 +439,98 @@ func (s *Store) OrganisationNames(ctx context.Context, ids []string) (map[string
 		out[id] = name
 	}
 	return out, translate("store.OrganisationNames", rows.Err())
+}
+
+// RebuildAggregates recomputes every contribution, municipal sum and
+// expected count from the reports and expected lists, in one transaction
+// that holds report writes back while it runs: after indicators are added,
+// or to recover. It returns how many reports count.
+func (s *Store) RebuildAggregates(ctx context.Context) (int, error) {
+	const op = "store.RebuildAggregates"
+	n := 0
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `LOCK TABLE reports, campaign_organisations IN SHARE MODE`); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `TRUNCATE contributions, municipal_sums, year_signatures, municipal_expected`); err != nil {
+			return err
+		}
+		forms := map[string][]indicator.Compiled{}
+		rows, err := tx.Query(ctx, `SELECT `+formColumns+` FROM forms WHERE status = 2`)
+		if err != nil {
+			return err
+		}
+		all, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (form.Form, error) { return scanForm(r) })
+		if err != nil {
+			return err
+		}
+		for _, f := range all {
+			c, err := s.compiled(ctx, tx, f)
+			if err != nil {
+				return err
+			}
+			forms[fmt.Sprintf("%s/%d", f.Code, f.Version)] = c
+		}
+		rows, err = tx.Query(ctx, `SELECT r.id::text, r.status, r."values", c.year, c.form_code, c.form_version,
+			co.organisation_id::text, co.municipality_id::text, co.region_code
+			FROM reports r JOIN campaigns c ON c.id = r.campaign_id
+			JOIN campaign_organisations co ON co.campaign_id = r.campaign_id AND co.organisation_id = r.organisation_id
+			WHERE r.status IN ($1, $2)`, int16(domain.Submitted), int16(domain.Accepted))
+		if err != nil {
+			return err
+		}
+		var copyRows [][]any
+		for rows.Next() {
+			var (
+				id, formCode, org, mun, region string
+				status                         int16
+				raw                            []byte
+				year, version                  int
+			)
+			if err := rows.Scan(&id, &status, &raw, &year, &formCode, &version, &org, &mun, &region); err != nil {
+				rows.Close()
+				return err
+			}
+			values := map[string]form.Value{}
+			if err := json.Unmarshal(raw, &values); err != nil {
+				rows.Close()
+				return fmt.Errorf("report %s: %w", id, err)
+			}
+			n++
+			for _, c := range forms[fmt.Sprintf("%s/%d", formCode, version)] {
+				num, den, err := c.Evaluate(values)
+				if err != nil {
+					rows.Close()
+					return err
+				}
+				copyRows = append(copyRows, []any{id, c.Code, year, org, mun, region, status == int16(domain.Accepted), num, den, c.Signature})
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"contributions"}, []string{"report_id", "indicator_code", "year", "organisation_id",
+			"municipality_id", "region_code", "accepted", "numerator", "denominator", "signature"}, pgx.CopyFromRows(copyRows)); err != nil {
+			return err
+		}
+		for _, q := range []string{
+			`INSERT INTO municipal_sums (year, indicator_code, basis, municipality_id, region_code, numerator, denominator, contributors)
+				SELECT year, indicator_code, 1, municipality_id, region_code, sum(numerator), sum(denominator), count(*)
+				FROM contributions WHERE accepted GROUP BY year, indicator_code, municipality_id, region_code`,
+			`INSERT INTO municipal_sums (year, indicator_code, basis, municipality_id, region_code, numerator, denominator, contributors)
+				SELECT year, indicator_code, 2, municipality_id, region_code, sum(numerator), sum(denominator), count(*)
+				FROM contributions GROUP BY year, indicator_code, municipality_id, region_code`,
+			`INSERT INTO year_signatures (year, indicator_code, signature) SELECT DISTINCT year, indicator_code, signature FROM contributions`,
+			`INSERT INTO municipal_expected (year, municipality_id, region_code, expected)
+				SELECT c.year, co.municipality_id, co.region_code, count(*) FROM campaign_organisations co JOIN campaigns c ON c.id = co.campaign_id
+				WHERE co.dropped_on IS NULL GROUP BY 1, 2, 3`,
+		} {
+			if _, err := tx.Exec(ctx, q); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return n, translate(op, err)
 }

@@ -1188,6 +1188,88 @@ func (x *ExportAggregatesResponse) GetContent() []byte {
 	return nil
 }
 
+// RebuildAggregatesRequest takes nothing.
+type RebuildAggregatesRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RebuildAggregatesRequest) Reset() {
+	*x = RebuildAggregatesRequest{}
+	mi := &file_nastavnik_indicators_v1_aggregate_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RebuildAggregatesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RebuildAggregatesRequest) ProtoMessage() {}
+
+func (x *RebuildAggregatesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_nastavnik_indicators_v1_aggregate_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RebuildAggregatesRequest.ProtoReflect.Descriptor instead.
+func (*RebuildAggregatesRequest) Descriptor() ([]byte, []int) {
+	return file_nastavnik_indicators_v1_aggregate_proto_rawDescGZIP(), []int{13}
+}
+
+// RebuildAggregatesResponse counts the reports that count.
+type RebuildAggregatesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Reports       int32                  `protobuf:"varint,1,opt,name=reports,proto3" json:"reports,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RebuildAggregatesResponse) Reset() {
+	*x = RebuildAggregatesResponse{}
+	mi := &file_nastavnik_indicators_v1_aggregate_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RebuildAggregatesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RebuildAggregatesResponse) ProtoMessage() {}
+
+func (x *RebuildAggregatesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_nastavnik_indicators_v1_aggregate_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RebuildAggregatesResponse.ProtoReflect.Descriptor instead.
+func (*RebuildAggregatesResponse) Descriptor() ([]byte, []int) {
+	return file_nastavnik_indicators_v1_aggregate_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *RebuildAggregatesResponse) GetReports() int32 {
+	if x != nil {
+		return x.Reports
+	}
+	return 0
+}
+
 var File_nastavnik_indicators_v1_aggregate_proto protoreflect.FileDescriptor
 
 const file_nastavnik_indicators_v1_aggregate_proto_rawDesc = "" +
@@ -1269,7 +1351,10 @@ const file_nastavnik_indicators_v1_aggregate_proto_rawDesc = "" +
 	"\x18ExportAggregatesResponse\x12\x1b\n" +
 	"\tfile_name\x18\x01 \x01(\tR\bfileName\x12!\n" +
 	"\fcontent_type\x18\x02 \x01(\tR\vcontentType\x12\x18\n" +
-	"\acontent\x18\x03 \x01(\fR\acontent*c\n" +
+	"\acontent\x18\x03 \x01(\fR\acontent\"\x1a\n" +
+	"\x18RebuildAggregatesRequest\"5\n" +
+	"\x19RebuildAggregatesResponse\x12\x18\n" +
+	"\areports\x18\x01 \x01(\x05R\areports*c\n" +
 	"\rIndicatorKind\x12\x1e\n" +
 	"\x1aINDICATOR_KIND_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14INDICATOR_KIND_COUNT\x10\x01\x12\x18\n" +
@@ -1293,13 +1378,14 @@ const file_nastavnik_indicators_v1_aggregate_proto_rawDesc = "" +
 	"\fExportFormat\x12\x1d\n" +
 	"\x19EXPORT_FORMAT_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11EXPORT_FORMAT_CSV\x10\x01\x12\x16\n" +
-	"\x12EXPORT_FORMAT_XLSX\x10\x022\xbc\x04\n" +
+	"\x12EXPORT_FORMAT_XLSX\x10\x022\xb8\x05\n" +
 	"\x10AggregateService\x12q\n" +
 	"\x0eListIndicators\x12..nastavnik.indicators.v1.ListIndicatorsRequest\x1a/.nastavnik.indicators.v1.ListIndicatorsResponse\x12h\n" +
 	"\vListTargets\x12+.nastavnik.indicators.v1.ListTargetsRequest\x1a,.nastavnik.indicators.v1.ListTargetsResponse\x12b\n" +
 	"\tPutTarget\x12).nastavnik.indicators.v1.PutTargetRequest\x1a*.nastavnik.indicators.v1.PutTargetResponse\x12n\n" +
 	"\rGetAggregates\x12-.nastavnik.indicators.v1.GetAggregatesRequest\x1a..nastavnik.indicators.v1.GetAggregatesResponse\x12w\n" +
-	"\x10ExportAggregates\x120.nastavnik.indicators.v1.ExportAggregatesRequest\x1a1.nastavnik.indicators.v1.ExportAggregatesResponseB\xfa\x01\n" +
+	"\x10ExportAggregates\x120.nastavnik.indicators.v1.ExportAggregatesRequest\x1a1.nastavnik.indicators.v1.ExportAggregatesResponse\x12z\n" +
+	"\x11RebuildAggregates\x121.nastavnik.indicators.v1.RebuildAggregatesRequest\x1a2.nastavnik.indicators.v1.RebuildAggregatesResponseB\xfa\x01\n" +
 	"\x1bcom.nastavnik.indicators.v1B\x0eAggregateProtoP\x01ZMgithub.com/nastavnik/nastavnik/proto/gen/nastavnik/indicators/v1;indicatorsv1\xa2\x02\x03NIX\xaa\x02\x17Nastavnik.Indicators.V1\xca\x02\x17Nastavnik\\Indicators\\V1\xe2\x02#Nastavnik\\Indicators\\V1\\GPBMetadata\xea\x02\x19Nastavnik::Indicators::V1b\x06proto3"
 
 var (
@@ -1315,26 +1401,28 @@ func file_nastavnik_indicators_v1_aggregate_proto_rawDescGZIP() []byte {
 }
 
 var file_nastavnik_indicators_v1_aggregate_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_nastavnik_indicators_v1_aggregate_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_nastavnik_indicators_v1_aggregate_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_nastavnik_indicators_v1_aggregate_proto_goTypes = []any{
-	(IndicatorKind)(0),               // 0: nastavnik.indicators.v1.IndicatorKind
-	(Level)(0),                       // 1: nastavnik.indicators.v1.Level
-	(Basis)(0),                       // 2: nastavnik.indicators.v1.Basis
-	(TargetStatus)(0),                // 3: nastavnik.indicators.v1.TargetStatus
-	(ExportFormat)(0),                // 4: nastavnik.indicators.v1.ExportFormat
-	(*Indicator)(nil),                // 5: nastavnik.indicators.v1.Indicator
-	(*Target)(nil),                   // 6: nastavnik.indicators.v1.Target
-	(*ListIndicatorsRequest)(nil),    // 7: nastavnik.indicators.v1.ListIndicatorsRequest
-	(*ListIndicatorsResponse)(nil),   // 8: nastavnik.indicators.v1.ListIndicatorsResponse
-	(*ListTargetsRequest)(nil),       // 9: nastavnik.indicators.v1.ListTargetsRequest
-	(*ListTargetsResponse)(nil),      // 10: nastavnik.indicators.v1.ListTargetsResponse
-	(*PutTargetRequest)(nil),         // 11: nastavnik.indicators.v1.PutTargetRequest
-	(*PutTargetResponse)(nil),        // 12: nastavnik.indicators.v1.PutTargetResponse
-	(*Aggregate)(nil),                // 13: nastavnik.indicators.v1.Aggregate
-	(*GetAggregatesRequest)(nil),     // 14: nastavnik.indicators.v1.GetAggregatesRequest
-	(*GetAggregatesResponse)(nil),    // 15: nastavnik.indicators.v1.GetAggregatesResponse
-	(*ExportAggregatesRequest)(nil),  // 16: nastavnik.indicators.v1.ExportAggregatesRequest
-	(*ExportAggregatesResponse)(nil), // 17: nastavnik.indicators.v1.ExportAggregatesResponse
+	(IndicatorKind)(0),                // 0: nastavnik.indicators.v1.IndicatorKind
+	(Level)(0),                        // 1: nastavnik.indicators.v1.Level
+	(Basis)(0),                        // 2: nastavnik.indicators.v1.Basis
+	(TargetStatus)(0),                 // 3: nastavnik.indicators.v1.TargetStatus
+	(ExportFormat)(0),                 // 4: nastavnik.indicators.v1.ExportFormat
+	(*Indicator)(nil),                 // 5: nastavnik.indicators.v1.Indicator
+	(*Target)(nil),                    // 6: nastavnik.indicators.v1.Target
+	(*ListIndicatorsRequest)(nil),     // 7: nastavnik.indicators.v1.ListIndicatorsRequest
+	(*ListIndicatorsResponse)(nil),    // 8: nastavnik.indicators.v1.ListIndicatorsResponse
+	(*ListTargetsRequest)(nil),        // 9: nastavnik.indicators.v1.ListTargetsRequest
+	(*ListTargetsResponse)(nil),       // 10: nastavnik.indicators.v1.ListTargetsResponse
+	(*PutTargetRequest)(nil),          // 11: nastavnik.indicators.v1.PutTargetRequest
+	(*PutTargetResponse)(nil),         // 12: nastavnik.indicators.v1.PutTargetResponse
+	(*Aggregate)(nil),                 // 13: nastavnik.indicators.v1.Aggregate
+	(*GetAggregatesRequest)(nil),      // 14: nastavnik.indicators.v1.GetAggregatesRequest
+	(*GetAggregatesResponse)(nil),     // 15: nastavnik.indicators.v1.GetAggregatesResponse
+	(*ExportAggregatesRequest)(nil),   // 16: nastavnik.indicators.v1.ExportAggregatesRequest
+	(*ExportAggregatesResponse)(nil),  // 17: nastavnik.indicators.v1.ExportAggregatesResponse
+	(*RebuildAggregatesRequest)(nil),  // 18: nastavnik.indicators.v1.RebuildAggregatesRequest
+	(*RebuildAggregatesResponse)(nil), // 19: nastavnik.indicators.v1.RebuildAggregatesResponse
 }
 var file_nastavnik_indicators_v1_aggregate_proto_depIdxs = []int32{
 	0,  // 0: nastavnik.indicators.v1.Indicator.kind:type_name -> nastavnik.indicators.v1.IndicatorKind
@@ -1355,13 +1443,15 @@ var file_nastavnik_indicators_v1_aggregate_proto_depIdxs = []int32{
 	11, // 15: nastavnik.indicators.v1.AggregateService.PutTarget:input_type -> nastavnik.indicators.v1.PutTargetRequest
 	14, // 16: nastavnik.indicators.v1.AggregateService.GetAggregates:input_type -> nastavnik.indicators.v1.GetAggregatesRequest
 	16, // 17: nastavnik.indicators.v1.AggregateService.ExportAggregates:input_type -> nastavnik.indicators.v1.ExportAggregatesRequest
-	8,  // 18: nastavnik.indicators.v1.AggregateService.ListIndicators:output_type -> nastavnik.indicators.v1.ListIndicatorsResponse
-	10, // 19: nastavnik.indicators.v1.AggregateService.ListTargets:output_type -> nastavnik.indicators.v1.ListTargetsResponse
-	12, // 20: nastavnik.indicators.v1.AggregateService.PutTarget:output_type -> nastavnik.indicators.v1.PutTargetResponse
-	15, // 21: nastavnik.indicators.v1.AggregateService.GetAggregates:output_type -> nastavnik.indicators.v1.GetAggregatesResponse
-	17, // 22: nastavnik.indicators.v1.AggregateService.ExportAggregates:output_type -> nastavnik.indicators.v1.ExportAggregatesResponse
-	18, // [18:23] is the sub-list for method output_type
-	13, // [13:18] is the sub-list for method input_type
+	18, // 18: nastavnik.indicators.v1.AggregateService.RebuildAggregates:input_type -> nastavnik.indicators.v1.RebuildAggregatesRequest
+	8,  // 19: nastavnik.indicators.v1.AggregateService.ListIndicators:output_type -> nastavnik.indicators.v1.ListIndicatorsResponse
+	10, // 20: nastavnik.indicators.v1.AggregateService.ListTargets:output_type -> nastavnik.indicators.v1.ListTargetsResponse
+	12, // 21: nastavnik.indicators.v1.AggregateService.PutTarget:output_type -> nastavnik.indicators.v1.PutTargetResponse
+	15, // 22: nastavnik.indicators.v1.AggregateService.GetAggregates:output_type -> nastavnik.indicators.v1.GetAggregatesResponse
+	17, // 23: nastavnik.indicators.v1.AggregateService.ExportAggregates:output_type -> nastavnik.indicators.v1.ExportAggregatesResponse
+	19, // 24: nastavnik.indicators.v1.AggregateService.RebuildAggregates:output_type -> nastavnik.indicators.v1.RebuildAggregatesResponse
+	19, // [19:25] is the sub-list for method output_type
+	13, // [13:19] is the sub-list for method input_type
 	13, // [13:13] is the sub-list for extension type_name
 	13, // [13:13] is the sub-list for extension extendee
 	0,  // [0:13] is the sub-list for field type_name
@@ -1379,7 +1469,7 @@ func file_nastavnik_indicators_v1_aggregate_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_nastavnik_indicators_v1_aggregate_proto_rawDesc), len(file_nastavnik_indicators_v1_aggregate_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   13,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -188,6 +188,33 @@ func local_request_AggregateService_ExportAggregates_0(ctx context.Context, mars
 	return msg, metadata, err
 }
 
+func request_AggregateService_RebuildAggregates_0(ctx context.Context, marshaler runtime.Marshaler, client AggregateServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq RebuildAggregatesRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.RebuildAggregates(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_AggregateService_RebuildAggregates_0(ctx context.Context, marshaler runtime.Marshaler, server AggregateServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq RebuildAggregatesRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	msg, err := server.RebuildAggregates(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 // RegisterAggregateServiceHandlerServer registers the http handlers for service AggregateService to "mux".
 // UnaryRPC     :call AggregateServiceServer directly.
 // StreamingRPC :currently unsupported pending https://github.com/grpc/grpc-go/issues/906.
@@ -293,6 +320,26 @@ func RegisterAggregateServiceHandlerServer(ctx context.Context, mux *runtime.Ser
 			return
 		}
 		forward_AggregateService_ExportAggregates_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodPost, pattern_AggregateService_RebuildAggregates_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/nastavnik.indicators.v1.AggregateService/RebuildAggregates", runtime.WithHTTPPathPattern("/v1/aggregates:rebuild"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_AggregateService_RebuildAggregates_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_AggregateService_RebuildAggregates_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
 
 	return nil
@@ -419,21 +466,40 @@ func RegisterAggregateServiceHandlerClient(ctx context.Context, mux *runtime.Ser
 		}
 		forward_AggregateService_ExportAggregates_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_AggregateService_RebuildAggregates_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/nastavnik.indicators.v1.AggregateService/RebuildAggregates", runtime.WithHTTPPathPattern("/v1/aggregates:rebuild"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_AggregateService_RebuildAggregates_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_AggregateService_RebuildAggregates_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	return nil
 }
 
 var (
-	pattern_AggregateService_ListIndicators_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "indicators"}, ""))
-	pattern_AggregateService_ListTargets_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "targets"}, ""))
-	pattern_AggregateService_PutTarget_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "targets"}, ""))
-	pattern_AggregateService_GetAggregates_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "aggregates"}, ""))
-	pattern_AggregateService_ExportAggregates_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "aggregates"}, "export"))
+	pattern_AggregateService_ListIndicators_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "indicators"}, ""))
+	pattern_AggregateService_ListTargets_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "targets"}, ""))
+	pattern_AggregateService_PutTarget_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "targets"}, ""))
+	pattern_AggregateService_GetAggregates_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "aggregates"}, ""))
+	pattern_AggregateService_ExportAggregates_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "aggregates"}, "export"))
+	pattern_AggregateService_RebuildAggregates_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "aggregates"}, "rebuild"))
 )
 
 var (
-	forward_AggregateService_ListIndicators_0   = runtime.ForwardResponseMessage
-	forward_AggregateService_ListTargets_0      = runtime.ForwardResponseMessage
-	forward_AggregateService_PutTarget_0        = runtime.ForwardResponseMessage
-	forward_AggregateService_GetAggregates_0    = runtime.ForwardResponseMessage
-	forward_AggregateService_ExportAggregates_0 = runtime.ForwardResponseMessage
+	forward_AggregateService_ListIndicators_0    = runtime.ForwardResponseMessage
+	forward_AggregateService_ListTargets_0       = runtime.ForwardResponseMessage
+	forward_AggregateService_PutTarget_0         = runtime.ForwardResponseMessage
+	forward_AggregateService_GetAggregates_0     = runtime.ForwardResponseMessage
+	forward_AggregateService_ExportAggregates_0  = runtime.ForwardResponseMessage
+	forward_AggregateService_RebuildAggregates_0 = runtime.ForwardResponseMessage
 )

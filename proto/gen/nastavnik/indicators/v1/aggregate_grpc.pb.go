@@ -19,11 +19,12 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	AggregateService_ListIndicators_FullMethodName   = "/nastavnik.indicators.v1.AggregateService/ListIndicators"
-	AggregateService_ListTargets_FullMethodName      = "/nastavnik.indicators.v1.AggregateService/ListTargets"
-	AggregateService_PutTarget_FullMethodName        = "/nastavnik.indicators.v1.AggregateService/PutTarget"
-	AggregateService_GetAggregates_FullMethodName    = "/nastavnik.indicators.v1.AggregateService/GetAggregates"
-	AggregateService_ExportAggregates_FullMethodName = "/nastavnik.indicators.v1.AggregateService/ExportAggregates"
+	AggregateService_ListIndicators_FullMethodName    = "/nastavnik.indicators.v1.AggregateService/ListIndicators"
+	AggregateService_ListTargets_FullMethodName       = "/nastavnik.indicators.v1.AggregateService/ListTargets"
+	AggregateService_PutTarget_FullMethodName         = "/nastavnik.indicators.v1.AggregateService/PutTarget"
+	AggregateService_GetAggregates_FullMethodName     = "/nastavnik.indicators.v1.AggregateService/GetAggregates"
+	AggregateService_ExportAggregates_FullMethodName  = "/nastavnik.indicators.v1.AggregateService/ExportAggregates"
+	AggregateService_RebuildAggregates_FullMethodName = "/nastavnik.indicators.v1.AggregateService/RebuildAggregates"
 )
 
 // AggregateServiceClient is the client API for AggregateService service.
@@ -50,6 +51,10 @@ type AggregateServiceClient interface {
 	// ExportAggregates returns the same as a CSV or XLSX file with Russian
 	// headers.
 	ExportAggregates(ctx context.Context, in *ExportAggregatesRequest, opts ...grpc.CallOption) (*ExportAggregatesResponse, error)
+	// RebuildAggregates recomputes every aggregate from the reports (operator
+	// only): after restoring a backup or loading reports by other means. Report
+	// writes wait while it runs.
+	RebuildAggregates(ctx context.Context, in *RebuildAggregatesRequest, opts ...grpc.CallOption) (*RebuildAggregatesResponse, error)
 }
 
 type aggregateServiceClient struct {
@@ -110,6 +115,16 @@ func (c *aggregateServiceClient) ExportAggregates(ctx context.Context, in *Expor
 	return out, nil
 }
 
+func (c *aggregateServiceClient) RebuildAggregates(ctx context.Context, in *RebuildAggregatesRequest, opts ...grpc.CallOption) (*RebuildAggregatesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RebuildAggregatesResponse)
+	err := c.cc.Invoke(ctx, AggregateService_RebuildAggregates_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AggregateServiceServer is the server API for AggregateService service.
 // All implementations must embed UnimplementedAggregateServiceServer
 // for forward compatibility.
@@ -134,6 +149,10 @@ type AggregateServiceServer interface {
 	// ExportAggregates returns the same as a CSV or XLSX file with Russian
 	// headers.
 	ExportAggregates(context.Context, *ExportAggregatesRequest) (*ExportAggregatesResponse, error)
+	// RebuildAggregates recomputes every aggregate from the reports (operator
+	// only): after restoring a backup or loading reports by other means. Report
+	// writes wait while it runs.
+	RebuildAggregates(context.Context, *RebuildAggregatesRequest) (*RebuildAggregatesResponse, error)
 	mustEmbedUnimplementedAggregateServiceServer()
 }
 
@@ -158,6 +177,9 @@ func (UnimplementedAggregateServiceServer) GetAggregates(context.Context, *GetAg
 }
 func (UnimplementedAggregateServiceServer) ExportAggregates(context.Context, *ExportAggregatesRequest) (*ExportAggregatesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ExportAggregates not implemented")
+}
+func (UnimplementedAggregateServiceServer) RebuildAggregates(context.Context, *RebuildAggregatesRequest) (*RebuildAggregatesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RebuildAggregates not implemented")
 }
 func (UnimplementedAggregateServiceServer) mustEmbedUnimplementedAggregateServiceServer() {}
 func (UnimplementedAggregateServiceServer) testEmbeddedByValue()                          {}
@@ -270,6 +292,24 @@ func _AggregateService_ExportAggregates_Handler(srv interface{}, ctx context.Con
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AggregateService_RebuildAggregates_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RebuildAggregatesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AggregateServiceServer).RebuildAggregates(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AggregateService_RebuildAggregates_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AggregateServiceServer).RebuildAggregates(ctx, req.(*RebuildAggregatesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // AggregateService_ServiceDesc is the grpc.ServiceDesc for AggregateService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -296,6 +336,10 @@ var AggregateService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ExportAggregates",
 			Handler:    _AggregateService_ExportAggregates_Handler,
+		},
+		{
+			MethodName: "RebuildAggregates",
+			Handler:    _AggregateService_RebuildAggregates_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

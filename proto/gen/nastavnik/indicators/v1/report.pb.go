@@ -1840,6 +1840,143 @@ func (x *ListReportHistoryResponse) GetTotalSize() int32 {
 	return 0
 }
 
+// ImportReportRequest is one organisation's report from an archive.
+type ImportReportRequest struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	CampaignId     string                 `protobuf:"bytes,1,opt,name=campaign_id,json=campaignId,proto3" json:"campaign_id,omitempty"`
+	OrganisationId string                 `protobuf:"bytes,2,opt,name=organisation_id,json=organisationId,proto3" json:"organisation_id,omitempty"`
+	// The values by field code, as SaveReport takes them (no clear).
+	Values map[string]*Value `protobuf:"bytes,3,rep,name=values,proto3" json:"values,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// When the report was submitted; not before the campaign opened in the
+	// organisation's time zone, not in the future.
+	SubmitTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=submit_time,json=submitTime,proto3" json:"submit_time,omitempty"`
+	// When it was accepted; not before submit_time, not in the future. When
+	// absent the report is left submitted.
+	AcceptTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=accept_time,json=acceptTime,proto3" json:"accept_time,omitempty"`
+	// Optional client-chosen UUID making the call idempotent: a retry returns
+	// the report as it is.
+	RequestId     string `protobuf:"bytes,6,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportReportRequest) Reset() {
+	*x = ImportReportRequest{}
+	mi := &file_nastavnik_indicators_v1_report_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportReportRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportReportRequest) ProtoMessage() {}
+
+func (x *ImportReportRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_nastavnik_indicators_v1_report_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportReportRequest.ProtoReflect.Descriptor instead.
+func (*ImportReportRequest) Descriptor() ([]byte, []int) {
+	return file_nastavnik_indicators_v1_report_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *ImportReportRequest) GetCampaignId() string {
+	if x != nil {
+		return x.CampaignId
+	}
+	return ""
+}
+
+func (x *ImportReportRequest) GetOrganisationId() string {
+	if x != nil {
+		return x.OrganisationId
+	}
+	return ""
+}
+
+func (x *ImportReportRequest) GetValues() map[string]*Value {
+	if x != nil {
+		return x.Values
+	}
+	return nil
+}
+
+func (x *ImportReportRequest) GetSubmitTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.SubmitTime
+	}
+	return nil
+}
+
+func (x *ImportReportRequest) GetAcceptTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AcceptTime
+	}
+	return nil
+}
+
+func (x *ImportReportRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// ImportReportResponse holds the imported report.
+type ImportReportResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Report        *Report                `protobuf:"bytes,1,opt,name=report,proto3" json:"report,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportReportResponse) Reset() {
+	*x = ImportReportResponse{}
+	mi := &file_nastavnik_indicators_v1_report_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportReportResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportReportResponse) ProtoMessage() {}
+
+func (x *ImportReportResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_nastavnik_indicators_v1_report_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportReportResponse.ProtoReflect.Descriptor instead.
+func (*ImportReportResponse) Descriptor() ([]byte, []int) {
+	return file_nastavnik_indicators_v1_report_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *ImportReportResponse) GetReport() *Report {
+	if x != nil {
+		return x.Report
+	}
+	return nil
+}
+
 var File_nastavnik_indicators_v1_report_proto protoreflect.FileDescriptor
 
 const file_nastavnik_indicators_v1_report_proto_rawDesc = "" +
@@ -1997,13 +2134,29 @@ const file_nastavnik_indicators_v1_report_proto_rawDesc = "" +
 	"\x06events\x18\x01 \x03(\v2$.nastavnik.indicators.v1.ReportEventR\x06events\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
 	"\n" +
-	"total_size\x18\x03 \x01(\x05R\ttotalSize*\x9b\x01\n" +
+	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\xd9\x03\n" +
+	"\x13ImportReportRequest\x12)\n" +
+	"\vcampaign_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\n" +
+	"campaignId\x121\n" +
+	"\x0forganisation_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x0eorganisationId\x12[\n" +
+	"\x06values\x18\x03 \x03(\v28.nastavnik.indicators.v1.ImportReportRequest.ValuesEntryB\t\xbaH\x06\x9a\x01\x03\x10\xf4\x03R\x06values\x12C\n" +
+	"\vsubmit_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xc8\x01\x01R\n" +
+	"submitTime\x12;\n" +
+	"\vaccept_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"acceptTime\x12*\n" +
+	"\n" +
+	"request_id\x18\x06 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\trequestId\x1aY\n" +
+	"\vValuesEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x124\n" +
+	"\x05value\x18\x02 \x01(\v2\x1e.nastavnik.indicators.v1.ValueR\x05value:\x028\x01\"O\n" +
+	"\x14ImportReportResponse\x127\n" +
+	"\x06report\x18\x01 \x01(\v2\x1f.nastavnik.indicators.v1.ReportR\x06report*\x9b\x01\n" +
 	"\fReportStatus\x12\x1d\n" +
 	"\x19REPORT_STATUS_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13REPORT_STATUS_DRAFT\x10\x01\x12\x1b\n" +
 	"\x17REPORT_STATUS_SUBMITTED\x10\x02\x12\x1a\n" +
 	"\x16REPORT_STATUS_RETURNED\x10\x03\x12\x1a\n" +
-	"\x16REPORT_STATUS_ACCEPTED\x10\x042\xcb\b\n" +
+	"\x16REPORT_STATUS_ACCEPTED\x10\x042\xb8\t\n" +
 	"\rReportService\x12k\n" +
 	"\fCreateReport\x12,.nastavnik.indicators.v1.CreateReportRequest\x1a-.nastavnik.indicators.v1.CreateReportResponse\x12b\n" +
 	"\tGetReport\x12).nastavnik.indicators.v1.GetReportRequest\x1a*.nastavnik.indicators.v1.GetReportResponse\x12h\n" +
@@ -2015,7 +2168,8 @@ const file_nastavnik_indicators_v1_report_proto_rawDesc = "" +
 	"\fAcceptReport\x12,.nastavnik.indicators.v1.AcceptReportRequest\x1a-.nastavnik.indicators.v1.AcceptReportResponse\x12k\n" +
 	"\fReturnReport\x12,.nastavnik.indicators.v1.ReturnReportRequest\x1a-.nastavnik.indicators.v1.ReturnReportResponse\x12k\n" +
 	"\fReopenReport\x12,.nastavnik.indicators.v1.ReopenReportRequest\x1a-.nastavnik.indicators.v1.ReopenReportResponse\x12z\n" +
-	"\x11ListReportHistory\x121.nastavnik.indicators.v1.ListReportHistoryRequest\x1a2.nastavnik.indicators.v1.ListReportHistoryResponseB\xf7\x01\n" +
+	"\x11ListReportHistory\x121.nastavnik.indicators.v1.ListReportHistoryRequest\x1a2.nastavnik.indicators.v1.ListReportHistoryResponse\x12k\n" +
+	"\fImportReport\x12,.nastavnik.indicators.v1.ImportReportRequest\x1a-.nastavnik.indicators.v1.ImportReportResponseB\xf7\x01\n" +
 	"\x1bcom.nastavnik.indicators.v1B\vReportProtoP\x01ZMgithub.com/nastavnik/nastavnik/proto/gen/nastavnik/indicators/v1;indicatorsv1\xa2\x02\x03NIX\xaa\x02\x17Nastavnik.Indicators.V1\xca\x02\x17Nastavnik\\Indicators\\V1\xe2\x02#Nastavnik\\Indicators\\V1\\GPBMetadata\xea\x02\x19Nastavnik::Indicators::V1b\x06proto3"
 
 var (
@@ -2031,7 +2185,7 @@ func file_nastavnik_indicators_v1_report_proto_rawDescGZIP() []byte {
 }
 
 var file_nastavnik_indicators_v1_report_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_nastavnik_indicators_v1_report_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
+var file_nastavnik_indicators_v1_report_proto_msgTypes = make([]protoimpl.MessageInfo, 34)
 var file_nastavnik_indicators_v1_report_proto_goTypes = []any{
 	(ReportStatus)(0),                 // 0: nastavnik.indicators.v1.ReportStatus
 	(*Reference)(nil),                 // 1: nastavnik.indicators.v1.Reference
@@ -2060,69 +2214,79 @@ var file_nastavnik_indicators_v1_report_proto_goTypes = []any{
 	(*ReportEvent)(nil),               // 24: nastavnik.indicators.v1.ReportEvent
 	(*ListReportHistoryRequest)(nil),  // 25: nastavnik.indicators.v1.ListReportHistoryRequest
 	(*ListReportHistoryResponse)(nil), // 26: nastavnik.indicators.v1.ListReportHistoryResponse
-	nil,                               // 27: nastavnik.indicators.v1.Report.ValuesEntry
-	nil,                               // 28: nastavnik.indicators.v1.Report.RemarksEntry
-	nil,                               // 29: nastavnik.indicators.v1.SaveReportRequest.ValuesEntry
-	nil,                               // 30: nastavnik.indicators.v1.CheckReportRequest.ValuesEntry
-	nil,                               // 31: nastavnik.indicators.v1.ReturnReportRequest.RemarksEntry
-	(Severity)(0),                     // 32: nastavnik.indicators.v1.Severity
-	(*timestamppb.Timestamp)(nil),     // 33: google.protobuf.Timestamp
+	(*ImportReportRequest)(nil),       // 27: nastavnik.indicators.v1.ImportReportRequest
+	(*ImportReportResponse)(nil),      // 28: nastavnik.indicators.v1.ImportReportResponse
+	nil,                               // 29: nastavnik.indicators.v1.Report.ValuesEntry
+	nil,                               // 30: nastavnik.indicators.v1.Report.RemarksEntry
+	nil,                               // 31: nastavnik.indicators.v1.SaveReportRequest.ValuesEntry
+	nil,                               // 32: nastavnik.indicators.v1.CheckReportRequest.ValuesEntry
+	nil,                               // 33: nastavnik.indicators.v1.ReturnReportRequest.RemarksEntry
+	nil,                               // 34: nastavnik.indicators.v1.ImportReportRequest.ValuesEntry
+	(Severity)(0),                     // 35: nastavnik.indicators.v1.Severity
+	(*timestamppb.Timestamp)(nil),     // 36: google.protobuf.Timestamp
 }
 var file_nastavnik_indicators_v1_report_proto_depIdxs = []int32{
 	1,  // 0: nastavnik.indicators.v1.YesNo.reference:type_name -> nastavnik.indicators.v1.Reference
 	2,  // 1: nastavnik.indicators.v1.Value.yes_no:type_name -> nastavnik.indicators.v1.YesNo
-	32, // 2: nastavnik.indicators.v1.Violation.severity:type_name -> nastavnik.indicators.v1.Severity
+	35, // 2: nastavnik.indicators.v1.Violation.severity:type_name -> nastavnik.indicators.v1.Severity
 	0,  // 3: nastavnik.indicators.v1.Report.status:type_name -> nastavnik.indicators.v1.ReportStatus
-	27, // 4: nastavnik.indicators.v1.Report.values:type_name -> nastavnik.indicators.v1.Report.ValuesEntry
-	28, // 5: nastavnik.indicators.v1.Report.remarks:type_name -> nastavnik.indicators.v1.Report.RemarksEntry
-	33, // 6: nastavnik.indicators.v1.Report.submit_time:type_name -> google.protobuf.Timestamp
-	33, // 7: nastavnik.indicators.v1.Report.deadline_time:type_name -> google.protobuf.Timestamp
-	33, // 8: nastavnik.indicators.v1.Report.create_time:type_name -> google.protobuf.Timestamp
-	33, // 9: nastavnik.indicators.v1.Report.update_time:type_name -> google.protobuf.Timestamp
+	29, // 4: nastavnik.indicators.v1.Report.values:type_name -> nastavnik.indicators.v1.Report.ValuesEntry
+	30, // 5: nastavnik.indicators.v1.Report.remarks:type_name -> nastavnik.indicators.v1.Report.RemarksEntry
+	36, // 6: nastavnik.indicators.v1.Report.submit_time:type_name -> google.protobuf.Timestamp
+	36, // 7: nastavnik.indicators.v1.Report.deadline_time:type_name -> google.protobuf.Timestamp
+	36, // 8: nastavnik.indicators.v1.Report.create_time:type_name -> google.protobuf.Timestamp
+	36, // 9: nastavnik.indicators.v1.Report.update_time:type_name -> google.protobuf.Timestamp
 	4,  // 10: nastavnik.indicators.v1.Report.violations:type_name -> nastavnik.indicators.v1.Violation
 	5,  // 11: nastavnik.indicators.v1.CreateReportResponse.report:type_name -> nastavnik.indicators.v1.Report
 	5,  // 12: nastavnik.indicators.v1.GetReportResponse.report:type_name -> nastavnik.indicators.v1.Report
 	0,  // 13: nastavnik.indicators.v1.ListReportsRequest.status:type_name -> nastavnik.indicators.v1.ReportStatus
 	5,  // 14: nastavnik.indicators.v1.ListReportsResponse.reports:type_name -> nastavnik.indicators.v1.Report
-	29, // 15: nastavnik.indicators.v1.SaveReportRequest.values:type_name -> nastavnik.indicators.v1.SaveReportRequest.ValuesEntry
+	31, // 15: nastavnik.indicators.v1.SaveReportRequest.values:type_name -> nastavnik.indicators.v1.SaveReportRequest.ValuesEntry
 	5,  // 16: nastavnik.indicators.v1.SaveReportResponse.report:type_name -> nastavnik.indicators.v1.Report
-	30, // 17: nastavnik.indicators.v1.CheckReportRequest.values:type_name -> nastavnik.indicators.v1.CheckReportRequest.ValuesEntry
+	32, // 17: nastavnik.indicators.v1.CheckReportRequest.values:type_name -> nastavnik.indicators.v1.CheckReportRequest.ValuesEntry
 	4,  // 18: nastavnik.indicators.v1.CheckReportResponse.violations:type_name -> nastavnik.indicators.v1.Violation
 	5,  // 19: nastavnik.indicators.v1.SubmitReportResponse.report:type_name -> nastavnik.indicators.v1.Report
 	5,  // 20: nastavnik.indicators.v1.AcceptReportResponse.report:type_name -> nastavnik.indicators.v1.Report
-	31, // 21: nastavnik.indicators.v1.ReturnReportRequest.remarks:type_name -> nastavnik.indicators.v1.ReturnReportRequest.RemarksEntry
+	33, // 21: nastavnik.indicators.v1.ReturnReportRequest.remarks:type_name -> nastavnik.indicators.v1.ReturnReportRequest.RemarksEntry
 	5,  // 22: nastavnik.indicators.v1.ReturnReportResponse.report:type_name -> nastavnik.indicators.v1.Report
 	5,  // 23: nastavnik.indicators.v1.ReopenReportResponse.report:type_name -> nastavnik.indicators.v1.Report
-	33, // 24: nastavnik.indicators.v1.ReportEvent.time:type_name -> google.protobuf.Timestamp
+	36, // 24: nastavnik.indicators.v1.ReportEvent.time:type_name -> google.protobuf.Timestamp
 	24, // 25: nastavnik.indicators.v1.ListReportHistoryResponse.events:type_name -> nastavnik.indicators.v1.ReportEvent
-	3,  // 26: nastavnik.indicators.v1.Report.ValuesEntry.value:type_name -> nastavnik.indicators.v1.Value
-	3,  // 27: nastavnik.indicators.v1.SaveReportRequest.ValuesEntry.value:type_name -> nastavnik.indicators.v1.Value
-	3,  // 28: nastavnik.indicators.v1.CheckReportRequest.ValuesEntry.value:type_name -> nastavnik.indicators.v1.Value
-	6,  // 29: nastavnik.indicators.v1.ReportService.CreateReport:input_type -> nastavnik.indicators.v1.CreateReportRequest
-	8,  // 30: nastavnik.indicators.v1.ReportService.GetReport:input_type -> nastavnik.indicators.v1.GetReportRequest
-	10, // 31: nastavnik.indicators.v1.ReportService.ListReports:input_type -> nastavnik.indicators.v1.ListReportsRequest
-	12, // 32: nastavnik.indicators.v1.ReportService.SaveReport:input_type -> nastavnik.indicators.v1.SaveReportRequest
-	14, // 33: nastavnik.indicators.v1.ReportService.CheckReport:input_type -> nastavnik.indicators.v1.CheckReportRequest
-	16, // 34: nastavnik.indicators.v1.ReportService.SubmitReport:input_type -> nastavnik.indicators.v1.SubmitReportRequest
-	18, // 35: nastavnik.indicators.v1.ReportService.AcceptReport:input_type -> nastavnik.indicators.v1.AcceptReportRequest
-	20, // 36: nastavnik.indicators.v1.ReportService.ReturnReport:input_type -> nastavnik.indicators.v1.ReturnReportRequest
-	22, // 37: nastavnik.indicators.v1.ReportService.ReopenReport:input_type -> nastavnik.indicators.v1.ReopenReportRequest
-	25, // 38: nastavnik.indicators.v1.ReportService.ListReportHistory:input_type -> nastavnik.indicators.v1.ListReportHistoryRequest
-	7,  // 39: nastavnik.indicators.v1.ReportService.CreateReport:output_type -> nastavnik.indicators.v1.CreateReportResponse
-	9,  // 40: nastavnik.indicators.v1.ReportService.GetReport:output_type -> nastavnik.indicators.v1.GetReportResponse
-	11, // 41: nastavnik.indicators.v1.ReportService.ListReports:output_type -> nastavnik.indicators.v1.ListReportsResponse
-	13, // 42: nastavnik.indicators.v1.ReportService.SaveReport:output_type -> nastavnik.indicators.v1.SaveReportResponse
-	15, // 43: nastavnik.indicators.v1.ReportService.CheckReport:output_type -> nastavnik.indicators.v1.CheckReportResponse
-	17, // 44: nastavnik.indicators.v1.ReportService.SubmitReport:output_type -> nastavnik.indicators.v1.SubmitReportResponse
-	19, // 45: nastavnik.indicators.v1.ReportService.AcceptReport:output_type -> nastavnik.indicators.v1.AcceptReportResponse
-	21, // 46: nastavnik.indicators.v1.ReportService.ReturnReport:output_type -> nastavnik.indicators.v1.ReturnReportResponse
-	23, // 47: nastavnik.indicators.v1.ReportService.ReopenReport:output_type -> nastavnik.indicators.v1.ReopenReportResponse
-	26, // 48: nastavnik.indicators.v1.ReportService.ListReportHistory:output_type -> nastavnik.indicators.v1.ListReportHistoryResponse
-	39, // [39:49] is the sub-list for method output_type
-	29, // [29:39] is the sub-list for method input_type
-	29, // [29:29] is the sub-list for extension type_name
-	29, // [29:29] is the sub-list for extension extendee
-	0,  // [0:29] is the sub-list for field type_name
+	34, // 26: nastavnik.indicators.v1.ImportReportRequest.values:type_name -> nastavnik.indicators.v1.ImportReportRequest.ValuesEntry
+	36, // 27: nastavnik.indicators.v1.ImportReportRequest.submit_time:type_name -> google.protobuf.Timestamp
+	36, // 28: nastavnik.indicators.v1.ImportReportRequest.accept_time:type_name -> google.protobuf.Timestamp
+	5,  // 29: nastavnik.indicators.v1.ImportReportResponse.report:type_name -> nastavnik.indicators.v1.Report
+	3,  // 30: nastavnik.indicators.v1.Report.ValuesEntry.value:type_name -> nastavnik.indicators.v1.Value
+	3,  // 31: nastavnik.indicators.v1.SaveReportRequest.ValuesEntry.value:type_name -> nastavnik.indicators.v1.Value
+	3,  // 32: nastavnik.indicators.v1.CheckReportRequest.ValuesEntry.value:type_name -> nastavnik.indicators.v1.Value
+	3,  // 33: nastavnik.indicators.v1.ImportReportRequest.ValuesEntry.value:type_name -> nastavnik.indicators.v1.Value
+	6,  // 34: nastavnik.indicators.v1.ReportService.CreateReport:input_type -> nastavnik.indicators.v1.CreateReportRequest
+	8,  // 35: nastavnik.indicators.v1.ReportService.GetReport:input_type -> nastavnik.indicators.v1.GetReportRequest
+	10, // 36: nastavnik.indicators.v1.ReportService.ListReports:input_type -> nastavnik.indicators.v1.ListReportsRequest
+	12, // 37: nastavnik.indicators.v1.ReportService.SaveReport:input_type -> nastavnik.indicators.v1.SaveReportRequest
+	14, // 38: nastavnik.indicators.v1.ReportService.CheckReport:input_type -> nastavnik.indicators.v1.CheckReportRequest
+	16, // 39: nastavnik.indicators.v1.ReportService.SubmitReport:input_type -> nastavnik.indicators.v1.SubmitReportRequest
+	18, // 40: nastavnik.indicators.v1.ReportService.AcceptReport:input_type -> nastavnik.indicators.v1.AcceptReportRequest
+	20, // 41: nastavnik.indicators.v1.ReportService.ReturnReport:input_type -> nastavnik.indicators.v1.ReturnReportRequest
+	22, // 42: nastavnik.indicators.v1.ReportService.ReopenReport:input_type -> nastavnik.indicators.v1.ReopenReportRequest
+	25, // 43: nastavnik.indicators.v1.ReportService.ListReportHistory:input_type -> nastavnik.indicators.v1.ListReportHistoryRequest
+	27, // 44: nastavnik.indicators.v1.ReportService.ImportReport:input_type -> nastavnik.indicators.v1.ImportReportRequest
+	7,  // 45: nastavnik.indicators.v1.ReportService.CreateReport:output_type -> nastavnik.indicators.v1.CreateReportResponse
+	9,  // 46: nastavnik.indicators.v1.ReportService.GetReport:output_type -> nastavnik.indicators.v1.GetReportResponse
+	11, // 47: nastavnik.indicators.v1.ReportService.ListReports:output_type -> nastavnik.indicators.v1.ListReportsResponse
+	13, // 48: nastavnik.indicators.v1.ReportService.SaveReport:output_type -> nastavnik.indicators.v1.SaveReportResponse
+	15, // 49: nastavnik.indicators.v1.ReportService.CheckReport:output_type -> nastavnik.indicators.v1.CheckReportResponse
+	17, // 50: nastavnik.indicators.v1.ReportService.SubmitReport:output_type -> nastavnik.indicators.v1.SubmitReportResponse
+	19, // 51: nastavnik.indicators.v1.ReportService.AcceptReport:output_type -> nastavnik.indicators.v1.AcceptReportResponse
+	21, // 52: nastavnik.indicators.v1.ReportService.ReturnReport:output_type -> nastavnik.indicators.v1.ReturnReportResponse
+	23, // 53: nastavnik.indicators.v1.ReportService.ReopenReport:output_type -> nastavnik.indicators.v1.ReopenReportResponse
+	26, // 54: nastavnik.indicators.v1.ReportService.ListReportHistory:output_type -> nastavnik.indicators.v1.ListReportHistoryResponse
+	28, // 55: nastavnik.indicators.v1.ReportService.ImportReport:output_type -> nastavnik.indicators.v1.ImportReportResponse
+	45, // [45:56] is the sub-list for method output_type
+	34, // [34:45] is the sub-list for method input_type
+	34, // [34:34] is the sub-list for extension type_name
+	34, // [34:34] is the sub-list for extension extendee
+	0,  // [0:34] is the sub-list for field type_name
 }
 
 func init() { file_nastavnik_indicators_v1_report_proto_init() }
@@ -2143,7 +2307,7 @@ func file_nastavnik_indicators_v1_report_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_nastavnik_indicators_v1_report_proto_rawDesc), len(file_nastavnik_indicators_v1_report_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   31,
+			NumMessages:   34,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -29,6 +29,7 @@ const (
 	ReportService_ReturnReport_FullMethodName      = "/nastavnik.indicators.v1.ReportService/ReturnReport"
 	ReportService_ReopenReport_FullMethodName      = "/nastavnik.indicators.v1.ReportService/ReopenReport"
 	ReportService_ListReportHistory_FullMethodName = "/nastavnik.indicators.v1.ReportService/ListReportHistory"
+	ReportService_ImportReport_FullMethodName      = "/nastavnik.indicators.v1.ReportService/ImportReport"
 )
 
 // ReportServiceClient is the client API for ReportService service.
@@ -69,6 +70,15 @@ type ReportServiceClient interface {
 	ReopenReport(ctx context.Context, in *ReopenReportRequest, opts ...grpc.CallOption) (*ReopenReportResponse, error)
 	// ListReportHistory lists every change of a report: who, when, old → new.
 	ListReportHistory(ctx context.Context, in *ListReportHistoryRequest, opts ...grpc.CallOption) (*ListReportHistoryResponse, error)
+	// ImportReport loads a past report from an archive (operator only): it
+	// runs the report's normal life with the archive's times — started and
+	// filled with values, submitted at submit_time (late against the
+	// organisation's local deadline; violated error rules block it, warnings
+	// do not), accepted at accept_time when given — all as the operator, the
+	// values, the submission and the acceptance with the comment «загружено
+	// из архива» in the history. A repeated call (the same request_id, or the
+	// report already in that state with these values) changes nothing.
+	ImportReport(ctx context.Context, in *ImportReportRequest, opts ...grpc.CallOption) (*ImportReportResponse, error)
 }
 
 type reportServiceClient struct {
@@ -179,6 +189,16 @@ func (c *reportServiceClient) ListReportHistory(ctx context.Context, in *ListRep
 	return out, nil
 }
 
+func (c *reportServiceClient) ImportReport(ctx context.Context, in *ImportReportRequest, opts ...grpc.CallOption) (*ImportReportResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ImportReportResponse)
+	err := c.cc.Invoke(ctx, ReportService_ImportReport_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ReportServiceServer is the server API for ReportService service.
 // All implementations must embed UnimplementedReportServiceServer
 // for forward compatibility.
@@ -217,6 +237,15 @@ type ReportServiceServer interface {
 	ReopenReport(context.Context, *ReopenReportRequest) (*ReopenReportResponse, error)
 	// ListReportHistory lists every change of a report: who, when, old → new.
 	ListReportHistory(context.Context, *ListReportHistoryRequest) (*ListReportHistoryResponse, error)
+	// ImportReport loads a past report from an archive (operator only): it
+	// runs the report's normal life with the archive's times — started and
+	// filled with values, submitted at submit_time (late against the
+	// organisation's local deadline; violated error rules block it, warnings
+	// do not), accepted at accept_time when given — all as the operator, the
+	// values, the submission and the acceptance with the comment «загружено
+	// из архива» in the history. A repeated call (the same request_id, or the
+	// report already in that state with these values) changes nothing.
+	ImportReport(context.Context, *ImportReportRequest) (*ImportReportResponse, error)
 	mustEmbedUnimplementedReportServiceServer()
 }
 
@@ -256,6 +285,9 @@ func (UnimplementedReportServiceServer) ReopenReport(context.Context, *ReopenRep
 }
 func (UnimplementedReportServiceServer) ListReportHistory(context.Context, *ListReportHistoryRequest) (*ListReportHistoryResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListReportHistory not implemented")
+}
+func (UnimplementedReportServiceServer) ImportReport(context.Context, *ImportReportRequest) (*ImportReportResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ImportReport not implemented")
 }
 func (UnimplementedReportServiceServer) mustEmbedUnimplementedReportServiceServer() {}
 func (UnimplementedReportServiceServer) testEmbeddedByValue()                       {}
@@ -458,6 +490,24 @@ func _ReportService_ListReportHistory_Handler(srv interface{}, ctx context.Conte
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ReportService_ImportReport_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ImportReportRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReportServiceServer).ImportReport(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ReportService_ImportReport_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReportServiceServer).ImportReport(ctx, req.(*ImportReportRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ReportService_ServiceDesc is the grpc.ServiceDesc for ReportService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -504,6 +554,10 @@ var ReportService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListReportHistory",
 			Handler:    _ReportService_ListReportHistory_Handler,
+		},
+		{
+			MethodName: "ImportReport",
+			Handler:    _ReportService_ImportReport_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
