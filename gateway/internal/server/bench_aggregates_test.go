@@ -13,6 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	indicatorsv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/indicators/v1"
 	registryv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/registry/v1"
 )
 
@@ -70,13 +71,16 @@ func BenchmarkCountryByRegion(b *testing.B) {
 	if err := generateCountry(ctx, db, fields, orgs, muns); err != nil {
 		b.Fatal(err)
 	}
-	var rebuilt struct {
-		Reports int `json:"reports"`
+	// Straight at the service: a rebuild of the country outlasts the gateway's request timeout.
+	rebuilt, err := indicatorsv1.NewAggregateServiceClient(p.ind.Conn).RebuildAggregates(ctx, &indicatorsv1.RebuildAggregatesRequest{})
+	if err != nil {
+		b.Fatalf("rebuild: %v", err)
 	}
-	if code := op.do("POST", "/v1/aggregates:rebuild", map[string]any{}, &rebuilt); code != http.StatusOK {
-		b.Fatalf("rebuild: %d", code)
+	// The steady state of a live database: statistics and visibility maps current.
+	if _, err := db.Exec(ctx, `VACUUM ANALYZE`); err != nil {
+		b.Fatal(err)
 	}
-	b.Logf("generated %d organisations in %d municipalities, %d counted reports, in %s", orgs, muns, rebuilt.Reports, time.Since(start).Round(time.Second))
+	b.Logf("generated %d organisations in %d municipalities, %d counted reports, in %s", orgs, muns, rebuilt.GetReports(), time.Since(start).Round(time.Second))
 
 	var rows []json200
 	check := func() {

@@ -36,6 +36,11 @@ var Spec = service.Spec{
 		if err != nil {
 			return fmt.Errorf("indicators: %w", err)
 		}
+		// The federal project's and the regional programme's targets, unless
+		// set otherwise already.
+		if err := st.EnsureTargets(ctx, indicator.ShippedTargets()); err != nil {
+			return fmt.Errorf("indicators: targets: %w", err)
+		}
 		if added > 0 {
 			// New indicators: the reports already there contribute to them too.
 			if _, err := st.RebuildAggregates(ctx); err != nil {

@@ -302,19 +302,25 @@ func TestAggregatesEqualPlainSQLAtEveryLevel(t *testing.T) {
 	if total < 9*(1+2+6+100) {
 		t.Errorf("only %d aggregates compared", total)
 	}
-	// Rebuilding from the reports gives the same sums the writes kept.
-	before := w.aggregates("operator", &indicatorsv1.GetAggregatesRequest{Level: indicatorsv1.Level_LEVEL_MUNICIPALITY, Years: []int32{2026}})
+	// Rebuilding from the reports gives the same sums the writes kept, at every level.
+	levels := []indicatorsv1.Level{indicatorsv1.Level_LEVEL_COUNTRY, indicatorsv1.Level_LEVEL_REGION, indicatorsv1.Level_LEVEL_MUNICIPALITY}
+	var before [][]*indicatorsv1.Aggregate
+	for _, l := range levels {
+		before = append(before, w.aggregates("operator", &indicatorsv1.GetAggregatesRequest{Level: l, Years: []int32{2026}}))
+	}
 	rb, err := indicatorsv1.NewAggregateServiceClient(w.conns["operator"]).RebuildAggregates(ctx, &indicatorsv1.RebuildAggregatesRequest{})
 	if err != nil || rb.GetReports() == 0 {
 		t.Fatalf("rebuild: %v %v", err, rb)
 	}
-	after := w.aggregates("operator", &indicatorsv1.GetAggregatesRequest{Level: indicatorsv1.Level_LEVEL_MUNICIPALITY, Years: []int32{2026}})
-	if len(before) != len(after) {
-		t.Fatalf("rebuild: %d aggregates, %d before", len(after), len(before))
-	}
-	for i := range before {
-		if !proto.Equal(before[i], after[i]) {
-			t.Errorf("rebuild changed %v into %v", before[i], after[i])
+	for i, l := range levels {
+		after := w.aggregates("operator", &indicatorsv1.GetAggregatesRequest{Level: l, Years: []int32{2026}})
+		if len(before[i]) != len(after) {
+			t.Fatalf("rebuild %v: %d aggregates, %d before", l, len(after), len(before[i]))
+		}
+		for j := range after {
+			if !proto.Equal(before[i][j], after[j]) {
+				t.Errorf("rebuild changed %v into %v", before[i][j], after[j])
+			}
 		}
 	}
 	// Coverage: the country expects every organisation.

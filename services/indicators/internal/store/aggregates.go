@@ -237,26 +237,60 @@ func (s *Store) contribute(ctx context.Context, tx pgx.Tx, reportID string) erro
 	for _, c := range want {
 		add(c, +1)
 	}
-	keys := make([]key, 0, len(deltas))
+	// The municipal sums change by the deltas, and so do the region's and the
+	// country's rollups. Rows are updated in one fixed order (level, unit,
+	// indicator, basis), so concurrent writes never deadlock on them.
+	type rollup struct {
+		level     int16
+		unit      string
+		indicator string
+		basis     int16
+		region    string
+		num, den  int64
+		n         int64
+	}
+	merged := map[[4]string]*rollup{}
 	for k, d := range deltas {
-		if d != (delta{}) {
-			keys = append(keys, k)
+		if d == (delta{}) {
+			continue
+		}
+		for _, r := range []rollup{
+			{level: 2, unit: k.municipality, region: k.region},
+			{level: 3, unit: k.region, region: k.region},
+			{level: 4, unit: ""},
+		} {
+			id := [4]string{fmt.Sprint(r.level), r.unit, k.indicator, fmt.Sprint(k.basis)}
+			m := merged[id]
+			if m == nil {
+				r.indicator, r.basis = k.indicator, k.basis
+				m = &r
+				merged[id] = m
+			}
+			m.num, m.den, m.n = m.num+d.num, m.den+d.den, m.n+d.n
 		}
 	}
-	// A fixed order of updates: concurrent writes never deadlock on the sums.
-	sort.Slice(keys, func(i, j int) bool {
-		a, b := keys[i], keys[j]
-		return strings.Join([]string{a.municipality, a.indicator, fmt.Sprint(a.basis)}, "/") <
-			strings.Join([]string{b.municipality, b.indicator, fmt.Sprint(b.basis)}, "/")
-	})
+	ids := make([][4]string, 0, len(merged))
+	for id := range merged {
+		ids = append(ids, id)
+	}
+	slices.SortFunc(ids, func(a, b [4]string) int { return strings.Compare(strings.Join(a[:], "/"), strings.Join(b[:], "/")) })
 	batch := &pgx.Batch{}
-	for _, k := range keys {
-		d := deltas[k]
-		batch.Queue(`INSERT INTO municipal_sums (year, indicator_code, basis, municipality_id, region_code, numerator, denominator, contributors)
+	year := r.Year
+	for _, id := range ids {
+		r := merged[id]
+		if r.level == 2 {
+			batch.Queue(`INSERT INTO municipal_sums (year, indicator_code, basis, municipality_id, region_code, numerator, denominator, contributors)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+				ON CONFLICT (year, basis, indicator_code, municipality_id) DO UPDATE SET numerator = municipal_sums.numerator + $6,
+					denominator = municipal_sums.denominator + $7, contributors = municipal_sums.contributors + $8`,
+				year, r.indicator, r.basis, r.unit, r.region, r.num, r.den, r.n)
+			continue
+		}
+		batch.Queue(`INSERT INTO rollups (year, basis, level, indicator_code, unit, numerator, denominator, contributors)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-			ON CONFLICT (year, basis, indicator_code, municipality_id) DO UPDATE SET numerator = municipal_sums.numerator + $6,
-				denominator = municipal_sums.denominator + $7, contributors = municipal_sums.contributors + $8`,
-			r.Year, k.indicator, k.basis, k.municipality, k.region, d.num, d.den, d.n)
+			ON CONFLICT (year, basis, level, indicator_code, unit) DO UPDATE SET numerator = rollups.numerator + $6,
+				denominator = rollups.denominator + $7, contributors = rollups.contributors + $8`,
+			year, r.basis, r.level, r.indicator, r.unit, r.num, r.den, r.n)
 	}
 	if len(have) > 0 {
 		batch.Queue(`DELETE FROM contributions WHERE report_id = $1`, reportID)
@@ -300,13 +334,12 @@ func (s *Store) Aggregates(ctx context.Context, q AggregateQuery) ([]Sums, error
 	args := []any{q.Years, q.Indicators, q.Basis, q.Parent}
 	switch q.Level {
 	case indicator.LevelCountry:
-		sumsSQL = `SELECT '', '', year, indicator_code, sum(numerator), sum(denominator), sum(contributors) FROM municipal_sums
-			WHERE year = ANY($1) AND indicator_code = ANY($2) AND basis = $3 AND $4 = '' GROUP BY year, indicator_code`
+		sumsSQL = `SELECT '', '', year, indicator_code, numerator, denominator, contributors FROM rollups
+			WHERE year = ANY($1) AND indicator_code = ANY($2) AND basis = $3 AND level = 4 AND $4 = ''`
 		expectedSQL = `SELECT '', '', year, sum(expected) FROM municipal_expected WHERE year = ANY($1) AND $2 = '' GROUP BY year`
 	case indicator.LevelRegion:
-		sumsSQL = `SELECT region_code, region_code, year, indicator_code, sum(numerator), sum(denominator), sum(contributors) FROM municipal_sums
-			WHERE year = ANY($1) AND indicator_code = ANY($2) AND basis = $3 AND ($4 = '' OR region_code = $4)
-			GROUP BY region_code, year, indicator_code`
+		sumsSQL = `SELECT unit, unit, year, indicator_code, numerator, denominator, contributors FROM rollups
+			WHERE year = ANY($1) AND indicator_code = ANY($2) AND basis = $3 AND level = 3 AND ($4 = '' OR unit = $4)`
 		expectedSQL = `SELECT region_code, region_code, year, sum(expected) FROM municipal_expected WHERE year = ANY($1) AND ($2 = '' OR region_code = $2)
 			GROUP BY region_code, year`
 	case indicator.LevelMunicipality:
@@ -452,7 +485,7 @@ func (s *Store) RebuildAggregates(ctx context.Context) (int, error) {
 		if _, err := tx.Exec(ctx, `LOCK TABLE reports, campaign_organisations IN SHARE MODE`); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `TRUNCATE contributions, municipal_sums, year_signatures, municipal_expected`); err != nil {
+		if _, err := tx.Exec(ctx, `TRUNCATE contributions, municipal_sums, rollups, year_signatures, municipal_expected`); err != nil {
 			return err
 		}
 		forms := map[string][]indicator.Compiled{}
@@ -521,6 +554,12 @@ func (s *Store) RebuildAggregates(ctx context.Context) (int, error) {
 			`INSERT INTO municipal_sums (year, indicator_code, basis, municipality_id, region_code, numerator, denominator, contributors)
 				SELECT year, indicator_code, 2, municipality_id, region_code, sum(numerator), sum(denominator), count(*)
 				FROM contributions GROUP BY year, indicator_code, municipality_id, region_code`,
+			`INSERT INTO rollups (year, basis, level, indicator_code, unit, numerator, denominator, contributors)
+				SELECT year, basis, 3, indicator_code, region_code, sum(numerator), sum(denominator), sum(contributors)
+				FROM municipal_sums GROUP BY year, basis, indicator_code, region_code`,
+			`INSERT INTO rollups (year, basis, level, indicator_code, unit, numerator, denominator, contributors)
+				SELECT year, basis, 4, indicator_code, '', sum(numerator), sum(denominator), sum(contributors)
+				FROM municipal_sums GROUP BY year, basis, indicator_code`,
 			`INSERT INTO year_signatures (year, indicator_code, signature) SELECT DISTINCT year, indicator_code, signature FROM contributions`,
 			`INSERT INTO municipal_expected (year, municipality_id, region_code, expected)
 				SELECT c.year, co.municipality_id, co.region_code, count(*) FROM campaign_organisations co JOIN campaigns c ON c.id = co.campaign_id
