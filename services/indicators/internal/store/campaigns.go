@@ -102,22 +102,22 @@ type CampaignCursor struct {
 
 func (w *where) campaigns(f CampaignFilter) {
 	if sc := f.Scope; !sc.All {
-		w.add(`(c.region_code = ANY(?) OR c.municipality_id::text = ANY(?) OR (c.municipality_id IS NULL AND c.region_code = ANY(?))
+		w.Add(`(c.region_code = ANY(?) OR c.municipality_id::text = ANY(?) OR (c.municipality_id IS NULL AND c.region_code = ANY(?))
 			OR EXISTS (SELECT 1 FROM campaign_organisations co WHERE co.campaign_id = c.id AND co.organisation_id::text = ANY(?)))`,
 			nn(sc.Regions), nn(sc.Municipalities), nn(sc.MunicipalityRegions), nn(sc.Organisations))
 	}
 	if f.Year != 0 {
-		w.add("c.year = ?", f.Year)
+		w.Add("c.year = ?", f.Year)
 	}
 	if f.Region != "" {
-		w.add("c.region_code = ?", f.Region)
+		w.Add("c.region_code = ?", f.Region)
 	}
 	if f.Municipality != "" {
-		w.add(`(c.municipality_id::text = ? OR c.municipality_id IS NULL AND EXISTS (
+		w.Add(`(c.municipality_id::text = ? OR c.municipality_id IS NULL AND EXISTS (
 			SELECT 1 FROM campaign_organisations co WHERE co.campaign_id = c.id AND co.municipality_id::text = ?))`, f.Municipality, f.Municipality)
 	}
 	if f.Status != domain.CampaignUnspecified {
-		w.add("c.status = ?", int16(f.Status))
+		w.Add("c.status = ?", int16(f.Status))
 	}
 }
 
@@ -127,15 +127,15 @@ func (s *Store) ListCampaigns(ctx context.Context, f CampaignFilter, after *Camp
 	var w where
 	w.campaigns(f)
 	var total int
-	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM campaigns c `+w.sql(), w.args...).Scan(&total); err != nil {
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM campaigns c `+w.SQL(), w.Args...).Scan(&total); err != nil {
 		return nil, 0, translate(op, err)
 	}
 	if after != nil {
-		w.add("(c.year < ? OR c.year = ? AND (c.create_time, c.id) < (?, ?::uuid))", after.Year, after.Year, after.CreateTime, after.ID)
+		w.Add("(c.year < ? OR c.year = ? AND (c.create_time, c.id) < (?, ?::uuid))", after.Year, after.Year, after.CreateTime, after.ID)
 	}
-	w.args = append(w.args, limit)
+	w.Args = append(w.Args, limit)
 	rows, err := s.pool.Query(ctx, fmt.Sprintf(`SELECT %s FROM campaigns c %s ORDER BY c.year DESC, c.create_time DESC, c.id DESC LIMIT $%d`,
-		campaignColumns, w.sql(), len(w.args)), w.args...)
+		campaignColumns, w.SQL(), len(w.Args)), w.Args...)
 	if err != nil {
 		return nil, 0, translate(op, err)
 	}
@@ -271,19 +271,19 @@ const expectedFrom = ` FROM campaign_organisations co JOIN campaigns c ON c.id =
 func (w *where) expected(f ExpectedFilter) {
 	w.orgScope("co", f.Scope)
 	if f.CampaignID != "" {
-		w.add("co.campaign_id = ?", f.CampaignID)
+		w.Add("co.campaign_id = ?", f.CampaignID)
 	}
 	if f.Year != 0 {
-		w.add("c.year = ?", f.Year)
+		w.Add("c.year = ?", f.Year)
 	}
 	if f.Region != "" {
-		w.add("co.region_code = ?", f.Region)
+		w.Add("co.region_code = ?", f.Region)
 	}
 	if f.Municipality != "" {
-		w.add("co.municipality_id::text = ?", f.Municipality)
+		w.Add("co.municipality_id::text = ?", f.Municipality)
 	}
 	if !f.WithDropped {
-		w.add("co.dropped_on IS NULL")
+		w.Add("co.dropped_on IS NULL")
 	}
 }
 
@@ -294,18 +294,18 @@ func (s *Store) ListExpected(ctx context.Context, f ExpectedFilter, after *Expec
 	var w where
 	w.expected(f)
 	var total int
-	if err := s.pool.QueryRow(ctx, `SELECT count(*) `+expectedFrom+w.sql(), w.args...).Scan(&total); err != nil {
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) `+expectedFrom+w.SQL(), w.Args...).Scan(&total); err != nil {
 		return nil, 0, translate(op, err)
 	}
 	if after != nil {
-		w.add("(co.sort_key, co.organisation_id) > (?, ?::uuid)", after.SortKey, after.ID)
+		w.Add("(co.sort_key, co.organisation_id) > (?, ?::uuid)", after.SortKey, after.ID)
 	}
-	q := `SELECT ` + expectedColumns + expectedFrom + w.sql() + ` ORDER BY co.sort_key, co.organisation_id`
+	q := `SELECT ` + expectedColumns + expectedFrom + w.SQL() + ` ORDER BY co.sort_key, co.organisation_id`
 	if limit > 0 {
-		w.args = append(w.args, limit)
-		q += fmt.Sprintf(" LIMIT $%d", len(w.args))
+		w.Args = append(w.Args, limit)
+		q += fmt.Sprintf(" LIMIT $%d", len(w.Args))
 	}
-	out, err := s.queryExpected(ctx, q, w.args...)
+	out, err := s.queryExpected(ctx, q, w.Args...)
 	return out, total, translate(op, err)
 }
 
@@ -393,7 +393,7 @@ func (s *Store) Completeness(ctx context.Context, f ExpectedFilter) ([]domain.Ex
 	var w where
 	w.expected(f)
 	rows, err := s.pool.Query(ctx, `SELECT co.campaign_id::text || '/' || co.organisation_id::text, e.time, e.new_value, e.late `+expectedFrom+`
-		JOIN report_events e ON e.report_id = r.id AND e.kind = 'status' `+w.sql()+` ORDER BY e.id`, w.args...)
+		JOIN report_events e ON e.report_id = r.id AND e.kind = 'status' `+w.SQL()+` ORDER BY e.id`, w.Args...)
 	if err != nil {
 		return nil, nil, translate(op, err)
 	}

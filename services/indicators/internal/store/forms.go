@@ -65,20 +65,20 @@ func (s *Store) ListForms(ctx context.Context, code string, status form.Status, 
 	const op = "store.ListForms"
 	var w where
 	if code != "" {
-		w.add("code = ?", code)
+		w.Add("code = ?", code)
 	}
 	if status != form.StatusUnspecified {
-		w.add("status = ?", int16(status))
+		w.Add("status = ?", int16(status))
 	}
 	var total int
-	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM forms `+w.sql(), w.args...).Scan(&total); err != nil {
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM forms `+w.SQL(), w.Args...).Scan(&total); err != nil {
 		return nil, 0, translate(op, err)
 	}
 	if after != nil {
-		w.add("(code > ? OR code = ? AND version < ?)", after.Code, after.Code, after.Version)
+		w.Add("(code > ? OR code = ? AND version < ?)", after.Code, after.Code, after.Version)
 	}
-	w.args = append(w.args, limit)
-	rows, err := s.pool.Query(ctx, fmt.Sprintf(`SELECT %s FROM forms %s ORDER BY code, version DESC LIMIT $%d`, formColumns, w.sql(), len(w.args)), w.args...)
+	w.Args = append(w.Args, limit)
+	rows, err := s.pool.Query(ctx, fmt.Sprintf(`SELECT %s FROM forms %s ORDER BY code, version DESC LIMIT $%d`, formColumns, w.SQL(), len(w.Args)), w.Args...)
 	if err != nil {
 		return nil, 0, translate(op, err)
 	}

@@ -213,24 +213,24 @@ type ReportFilter struct {
 func (s *Store) ListReports(ctx context.Context, f ReportFilter, after *ExpectedCursor, limit int) ([]domain.Report, int, error) {
 	const op = "store.ListReports"
 	var w where
-	w.add("r.campaign_id = ?", f.CampaignID)
+	w.Add("r.campaign_id = ?", f.CampaignID)
 	w.orgScope("co", f.Scope)
 	if f.Status != domain.StatusNone {
-		w.add("r.status = ?", int16(f.Status))
+		w.Add("r.status = ?", int16(f.Status))
 	}
 	if f.Municipality != "" {
-		w.add("co.municipality_id::text = ?", f.Municipality)
+		w.Add("co.municipality_id::text = ?", f.Municipality)
 	}
 	var total int
-	if err := s.pool.QueryRow(ctx, `SELECT count(*) `+reportFrom+w.sql(), w.args...).Scan(&total); err != nil {
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) `+reportFrom+w.SQL(), w.Args...).Scan(&total); err != nil {
 		return nil, 0, translate(op, err)
 	}
 	if after != nil {
-		w.add("(co.sort_key, co.organisation_id) > (?, ?::uuid)", after.SortKey, after.ID)
+		w.Add("(co.sort_key, co.organisation_id) > (?, ?::uuid)", after.SortKey, after.ID)
 	}
-	w.args = append(w.args, limit)
+	w.Args = append(w.Args, limit)
 	rows, err := s.pool.Query(ctx, fmt.Sprintf(`SELECT %s %s %s ORDER BY co.sort_key, co.organisation_id LIMIT $%d`,
-		reportColumns, reportFrom, w.sql(), len(w.args)), w.args...)
+		reportColumns, reportFrom, w.SQL(), len(w.Args)), w.Args...)
 	if err != nil {
 		return nil, 0, translate(op, err)
 	}

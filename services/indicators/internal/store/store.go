@@ -80,28 +80,8 @@ type Scope struct {
 	Organisations       []string
 }
 
-// where accumulates SQL conditions with $n placeholders.
-type where struct {
-	conds []string
-	args  []any
-}
-
-// add appends a condition; every "?" in cond becomes the next placeholder for
-// the matching argument.
-func (w *where) add(cond string, args ...any) {
-	for _, a := range args {
-		w.args = append(w.args, a)
-		cond = strings.Replace(cond, "?", fmt.Sprintf("$%d", len(w.args)), 1)
-	}
-	w.conds = append(w.conds, cond)
-}
-
-func (w *where) sql() string {
-	if len(w.conds) == 0 {
-		return ""
-	}
-	return "WHERE " + strings.Join(w.conds, " AND ")
-}
+// where is a query's conditions, with the store's own filters as methods.
+type where struct{ database.Where }
 
 // orgScope restricts rows with region_code, municipality_id and
 // organisation_id columns of alias a to the scope.
@@ -109,7 +89,7 @@ func (w *where) orgScope(a string, sc Scope) {
 	if sc.All {
 		return
 	}
-	w.add(fmt.Sprintf("(%[1]s.region_code = ANY(?) OR %[1]s.municipality_id::text = ANY(?) OR %[1]s.organisation_id::text = ANY(?))", a),
+	w.Add(fmt.Sprintf("(%[1]s.region_code = ANY(?) OR %[1]s.municipality_id::text = ANY(?) OR %[1]s.organisation_id::text = ANY(?))", a),
 		nn(sc.Regions), nn(sc.Municipalities), nn(sc.Organisations))
 }
 

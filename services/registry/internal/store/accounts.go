@@ -210,7 +210,7 @@ func (s *Store) ListAccounts(ctx context.Context, f AccountFilter, afterLogin st
 	const op = "store.ListAccounts"
 	var w where
 	if !f.All {
-		w.add(`(a.id = ? OR EXISTS (SELECT 1 FROM account_roles ar
+		w.Add(`(a.id = ? OR EXISTS (SELECT 1 FROM account_roles ar
 			LEFT JOIN municipalities m ON m.id = ar.municipality_id
 			LEFT JOIN organisations o ON o.id = ar.organisation_id
 			WHERE ar.account_id = a.id AND (
@@ -218,12 +218,12 @@ func (s *Store) ListAccounts(ctx context.Context, f AccountFilter, afterLogin st
 				(ar.role = 4 AND o.municipality_id::text = ANY(?)))))`, f.Self, f.Regions, f.Municipalities)
 	}
 	if f.Query != "" {
-		w.add(`a.search_key LIKE '%' || ? || '%'`, likeEscape(f.Query))
+		w.Add(`a.search_key LIKE '%' || ? || '%'`, database.LikeEscape(f.Query))
 	}
-	w.add("a.login > ?", afterLogin)
-	w.args = append(w.args, limit)
+	w.Add("a.login > ?", afterLogin)
+	w.Args = append(w.Args, limit)
 	rows, err := s.pool.Query(ctx, fmt.Sprintf(`SELECT %s FROM accounts a %s ORDER BY a.login LIMIT $%d`,
-		accountColumns, w.sql(), len(w.args)), w.args...)
+		accountColumns, w.SQL(), len(w.Args)), w.Args...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}

@@ -89,25 +89,25 @@ func (s *Store) ListAuditEvents(ctx context.Context, f AuditFilter, beforeID int
 	const op = "store.ListAuditEvents"
 	var w where
 	if !f.All {
-		w.add("(region = ANY(?) OR municipality_id::text = ANY(?))", f.Regions, f.Municipalities)
+		w.Add("(region = ANY(?) OR municipality_id::text = ANY(?))", f.Regions, f.Municipalities)
 	}
 	if f.MunicipalityID != "" {
-		w.add("municipality_id = ?", f.MunicipalityID)
+		w.Add("municipality_id = ?", f.MunicipalityID)
 	}
 	if f.ActorID != "" {
-		w.add("actor_id = ?", f.ActorID)
+		w.Add("actor_id = ?", f.ActorID)
 	}
 	if f.ActionPrefix != "" {
-		w.add("action LIKE ? || '%'", likeEscape(f.ActionPrefix))
+		w.Add("action LIKE ? || '%'", database.LikeEscape(f.ActionPrefix))
 	}
 	if beforeID > 0 {
-		w.add("id < ?", beforeID)
+		w.Add("id < ?", beforeID)
 	}
-	w.args = append(w.args, limit)
+	w.Args = append(w.Args, limit)
 	q := fmt.Sprintf(`SELECT id, time, COALESCE(actor_id::text, ''), actor_login, action, object_type, object_id, region,
 		COALESCE(municipality_id::text, ''), details::text, remote_addr, request_id
-		FROM audit_events %s ORDER BY id DESC LIMIT $%d`, w.sql(), len(w.args))
-	rows, err := s.pool.Query(ctx, q, w.args...)
+		FROM audit_events %s ORDER BY id DESC LIMIT $%d`, w.SQL(), len(w.Args))
+	rows, err := s.pool.Query(ctx, q, w.Args...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}

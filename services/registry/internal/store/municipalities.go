@@ -104,24 +104,24 @@ func (s *Store) ListMunicipalities(ctx context.Context, f MunicipalityFilter, af
 	const op = "store.ListMunicipalities"
 	var w where
 	if !f.All {
-		w.add("(m.region_code = ANY(?) OR m.id::text = ANY(?))", f.Regions, f.IDs)
+		w.Add("(m.region_code = ANY(?) OR m.id::text = ANY(?))", f.Regions, f.IDs)
 	}
 	if f.RegionCode != "" {
-		w.add("m.region_code = ?", f.RegionCode)
+		w.Add("m.region_code = ?", f.RegionCode)
 	}
 	if f.Query != "" {
-		w.add(`m.search_key LIKE '%' || ? || '%'`, likeEscape(f.Query))
+		w.Add(`m.search_key LIKE '%' || ? || '%'`, database.LikeEscape(f.Query))
 	}
 	var total int
-	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM municipalities m `+w.sql(), w.args...).Scan(&total); err != nil {
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM municipalities m `+w.SQL(), w.Args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("%s: %w", op, err)
 	}
 	if after != nil {
-		w.add("(m.sort_key, m.id) > (?, ?)", after.SortKey, after.ID)
+		w.Add("(m.sort_key, m.id) > (?, ?)", after.SortKey, after.ID)
 	}
-	w.args = append(w.args, limit)
-	q := fmt.Sprintf(`SELECT %s %s %s ORDER BY m.sort_key, m.id LIMIT $%d`, municipalityColumns, municipalityFrom, w.sql(), len(w.args))
-	rows, err := s.pool.Query(ctx, q, w.args...)
+	w.Args = append(w.Args, limit)
+	q := fmt.Sprintf(`SELECT %s %s %s ORDER BY m.sort_key, m.id LIMIT $%d`, municipalityColumns, municipalityFrom, w.SQL(), len(w.Args))
+	rows, err := s.pool.Query(ctx, q, w.Args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("%s: %w", op, err)
 	}

@@ -193,40 +193,40 @@ func (s *Store) ListOrganisations(ctx context.Context, f domain.OrganisationFilt
 	const op = "store.ListOrganisations"
 	var w where
 	if v := f.Visible; !v.All {
-		w.add("(m.region_code = ANY(?) OR o.municipality_id::text = ANY(?) OR o.id::text = ANY(?))",
+		w.Add("(m.region_code = ANY(?) OR o.municipality_id::text = ANY(?) OR o.id::text = ANY(?))",
 			v.Regions, v.Municipalities, v.Organisations)
 	}
 	if f.RegionCode != "" {
-		w.add("m.region_code = ?", f.RegionCode)
+		w.Add("m.region_code = ?", f.RegionCode)
 	}
 	if f.MunicipalityID != "" {
-		w.add("o.municipality_id = ?", f.MunicipalityID)
+		w.Add("o.municipality_id = ?", f.MunicipalityID)
 	}
 	if f.Kind != domain.KindUnspecified {
-		w.add("o.kind = ?", int16(f.Kind))
+		w.Add("o.kind = ?", int16(f.Kind))
 	}
 	switch f.Status {
 	case domain.StatusOpen:
-		w.add("o.closed_on IS NULL")
+		w.Add("o.closed_on IS NULL")
 	case domain.StatusClosed:
-		w.add("o.closed_on IS NOT NULL")
+		w.Add("o.closed_on IS NOT NULL")
 	}
 	if f.Query != "" {
-		w.add(`(o.search_key LIKE '%' || ? || '%' OR o.inn LIKE ? || '%')`, likeEscape(f.Query), likeEscape(f.Query))
+		w.Add(`(o.search_key LIKE '%' || ? || '%' OR o.inn LIKE ? || '%')`, database.LikeEscape(f.Query), database.LikeEscape(f.Query))
 	}
 	if !f.OpenOn.IsZero() {
-		w.add("(o.opened_on IS NULL OR o.opened_on <= ?) AND (o.closed_on IS NULL OR o.closed_on > ?)", f.OpenOn, f.OpenOn)
+		w.Add("(o.opened_on IS NULL OR o.opened_on <= ?) AND (o.closed_on IS NULL OR o.closed_on > ?)", f.OpenOn, f.OpenOn)
 	}
 	var total int
-	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM organisations o JOIN municipalities m ON m.id = o.municipality_id `+w.sql(), w.args...).Scan(&total); err != nil {
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM organisations o JOIN municipalities m ON m.id = o.municipality_id `+w.SQL(), w.Args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("%s: %w", op, err)
 	}
 	if after != nil {
-		w.add("(o.sort_key, o.id) > (?, ?)", after.SortKey, after.ID)
+		w.Add("(o.sort_key, o.id) > (?, ?)", after.SortKey, after.ID)
 	}
-	w.args = append(w.args, limit)
-	q := fmt.Sprintf(`SELECT %s %s %s ORDER BY o.sort_key, o.id LIMIT $%d`, organisationColumns, organisationFrom, w.sql(), len(w.args))
-	rows, err := s.pool.Query(ctx, q, w.args...)
+	w.Args = append(w.Args, limit)
+	q := fmt.Sprintf(`SELECT %s %s %s ORDER BY o.sort_key, o.id LIMIT $%d`, organisationColumns, organisationFrom, w.SQL(), len(w.Args))
+	rows, err := s.pool.Query(ctx, q, w.Args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("%s: %w", op, err)
 	}

@@ -85,33 +85,33 @@ type Overdue struct {
 func (s *Store) ListOverdue(ctx context.Context, f OverdueFilter, now time.Time, after *OverdueCursor, limit int) ([]Overdue, int, error) {
 	const op = "store.ListOverdue"
 	var w where
-	w.add("NOT o.done AND o.scheduled AND o.due_end <= ?", now)
+	w.Add("NOT o.done AND o.scheduled AND o.due_end <= ?", now)
 	switch {
 	case f.Organisation != "":
-		w.add("r.organisation = ?", f.Organisation)
+		w.Add("r.organisation = ?", f.Organisation)
 	case f.Municipality != "":
-		w.add("r.municipality = ?", f.Municipality)
+		w.Add("r.municipality = ?", f.Municipality)
 	default:
-		w.add("r.region = ?", f.Region)
+		w.Add("r.region = ?", f.Region)
 	}
 	if f.StageNumber > 0 {
-		w.add("s.number = ?", f.StageNumber)
+		w.Add("s.number = ?", f.StageNumber)
 	}
 	if f.Responsible != "" {
-		w.add(`lower(i.responsible) LIKE '%' || lower(?) || '%'`, likeEscape(f.Responsible))
+		w.Add(`lower(i.responsible) LIKE '%' || lower(?) || '%'`, database.LikeEscape(f.Responsible))
 	}
 	from := ` FROM occurrence o JOIN item i ON i.id = o.item_id JOIN stage s ON s.id = i.stage_id JOIN roadmap r ON r.id = o.roadmap_id `
 	var total int
-	if err := s.pool.QueryRow(ctx, `SELECT count(*)`+from+w.sql(), w.args...).Scan(&total); err != nil {
+	if err := s.pool.QueryRow(ctx, `SELECT count(*)`+from+w.SQL(), w.Args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("%s: %w", op, err)
 	}
 	if after != nil {
-		w.add("(o.due, o.item_id) > (?, ?)", after.Due, after.ItemID)
+		w.Add("(o.due, o.item_id) > (?, ?)", after.Due, after.ItemID)
 	}
-	w.args = append(w.args, limit)
+	w.Args = append(w.Args, limit)
 	rows, err := s.pool.Query(ctx, fmt.Sprintf(`SELECT r.id, r.owner_kind, r.region, COALESCE(r.municipality::text, ''),
 		COALESCE(r.organisation::text, ''), r.owner_name, r.time_zone, i.id, i.number, i.measure, i.responsible, s.number,
-		o.due, o.due_end %s %s ORDER BY o.due, o.item_id LIMIT $%d`, from, w.sql(), len(w.args)), w.args...)
+		o.due, o.due_end %s %s ORDER BY o.due, o.item_id LIMIT $%d`, from, w.SQL(), len(w.Args)), w.Args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("%s: %w", op, err)
 	}
@@ -129,15 +129,4 @@ func (s *Store) ListOverdue(ctx context.Context, f OverdueFilter, now time.Time,
 		return nil, 0, fmt.Errorf("%s: %w", op, err)
 	}
 	return out, total, nil
-}
-
-func likeEscape(s string) string {
-	r := []rune{}
-	for _, c := range s {
-		if c == '\\' || c == '%' || c == '_' {
-			r = append(r, '\\')
-		}
-		r = append(r, c)
-	}
-	return string(r)
 }

@@ -123,20 +123,20 @@ func (s *Store) List(ctx context.Context, f Filter, after *Cursor, limit int) ([
 	var w where
 	w.reach(f.Reach)
 	if f.Region != "" {
-		w.add("r.region = ?", f.Region)
+		w.Add("r.region = ?", f.Region)
 	}
 	if f.Municipality != "" {
-		w.add("r.municipality = ?", f.Municipality)
+		w.Add("r.municipality = ?", f.Municipality)
 	}
 	if f.Organisation != "" {
-		w.add("r.organisation = ?", f.Organisation)
+		w.Add("r.organisation = ?", f.Organisation)
 	}
 	if after != nil {
-		w.add("(r.period_start, r.id) < (?, ?)", after.PeriodStart, after.ID)
+		w.Add("(r.period_start, r.id) < (?, ?)", after.PeriodStart, after.ID)
 	}
-	w.args = append(w.args, limit)
+	w.Args = append(w.Args, limit)
 	rows, err := s.pool.Query(ctx, fmt.Sprintf(`SELECT %s FROM roadmap r %s ORDER BY r.period_start DESC, r.id DESC LIMIT $%d`,
-		roadmapColumns, w.sql(), len(w.args)), w.args...)
+		roadmapColumns, w.SQL(), len(w.Args)), w.Args...)
 	if err != nil {
 		return nil, fmt.Errorf("store.List: %w", err)
 	}

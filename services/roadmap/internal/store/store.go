@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -49,34 +48,15 @@ func notFound(op string, err error) error {
 	return fmt.Errorf("%s: %w", op, err)
 }
 
-// where accumulates SQL conditions with $n placeholders.
-type where struct {
-	conds []string
-	args  []any
-}
-
-// add appends a condition; every "?" in cond becomes the next placeholder.
-func (w *where) add(cond string, args ...any) {
-	for _, a := range args {
-		w.args = append(w.args, a)
-		cond = strings.Replace(cond, "?", fmt.Sprintf("$%d", len(w.args)), 1)
-	}
-	w.conds = append(w.conds, cond)
-}
-
-func (w *where) sql() string {
-	if len(w.conds) == 0 {
-		return ""
-	}
-	return "WHERE " + strings.Join(w.conds, " AND ")
-}
+// where is a query's conditions, with the store's own filters as methods.
+type where struct{ database.Where }
 
 // reach adds the read filter of domain.Reach over the roadmap alias r.
 func (w *where) reach(v domain.Reach) {
 	if v.All {
 		return
 	}
-	w.add(`(r.region = ANY(?) OR r.municipality::text = ANY(?) OR r.organisation::text = ANY(?)
+	w.Add(`(r.region = ANY(?) OR r.municipality::text = ANY(?) OR r.organisation::text = ANY(?)
 		OR (r.owner_kind = 'region' AND r.region = ANY(?))
 		OR (r.owner_kind = 'municipality' AND r.municipality::text = ANY(?)))`,
 		v.Regions, v.Municipalities, v.Organisations, v.RegionsAbove, v.MunicipalitiesAbove)
