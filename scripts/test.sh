@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 PGPORT=${TEST_PGPORT:-5545}
 echo "== PostgreSQL for tests on 127.0.0.1:$PGPORT (data in .data/pgtest)"
 PG_FSYNC=off scripts/pg.sh start .data/pgtest "$PGPORT"
+trap 'scripts/pg.sh stop .data/pgtest >/dev/null 2>&1 || true' EXIT
 export NASTAVNIK_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$PGPORT/postgres"
 
 echo "== generated code is up to date"
