@@ -70,8 +70,8 @@ func (f *fixture) indicators() *indicatorsFixture {
 func (f *fixture) newCampaign(mun string) string {
 	f.t.Helper()
 	resp, err := indicatorsv1.NewCampaignServiceClient(f.p.ind.Conn).CreateCampaign(context.Background(), &indicatorsv1.CreateCampaignRequest{
-		Campaign: &indicatorsv1.Campaign{Name: fmt.Sprint("Мониторинг ", f.seq()), Year: 2026, FormCode: formCode, FormVersion: 1,
-			MunicipalityId: mun, Deadline: "2026-12-15"}})
+		Campaign: &indicatorsv1.Campaign{Name: fmt.Sprint("Мониторинг ", f.seq()), Year: int32(f.nextYear(mun)), FormCode: formCode, FormVersion: 1,
+			MunicipalityId: mun, Deadline: fmt.Sprintf("%d-12-15", f.years[mun])}})
 	if err != nil {
 		f.t.Fatalf("fixture: campaign: %v", err)
 	}
@@ -230,13 +230,15 @@ func indicatorRows() map[string]row {
 		ind + "CampaignService/CreateCampaign": {
 			own: func(f *fixture, _ string) httpCall {
 				f.indicators()
-				return httpCall{"POST", "/v1/campaigns", map[string]any{"campaign": map[string]any{"name": "Мониторинг", "year": 2026,
-					"formCode": formCode, "formVersion": 1, "municipalityId": f.munA, "deadline": "2026-12-15"}}}
+				y := f.nextYear(f.munA)
+				return httpCall{"POST", "/v1/campaigns", map[string]any{"campaign": map[string]any{"name": "Мониторинг", "year": y,
+					"formCode": formCode, "formVersion": 1, "municipalityId": f.munA, "deadline": fmt.Sprintf("%d-12-15", y)}}}
 			},
 			foreign: func(f *fixture, _ string) httpCall {
 				f.indicators()
-				return httpCall{"POST", "/v1/campaigns", map[string]any{"campaign": map[string]any{"name": "Мониторинг", "year": 2026,
-					"formCode": formCode, "formVersion": 1, "municipalityId": f.munB, "deadline": "2026-12-15"}}}
+				y := f.nextYear(f.munB)
+				return httpCall{"POST", "/v1/campaigns", map[string]any{"campaign": map[string]any{"name": "Мониторинг", "year": y,
+					"formCode": formCode, "formVersion": 1, "municipalityId": f.munB, "deadline": fmt.Sprintf("%d-12-15", y)}}}
 			},
 			wantOwn: want{ok, ok, ok, pd}, wantForeign: want{ok, ia, ia, ia},
 		},
@@ -436,4 +438,17 @@ func TestReportThroughTheGateway(t *testing.T) {
 		"values": map[string]any{"young_teachers": map[string]any{"count": "5"}}}, &apiErr); code != http.StatusConflict || apiErr.Code != "ABORTED" {
 		t.Errorf("stale save: %d %s, want 409 ABORTED", code, apiErr.Code)
 	}
+}
+
+// nextYear is a year no campaign of the municipality has yet: one campaign a
+// year may expect an organisation.
+func (f *fixture) nextYear(mun string) int {
+	if f.years == nil {
+		f.years = map[string]int{}
+	}
+	if f.years[mun] == 0 {
+		f.years[mun] = 2025
+	}
+	f.years[mun]++
+	return f.years[mun]
 }

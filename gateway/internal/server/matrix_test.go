@@ -76,7 +76,8 @@ type fixture struct {
 	n       atomic.Int64
 	db      *pgx.Conn
 	rmdb    *pgx.Conn
-	idb     *pgx.Conn // the indicators service's database
+	years   map[string]int // municipality → the last year given a campaign
+	idb     *pgx.Conn      // the indicators service's database
 	ind     *indicatorsFixture
 }
 

@@ -410,6 +410,10 @@ func TestAggregateAccessTargetsAndExport(t *testing.T) {
 	}
 	mun := w.dir.municipalities()[0]
 	c := w.campaign("operator", &indicatorsv1.Campaign{Name: "Мониторинг ЦМН 2026", Year: 2026, MunicipalityId: mun, Deadline: "2026-12-15"})
+	// A second campaign of the year for the same schools would count them twice.
+	_, err = w.campaigns("operator").CreateCampaign(ctx, &indicatorsv1.CreateCampaignRequest{Campaign: &indicatorsv1.Campaign{
+		Name: "Ещё один мониторинг", Year: 2026, RegionCode: "24", Deadline: "2026-12-20", FormCode: form.MentorshipCode, FormVersion: 1}})
+	wantCode(t, "overlapping campaign", err, codes.InvalidArgument)
 	r := w.save("operator", w.report("operator", c.GetId(), w.dir.orgs[0].ID, false), goodValues(1)) // students 700, in mentoring 10
 	sub, err := w.reports("operator").SubmitReport(ctx, &indicatorsv1.SubmitReportRequest{Id: r.GetId(), Version: r.GetVersion(), ConfirmWarnings: true})
 	if err != nil {

@@ -217,9 +217,6 @@ func TestImportReportChecks(t *testing.T) {
 // December in the organisation's own zone, for the same UTC instant giving
 // different answers in Kaliningrad and Kamchatka.
 func TestImportReportDeadlineEdges(t *testing.T) {
-	w := newWorld(t)
-	w.publish()
-	w.clock.Set(time.Date(2026, 2, 1, 3, 0, 0, 0, time.UTC))
 	kaliningrad, _ := time.LoadLocation("Europe/Kaliningrad")
 	kamchatka, _ := time.LoadLocation("Asia/Kamchatka")
 	sameInstant := time.Date(2025, 12, 15, 14, 0, 0, 0, time.UTC)
@@ -237,6 +234,10 @@ func TestImportReportDeadlineEdges(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			// A world each: one campaign a year may expect an organisation.
+			w := newWorld(t)
+			w.publish()
+			w.clock.Set(time.Date(2026, 2, 1, 3, 0, 0, 0, time.UTC))
 			c := w.campaign("operator", &indicatorsv1.Campaign{Name: "Мониторинг ЦМН 2025 · " + tc.name, Year: 2025, RegionCode: tc.region,
 				Deadline: "2025-12-15", OpenedOn: "2025-10-01"})
 			r, err := w.importReport("operator", &indicatorsv1.ImportReportRequest{CampaignId: c.GetId(), OrganisationId: tc.org,

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/nastavnik/nastavnik/platform/validation"
 	"github.com/nastavnik/nastavnik/services/indicators/internal/domain"
 )
 
@@ -56,6 +57,29 @@ func (s *Store) CreateCampaign(ctx context.Context, actor domain.Actor, c domain
 		}
 		if err != nil {
 			return err
+		}
+		// One report per organisation and year of a form: a campaign may not
+		// expect an organisation another campaign of the year already expects,
+		// or its figures would count twice.
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`,
+			fmt.Sprintf("campaigns/%s/%d", c.FormCode, c.Year)); err != nil {
+			return err
+		}
+		ids := make([]string, len(orgs))
+		for i, o := range orgs {
+			ids[i] = o.ID
+		}
+		var other string
+		var n int
+		err = tx.QueryRow(ctx, `SELECT COALESCE(min(c.name), ''), count(DISTINCT co.organisation_id) FROM campaign_organisations co
+			JOIN campaigns c ON c.id = co.campaign_id
+			WHERE c.year = $1 AND c.form_code = $2 AND c.id <> $3 AND co.dropped_on IS NULL AND co.organisation_id::text = ANY($4)`,
+			c.Year, c.FormCode, id, ids).Scan(&other, &n)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			return validation.Field("campaign", fmt.Sprintf("%d organisations of this scope already report in «%s» of %d", n, other, c.Year))
 		}
 		return insertExpected(ctx, tx, id, orgs, c.OpenedOn)
 	})
