@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -257,49 +258,7 @@ func TestAggregatesEqualPlainSQLAtEveryLevel(t *testing.T) {
 			}
 		}
 	}
-	check := func(level indicatorsv1.Level, name, parent string) int {
-		got := w.aggregates("operator", &indicatorsv1.GetAggregatesRequest{Level: level, Parent: parent, Years: []int32{2026}})
-		mun := ""
-		if level == indicatorsv1.Level_LEVEL_ORGANISATION {
-			mun = parent
-		}
-		want := w.sqlSums(name, 2026, mun)
-		n := 0
-		for _, a := range got {
-			key := a.GetUnit() + "/" + a.GetIndicatorCode()
-			s, ok := want[key]
-			if !ok {
-				if a.GetContributors() != 0 || a.Value != nil {
-					t.Errorf("%s %s: %d contributors, value %v; SQL has no accepted report", name, key, a.GetContributors(), a.Value)
-				}
-				continue
-			}
-			n++
-			if a.GetNumerator() != s[0] || a.GetDenominator() != s[1] || int64(a.GetContributors()) != s[2] {
-				t.Errorf("%s %s: %d/%d from %d, SQL %d/%d from %d", name, key, a.GetNumerator(), a.GetDenominator(), a.GetContributors(), s[0], s[1], s[2])
-			}
-			f := indicatorFields[a.GetIndicatorCode()]
-			switch {
-			case f[1] == "" && a.GetValue() != float64(s[0]):
-				t.Errorf("%s %s: count %v, SQL %d", name, key, a.GetValue(), s[0])
-			case f[1] != "" && s[1] == 0 && (a.Value != nil || a.GetStatus() == indicatorsv1.TargetStatus_TARGET_STATUS_MET):
-				t.Errorf("%s %s: zero denominator gives %v (%v), want no data", name, key, a.Value, a.GetStatus())
-			case f[1] != "" && s[1] != 0 && a.GetValue() != float64(s[0])*100/float64(s[1]):
-				t.Errorf("%s %s: share %v, SQL %v", name, key, a.GetValue(), float64(s[0])*100/float64(s[1]))
-			}
-		}
-		if n != len(want) {
-			t.Errorf("%s: %d aggregates match SQL's %d", name, n, len(want))
-		}
-		return n
-	}
-	total := check(indicatorsv1.Level_LEVEL_COUNTRY, "country", "")
-	total += check(indicatorsv1.Level_LEVEL_REGION, "region", "")
-	total += check(indicatorsv1.Level_LEVEL_MUNICIPALITY, "municipality", "")
-	for _, mun := range w.dir.municipalities() {
-		total += check(indicatorsv1.Level_LEVEL_ORGANISATION, "organisation", mun)
-	}
-	if total < 9*(1+2+6+100) {
+	if total := w.checkAgainstSQL(t, 2026); total < 9*(1+2+6+100) {
 		t.Errorf("only %d aggregates compared", total)
 	}
 	// Rebuilding from the reports gives the same sums the writes kept, at every level.
@@ -477,5 +436,109 @@ func TestAggregateAccessTargetsAndExport(t *testing.T) {
 	}
 	if xr[1][2] != w.dir.orgs[0].ShortName && xr[1][2] != w.dir.orgs[1].ShortName {
 		t.Errorf("xlsx names the organisation %q", xr[1][2])
+	}
+}
+
+func (w *aggWorld) checkLevel(t *testing.T, year int32, level indicatorsv1.Level, name, parent string) int {
+	t.Helper()
+	got := w.aggregates("operator", &indicatorsv1.GetAggregatesRequest{Level: level, Parent: parent, Years: []int32{year}})
+	mun := ""
+	if level == indicatorsv1.Level_LEVEL_ORGANISATION {
+		mun = parent
+	}
+	want := w.sqlSums(name, int(year), mun)
+	n := 0
+	for _, a := range got {
+		key := a.GetUnit() + "/" + a.GetIndicatorCode()
+		s, ok := want[key]
+		if !ok {
+			if a.GetContributors() != 0 || a.Value != nil {
+				t.Errorf("%s %s: %d contributors, value %v; SQL has no accepted report", name, key, a.GetContributors(), a.Value)
+			}
+			continue
+		}
+		n++
+		if a.GetNumerator() != s[0] || a.GetDenominator() != s[1] || int64(a.GetContributors()) != s[2] {
+			t.Errorf("%s %s: %d/%d from %d, SQL %d/%d from %d", name, key, a.GetNumerator(), a.GetDenominator(), a.GetContributors(), s[0], s[1], s[2])
+		}
+		f := indicatorFields[a.GetIndicatorCode()]
+		switch {
+		case f[1] == "" && a.GetValue() != float64(s[0]):
+			t.Errorf("%s %s: count %v, SQL %d", name, key, a.GetValue(), s[0])
+		case f[1] != "" && s[1] == 0 && (a.Value != nil || a.GetStatus() == indicatorsv1.TargetStatus_TARGET_STATUS_MET):
+			t.Errorf("%s %s: zero denominator gives %v (%v), want no data", name, key, a.Value, a.GetStatus())
+		case f[1] != "" && s[1] != 0 && a.GetValue() != float64(s[0])*100/float64(s[1]):
+			t.Errorf("%s %s: share %v, SQL %v", name, key, a.GetValue(), float64(s[0])*100/float64(s[1]))
+		}
+	}
+	if n != len(want) {
+		t.Errorf("%s: %d aggregates match SQL's %d", name, n, len(want))
+	}
+	return n
+}
+
+// checkAgainstSQL compares the aggregates of a year at every level with plain
+// SQL over the accepted reports and returns how many it compared.
+func (w *aggWorld) checkAgainstSQL(t *testing.T, year int32) int {
+	t.Helper()
+	total := w.checkLevel(t, year, indicatorsv1.Level_LEVEL_COUNTRY, "country", "")
+	total += w.checkLevel(t, year, indicatorsv1.Level_LEVEL_REGION, "region", "")
+	total += w.checkLevel(t, year, indicatorsv1.Level_LEVEL_MUNICIPALITY, "municipality", "")
+	for _, mun := range w.dir.municipalities() {
+		total += w.checkLevel(t, year, indicatorsv1.Level_LEVEL_ORGANISATION, "organisation", mun)
+	}
+	return total
+}
+
+// TestConcurrentDecisionsKeepExactSums: methodologists accepting, reopening
+// and returning reports of the same municipalities at once neither deadlock
+// nor lose a change: the sums equal plain SQL afterwards.
+func TestConcurrentDecisionsKeepExactSums(t *testing.T) {
+	w := newAggWorld(t, 12) // 72 organisations
+	ctx := context.Background()
+	w.publish()
+	rng := rand.New(rand.NewPCG(7, 7))
+	rc := w.reports("operator")
+	var submitted []*indicatorsv1.Report
+	for _, mun := range w.dir.municipalities() {
+		c := w.campaign("operator", &indicatorsv1.Campaign{Name: "Мониторинг ЦМН 2026", Year: 2026, MunicipalityId: mun, Deadline: "2026-12-15"})
+		for _, o := range w.dir.orgs {
+			if o.MunicipalityID != mun {
+				continue
+			}
+			r := w.save("operator", w.report("operator", c.GetId(), o.ID, false), randomValues(rng))
+			sub, err := rc.SubmitReport(ctx, &indicatorsv1.SubmitReportRequest{Id: r.GetId(), Version: r.GetVersion(), ConfirmWarnings: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			submitted = append(submitted, sub.GetReport())
+		}
+	}
+	errs := make(chan error, len(submitted))
+	var wg sync.WaitGroup
+	for i, r := range submitted {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			acc, err := rc.AcceptReport(ctx, &indicatorsv1.AcceptReportRequest{Id: r.GetId(), Version: r.GetVersion()})
+			if err != nil {
+				errs <- err
+				return
+			}
+			if i%3 == 0 {
+				_, err = rc.ReopenReport(ctx, &indicatorsv1.ReopenReportRequest{Id: r.GetId(), Version: acc.GetReport().GetVersion(), Reason: "проверка"})
+			}
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Errorf("concurrent decision: %v", err)
+		}
+	}
+	if n := w.checkAgainstSQL(t, 2026); n == 0 {
+		t.Error("nothing compared")
 	}
 }
