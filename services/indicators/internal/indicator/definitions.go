@@ -48,7 +48,7 @@ var Shipped = []Definition{
 
 func init() {
 	for i := range Shipped {
-		Shipped[i].Form, Shipped[i].Versions = form.MentorshipCode, []int{1}
+		Shipped[i].Form = form.MentorshipCode
 	}
 }
 

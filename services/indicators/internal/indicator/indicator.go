@@ -48,7 +48,8 @@ type Definition struct {
 	Denominator string // shares only
 	Factor      float64
 	Unit        string
-	// Form and Versions are the form versions it is computed from.
+	// Form and Versions are the form versions it is computed from; no
+	// versions means every version of the form that has its fields.
 	Form     string
 	Versions []int
 }
@@ -69,7 +70,7 @@ var ErrNotApplicable = errors.New("the indicator does not apply to this form ver
 // Compile checks a definition against a form version: its expressions must
 // compile to integers over the form's fields.
 func Compile(d Definition, f form.Form) (Compiled, error) {
-	if f.Code != d.Form || !slices.Contains(d.Versions, f.Version) {
+	if f.Code != d.Form || len(d.Versions) > 0 && !slices.Contains(d.Versions, f.Version) {
 		return Compiled{}, ErrNotApplicable
 	}
 	fields := f.Fields()

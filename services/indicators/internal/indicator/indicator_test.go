@@ -35,6 +35,11 @@ func TestShippedIndicatorsCompileAndEvaluate(t *testing.T) {
 		if w := want[d.Code]; num != w[0] || den != w[1] {
 			t.Errorf("%s = %d/%d, want %d/%d", d.Code, num, den, w[0], w[1])
 		}
+		// A later version of the form keeps the indicator, comparable while its fields mean the same.
+		c2, err := Compile(d, f.NextDraft())
+		if err != nil || c2.Signature != c.Signature {
+			t.Errorf("%s over version 2: %v, signature %s vs %s", d.Code, err, c2.Signature, c.Signature)
+		}
 		if d.Name == "" || d.Counts == "" || d.Source == "" {
 			t.Errorf("%s does not say what it counts", d.Code)
 		}

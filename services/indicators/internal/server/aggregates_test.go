@@ -542,3 +542,61 @@ func TestConcurrentDecisionsKeepExactSums(t *testing.T) {
 		t.Error("nothing compared")
 	}
 }
+
+// TestComparabilityAcrossFormVersions: version 2 of the form counts young
+// teachers differently; the support share of the year filled in on it is
+// not compared with the year before, the students' share still is.
+func TestComparabilityAcrossFormVersions(t *testing.T) {
+	w := newAggWorld(t, 2)
+	ctx := context.Background()
+	w.publish()
+	mun := w.dir.municipalities()[0]
+	accept := func(year int32, formVersion int32, scale int64) {
+		c := w.campaign("operator", &indicatorsv1.Campaign{Name: fmt.Sprint("Мониторинг ЦМН ", year), Year: year, MunicipalityId: mun,
+			Deadline: fmt.Sprintf("%d-12-15", year), OpenedOn: fmt.Sprintf("%d-10-01", year), FormCode: form.MentorshipCode, FormVersion: formVersion})
+		r := w.save("operator", w.report("operator", c.GetId(), w.dir.orgs[0].ID, false), goodValues(scale))
+		sub, err := w.reports("operator").SubmitReport(ctx, &indicatorsv1.SubmitReportRequest{Id: r.GetId(), Version: r.GetVersion(), ConfirmWarnings: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.reports("operator").AcceptReport(ctx, &indicatorsv1.AcceptReportRequest{Id: r.GetId(), Version: sub.GetReport().GetVersion()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	accept(2025, 1, 1)
+	forms := w.forms("operator")
+	d, err := forms.DraftForm(ctx, &indicatorsv1.DraftFormRequest{Code: form.MentorshipCode})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := d.GetForm()
+	for _, sec := range f.GetSections() {
+		for _, fl := range sec.GetFields() {
+			if fl.GetCode() == "young_teachers" {
+				fl.Help = "Педагоги в возрасте до 30 лет с педагогическим стажем до пяти лет. Человек."
+			}
+		}
+	}
+	up, err := forms.UpdateForm(ctx, &indicatorsv1.UpdateFormRequest{Form: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := forms.PublishForm(ctx, &indicatorsv1.PublishFormRequest{Code: form.MentorshipCode, Version: up.GetForm().GetVersion(),
+		Revision: up.GetForm().GetRevision()}); err != nil {
+		t.Fatal(err)
+	}
+	accept(2026, up.GetForm().GetVersion(), 2)
+	got := map[string]*indicatorsv1.Aggregate{}
+	for _, a := range w.aggregates("operator", &indicatorsv1.GetAggregatesRequest{Level: indicatorsv1.Level_LEVEL_MUNICIPALITY,
+		Parent: "24", Years: []int32{2026}}) {
+		if a.GetUnit() == mun {
+			got[a.GetIndicatorCode()] = a
+		}
+	}
+	if a := got["young_teachers_supported_share"]; a == nil || a.GetComparable() || a.Change != nil || a.Value == nil || a.PreviousValue == nil {
+		t.Errorf("support share across the changed field: %v", a)
+	}
+	if a := got["students_in_mentoring_share"]; a == nil || !a.GetComparable() || a.Change == nil {
+		t.Errorf("students share across unchanged fields: %v", a)
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -58,6 +57,9 @@ func (s *Store) EnsureIndicators(ctx context.Context, defs []indicator.Definitio
 			return err
 		}
 		for i, d := range defs {
+			if d.Versions == nil {
+				d.Versions = []int{}
+			}
 			tag, err := tx.Exec(ctx, `INSERT INTO indicators (code, position, name, counts, source, kind, numerator, denominator,
 				factor, unit, form_code, form_versions) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 				ON CONFLICT (code) DO NOTHING`, d.Code, i+1, d.Name, d.Counts, d.Source, int16(d.Kind), d.Numerator, d.Denominator,
@@ -147,11 +149,10 @@ func (s *Store) compiled(ctx context.Context, q querier, f form.Form) ([]indicat
 	var out []indicator.Compiled
 	for _, d := range defs {
 		c, err := indicator.Compile(d, f)
-		if errors.Is(err, indicator.ErrNotApplicable) {
-			continue
-		}
 		if err != nil {
-			return nil, err
+			// Not for this version, or a version without the indicator's
+			// fields: it has no value from these reports ("no data").
+			continue
 		}
 		out = append(out, c)
 	}

@@ -300,11 +300,13 @@ type Indicator struct {
 	Source string        `protobuf:"bytes,4,opt,name=source,proto3" json:"source,omitempty"`
 	Kind   IndicatorKind `protobuf:"varint,5,opt,name=kind,proto3,enum=nastavnik.indicators.v1.IndicatorKind" json:"kind,omitempty"`
 	// CEL over the form's field codes.
-	Numerator     string  `protobuf:"bytes,6,opt,name=numerator,proto3" json:"numerator,omitempty"`
-	Denominator   string  `protobuf:"bytes,7,opt,name=denominator,proto3" json:"denominator,omitempty"`
-	Factor        float64 `protobuf:"fixed64,8,opt,name=factor,proto3" json:"factor,omitempty"`
-	Unit          string  `protobuf:"bytes,9,opt,name=unit,proto3" json:"unit,omitempty"`
-	FormCode      string  `protobuf:"bytes,10,opt,name=form_code,json=formCode,proto3" json:"form_code,omitempty"`
+	Numerator   string  `protobuf:"bytes,6,opt,name=numerator,proto3" json:"numerator,omitempty"`
+	Denominator string  `protobuf:"bytes,7,opt,name=denominator,proto3" json:"denominator,omitempty"`
+	Factor      float64 `protobuf:"fixed64,8,opt,name=factor,proto3" json:"factor,omitempty"`
+	Unit        string  `protobuf:"bytes,9,opt,name=unit,proto3" json:"unit,omitempty"`
+	FormCode    string  `protobuf:"bytes,10,opt,name=form_code,json=formCode,proto3" json:"form_code,omitempty"`
+	// The form versions it is computed from; empty: every version that has
+	// its fields.
 	FormVersions  []int32 `protobuf:"varint,11,rep,packed,name=form_versions,json=formVersions,proto3" json:"form_versions,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
