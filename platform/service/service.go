@@ -100,7 +100,9 @@ func Start(ctx context.Context, spec Spec, cfg Config, logger *slog.Logger) (*Se
 			return nil, err
 		}
 		// Connections are lazy: the registry may start after this service.
-		registry, err = grpc.NewClient(cfg.RegistryAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+		// dns:///name:port balances over every replica the name resolves to.
+		registry, err = grpc.NewClient(cfg.RegistryAddr, grpc.WithTransportCredentials(insecure.NewCredentials()),
+			grpc.WithDefaultServiceConfig(`{"loadBalancingConfig":[{"round_robin":{}}]}`))
 		if err != nil {
 			return nil, fmt.Errorf("REGISTRY_ADDR: %w", err)
 		}
