@@ -101,6 +101,22 @@ func CheckAddr(name, addr string) error {
 	return nil
 }
 
+// CheckTarget checks a gRPC dial target: host:port, or a resolver target
+// such as dns:///registry:9090 that balances over every address of a name.
+func CheckTarget(name, target string) error {
+	rest := target
+	if scheme, after, ok := strings.Cut(target, ":///"); ok {
+		if scheme != "dns" && scheme != "passthrough" {
+			return fmt.Errorf("%s: resolver %q is not dns or passthrough, got %q", name, scheme, target)
+		}
+		rest = after
+	}
+	if _, _, err := net.SplitHostPort(rest); err != nil || rest == "" {
+		return fmt.Errorf("%s must be host:port or dns:///host:port, got %q", name, target)
+	}
+	return nil
+}
+
 // ParseLogLevel turns debug/info/warn/error into a slog level.
 func ParseLogLevel(s string) (slog.Level, error) {
 	var l slog.Level

@@ -56,3 +56,14 @@ func TestDatabaseURLIsNeverPrinted(t *testing.T) {
 		t.Errorf("Load() = %v, want an error that does not contain the password", err)
 	}
 }
+
+func TestCheckTarget(t *testing.T) {
+	for target, ok := range map[string]bool{
+		"127.0.0.1:9101": true, "registry:9090": true, "dns:///registry:9090": true, "passthrough:///10.0.0.1:9090": true,
+		"": false, "registry": false, "dns:///registry": false, "unix:///tmp/x:1": false, "dns:///": false,
+	} {
+		if err := config.CheckTarget("REGISTRY_ADDR", target); (err == nil) != ok {
+			t.Errorf("%q: %v, want ok=%v", target, err, ok)
+		}
+	}
+}

@@ -96,7 +96,7 @@ func Start(ctx context.Context, spec Spec, cfg Config, logger *slog.Logger) (*Se
 	}
 	var registry *grpc.ClientConn
 	if spec.UsesRegistry {
-		if err := config.CheckAddr("REGISTRY_ADDR", cfg.RegistryAddr); err != nil {
+		if err := config.CheckTarget("REGISTRY_ADDR", cfg.RegistryAddr); err != nil {
 			return nil, err
 		}
 		// Connections are lazy: the registry may start after this service.

@@ -43,8 +43,8 @@ func (c Config) Validate() error {
 		pconfig.CheckAddr("METRICS_ADDR", c.MetricsAddr),
 	}
 	for name, v := range map[string]string{"REGISTRY_ADDR": c.RegistryAddr, "ROADMAP_ADDR": c.RoadmapAddr, "INDICATORS_ADDR": c.IndicatorsAddr} {
-		if v == "" {
-			errs = append(errs, fmt.Errorf("%s is required", name))
+		if err := pconfig.CheckTarget(name, v); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	if c.RequestTimeout <= 0 {
