@@ -137,3 +137,13 @@ func TestAuthenticator(t *testing.T) {
 		}
 	}
 }
+
+func TestCaller(t *testing.T) {
+	if _, err := Caller(context.Background()); status.Code(err) != codes.Unauthenticated {
+		t.Errorf("no principal: %v", err)
+	}
+	want := Principal{AccountID: "a", Login: "l"}
+	if got, err := Caller(WithPrincipal(context.Background(), want)); err != nil || got.Login != "l" {
+		t.Errorf("principal: %v %v", got, err)
+	}
+}

@@ -128,7 +128,7 @@ func defCodes(defs []indicator.Definition) []string {
 // PutTarget implements AggregateService: the operator sets any target, a
 // regional centre those of its own region and its municipalities.
 func (a *Aggregates) PutTarget(ctx context.Context, req *indicatorsv1.PutTargetRequest) (*indicatorsv1.PutTargetResponse, error) {
-	p, err := caller(ctx)
+	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -347,7 +347,7 @@ func (a *Aggregates) names(ctx context.Context, q query, units []string) (map[st
 
 // GetAggregates implements AggregateService.
 func (a *Aggregates) GetAggregates(ctx context.Context, req *indicatorsv1.GetAggregatesRequest) (*indicatorsv1.GetAggregatesResponse, error) {
-	p, err := caller(ctx)
+	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -364,7 +364,7 @@ func (a *Aggregates) GetAggregates(ctx context.Context, req *indicatorsv1.GetAgg
 
 // RebuildAggregates implements AggregateService.
 func (a *Aggregates) RebuildAggregates(ctx context.Context, _ *indicatorsv1.RebuildAggregatesRequest) (*indicatorsv1.RebuildAggregatesResponse, error) {
-	p, err := caller(ctx)
+	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}

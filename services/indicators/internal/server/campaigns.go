@@ -23,7 +23,7 @@ func (s *Server) today() time.Time {
 
 // CreateCampaign implements CampaignService.
 func (s *Server) CreateCampaign(ctx context.Context, req *indicatorsv1.CreateCampaignRequest) (*indicatorsv1.CreateCampaignResponse, error) {
-	p, err := caller(ctx)
+	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +97,7 @@ func (s *Server) CreateCampaign(ctx context.Context, req *indicatorsv1.CreateCam
 
 // GetCampaign implements CampaignService.
 func (s *Server) GetCampaign(ctx context.Context, req *indicatorsv1.GetCampaignRequest) (*indicatorsv1.GetCampaignResponse, error) {
-	p, err := caller(ctx)
+	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -110,7 +110,7 @@ func (s *Server) GetCampaign(ctx context.Context, req *indicatorsv1.GetCampaignR
 
 // ListCampaigns implements CampaignService.
 func (s *Server) ListCampaigns(ctx context.Context, req *indicatorsv1.ListCampaignsRequest) (*indicatorsv1.ListCampaignsResponse, error) {
-	p, err := caller(ctx)
+	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -158,7 +158,7 @@ func (s *Server) manageableCampaign(ctx context.Context, p identity.Principal, i
 
 // CloseCampaign implements CampaignService.
 func (s *Server) CloseCampaign(ctx context.Context, req *indicatorsv1.CloseCampaignRequest) (*indicatorsv1.CloseCampaignResponse, error) {
-	p, err := caller(ctx)
+	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -174,7 +174,7 @@ func (s *Server) CloseCampaign(ctx context.Context, req *indicatorsv1.CloseCampa
 
 // RefreshExpected implements CampaignService.
 func (s *Server) RefreshExpected(ctx context.Context, req *indicatorsv1.RefreshExpectedRequest) (*indicatorsv1.RefreshExpectedResponse, error) {
-	p, err := caller(ctx)
+	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -205,7 +205,7 @@ func (s *Server) RefreshExpected(ctx context.Context, req *indicatorsv1.RefreshE
 
 // ExtendDeadline implements CampaignService.
 func (s *Server) ExtendDeadline(ctx context.Context, req *indicatorsv1.ExtendDeadlineRequest) (*indicatorsv1.ExtendDeadlineResponse, error) {
-	p, err := caller(ctx)
+	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -241,7 +241,7 @@ func (s *Server) ExtendDeadline(ctx context.Context, req *indicatorsv1.ExtendDea
 
 // ListExpected implements CampaignService.
 func (s *Server) ListExpected(ctx context.Context, req *indicatorsv1.ListExpectedRequest) (*indicatorsv1.ListExpectedResponse, error) {
-	p, err := caller(ctx)
+	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -279,7 +279,7 @@ func (s *Server) ListExpected(ctx context.Context, req *indicatorsv1.ListExpecte
 
 // GetCompleteness implements CampaignService.
 func (s *Server) GetCompleteness(ctx context.Context, req *indicatorsv1.GetCompletenessRequest) (*indicatorsv1.GetCompletenessResponse, error) {
-	p, err := caller(ctx)
+	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}

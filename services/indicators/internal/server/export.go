@@ -10,6 +10,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/nastavnik/nastavnik/platform/identity"
 	indicatorsv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/indicators/v1"
 	"github.com/nastavnik/nastavnik/services/indicators/internal/indicator"
 )
@@ -144,7 +145,7 @@ func writeXLSX(rows [][]cell) ([]byte, error) {
 
 // ExportAggregates implements AggregateService.
 func (a *Aggregates) ExportAggregates(ctx context.Context, req *indicatorsv1.ExportAggregatesRequest) (*indicatorsv1.ExportAggregatesResponse, error) {
-	p, err := caller(ctx)
+	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -21,7 +21,7 @@ func isOperator(p identity.Principal) bool { return p.Holds(identity.Scope{}, id
 
 // GetForm implements FormService.
 func (s *Server) GetForm(ctx context.Context, req *indicatorsv1.GetFormRequest) (*indicatorsv1.GetFormResponse, error) {
-	if _, err := caller(ctx); err != nil {
+	if _, err := identity.Caller(ctx); err != nil {
 		return nil, err
 	}
 	f, err := s.store.GetForm(ctx, req.GetCode(), int(req.GetVersion()))
@@ -33,7 +33,7 @@ func (s *Server) GetForm(ctx context.Context, req *indicatorsv1.GetFormRequest) 
 
 // ListForms implements FormService.
 func (s *Server) ListForms(ctx context.Context, req *indicatorsv1.ListFormsRequest) (*indicatorsv1.ListFormsResponse, error) {
-	if _, err := caller(ctx); err != nil {
+	if _, err := identity.Caller(ctx); err != nil {
 		return nil, err
 	}
 	filter := struct {
@@ -69,7 +69,7 @@ func (s *Server) ListForms(ctx context.Context, req *indicatorsv1.ListFormsReque
 
 // DraftForm implements FormService.
 func (s *Server) DraftForm(ctx context.Context, req *indicatorsv1.DraftFormRequest) (*indicatorsv1.DraftFormResponse, error) {
-	p, err := caller(ctx)
+	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +91,7 @@ func (s *Server) DraftForm(ctx context.Context, req *indicatorsv1.DraftFormReque
 
 // UpdateForm implements FormService.
 func (s *Server) UpdateForm(ctx context.Context, req *indicatorsv1.UpdateFormRequest) (*indicatorsv1.UpdateFormResponse, error) {
-	p, err := caller(ctx)
+	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +119,7 @@ func (s *Server) UpdateForm(ctx context.Context, req *indicatorsv1.UpdateFormReq
 
 // PublishForm implements FormService.
 func (s *Server) PublishForm(ctx context.Context, req *indicatorsv1.PublishFormRequest) (*indicatorsv1.PublishFormResponse, error) {
-	p, err := caller(ctx)
+	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -67,7 +67,7 @@ func (s *Server) importTimes(req *indicatorsv1.ImportReportRequest, c domain.Cam
 // step at the archive's time and each a no-op when already done, so that a
 // retry after a failure finishes the job and a repeated call changes nothing.
 func (s *Server) ImportReport(ctx context.Context, req *indicatorsv1.ImportReportRequest) (*indicatorsv1.ImportReportResponse, error) {
-	p, err := caller(ctx)
+	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}

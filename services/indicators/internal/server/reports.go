@@ -51,7 +51,7 @@ func (s *Server) withViolations(ctx context.Context, r domain.Report) (*indicato
 
 // CreateReport implements ReportService.
 func (s *Server) CreateReport(ctx context.Context, req *indicatorsv1.CreateReportRequest) (*indicatorsv1.CreateReportResponse, error) {
-	p, err := caller(ctx)
+	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +102,7 @@ func (s *Server) CreateReport(ctx context.Context, req *indicatorsv1.CreateRepor
 
 // GetReport implements ReportService.
 func (s *Server) GetReport(ctx context.Context, req *indicatorsv1.GetReportRequest) (*indicatorsv1.GetReportResponse, error) {
-	p, err := caller(ctx)
+	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +119,7 @@ func (s *Server) GetReport(ctx context.Context, req *indicatorsv1.GetReportReque
 
 // ListReports implements ReportService.
 func (s *Server) ListReports(ctx context.Context, req *indicatorsv1.ListReportsRequest) (*indicatorsv1.ListReportsResponse, error) {
-	p, err := caller(ctx)
+	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -214,7 +214,7 @@ func statusEvent(from, to domain.Status, comment string) domain.Event {
 
 // SaveReport implements ReportService.
 func (s *Server) SaveReport(ctx context.Context, req *indicatorsv1.SaveReportRequest) (*indicatorsv1.SaveReportResponse, error) {
-	p, err := caller(ctx)
+	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -268,7 +268,7 @@ func (s *Server) SaveReport(ctx context.Context, req *indicatorsv1.SaveReportReq
 
 // CheckReport implements ReportService.
 func (s *Server) CheckReport(ctx context.Context, req *indicatorsv1.CheckReportRequest) (*indicatorsv1.CheckReportResponse, error) {
-	p, err := caller(ctx)
+	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -317,7 +317,7 @@ func blocking(vs []rules.Violation, confirmed bool) error {
 
 // SubmitReport implements ReportService.
 func (s *Server) SubmitReport(ctx context.Context, req *indicatorsv1.SubmitReportRequest) (*indicatorsv1.SubmitReportResponse, error) {
-	p, err := caller(ctx)
+	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -365,7 +365,7 @@ func (s *Server) SubmitReport(ctx context.Context, req *indicatorsv1.SubmitRepor
 // review runs a reviewer's status change.
 func (s *Server) review(ctx context.Context, id string, version int64, to domain.Status, comment string,
 	apply func(r *domain.Report) error) (*indicatorsv1.Report, error) {
-	p, err := caller(ctx)
+	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -442,7 +442,7 @@ func (s *Server) ReopenReport(ctx context.Context, req *indicatorsv1.ReopenRepor
 
 // ListReportHistory implements ReportService.
 func (s *Server) ListReportHistory(ctx context.Context, req *indicatorsv1.ListReportHistoryRequest) (*indicatorsv1.ListReportHistoryResponse, error) {
-	p, err := caller(ctx)
+	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -99,15 +99,6 @@ func badToken(err error) error {
 	return err
 }
 
-// caller returns the authenticated principal.
-func caller(ctx context.Context) (identity.Principal, error) {
-	p, ok := identity.FromContext(ctx)
-	if !ok {
-		return identity.Principal{}, status.Error(codes.Unauthenticated, "no identity: sign in")
-	}
-	return p, nil
-}
-
 func actor(p identity.Principal) domain.Actor {
 	return domain.Actor{AccountID: p.AccountID, Login: p.Login}
 }

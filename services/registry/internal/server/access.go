@@ -1,27 +1,13 @@
 package server
 
 import (
-	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
-
 	"github.com/nastavnik/nastavnik/platform/identity"
 	"github.com/nastavnik/nastavnik/services/registry/internal/domain"
 )
-
-// caller returns the authenticated principal; the interceptor chain guarantees
-// one on every method but health checks.
-func caller(ctx context.Context) (identity.Principal, error) {
-	p, ok := identity.FromContext(ctx)
-	if !ok {
-		return identity.Principal{}, status.Error(codes.Unauthenticated, "no identity: sign in")
-	}
-	return p, nil
-}
 
 // actor is the principal as the audit log records it.
 func actor(p identity.Principal) domain.Actor {

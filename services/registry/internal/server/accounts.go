@@ -70,7 +70,7 @@ func (s *Server) resolveManaged(ctx context.Context, p identity.Principal, roles
 
 // CreateAccount implements AccountService.
 func (s *Server) CreateAccount(ctx context.Context, req *registryv1.CreateAccountRequest) (*registryv1.CreateAccountResponse, error) {
-	p, err := caller(ctx)
+	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +112,7 @@ func (s *Server) managedAccount(ctx context.Context, p identity.Principal, id st
 
 // GetAccount implements AccountService.
 func (s *Server) GetAccount(ctx context.Context, req *registryv1.GetAccountRequest) (*registryv1.GetAccountResponse, error) {
-	p, err := caller(ctx)
+	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +129,7 @@ type loginCursor struct {
 
 // ListAccounts implements AccountService.
 func (s *Server) ListAccounts(ctx context.Context, req *registryv1.ListAccountsRequest) (*registryv1.ListAccountsResponse, error) {
-	p, err := caller(ctx)
+	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -157,7 +157,7 @@ func (s *Server) ListAccounts(ctx context.Context, req *registryv1.ListAccountsR
 
 // UpdateAccount implements AccountService.
 func (s *Server) UpdateAccount(ctx context.Context, req *registryv1.UpdateAccountRequest) (*registryv1.UpdateAccountResponse, error) {
-	p, err := caller(ctx)
+	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -192,7 +192,7 @@ func (s *Server) UpdateAccount(ctx context.Context, req *registryv1.UpdateAccoun
 }
 
 func (s *Server) setBlocked(ctx context.Context, id string, blocked bool) (*registryv1.Account, error) {
-	p, err := caller(ctx)
+	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -230,7 +230,7 @@ func (s *Server) UnblockAccount(ctx context.Context, req *registryv1.UnblockAcco
 
 // ResetPassword implements AccountService.
 func (s *Server) ResetPassword(ctx context.Context, req *registryv1.ResetPasswordRequest) (*registryv1.ResetPasswordResponse, error) {
-	p, err := caller(ctx)
+	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -256,7 +256,7 @@ func (s *Server) ResetPassword(ctx context.Context, req *registryv1.ResetPasswor
 
 // GetMe implements AccountService.
 func (s *Server) GetMe(ctx context.Context, _ *registryv1.GetMeRequest) (*registryv1.GetMeResponse, error) {
-	p, err := caller(ctx)
+	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -269,7 +269,7 @@ func (s *Server) GetMe(ctx context.Context, _ *registryv1.GetMeRequest) (*regist
 
 // ChangePassword implements AccountService.
 func (s *Server) ChangePassword(ctx context.Context, req *registryv1.ChangePasswordRequest) (*registryv1.ChangePasswordResponse, error) {
-	p, err := caller(ctx)
+	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -304,7 +304,7 @@ const TokenPrefix = "nst_"
 
 // CreateApiToken implements AccountService.
 func (s *Server) CreateApiToken(ctx context.Context, req *registryv1.CreateApiTokenRequest) (*registryv1.CreateApiTokenResponse, error) {
-	p, err := caller(ctx)
+	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -330,7 +330,7 @@ func (s *Server) CreateApiToken(ctx context.Context, req *registryv1.CreateApiTo
 
 // ListApiTokens implements AccountService.
 func (s *Server) ListApiTokens(ctx context.Context, _ *registryv1.ListApiTokensRequest) (*registryv1.ListApiTokensResponse, error) {
-	p, err := caller(ctx)
+	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -347,7 +347,7 @@ func (s *Server) ListApiTokens(ctx context.Context, _ *registryv1.ListApiTokensR
 
 // RevokeApiToken implements AccountService.
 func (s *Server) RevokeApiToken(ctx context.Context, req *registryv1.RevokeApiTokenRequest) (*registryv1.RevokeApiTokenResponse, error) {
-	p, err := caller(ctx)
+	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}

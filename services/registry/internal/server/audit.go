@@ -17,7 +17,7 @@ type auditCursor struct {
 
 // ListAuditEvents implements AuditService.
 func (s *Server) ListAuditEvents(ctx context.Context, req *registryv1.ListAuditEventsRequest) (*registryv1.ListAuditEventsResponse, error) {
-	p, err := caller(ctx)
+	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -11,7 +11,7 @@ import (
 
 // ImportOrganisations implements OrganisationService.
 func (s *Server) ImportOrganisations(ctx context.Context, req *registryv1.ImportOrganisationsRequest) (*registryv1.ImportOrganisationsResponse, error) {
-	p, err := caller(ctx)
+	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}

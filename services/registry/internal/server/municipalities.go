@@ -15,7 +15,7 @@ import (
 
 // CreateMunicipality implements MunicipalityService.
 func (s *Server) CreateMunicipality(ctx context.Context, req *registryv1.CreateMunicipalityRequest) (*registryv1.CreateMunicipalityResponse, error) {
-	p, err := caller(ctx)
+	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -39,7 +39,7 @@ func (s *Server) CreateMunicipality(ctx context.Context, req *registryv1.CreateM
 
 // GetMunicipality implements MunicipalityService.
 func (s *Server) GetMunicipality(ctx context.Context, req *registryv1.GetMunicipalityRequest) (*registryv1.GetMunicipalityResponse, error) {
-	p, err := caller(ctx)
+	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +55,7 @@ func (s *Server) GetMunicipality(ctx context.Context, req *registryv1.GetMunicip
 
 // ListMunicipalities implements MunicipalityService.
 func (s *Server) ListMunicipalities(ctx context.Context, req *registryv1.ListMunicipalitiesRequest) (*registryv1.ListMunicipalitiesResponse, error) {
-	p, err := caller(ctx)
+	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +90,7 @@ func (s *Server) ListMunicipalities(ctx context.Context, req *registryv1.ListMun
 
 // UpdateMunicipality implements MunicipalityService.
 func (s *Server) UpdateMunicipality(ctx context.Context, req *registryv1.UpdateMunicipalityRequest) (*registryv1.UpdateMunicipalityResponse, error) {
-	p, err := caller(ctx)
+	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -14,7 +14,7 @@ import (
 
 // CreateOrganisation implements OrganisationService.
 func (s *Server) CreateOrganisation(ctx context.Context, req *registryv1.CreateOrganisationRequest) (*registryv1.CreateOrganisationResponse, error) {
-	p, err := caller(ctx)
+	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -46,7 +46,7 @@ func (s *Server) CreateOrganisation(ctx context.Context, req *registryv1.CreateO
 
 // GetOrganisation implements OrganisationService.
 func (s *Server) GetOrganisation(ctx context.Context, req *registryv1.GetOrganisationRequest) (*registryv1.GetOrganisationResponse, error) {
-	p, err := caller(ctx)
+	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +59,7 @@ func (s *Server) GetOrganisation(ctx context.Context, req *registryv1.GetOrganis
 
 // UpdateOrganisation implements OrganisationService.
 func (s *Server) UpdateOrganisation(ctx context.Context, req *registryv1.UpdateOrganisationRequest) (*registryv1.UpdateOrganisationResponse, error) {
-	p, err := caller(ctx)
+	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -87,7 +87,7 @@ func (s *Server) UpdateOrganisation(ctx context.Context, req *registryv1.UpdateO
 
 // ListOrganisations implements OrganisationService.
 func (s *Server) ListOrganisations(ctx context.Context, req *registryv1.ListOrganisationsRequest) (*registryv1.ListOrganisationsResponse, error) {
-	p, err := caller(ctx)
+	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +133,7 @@ func (s *Server) ListOrganisations(ctx context.Context, req *registryv1.ListOrga
 
 // CloseOrganisation implements OrganisationService.
 func (s *Server) CloseOrganisation(ctx context.Context, req *registryv1.CloseOrganisationRequest) (*registryv1.CloseOrganisationResponse, error) {
-	p, err := caller(ctx)
+	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -12,7 +12,7 @@ import (
 
 // CreateRegion implements RegionService.
 func (s *Server) CreateRegion(ctx context.Context, req *registryv1.CreateRegionRequest) (*registryv1.CreateRegionResponse, error) {
-	p, err := caller(ctx)
+	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -32,7 +32,7 @@ func (s *Server) CreateRegion(ctx context.Context, req *registryv1.CreateRegionR
 
 // GetRegion implements RegionService.
 func (s *Server) GetRegion(ctx context.Context, req *registryv1.GetRegionRequest) (*registryv1.GetRegionResponse, error) {
-	p, err := caller(ctx)
+	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -52,7 +52,7 @@ type regionCursor struct {
 
 // ListRegions implements RegionService.
 func (s *Server) ListRegions(ctx context.Context, req *registryv1.ListRegionsRequest) (*registryv1.ListRegionsResponse, error) {
-	p, err := caller(ctx)
+	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -78,7 +78,7 @@ func (s *Server) ListRegions(ctx context.Context, req *registryv1.ListRegionsReq
 
 // UpdateRegion implements RegionService.
 func (s *Server) UpdateRegion(ctx context.Context, req *registryv1.UpdateRegionRequest) (*registryv1.UpdateRegionResponse, error) {
-	p, err := caller(ctx)
+	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/nastavnik/nastavnik/platform/identity"
 	"github.com/nastavnik/nastavnik/platform/pagination"
 	"github.com/nastavnik/nastavnik/platform/validation"
 	roadmapv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/roadmap/v1"
@@ -22,7 +24,7 @@ func (s *Server) CreateStage(ctx context.Context, req *roadmapv1.CreateStageRequ
 	if err := stageTexts(req.GetTitle(), req.GetTask(), req.GetResult()); err != nil {
 		return nil, toStatus(ctx, err)
 	}
-	p, err := caller(ctx)
+	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -192,7 +194,7 @@ func (s *Server) RenumberRoadmap(ctx context.Context, req *roadmapv1.RenumberRoa
 
 // MarkOccurrence implements RoadmapService.
 func (s *Server) MarkOccurrence(ctx context.Context, req *roadmapv1.MarkOccurrenceRequest) (*roadmapv1.MarkOccurrenceResponse, error) {
-	p, err := caller(ctx)
+	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -229,7 +231,7 @@ func (s *Server) MarkOccurrence(ctx context.Context, req *roadmapv1.MarkOccurren
 
 // ListOverdue implements RoadmapService.
 func (s *Server) ListOverdue(ctx context.Context, req *roadmapv1.ListOverdueRequest) (*roadmapv1.ListOverdueResponse, error) {
-	p, err := caller(ctx)
+	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -294,7 +296,7 @@ func (s *Server) ListOverdue(ctx context.Context, req *roadmapv1.ListOverdueRequ
 
 // CascadeItem implements RoadmapService.
 func (s *Server) CascadeItem(ctx context.Context, req *roadmapv1.CascadeItemRequest) (*roadmapv1.CascadeItemResponse, error) {
-	p, err := caller(ctx)
+	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -332,7 +334,7 @@ var cascadeStates = map[domain.OccurrenceState]roadmapv1.CascadeState{
 func (s *Server) ListCascade(ctx context.Context, req *roadmapv1.ListCascadeRequest) (*roadmapv1.ListCascadeResponse, error) {
 	// Other organisations' progress is for those who see the whole scope of
 	// the item's roadmap, not for a curator reading it as reference.
-	p, err := caller(ctx)
+	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -6,9 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
-
 	"github.com/nastavnik/nastavnik/platform/identity"
 	"github.com/nastavnik/nastavnik/platform/pagination"
 	"github.com/nastavnik/nastavnik/platform/validation"
@@ -26,16 +23,6 @@ type Directory interface {
 	Municipality(ctx context.Context, id string) (domain.Owner, error)
 	Region(ctx context.Context, code string) (domain.Owner, error)
 	OpenOrganisations(ctx context.Context, region, municipality, date string) ([]domain.Owner, error)
-}
-
-// caller returns the authenticated principal; the interceptor chain guarantees
-// one on every method but health checks.
-func caller(ctx context.Context) (identity.Principal, error) {
-	p, ok := identity.FromContext(ctx)
-	if !ok {
-		return identity.Principal{}, status.Error(codes.Unauthenticated, "no identity: sign in")
-	}
-	return p, nil
 }
 
 // resolveOwner finds the owner a request names, through the registry.
@@ -87,7 +74,7 @@ func (s *Server) readable(ctx context.Context, p identity.Principal, id string) 
 
 // mutate changes a roadmap the caller may write.
 func (s *Server) mutate(ctx context.Context, id string, version int64, fn func(*domain.Roadmap) error) (*roadmapv1.Roadmap, error) {
-	p, err := caller(ctx)
+	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +95,7 @@ func (s *Server) mutate(ctx context.Context, id string, version int64, fn func(*
 // roadmapOf finds the roadmap of an item or stage, answering NOT_FOUND for
 // one the caller may not read.
 func (s *Server) roadmapOf(ctx context.Context, itemID, stageID string) (string, error) {
-	p, err := caller(ctx)
+	p, err := identity.Caller(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -143,7 +130,7 @@ func targetsFromProto(ts []*roadmapv1.Target) []domain.Target {
 
 // CreateRoadmap implements RoadmapService.
 func (s *Server) CreateRoadmap(ctx context.Context, req *roadmapv1.CreateRoadmapRequest) (*roadmapv1.CreateRoadmapResponse, error) {
-	p, err := caller(ctx)
+	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +157,7 @@ func (s *Server) CreateRoadmap(ctx context.Context, req *roadmapv1.CreateRoadmap
 
 // GetRoadmap implements RoadmapService.
 func (s *Server) GetRoadmap(ctx context.Context, req *roadmapv1.GetRoadmapRequest) (*roadmapv1.GetRoadmapResponse, error) {
-	p, err := caller(ctx)
+	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -183,7 +170,7 @@ func (s *Server) GetRoadmap(ctx context.Context, req *roadmapv1.GetRoadmapReques
 
 // ListRoadmaps implements RoadmapService.
 func (s *Server) ListRoadmaps(ctx context.Context, req *roadmapv1.ListRoadmapsRequest) (*roadmapv1.ListRoadmapsResponse, error) {
-	p, err := caller(ctx)
+	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -270,7 +257,7 @@ var rowOutcomes = map[importer.Outcome]roadmapv1.ImportRowOutcome{
 
 // ImportRoadmap implements RoadmapService.
 func (s *Server) ImportRoadmap(ctx context.Context, req *roadmapv1.ImportRoadmapRequest) (*roadmapv1.ImportRoadmapResponse, error) {
-	p, err := caller(ctx)
+	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
