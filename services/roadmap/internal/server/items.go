@@ -24,13 +24,6 @@ func (s *Server) CreateStage(ctx context.Context, req *roadmapv1.CreateStageRequ
 	if err := stageTexts(req.GetTitle(), req.GetTask(), req.GetResult()); err != nil {
 		return nil, toStatus(ctx, err)
 	}
-	p, err := identity.Caller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := s.readable(ctx, p, req.GetRoadmapId()); err != nil {
-		return nil, toStatus(ctx, err)
-	}
 	id := uuid.NewString()
 	r, err := s.mutate(ctx, req.GetRoadmapId(), req.GetVersion(), func(r *domain.Roadmap) error {
 		r.InsertStage(int(req.GetPosition()), domain.Stage{ID: id, Title: req.GetTitle(), Task: req.GetTask(), Result: req.GetResult()})
@@ -48,7 +41,11 @@ func (s *Server) UpdateStage(ctx context.Context, req *roadmapv1.UpdateStageRequ
 	if err := stageTexts(req.GetTitle(), req.GetTask(), req.GetResult()); err != nil {
 		return nil, toStatus(ctx, err)
 	}
-	id, err := s.roadmapOf(ctx, "", req.GetStageId())
+	p, err := identity.Caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	id, _, _, err := s.roadmapOf(ctx, p, "", req.GetStageId())
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +74,11 @@ func (s *Server) CreateItem(ctx context.Context, req *roadmapv1.CreateItemReques
 	if err := t.Validate("item."); err != nil {
 		return nil, toStatus(ctx, err)
 	}
-	id, err := s.roadmapOf(ctx, "", req.GetStageId())
+	p, err := identity.Caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	id, _, _, err := s.roadmapOf(ctx, p, "", req.GetStageId())
 	if err != nil {
 		return nil, err
 	}
@@ -105,7 +106,11 @@ func (s *Server) UpdateItem(ctx context.Context, req *roadmapv1.UpdateItemReques
 	if err := t.Validate("item."); err != nil {
 		return nil, toStatus(ctx, err)
 	}
-	id, err := s.roadmapOf(ctx, req.GetItemId(), "")
+	p, err := identity.Caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	id, _, _, err := s.roadmapOf(ctx, p, req.GetItemId(), "")
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +134,11 @@ func (s *Server) UpdateItem(ctx context.Context, req *roadmapv1.UpdateItemReques
 
 // MoveItem implements RoadmapService.
 func (s *Server) MoveItem(ctx context.Context, req *roadmapv1.MoveItemRequest) (*roadmapv1.MoveItemResponse, error) {
-	id, err := s.roadmapOf(ctx, req.GetItemId(), "")
+	p, err := identity.Caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	id, _, _, err := s.roadmapOf(ctx, p, req.GetItemId(), "")
 	if err != nil {
 		return nil, err
 	}
@@ -156,7 +165,11 @@ func (s *Server) MoveItem(ctx context.Context, req *roadmapv1.MoveItemRequest) (
 
 // DeleteItem implements RoadmapService.
 func (s *Server) DeleteItem(ctx context.Context, req *roadmapv1.DeleteItemRequest) (*roadmapv1.DeleteItemResponse, error) {
-	id, err := s.roadmapOf(ctx, req.GetItemId(), "")
+	p, err := identity.Caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	id, _, _, err := s.roadmapOf(ctx, p, req.GetItemId(), "")
 	if err != nil {
 		return nil, err
 	}
@@ -204,18 +217,14 @@ func (s *Server) MarkOccurrence(ctx context.Context, req *roadmapv1.MarkOccurren
 	if err := ve.Err(); err != nil {
 		return nil, toStatus(ctx, err)
 	}
-	id, err := s.roadmapOf(ctx, req.GetItemId(), "")
+	_, owner, writable, err := s.roadmapOf(ctx, p, req.GetItemId(), "")
 	if err != nil {
 		return nil, err
 	}
-	r, err := s.readable(ctx, p, id)
-	if err != nil {
-		return nil, toStatus(ctx, err)
-	}
-	if !domain.CanWrite(p, r.Owner) {
+	if !writable {
 		return nil, toStatus(ctx, domain.ErrPermissionDenied)
 	}
-	now, loc := s.now(), r.Owner.Location()
+	now, loc := s.now(), owner.Location()
 	if err := m.Validate(now, loc); err != nil {
 		return nil, toStatus(ctx, err)
 	}
@@ -300,19 +309,19 @@ func (s *Server) CascadeItem(ctx context.Context, req *roadmapv1.CascadeItemRequ
 	if err != nil {
 		return nil, err
 	}
-	id, err := s.roadmapOf(ctx, req.GetItemId(), "")
+	id, owner, writable, err := s.roadmapOf(ctx, p, req.GetItemId(), "")
 	if err != nil {
 		return nil, err
 	}
-	r, err := s.readable(ctx, p, id)
-	if err != nil {
-		return nil, toStatus(ctx, err)
-	}
-	if !domain.CanWrite(p, r.Owner) {
+	if !writable {
 		return nil, toStatus(ctx, domain.ErrPermissionDenied)
 	}
-	if r.Owner.Kind == domain.OwnerOrganisation {
+	if owner.Kind == domain.OwnerOrganisation {
 		return nil, toStatus(ctx, domain.ErrNotCascadable)
+	}
+	r, err := s.store.Get(ctx, id)
+	if err != nil {
+		return nil, toStatus(ctx, err)
 	}
 	orgs, err := s.dir.OpenOrganisations(ctx, r.Owner.Region, r.Owner.Municipality, domain.Today(s.now(), r.Owner.Location()).Format(domain.DateLayout))
 	if err != nil {
@@ -338,11 +347,11 @@ func (s *Server) ListCascade(ctx context.Context, req *roadmapv1.ListCascadeRequ
 	if err != nil {
 		return nil, err
 	}
-	id, err := s.roadmapOf(ctx, req.GetItemId(), "")
+	_, owner, _, err := s.roadmapOf(ctx, p, req.GetItemId(), "")
 	if err != nil {
 		return nil, err
 	}
-	if r, err := s.store.Get(ctx, id); err != nil || !p.Sees(r.Owner.Scope()) {
+	if !p.Sees(owner.Scope()) {
 		return nil, toStatus(ctx, domain.ErrNotFound)
 	}
 	f := struct{ Item string }{req.GetItemId()}

@@ -72,41 +72,51 @@ func (s *Server) readable(ctx context.Context, p identity.Principal, id string) 
 	return r, nil
 }
 
+// owner returns the owner of a roadmap the caller may read, and whether it
+// may write it; a roadmap it may not read does not exist. Only the roadmap's
+// row is read.
+func (s *Server) owner(ctx context.Context, p identity.Principal, id string) (domain.Owner, bool, error) {
+	o, err := s.store.Owner(ctx, id)
+	if err != nil {
+		return o, false, err
+	}
+	if !domain.CanRead(p, o) {
+		return domain.Owner{}, false, domain.ErrNotFound
+	}
+	return o, domain.CanWrite(p, o), nil
+}
+
 // mutate changes a roadmap the caller may write.
 func (s *Server) mutate(ctx context.Context, id string, version int64, fn func(*domain.Roadmap) error) (*roadmapv1.Roadmap, error) {
 	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
-	r, err := s.readable(ctx, p, id)
-	if err != nil {
+	if _, writable, err := s.owner(ctx, p, id); err != nil || !writable {
+		if err == nil {
+			err = domain.ErrPermissionDenied
+		}
 		return nil, toStatus(ctx, err)
 	}
-	if !domain.CanWrite(p, r.Owner) {
-		return nil, toStatus(ctx, domain.ErrPermissionDenied)
-	}
-	r, err = s.store.Mutate(ctx, id, version, fn)
+	r, err := s.store.Mutate(ctx, id, version, fn)
 	if err != nil {
 		return nil, toStatus(ctx, err)
 	}
 	return roadmapToProto(r, s.now(), true), nil
 }
 
-// roadmapOf finds the roadmap of an item or stage, answering NOT_FOUND for
-// one the caller may not read.
-func (s *Server) roadmapOf(ctx context.Context, itemID, stageID string) (string, error) {
-	p, err := identity.Caller(ctx)
-	if err != nil {
-		return "", err
-	}
+// roadmapOf finds the roadmap of an item or stage and its owner, answering
+// NOT_FOUND for one the caller may not read.
+func (s *Server) roadmapOf(ctx context.Context, p identity.Principal, itemID, stageID string) (string, domain.Owner, bool, error) {
 	id, err := s.store.RoadmapOf(ctx, itemID, stageID)
 	if err != nil {
-		return "", toStatus(ctx, err)
+		return "", domain.Owner{}, false, toStatus(ctx, err)
 	}
-	if _, err := s.readable(ctx, p, id); err != nil {
-		return "", toStatus(ctx, err)
+	o, writable, err := s.owner(ctx, p, id)
+	if err != nil {
+		return "", o, false, toStatus(ctx, err)
 	}
-	return id, nil
+	return id, o, writable, nil
 }
 
 func parseDate(field, v string, ve *validation.Error) time.Time {

@@ -89,6 +89,21 @@ func (s *Store) Mutate(ctx context.Context, id string, version int64, fn func(*d
 	return out, nil
 }
 
+// Owner reads the owner of a roadmap, without its content.
+func (s *Store) Owner(ctx context.Context, id string) (domain.Owner, error) {
+	var (
+		o    domain.Owner
+		kind string
+	)
+	err := s.pool.QueryRow(ctx, `SELECT owner_kind, region, COALESCE(municipality::text, ''), COALESCE(organisation::text, ''),
+		owner_name, time_zone FROM roadmap WHERE id = $1`, id).Scan(&kind, &o.Region, &o.Municipality, &o.Organisation, &o.Name, &o.TimeZone)
+	if err != nil {
+		return o, notFound("store.Owner", err)
+	}
+	o.Kind = domain.ParseOwnerKind(kind)
+	return o, nil
+}
+
 // RoadmapOf returns the id of the roadmap an item or a stage belongs to.
 func (s *Store) RoadmapOf(ctx context.Context, itemID, stageID string) (string, error) {
 	var id string
