@@ -173,16 +173,12 @@ type contribution struct {
 	regionCode     string
 }
 
-// contribute brings the report's contributions and the municipal sums in
-// line with the report as it now is, inside the transaction that changed it:
+// contribute brings the report's contributions and the sums in line with
+// the report as it has just been written, inside the transaction that changed it:
 // an aggregate is never stale after the write that changed it. Only
 // submitted and accepted reports count.
-func (s *Store) contribute(ctx context.Context, tx pgx.Tx, reportID string) error {
-	cur, err := getReport(ctx, tx, reportID, "")
-	if err != nil {
-		return err
-	}
-	r := cur.Report
+func (s *Store) contribute(ctx context.Context, tx pgx.Tx, r domain.Report) error {
+	reportID := r.ID
 	var want []contribution
 	if r.Status == domain.Submitted || r.Status == domain.Accepted {
 		f, err := scanForm(tx.QueryRow(ctx, `SELECT `+formColumns+` FROM forms WHERE code = $1 AND version = $2`, r.FormCode, r.FormVersion))

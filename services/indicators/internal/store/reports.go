@@ -193,7 +193,7 @@ func (s *Store) UpdateReport(ctx context.Context, actor domain.Actor, id string,
 		if err := insertEvents(ctx, tx, id, actor, now, cur.Version+1, events); err != nil {
 			return err
 		}
-		return s.contribute(ctx, tx, id)
+		return s.contribute(ctx, tx, r)
 	})
 	if err != nil {
 		return domain.Report{}, translate(op, err)
