@@ -6,7 +6,10 @@
 #   scripts/pg.sh stop DIR         stop when running
 #
 # Installs the server with apt-get when no PostgreSQL binaries are found. Run as
-# root, the cluster runs as the `postgres` user (PostgreSQL refuses root).
+# root, the cluster runs as the `postgres` user (PostgreSQL refuses root). When
+# that user cannot enter DIR (a clone under a private home such as /root, mode
+# 0700), the cluster lives under the postgres user's home instead, in
+# ~postgres/nastavnik/<name>-<hash of DIR>; the script says where.
 set -euo pipefail
 
 cmd=${1:?usage: pg.sh start DIR PORT | stop DIR}
@@ -33,6 +36,17 @@ fi
 
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
+
+# Run as root, the cluster belongs to `postgres`; move it where that user can reach.
+if [[ $(id -u) == 0 ]] && ! su postgres -s /bin/sh -c "test -x '$(dirname "$dir")'" 2>/dev/null; then
+  home=$(getent passwd postgres | cut -d: -f6)
+  alt="$home/nastavnik/$(basename "$dir")-$(printf '%s' "$dir" | sha1sum | cut -c1-12)"
+  if [[ $cmd == start && ! -f "$alt/PG_VERSION" ]]; then
+    echo "pg.sh: the postgres user cannot enter $dir; the cluster lives in $alt" >&2
+  fi
+  mkdir -p "$alt"
+  dir=$alt
+fi
 
 as_owner() {
   if [[ $(id -u) == 0 ]]; then

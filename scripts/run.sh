@@ -21,8 +21,13 @@ done
 echo "== PostgreSQL on 127.0.0.1:$PGPORT (data in .data/pg)"
 scripts/pg.sh start .data/pg "$PGPORT"
 
-echo "== building"
-make --no-print-directory build >/dev/null
+echo "== Go modules (the first run downloads them: a few minutes)"
+go mod download -x 2>&1 | awk '/\.zip: 200/ {n++; printf "\r  %d downloaded", n} END {if (n) print ""}'
+echo "== building (the first build compiles every dependency: 2-3 minutes; later ones take seconds)"
+if ! GOFLAGS="${GOFLAGS:-} -v" make --no-print-directory build 2>&1 | tee "$LOGS/build.log" |
+  awk '{n++; printf "\r  %d packages compiled", n} END {print ""}'; then
+  tail -n 20 "$LOGS/build.log" >&2; echo "run: the build failed (whole output in $LOGS/build.log)" >&2; exit 1
+fi
 
 bin/dbinit -admin "postgres://postgres@127.0.0.1:$PGPORT/postgres" -db nastavnik
 

@@ -10,11 +10,11 @@ PG_FSYNC=off scripts/pg.sh start .data/pgtest "$PGPORT"
 trap 'scripts/pg.sh stop .data/pgtest >/dev/null 2>&1 || true' EXIT
 export NASTAVNIK_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$PGPORT/postgres"
 
-echo "== generated code is up to date"
+echo "== generated code is up to date (the first run builds buf and downloads modules: a few minutes)"
 make --no-print-directory check-generated
 echo "== lint"
 make --no-print-directory lint
 
-echo "== go test"
+echo "== go test (the first run compiles every dependency: several minutes before the first result)"
 go test -race -count=1 ${GOTESTFLAGS:-} ./platform/... ./services/registry/... ./services/roadmap/... \
   ./services/indicators/... ./gateway/...

@@ -26,7 +26,7 @@ const MinKeyBytes = 32
 // Role is what a person may do, within a scope.
 type Role string
 
-// The roles of BRIEF.md.
+// The four roles of the platform: operator, regional centre, methodologist, curator.
 const (
 	// Operator runs the platform: everything, everywhere.
 	Operator Role = "operator"

@@ -26,7 +26,7 @@ func act(code, label, help string) Field {
 }
 
 // Mentorship returns version 1 of the mentorship monitoring form, as a draft:
-// every field of BRIEF.md with what it counts, and its rules.
+// every field the methodological centres collect, with what it counts, and its rules.
 func Mentorship() Form {
 	teachersTotal := count("teachers_total", "Педагогических работников, всего",
 		"Численность педагогических работников организации на 1 декабря отчётного года: основные работники и внешние совместители, каждый человек один раз, без административного персонала без педагогической нагрузки. Человек.")

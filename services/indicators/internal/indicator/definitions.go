@@ -8,9 +8,10 @@ const (
 	SourceFederal  = "Федеральный проект «Современная школа»"
 )
 
-// Shipped are the nine indicators of BRIEF.md over the mentorship form.
+// Shipped are the nine indicators of the regional programme and the federal
+// project «Современная школа» over the mentorship form.
 //
-// Seed 004 writes МПо for "all young teachers" in the support row and for
+// The regional programme's indicator table writes МПо for "all young teachers" in the support row and for
 // "all teachers" in the programmes row, and its methodist row says "от общего
 // числа педагогов" while defining МПо as all young teachers. The definitions
 // resolve it by the indicator's own name: the support share is over young

@@ -13,26 +13,18 @@ import (
 	"time"
 )
 
-// seed reads a source document from ../shared/seeds, found by walking up from
-// the package directory (the suite runs with the repository beside shared/).
+// seed reads a source document from testdata/ by its number (000, 003).
 func seed(t *testing.T, name string) string {
 	t.Helper()
-	dir, err := os.Getwd()
+	matches, err := filepath.Glob(filepath.Join("testdata", "*-"+name+".txt"))
+	if err != nil || len(matches) != 1 {
+		t.Fatalf("testdata/*-%s.txt: %d files, %v", name, len(matches), err)
+	}
+	b, err := os.ReadFile(matches[0])
 	if err != nil {
 		t.Fatal(err)
 	}
-	for d := dir; d != filepath.Dir(d); d = filepath.Dir(d) {
-		matches, _ := filepath.Glob(filepath.Join(d, "shared", "seeds", name+"_*.txt"))
-		if len(matches) == 1 {
-			b, err := os.ReadFile(matches[0])
-			if err != nil {
-				t.Fatal(err)
-			}
-			return string(b)
-		}
-	}
-	t.Fatalf("seed %s not found above %s: the suite needs shared/seeds beside the repository", name, dir)
-	return ""
+	return string(b)
 }
 
 // accountsForEveryRow checks the report names every input line once, in order.

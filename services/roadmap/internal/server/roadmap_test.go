@@ -118,22 +118,18 @@ func (w *world) client(p identity.Principal) roadmapv1.RoadmapServiceClient {
 	return roadmapv1.NewRoadmapServiceClient(w.rm.Dial(w.t, p))
 }
 
-// seed reads a source document from ../shared/seeds, found by walking up.
+// seed reads a source document from testdata/ by its number (000, 003).
 func seed(t *testing.T, name string) []byte {
 	t.Helper()
-	dir, _ := os.Getwd()
-	for d := dir; d != filepath.Dir(d); d = filepath.Dir(d) {
-		matches, _ := filepath.Glob(filepath.Join(d, "shared", "seeds", name+"_*.txt"))
-		if len(matches) == 1 {
-			b, err := os.ReadFile(matches[0])
-			if err != nil {
-				t.Fatal(err)
-			}
-			return b
-		}
+	matches, err := filepath.Glob(filepath.Join("testdata", "*-"+name+".txt"))
+	if err != nil || len(matches) != 1 {
+		t.Fatalf("testdata/*-%s.txt: %d files, %v", name, len(matches), err)
 	}
-	t.Fatalf("seed %s not found above %s", name, dir)
-	return nil
+	b, err := os.ReadFile(matches[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 func code(err error) codes.Code { return status.Code(err) }
