@@ -38,7 +38,7 @@ mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 
 # Run as root, the cluster belongs to `postgres`; move it where that user can reach.
-if [[ $(id -u) == 0 ]] && ! su postgres -s /bin/sh -c "test -x '$(dirname "$dir")'" 2>/dev/null; then
+if [[ $(id -u) == 0 ]] && ! su postgres -s /bin/sh -c "cd / && test -x '$(dirname "$dir")'" 2>/dev/null; then
   home=$(getent passwd postgres | cut -d: -f6)
   alt="$home/nastavnik/$(basename "$dir")-$(printf '%s' "$dir" | sha1sum | cut -c1-12)"
   if [[ $cmd == start && ! -f "$alt/PG_VERSION" ]]; then
@@ -51,7 +51,7 @@ fi
 as_owner() {
   if [[ $(id -u) == 0 ]]; then
     chown -R postgres:postgres "$dir"
-    su postgres -s /bin/sh -c "$*"
+    (cd / && su postgres -s /bin/sh -c "$*")
   else
     sh -c "$*"
   fi

@@ -11,6 +11,7 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/protoadapt"
 
 	"github.com/nastavnik/nastavnik/platform/logging"
 	"github.com/nastavnik/nastavnik/platform/validation"
@@ -56,15 +57,22 @@ func Fallback(ctx context.Context, err error) error {
 }
 
 // Mapping is one row of a service's error table: errors matching Target become
-// Code with the given public message, or the text of Target itself (never of the
-// wrapped chain, which may name internals) when Message is empty.
+// Code with the given public message or, when Message is empty, the text of the
+// error in the chain that is Target or declares itself Target (an error type
+// with an Is method and its own public text) — never the text of the wrapping
+// chain, which may name internals.
 type Mapping struct {
 	Target  error
 	Code    codes.Code
 	Message string
+	// Details, when set, adds what the client needs to act on the error (the
+	// current state of an object a stale write was based on, say).
+	Details func(err error) []protoadapt.MessageV1
 }
 
-// Table converts errors by a service's table, then by Fallback.
+// Table is a service's one mapping from errors to gRPC codes. The shared
+// interceptor chain applies it to every error a handler returns, so handlers
+// return plain errors; what the table does not name goes through Fallback.
 type Table []Mapping
 
 // Status returns the gRPC status error for err.
@@ -72,14 +80,39 @@ func (t Table) Status(ctx context.Context, err error) error {
 	if err == nil {
 		return nil
 	}
+	if _, ok := status.FromError(err); ok {
+		return err
+	}
 	for _, m := range t {
 		if errors.Is(err, m.Target) {
 			msg := m.Message
 			if msg == "" {
-				msg = m.Target.Error()
+				msg = publicText(err, m.Target)
 			}
-			return status.Error(m.Code, msg)
+			st := status.New(m.Code, msg)
+			if m.Details != nil {
+				if d := m.Details(err); len(d) > 0 {
+					if withDetails, derr := st.WithDetails(d...); derr == nil {
+						st = withDetails
+					}
+				}
+			}
+			return st.Err()
 		}
 	}
 	return Fallback(ctx, err)
+}
+
+// publicText is the text of the first error in err's chain that is target or
+// says of itself (not of what it wraps) that it is target.
+func publicText(err, target error) string {
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		if e == target {
+			break
+		}
+		if x, ok := e.(interface{ Is(error) bool }); ok && x.Is(target) {
+			return e.Error()
+		}
+	}
+	return target.Error()
 }

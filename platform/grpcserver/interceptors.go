@@ -33,8 +33,9 @@ type chain struct {
 
 // newChain builds the one interceptor chain every service uses, outermost first:
 // panic recovery → request id and logging → metrics → authentication → request
-// validation → handler errors. The innermost step turns a handler's panic or
-// untranslated error into Internal, so that logs and metrics record them as
+// validation → handler errors. The innermost step applies the service's error
+// table to what a handler returns, and turns a panic or an unknown error into
+// Internal, so that logs and metrics record them as
 // such; the outermost recovery guards the interceptors themselves.
 func newChain(opts Options, m *grpcprom.ServerMetrics) (chain, error) {
 	validator, err := protovalidate.New()
@@ -88,11 +89,9 @@ func handlerErrors(opts Options) grpc.UnaryServerInterceptor {
 			}
 		}()
 		resp, err = handler(ctx, req)
-		if _, ok := status.FromError(err); !ok {
-			// A handler that forgot to translate its error still never leaks it.
-			err = grpcerr.Fallback(ctx, err)
-		}
-		return resp, err
+		// Handlers return plain errors: the service's table turns them into
+		// codes here, once; anything it does not name is Internal and logged.
+		return resp, opts.Errors.Status(ctx, err)
 	}
 }
 

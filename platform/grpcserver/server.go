@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/nastavnik/nastavnik/platform/grpcerr"
 	"log/slog"
 	"net"
 	"net/http"
@@ -38,6 +39,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Authenticate, when set, runs on every call before validation.
 	Authenticate Authenticator
+	// Errors is the service's error table, applied to every error a handler
+	// returns that is not already a status.
+	Errors grpcerr.Table
 	// Ready reports whether the service can serve (e.g. its database answers);
 	// it backs /readyz. Nil means always ready.
 	Ready func(context.Context) error

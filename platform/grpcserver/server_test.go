@@ -2,6 +2,8 @@ package grpcserver_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -18,12 +20,26 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/nastavnik/nastavnik/platform/config"
+	"github.com/nastavnik/nastavnik/platform/grpcerr"
 	"github.com/nastavnik/nastavnik/platform/grpcserver"
 	registryv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/registry/v1"
 )
 
+// errGone is a sentinel of the fake service's error table.
+var errGone = errors.New("the region is gone")
+
+// closedErr declares itself errGone with its own public text.
+type closedErr struct{ year int }
+
+func (e closedErr) Error() string        { return fmt.Sprintf("closed in %d", e.year) }
+func (e closedErr) Is(target error) bool { return target == errGone }
+
+var table = grpcerr.Table{{Target: errGone, Code: codes.FailedPrecondition}}
+
 // fakeRegions answers GetRegion by the code it is asked for: "01" panics,
-// "02" blocks until released, "03" fails with an unexplained error.
+// "02" blocks until released, "03" fails with an unexplained error, "04"
+// with a wrapped sentinel of the table, "05" with an error declaring itself
+// that sentinel.
 type fakeRegions struct {
 	registryv1.UnimplementedRegionServiceServer
 	release chan struct{}
@@ -39,6 +55,10 @@ func (f *fakeRegions) GetRegion(ctx context.Context, req *registryv1.GetRegionRe
 		<-f.release
 	case "03":
 		return nil, io.ErrUnexpectedEOF
+	case "04":
+		return nil, fmt.Errorf("store.GetRegion: select from internal_table: %w", errGone)
+	case "05":
+		return nil, fmt.Errorf("store.GetRegion: %w", closedErr{2024})
 	}
 	return &registryv1.GetRegionResponse{Region: &registryv1.Region{Code: req.GetCode()}}, nil
 }
@@ -51,6 +71,7 @@ func startServer(t *testing.T, auth grpcserver.Authenticator) (*fakeRegions, reg
 			ShutdownTimeout: 5 * time.Second, LogLevel: "info"},
 		Logger:       slog.New(slog.DiscardHandler),
 		Authenticate: auth,
+		Errors:       table,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -87,6 +108,20 @@ func TestInterceptorChain(t *testing.T) {
 		_, err := client.GetRegion(ctx, &registryv1.GetRegionRequest{Code: "03"})
 		if st := status.Convert(err); st.Code() != codes.Internal || st.Message() != "internal error" {
 			t.Errorf("got %v %q, want Internal \"internal error\"", st.Code(), st.Message())
+		}
+	})
+	t.Run("the service's table maps plain errors once", func(t *testing.T) {
+		tests := []struct {
+			code, wantMsg string
+		}{
+			{"04", "the region is gone"},
+			{"05", "closed in 2024"},
+		}
+		for _, tc := range tests {
+			_, err := client.GetRegion(ctx, &registryv1.GetRegionRequest{Code: tc.code})
+			if st := status.Convert(err); st.Code() != codes.FailedPrecondition || st.Message() != tc.wantMsg {
+				t.Errorf("%s: got %v %q, want FailedPrecondition %q", tc.code, st.Code(), st.Message(), tc.wantMsg)
+			}
 		}
 	})
 	t.Run("invalid request names the field", func(t *testing.T) {

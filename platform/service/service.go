@@ -18,6 +18,7 @@ import (
 
 	"github.com/nastavnik/nastavnik/platform/config"
 	"github.com/nastavnik/nastavnik/platform/database"
+	"github.com/nastavnik/nastavnik/platform/grpcerr"
 	"github.com/nastavnik/nastavnik/platform/grpcserver"
 	"github.com/nastavnik/nastavnik/platform/identity"
 	"github.com/nastavnik/nastavnik/platform/logging"
@@ -57,6 +58,9 @@ type Spec struct {
 	// UsesRegistry makes REGISTRY_ADDR required and Env.Registry a client
 	// connection to it.
 	UsesRegistry bool
+	// Errors is the service's one mapping from its errors to gRPC codes,
+	// applied by the interceptor chain to whatever a handler returns.
+	Errors grpcerr.Table
 	// SystemOnly names the methods only the gateway's own identity may call
 	// (authentication); nil for none.
 	SystemOnly func(fullMethod string) bool
@@ -119,7 +123,8 @@ func Start(ctx context.Context, spec Spec, cfg Config, logger *slog.Logger) (*Se
 	}
 	srv, err := grpcserver.New(grpcserver.Options{
 		Name: spec.Name, Config: cfg.Server, Logger: logger, Authenticate: signer.Authenticator(spec.SystemOnly),
-		Ready: func(ctx context.Context) error { return pool.Ping(ctx) },
+		Errors: spec.Errors,
+		Ready:  func(ctx context.Context) error { return pool.Ping(ctx) },
 	})
 	if err != nil {
 		pool.Close()

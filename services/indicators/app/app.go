@@ -26,6 +26,7 @@ var Spec = service.Spec{
 		"DATABASE_SCHEMA": "indicators",
 		"REGISTRY_ADDR":   "127.0.0.1:9101",
 	},
+	Errors:       server.Errors,
 	Migrations:   store.Migrations(),
 	UsesRegistry: true,
 	Register: func(env service.Env) error {

@@ -17,6 +17,7 @@ var Spec = service.Spec{
 		"METRICS_ADDR":    "127.0.0.1:9201",
 		"DATABASE_SCHEMA": "registry",
 	},
+	Errors:     server.Errors,
 	Migrations: store.Migrations(),
 	Register: func(env service.Env) error {
 		server.New(store.New(env.Pool)).Register(env.Server)

@@ -27,6 +27,22 @@ var (
 	ErrCampaignClosed = errors.New("the campaign is closed for this organisation")
 )
 
+// StaleReport is a write based on an old version of a report: nothing was
+// written. Current is the report as it is now, so the client can merge what it
+// typed and send it again.
+type StaleReport struct {
+	Based   int64
+	Current Report
+}
+
+func (e *StaleReport) Error() string {
+	return fmt.Sprintf("the report changed since version %d (it is at version %d now): nothing was written; re-read it and send your values again",
+		e.Based, e.Current.Version)
+}
+
+// Is makes a StaleReport an ErrStale.
+func (e *StaleReport) Is(target error) bool { return target == ErrStale }
+
 // Actor is who makes a change.
 type Actor struct {
 	AccountID string

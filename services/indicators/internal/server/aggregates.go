@@ -60,7 +60,7 @@ func targetToProto(t indicator.Target) *indicatorsv1.Target {
 func (a *Aggregates) ListIndicators(ctx context.Context, _ *indicatorsv1.ListIndicatorsRequest) (*indicatorsv1.ListIndicatorsResponse, error) {
 	defs, err := a.s.store.Indicators(ctx)
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	resp := &indicatorsv1.ListIndicatorsResponse{}
 	for _, d := range defs {
@@ -104,11 +104,11 @@ func years32(ys []int32) []int {
 func (a *Aggregates) ListTargets(ctx context.Context, req *indicatorsv1.ListTargetsRequest) (*indicatorsv1.ListTargetsResponse, error) {
 	defs, err := a.codes(ctx, req.GetIndicatorCodes(), "indicator_codes")
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	ts, err := a.s.store.Targets(ctx, defCodes(defs), years32(req.GetYears()))
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	resp := &indicatorsv1.ListTargetsResponse{}
 	for _, t := range ts {
@@ -155,16 +155,16 @@ func (a *Aggregates) PutTarget(ctx context.Context, req *indicatorsv1.PutTargetR
 		ve.Add("target.source", "must be at most 500 characters")
 	}
 	if err := ve.Err(); err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	if !p.Holds(identity.Scope{}, identity.Operator) {
 		scope, err := a.targetScope(ctx, t)
 		if err != nil || !p.Holds(scope, identity.Regional) || t.Unit == "" {
-			return nil, toStatus(ctx, domain.ErrPermissionDenied)
+			return nil, domain.ErrPermissionDenied
 		}
 	}
 	if err := a.s.store.PutTarget(ctx, t); err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	return &indicatorsv1.PutTargetResponse{Target: targetToProto(t)}, nil
 }
@@ -353,11 +353,11 @@ func (a *Aggregates) GetAggregates(ctx context.Context, req *indicatorsv1.GetAgg
 	}
 	q, err := a.check(ctx, p, req, "")
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	rows, err := a.rows(ctx, p, q)
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	return &indicatorsv1.GetAggregatesResponse{Aggregates: rows}, nil
 }
@@ -369,11 +369,11 @@ func (a *Aggregates) RebuildAggregates(ctx context.Context, _ *indicatorsv1.Rebu
 		return nil, err
 	}
 	if !p.Holds(identity.Scope{}, identity.Operator) {
-		return nil, toStatus(ctx, domain.ErrPermissionDenied)
+		return nil, domain.ErrPermissionDenied
 	}
 	n, err := a.s.store.RebuildAggregates(ctx)
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	return &indicatorsv1.RebuildAggregatesResponse{Reports: int32(n)}, nil
 }

@@ -58,39 +58,39 @@ func (s *Server) CreateCampaign(ctx context.Context, req *indicatorsv1.CreateCam
 		case errors.Is(err, domain.ErrNotFound) || err == nil && f.Status != form.Published:
 			ve.Add("form_version", "no such published form version")
 		case err != nil:
-			return nil, toStatus(ctx, err)
+			return nil, err
 		}
 	}
 	if err := ve.Err(); err != nil {
-		return nil, toStatus(ctx, validation.Prefixed("campaign", err))
+		return nil, validation.Prefixed("campaign", err)
 	}
 	// The scope must be one the caller may see; then one it may open campaigns in.
 	roles := []identity.Role{identity.Operator, identity.Regional}
 	if c.MunicipalityID != "" {
 		region, err := s.dir.Municipality(ctx, c.MunicipalityID)
 		if errors.Is(err, domain.ErrNotFound) {
-			return nil, toStatus(ctx, validation.Field("campaign.municipality_id", "no such municipality"))
+			return nil, validation.Field("campaign.municipality_id", "no such municipality")
 		}
 		if err != nil {
-			return nil, toStatus(ctx, err)
+			return nil, err
 		}
 		c.RegionCode = region
 		roles = append(roles, identity.Methodologist)
 	} else if err := s.dir.Region(ctx, c.RegionCode); errors.Is(err, domain.ErrNotFound) {
-		return nil, toStatus(ctx, validation.Field("campaign.region_code", "no such region"))
+		return nil, validation.Field("campaign.region_code", "no such region")
 	} else if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	if !p.Holds(campaignLocation(c), roles...) {
-		return nil, toStatus(ctx, domain.ErrPermissionDenied)
+		return nil, domain.ErrPermissionDenied
 	}
 	orgs, err := s.dir.OpenOrganisations(ctx, c.RegionCode, c.MunicipalityID, c.OpenedOn)
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	out, err := s.store.CreateCampaign(ctx, actor(p), c, orgs, req.GetRequestId(), s.now())
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	return &indicatorsv1.CreateCampaignResponse{Campaign: campaignToProto(out)}, nil
 }
@@ -103,7 +103,7 @@ func (s *Server) GetCampaign(ctx context.Context, req *indicatorsv1.GetCampaignR
 	}
 	c, err := s.visibleCampaign(ctx, p, req.GetId())
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	return &indicatorsv1.GetCampaignResponse{Campaign: campaignToProto(c)}, nil
 }
@@ -119,7 +119,7 @@ func (s *Server) ListCampaigns(ctx context.Context, req *indicatorsv1.ListCampai
 	var cur store.CampaignCursor
 	more, err := pagination.Decode(req.GetPageToken(), f, &cur)
 	if err != nil {
-		return nil, toStatus(ctx, badToken(err))
+		return nil, badToken(err)
 	}
 	var after *store.CampaignCursor
 	if more {
@@ -128,14 +128,14 @@ func (s *Server) ListCampaigns(ctx context.Context, req *indicatorsv1.ListCampai
 	size := pagination.Size(req.GetPageSize())
 	list, total, err := s.store.ListCampaigns(ctx, f, after, size+1)
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	resp := &indicatorsv1.ListCampaignsResponse{TotalSize: int32(total)}
 	list, resp.NextPageToken, err = pagination.Trim(list, size, f, func(c domain.Campaign) any {
 		return store.CampaignCursor{Year: c.Year, CreateTime: c.CreateTime, ID: c.ID}
 	})
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	for _, c := range list {
 		resp.Campaigns = append(resp.Campaigns, campaignToProto(c))
@@ -163,11 +163,11 @@ func (s *Server) CloseCampaign(ctx context.Context, req *indicatorsv1.CloseCampa
 		return nil, err
 	}
 	if _, err := s.manageableCampaign(ctx, p, req.GetId()); err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	out, err := s.store.CloseCampaign(ctx, req.GetId(), req.GetVersion(), s.now())
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	return &indicatorsv1.CloseCampaignResponse{Campaign: campaignToProto(out)}, nil
 }
@@ -180,25 +180,25 @@ func (s *Server) RefreshExpected(ctx context.Context, req *indicatorsv1.RefreshE
 	}
 	c, err := s.manageableCampaign(ctx, p, req.GetId())
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	if c.Status == domain.CampaignClosed {
-		return nil, toStatus(ctx, stateErr{"the campaign is closed: its expected list no longer changes"})
+		return nil, stateErr{"the campaign is closed: its expected list no longer changes"}
 	}
 	today := s.today()
 	open, err := s.dir.OpenOrganisations(ctx, c.RegionCode, c.MunicipalityID, today)
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	added, dropped, err := s.store.RefreshExpected(ctx, c.ID, open, today)
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	sort.Strings(added)
 	sort.Strings(dropped)
 	c, err = s.store.GetCampaign(ctx, c.ID)
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	return &indicatorsv1.RefreshExpectedResponse{Campaign: campaignToProto(c), Added: added, Dropped: dropped}, nil
 }
@@ -211,30 +211,30 @@ func (s *Server) ExtendDeadline(ctx context.Context, req *indicatorsv1.ExtendDea
 	}
 	c, err := s.visibleCampaign(ctx, p, req.GetCampaignId())
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	e, err := s.store.GetExpected(ctx, c.ID, req.GetOrganisationId())
 	if err == nil && !p.Sees(orgLocation(e.Organisation)) {
 		err = domain.ErrNotFound
 	}
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	if !p.Holds(orgLocation(e.Organisation), identity.Operator, identity.Regional, identity.Methodologist) {
-		return nil, toStatus(ctx, domain.ErrPermissionDenied)
+		return nil, domain.ErrPermissionDenied
 	}
 	deadline, err := domain.ParseDate(req.GetDeadline())
 	if err != nil {
-		return nil, toStatus(ctx, validation.Field("deadline", err.Error()))
+		return nil, validation.Field("deadline", err.Error())
 	}
 	if deadline.Before(c.OpenedOn) {
-		return nil, toStatus(ctx, validation.Field("deadline", "must not be before the campaign opened"))
+		return nil, validation.Field("deadline", "must not be before the campaign opened")
 	}
 	if err := s.store.ExtendDeadline(ctx, actor(p), c.ID, e.ID, deadline, req.GetReason(), s.now()); err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	if e, err = s.store.GetExpected(ctx, c.ID, e.ID); err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	return &indicatorsv1.ExtendDeadlineResponse{Organisation: expectedToProto(e, domain.StateOf(e.Status), e.Late, e.SubmitTime)}, nil
 }
@@ -247,13 +247,13 @@ func (s *Server) ListExpected(ctx context.Context, req *indicatorsv1.ListExpecte
 	}
 	c, err := s.visibleCampaign(ctx, p, req.GetCampaignId())
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	f := store.ExpectedFilter{CampaignID: c.ID, Municipality: req.GetMunicipality(), Scope: orgScope(p)}
 	var cur store.ExpectedCursor
 	more, err := pagination.Decode(req.GetPageToken(), f, &cur)
 	if err != nil {
-		return nil, toStatus(ctx, badToken(err))
+		return nil, badToken(err)
 	}
 	var after *store.ExpectedCursor
 	if more {
@@ -262,14 +262,14 @@ func (s *Server) ListExpected(ctx context.Context, req *indicatorsv1.ListExpecte
 	size := pagination.Size(req.GetPageSize())
 	list, total, err := s.store.ListExpected(ctx, f, after, size+1)
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	resp := &indicatorsv1.ListExpectedResponse{TotalSize: int32(total)}
 	list, resp.NextPageToken, err = pagination.Trim(list, size, f, func(e domain.Expected) any {
 		return store.ExpectedCursor{SortKey: store.SortKey(e.ShortName), ID: e.ID}
 	})
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	for _, e := range list {
 		resp.Organisations = append(resp.Organisations, expectedToProto(e, domain.StateOf(e.Status), e.Late, e.SubmitTime))
@@ -287,19 +287,19 @@ func (s *Server) GetCompleteness(ctx context.Context, req *indicatorsv1.GetCompl
 	if req.GetCampaignId() != "" {
 		c, err := s.visibleCampaign(ctx, p, req.GetCampaignId())
 		if err != nil {
-			return nil, toStatus(ctx, err)
+			return nil, err
 		}
 		f.CampaignID = c.ID
 	} else if f.Year == 0 {
-		return nil, toStatus(ctx, validation.Field("year", "name a campaign, or a year"))
+		return nil, validation.Field("year", "name a campaign, or a year")
 	}
 	asOf, err := domain.ParseDate(req.GetAsOf())
 	if err != nil {
-		return nil, toStatus(ctx, validation.Field("as_of", err.Error()))
+		return nil, validation.Field("as_of", err.Error())
 	}
 	orgs, events, err := s.store.Completeness(ctx, f)
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	res := domain.Compute(orgs, events, asOf)
 	resp := &indicatorsv1.GetCompletenessResponse{Total: countsToProto(res.Total)}

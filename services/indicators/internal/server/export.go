@@ -151,11 +151,11 @@ func (a *Aggregates) ExportAggregates(ctx context.Context, req *indicatorsv1.Exp
 	}
 	q, err := a.check(ctx, p, req.GetQuery(), "query.")
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	rows, err := a.rows(ctx, p, q)
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	defs := map[string]indicator.Definition{}
 	for _, d := range q.defs {
@@ -173,7 +173,7 @@ func (a *Aggregates) ExportAggregates(ctx context.Context, req *indicatorsv1.Exp
 		resp.FileName, resp.ContentType = name+".csv", "text/csv; charset=utf-8"
 	}
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	return resp, nil
 }

@@ -26,7 +26,7 @@ func (s *Server) GetForm(ctx context.Context, req *indicatorsv1.GetFormRequest) 
 	}
 	f, err := s.store.GetForm(ctx, req.GetCode(), int(req.GetVersion()))
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	return &indicatorsv1.GetFormResponse{Form: formToProto(f)}, nil
 }
@@ -43,7 +43,7 @@ func (s *Server) ListForms(ctx context.Context, req *indicatorsv1.ListFormsReque
 	var cur store.FormCursor
 	more, err := pagination.Decode(req.GetPageToken(), filter, &cur)
 	if err != nil {
-		return nil, toStatus(ctx, badToken(err))
+		return nil, badToken(err)
 	}
 	var after *store.FormCursor
 	if more {
@@ -52,14 +52,14 @@ func (s *Server) ListForms(ctx context.Context, req *indicatorsv1.ListFormsReque
 	size := pagination.Size(req.GetPageSize())
 	list, total, err := s.store.ListForms(ctx, req.GetCode(), form.Status(req.GetStatus()), after, size+1)
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	resp := &indicatorsv1.ListFormsResponse{TotalSize: int32(total)}
 	list, resp.NextPageToken, err = pagination.Trim(list, size, filter, func(f form.Form) any {
 		return store.FormCursor{Code: f.Code, Version: f.Version}
 	})
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	for _, f := range list {
 		resp.Forms = append(resp.Forms, formToProto(f))
@@ -74,7 +74,7 @@ func (s *Server) DraftForm(ctx context.Context, req *indicatorsv1.DraftFormReque
 		return nil, err
 	}
 	if !isOperator(p) {
-		return nil, toStatus(ctx, domain.ErrPermissionDenied)
+		return nil, domain.ErrPermissionDenied
 	}
 	f, err := s.store.DraftForm(ctx, req.GetCode(), func() (form.Form, bool) {
 		b, ok := builtin[req.GetCode()]
@@ -84,7 +84,7 @@ func (s *Server) DraftForm(ctx context.Context, req *indicatorsv1.DraftFormReque
 		return b(), true
 	}, s.now())
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	return &indicatorsv1.DraftFormResponse{Form: formToProto(f)}, nil
 }
@@ -96,7 +96,7 @@ func (s *Server) UpdateForm(ctx context.Context, req *indicatorsv1.UpdateFormReq
 		return nil, err
 	}
 	if !isOperator(p) {
-		return nil, toStatus(ctx, domain.ErrPermissionDenied)
+		return nil, domain.ErrPermissionDenied
 	}
 	f := formFromProto(req.GetForm())
 	ve := &validation.Error{}
@@ -108,11 +108,11 @@ func (s *Server) UpdateForm(ctx context.Context, req *indicatorsv1.UpdateFormReq
 		ve.Add("version", "must name the draft version")
 	}
 	if err := ve.Err(); err != nil {
-		return nil, toStatus(ctx, validation.Prefixed("form", err))
+		return nil, validation.Prefixed("form", err)
 	}
 	out, err := s.store.UpdateForm(ctx, f, s.now())
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	return &indicatorsv1.UpdateFormResponse{Form: formToProto(out)}, nil
 }
@@ -124,7 +124,7 @@ func (s *Server) PublishForm(ctx context.Context, req *indicatorsv1.PublishFormR
 		return nil, err
 	}
 	if !isOperator(p) {
-		return nil, toStatus(ctx, domain.ErrPermissionDenied)
+		return nil, domain.ErrPermissionDenied
 	}
 	out, err := s.store.PublishForm(ctx, req.GetCode(), int(req.GetVersion()), req.GetRevision(), func(f form.Form) error {
 		if err := f.Validate(); err != nil {
@@ -134,7 +134,7 @@ func (s *Server) PublishForm(ctx context.Context, req *indicatorsv1.PublishFormR
 		return validation.Prefixed("form", err)
 	}, s.now())
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	return &indicatorsv1.PublishFormResponse{Form: formToProto(out)}, nil
 }

@@ -73,21 +73,21 @@ func (s *Server) ImportReport(ctx context.Context, req *indicatorsv1.ImportRepor
 	}
 	c, err := s.visibleCampaign(ctx, p, req.GetCampaignId())
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	e, err := s.store.GetExpected(ctx, c.ID, req.GetOrganisationId())
 	if errors.Is(err, domain.ErrNotFound) || err == nil && !p.Sees(orgLocation(e.Organisation)) {
-		return nil, toStatus(ctx, validation.Field("organisation_id", "not an organisation expected in this campaign"))
+		return nil, validation.Field("organisation_id", "not an organisation expected in this campaign")
 	}
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	if !p.Holds(orgLocation(e.Organisation), identity.Operator) {
-		return nil, toStatus(ctx, domain.ErrPermissionDenied)
+		return nil, domain.ErrPermissionDenied
 	}
 	f, set, err := s.ruleSet(ctx, c.FormCode, c.FormVersion)
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	change, err := valuesFromProto(f, req.GetValues(), false)
 	ve := &validation.Error{}
@@ -96,10 +96,10 @@ func (s *Server) ImportReport(ctx context.Context, req *indicatorsv1.ImportRepor
 	if tv := asValidation(err); tv != nil {
 		ve.Merge("", tv)
 	} else if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	if err := ve.Err(); err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	target, note := domain.Submitted, importNote(req.GetRequestId())
 	if !accept.IsZero() {
@@ -112,37 +112,37 @@ func (s *Server) ImportReport(ctx context.Context, req *indicatorsv1.ImportRepor
 	switch {
 	case err == nil:
 		if r, err = s.store.GetReport(ctx, id); err != nil {
-			return nil, toStatus(ctx, err)
+			return nil, err
 		}
 		done, err := s.importDone(ctx, r, change, target, note, req.GetRequestId() != "")
 		if err != nil {
-			return nil, toStatus(ctx, err)
+			return nil, err
 		}
 		if done {
 			return s.importAnswer(ctx, r)
 		}
 	case !errors.Is(err, domain.ErrNotFound):
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 
 	// Error rules block as on submission, before anything is written;
 	// warnings do not: the archive's figures are what they are.
 	prev, err := s.store.PreviousValues(ctx, e.ID, c.Year, c.FormCode)
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	values, _, _ := r.Apply(change)
 	if err := blocking(set.Check(values, domain.PrevCounts(prev)), true); err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 
 	who := actor(p)
 	if r.ID == "" {
 		if c.Status == domain.CampaignClosed && len(e.Extensions) == 0 {
-			return nil, toStatus(ctx, domain.ErrCampaignClosed)
+			return nil, domain.ErrCampaignClosed
 		}
 		if r, err = s.store.CreateReport(ctx, who, c.ID, e.ID, nil, nil, submit); err != nil {
-			return nil, toStatus(ctx, err)
+			return nil, err
 		}
 	}
 	// later refuses a step the report's history has already passed.
@@ -227,7 +227,7 @@ func (s *Server) ImportReport(ctx context.Context, req *indicatorsv1.ImportRepor
 	}
 	for _, st := range steps {
 		if r, err = s.store.UpdateReport(ctx, who, r.ID, st.at, st.fn); err != nil {
-			return nil, toStatus(ctx, err)
+			return nil, err
 		}
 	}
 	return s.importAnswer(ctx, r)
@@ -266,7 +266,7 @@ func (s *Server) importDone(ctx context.Context, r domain.Report, change domain.
 func (s *Server) importAnswer(ctx context.Context, r domain.Report) (*indicatorsv1.ImportReportResponse, error) {
 	out, err := s.withViolations(ctx, r)
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	return &indicatorsv1.ImportReportResponse{Report: out}, nil
 }

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"slices"
 
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	"github.com/nastavnik/nastavnik/platform/identity"
 	"github.com/nastavnik/nastavnik/platform/pagination"
@@ -57,30 +55,30 @@ func (s *Server) CreateReport(ctx context.Context, req *indicatorsv1.CreateRepor
 	}
 	c, err := s.visibleCampaign(ctx, p, req.GetCampaignId())
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	e, err := s.store.GetExpected(ctx, c.ID, req.GetOrganisationId())
 	if errors.Is(err, domain.ErrNotFound) || err == nil && !p.Sees(orgLocation(e.Organisation)) {
-		return nil, toStatus(ctx, validation.Field("organisation_id", "not an organisation expected in this campaign"))
+		return nil, validation.Field("organisation_id", "not an organisation expected in this campaign")
 	}
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	if !p.Holds(orgLocation(e.Organisation), fillers...) {
-		return nil, toStatus(ctx, domain.ErrPermissionDenied)
+		return nil, domain.ErrPermissionDenied
 	}
 	if c.Status == domain.CampaignClosed && len(e.Extensions) == 0 {
-		return nil, toStatus(ctx, domain.ErrCampaignClosed)
+		return nil, domain.ErrCampaignClosed
 	}
 	f, err := s.store.GetForm(ctx, c.FormCode, c.FormVersion)
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	values, carried := map[string]form.Value{}, []string{}
 	if req.GetFromPreviousYear() {
 		prev, err := s.store.PreviousValues(ctx, e.ID, c.Year, c.FormCode)
 		if err != nil {
-			return nil, toStatus(ctx, err)
+			return nil, err
 		}
 		values = domain.CarryOver(f, prev)
 		for _, fl := range f.Fields() {
@@ -91,11 +89,11 @@ func (s *Server) CreateReport(ctx context.Context, req *indicatorsv1.CreateRepor
 	}
 	r, err := s.store.CreateReport(ctx, actor(p), c.ID, e.ID, values, carried, s.now())
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	out, err := s.withViolations(ctx, r)
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	return &indicatorsv1.CreateReportResponse{Report: out}, nil
 }
@@ -108,11 +106,11 @@ func (s *Server) GetReport(ctx context.Context, req *indicatorsv1.GetReportReque
 	}
 	r, err := s.visibleReport(ctx, p, req.GetId())
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	out, err := s.withViolations(ctx, r)
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	return &indicatorsv1.GetReportResponse{Report: out}, nil
 }
@@ -125,13 +123,13 @@ func (s *Server) ListReports(ctx context.Context, req *indicatorsv1.ListReportsR
 	}
 	c, err := s.visibleCampaign(ctx, p, req.GetCampaignId())
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	f := store.ReportFilter{CampaignID: c.ID, Status: domain.Status(req.GetStatus()), Municipality: req.GetMunicipality(), Scope: orgScope(p)}
 	var cur store.ExpectedCursor
 	more, err := pagination.Decode(req.GetPageToken(), f, &cur)
 	if err != nil {
-		return nil, toStatus(ctx, badToken(err))
+		return nil, badToken(err)
 	}
 	var after *store.ExpectedCursor
 	if more {
@@ -140,14 +138,14 @@ func (s *Server) ListReports(ctx context.Context, req *indicatorsv1.ListReportsR
 	size := pagination.Size(req.GetPageSize())
 	list, total, err := s.store.ListReports(ctx, f, after, size+1)
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	resp := &indicatorsv1.ListReportsResponse{TotalSize: int32(total)}
 	list, resp.NextPageToken, err = pagination.Trim(list, size, f, func(r domain.Report) any {
 		return store.ExpectedCursor{SortKey: store.SortKey(r.Organisation.ShortName), ID: r.Organisation.ID}
 	})
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	for _, r := range list {
 		resp.Reports = append(resp.Reports, reportToProto(r, nil))
@@ -167,20 +165,14 @@ func (s *Server) writable(ctx context.Context, p identity.Principal, id string, 
 	return r, nil
 }
 
-// stale answers a write based on an old version: ABORTED, with the current
-// report (values and version) in the status details so the client can merge
-// what it typed and send it again; nothing was written.
+// stale answers a write based on an old version with the current report
+// (values and version), which the error table puts in the status details.
 func (s *Server) stale(ctx context.Context, id string, based int64) error {
 	r, err := s.store.GetReport(ctx, id)
 	if err != nil {
-		return toStatus(ctx, err)
+		return err
 	}
-	st := status.New(codes.Aborted, fmt.Sprintf(
-		"the report changed since version %d (it is at version %d now): nothing was written; re-read it and send your values again", based, r.Version))
-	if withDetails, err := st.WithDetails(reportToProto(r, nil)); err == nil {
-		st = withDetails
-	}
-	return st.Err()
+	return &domain.StaleReport{Based: based, Current: r}
 }
 
 // update runs a mutation and answers a stale version with the current report.
@@ -190,11 +182,11 @@ func (s *Server) update(ctx context.Context, p identity.Principal, id string, ba
 		return nil, s.stale(ctx, id, based)
 	}
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	out, err := s.withViolations(ctx, r)
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	return out, nil
 }
@@ -220,11 +212,11 @@ func (s *Server) SaveReport(ctx context.Context, req *indicatorsv1.SaveReportReq
 	}
 	r, err := s.writable(ctx, p, req.GetId(), fillers)
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	f, err := s.store.GetForm(ctx, r.FormCode, r.FormVersion)
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	change, err := valuesFromProto(f, req.GetValues(), true)
 	ve := &validation.Error{}
@@ -235,7 +227,7 @@ func (s *Server) SaveReport(ctx context.Context, req *indicatorsv1.SaveReportReq
 		}
 	}
 	if err := ve.Err(); err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	change.Confirm = req.GetConfirm()
 	out, err := s.update(ctx, p, r.ID, req.GetVersion(), func(r *domain.Report, extended bool) ([]domain.Event, error) {
@@ -274,20 +266,20 @@ func (s *Server) CheckReport(ctx context.Context, req *indicatorsv1.CheckReportR
 	}
 	r, err := s.visibleReport(ctx, p, req.GetId())
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	f, err := s.store.GetForm(ctx, r.FormCode, r.FormVersion)
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	change, err := valuesFromProto(f, req.GetValues(), false)
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	values, _, _ := r.Apply(change)
 	vs, err := s.check(ctx, r, values)
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	return &indicatorsv1.CheckReportResponse{Violations: violationsToProto(vs)}, nil
 }
@@ -323,15 +315,15 @@ func (s *Server) SubmitReport(ctx context.Context, req *indicatorsv1.SubmitRepor
 	}
 	r, err := s.writable(ctx, p, req.GetId(), fillers)
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	_, set, err := s.ruleSet(ctx, r.FormCode, r.FormVersion)
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	prev, err := s.store.PreviousValues(ctx, r.Organisation.ID, r.Year, r.FormCode)
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	now := s.now()
 	out, err := s.update(ctx, p, r.ID, req.GetVersion(), func(r *domain.Report, extended bool) ([]domain.Event, error) {
@@ -370,7 +362,7 @@ func (s *Server) review(ctx context.Context, id string, version int64, to domain
 		return nil, err
 	}
 	if _, err := s.writable(ctx, p, id, reviewers); err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	return s.update(ctx, p, id, version, func(r *domain.Report, _ bool) ([]domain.Event, error) {
 		if r.Version != version {
@@ -448,13 +440,13 @@ func (s *Server) ListReportHistory(ctx context.Context, req *indicatorsv1.ListRe
 	}
 	r, err := s.visibleReport(ctx, p, req.GetId())
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	filter := r.ID
 	var cur store.HistoryCursor
 	more, err := pagination.Decode(req.GetPageToken(), filter, &cur)
 	if err != nil {
-		return nil, toStatus(ctx, badToken(err))
+		return nil, badToken(err)
 	}
 	var after *store.HistoryCursor
 	if more {
@@ -463,14 +455,14 @@ func (s *Server) ListReportHistory(ctx context.Context, req *indicatorsv1.ListRe
 	size := pagination.Size(req.GetPageSize())
 	list, total, err := s.store.History(ctx, r.ID, after, size+1)
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	resp := &indicatorsv1.ListReportHistoryResponse{TotalSize: int32(total)}
 	list, resp.NextPageToken, err = pagination.Trim(list, size, filter, func(e store.HistoryEvent) any {
 		return store.HistoryCursor{ID: e.ID}
 	})
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	for _, e := range list {
 		resp.Events = append(resp.Events, &indicatorsv1.ReportEvent{Time: ts(e.Time), AccountId: e.Actor.AccountID, Login: e.Actor.Login,

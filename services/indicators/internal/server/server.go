@@ -14,7 +14,7 @@ import (
 	"github.com/google/uuid"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/protoadapt"
 
 	"github.com/nastavnik/nastavnik/platform/grpcerr"
 	"github.com/nastavnik/nastavnik/platform/identity"
@@ -65,15 +65,25 @@ func (s *Server) Register(g grpc.ServiceRegistrar) {
 	indicatorsv1.RegisterReportServiceServer(g, s)
 }
 
-// errorTable is the service's one mapping from errors to gRPC codes.
-var errorTable = grpcerr.Table{
+// Errors is the service's one mapping from errors to gRPC codes; the shared
+// interceptor chain applies it to every error a handler returns.
+var Errors = grpcerr.Table{
 	{Target: domain.ErrNotFound, Code: codes.NotFound},
-	{Target: domain.ErrStale, Code: codes.Aborted},
+	{Target: domain.ErrStale, Code: codes.Aborted, Details: staleDetails},
 	{Target: domain.ErrPermissionDenied, Code: codes.PermissionDenied},
 	{Target: domain.ErrPublished, Code: codes.FailedPrecondition},
 	{Target: domain.ErrCampaignClosed, Code: codes.FailedPrecondition},
 	{Target: domain.ErrState, Code: codes.FailedPrecondition},
 	{Target: pagination.ErrBadToken, Code: codes.InvalidArgument},
+}
+
+// staleDetails carries the current report of a stale write.
+func staleDetails(err error) []protoadapt.MessageV1 {
+	var sr *domain.StaleReport
+	if !errors.As(err, &sr) {
+		return nil
+	}
+	return []protoadapt.MessageV1{reportToProto(sr.Current, nil)}
 }
 
 // stateErr is a state error with its own public message.
@@ -82,14 +92,6 @@ type stateErr struct{ msg string }
 func (e stateErr) Error() string { return e.msg }
 func (e stateErr) Is(target error) bool {
 	return target == domain.ErrState
-}
-
-func toStatus(ctx context.Context, err error) error {
-	var se stateErr
-	if errors.As(err, &se) {
-		return status.Error(codes.FailedPrecondition, se.msg)
-	}
-	return errorTable.Status(ctx, err)
 }
 
 func badToken(err error) error {

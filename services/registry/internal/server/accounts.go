@@ -81,18 +81,18 @@ func (s *Server) CreateAccount(ctx context.Context, req *registryv1.CreateAccoun
 		ve.Add("password", err.Error())
 	}
 	if err := ve.Err(); err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	if a.Roles, err = s.resolveManaged(ctx, p, a.Roles); err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	hash, err := password.Hash(req.GetPassword())
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	out, err := s.store.CreateAccount(ctx, actor(p), a, hash)
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	return &registryv1.CreateAccountResponse{Account: accountToProto(out)}, nil
 }
@@ -118,7 +118,7 @@ func (s *Server) GetAccount(ctx context.Context, req *registryv1.GetAccountReque
 	}
 	a, err := s.managedAccount(ctx, p, req.GetId(), true)
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	return &registryv1.GetAccountResponse{Account: accountToProto(a)}, nil
 }
@@ -137,17 +137,17 @@ func (s *Server) ListAccounts(ctx context.Context, req *registryv1.ListAccountsR
 		Municipalities: rolesOf(p, identity.Methodologist), Self: p.AccountID, Query: domain.SearchKey(req.GetQuery())}
 	var cur loginCursor
 	if _, err := pagination.Decode(req.GetPageToken(), f.Query, &cur); err != nil {
-		return nil, toStatus(ctx, badToken(err))
+		return nil, badToken(err)
 	}
 	size := pagination.Size(req.GetPageSize())
 	list, err := s.store.ListAccounts(ctx, f, cur.Login, size+1)
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	resp := &registryv1.ListAccountsResponse{}
 	list, resp.NextPageToken, err = pagination.Trim(list, size, f.Query, func(a domain.Account) any { return loginCursor{Login: a.Login} })
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	for _, a := range list {
 		resp.Accounts = append(resp.Accounts, accountToProto(a))
@@ -163,14 +163,14 @@ func (s *Server) UpdateAccount(ctx context.Context, req *registryv1.UpdateAccoun
 	}
 	a := accountFromProto(req.GetAccount())
 	if !isUUID(a.ID) {
-		return nil, toStatus(ctx, fieldErr("account.id", "must be a UUID"))
+		return nil, fieldErr("account.id", "must be a UUID")
 	}
 	old, err := s.managedAccount(ctx, p, a.ID, false)
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	if !domain.ManagesAll(p, old.Roles) {
-		return nil, toStatus(ctx, domain.ErrPermissionDenied)
+		return nil, domain.ErrPermissionDenied
 	}
 	a.Login = old.Login
 	ve := &validation.Error{}
@@ -179,14 +179,14 @@ func (s *Server) UpdateAccount(ctx context.Context, req *registryv1.UpdateAccoun
 		ve.Add("account.version", "must be the version the change is based on")
 	}
 	if err := ve.Err(); err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	if a.Roles, err = s.resolveManaged(ctx, p, a.Roles); err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	out, err := s.store.UpdateAccount(ctx, actor(p), a)
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	return &registryv1.UpdateAccountResponse{Account: accountToProto(out)}, nil
 }
@@ -199,13 +199,13 @@ func (s *Server) setBlocked(ctx context.Context, id string, blocked bool) (*regi
 	a, err := s.managedAccount(ctx, p, id, false)
 	switch {
 	case err != nil:
-		return nil, toStatus(ctx, err)
+		return nil, err
 	case !domain.ManagesAll(p, a.Roles) || a.ID == p.AccountID:
-		return nil, toStatus(ctx, domain.ErrPermissionDenied)
+		return nil, domain.ErrPermissionDenied
 	}
 	out, err := s.store.SetBlocked(ctx, actor(p), id, blocked)
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	return accountToProto(out), nil
 }
@@ -237,19 +237,19 @@ func (s *Server) ResetPassword(ctx context.Context, req *registryv1.ResetPasswor
 	a, err := s.managedAccount(ctx, p, req.GetId(), false)
 	switch {
 	case err != nil:
-		return nil, toStatus(ctx, err)
+		return nil, err
 	case !domain.ManagesAll(p, a.Roles):
-		return nil, toStatus(ctx, domain.ErrPermissionDenied)
+		return nil, domain.ErrPermissionDenied
 	}
 	if err := password.CheckStrength(req.GetNewPassword(), a.Login); err != nil {
-		return nil, toStatus(ctx, fieldErr("new_password", err.Error()))
+		return nil, fieldErr("new_password", err.Error())
 	}
 	hash, err := password.Hash(req.GetNewPassword())
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	if err := s.store.SetPassword(ctx, actor(p), a.ID, hash, true); err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	return &registryv1.ResetPasswordResponse{}, nil
 }
@@ -262,7 +262,7 @@ func (s *Server) GetMe(ctx context.Context, _ *registryv1.GetMeRequest) (*regist
 	}
 	a, err := s.store.GetAccount(ctx, p.AccountID)
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	return &registryv1.GetMeResponse{Account: accountToProto(a)}, nil
 }
@@ -275,20 +275,20 @@ func (s *Server) ChangePassword(ctx context.Context, req *registryv1.ChangePassw
 	}
 	hash, err := s.store.PasswordHash(ctx, p.AccountID)
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	if ok, err := password.Verify(req.GetCurrentPassword(), hash); err != nil || !ok {
-		return nil, toStatus(ctx, fieldErr("current_password", "does not match"))
+		return nil, fieldErr("current_password", "does not match")
 	}
 	if err := password.CheckStrength(req.GetNewPassword(), p.Login); err != nil {
-		return nil, toStatus(ctx, fieldErr("new_password", err.Error()))
+		return nil, fieldErr("new_password", err.Error())
 	}
 	newHash, err := password.Hash(req.GetNewPassword())
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	if err := s.store.SetPassword(ctx, actor(p), p.AccountID, newHash, false); err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	return &registryv1.ChangePasswordResponse{}, nil
 }
@@ -309,21 +309,21 @@ func (s *Server) CreateApiToken(ctx context.Context, req *registryv1.CreateApiTo
 		return nil, err
 	}
 	if p.ReadOnly {
-		return nil, toStatus(ctx, domain.ErrPermissionDenied)
+		return nil, domain.ErrPermissionDenied
 	}
 	expire := req.GetExpireTime().AsTime()
 	now := s.now()
 	if !expire.After(now) || expire.Sub(now) > domain.MaxTokenTTL {
-		return nil, toStatus(ctx, fieldErr("expire_time", "must be in the future and at most a year ahead"))
+		return nil, fieldErr("expire_time", "must be in the future and at most a year ahead")
 	}
 	secret, hash, err := newSecret(TokenPrefix)
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	t, err := s.store.CreateAPIToken(ctx, actor(p), domain.APIToken{AccountID: p.AccountID, Name: req.GetName(),
 		ReadOnly: req.GetReadOnly(), ExpireTime: expire}, hash)
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	return &registryv1.CreateApiTokenResponse{Token: tokenToProto(t), Secret: secret}, nil
 }
@@ -336,7 +336,7 @@ func (s *Server) ListApiTokens(ctx context.Context, _ *registryv1.ListApiTokensR
 	}
 	list, err := s.store.ListAPITokens(ctx, p.AccountID)
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	resp := &registryv1.ListApiTokensResponse{}
 	for _, t := range list {
@@ -353,7 +353,7 @@ func (s *Server) RevokeApiToken(ctx context.Context, req *registryv1.RevokeApiTo
 	}
 	t, err := s.store.RevokeAPIToken(ctx, actor(p), p.AccountID, req.GetId())
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	return &registryv1.RevokeApiTokenResponse{Token: tokenToProto(t)}, nil
 }

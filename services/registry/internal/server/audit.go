@@ -25,21 +25,21 @@ func (s *Server) ListAuditEvents(ctx context.Context, req *registryv1.ListAuditE
 		Municipalities: rolesOf(p, identity.Methodologist), MunicipalityID: req.GetMunicipalityId(),
 		ActorID: req.GetActorId(), ActionPrefix: req.GetAction()}
 	if !f.All && len(f.Regions) == 0 && len(f.Municipalities) == 0 {
-		return nil, toStatus(ctx, domain.ErrPermissionDenied)
+		return nil, domain.ErrPermissionDenied
 	}
 	var cur auditCursor
 	if _, err := pagination.Decode(req.GetPageToken(), f, &cur); err != nil {
-		return nil, toStatus(ctx, badToken(err))
+		return nil, badToken(err)
 	}
 	size := pagination.Size(req.GetPageSize())
 	list, err := s.store.ListAuditEvents(ctx, f, cur.Before, size+1)
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	resp := &registryv1.ListAuditEventsResponse{}
 	list, resp.NextPageToken, err = pagination.Trim(list, size, f, func(e domain.AuditEvent) any { return auditCursor{Before: e.ID} })
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	for _, e := range list {
 		resp.Events = append(resp.Events, &registryv1.AuditEvent{

@@ -38,20 +38,20 @@ func (s *Server) signIn(ctx context.Context, login, pw, remote string) (domain.A
 func (s *Server) SignIn(ctx context.Context, req *registryv1.SignInRequest) (*registryv1.SignInResponse, error) {
 	a, err := s.signIn(ctx, req.GetLogin(), req.GetPassword(), req.GetRemoteAddr())
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	secret, hash, err := newSecret("")
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	csrf := make([]byte, 24)
 	if _, err := rand.Read(csrf); err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	csrfToken := base64.RawURLEncoding.EncodeToString(csrf)
 	now := s.now()
 	if err := s.store.CreateSession(ctx, a.ID, hash, csrfToken, now, req.GetRemoteAddr(), req.GetUserAgent()); err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	return &registryv1.SignInResponse{Session: secret, CsrfToken: csrfToken, ExpireTime: ts(now.Add(domain.AbsoluteTimeout))}, nil
 }
@@ -60,17 +60,17 @@ func (s *Server) SignIn(ctx context.Context, req *registryv1.SignInRequest) (*re
 func (s *Server) IssueToken(ctx context.Context, req *registryv1.IssueTokenRequest) (*registryv1.IssueTokenResponse, error) {
 	a, err := s.signIn(ctx, req.GetLogin(), req.GetPassword(), req.GetRemoteAddr())
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	secret, hash, err := newSecret(TokenPrefix)
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	expire := s.now().Add(domain.SignInTokenTTL)
 	t, err := s.store.CreateAPIToken(ctx, domain.Actor{AccountID: a.ID, Login: a.Login, RemoteAddr: req.GetRemoteAddr()},
 		domain.APIToken{AccountID: a.ID, Name: "sign-in token", ExpireTime: expire}, hash)
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	return &registryv1.IssueTokenResponse{Token: secret, ExpiresAt: ts(t.ExpireTime)}, nil
 }
@@ -86,25 +86,25 @@ func (s *Server) Authenticate(ctx context.Context, req *registryv1.AuthenticateR
 	case *registryv1.AuthenticateRequest_Session:
 		sess, err := s.store.Session(ctx, hashSecret(c.Session), now)
 		if err != nil {
-			return nil, toStatus(ctx, unauthenticated(err))
+			return nil, unauthenticated(err)
 		}
 		accountID, csrf = sess.AccountID, sess.CSRFToken
 	case *registryv1.AuthenticateRequest_Bearer:
 		if !strings.HasPrefix(c.Bearer, TokenPrefix) {
-			return nil, toStatus(ctx, domain.ErrUnauthenticated)
+			return nil, domain.ErrUnauthenticated
 		}
 		t, err := s.store.Token(ctx, hashSecret(c.Bearer), now)
 		if err != nil {
-			return nil, toStatus(ctx, unauthenticated(err))
+			return nil, unauthenticated(err)
 		}
 		accountID, readOnly = t.AccountID, t.ReadOnly
 	}
 	a, err := s.store.GetAccount(ctx, accountID)
 	if err != nil {
-		return nil, toStatus(ctx, unauthenticated(err))
+		return nil, unauthenticated(err)
 	}
 	if a.Blocked {
-		return nil, toStatus(ctx, domain.ErrUnauthenticated)
+		return nil, domain.ErrUnauthenticated
 	}
 	principal := &registryv1.Principal{AccountId: a.ID, Login: a.Login, ReadOnly: readOnly}
 	for _, r := range a.Roles {
@@ -122,10 +122,10 @@ func (s *Server) SignOut(ctx context.Context, req *registryv1.SignOutRequest) (*
 		return &registryv1.SignOutResponse{}, nil // already ended
 	}
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	if err := s.store.DeleteSession(ctx, domain.Actor{AccountID: sess.AccountID}, hash); err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	return &registryv1.SignOutResponse{}, nil
 }

@@ -18,11 +18,11 @@ func (s *Server) ImportOrganisations(ctx context.Context, req *registryv1.Import
 	mun, err := s.store.GetMunicipality(ctx, req.GetMunicipalityId())
 	switch {
 	case err == nil && !p.Related(mun.Scope()):
-		return nil, toStatus(ctx, domain.ErrNotFound)
+		return nil, domain.ErrNotFound
 	case err != nil:
-		return nil, toStatus(ctx, err)
+		return nil, err
 	case !p.Holds(mun.Scope(), identity.Operator, identity.Methodologist):
-		return nil, toStatus(ctx, domain.ErrPermissionDenied)
+		return nil, domain.ErrPermissionDenied
 	}
 	var table [][]string
 	if req.GetFormat() == registryv1.ImportFormat_IMPORT_FORMAT_XLSX {
@@ -31,11 +31,11 @@ func (s *Server) ImportOrganisations(ctx context.Context, req *registryv1.Import
 		table, err = importer.ReadCSV(req.GetContent())
 	}
 	if err != nil {
-		return nil, toStatus(ctx, fieldErr("content", err.Error()))
+		return nil, fieldErr("content", err.Error())
 	}
 	sheet, err := importer.Parse(table)
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	records := sheet.Records(req.GetMunicipalityId())
 	inns := make([]string, 0, len(records))
@@ -53,7 +53,7 @@ func (s *Server) ImportOrganisations(ctx context.Context, req *registryv1.Import
 			return creates, updates, !req.GetDryRun() && !rejected
 		})
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	return importResponse(outcomes, sheet.Ignored, req.GetDryRun()), nil
 }

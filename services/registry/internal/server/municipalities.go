@@ -21,18 +21,18 @@ func (s *Server) CreateMunicipality(ctx context.Context, req *registryv1.CreateM
 	}
 	m := municipalityFromProto(req.GetMunicipality())
 	if err := m.Validate(); err != nil {
-		return nil, toStatus(ctx, validation.Prefixed("municipality", err))
+		return nil, validation.Prefixed("municipality", err)
 	}
 	region := identity.Scope{Region: m.RegionCode}
 	switch {
 	case !p.Related(region):
-		return nil, toStatus(ctx, fieldErr("municipality.region_code", "no such region"))
+		return nil, fieldErr("municipality.region_code", "no such region")
 	case !p.Holds(region, identity.Operator, identity.Regional):
-		return nil, toStatus(ctx, domain.ErrPermissionDenied)
+		return nil, domain.ErrPermissionDenied
 	}
 	out, err := s.store.CreateMunicipality(ctx, actor(p), m, req.GetRequestId())
 	if err != nil {
-		return nil, toStatus(ctx, validation.Prefixed("municipality", err))
+		return nil, validation.Prefixed("municipality", err)
 	}
 	return &registryv1.CreateMunicipalityResponse{Municipality: municipalityToProto(out)}, nil
 }
@@ -48,7 +48,7 @@ func (s *Server) GetMunicipality(ctx context.Context, req *registryv1.GetMunicip
 		err = domain.ErrNotFound
 	}
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	return &registryv1.GetMunicipalityResponse{Municipality: municipalityToProto(m)}, nil
 }
@@ -64,7 +64,7 @@ func (s *Server) ListMunicipalities(ctx context.Context, req *registryv1.ListMun
 	var cur store.NameCursor
 	more, err := pagination.Decode(req.GetPageToken(), f, &cur)
 	if err != nil {
-		return nil, toStatus(ctx, badToken(err))
+		return nil, badToken(err)
 	}
 	var after *store.NameCursor
 	if more {
@@ -73,14 +73,14 @@ func (s *Server) ListMunicipalities(ctx context.Context, req *registryv1.ListMun
 	size := pagination.Size(req.GetPageSize())
 	list, total, err := s.store.ListMunicipalities(ctx, f, after, size+1)
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	resp := &registryv1.ListMunicipalitiesResponse{TotalSize: int32(total)}
 	list, resp.NextPageToken, err = pagination.Trim(list, size, f, func(m domain.Municipality) any {
 		return store.NameCursor{SortKey: domain.SortKey(m.Name), ID: m.ID}
 	})
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	for _, m := range list {
 		resp.Municipalities = append(resp.Municipalities, municipalityToProto(m))
@@ -97,21 +97,21 @@ func (s *Server) UpdateMunicipality(ctx context.Context, req *registryv1.UpdateM
 	m := municipalityFromProto(req.GetMunicipality())
 	stored, err := s.store.GetMunicipality(ctx, m.ID)
 	if err := checkUpdate(m.ID, m.Version, "municipality", err); err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	switch {
 	case !p.Related(stored.Scope()):
-		return nil, toStatus(ctx, domain.ErrNotFound)
+		return nil, domain.ErrNotFound
 	case !p.Holds(stored.Scope(), identity.Operator, identity.Regional):
-		return nil, toStatus(ctx, domain.ErrPermissionDenied)
+		return nil, domain.ErrPermissionDenied
 	}
 	m.RegionCode = stored.RegionCode // a municipality never moves between regions
 	if err := m.Validate(); err != nil {
-		return nil, toStatus(ctx, validation.Prefixed("municipality", err))
+		return nil, validation.Prefixed("municipality", err)
 	}
 	out, err := s.store.UpdateMunicipality(ctx, actor(p), m)
 	if err != nil {
-		return nil, toStatus(ctx, validation.Prefixed("municipality", err))
+		return nil, validation.Prefixed("municipality", err)
 	}
 	return &registryv1.UpdateMunicipalityResponse{Municipality: municipalityToProto(out)}, nil
 }

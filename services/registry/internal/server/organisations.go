@@ -26,20 +26,20 @@ func (s *Server) CreateOrganisation(ctx context.Context, req *registryv1.CreateO
 		ve.Add("municipality_id", "must be the UUID of a municipality")
 	}
 	if err := ve.Err(); err != nil {
-		return nil, toStatus(ctx, validation.Prefixed("organisation", err))
+		return nil, validation.Prefixed("organisation", err)
 	}
 	mun, err := s.store.GetMunicipality(ctx, o.MunicipalityID)
 	switch {
 	case errors.Is(err, domain.ErrNotFound) || err == nil && !p.Related(mun.Scope()):
-		return nil, toStatus(ctx, fieldErr("organisation.municipality_id", "no such municipality"))
+		return nil, fieldErr("organisation.municipality_id", "no such municipality")
 	case err != nil:
-		return nil, toStatus(ctx, err)
+		return nil, err
 	case !p.Holds(mun.Scope(), identity.Operator, identity.Methodologist):
-		return nil, toStatus(ctx, domain.ErrPermissionDenied)
+		return nil, domain.ErrPermissionDenied
 	}
 	out, err := s.store.CreateOrganisation(ctx, actor(p), o, req.GetRequestId())
 	if err != nil {
-		return nil, toStatus(ctx, validation.Prefixed("organisation", err))
+		return nil, validation.Prefixed("organisation", err)
 	}
 	return &registryv1.CreateOrganisationResponse{Organisation: organisationToProto(out)}, nil
 }
@@ -52,7 +52,7 @@ func (s *Server) GetOrganisation(ctx context.Context, req *registryv1.GetOrganis
 	}
 	o, err := s.visibleOrganisation(ctx, p, req.GetId())
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	return &registryv1.GetOrganisationResponse{Organisation: organisationToProto(o)}, nil
 }
@@ -66,21 +66,21 @@ func (s *Server) UpdateOrganisation(ctx context.Context, req *registryv1.UpdateO
 	o, convErr := organisationFromProto(req.GetOrganisation())
 	stored, getErr := s.visibleOrganisation(ctx, p, o.ID)
 	if err := checkUpdate(o.ID, o.Version, "organisation", getErr); err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	if !p.Holds(stored.Scope(), identity.Operator, identity.Methodologist) {
-		return nil, toStatus(ctx, domain.ErrPermissionDenied)
+		return nil, domain.ErrPermissionDenied
 	}
 	o.MunicipalityID = stored.MunicipalityID // an organisation never moves by an update
 	ve := &validation.Error{}
 	ve.Merge("", asValidation(convErr))
 	ve.Merge("", asValidation(o.Validate()))
 	if err := ve.Err(); err != nil {
-		return nil, toStatus(ctx, validation.Prefixed("organisation", err))
+		return nil, validation.Prefixed("organisation", err)
 	}
 	out, err := s.store.UpdateOrganisation(ctx, actor(p), o)
 	if err != nil {
-		return nil, toStatus(ctx, validation.Prefixed("organisation", err))
+		return nil, validation.Prefixed("organisation", err)
 	}
 	return &registryv1.UpdateOrganisationResponse{Organisation: organisationToProto(out)}, nil
 }
@@ -93,7 +93,7 @@ func (s *Server) ListOrganisations(ctx context.Context, req *registryv1.ListOrga
 	}
 	openOn, err := domain.ParseDate(req.GetOpenOn())
 	if err != nil {
-		return nil, toStatus(ctx, fieldErr("open_on", err.Error()))
+		return nil, fieldErr("open_on", err.Error())
 	}
 	f := domain.OrganisationFilter{
 		RegionCode:     req.GetRegion(),
@@ -107,7 +107,7 @@ func (s *Server) ListOrganisations(ctx context.Context, req *registryv1.ListOrga
 	var cur store.NameCursor
 	more, err := pagination.Decode(req.GetPageToken(), f, &cur)
 	if err != nil {
-		return nil, toStatus(ctx, badToken(err))
+		return nil, badToken(err)
 	}
 	var after *store.NameCursor
 	if more {
@@ -116,14 +116,14 @@ func (s *Server) ListOrganisations(ctx context.Context, req *registryv1.ListOrga
 	size := pagination.Size(req.GetPageSize())
 	list, total, err := s.store.ListOrganisations(ctx, f, after, size+1)
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	resp := &registryv1.ListOrganisationsResponse{TotalSize: int32(total)}
 	list, resp.NextPageToken, err = pagination.Trim(list, size, f, func(o domain.Organisation) any {
 		return store.NameCursor{SortKey: domain.SortKey(o.ShortName), ID: o.ID}
 	})
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	for _, o := range list {
 		resp.Organisations = append(resp.Organisations, organisationToProto(o))
@@ -139,21 +139,21 @@ func (s *Server) CloseOrganisation(ctx context.Context, req *registryv1.CloseOrg
 	}
 	stored, err := s.visibleOrganisation(ctx, p, req.GetId())
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	if !p.Holds(stored.Scope(), identity.Operator, identity.Methodologist) {
-		return nil, toStatus(ctx, domain.ErrPermissionDenied)
+		return nil, domain.ErrPermissionDenied
 	}
 	closedOn, err := domain.ParseDate(req.GetClosedOn())
 	if err != nil {
-		return nil, toStatus(ctx, fieldErr("closed_on", err.Error()))
+		return nil, fieldErr("closed_on", err.Error())
 	}
 	out, err := s.store.CloseOrganisation(ctx, actor(p), domain.Closure{
 		ID: req.GetId(), Version: req.GetVersion(), ClosedOn: closedOn,
 		Reason: domain.ClosureReason(req.GetReason()), SuccessorID: req.GetSuccessorId(),
 	}, func(o domain.Organisation) bool { return p.Sees(o.Scope()) })
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	return &registryv1.CloseOrganisationResponse{Organisation: organisationToProto(out)}, nil
 }

@@ -17,15 +17,15 @@ func (s *Server) CreateRegion(ctx context.Context, req *registryv1.CreateRegionR
 		return nil, err
 	}
 	if !isOperator(p) {
-		return nil, toStatus(ctx, domain.ErrPermissionDenied)
+		return nil, domain.ErrPermissionDenied
 	}
 	r := regionFromProto(req.GetRegion())
 	if err := r.Validate(); err != nil {
-		return nil, toStatus(ctx, validation.Prefixed("region", err))
+		return nil, validation.Prefixed("region", err)
 	}
 	out, err := s.store.CreateRegion(ctx, actor(p), r)
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	return &registryv1.CreateRegionResponse{Region: regionToProto(out)}, nil
 }
@@ -37,11 +37,11 @@ func (s *Server) GetRegion(ctx context.Context, req *registryv1.GetRegionRequest
 		return nil, err
 	}
 	if !p.Related(identity.Scope{Region: req.GetCode()}) {
-		return nil, toStatus(ctx, domain.ErrNotFound)
+		return nil, domain.ErrNotFound
 	}
 	r, err := s.store.GetRegion(ctx, req.GetCode())
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	return &registryv1.GetRegionResponse{Region: regionToProto(r)}, nil
 }
@@ -58,17 +58,17 @@ func (s *Server) ListRegions(ctx context.Context, req *registryv1.ListRegionsReq
 	}
 	var cur regionCursor
 	if _, err = pagination.Decode(req.GetPageToken(), "regions", &cur); err != nil {
-		return nil, toStatus(ctx, badToken(err))
+		return nil, badToken(err)
 	}
 	size := pagination.Size(req.GetPageSize())
 	list, err := s.store.ListRegions(ctx, isOperator(p), bindingRegions(p), cur.Code, size+1)
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	resp := &registryv1.ListRegionsResponse{}
 	list, resp.NextPageToken, err = pagination.Trim(list, size, "regions", func(r domain.Region) any { return regionCursor{Code: r.Code} })
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	for _, r := range list {
 		resp.Regions = append(resp.Regions, regionToProto(r))
@@ -85,9 +85,9 @@ func (s *Server) UpdateRegion(ctx context.Context, req *registryv1.UpdateRegionR
 	r := regionFromProto(req.GetRegion())
 	switch {
 	case !p.Related(identity.Scope{Region: r.Code}):
-		return nil, toStatus(ctx, domain.ErrNotFound)
+		return nil, domain.ErrNotFound
 	case !isOperator(p):
-		return nil, toStatus(ctx, domain.ErrPermissionDenied)
+		return nil, domain.ErrPermissionDenied
 	}
 	ve := &validation.Error{}
 	if err := r.Validate(); err != nil {
@@ -97,11 +97,11 @@ func (s *Server) UpdateRegion(ctx context.Context, req *registryv1.UpdateRegionR
 		ve.Add("region.version", "must be the version the change is based on")
 	}
 	if err := ve.Err(); err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	out, err := s.store.UpdateRegion(ctx, actor(p), r)
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	return &registryv1.UpdateRegionResponse{Region: regionToProto(out)}, nil
 }

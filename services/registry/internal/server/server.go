@@ -4,7 +4,6 @@
 package server
 
 import (
-	"context"
 	"errors"
 	"strings"
 	"time"
@@ -59,8 +58,9 @@ func SystemOnly(fullMethod string) bool {
 	return strings.HasPrefix(fullMethod, "/"+registryv1.AuthService_ServiceDesc.ServiceName+"/")
 }
 
-// errorTable is the registry's one mapping from errors to gRPC codes.
-var errorTable = grpcerr.Table{
+// Errors is the registry's one mapping from errors to gRPC codes; the shared
+// interceptor chain applies it to every error a handler returns.
+var Errors = grpcerr.Table{
 	{Target: domain.ErrNotFound, Code: codes.NotFound},
 	{Target: domain.ErrStale, Code: codes.Aborted},
 	{Target: domain.ErrDuplicateINN, Code: codes.AlreadyExists},
@@ -76,9 +76,6 @@ var errorTable = grpcerr.Table{
 	{Target: domain.ErrPermissionDenied, Code: codes.PermissionDenied},
 }
 
-func toStatus(ctx context.Context, err error) error {
-	return errorTable.Status(ctx, err)
-}
 
 // badToken reports a page token that does not fit the query as a field error.
 func badToken(err error) error {

@@ -22,7 +22,7 @@ func stageTexts(title, task, result string) error {
 // CreateStage implements RoadmapService.
 func (s *Server) CreateStage(ctx context.Context, req *roadmapv1.CreateStageRequest) (*roadmapv1.CreateStageResponse, error) {
 	if err := stageTexts(req.GetTitle(), req.GetTask(), req.GetResult()); err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	id := uuid.NewString()
 	r, err := s.mutate(ctx, req.GetRoadmapId(), req.GetVersion(), func(r *domain.Roadmap) error {
@@ -39,7 +39,7 @@ func (s *Server) CreateStage(ctx context.Context, req *roadmapv1.CreateStageRequ
 // UpdateStage implements RoadmapService.
 func (s *Server) UpdateStage(ctx context.Context, req *roadmapv1.UpdateStageRequest) (*roadmapv1.UpdateStageResponse, error) {
 	if err := stageTexts(req.GetTitle(), req.GetTask(), req.GetResult()); err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	p, err := identity.Caller(ctx)
 	if err != nil {
@@ -72,7 +72,7 @@ func texts(f *roadmapv1.ItemFields) domain.Texts {
 func (s *Server) CreateItem(ctx context.Context, req *roadmapv1.CreateItemRequest) (*roadmapv1.CreateItemResponse, error) {
 	t := texts(req.GetItem())
 	if err := t.Validate("item."); err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	p, err := identity.Caller(ctx)
 	if err != nil {
@@ -104,7 +104,7 @@ func (s *Server) CreateItem(ctx context.Context, req *roadmapv1.CreateItemReques
 func (s *Server) UpdateItem(ctx context.Context, req *roadmapv1.UpdateItemRequest) (*roadmapv1.UpdateItemResponse, error) {
 	t := texts(req.GetItem())
 	if err := t.Validate("item."); err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	p, err := identity.Caller(ctx)
 	if err != nil {
@@ -215,25 +215,25 @@ func (s *Server) MarkOccurrence(ctx context.Context, req *roadmapv1.MarkOccurren
 	m := domain.Mark{ItemID: req.GetItemId(), Due: parseDate("due", req.GetDue(), &ve), Version: req.GetVersion(),
 		Done: req.GetDone(), DoneOn: parseDate("done_on", req.GetDoneOn(), &ve), Note: req.GetNote(), EvidenceURL: req.GetEvidenceUrl()}
 	if err := ve.Err(); err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	_, owner, writable, err := s.roadmapOf(ctx, p, req.GetItemId(), "")
 	if err != nil {
 		return nil, err
 	}
 	if !writable {
-		return nil, toStatus(ctx, domain.ErrPermissionDenied)
+		return nil, domain.ErrPermissionDenied
 	}
 	now, loc := s.now(), owner.Location()
 	if err := m.Validate(now, loc); err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	if m.Done && m.DoneOn.IsZero() {
 		m.DoneOn = domain.Today(now, loc)
 	}
 	o, err := s.store.Mark(ctx, p.Login, m)
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	return &roadmapv1.MarkOccurrenceResponse{Occurrence: occurrenceToProto(o, now, loc)}, nil
 }
@@ -251,7 +251,7 @@ func (s *Server) ListOverdue(ctx context.Context, req *roadmapv1.ListOverdueRequ
 		}
 	}
 	if n != 1 {
-		return nil, toStatus(ctx, validation.Field("organisation_id", "name exactly one of organisation_id, municipality_id, region_code"))
+		return nil, validation.Field("organisation_id", "name exactly one of organisation_id, municipality_id, region_code")
 	}
 	// The scope must be one the caller sees; the registry says where it lies.
 	var owner domain.Owner
@@ -267,14 +267,14 @@ func (s *Server) ListOverdue(ctx context.Context, req *roadmapv1.ListOverdueRequ
 		err = domain.ErrNotFound
 	}
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	f := store.OverdueFilter{Region: req.GetRegionCode(), Municipality: req.GetMunicipalityId(), Organisation: req.GetOrganisationId(),
 		StageNumber: int(req.GetStageNumber()), Responsible: req.GetResponsible()}
 	var cur store.OverdueCursor
 	more, err := pagination.Decode(req.GetPageToken(), f, &cur)
 	if err != nil {
-		return nil, toStatus(ctx, badToken(err))
+		return nil, badToken(err)
 	}
 	var after *store.OverdueCursor
 	if more {
@@ -284,14 +284,14 @@ func (s *Server) ListOverdue(ctx context.Context, req *roadmapv1.ListOverdueRequ
 	now := s.now()
 	list, total, err := s.store.ListOverdue(ctx, f, now, after, size+1)
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	resp := &roadmapv1.ListOverdueResponse{TotalSize: int32(total)}
 	list, resp.NextPageToken, err = pagination.Trim(list, size, f, func(o store.Overdue) any {
 		return store.OverdueCursor{Due: o.Due, ItemID: o.ItemID}
 	})
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	for _, o := range list {
 		resp.Occurrences = append(resp.Occurrences, &roadmapv1.OverdueOccurrence{
@@ -314,22 +314,22 @@ func (s *Server) CascadeItem(ctx context.Context, req *roadmapv1.CascadeItemRequ
 		return nil, err
 	}
 	if !writable {
-		return nil, toStatus(ctx, domain.ErrPermissionDenied)
+		return nil, domain.ErrPermissionDenied
 	}
 	if owner.Kind == domain.OwnerOrganisation {
-		return nil, toStatus(ctx, domain.ErrNotCascadable)
+		return nil, domain.ErrNotCascadable
 	}
 	r, err := s.store.Get(ctx, id)
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	orgs, err := s.dir.OpenOrganisations(ctx, r.Owner.Region, r.Owner.Municipality, domain.Today(s.now(), r.Owner.Location()).Format(domain.DateLayout))
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	c, err := s.store.Cascade(ctx, p.AccountID, r, req.GetItemId(), orgs)
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	return &roadmapv1.CascadeItemResponse{Added: int32(c.Added), Existing: int32(c.Existing), RoadmapsCreated: int32(c.RoadmapsCreated)}, nil
 }
@@ -352,13 +352,13 @@ func (s *Server) ListCascade(ctx context.Context, req *roadmapv1.ListCascadeRequ
 		return nil, err
 	}
 	if !p.Sees(owner.Scope()) {
-		return nil, toStatus(ctx, domain.ErrNotFound)
+		return nil, domain.ErrNotFound
 	}
 	f := struct{ Item string }{req.GetItemId()}
 	var cur store.CascadeCursor
 	more, err := pagination.Decode(req.GetPageToken(), f, &cur)
 	if err != nil {
-		return nil, toStatus(ctx, badToken(err))
+		return nil, badToken(err)
 	}
 	var after *store.CascadeCursor
 	if more {
@@ -367,14 +367,14 @@ func (s *Server) ListCascade(ctx context.Context, req *roadmapv1.ListCascadeRequ
 	size := pagination.Size(req.GetPageSize())
 	list, totals, err := s.store.ListCascade(ctx, req.GetItemId(), s.now(), after, size+1)
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	resp := &roadmapv1.ListCascadeResponse{Done: int32(totals.Done), NotDone: int32(totals.NotDone), Overdue: int32(totals.Overdue)}
 	list, resp.NextPageToken, err = pagination.Trim(list, size, f, func(e store.CascadeEntry) any {
 		return store.CascadeCursor{Name: e.OrganisationName, ID: e.Organisation}
 	})
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	for _, e := range list {
 		resp.Entries = append(resp.Entries, &roadmapv1.CascadeEntry{

@@ -96,11 +96,11 @@ func (s *Server) mutate(ctx context.Context, id string, version int64, fn func(*
 		if err == nil {
 			err = domain.ErrPermissionDenied
 		}
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	r, err := s.store.Mutate(ctx, id, version, fn)
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	return roadmapToProto(r, s.now(), true), nil
 }
@@ -110,11 +110,11 @@ func (s *Server) mutate(ctx context.Context, id string, version int64, fn func(*
 func (s *Server) roadmapOf(ctx context.Context, p identity.Principal, itemID, stageID string) (string, domain.Owner, bool, error) {
 	id, err := s.store.RoadmapOf(ctx, itemID, stageID)
 	if err != nil {
-		return "", domain.Owner{}, false, toStatus(ctx, err)
+		return "", domain.Owner{}, false, err
 	}
 	o, writable, err := s.owner(ctx, p, id)
 	if err != nil {
-		return "", o, false, toStatus(ctx, err)
+		return "", o, false, err
 	}
 	return id, o, writable, nil
 }
@@ -150,17 +150,17 @@ func (s *Server) CreateRoadmap(ctx context.Context, req *roadmapv1.CreateRoadmap
 		Period: schedule.Period{Start: parseDate("period_start", req.GetPeriodStart(), &ve), End: parseDate("period_end", req.GetPeriodEnd(), &ve)},
 	}
 	if err := ve.Err(); err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	if err := r.Validate(); err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	if r.Owner, err = s.writableOwner(ctx, p, req.GetOwner()); err != nil {
-		return nil, toStatus(ctx, validation.Prefixed("owner", err))
+		return nil, validation.Prefixed("owner", err)
 	}
 	r, err = s.store.Create(ctx, p.AccountID, req.GetRequestId(), r)
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	return &roadmapv1.CreateRoadmapResponse{Roadmap: roadmapToProto(r, s.now(), true)}, nil
 }
@@ -173,7 +173,7 @@ func (s *Server) GetRoadmap(ctx context.Context, req *roadmapv1.GetRoadmapReques
 	}
 	r, err := s.readable(ctx, p, req.GetId())
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	return &roadmapv1.GetRoadmapResponse{Roadmap: roadmapToProto(r, s.now(), true)}, nil
 }
@@ -189,7 +189,7 @@ func (s *Server) ListRoadmaps(ctx context.Context, req *roadmapv1.ListRoadmapsRe
 	var cur store.Cursor
 	more, err := pagination.Decode(req.GetPageToken(), f, &cur)
 	if err != nil {
-		return nil, toStatus(ctx, badToken(err))
+		return nil, badToken(err)
 	}
 	var after *store.Cursor
 	if more {
@@ -198,14 +198,14 @@ func (s *Server) ListRoadmaps(ctx context.Context, req *roadmapv1.ListRoadmapsRe
 	size := pagination.Size(req.GetPageSize())
 	list, err := s.store.List(ctx, f, after, size+1)
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	resp := &roadmapv1.ListRoadmapsResponse{}
 	list, resp.NextPageToken, err = pagination.Trim(list, size, f, func(r domain.Roadmap) any {
 		return store.Cursor{PeriodStart: r.Period.Start, ID: r.ID}
 	})
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	for _, r := range list {
 		resp.Roadmaps = append(resp.Roadmaps, roadmapToProto(r, s.now(), false))
@@ -225,7 +225,7 @@ func (s *Server) UpdateRoadmap(ctx context.Context, req *roadmapv1.UpdateRoadmap
 	var ve validation.Error
 	period := schedule.Period{Start: parseDate("period_start", req.GetPeriodStart(), &ve), End: parseDate("period_end", req.GetPeriodEnd(), &ve)}
 	if err := ve.Err(); err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	r, err := s.mutate(ctx, req.GetId(), req.GetVersion(), func(r *domain.Roadmap) error {
 		r.Title, r.Goal, r.Targets = req.GetTitle(), req.GetGoal(), targetsFromProto(req.GetTargets())
@@ -277,23 +277,23 @@ func (s *Server) ImportRoadmap(ctx context.Context, req *roadmapv1.ImportRoadmap
 		ve.Add("period_end", "give both period_start and period_end, or neither")
 	}
 	if err := ve.Err(); err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	owner, err := s.writableOwner(ctx, p, req.GetOwner())
 	if err != nil {
-		return nil, toStatus(ctx, validation.Prefixed("owner", err))
+		return nil, validation.Prefixed("owner", err)
 	}
 	var res importer.Result
 	opts := importer.Options{Period: period}
 	if read, ok := importFormats[req.GetFormat()]; ok {
 		rows, err := read(req.GetContent())
 		if err != nil {
-			return nil, toStatus(ctx, validation.Field("content", err.Error()))
+			return nil, validation.Field("content", err.Error())
 		}
 		res = importer.Rebuild(rows, opts)
 	} else {
 		if !validUTF8(req.GetContent()) {
-			return nil, toStatus(ctx, validation.Field("content", "tab-separated text must be UTF-8"))
+			return nil, validation.Field("content", "tab-separated text must be UTF-8")
 		}
 		res = importer.ParseTSV(string(req.GetContent()), opts)
 	}
@@ -313,10 +313,10 @@ func (s *Server) ImportRoadmap(ctx context.Context, req *roadmapv1.ImportRoadmap
 		}
 	}
 	if len(r.Stages) == 0 {
-		return nil, toStatus(ctx, validation.Field("content", "no stage or item was found: is it a roadmap table?"))
+		return nil, validation.Field("content", "no stage or item was found: is it a roadmap table?")
 	}
 	if err := r.Validate(); err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	if req.GetDryRun() {
 		resp.Roadmap = roadmapToProto(r, s.now(), true)
@@ -324,7 +324,7 @@ func (s *Server) ImportRoadmap(ctx context.Context, req *roadmapv1.ImportRoadmap
 	}
 	r, err = s.store.Create(ctx, p.AccountID, req.GetRequestId(), r)
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	resp.Roadmap, resp.Saved = roadmapToProto(r, s.now(), true), true
 	return resp, nil

@@ -50,8 +50,9 @@ func (s *Server) Register(g grpc.ServiceRegistrar) {
 	roadmapv1.RegisterRoadmapServiceServer(g, s)
 }
 
-// errorTable is the roadmap's one mapping from errors to gRPC codes.
-var errorTable = grpcerr.Table{
+// Errors is the roadmap's one mapping from errors to gRPC codes; the shared
+// interceptor chain applies it to every error a handler returns.
+var Errors = grpcerr.Table{
 	{Target: domain.ErrNotFound, Code: codes.NotFound},
 	{Target: domain.ErrStale, Code: codes.Aborted},
 	{Target: domain.ErrPermissionDenied, Code: codes.PermissionDenied},
@@ -61,7 +62,6 @@ var errorTable = grpcerr.Table{
 	{Target: pagination.ErrBadToken, Code: codes.InvalidArgument},
 }
 
-func toStatus(ctx context.Context, err error) error { return errorTable.Status(ctx, err) }
 
 const dateLayout = "2006-01-02"
 
@@ -97,7 +97,7 @@ func (s *Server) period(start, end string) (schedule.Period, error) {
 func (s *Server) ParseDeadline(ctx context.Context, req *roadmapv1.ParseDeadlineRequest) (*roadmapv1.ParseDeadlineResponse, error) {
 	p, err := s.period(req.GetPeriodStart(), req.GetPeriodEnd())
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
 	sch := schedule.Parse(req.GetText(), p)
 	resp := &roadmapv1.ParseDeadlineResponse{Schedule: scheduleToProto(sch)}
