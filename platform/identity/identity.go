@@ -122,33 +122,63 @@ func (b Binding) covers(s Scope) bool {
 		(b.Organisation == "" || b.Organisation == s.Organisation)
 }
 
-// Visibility is what a principal may list, for filtering queries: everything,
-// or the objects inside the listed regions, municipalities and organisations.
-type Visibility struct {
-	All            bool
-	Regions        []string
-	Municipalities []string
-	Organisations  []string
+// IsOperator reports an operator binding: everything, everywhere.
+func (p Principal) IsOperator() bool { return p.Holds(Scope{}, Operator) }
+
+// Reach is the one model of what a principal may see, for the list filters the
+// stores build: everything (All), or the objects inside the scopes of its
+// bindings (what it Sees: Regions of regional centres, Municipalities of
+// methodologists, Organisations of curators), plus the regions and
+// municipalities on the paths above those scopes (RegionsAbove,
+// MunicipalitiesAbove: the reference data a person is Related to). A scope's
+// level names its role, so Regions are the regions a principal is a regional
+// centre of and Municipalities those it is a methodologist of.
+type Reach struct {
+	All                 bool
+	Regions             []string
+	Municipalities      []string
+	Organisations       []string
+	RegionsAbove        []string
+	MunicipalitiesAbove []string
 }
 
-// Visibility summarises the bindings for list filters of objects the
-// principal Sees.
-func (p Principal) Visibility() Visibility {
-	v := Visibility{Regions: []string{}, Municipalities: []string{}, Organisations: []string{}}
+// Reach summarises the bindings as Sees and Related judge single objects.
+func (p Principal) Reach() Reach {
+	r := Reach{Regions: []string{}, Municipalities: []string{}, Organisations: []string{},
+		RegionsAbove: []string{}, MunicipalitiesAbove: []string{}}
 	for _, b := range p.Bindings {
 		switch {
 		case b.Role == System:
 		case b.Organisation != "":
-			v.Organisations = append(v.Organisations, b.Organisation)
+			r.Organisations = append(r.Organisations, b.Organisation)
+			r.MunicipalitiesAbove = append(r.MunicipalitiesAbove, b.Municipality)
+			r.RegionsAbove = append(r.RegionsAbove, b.Region)
 		case b.Municipality != "":
-			v.Municipalities = append(v.Municipalities, b.Municipality)
+			r.Municipalities = append(r.Municipalities, b.Municipality)
+			r.RegionsAbove = append(r.RegionsAbove, b.Region)
 		case b.Region != "":
-			v.Regions = append(v.Regions, b.Region)
+			r.Regions = append(r.Regions, b.Region)
 		default:
-			v.All = true
+			r.All = true
 		}
 	}
-	return v
+	return r
+}
+
+// RelatedRegions are the regions the principal holds or lies in.
+func (r Reach) RelatedRegions() []string { return union(r.Regions, r.RegionsAbove) }
+
+// RelatedMunicipalities are the municipalities the principal holds or lies in.
+func (r Reach) RelatedMunicipalities() []string { return union(r.Municipalities, r.MunicipalitiesAbove) }
+
+func union(a, b []string) []string {
+	out := make([]string, 0, len(a)+len(b))
+	for _, s := range slices.Concat(a, b) {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 type ctxKey struct{}

@@ -3,6 +3,7 @@ package identity
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -56,6 +57,48 @@ func TestScopes(t *testing.T) {
 	}
 	if !method.Holds(sch1, Methodologist) || method.Holds(sch1, Operator) || regional.Holds(sch1, Methodologist) {
 		t.Errorf("Holds does not follow the roles")
+	}
+}
+
+// TestReachAgreesWithSees checks the list filter a store builds from Reach
+// selects exactly the objects Sees and Related allow one by one.
+func TestReachAgreesWithSees(t *testing.T) {
+	t.Parallel()
+	objects := []Scope{r24, {Region: "43"}, krsk, {Region: "43", Municipality: "tuzha"}, sch1, sch2, tuzh}
+	principals := map[string]Principal{
+		"operator": {Bindings: []Binding{{Role: Operator}}},
+		"regional": {Bindings: []Binding{{Role: Regional, Region: "24"}}},
+		"method":   {Bindings: []Binding{{Role: Methodologist, Region: "24", Municipality: "krsk"}}},
+		"curator":  {Bindings: []Binding{{Role: Curator, Region: "24", Municipality: "krsk", Organisation: "sch1"}}},
+		"two": {Bindings: []Binding{{Role: Curator, Region: "24", Municipality: "krsk", Organisation: "sch2"},
+			{Role: Methodologist, Region: "43", Municipality: "tuzha"}}},
+		"system": {Bindings: []Binding{{Role: System}}},
+	}
+	inside := func(r Reach, s Scope) bool {
+		return r.All || slices.Contains(r.Regions, s.Region) || slices.Contains(r.Municipalities, s.Municipality) && s.Municipality != "" ||
+			slices.Contains(r.Organisations, s.Organisation) && s.Organisation != ""
+	}
+	above := func(r Reach, s Scope) bool {
+		return s.Municipality == "" && s.Organisation == "" && slices.Contains(r.RegionsAbove, s.Region) ||
+			s.Organisation == "" && s.Municipality != "" && slices.Contains(r.MunicipalitiesAbove, s.Municipality)
+	}
+	for name, p := range principals {
+		r := p.Reach()
+		for _, s := range objects {
+			if got, want := inside(r, s), p.Sees(s); got != want {
+				t.Errorf("%s, %+v: inside the reach = %v, want Sees %v", name, s, got, want)
+			}
+			if got, want := inside(r, s) || above(r, s), p.Related(s); got != want {
+				t.Errorf("%s, %+v: related by the reach = %v, want Related %v", name, s, got, want)
+			}
+		}
+	}
+	two := principals["two"].Reach()
+	if got := two.RelatedRegions(); !slices.Equal(got, []string{"24", "43"}) {
+		t.Errorf("RelatedRegions = %v, want [24 43]", got)
+	}
+	if got := two.RelatedMunicipalities(); !slices.Equal(got, []string{"tuzha", "krsk"}) {
+		t.Errorf("RelatedMunicipalities = %v, want [tuzha krsk]", got)
 	}
 }
 

@@ -157,9 +157,9 @@ func (a *Aggregates) PutTarget(ctx context.Context, req *indicatorsv1.PutTargetR
 	if err := ve.Err(); err != nil {
 		return nil, err
 	}
-	if !p.Holds(identity.Scope{}, identity.Operator) {
+	if !p.IsOperator() {
 		scope, err := a.targetScope(ctx, t)
-		if err != nil || !p.Holds(scope, identity.Regional) || t.Unit == "" {
+		if err != nil || !maySetRegionalTarget(p, scope, t) {
 			return nil, domain.ErrPermissionDenied
 		}
 	}
@@ -207,7 +207,7 @@ func (a *Aggregates) check(ctx context.Context, p identity.Principal, req *indic
 		if q.Parent != "" {
 			return q, validation.Field(prefix+"parent", "the country has no parent: leave it empty")
 		}
-		if !p.Holds(identity.Scope{}, identity.Operator) {
+		if !p.IsOperator() {
 			return q, domain.ErrPermissionDenied
 		}
 	case indicator.LevelRegion, indicator.LevelMunicipality:
@@ -320,7 +320,7 @@ func (a *Aggregates) rows(ctx context.Context, p identity.Principal, q query) ([
 func (a *Aggregates) visible(p identity.Principal, q query, x store.Sums) bool {
 	switch q.Level {
 	case indicator.LevelCountry:
-		return p.Holds(identity.Scope{}, identity.Operator)
+		return p.IsOperator()
 	case indicator.LevelRegion:
 		return p.Sees(identity.Scope{Region: x.Unit})
 	case indicator.LevelMunicipality:
@@ -368,7 +368,7 @@ func (a *Aggregates) RebuildAggregates(ctx context.Context, _ *indicatorsv1.Rebu
 	if err != nil {
 		return nil, err
 	}
-	if !p.Holds(identity.Scope{}, identity.Operator) {
+	if !p.IsOperator() {
 		return nil, domain.ErrPermissionDenied
 	}
 	n, err := a.s.store.RebuildAggregates(ctx)

@@ -64,8 +64,6 @@ func (s *Server) CreateCampaign(ctx context.Context, req *indicatorsv1.CreateCam
 	if err := ve.Err(); err != nil {
 		return nil, validation.Prefixed("campaign", err)
 	}
-	// The scope must be one the caller may see; then one it may open campaigns in.
-	roles := []identity.Role{identity.Operator, identity.Regional}
 	if c.MunicipalityID != "" {
 		region, err := s.dir.Municipality(ctx, c.MunicipalityID)
 		if errors.Is(err, domain.ErrNotFound) {
@@ -75,13 +73,12 @@ func (s *Server) CreateCampaign(ctx context.Context, req *indicatorsv1.CreateCam
 			return nil, err
 		}
 		c.RegionCode = region
-		roles = append(roles, identity.Methodologist)
 	} else if err := s.dir.Region(ctx, c.RegionCode); errors.Is(err, domain.ErrNotFound) {
 		return nil, validation.Field("campaign.region_code", "no such region")
 	} else if err != nil {
 		return nil, err
 	}
-	if !p.Holds(campaignLocation(c), roles...) {
+	if !mayOpenCampaign(p, c) {
 		return nil, domain.ErrPermissionDenied
 	}
 	orgs, err := s.dir.OpenOrganisations(ctx, c.RegionCode, c.MunicipalityID, c.OpenedOn)
@@ -115,7 +112,7 @@ func (s *Server) ListCampaigns(ctx context.Context, req *indicatorsv1.ListCampai
 		return nil, err
 	}
 	f := store.CampaignFilter{Year: int(req.GetYear()), Region: req.GetRegion(), Municipality: req.GetMunicipality(),
-		Status: domain.CampaignStatus(req.GetStatus()), Scope: campaignScope(p)}
+		Status: domain.CampaignStatus(req.GetStatus()), Reach: p.Reach()}
 	var cur store.CampaignCursor
 	more, err := pagination.Decode(req.GetPageToken(), f, &cur)
 	if err != nil {
@@ -150,7 +147,7 @@ func (s *Server) manageableCampaign(ctx context.Context, p identity.Principal, i
 	if err != nil {
 		return domain.Campaign{}, err
 	}
-	if !p.Holds(campaignLocation(c), identity.Operator, identity.Regional, identity.Methodologist) {
+	if !mayManageCampaign(p, c) {
 		return domain.Campaign{}, domain.ErrPermissionDenied
 	}
 	return c, nil
@@ -220,7 +217,7 @@ func (s *Server) ExtendDeadline(ctx context.Context, req *indicatorsv1.ExtendDea
 	if err != nil {
 		return nil, err
 	}
-	if !p.Holds(orgLocation(e.Organisation), identity.Operator, identity.Regional, identity.Methodologist) {
+	if !mayManageExpected(p, e.Organisation) {
 		return nil, domain.ErrPermissionDenied
 	}
 	deadline, err := domain.ParseDate(req.GetDeadline())
@@ -249,7 +246,7 @@ func (s *Server) ListExpected(ctx context.Context, req *indicatorsv1.ListExpecte
 	if err != nil {
 		return nil, err
 	}
-	f := store.ExpectedFilter{CampaignID: c.ID, Municipality: req.GetMunicipality(), Scope: orgScope(p)}
+	f := store.ExpectedFilter{CampaignID: c.ID, Municipality: req.GetMunicipality(), Reach: p.Reach()}
 	var cur store.ExpectedCursor
 	more, err := pagination.Decode(req.GetPageToken(), f, &cur)
 	if err != nil {
@@ -283,7 +280,7 @@ func (s *Server) GetCompleteness(ctx context.Context, req *indicatorsv1.GetCompl
 	if err != nil {
 		return nil, err
 	}
-	f := store.ExpectedFilter{Year: int(req.GetYear()), Region: req.GetRegion(), Municipality: req.GetMunicipality(), Scope: orgScope(p)}
+	f := store.ExpectedFilter{Year: int(req.GetYear()), Region: req.GetRegion(), Municipality: req.GetMunicipality(), Reach: p.Reach()}
 	if req.GetCampaignId() != "" {
 		c, err := s.visibleCampaign(ctx, p, req.GetCampaignId())
 		if err != nil {

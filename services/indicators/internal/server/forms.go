@@ -17,8 +17,6 @@ import (
 // with the service.
 var builtin = map[string]func() form.Form{form.MentorshipCode: form.Mentorship}
 
-func isOperator(p identity.Principal) bool { return p.Holds(identity.Scope{}, identity.Operator) }
-
 // GetForm implements FormService.
 func (s *Server) GetForm(ctx context.Context, req *indicatorsv1.GetFormRequest) (*indicatorsv1.GetFormResponse, error) {
 	if _, err := identity.Caller(ctx); err != nil {
@@ -73,7 +71,7 @@ func (s *Server) DraftForm(ctx context.Context, req *indicatorsv1.DraftFormReque
 	if err != nil {
 		return nil, err
 	}
-	if !isOperator(p) {
+	if !mayEditForms(p) {
 		return nil, domain.ErrPermissionDenied
 	}
 	f, err := s.store.DraftForm(ctx, req.GetCode(), func() (form.Form, bool) {
@@ -95,7 +93,7 @@ func (s *Server) UpdateForm(ctx context.Context, req *indicatorsv1.UpdateFormReq
 	if err != nil {
 		return nil, err
 	}
-	if !isOperator(p) {
+	if !mayEditForms(p) {
 		return nil, domain.ErrPermissionDenied
 	}
 	f := formFromProto(req.GetForm())
@@ -123,7 +121,7 @@ func (s *Server) PublishForm(ctx context.Context, req *indicatorsv1.PublishFormR
 	if err != nil {
 		return nil, err
 	}
-	if !isOperator(p) {
+	if !mayEditForms(p) {
 		return nil, domain.ErrPermissionDenied
 	}
 	out, err := s.store.PublishForm(ctx, req.GetCode(), int(req.GetVersion()), req.GetRevision(), func(f form.Form) error {

@@ -82,7 +82,7 @@ func (s *Server) ImportReport(ctx context.Context, req *indicatorsv1.ImportRepor
 	if err != nil {
 		return nil, err
 	}
-	if !p.Holds(orgLocation(e.Organisation), identity.Operator) {
+	if !mayImportArchive(p) {
 		return nil, domain.ErrPermissionDenied
 	}
 	f, set, err := s.ruleSet(ctx, c.FormCode, c.FormVersion)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 
-
 	"github.com/nastavnik/nastavnik/platform/identity"
 	"github.com/nastavnik/nastavnik/platform/pagination"
 	"github.com/nastavnik/nastavnik/platform/validation"
@@ -15,13 +14,6 @@ import (
 	"github.com/nastavnik/nastavnik/services/indicators/internal/form"
 	"github.com/nastavnik/nastavnik/services/indicators/internal/rules"
 	"github.com/nastavnik/nastavnik/services/indicators/internal/store"
-)
-
-// fillers may change and submit a report; reviewers accept, return and
-// reopen it.
-var (
-	fillers   = []identity.Role{identity.Operator, identity.Curator}
-	reviewers = []identity.Role{identity.Operator, identity.Methodologist}
 )
 
 // check returns the violations of a report's values (or of values put over
@@ -125,7 +117,7 @@ func (s *Server) ListReports(ctx context.Context, req *indicatorsv1.ListReportsR
 	if err != nil {
 		return nil, err
 	}
-	f := store.ReportFilter{CampaignID: c.ID, Status: domain.Status(req.GetStatus()), Municipality: req.GetMunicipality(), Scope: orgScope(p)}
+	f := store.ReportFilter{CampaignID: c.ID, Status: domain.Status(req.GetStatus()), Municipality: req.GetMunicipality(), Reach: p.Reach()}
 	var cur store.ExpectedCursor
 	more, err := pagination.Decode(req.GetPageToken(), f, &cur)
 	if err != nil {

@@ -105,74 +105,9 @@ func actor(p identity.Principal) domain.Actor {
 	return domain.Actor{AccountID: p.AccountID, Login: p.Login}
 }
 
-// orgScope is what a principal may list of organisations' data: what it Sees.
-func orgScope(p identity.Principal) store.Scope {
-	v := p.Visibility()
-	return store.Scope{All: v.All, Regions: v.Regions, Municipalities: v.Municipalities, Organisations: v.Organisations}
-}
-
-// campaignScope is what a principal may list of campaigns: those of its
-// region, of its municipality and the region-wide ones of its region (a
-// curator sees its municipality's).
-func campaignScope(p identity.Principal) store.Scope {
-	sc := store.Scope{Regions: []string{}, Municipalities: []string{}, MunicipalityRegions: []string{}, Organisations: []string{}}
-	for _, b := range p.Bindings {
-		switch {
-		case b.Role == identity.System:
-		case b.Municipality != "":
-			sc.Municipalities = append(sc.Municipalities, b.Municipality)
-			sc.MunicipalityRegions = append(sc.MunicipalityRegions, b.Region)
-		case b.Region != "":
-			sc.Regions = append(sc.Regions, b.Region)
-		default:
-			sc.All = true
-		}
-	}
-	return sc
-}
-
-func campaignLocation(c domain.Campaign) identity.Scope {
-	return identity.Scope{Region: c.RegionCode, Municipality: c.MunicipalityID}
-}
-
-func orgLocation(o domain.Organisation) identity.Scope {
-	return identity.Scope{Region: o.RegionCode, Municipality: o.MunicipalityID, Organisation: o.ID}
-}
-
 func isUUID(s string) bool {
 	_, err := uuid.Parse(s)
 	return err == nil
-}
-
-// visibleCampaign reads a campaign the caller may see; any other is
-// ErrNotFound, exactly like a missing one.
-func (s *Server) visibleCampaign(ctx context.Context, p identity.Principal, id string) (domain.Campaign, error) {
-	if !isUUID(id) {
-		return domain.Campaign{}, domain.ErrNotFound
-	}
-	c, err := s.store.GetCampaign(ctx, id)
-	if err != nil {
-		return domain.Campaign{}, err
-	}
-	if !p.Related(campaignLocation(c)) {
-		return domain.Campaign{}, domain.ErrNotFound
-	}
-	return c, nil
-}
-
-// visibleReport reads a report the caller Sees.
-func (s *Server) visibleReport(ctx context.Context, p identity.Principal, id string) (domain.Report, error) {
-	if !isUUID(id) {
-		return domain.Report{}, domain.ErrNotFound
-	}
-	r, err := s.store.GetReport(ctx, id)
-	if err != nil {
-		return domain.Report{}, err
-	}
-	if !p.Sees(orgLocation(r.Organisation)) {
-		return domain.Report{}, domain.ErrNotFound
-	}
-	return r, nil
 }
 
 // ruleSet returns the compiled rules of a form version; published versions

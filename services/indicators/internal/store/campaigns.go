@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/nastavnik/nastavnik/platform/identity"
 	"time"
 
 	"github.com/google/uuid"
@@ -114,7 +115,7 @@ type CampaignFilter struct {
 	Region       string
 	Municipality string
 	Status       domain.CampaignStatus
-	Scope        Scope
+	Reach        identity.Reach
 }
 
 // CampaignCursor is the keyset position in the campaign list.
@@ -125,10 +126,11 @@ type CampaignCursor struct {
 }
 
 func (w *where) campaigns(f CampaignFilter) {
-	if sc := f.Scope; !sc.All {
-		w.Add(`(c.region_code = ANY(?) OR c.municipality_id::text = ANY(?) OR (c.municipality_id IS NULL AND c.region_code = ANY(?))
-			OR EXISTS (SELECT 1 FROM campaign_organisations co WHERE co.campaign_id = c.id AND co.organisation_id::text = ANY(?)))`,
-			nn(sc.Regions), nn(sc.Municipalities), nn(sc.MunicipalityRegions), nn(sc.Organisations))
+	// Campaigns the reader is Related to: inside its regions, of the
+	// municipalities it holds or lies in, region-wide ones of its region.
+	if r := f.Reach; !r.All {
+		w.Add(`(c.region_code = ANY(?) OR c.municipality_id::text = ANY(?) OR (c.municipality_id IS NULL AND c.region_code = ANY(?)))`,
+			nn(r.Regions), nn(r.RelatedMunicipalities()), nn(r.RegionsAbove))
 	}
 	if f.Year != 0 {
 		w.Add("c.year = ?", f.Year)
@@ -276,7 +278,7 @@ type ExpectedFilter struct {
 	Municipality string
 	// WithDropped includes organisations that dropped out.
 	WithDropped bool
-	Scope       Scope
+	Reach       identity.Reach
 }
 
 // ExpectedCursor is the keyset position in the expected list.
@@ -293,7 +295,7 @@ const expectedFrom = ` FROM campaign_organisations co JOIN campaigns c ON c.id =
 	LEFT JOIN reports r ON r.campaign_id = co.campaign_id AND r.organisation_id = co.organisation_id `
 
 func (w *where) expected(f ExpectedFilter) {
-	w.orgScope("co", f.Scope)
+	w.orgScope("co", f.Reach)
 	if f.CampaignID != "" {
 		w.Add("co.campaign_id = ?", f.CampaignID)
 	}

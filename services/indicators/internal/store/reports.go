@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/nastavnik/nastavnik/platform/identity"
 	"time"
 
 	"github.com/google/uuid"
@@ -206,7 +207,7 @@ type ReportFilter struct {
 	CampaignID   string
 	Status       domain.Status
 	Municipality string
-	Scope        Scope
+	Reach        identity.Reach
 }
 
 // ListReports lists a campaign's reports in organisation name order.
@@ -214,7 +215,7 @@ func (s *Store) ListReports(ctx context.Context, f ReportFilter, after *Expected
 	const op = "store.ListReports"
 	var w where
 	w.Add("r.campaign_id = ?", f.CampaignID)
-	w.orgScope("co", f.Scope)
+	w.orgScope("co", f.Reach)
 	if f.Status != domain.StatusNone {
 		w.Add("r.status = ?", int16(f.Status))
 	}

@@ -9,6 +9,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"github.com/nastavnik/nastavnik/platform/identity"
 	"io/fs"
 	"regexp"
 	"strings"
@@ -69,23 +70,12 @@ func translate(op string, err error) error {
 	return fmt.Errorf("%s: %w", op, err)
 }
 
-// Scope is what a caller may list: everything, or the objects of the listed
-// regions, municipalities and organisations. Campaigns of a whole region are
-// visible to the municipalities of MunicipalityRegions too.
-type Scope struct {
-	All                 bool
-	Regions             []string
-	Municipalities      []string
-	MunicipalityRegions []string
-	Organisations       []string
-}
-
 // where is a query's conditions, with the store's own filters as methods.
 type where struct{ database.Where }
 
 // orgScope restricts rows with region_code, municipality_id and
-// organisation_id columns of alias a to the scope.
-func (w *where) orgScope(a string, sc Scope) {
+// organisation_id columns of alias a to what the reader Sees.
+func (w *where) orgScope(a string, sc identity.Reach) {
 	if sc.All {
 		return
 	}

@@ -97,7 +97,7 @@ func (a Account) Validate() error {
 // methodologists of its region's municipalities; a methodologist the curators
 // of its organisations.
 func Manages(p identity.Principal, b identity.Binding) bool {
-	if p.Holds(identity.Scope{}, identity.Operator) {
+	if p.IsOperator() {
 		return true
 	}
 	switch b.Role {

@@ -155,7 +155,7 @@ type OrganisationFilter struct {
 	Query          string           `json:"q,omitempty"` // already folded by SearchKey
 	OpenOn         time.Time        `json:"o,omitzero"`
 	// Visible limits the list to what the reader may see.
-	Visible identity.Visibility `json:"-"`
+	Visible identity.Reach `json:"-"`
 }
 
 // Scope locates the organisation for access checks.

@@ -14,46 +14,34 @@ func actor(p identity.Principal) domain.Actor {
 	return domain.Actor{AccountID: p.AccountID, Login: p.Login, RemoteAddr: p.RemoteAddr, RequestID: p.RequestID}
 }
 
-// isOperator reports an operator.
-func isOperator(p identity.Principal) bool { return p.Holds(identity.Scope{}, identity.Operator) }
+// Who may do what in the registry. Reads follow the one model of
+// platform/identity: an object is read by whoever Sees it (it lies inside a
+// scope held) and reference data by whoever is Related to it (a curator reads
+// its municipality and region); lists are filtered in SQL by the caller's
+// Reach. Changes are stated here:
 
-// bindingRegions are the regions on the paths of the principal's bindings.
-func bindingRegions(p identity.Principal) []string {
-	out := []string{}
-	for _, b := range p.Bindings {
-		if b.Region != "" {
-			out = append(out, b.Region)
-		}
-	}
-	return out
+// mayEditRegions: only an operator creates and changes regions.
+func mayEditRegions(p identity.Principal) bool { return p.IsOperator() }
+
+// mayEditMunicipalities: an operator, or the regional centre of the region
+// (s locates the region or the municipality).
+func mayEditMunicipalities(p identity.Principal, s identity.Scope) bool {
+	return p.Holds(s, identity.Operator, identity.Regional)
 }
 
-// bindingMunicipalities are the municipalities on the paths of the bindings.
-func bindingMunicipalities(p identity.Principal) []string {
-	out := []string{}
-	for _, b := range p.Bindings {
-		if b.Municipality != "" {
-			out = append(out, b.Municipality)
-		}
-	}
-	return out
+// mayEditOrganisations: an operator, or the methodologist of the municipality
+// (s locates the municipality or the organisation); the regional centre reads.
+func mayEditOrganisations(p identity.Principal, s identity.Scope) bool {
+	return p.Holds(s, identity.Operator, identity.Methodologist)
 }
 
-// rolesOf returns the region codes (for regional) or municipality ids (for
-// methodologist) the principal holds the role in.
-func rolesOf(p identity.Principal, role identity.Role) []string {
-	out := []string{}
-	for _, b := range p.Bindings {
-		switch {
-		case b.Role != role:
-		case role == identity.Regional:
-			out = append(out, b.Region)
-		case role == identity.Methodologist:
-			out = append(out, b.Municipality)
-		}
-	}
-	return out
+// readsAudit: the operator, regional centres (their regions) and
+// methodologists (their municipalities) read the audit log; curators do not.
+func readsAudit(r identity.Reach) bool {
+	return r.All || len(r.Regions) > 0 || len(r.Municipalities) > 0
 }
+
+// Accounts: domain.Manages says who manages an account with a given binding.
 
 // newSecret returns a random secret and the hash it is stored under.
 func newSecret(prefix string) (string, []byte, error) {

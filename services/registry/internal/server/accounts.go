@@ -133,8 +133,7 @@ func (s *Server) ListAccounts(ctx context.Context, req *registryv1.ListAccountsR
 	if err != nil {
 		return nil, err
 	}
-	f := store.AccountFilter{All: isOperator(p), Regions: rolesOf(p, identity.Regional),
-		Municipalities: rolesOf(p, identity.Methodologist), Self: p.AccountID, Query: domain.SearchKey(req.GetQuery())}
+	f := store.AccountFilter{Reach: p.Reach(), Self: p.AccountID, Query: domain.SearchKey(req.GetQuery())}
 	var cur loginCursor
 	if _, err := pagination.Decode(req.GetPageToken(), f.Query, &cur); err != nil {
 		return nil, badToken(err)

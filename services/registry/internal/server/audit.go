@@ -21,10 +21,9 @@ func (s *Server) ListAuditEvents(ctx context.Context, req *registryv1.ListAuditE
 	if err != nil {
 		return nil, err
 	}
-	f := store.AuditFilter{All: isOperator(p), Regions: rolesOf(p, identity.Regional),
-		Municipalities: rolesOf(p, identity.Methodologist), MunicipalityID: req.GetMunicipalityId(),
+	f := store.AuditFilter{Reach: p.Reach(), MunicipalityID: req.GetMunicipalityId(),
 		ActorID: req.GetActorId(), ActionPrefix: req.GetAction()}
-	if !f.All && len(f.Regions) == 0 && len(f.Municipalities) == 0 {
+	if !readsAudit(f.Reach) {
 		return nil, domain.ErrPermissionDenied
 	}
 	var cur auditCursor

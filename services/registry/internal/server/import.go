@@ -21,7 +21,7 @@ func (s *Server) ImportOrganisations(ctx context.Context, req *registryv1.Import
 		return nil, domain.ErrNotFound
 	case err != nil:
 		return nil, err
-	case !p.Holds(mun.Scope(), identity.Operator, identity.Methodologist):
+	case !mayEditOrganisations(p, mun.Scope()):
 		return nil, domain.ErrPermissionDenied
 	}
 	var table [][]string

@@ -27,7 +27,7 @@ func (s *Server) CreateMunicipality(ctx context.Context, req *registryv1.CreateM
 	switch {
 	case !p.Related(region):
 		return nil, fieldErr("municipality.region_code", "no such region")
-	case !p.Holds(region, identity.Operator, identity.Regional):
+	case !mayEditMunicipalities(p, region):
 		return nil, domain.ErrPermissionDenied
 	}
 	out, err := s.store.CreateMunicipality(ctx, actor(p), m, req.GetRequestId())
@@ -60,7 +60,7 @@ func (s *Server) ListMunicipalities(ctx context.Context, req *registryv1.ListMun
 		return nil, err
 	}
 	f := store.MunicipalityFilter{RegionCode: req.GetRegion(), Query: domain.SearchKey(req.GetQuery()),
-		All: isOperator(p), Regions: rolesOf(p, identity.Regional), IDs: bindingMunicipalities(p)}
+		Reach: p.Reach()}
 	var cur store.NameCursor
 	more, err := pagination.Decode(req.GetPageToken(), f, &cur)
 	if err != nil {
@@ -102,7 +102,7 @@ func (s *Server) UpdateMunicipality(ctx context.Context, req *registryv1.UpdateM
 	switch {
 	case !p.Related(stored.Scope()):
 		return nil, domain.ErrNotFound
-	case !p.Holds(stored.Scope(), identity.Operator, identity.Regional):
+	case !mayEditMunicipalities(p, stored.Scope()):
 		return nil, domain.ErrPermissionDenied
 	}
 	m.RegionCode = stored.RegionCode // a municipality never moves between regions

@@ -34,7 +34,7 @@ func (s *Server) CreateOrganisation(ctx context.Context, req *registryv1.CreateO
 		return nil, fieldErr("organisation.municipality_id", "no such municipality")
 	case err != nil:
 		return nil, err
-	case !p.Holds(mun.Scope(), identity.Operator, identity.Methodologist):
+	case !mayEditOrganisations(p, mun.Scope()):
 		return nil, domain.ErrPermissionDenied
 	}
 	out, err := s.store.CreateOrganisation(ctx, actor(p), o, req.GetRequestId())
@@ -68,7 +68,7 @@ func (s *Server) UpdateOrganisation(ctx context.Context, req *registryv1.UpdateO
 	if err := checkUpdate(o.ID, o.Version, "organisation", getErr); err != nil {
 		return nil, err
 	}
-	if !p.Holds(stored.Scope(), identity.Operator, identity.Methodologist) {
+	if !mayEditOrganisations(p, stored.Scope()) {
 		return nil, domain.ErrPermissionDenied
 	}
 	o.MunicipalityID = stored.MunicipalityID // an organisation never moves by an update
@@ -102,7 +102,7 @@ func (s *Server) ListOrganisations(ctx context.Context, req *registryv1.ListOrga
 		Status:         domain.Status(req.GetStatus()),
 		Query:          domain.SearchKey(req.GetQuery()),
 		OpenOn:         openOn,
-		Visible:        p.Visibility(),
+		Visible:        p.Reach(),
 	}
 	var cur store.NameCursor
 	more, err := pagination.Decode(req.GetPageToken(), f, &cur)
@@ -141,7 +141,7 @@ func (s *Server) CloseOrganisation(ctx context.Context, req *registryv1.CloseOrg
 	if err != nil {
 		return nil, err
 	}
-	if !p.Holds(stored.Scope(), identity.Operator, identity.Methodologist) {
+	if !mayEditOrganisations(p, stored.Scope()) {
 		return nil, domain.ErrPermissionDenied
 	}
 	closedOn, err := domain.ParseDate(req.GetClosedOn())

@@ -16,7 +16,7 @@ func (s *Server) CreateRegion(ctx context.Context, req *registryv1.CreateRegionR
 	if err != nil {
 		return nil, err
 	}
-	if !isOperator(p) {
+	if !mayEditRegions(p) {
 		return nil, domain.ErrPermissionDenied
 	}
 	r := regionFromProto(req.GetRegion())
@@ -61,7 +61,7 @@ func (s *Server) ListRegions(ctx context.Context, req *registryv1.ListRegionsReq
 		return nil, badToken(err)
 	}
 	size := pagination.Size(req.GetPageSize())
-	list, err := s.store.ListRegions(ctx, isOperator(p), bindingRegions(p), cur.Code, size+1)
+	list, err := s.store.ListRegions(ctx, p.Reach(), cur.Code, size+1)
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +86,7 @@ func (s *Server) UpdateRegion(ctx context.Context, req *registryv1.UpdateRegionR
 	switch {
 	case !p.Related(identity.Scope{Region: r.Code}):
 		return nil, domain.ErrNotFound
-	case !isOperator(p):
+	case !mayEditRegions(p):
 		return nil, domain.ErrPermissionDenied
 	}
 	ve := &validation.Error{}

@@ -193,15 +193,13 @@ func getAccount(ctx context.Context, q querier, cond string, arg any) (domain.Ac
 	return list[0], nil
 }
 
-// AccountFilter selects the accounts a reader manages: all, or those with a
-// methodologist role in the listed regions, or a curator role in the listed
-// municipalities; and always the reader's own.
+// AccountFilter selects the accounts a reader manages: all for an operator,
+// the methodologists of the regions it is a regional centre of, the curators
+// of the municipalities it is a methodologist of; and always the reader's own.
 type AccountFilter struct {
-	All            bool     `json:"all,omitempty"`
-	Regions        []string `json:"rg,omitempty"`
-	Municipalities []string `json:"mu,omitempty"`
-	Self           string   `json:"me,omitempty"`
-	Query          string   `json:"q,omitempty"`
+	Reach identity.Reach `json:"-"`
+	Self  string         `json:"me,omitempty"`
+	Query string         `json:"q,omitempty"`
 }
 
 // ListAccounts returns up to limit accounts after the login (empty: from the
@@ -209,13 +207,13 @@ type AccountFilter struct {
 func (s *Store) ListAccounts(ctx context.Context, f AccountFilter, afterLogin string, limit int) ([]domain.Account, error) {
 	const op = "store.ListAccounts"
 	var w where
-	if !f.All {
+	if !f.Reach.All {
 		w.Add(`(a.id = ? OR EXISTS (SELECT 1 FROM account_roles ar
 			LEFT JOIN municipalities m ON m.id = ar.municipality_id
 			LEFT JOIN organisations o ON o.id = ar.organisation_id
 			WHERE ar.account_id = a.id AND (
 				(ar.role = 3 AND m.region_code = ANY(?)) OR
-				(ar.role = 4 AND o.municipality_id::text = ANY(?)))))`, f.Self, f.Regions, f.Municipalities)
+				(ar.role = 4 AND o.municipality_id::text = ANY(?)))))`, f.Self, f.Reach.Regions, f.Reach.Municipalities)
 	}
 	if f.Query != "" {
 		w.Add(`a.search_key LIKE '%' || ? || '%'`, database.LikeEscape(f.Query))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/nastavnik/nastavnik/platform/identity"
 
 	"github.com/jackc/pgx/v5"
 
@@ -72,15 +73,14 @@ func (s *Store) record(ctx context.Context, a domain.Actor, entries ...AuditEntr
 	return s.change(ctx, a, func(pgx.Tx) ([]AuditEntry, error) { return entries, nil })
 }
 
-// AuditFilter selects audit events. Scope limits them to what the reader may
-// see: all, or the listed regions and municipalities.
+// AuditFilter selects audit events. Reach limits them to what the reader may
+// see: all for an operator, the regions it is a regional centre of, the
+// municipalities it is a methodologist of.
 type AuditFilter struct {
-	All            bool     `json:"all,omitempty"`
-	Regions        []string `json:"rg,omitempty"`
-	Municipalities []string `json:"mu,omitempty"`
-	MunicipalityID string   `json:"m,omitempty"`
-	ActorID        string   `json:"a,omitempty"`
-	ActionPrefix   string   `json:"p,omitempty"`
+	Reach          identity.Reach `json:"sc"`
+	MunicipalityID string         `json:"m,omitempty"`
+	ActorID        string         `json:"a,omitempty"`
+	ActionPrefix   string         `json:"p,omitempty"`
 }
 
 // ListAuditEvents returns up to limit events older than beforeID (0: newest),
@@ -88,8 +88,8 @@ type AuditFilter struct {
 func (s *Store) ListAuditEvents(ctx context.Context, f AuditFilter, beforeID int64, limit int) ([]domain.AuditEvent, error) {
 	const op = "store.ListAuditEvents"
 	var w where
-	if !f.All {
-		w.Add("(region = ANY(?) OR municipality_id::text = ANY(?))", f.Regions, f.Municipalities)
+	if !f.Reach.All {
+		w.Add("(region = ANY(?) OR municipality_id::text = ANY(?))", f.Reach.Regions, f.Reach.Municipalities)
 	}
 	if f.MunicipalityID != "" {
 		w.Add("municipality_id = ?", f.MunicipalityID)

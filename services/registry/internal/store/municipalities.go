@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/nastavnik/nastavnik/platform/identity"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -84,11 +85,11 @@ func (s *Store) GetMunicipality(ctx context.Context, id string) (domain.Municipa
 // Unless All, only municipalities of the listed regions or with the listed ids
 // are visible.
 type MunicipalityFilter struct {
-	RegionCode string   `json:"r,omitempty"`
-	Query      string   `json:"q,omitempty"`
-	All        bool     `json:"-"`
-	Regions    []string `json:"-"`
-	IDs        []string `json:"-"`
+	RegionCode string `json:"r,omitempty"`
+	Query      string `json:"q,omitempty"`
+	// Reach limits the list to what the reader may see: its regions'
+	// municipalities and the municipalities it holds or lies in.
+	Reach identity.Reach `json:"-"`
 }
 
 // NameCursor is the position after the last row of a page ordered by the sort
@@ -103,8 +104,8 @@ type NameCursor struct {
 func (s *Store) ListMunicipalities(ctx context.Context, f MunicipalityFilter, after *NameCursor, limit int) ([]domain.Municipality, int, error) {
 	const op = "store.ListMunicipalities"
 	var w where
-	if !f.All {
-		w.Add("(m.region_code = ANY(?) OR m.id::text = ANY(?))", f.Regions, f.IDs)
+	if !f.Reach.All {
+		w.Add("(m.region_code = ANY(?) OR m.id::text = ANY(?))", f.Reach.Regions, f.Reach.RelatedMunicipalities())
 	}
 	if f.RegionCode != "" {
 		w.Add("m.region_code = ?", f.RegionCode)

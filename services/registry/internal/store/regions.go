@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/nastavnik/nastavnik/platform/identity"
 
 	"github.com/jackc/pgx/v5"
 
@@ -59,11 +60,11 @@ func (s *Store) GetRegion(ctx context.Context, code string) (domain.Region, erro
 	return r, nil
 }
 
-// ListRegions returns up to limit regions with codes after the given one;
-// only the listed codes unless all.
-func (s *Store) ListRegions(ctx context.Context, all bool, codes []string, after string, limit int) ([]domain.Region, error) {
+// ListRegions returns up to limit regions with codes after the given one
+// that the reader holds or lies in (all of them for an operator).
+func (s *Store) ListRegions(ctx context.Context, reach identity.Reach, after string, limit int) ([]domain.Region, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+regionColumns+` FROM regions WHERE code > $1 AND ($2 OR code = ANY($3))
-		ORDER BY code LIMIT $4`, after, all, codes, limit)
+		ORDER BY code LIMIT $4`, after, reach.All, reach.RelatedRegions(), limit)
 	if err != nil {
 		return nil, fmt.Errorf("store.ListRegions: %w", err)
 	}

@@ -82,25 +82,6 @@ func (o Owner) Location() *time.Location {
 	return loc
 }
 
-// CanRead reports whether p may read a roadmap of o: its own scope and what
-// lies inside it, plus the roadmaps of the municipality and region above it.
-func CanRead(p identity.Principal, o Owner) bool { return p.Related(o.Scope()) }
-
-// CanWrite reports whether p may change a roadmap of o: curators and
-// methodologists their organisations', methodologists their municipality's,
-// regional centres their region's.
-func CanWrite(p identity.Principal, o Owner) bool {
-	switch o.Kind {
-	case OwnerOrganisation:
-		return p.Holds(o.Scope(), identity.Operator, identity.Methodologist, identity.Curator)
-	case OwnerMunicipality:
-		return p.Holds(o.Scope(), identity.Operator, identity.Methodologist)
-	case OwnerRegion:
-		return p.Holds(o.Scope(), identity.Operator, identity.Regional)
-	}
-	return false
-}
-
 // Target is a value the goal names for the end of a year.
 type Target struct {
 	Year    int
@@ -427,40 +408,6 @@ func Occurrences(s schedule.Schedule, p schedule.Period, marks []Occurrence) []O
 		}
 	}
 	return out
-}
-
-// Reach is what a principal may read, for list filters: the objects inside
-// its scopes plus the municipality and region roadmaps above them.
-type Reach struct {
-	All                 bool
-	Regions             []string
-	Municipalities      []string
-	Organisations       []string
-	RegionsAbove        []string
-	MunicipalitiesAbove []string
-}
-
-// ReachOf summarises p's bindings as CanRead does.
-func ReachOf(p identity.Principal) Reach {
-	r := Reach{Regions: []string{}, Municipalities: []string{}, Organisations: []string{},
-		RegionsAbove: []string{}, MunicipalitiesAbove: []string{}}
-	for _, b := range p.Bindings {
-		switch {
-		case b.Role == identity.System:
-		case b.Organisation != "":
-			r.Organisations = append(r.Organisations, b.Organisation)
-			r.MunicipalitiesAbove = append(r.MunicipalitiesAbove, b.Municipality)
-			r.RegionsAbove = append(r.RegionsAbove, b.Region)
-		case b.Municipality != "":
-			r.Municipalities = append(r.Municipalities, b.Municipality)
-			r.RegionsAbove = append(r.RegionsAbove, b.Region)
-		case b.Region != "":
-			r.Regions = append(r.Regions, b.Region)
-		default:
-			r.All = true
-		}
-	}
-	return r
 }
 
 // StageTexts are the editable texts of a stage.

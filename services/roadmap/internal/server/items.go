@@ -263,7 +263,7 @@ func (s *Server) ListOverdue(ctx context.Context, req *roadmapv1.ListOverdueRequ
 	default:
 		owner, err = s.dir.Region(ctx, req.GetRegionCode())
 	}
-	if err == nil && !p.Sees(owner.Scope()) {
+	if err == nil && !domain.CanSeeProgress(p, owner) {
 		err = domain.ErrNotFound
 	}
 	if err != nil {
@@ -351,7 +351,7 @@ func (s *Server) ListCascade(ctx context.Context, req *roadmapv1.ListCascadeRequ
 	if err != nil {
 		return nil, err
 	}
-	if !p.Sees(owner.Scope()) {
+	if !domain.CanSeeProgress(p, owner) {
 		return nil, domain.ErrNotFound
 	}
 	f := struct{ Item string }{req.GetItemId()}

@@ -184,7 +184,7 @@ func (s *Server) ListRoadmaps(ctx context.Context, req *roadmapv1.ListRoadmapsRe
 	if err != nil {
 		return nil, err
 	}
-	f := store.Filter{Reach: domain.ReachOf(p), Region: req.GetRegionCode(), Municipality: req.GetMunicipalityId(),
+	f := store.Filter{Reach: p.Reach(), Region: req.GetRegionCode(), Municipality: req.GetMunicipalityId(),
 		Organisation: req.GetOrganisationId()}
 	var cur store.Cursor
 	more, err := pagination.Decode(req.GetPageToken(), f, &cur)

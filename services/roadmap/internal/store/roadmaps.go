@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/nastavnik/nastavnik/platform/identity"
 	"time"
 
 	"github.com/google/uuid"
@@ -121,7 +122,7 @@ func (s *Store) RoadmapOf(ctx context.Context, itemID, stageID string) (string, 
 
 // Filter selects roadmaps.
 type Filter struct {
-	Reach        domain.Reach
+	Reach        identity.Reach
 	Region       string
 	Municipality string
 	Organisation string

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/nastavnik/nastavnik/platform/identity"
 	"io/fs"
 	"time"
 
@@ -51,8 +52,9 @@ func notFound(op string, err error) error {
 // where is a query's conditions, with the store's own filters as methods.
 type where struct{ database.Where }
 
-// reach adds the read filter of domain.Reach over the roadmap alias r.
-func (w *where) reach(v domain.Reach) {
+// reach adds the read filter of the caller's reach over the roadmap alias r:
+// roadmaps inside its scopes, and the municipal and regional ones above them.
+func (w *where) reach(v identity.Reach) {
 	if v.All {
 		return
 	}
