@@ -169,7 +169,9 @@ func (p Principal) Reach() Reach {
 func (r Reach) RelatedRegions() []string { return union(r.Regions, r.RegionsAbove) }
 
 // RelatedMunicipalities are the municipalities the principal holds or lies in.
-func (r Reach) RelatedMunicipalities() []string { return union(r.Municipalities, r.MunicipalitiesAbove) }
+func (r Reach) RelatedMunicipalities() []string {
+	return union(r.Municipalities, r.MunicipalitiesAbove)
+}
 
 func union(a, b []string) []string {
 	out := make([]string, 0, len(a)+len(b))
