@@ -176,10 +176,14 @@ func TestFailedSignInsSlowDownThenLockAlikeForUnknownLogins(t *testing.T) {
 		if strings.Join(got, ",") != strings.Join(want, ",") {
 			t.Errorf("%s: %v, want %v", login, got, want)
 		}
-	}
-	// Even the right password waits while the login is slowed down.
-	if got := attempt("operator", operatorPassword); got != "RESOURCE_EXHAUSTED" {
-		t.Errorf("right password during the wait: %s, want RESOURCE_EXHAUSTED", got)
+		if login == "operator" {
+			// Even the right password waits while the login is slowed down
+			// (asked at once: the wait is a second long, and the other
+			// login's attempts hash a password each on a loaded machine).
+			if got := attempt("operator", operatorPassword); got != "RESOURCE_EXHAUSTED" {
+				t.Errorf("right password during the wait: %s, want RESOURCE_EXHAUSTED", got)
+			}
+		}
 	}
 	time.Sleep(1100 * time.Millisecond)
 	if got := attempt("operator", operatorPassword); got != "OK" {

@@ -166,7 +166,9 @@ func (g *Gateway) handler(ctx context.Context, reg *prometheus.Registry) (http.H
 	if err != nil {
 		return nil, err
 	}
-	pages, err := web.New(g.logger, g.auth, registryv1.NewAccountServiceClient(g.backends.Registry))
+	pages, err := web.New(web.Deps{Logger: g.logger, Auth: g.auth,
+		Accounts: registryv1.NewAccountServiceClient(g.backends.Registry),
+		Curator:  web.NewBackend(g.backends.Indicators, g.backends.Roadmap)})
 	if err != nil {
 		return nil, err
 	}
@@ -176,7 +178,10 @@ func (g *Gateway) handler(ctx context.Context, reg *prometheus.Registry) (http.H
 	mux.Handle("GET /docs", docs)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", g.ready)
-	pages.Register(mux)
+	pagesHandler := g.timeout(pages.Handler())
+	for _, path := range web.Paths {
+		mux.Handle(path, pagesHandler)
+	}
 
 	requests := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "http_requests_total", Help: "HTTP requests by method and status code."}, []string{"code", "method"})

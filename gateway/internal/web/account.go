@@ -1,0 +1,225 @@
+package web
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"net/http"
+	"strings"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/nastavnik/nastavnik/gateway/internal/auth"
+	"github.com/nastavnik/nastavnik/platform/identity"
+	registryv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/registry/v1"
+)
+
+// loginCSRFCookie holds the double-submit token of the sign-in form.
+const loginCSRFCookie = "nastavnik_login_csrf"
+
+type clock func() time.Time
+
+func realClock() time.Time { return time.Now() }
+
+var roleTitles = map[identity.Role]string{
+	identity.Operator: "оператор", identity.Regional: "региональный центр",
+	identity.Methodologist: "методист", identity.Curator: "куратор",
+}
+
+// base is the part every page shares: the person, navigation and CSRF token.
+func (p *Pages) base(r *http.Request, title, section string) Base {
+	b := Base{Title: title, Section: section, Asset: p.assets.url}
+	c, ok := signedIn(r)
+	if !ok {
+		return b
+	}
+	b.CSRF = c.CSRF
+	var roles []string
+	for _, bd := range c.Principal.Bindings {
+		if t, ok := roleTitles[bd.Role]; ok && !containsString(roles, t) {
+			roles = append(roles, t)
+		}
+	}
+	b.Person = &Person{Login: c.Principal.Login, Scope: strings.Join(roles, ", "),
+		Nav: []NavItem{{Section: "home", Title: "Главная", Href: "/"}}}
+	return b
+}
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// StartPage is the start page of people without pages of their own yet, and
+// of visitors.
+type StartPage struct{ Base }
+
+func (p *Pages) home(w http.ResponseWriter, r *http.Request) {
+	c, ok := signedIn(r)
+	if !ok {
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return
+	}
+	if c.Principal.Is(identity.Curator) {
+		if err := p.curatorHome(w, r); err != nil {
+			p.serveError(w, r, err)
+		}
+		return
+	}
+	p.render(w, r, http.StatusOK, "start.html", StartPage{Base: p.base(r, "Наставник", "home")})
+}
+
+// LoginPage is the sign-in form.
+type LoginPage struct {
+	Base
+	Error     string
+	LoginName string
+	Next      string
+}
+
+func (p *Pages) loginForm(w http.ResponseWriter, r *http.Request) {
+	p.renderLogin(w, r, http.StatusOK, LoginPage{Next: localPath(r.URL.Query().Get("next"))})
+}
+
+// localPath keeps a return address on this site.
+func localPath(s string) string {
+	if !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") || strings.HasPrefix(s, "/\\") {
+		return "/"
+	}
+	return s
+}
+
+func (p *Pages) renderLogin(w http.ResponseWriter, r *http.Request, code int, page LoginPage) {
+	token := randomToken()
+	http.SetCookie(w, &http.Cookie{Name: loginCSRFCookie, Value: token, Path: "/login", HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: p.auth.Secure(r), MaxAge: 3600})
+	page.Base = p.base(r, "Вход", "")
+	page.Person, page.CSRF = nil, token
+	p.render(w, r, code, "login.html", page)
+}
+
+func (p *Pages) login(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, p.maxForm)
+	c, err := r.Cookie(loginCSRFCookie)
+	if err != nil || !auth.CheckCSRF(c.Value, r.PostFormValue(auth.CSRFField)) {
+		p.forbidden(w, r)
+		return
+	}
+	ctx, err := p.auth.SystemContext(r.Context(), r)
+	if err != nil {
+		p.serveError(w, r, err)
+		return
+	}
+	login, next := r.PostFormValue("login"), localPath(r.PostFormValue("next"))
+	resp, err := p.auth.Auth.SignIn(ctx, &registryv1.SignInRequest{
+		Login: login, Password: r.PostFormValue("password"), UserAgent: r.UserAgent()})
+	switch status.Code(err) {
+	case codes.OK:
+	case codes.Unauthenticated, codes.InvalidArgument:
+		p.renderLogin(w, r, http.StatusUnauthorized, LoginPage{Error: "Неверный логин или пароль.", LoginName: login, Next: next})
+		return
+	case codes.ResourceExhausted:
+		p.renderLogin(w, r, http.StatusTooManyRequests, LoginPage{
+			Error: "Слишком много неудачных попыток входа. Повторите попытку позже.", LoginName: login, Next: next})
+		return
+	default:
+		p.serveError(w, r, err)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: auth.SessionCookie, Value: resp.GetSession(), Path: "/", HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: p.auth.Secure(r), Expires: resp.GetExpireTime().AsTime()})
+	http.SetCookie(w, &http.Cookie{Name: loginCSRFCookie, Path: "/login", MaxAge: -1})
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+func (p *Pages) logout(w http.ResponseWriter, r *http.Request) {
+	c, ok := signedIn(r)
+	if !ok {
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, p.maxForm)
+	if !auth.CheckCSRF(c.CSRF, r.PostFormValue(auth.CSRFField)) {
+		p.forbidden(w, r)
+		return
+	}
+	ctx, err := p.auth.SystemContext(r.Context(), r)
+	if err == nil {
+		_, err = p.auth.Auth.SignOut(ctx, &registryv1.SignOutRequest{Session: c.Session})
+	}
+	if err != nil {
+		p.serveError(w, r, err)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: auth.SessionCookie, Path: "/", MaxAge: -1, HttpOnly: true})
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+// PasswordPage is the change-password form.
+type PasswordPage struct {
+	Base
+	Errors []SummaryItem
+	Done   bool
+}
+
+// FieldError is the message of a field, for the template.
+func (p PasswordPage) FieldError(anchor string) string {
+	for _, e := range p.Errors {
+		if e.Href == "#"+anchor {
+			return e.Message
+		}
+	}
+	return ""
+}
+
+// SummaryItem is one line of an error summary, linking to its field.
+type SummaryItem struct {
+	Href, Message string
+}
+
+func (p *Pages) passwordForm(w http.ResponseWriter, r *http.Request) error {
+	p.render(w, r, http.StatusOK, "password.html", PasswordPage{Base: p.base(r, "Смена пароля", "")})
+	return nil
+}
+
+func (p *Pages) changePassword(w http.ResponseWriter, r *http.Request) error {
+	page := PasswordPage{Base: p.base(r, "Смена пароля", "")}
+	ctx, err := p.callerContext(r)
+	if err != nil {
+		return err
+	}
+	_, err = p.accounts.ChangePassword(ctx, &registryv1.ChangePasswordRequest{
+		CurrentPassword: r.PostFormValue("current"), NewPassword: r.PostFormValue("new")})
+	switch status.Code(err) {
+	case codes.OK:
+		page.Done = true
+		p.render(w, r, http.StatusOK, "password.html", page)
+		return nil
+	case codes.InvalidArgument:
+		if _, bad := fieldViolations(err)["current_password"]; bad {
+			page.Errors = []SummaryItem{{Href: "#current", Message: "Текущий пароль введён неверно."}}
+		} else {
+			page.Errors = []SummaryItem{{Href: "#new", Message: "Новый пароль не подходит: он короче 10 символов, слишком простой или содержит логин."}}
+		}
+		p.render(w, r, http.StatusBadRequest, "password.html", page)
+		return nil
+	}
+	return err
+}
+
+func (p *Pages) forbidden(w http.ResponseWriter, r *http.Request) {
+	p.render(w, r, http.StatusForbidden, "error.html", ErrorPage{Base: p.base(r, "Доступ запрещён", ""),
+		Heading: "Форма устарела",
+		Message: "Форма устарела или отправлена не со страницы Наставника. Обновите страницу и повторите."})
+}
+
+func randomToken() string {
+	b := make([]byte, 24)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}

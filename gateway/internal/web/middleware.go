@@ -1,0 +1,103 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/nastavnik/nastavnik/gateway/internal/auth"
+	"github.com/nastavnik/nastavnik/platform/identity"
+)
+
+// contentSecurityPolicy allows nothing but the site's own files: no inline
+// script or style, no frames, forms only to the site itself.
+const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+// secure sets the security headers of every page and static file.
+func (p *Pages) secure(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		if p.auth.Secure(r) {
+			h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+type sessionKey struct{}
+
+// withSession resolves the session cookie once per request and keeps the
+// person in the context; nobody when there is no valid session.
+func (p *Pages) withSession(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := r.Cookie(auth.SessionCookie); err == nil {
+			r.Header.Del("Authorization") // pages use the cookie only
+			if c, err := p.auth.Resolve(r); err == nil && !c.Anonymous {
+				r = r.WithContext(context.WithValue(r.Context(), sessionKey{}, c))
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// signedIn returns the person of the request.
+func signedIn(r *http.Request) (auth.Caller, bool) {
+	c, ok := r.Context().Value(sessionKey{}).(auth.Caller)
+	return c, ok
+}
+
+// handler is a page handler: errors go to serveError, once.
+type handler func(w http.ResponseWriter, r *http.Request) error
+
+// only guards a page: a signed-in person holding one of roles (any role when
+// none is named); a state-changing request must carry the session's CSRF
+// token. Others are sent to the sign-in page or shown «нет доступа».
+func (p *Pages) only(roles []identity.Role, h handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, ok := signedIn(r)
+		if !ok {
+			http.Redirect(w, r, "/login?next="+urlPath(r), http.StatusSeeOther)
+			return
+		}
+		if len(roles) > 0 && !slices.ContainsFunc(c.Principal.Bindings, func(b identity.Binding) bool {
+			return slices.Contains(roles, b.Role)
+		}) {
+			p.render(w, r, http.StatusForbidden, "error.html", ErrorPage{Base: p.base(r, "Нет доступа", ""),
+				Heading: "Нет доступа", Message: "Эта страница для другой роли. Вернитесь на главную."})
+			return
+		}
+		if auth.Unsafe(r.Method) {
+			r.Body = http.MaxBytesReader(w, r.Body, p.maxForm)
+			if !auth.CheckCSRF(c.CSRF, r.PostFormValue(auth.CSRFField)) {
+				p.forbidden(w, r)
+				return
+			}
+		}
+		if err := h(w, r); err != nil {
+			p.serveError(w, r, err)
+		}
+	})
+}
+
+// urlPath is the local path to come back to after signing in.
+func urlPath(r *http.Request) string {
+	u := r.URL.EscapedPath()
+	if !strings.HasPrefix(u, "/") || strings.HasPrefix(u, "//") {
+		return "/"
+	}
+	return u
+}
+
+// callerContext returns a context that calls the services as the person.
+func (p *Pages) callerContext(r *http.Request) (context.Context, error) {
+	c, _ := signedIn(r)
+	pr := c.Principal
+	pr.RemoteAddr = p.auth.RemoteAddr(r)
+	return p.auth.Signer.Outgoing(r.Context(), pr)
+}
