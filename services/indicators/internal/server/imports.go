@@ -164,7 +164,7 @@ func (s *Server) ImportReport(ctx context.Context, req *indicatorsv1.ImportRepor
 		}})
 	}
 	for _, st := range steps {
-		if r, err = s.store.UpdateReport(ctx, who, r.ID, st.at, st.fn); err != nil {
+		if r, err = s.store.UpdateReport(ctx, who, r.ID, st.at, b.form, st.fn); err != nil {
 			return nil, err
 		}
 	}

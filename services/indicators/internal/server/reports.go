@@ -188,7 +188,7 @@ func (s *Server) stale(ctx context.Context, id string, based int64) error {
 // with the current report and a written one with the violations of its
 // values.
 func (s *Server) update(ctx context.Context, p identity.Principal, l loaded, based int64, fn store.Mutation) (*indicatorsv1.Report, error) {
-	r, err := s.store.UpdateReport(ctx, actor(p), l.report.ID, s.now(), fn)
+	r, err := s.store.UpdateReport(ctx, actor(p), l.report.ID, s.now(), l.form, fn)
 	if errors.Is(err, domain.ErrStale) {
 		return nil, s.stale(ctx, l.report.ID, based)
 	}
