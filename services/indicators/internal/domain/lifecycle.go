@@ -7,7 +7,6 @@ import (
 
 	"github.com/nastavnik/nastavnik/platform/validation"
 	"github.com/nastavnik/nastavnik/services/indicators/internal/form"
-	"github.com/nastavnik/nastavnik/services/indicators/internal/rules"
 )
 
 // The life of a report: a draft is saved and submitted; a submitted report
@@ -131,7 +130,7 @@ func (r *Report) Save(c Change, st Step) ([]Event, error) {
 // of its deadline date in the organisation's zone. check gives the
 // violations of the report's values: error rules block the submission,
 // warnings block it unless confirmed (see Blocking).
-func (r *Report) Submit(st Step, check func(map[string]form.Value) []rules.Violation, confirmed bool) ([]Event, error) {
+func (r *Report) Submit(st Step, check func(map[string]form.Value) []form.Violation, confirmed bool) ([]Event, error) {
 	if err := st.stale(r); err != nil {
 		return nil, err
 	}
@@ -229,7 +228,7 @@ func (r *Report) Reopen(st Step, reason string) ([]Event, error) {
 // Blocking turns the violations that block a submission into field errors:
 // one per field of every violated error rule (and, without confirmation,
 // of every warning), named values[<code>], with the rule's message.
-func Blocking(vs []rules.Violation, confirmed bool) error {
+func Blocking(vs []form.Violation, confirmed bool) error {
 	ve := &validation.Error{}
 	warned := false
 	for _, v := range vs {
@@ -243,7 +242,7 @@ func Blocking(vs []rules.Violation, confirmed bool) error {
 			ve.Add(fmt.Sprintf("values[%s]", f), v.Message)
 		}
 	}
-	if warned && !slices.ContainsFunc(vs, func(v rules.Violation) bool { return v.Severity == form.Error }) {
+	if warned && !slices.ContainsFunc(vs, func(v form.Violation) bool { return v.Severity == form.Error }) {
 		ve.Add("confirm_warnings", "the report has warnings: check them and submit with confirm_warnings")
 	}
 	return ve.Err()

@@ -10,7 +10,6 @@ import (
 
 	"github.com/nastavnik/nastavnik/platform/validation"
 	"github.com/nastavnik/nastavnik/services/indicators/internal/form"
-	"github.com/nastavnik/nastavnik/services/indicators/internal/rules"
 )
 
 // lifeReport is a report at version 5 of an organisation in Krasnoyarsk
@@ -44,13 +43,13 @@ func TestReportLifecycleSteps(t *testing.T) {
 	imported := Step{At: onTime, Import: true, Note: note}
 	edit := Change{Set: map[string]form.Value{"teachers_total": count(42)}}
 	same := Change{Set: map[string]form.Value{"teachers_total": count(40)}}
-	clean := func(map[string]form.Value) []rules.Violation { return nil }
-	broken := func(map[string]form.Value) []rules.Violation {
-		return []rules.Violation{{Rule: "young_le_teachers", Severity: form.Error, Message: "молодых больше, чем всех",
+	clean := func(map[string]form.Value) []form.Violation { return nil }
+	broken := func(map[string]form.Value) []form.Violation {
+		return []form.Violation{{Rule: "young_le_teachers", Severity: form.Error, Message: "молодых больше, чем всех",
 			Fields: []string{"young_teachers", "teachers_total"}}}
 	}
-	warned := func(map[string]form.Value) []rules.Violation {
-		return []rules.Violation{{Rule: "teachers_yoy", Severity: form.Warning, Message: "сильно отличается от прошлого года",
+	warned := func(map[string]form.Value) []form.Violation {
+		return []form.Violation{{Rule: "teachers_yoy", Severity: form.Warning, Message: "сильно отличается от прошлого года",
 			Fields: []string{"teachers_total"}}}
 	}
 	mentorship := form.Mentorship()
@@ -321,7 +320,7 @@ func TestReportLifecycleSteps(t *testing.T) {
 func TestReportLife(t *testing.T) {
 	t.Parallel()
 	at := time.Date(2026, 12, 10, 3, 0, 0, 0, time.UTC)
-	clean := func(map[string]form.Value) []rules.Violation { return nil }
+	clean := func(map[string]form.Value) []form.Violation { return nil }
 	r := lifeReport(Draft)
 	var statuses []string
 	steps := []struct {
