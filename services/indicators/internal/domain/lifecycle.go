@@ -38,9 +38,10 @@ type Step struct {
 	// campaign still takes its report.
 	Extended bool
 	// Import marks a step of an archive import. It is based on no version;
-	// a step the report has already passed is a no-op; a report changed
-	// after At is refused (an import cannot write history before a later
-	// change); every event it makes carries Note as its comment.
+	// a submission or an acceptance the report has already passed is a
+	// no-op; a report changed after At is refused (an import cannot write
+	// history before a later change); every event it makes carries Note as
+	// its comment.
 	Import bool
 	Note   string
 }
