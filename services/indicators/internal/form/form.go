@@ -81,6 +81,15 @@ type Rule struct {
 	Fields     []string `json:"fields"`
 }
 
+// Violation is a rule the values break (package rules finds them): its
+// severity and message, and the fields it names.
+type Violation struct {
+	Rule     string
+	Severity Severity
+	Message  string
+	Fields   []string
+}
+
 // Form is one version of a form.
 type Form struct {
 	Code     string

@@ -118,13 +118,10 @@ func Compile(f form.Form) (*Set, error) {
 	return s, nil
 }
 
-// Violation is a rule the values break.
-type Violation struct {
-	Rule     string
-	Severity form.Severity
-	Message  string
-	Fields   []string
-}
+// Violation is a rule the values break; the type lives in package form, so
+// that what judges violations (the report's life, in package domain) needs
+// neither CEL nor this package.
+type Violation = form.Violation
 
 // Check returns the violations of values: required fields left empty,
 // counts out of bounds, then every rule whose fields are all filled and that

@@ -180,7 +180,7 @@ func (s *Server) RefreshExpected(ctx context.Context, req *indicatorsv1.RefreshE
 		return nil, err
 	}
 	if c.Status == domain.CampaignClosed {
-		return nil, stateErr{"the campaign is closed: its expected list no longer changes"}
+		return nil, domain.StateError{Msg: "the campaign is closed: its expected list no longer changes"}
 	}
 	today := s.today()
 	open, err := s.dir.OpenOrganisations(ctx, c.RegionCode, c.MunicipalityID, today)

@@ -85,11 +85,11 @@ func (s *Server) ImportReport(ctx context.Context, req *indicatorsv1.ImportRepor
 	if !mayImportArchive(p) {
 		return nil, domain.ErrPermissionDenied
 	}
-	f, set, err := s.ruleSet(ctx, c.FormCode, c.FormVersion)
+	b, err := s.rulebook(ctx, c.FormCode, c.FormVersion, e.ID, c.Year)
 	if err != nil {
 		return nil, err
 	}
-	change, err := valuesFromProto(f, req.GetValues(), false)
+	change, err := valuesFromProto(b.form, req.GetValues(), false)
 	ve := &validation.Error{}
 	ve.Merge("", asValidation(err))
 	submit, accept, err := s.importTimes(req, c, e)
@@ -119,7 +119,7 @@ func (s *Server) ImportReport(ctx context.Context, req *indicatorsv1.ImportRepor
 			return nil, err
 		}
 		if done {
-			return s.importAnswer(ctx, r)
+			return &indicatorsv1.ImportReportResponse{Report: b.withViolations(r)}, nil
 		}
 	case !errors.Is(err, domain.ErrNotFound):
 		return nil, err
@@ -127,31 +127,24 @@ func (s *Server) ImportReport(ctx context.Context, req *indicatorsv1.ImportRepor
 
 	// Error rules block as on submission, before anything is written;
 	// warnings do not: the archive's figures are what they are.
-	prev, err := s.store.PreviousValues(ctx, e.ID, c.Year, c.FormCode)
-	if err != nil {
-		return nil, err
-	}
 	values, _, _ := r.Apply(change)
-	if err := blocking(set.Check(values, domain.PrevCounts(prev)), true); err != nil {
+	if err := domain.Blocking(b.check(values), true); err != nil {
 		return nil, err
 	}
 
 	who := actor(p)
 	if r.ID == "" {
-		if c.Status == domain.CampaignClosed && len(e.Extensions) == 0 {
-			return nil, domain.ErrCampaignClosed
+		if err := e.Start(c); err != nil {
+			return nil, err
 		}
 		if r, err = s.store.CreateReport(ctx, who, c.ID, e.ID, nil, nil, submit); err != nil {
 			return nil, err
 		}
 	}
-	// later refuses a step the report's history has already passed.
-	later := func(r *domain.Report, at time.Time) error {
-		if r.UpdateTime.After(at) {
-			return stateErr{fmt.Sprintf("the report changed at %s, after the archive's time %s: an import cannot write history before it",
-				r.UpdateTime.UTC().Format(time.RFC3339), at.UTC().Format(time.RFC3339))}
-		}
-		return nil
+	// Each step is the curator's or the methodologist's, as an import at the
+	// archive's time.
+	imported := func(at time.Time, extended bool) domain.Step {
+		return domain.Step{At: at, Extended: extended, Import: true, Note: note}
 	}
 	type step struct {
 		at time.Time
@@ -159,78 +152,23 @@ func (s *Server) ImportReport(ctx context.Context, req *indicatorsv1.ImportRepor
 	}
 	steps := []step{
 		{submit, func(r *domain.Report, extended bool) ([]domain.Event, error) { // the values
-			values, carried, events := r.Apply(change)
-			if len(events) == 0 {
-				return nil, nil
-			}
-			switch r.Status {
-			case domain.Submitted, domain.Accepted:
-				return nil, stateErr{fmt.Sprintf("the report is %s with other values: return or reopen it before importing over it", r.Status)}
-			}
-			if err := editable(r, extended); err != nil {
-				return nil, err
-			}
-			if err := later(r, submit); err != nil {
-				return nil, err
-			}
-			if r.Status == domain.Returned {
-				events = append(events, statusEvent(r.Status, domain.Draft, ""))
-				r.Status = domain.Draft
-			}
-			for i := range events {
-				events[i].Comment = note
-			}
-			r.Values, r.CarriedOver = values, carried
-			return events, nil
+			return r.Save(change, imported(submit, extended))
 		}},
 		{submit, func(r *domain.Report, extended bool) ([]domain.Event, error) { // the submission
-			if r.Status == domain.Submitted || r.Status == domain.Accepted {
-				return nil, nil
-			}
-			if !domain.Transition(r.Status, domain.Submitted) {
-				return nil, stateErr{fmt.Sprintf("the report is %s: only a draft or a returned report can be submitted", r.Status)}
-			}
-			if err := editable(r, extended); err != nil {
-				return nil, err
-			}
-			if err := later(r, submit); err != nil {
-				return nil, err
-			}
-			if err := blocking(set.Check(r.Values, domain.PrevCounts(prev)), true); err != nil {
-				return nil, err
-			}
-			late, err := domain.Late(submit, r.Deadline, r.Organisation.TimeZone)
-			if err != nil {
-				return nil, err
-			}
-			ev := statusEvent(r.Status, domain.Submitted, note)
-			ev.Late = late
-			r.Status, r.Late, r.SubmitTime = domain.Submitted, late, submit
-			return []domain.Event{ev}, nil
+			return r.Submit(imported(submit, extended), b.check, true)
 		}},
 	}
 	if target == domain.Accepted {
-		steps = append(steps, step{accept, func(r *domain.Report, _ bool) ([]domain.Event, error) { // the acceptance
-			if r.Status == domain.Accepted {
-				return nil, nil
-			}
-			if r.Status != domain.Submitted {
-				return nil, stateErr{fmt.Sprintf("the report is %s: it cannot become accepted", r.Status)}
-			}
-			if err := later(r, accept); err != nil {
-				return nil, err
-			}
-			ev := statusEvent(r.Status, domain.Accepted, note)
-			r.Status, r.ReturnComment, r.Remarks = domain.Accepted, "", map[string]string{}
-			return []domain.Event{ev}, nil
+		steps = append(steps, step{accept, func(r *domain.Report, extended bool) ([]domain.Event, error) { // the acceptance
+			return r.Accept(imported(accept, extended))
 		}})
 	}
 	for _, st := range steps {
-		if r, err = s.store.UpdateReport(ctx, who, r.ID, st.at, st.fn); err != nil {
+		if r, err = s.store.UpdateReport(ctx, who, r.ID, st.at, b.form, st.fn); err != nil {
 			return nil, err
 		}
 	}
-	return s.importAnswer(ctx, r)
+	return &indicatorsv1.ImportReportResponse{Report: b.withViolations(r)}, nil
 }
 
 // importDone reports whether an import has nothing left to do: the request
@@ -261,12 +199,4 @@ func (s *Server) importDone(ctx context.Context, r domain.Report, change domain.
 		}
 		after = &store.HistoryCursor{ID: list[len(list)-1].ID}
 	}
-}
-
-func (s *Server) importAnswer(ctx context.Context, r domain.Report) (*indicatorsv1.ImportReportResponse, error) {
-	out, err := s.withViolations(ctx, r)
-	if err != nil {
-		return nil, err
-	}
-	return &indicatorsv1.ImportReportResponse{Report: out}, nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/nastavnik/nastavnik/platform/identity"
 	"github.com/nastavnik/nastavnik/platform/pagination"
@@ -16,27 +15,62 @@ import (
 	"github.com/nastavnik/nastavnik/services/indicators/internal/store"
 )
 
-// check returns the violations of a report's values (or of values put over
-// them), against last year's accepted counts.
-func (s *Server) check(ctx context.Context, r domain.Report, values map[string]form.Value) ([]rules.Violation, error) {
-	_, set, err := s.ruleSet(ctx, r.FormCode, r.FormVersion)
+// rulebook is what the checks of a report's values need: its form with the
+// compiled rules, and last year's accepted values. A call reads it once and
+// uses it before and after its write: neither changes with the report.
+type rulebook struct {
+	form  form.Form
+	rules *rules.Set
+	prev  map[string]form.Value // nil: no accepted report last year
+}
+
+// rulebook reads the rulebook of the reports of an organisation in a
+// campaign of year with a form version.
+func (s *Server) rulebook(ctx context.Context, formCode string, formVersion int, orgID string, year int) (rulebook, error) {
+	f, set, err := s.ruleSet(ctx, formCode, formVersion)
 	if err != nil {
-		return nil, err
+		return rulebook{}, err
 	}
-	prev, err := s.store.PreviousValues(ctx, r.Organisation.ID, r.Year, r.FormCode)
+	prev, err := s.store.PreviousValues(ctx, orgID, year, formCode)
 	if err != nil {
-		return nil, err
+		return rulebook{}, err
 	}
-	return set.Check(values, domain.PrevCounts(prev)), nil
+	return rulebook{form: f, rules: set, prev: prev}, nil
+}
+
+// check returns the violations of values against the rules and last year's
+// accepted counts.
+func (b rulebook) check(values map[string]form.Value) []rules.Violation {
+	return b.rules.Check(values, domain.PrevCounts(b.prev))
 }
 
 // withViolations converts a report with the violations of its values.
-func (s *Server) withViolations(ctx context.Context, r domain.Report) (*indicatorsv1.Report, error) {
-	vs, err := s.check(ctx, r, r.Values)
+func (b rulebook) withViolations(r domain.Report) *indicatorsv1.Report {
+	return reportToProto(r, b.check(r.Values))
+}
+
+// loaded is a report as the caller may see it with its rulebook, each read
+// once per call.
+type loaded struct {
+	report domain.Report
+	rulebook
+}
+
+// load reads a report the caller Sees and, when roles are given, may act on
+// with one of them, with its rulebook.
+func (s *Server) load(ctx context.Context, p identity.Principal, id string, roles ...identity.Role) (loaded, error) {
+	r, err := s.visibleReport(ctx, p, id)
 	if err != nil {
-		return nil, err
+		return loaded{}, err
 	}
-	return reportToProto(r, vs), nil
+	if len(roles) > 0 && !p.Holds(orgLocation(r.Organisation), roles...) {
+		return loaded{}, domain.ErrPermissionDenied
+	}
+	b, err := s.rulebook(ctx, r.FormCode, r.FormVersion, r.Organisation.ID, r.Year)
+	if err != nil {
+		return loaded{}, err
+	}
+	return loaded{report: r, rulebook: b}, nil
 }
 
 // CreateReport implements ReportService.
@@ -59,21 +93,17 @@ func (s *Server) CreateReport(ctx context.Context, req *indicatorsv1.CreateRepor
 	if !p.Holds(orgLocation(e.Organisation), fillers...) {
 		return nil, domain.ErrPermissionDenied
 	}
-	if c.Status == domain.CampaignClosed && len(e.Extensions) == 0 {
-		return nil, domain.ErrCampaignClosed
+	if err := e.Start(c); err != nil {
+		return nil, err
 	}
-	f, err := s.store.GetForm(ctx, c.FormCode, c.FormVersion)
+	b, err := s.rulebook(ctx, c.FormCode, c.FormVersion, e.ID, c.Year)
 	if err != nil {
 		return nil, err
 	}
 	values, carried := map[string]form.Value{}, []string{}
 	if req.GetFromPreviousYear() {
-		prev, err := s.store.PreviousValues(ctx, e.ID, c.Year, c.FormCode)
-		if err != nil {
-			return nil, err
-		}
-		values = domain.CarryOver(f, prev)
-		for _, fl := range f.Fields() {
+		values = domain.CarryOver(b.form, b.prev)
+		for _, fl := range b.form.Fields() {
 			if _, ok := values[fl.Code]; ok {
 				carried = append(carried, fl.Code)
 			}
@@ -83,11 +113,7 @@ func (s *Server) CreateReport(ctx context.Context, req *indicatorsv1.CreateRepor
 	if err != nil {
 		return nil, err
 	}
-	out, err := s.withViolations(ctx, r)
-	if err != nil {
-		return nil, err
-	}
-	return &indicatorsv1.CreateReportResponse{Report: out}, nil
+	return &indicatorsv1.CreateReportResponse{Report: b.withViolations(r)}, nil
 }
 
 // GetReport implements ReportService.
@@ -96,15 +122,11 @@ func (s *Server) GetReport(ctx context.Context, req *indicatorsv1.GetReportReque
 	if err != nil {
 		return nil, err
 	}
-	r, err := s.visibleReport(ctx, p, req.GetId())
+	l, err := s.load(ctx, p, req.GetId())
 	if err != nil {
 		return nil, err
 	}
-	out, err := s.withViolations(ctx, r)
-	if err != nil {
-		return nil, err
-	}
-	return &indicatorsv1.GetReportResponse{Report: out}, nil
+	return &indicatorsv1.GetReportResponse{Report: l.withViolations(l.report)}, nil
 }
 
 // ListReports implements ReportService.
@@ -145,18 +167,6 @@ func (s *Server) ListReports(ctx context.Context, req *indicatorsv1.ListReportsR
 	return resp, nil
 }
 
-// writable reads a report the caller may act on with one of roles.
-func (s *Server) writable(ctx context.Context, p identity.Principal, id string, roles []identity.Role) (domain.Report, error) {
-	r, err := s.visibleReport(ctx, p, id)
-	if err != nil {
-		return domain.Report{}, err
-	}
-	if !p.Holds(orgLocation(r.Organisation), roles...) {
-		return domain.Report{}, domain.ErrPermissionDenied
-	}
-	return r, nil
-}
-
 // stale answers a write based on an old version with the current report
 // (values and version), which the error table puts in the status details.
 func (s *Server) stale(ctx context.Context, id string, based int64) error {
@@ -167,33 +177,18 @@ func (s *Server) stale(ctx context.Context, id string, based int64) error {
 	return &domain.StaleReport{Based: based, Current: r}
 }
 
-// update runs a mutation and answers a stale version with the current report.
-func (s *Server) update(ctx context.Context, p identity.Principal, id string, based int64, fn store.Mutation) (*indicatorsv1.Report, error) {
-	r, err := s.store.UpdateReport(ctx, actor(p), id, s.now(), fn)
+// update runs a step of a loaded report's life, answers a stale version
+// with the current report and a written one with the violations of its
+// values.
+func (s *Server) update(ctx context.Context, p identity.Principal, l loaded, based int64, fn store.Mutation) (*indicatorsv1.Report, error) {
+	r, err := s.store.UpdateReport(ctx, actor(p), l.report.ID, s.now(), l.form, fn)
 	if errors.Is(err, domain.ErrStale) {
-		return nil, s.stale(ctx, id, based)
+		return nil, s.stale(ctx, l.report.ID, based)
 	}
 	if err != nil {
 		return nil, err
 	}
-	out, err := s.withViolations(ctx, r)
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-// editable reports whether the organisation may still change its report.
-func editable(r *domain.Report, extended bool) error {
-	if r.CampaignStatus == domain.CampaignClosed && !extended {
-		return domain.ErrCampaignClosed
-	}
-	return nil
-}
-
-// statusEvent is the event of a status change.
-func statusEvent(from, to domain.Status, comment string) domain.Event {
-	return domain.Event{Kind: "status", OldValue: from.String(), NewValue: to.String(), Comment: comment}
+	return l.withViolations(r), nil
 }
 
 // SaveReport implements ReportService.
@@ -202,19 +197,15 @@ func (s *Server) SaveReport(ctx context.Context, req *indicatorsv1.SaveReportReq
 	if err != nil {
 		return nil, err
 	}
-	r, err := s.writable(ctx, p, req.GetId(), fillers)
+	l, err := s.load(ctx, p, req.GetId(), fillers...)
 	if err != nil {
 		return nil, err
 	}
-	f, err := s.store.GetForm(ctx, r.FormCode, r.FormVersion)
-	if err != nil {
-		return nil, err
-	}
-	change, err := valuesFromProto(f, req.GetValues(), true)
+	change, err := valuesFromProto(l.form, req.GetValues(), true)
 	ve := &validation.Error{}
 	ve.Merge("", asValidation(err))
 	for i, c := range req.GetConfirm() {
-		if _, ok := f.Field(c); !ok {
+		if _, ok := l.form.Field(c); !ok {
 			ve.Add(fmt.Sprintf("confirm[%d]", i), "no such field in the form")
 		}
 	}
@@ -222,27 +213,8 @@ func (s *Server) SaveReport(ctx context.Context, req *indicatorsv1.SaveReportReq
 		return nil, err
 	}
 	change.Confirm = req.GetConfirm()
-	out, err := s.update(ctx, p, r.ID, req.GetVersion(), func(r *domain.Report, extended bool) ([]domain.Event, error) {
-		values, carried, events := r.Apply(change)
-		if len(events) == 0 {
-			return nil, nil // nothing changes: a repeated save is a no-op
-		}
-		if r.Version != req.GetVersion() {
-			return nil, domain.ErrStale
-		}
-		switch r.Status {
-		case domain.Submitted, domain.Accepted:
-			return nil, stateErr{fmt.Sprintf("the report is %s: it cannot change until it is returned or reopened", r.Status)}
-		}
-		if err := editable(r, extended); err != nil {
-			return nil, err
-		}
-		if r.Status == domain.Returned {
-			events = append(events, statusEvent(r.Status, domain.Draft, ""))
-			r.Status = domain.Draft
-		}
-		r.Values, r.CarriedOver = values, carried
-		return events, nil
+	out, err := s.update(ctx, p, l, req.GetVersion(), func(r *domain.Report, extended bool) ([]domain.Event, error) {
+		return r.Save(change, domain.Step{Based: req.GetVersion(), Extended: extended})
 	})
 	if err != nil {
 		return nil, err
@@ -256,47 +228,16 @@ func (s *Server) CheckReport(ctx context.Context, req *indicatorsv1.CheckReportR
 	if err != nil {
 		return nil, err
 	}
-	r, err := s.visibleReport(ctx, p, req.GetId())
+	l, err := s.load(ctx, p, req.GetId())
 	if err != nil {
 		return nil, err
 	}
-	f, err := s.store.GetForm(ctx, r.FormCode, r.FormVersion)
+	change, err := valuesFromProto(l.form, req.GetValues(), false)
 	if err != nil {
 		return nil, err
 	}
-	change, err := valuesFromProto(f, req.GetValues(), false)
-	if err != nil {
-		return nil, err
-	}
-	values, _, _ := r.Apply(change)
-	vs, err := s.check(ctx, r, values)
-	if err != nil {
-		return nil, err
-	}
-	return &indicatorsv1.CheckReportResponse{Violations: violationsToProto(vs)}, nil
-}
-
-// blocking turns the violations that block a submission into field errors:
-// one per field of every violated error rule (and, without confirmation,
-// of every warning), named values[<code>], with the rule's message.
-func blocking(vs []rules.Violation, confirmed bool) error {
-	ve := &validation.Error{}
-	warned := false
-	for _, v := range vs {
-		if v.Severity == form.Warning {
-			if confirmed {
-				continue
-			}
-			warned = true
-		}
-		for _, f := range v.Fields {
-			ve.Add(fmt.Sprintf("values[%s]", f), v.Message)
-		}
-	}
-	if warned && !slices.ContainsFunc(vs, func(v rules.Violation) bool { return v.Severity == form.Error }) {
-		ve.Add("confirm_warnings", "the report has warnings: check them and submit with confirm_warnings")
-	}
-	return ve.Err()
+	values, _, _ := l.report.Apply(change)
+	return &indicatorsv1.CheckReportResponse{Violations: violationsToProto(l.check(values))}, nil
 }
 
 // SubmitReport implements ReportService.
@@ -305,40 +246,13 @@ func (s *Server) SubmitReport(ctx context.Context, req *indicatorsv1.SubmitRepor
 	if err != nil {
 		return nil, err
 	}
-	r, err := s.writable(ctx, p, req.GetId(), fillers)
-	if err != nil {
-		return nil, err
-	}
-	_, set, err := s.ruleSet(ctx, r.FormCode, r.FormVersion)
-	if err != nil {
-		return nil, err
-	}
-	prev, err := s.store.PreviousValues(ctx, r.Organisation.ID, r.Year, r.FormCode)
+	l, err := s.load(ctx, p, req.GetId(), fillers...)
 	if err != nil {
 		return nil, err
 	}
 	now := s.now()
-	out, err := s.update(ctx, p, r.ID, req.GetVersion(), func(r *domain.Report, extended bool) ([]domain.Event, error) {
-		if r.Version != req.GetVersion() {
-			return nil, domain.ErrStale
-		}
-		if !domain.Transition(r.Status, domain.Submitted) {
-			return nil, stateErr{fmt.Sprintf("the report is %s: only a draft or a returned report can be submitted", r.Status)}
-		}
-		if err := editable(r, extended); err != nil {
-			return nil, err
-		}
-		if err := blocking(set.Check(r.Values, domain.PrevCounts(prev)), req.GetConfirmWarnings()); err != nil {
-			return nil, err
-		}
-		late, err := domain.Late(now, r.Deadline, r.Organisation.TimeZone)
-		if err != nil {
-			return nil, err
-		}
-		ev := statusEvent(r.Status, domain.Submitted, "")
-		ev.Late = late
-		r.Status, r.Late, r.SubmitTime = domain.Submitted, late, now
-		return []domain.Event{ev}, nil
+	out, err := s.update(ctx, p, l, req.GetVersion(), func(r *domain.Report, extended bool) ([]domain.Event, error) {
+		return r.Submit(domain.Step{Based: req.GetVersion(), At: now, Extended: extended}, l.check, req.GetConfirmWarnings())
 	})
 	if err != nil {
 		return nil, err
@@ -346,37 +260,26 @@ func (s *Server) SubmitReport(ctx context.Context, req *indicatorsv1.SubmitRepor
 	return &indicatorsv1.SubmitReportResponse{Report: out}, nil
 }
 
-// review runs a reviewer's status change.
-func (s *Server) review(ctx context.Context, id string, version int64, to domain.Status, comment string,
-	apply func(r *domain.Report) error) (*indicatorsv1.Report, error) {
+// review runs a reviewer's step of a report's life.
+func (s *Server) review(ctx context.Context, id string, based int64,
+	step func(r *domain.Report, l loaded, st domain.Step) ([]domain.Event, error)) (*indicatorsv1.Report, error) {
 	p, err := identity.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.writable(ctx, p, id, reviewers); err != nil {
+	l, err := s.load(ctx, p, id, reviewers...)
+	if err != nil {
 		return nil, err
 	}
-	return s.update(ctx, p, id, version, func(r *domain.Report, _ bool) ([]domain.Event, error) {
-		if r.Version != version {
-			return nil, domain.ErrStale
-		}
-		if !domain.Transition(r.Status, to) {
-			return nil, stateErr{fmt.Sprintf("the report is %s: it cannot become %s", r.Status, to)}
-		}
-		if err := apply(r); err != nil {
-			return nil, err
-		}
-		ev := statusEvent(r.Status, to, comment)
-		r.Status = to
-		return []domain.Event{ev}, nil
+	return s.update(ctx, p, l, based, func(r *domain.Report, _ bool) ([]domain.Event, error) {
+		return step(r, l, domain.Step{Based: based})
 	})
 }
 
 // AcceptReport implements ReportService.
 func (s *Server) AcceptReport(ctx context.Context, req *indicatorsv1.AcceptReportRequest) (*indicatorsv1.AcceptReportResponse, error) {
-	out, err := s.review(ctx, req.GetId(), req.GetVersion(), domain.Accepted, "", func(r *domain.Report) error {
-		r.ReturnComment, r.Remarks = "", map[string]string{}
-		return nil
+	out, err := s.review(ctx, req.GetId(), req.GetVersion(), func(r *domain.Report, _ loaded, st domain.Step) ([]domain.Event, error) {
+		return r.Accept(st)
 	})
 	if err != nil {
 		return nil, err
@@ -386,22 +289,8 @@ func (s *Server) AcceptReport(ctx context.Context, req *indicatorsv1.AcceptRepor
 
 // ReturnReport implements ReportService.
 func (s *Server) ReturnReport(ctx context.Context, req *indicatorsv1.ReturnReportRequest) (*indicatorsv1.ReturnReportResponse, error) {
-	out, err := s.review(ctx, req.GetId(), req.GetVersion(), domain.Returned, req.GetComment(), func(r *domain.Report) error {
-		f, err := s.store.GetForm(ctx, r.FormCode, r.FormVersion)
-		if err != nil {
-			return err
-		}
-		ve := &validation.Error{}
-		for k := range req.GetRemarks() {
-			if _, ok := f.Field(k); !ok {
-				ve.Add(fmt.Sprintf("remarks[%s]", k), "no such field in the form")
-			}
-		}
-		if err := ve.Err(); err != nil {
-			return err
-		}
-		r.ReturnComment, r.Remarks = req.GetComment(), req.GetRemarks()
-		return nil
+	out, err := s.review(ctx, req.GetId(), req.GetVersion(), func(r *domain.Report, l loaded, st domain.Step) ([]domain.Event, error) {
+		return r.Return(st, req.GetComment(), req.GetRemarks(), l.form)
 	})
 	if err != nil {
 		return nil, err
@@ -411,12 +300,8 @@ func (s *Server) ReturnReport(ctx context.Context, req *indicatorsv1.ReturnRepor
 
 // ReopenReport implements ReportService.
 func (s *Server) ReopenReport(ctx context.Context, req *indicatorsv1.ReopenReportRequest) (*indicatorsv1.ReopenReportResponse, error) {
-	out, err := s.review(ctx, req.GetId(), req.GetVersion(), domain.Draft, req.GetReason(), func(r *domain.Report) error {
-		if r.Status != domain.Accepted {
-			return stateErr{"only an accepted report can be reopened"}
-		}
-		r.ReopenReason, r.Late = req.GetReason(), false
-		return nil
+	out, err := s.review(ctx, req.GetId(), req.GetVersion(), func(r *domain.Report, _ loaded, st domain.Step) ([]domain.Event, error) {
+		return r.Reopen(st, req.GetReason())
 	})
 	if err != nil {
 		return nil, err

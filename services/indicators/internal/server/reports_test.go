@@ -409,3 +409,62 @@ func TestCompletenessExtensionAndCarryOver(t *testing.T) {
 		t.Errorf("submit with the warning confirmed: %v", err)
 	}
 }
+
+// TestWritesAnswerTheReportAsStored: every write answers with the report as
+// a read gives it afterwards (values, status, version, times to the
+// microsecond the database keeps, violations), on a clock with nanoseconds.
+func TestWritesAnswerTheReportAsStored(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	w.publish()
+	c := w.campaign("methodologist", &indicatorsv1.Campaign{Name: "Мониторинг ЦМН 2026", Year: 2026, MunicipalityId: munA, Deadline: "2026-12-15"})
+	r := w.report("curator", c.GetId(), orgA1, false)
+	tick := time.Date(2026, 11, 2, 3, 4, 5, 123456789, time.UTC)
+	stored := func(what string, got *indicatorsv1.Report) {
+		t.Helper()
+		if want := w.get("operator", got.GetId()); !proto.Equal(got, want) {
+			t.Errorf("%s answers\n%v\nwhile the report reads\n%v", what, got, want)
+		}
+		tick = tick.Add(time.Minute + 987*time.Nanosecond)
+		w.clock.Set(tick)
+	}
+	w.clock.Set(tick)
+	values := goodValues(1)
+	values["young_teachers"] = cnt(70)
+	r = w.save("curator", r, values)
+	if len(r.GetViolations()) == 0 {
+		t.Fatalf("the save shows no violations")
+	}
+	stored("a save with violations", r)
+	r = w.save("curator", r, map[string]*indicatorsv1.Value{"young_teachers": cnt(19)})
+	stored("a save", r)
+	stored("a save that changes nothing", w.save("curator", r, map[string]*indicatorsv1.Value{"young_teachers": cnt(19)}))
+	r, err := submit(w, "curator", r, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored("a submission", r)
+	ret, err := w.reports("methodologist").ReturnReport(ctx, &indicatorsv1.ReturnReportRequest{Id: r.GetId(), Version: r.GetVersion(),
+		Comment: "Проверьте", Remarks: map[string]string{"teachers_total": "Не совпадает с РИС"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored("a return", ret.GetReport())
+	r = w.save("curator", ret.GetReport(), map[string]*indicatorsv1.Value{"teachers_total": cnt(62)})
+	stored("an edit of a returned report", r)
+	if r, err = submit(w, "curator", r, false); err != nil {
+		t.Fatal(err)
+	}
+	stored("a second submission", r)
+	acc, err := w.reports("methodologist").AcceptReport(ctx, &indicatorsv1.AcceptReportRequest{Id: r.GetId(), Version: r.GetVersion()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored("an acceptance", acc.GetReport())
+	re, err := w.reports("methodologist").ReopenReport(ctx, &indicatorsv1.ReopenReportRequest{Id: r.GetId(), Version: acc.GetReport().GetVersion(),
+		Reason: "Уточнение данных"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored("a reopening", re.GetReport())
+}

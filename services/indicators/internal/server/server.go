@@ -86,14 +86,6 @@ func staleDetails(err error) []protoadapt.MessageV1 {
 	return []protoadapt.MessageV1{reportToProto(sr.Current, nil)}
 }
 
-// stateErr is a state error with its own public message.
-type stateErr struct{ msg string }
-
-func (e stateErr) Error() string { return e.msg }
-func (e stateErr) Is(target error) bool {
-	return target == domain.ErrState
-}
-
 func badToken(err error) error {
 	if errors.Is(err, pagination.ErrBadToken) {
 		return validation.Field("page_token", pagination.ErrBadToken.Error())

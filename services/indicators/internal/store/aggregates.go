@@ -176,14 +176,18 @@ type contribution struct {
 // contribute brings the report's contributions and the sums in line with
 // the report as it has just been written, inside the transaction that changed it:
 // an aggregate is never stale after the write that changed it. Only
-// submitted and accepted reports count.
-func (s *Store) contribute(ctx context.Context, tx pgx.Tx, r domain.Report) error {
+// submitted and accepted reports count. f is the report's form as the caller
+// read it: a published version never changes, so it is read here only when
+// f is not that.
+func (s *Store) contribute(ctx context.Context, tx pgx.Tx, r domain.Report, f form.Form) error {
 	reportID := r.ID
 	var want []contribution
 	if r.Status == domain.Submitted || r.Status == domain.Accepted {
-		f, err := scanForm(tx.QueryRow(ctx, `SELECT `+formColumns+` FROM forms WHERE code = $1 AND version = $2`, r.FormCode, r.FormVersion))
-		if err != nil {
-			return err
+		if f.Code != r.FormCode || f.Version != r.FormVersion || f.Status != form.Published {
+			var err error
+			if f, err = scanForm(tx.QueryRow(ctx, `SELECT `+formColumns+` FROM forms WHERE code = $1 AND version = $2`, r.FormCode, r.FormVersion)); err != nil {
+				return err
+			}
 		}
 		compiled, err := s.compiled(ctx, tx, f)
 		if err != nil {

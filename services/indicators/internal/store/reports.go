@@ -150,14 +150,18 @@ func insertEvents(ctx context.Context, tx pgx.Tx, reportID string, actor domain.
 
 // Mutation changes a locked report in place and returns the events of the
 // change; none means nothing changed and nothing is written. It sees whether
-// the campaign's own deadline or an extension is in force.
+// the campaign's own deadline or an extension is in force. It replaces the
+// report's maps rather than changing them in place.
 type Mutation func(r *domain.Report, extended bool) ([]domain.Event, error)
 
 // UpdateReport locks the report, applies fn and, when it made events, writes
 // the report with its version incremented and the events, in one
-// transaction.
-func (s *Store) UpdateReport(ctx context.Context, actor domain.Actor, id string, now time.Time, fn Mutation) (domain.Report, error) {
+// transaction, with the aggregates the report contributes to (f is the
+// report's form, as the caller read it). It returns the report as written
+// (as it was, when fn changed nothing), without reading it again.
+func (s *Store) UpdateReport(ctx context.Context, actor domain.Actor, id string, now time.Time, f form.Form, fn Mutation) (domain.Report, error) {
 	const op = "store.UpdateReport"
+	var out domain.Report
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		cur, err := getReport(ctx, tx, id, "FOR UPDATE OF r")
 		if err != nil {
@@ -165,8 +169,12 @@ func (s *Store) UpdateReport(ctx context.Context, actor domain.Actor, id string,
 		}
 		r := cur.Report
 		events, err := fn(&r, cur.extended)
-		if err != nil || len(events) == 0 {
+		if err != nil {
 			return err
+		}
+		if len(events) == 0 {
+			out = cur.Report
+			return nil
 		}
 		values, err := json.Marshal(r.Values)
 		if err != nil {
@@ -182,24 +190,35 @@ func (s *Store) UpdateReport(ctx context.Context, actor domain.Actor, id string,
 		if r.CarriedOver == nil {
 			r.CarriedOver = []string{}
 		}
-		var submit *time.Time
+		var submit, stored *time.Time
 		if !r.SubmitTime.IsZero() {
 			submit = &r.SubmitTime
 		}
-		if _, err := tx.Exec(ctx, `UPDATE reports SET status = $2, "values" = $3, carried_over = $4, return_comment = $5, remarks = $6,
+		// The times come back as the database keeps them (to the microsecond).
+		if err := tx.QueryRow(ctx, `UPDATE reports SET status = $2, "values" = $3, carried_over = $4, return_comment = $5, remarks = $6,
 				late = $7, submit_time = $8, reopen_reason = $9, version = version + 1, update_time = $10
-			WHERE id = $1`, id, int16(r.Status), values, r.CarriedOver, r.ReturnComment, remarks, r.Late, submit, r.ReopenReason, now); err != nil {
+			WHERE id = $1 RETURNING version, update_time, submit_time`,
+			id, int16(r.Status), values, r.CarriedOver, r.ReturnComment, remarks, r.Late, submit, r.ReopenReason, now).Scan(
+			&r.Version, &r.UpdateTime, &stored); err != nil {
 			return err
+		}
+		r.SubmitTime = time.Time{}
+		if stored != nil {
+			r.SubmitTime = *stored
 		}
 		if err := insertEvents(ctx, tx, id, actor, now, cur.Version+1, events); err != nil {
 			return err
 		}
-		return s.contribute(ctx, tx, r)
+		if err := s.contribute(ctx, tx, r, f); err != nil {
+			return err
+		}
+		out = r
+		return nil
 	})
 	if err != nil {
 		return domain.Report{}, translate(op, err)
 	}
-	return s.GetReport(ctx, id)
+	return out, nil
 }
 
 // ReportFilter filters a campaign's reports.
