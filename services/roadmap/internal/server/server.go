@@ -12,9 +12,9 @@ import (
 
 	"github.com/nastavnik/nastavnik/platform/grpcerr"
 	"github.com/nastavnik/nastavnik/platform/pagination"
+	"github.com/nastavnik/nastavnik/platform/registryclient"
 	"github.com/nastavnik/nastavnik/platform/validation"
 	roadmapv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/roadmap/v1"
-	"github.com/nastavnik/nastavnik/services/roadmap/internal/directory"
 	"github.com/nastavnik/nastavnik/services/roadmap/internal/domain"
 	"github.com/nastavnik/nastavnik/services/roadmap/internal/schedule"
 	"github.com/nastavnik/nastavnik/services/roadmap/internal/store"
@@ -58,7 +58,8 @@ var Errors = grpcerr.Table{
 	{Target: domain.ErrPermissionDenied, Code: codes.PermissionDenied},
 	{Target: domain.ErrInUse, Code: codes.FailedPrecondition},
 	{Target: domain.ErrNotCascadable, Code: codes.FailedPrecondition},
-	{Target: directory.ErrUnavailable, Code: codes.Unavailable},
+	{Target: registryclient.ErrNotFound, Code: codes.NotFound},
+	{Target: registryclient.ErrUnavailable, Code: codes.Unavailable},
 	{Target: pagination.ErrBadToken, Code: codes.InvalidArgument},
 }
 
