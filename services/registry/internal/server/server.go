@@ -76,7 +76,6 @@ var Errors = grpcerr.Table{
 	{Target: domain.ErrPermissionDenied, Code: codes.PermissionDenied},
 }
 
-
 // badToken reports a page token that does not fit the query as a field error.
 func badToken(err error) error {
 	if errors.Is(err, pagination.ErrBadToken) {

@@ -63,7 +63,6 @@ var Errors = grpcerr.Table{
 	{Target: pagination.ErrBadToken, Code: codes.InvalidArgument},
 }
 
-
 const dateLayout = "2006-01-02"
 
 // period reads the roadmap period of a request; both empty mean the current
