@@ -128,6 +128,7 @@ func newAggWorld(t *testing.T, perMun int) *aggWorld {
 	spec := service.Spec{
 		Name:       "indicators",
 		Defaults:   map[string]string{"DATABASE_SCHEMA": "indicators"},
+		Errors:     server.Errors,
 		Migrations: store.Migrations(),
 		Register: func(env service.Env) error {
 			st := store.New(env.Pool)
