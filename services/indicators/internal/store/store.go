@@ -10,8 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"regexp"
-	"strings"
 
 	"github.com/jackc/pgerrcode"
 	"github.com/jackc/pgx/v5"
@@ -98,19 +96,4 @@ func nn(s []string) []string {
 		return []string{}
 	}
 	return s
-}
-
-var digitRun = regexp.MustCompile(`[0-9]+`)
-
-// SortKey orders names as a Russian reader expects: case-insensitive, ё with
-// е, and numbers by value ("СШ № 2" before "СШ № 10"), under plain byte order.
-func SortKey(name string) string {
-	s := strings.ReplaceAll(strings.ToLower(name), "ё", "е")
-	s = strings.Join(strings.Fields(s), " ")
-	return digitRun.ReplaceAllStringFunc(s, func(d string) string {
-		if len(d) >= 8 {
-			return d
-		}
-		return strings.Repeat("0", 8-len(d)) + d
-	})
 }
