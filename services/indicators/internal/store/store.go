@@ -7,13 +7,11 @@ package store
 import (
 	"context"
 	"embed"
-	"errors"
 	"fmt"
 	"io/fs"
 
 	"github.com/jackc/pgerrcode"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/nastavnik/nastavnik/platform/database"
@@ -24,13 +22,7 @@ import (
 var migrations embed.FS
 
 // Migrations returns the embedded migrations, rooted at their directory.
-func Migrations() fs.FS {
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		panic(err) // the embed pattern guarantees the directory
-	}
-	return sub
-}
+func Migrations() fs.FS { return database.MigrationsFS(migrations, "migrations") }
 
 // Store is the indicators database.
 type Store struct {
@@ -41,31 +33,20 @@ type Store struct {
 // New returns a store over pool.
 func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
 
-// querier is a pool or a transaction.
-type querier interface {
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-}
-
 // tx runs fn in a read-committed transaction; rows it must not race on are
 // locked with SELECT … FOR UPDATE.
 func (s *Store) tx(ctx context.Context, fn func(pgx.Tx) error) error {
 	return database.InTx(ctx, s.pool, pgx.ReadCommitted, fn)
 }
 
-// translate turns driver errors into the domain's sentinels.
-func translate(op string, err error) error {
-	var pe *pgconn.PgError
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, pgx.ErrNoRows):
-		return fmt.Errorf("%s: %w", op, domain.ErrNotFound)
-	case errors.As(err, &pe) && pe.Code == pgerrcode.ObjectNotInPrerequisiteState:
-		return fmt.Errorf("%s: %w", op, domain.ErrPublished)
-	}
-	return fmt.Errorf("%s: %w", op, err)
-}
+// sentinels are the domain's errors for the driver's: no row is not found,
+// a write the published-version trigger refuses is ErrPublished.
+var sentinels = database.Sentinels{NoRows: domain.ErrNotFound,
+	States: map[string]error{pgerrcode.ObjectNotInPrerequisiteState: domain.ErrPublished}}
+
+// translate names op in err and turns driver errors into the domain's
+// sentinels; nil stays nil.
+func translate(op string, err error) error { return sentinels.Translate(op, err) }
 
 // Scope is what a caller may list: everything, or the objects of the listed
 // regions, municipalities and organisations. Campaigns of a whole region are

@@ -62,7 +62,7 @@ func (s *Store) ResolveRoles(ctx context.Context, roles []domain.RoleBinding) ([
 }
 
 // loadRoles fills the resolved roles of accounts.
-func loadRoles(ctx context.Context, q querier, accounts []domain.Account) error {
+func loadRoles(ctx context.Context, q database.Querier, accounts []domain.Account) error {
 	if len(accounts) == 0 {
 		return nil
 	}
@@ -182,7 +182,7 @@ func (s *Store) GetAccount(ctx context.Context, id string) (domain.Account, erro
 	return getAccount(ctx, s.pool, `a.id = $1`, id)
 }
 
-func getAccount(ctx context.Context, q querier, cond string, arg any) (domain.Account, error) {
+func getAccount(ctx context.Context, q database.Querier, cond string, arg any) (domain.Account, error) {
 	a, err := scanAccount(q.QueryRow(ctx, `SELECT `+accountColumns+` FROM accounts a WHERE `+cond, arg))
 	if err != nil {
 		return domain.Account{}, notFound("store.GetAccount", err)

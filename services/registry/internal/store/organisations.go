@@ -68,12 +68,6 @@ func nullDate(d time.Time) *time.Time {
 	return &d
 }
 
-// querier is a pool or a transaction.
-type querier interface {
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-}
-
 const insertOrganisation = `INSERT INTO organisations
 	(id, municipality_id, full_name, short_name, search_key, sort_key, inn, kind, time_zone, address,
 	 curator_name, curator_email, curator_phone, opened_on, create_request_id)
@@ -122,7 +116,7 @@ func (s *Store) GetOrganisation(ctx context.Context, id string) (domain.Organisa
 	return getOrganisation(ctx, s.pool, id, "")
 }
 
-func getOrganisation(ctx context.Context, q querier, id, lock string) (domain.Organisation, error) {
+func getOrganisation(ctx context.Context, q database.Querier, id, lock string) (domain.Organisation, error) {
 	o, err := scanOrganisation(q.QueryRow(ctx, `SELECT `+organisationColumns+organisationFrom+`WHERE o.id = $1 `+lock, id))
 	if err != nil {
 		return domain.Organisation{}, notFound("store.GetOrganisation", err)
