@@ -13,7 +13,7 @@ require (
 	github.com/nastavnik/nastavnik/platform v0.0.0
 	github.com/nastavnik/nastavnik/proto v0.0.0
 	github.com/nastavnik/nastavnik/services/indicators v0.0.0-00010101000000-000000000000
-	github.com/nastavnik/nastavnik/services/registry v0.0.0-00010101000000-000000000000
+	github.com/nastavnik/nastavnik/services/registry v0.0.0
 	github.com/nastavnik/nastavnik/services/roadmap v0.0.0-00010101000000-000000000000
 	github.com/prometheus/client_golang v1.25.0
 	github.com/xuri/excelize/v2 v2.11.1

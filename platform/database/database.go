@@ -1,5 +1,8 @@
 // Package database opens a service's PostgreSQL pool confined to its own schema,
-// applies its embedded migrations and runs transactions with retry.
+// applies its embedded migrations and runs transactions with retry. It also
+// holds what every store shares: MigrationsFS for the embedded migrations, the
+// Querier of read helpers and Sentinels, the translation of driver errors into
+// a domain's sentinels.
 package database
 
 import (

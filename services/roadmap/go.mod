@@ -4,9 +4,11 @@ go 1.26.0
 
 require (
 	github.com/google/go-cmp v0.7.0
+	github.com/google/uuid v1.6.0
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/nastavnik/nastavnik/platform v0.0.0
-	github.com/nastavnik/nastavnik/proto v0.0.0-00010101000000-000000000000
+	github.com/nastavnik/nastavnik/proto v0.0.0
+	github.com/nastavnik/nastavnik/services/registry v0.0.0
 	github.com/xuri/excelize/v2 v2.11.1
 	google.golang.org/grpc v1.84.0
 	google.golang.org/protobuf v1.36.12
@@ -21,7 +23,6 @@ require (
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/caarlos0/env/v11 v11.4.2 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
-	github.com/google/uuid v1.6.0 // indirect
 	github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus v1.1.1 // indirect
 	github.com/grpc-ecosystem/go-grpc-middleware/v2 v2.3.4 // indirect
 	github.com/grpc-ecosystem/grpc-gateway/v2 v2.33.0 // indirect
@@ -57,3 +58,5 @@ require (
 replace github.com/nastavnik/nastavnik/platform => ../../platform
 
 replace github.com/nastavnik/nastavnik/proto => ../../proto
+
+replace github.com/nastavnik/nastavnik/services/registry => ../registry

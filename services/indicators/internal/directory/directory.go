@@ -1,104 +1,90 @@
 // Package directory asks the registry about regions, municipalities and
-// organisations on behalf of the caller: the caller's identity is signed into
-// every call, so the registry answers within the caller's scope. It
-// implements domain.Directory.
+// organisations on behalf of the caller, through platform/registryclient
+// (which signs the caller in, reads every page and translates the registry's
+// answers). It implements domain.Directory and server.Namer.
 package directory
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	"github.com/nastavnik/nastavnik/platform/identity"
-	registryv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/registry/v1"
+	"github.com/nastavnik/nastavnik/platform/registryclient"
 	"github.com/nastavnik/nastavnik/services/indicators/internal/domain"
 )
 
 // Registry is the registry over gRPC.
 type Registry struct {
-	signer *identity.Signer
-	conn   grpc.ClientConnInterface
+	reg *registryclient.Client
 }
 
 var _ domain.Directory = (*Registry)(nil)
 
 // New returns the directory over a registry connection.
 func New(signer *identity.Signer, conn grpc.ClientConnInterface) *Registry {
-	return &Registry{signer: signer, conn: conn}
+	return &Registry{reg: registryclient.New(signer, conn)}
 }
 
-// outgoing signs the caller of ctx into the outgoing call.
-func (r *Registry) outgoing(ctx context.Context) (context.Context, error) {
-	p, ok := identity.FromContext(ctx)
-	if !ok {
-		return nil, status.Error(codes.Unauthenticated, "no identity: sign in")
-	}
-	return r.signer.Outgoing(ctx, p)
-}
-
-// registryErr turns the registry's NotFound into domain.ErrNotFound; other
-// failures stay errors (Internal or Unavailable to the caller).
-func registryErr(op string, err error) error {
-	switch status.Code(err) {
-	case codes.NotFound, codes.InvalidArgument:
+// fromRegistry names the operation and makes the registry's "not found" the
+// domain's, which the service's handlers check for; other errors (the
+// client's sentinels among them) stay as they are, for the error table.
+func fromRegistry(op string, err error) error {
+	if errors.Is(err, registryclient.ErrNotFound) {
 		return fmt.Errorf("%s: %w", op, domain.ErrNotFound)
-	case codes.Unavailable, codes.DeadlineExceeded:
-		return status.Error(codes.Unavailable, "the registry is unavailable: try again")
 	}
 	return fmt.Errorf("%s: %w", op, err)
 }
 
 // Municipality implements domain.Directory.
 func (r *Registry) Municipality(ctx context.Context, id string) (string, error) {
-	ctx, err := r.outgoing(ctx)
+	m, err := r.reg.Municipality(ctx, id)
 	if err != nil {
-		return "", err
+		return "", fromRegistry("directory.Municipality", err)
 	}
-	resp, err := registryv1.NewMunicipalityServiceClient(r.conn).GetMunicipality(ctx, &registryv1.GetMunicipalityRequest{Id: id})
-	if err != nil {
-		return "", registryErr("directory.Municipality", err)
-	}
-	return resp.GetMunicipality().GetRegionCode(), nil
+	return m.RegionCode, nil
 }
 
 // Region implements domain.Directory.
 func (r *Registry) Region(ctx context.Context, code string) error {
-	ctx, err := r.outgoing(ctx)
-	if err != nil {
-		return err
-	}
-	if _, err := registryv1.NewRegionServiceClient(r.conn).GetRegion(ctx, &registryv1.GetRegionRequest{Code: code}); err != nil {
-		return registryErr("directory.Region", err)
+	if _, err := r.reg.Region(ctx, code); err != nil {
+		return fromRegistry("directory.Region", err)
 	}
 	return nil
 }
 
 // OpenOrganisations implements domain.Directory, reading every page.
 func (r *Registry) OpenOrganisations(ctx context.Context, region, municipality string, on time.Time) ([]domain.Organisation, error) {
-	ctx, err := r.outgoing(ctx)
+	orgs, err := r.reg.OpenOrganisations(ctx, region, municipality, on.Format(time.DateOnly))
 	if err != nil {
-		return nil, err
+		return nil, fromRegistry("directory.OpenOrganisations", err)
 	}
-	client := registryv1.NewOrganisationServiceClient(r.conn)
-	req := &registryv1.ListOrganisationsRequest{Region: region, Municipality: municipality,
-		OpenOn: on.Format(time.DateOnly), PageSize: 500}
 	var out []domain.Organisation
-	for {
-		resp, err := client.ListOrganisations(ctx, req)
-		if err != nil {
-			return nil, registryErr("directory.OpenOrganisations", err)
-		}
-		for _, o := range resp.GetOrganisations() {
-			out = append(out, domain.Organisation{ID: o.GetId(), ShortName: o.GetShortName(), FullName: o.GetFullName(),
-				MunicipalityID: o.GetMunicipalityId(), RegionCode: o.GetRegionCode(), TimeZone: o.GetEffectiveTimeZone()})
-		}
-		if resp.GetNextPageToken() == "" {
-			return out, nil
-		}
-		req.PageToken = resp.GetNextPageToken()
+	for _, o := range orgs {
+		out = append(out, domain.Organisation{ID: o.ID, ShortName: o.ShortName, FullName: o.FullName,
+			MunicipalityID: o.MunicipalityID, RegionCode: o.RegionCode, TimeZone: o.TimeZone})
 	}
+	return out, nil
+}
+
+// RegionNames returns the names of the regions, by code.
+func (r *Registry) RegionNames(ctx context.Context) (map[string]string, error) {
+	names, err := r.reg.RegionNames(ctx)
+	if err != nil {
+		return nil, fromRegistry("directory.RegionNames", err)
+	}
+	return names, nil
+}
+
+// MunicipalityNames returns the names of the municipalities of a region (all
+// the caller sees when region is empty), by id.
+func (r *Registry) MunicipalityNames(ctx context.Context, region string) (map[string]string, error) {
+	names, err := r.reg.MunicipalityNames(ctx, region)
+	if err != nil {
+		return nil, fromRegistry("directory.MunicipalityNames", err)
+	}
+	return names, nil
 }

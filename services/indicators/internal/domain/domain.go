@@ -49,29 +49,6 @@ type Actor struct {
 	Login     string
 }
 
-// DateLayout is the layout of civil dates.
-const DateLayout = time.DateOnly
-
-// ParseDate reads a YYYY-MM-DD civil date; empty gives the zero time.
-func ParseDate(s string) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
-	}
-	d, err := time.Parse(DateLayout, s)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is not a date in the form YYYY-MM-DD", s)
-	}
-	return d, nil
-}
-
-// FormatDate writes a civil date; the zero time gives "".
-func FormatDate(d time.Time) string {
-	if d.IsZero() {
-		return ""
-	}
-	return d.Format(DateLayout)
-}
-
 // DeadlineEnd is the moment a deadline date ends in a time zone: midnight at
 // the start of the next day there. "Not later than 15 December" in
 // Kamchatka ends twelve hours before it ends in Kaliningrad… and ten hours

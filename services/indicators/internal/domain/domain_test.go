@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/nastavnik/nastavnik/platform/dates"
 	"github.com/nastavnik/nastavnik/services/indicators/internal/form"
 )
 
@@ -105,7 +106,7 @@ func TestTransitions(t *testing.T) {
 
 func TestComputeCountsAsOfADate(t *testing.T) {
 	t.Parallel()
-	d := func(s string) time.Time { t, _ := ParseDate(s); return t }
+	d := func(s string) time.Time { t, _ := dates.Parse(s); return t }
 	at := func(s string) time.Time { t, _ := time.Parse(time.RFC3339, s); return t }
 	orgs := []Expected{
 		{CampaignID: "c", Organisation: Organisation{ID: "a", ShortName: "А", MunicipalityID: "m", TimeZone: "Asia/Krasnoyarsk"}, AddedOn: d("2026-10-01")},

@@ -128,8 +128,8 @@ func newAggWorld(t *testing.T, perMun int) *aggWorld {
 	spec := service.Spec{
 		Name:       "indicators",
 		Defaults:   map[string]string{"DATABASE_SCHEMA": "indicators"},
-		Migrations: store.Migrations(),
 		Errors:     server.Errors,
+		Migrations: store.Migrations(),
 		Register: func(env service.Env) error {
 			st := store.New(env.Pool)
 			if _, err := st.EnsureIndicators(context.Background(), indicator.Shipped); err != nil {

@@ -6,8 +6,10 @@ import (
 	"sort"
 	"time"
 
+	"github.com/nastavnik/nastavnik/platform/dates"
 	"github.com/nastavnik/nastavnik/platform/identity"
 	"github.com/nastavnik/nastavnik/platform/pagination"
+	"github.com/nastavnik/nastavnik/platform/russian"
 	"github.com/nastavnik/nastavnik/platform/validation"
 	indicatorsv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/indicators/v1"
 	"github.com/nastavnik/nastavnik/services/indicators/internal/domain"
@@ -31,10 +33,10 @@ func (s *Server) CreateCampaign(ctx context.Context, req *indicatorsv1.CreateCam
 	c := domain.Campaign{Name: pc.GetName(), Year: int(pc.GetYear()), FormCode: pc.GetFormCode(), FormVersion: int(pc.GetFormVersion()),
 		MunicipalityID: pc.GetMunicipalityId(), RegionCode: pc.GetRegionCode()}
 	ve := &validation.Error{}
-	if c.Deadline, err = domain.ParseDate(pc.GetDeadline()); err != nil {
+	if c.Deadline, err = dates.Parse(pc.GetDeadline()); err != nil {
 		ve.Add("deadline", err.Error())
 	}
-	if c.OpenedOn, err = domain.ParseDate(pc.GetOpenedOn()); err != nil {
+	if c.OpenedOn, err = dates.Parse(pc.GetOpenedOn()); err != nil {
 		ve.Add("opened_on", err.Error())
 	}
 	switch {
@@ -220,7 +222,7 @@ func (s *Server) ExtendDeadline(ctx context.Context, req *indicatorsv1.ExtendDea
 	if !mayManageExpected(p, e.Organisation) {
 		return nil, domain.ErrPermissionDenied
 	}
-	deadline, err := domain.ParseDate(req.GetDeadline())
+	deadline, err := dates.Parse(req.GetDeadline())
 	if err != nil {
 		return nil, validation.Field("deadline", err.Error())
 	}
@@ -263,7 +265,7 @@ func (s *Server) ListExpected(ctx context.Context, req *indicatorsv1.ListExpecte
 	}
 	resp := &indicatorsv1.ListExpectedResponse{TotalSize: int32(total)}
 	list, resp.NextPageToken, err = pagination.Trim(list, size, f, func(e domain.Expected) any {
-		return store.ExpectedCursor{SortKey: store.SortKey(e.ShortName), ID: e.ID}
+		return store.ExpectedCursor{SortKey: russian.SortKey(e.ShortName), ID: e.ID}
 	})
 	if err != nil {
 		return nil, err
@@ -290,7 +292,7 @@ func (s *Server) GetCompleteness(ctx context.Context, req *indicatorsv1.GetCompl
 	} else if f.Year == 0 {
 		return nil, validation.Field("year", "name a campaign, or a year")
 	}
-	asOf, err := domain.ParseDate(req.GetAsOf())
+	asOf, err := dates.Parse(req.GetAsOf())
 	if err != nil {
 		return nil, validation.Field("as_of", err.Error())
 	}

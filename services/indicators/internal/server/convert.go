@@ -7,6 +7,7 @@ import (
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/nastavnik/nastavnik/platform/dates"
 	"github.com/nastavnik/nastavnik/platform/validation"
 	indicatorsv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/indicators/v1"
 	"github.com/nastavnik/nastavnik/services/indicators/internal/domain"
@@ -58,21 +59,21 @@ func formFromProto(p *indicatorsv1.Form) form.Form {
 
 func campaignToProto(c domain.Campaign) *indicatorsv1.Campaign {
 	return &indicatorsv1.Campaign{Id: c.ID, Name: c.Name, Year: int32(c.Year), FormCode: c.FormCode, FormVersion: int32(c.FormVersion),
-		MunicipalityId: c.MunicipalityID, RegionCode: c.RegionCode, Deadline: domain.FormatDate(c.Deadline),
-		OpenedOn: domain.FormatDate(c.OpenedOn), Status: indicatorsv1.CampaignStatus(c.Status), ExpectedCount: int32(c.ExpectedCount),
+		MunicipalityId: c.MunicipalityID, RegionCode: c.RegionCode, Deadline: dates.Format(c.Deadline),
+		OpenedOn: dates.Format(c.OpenedOn), Status: indicatorsv1.CampaignStatus(c.Status), ExpectedCount: int32(c.ExpectedCount),
 		Version: c.Version, CreateTime: ts(c.CreateTime), CloseTime: ts(c.CloseTime)}
 }
 
 func expectedToProto(e domain.Expected, state domain.State, late bool, submit time.Time) *indicatorsv1.ExpectedOrganisation {
 	out := &indicatorsv1.ExpectedOrganisation{OrganisationId: e.ID, ShortName: e.ShortName, FullName: e.FullName,
-		MunicipalityId: e.MunicipalityID, RegionCode: e.RegionCode, TimeZone: e.TimeZone, Deadline: domain.FormatDate(e.Deadline),
+		MunicipalityId: e.MunicipalityID, RegionCode: e.RegionCode, TimeZone: e.TimeZone, Deadline: dates.Format(e.Deadline),
 		State: indicatorsv1.ReportState(state), Late: late, SubmitTime: ts(submit), ReportId: e.ReportID,
-		AddedOn: domain.FormatDate(e.AddedOn), DroppedOn: domain.FormatDate(e.DroppedOn)}
+		AddedOn: dates.Format(e.AddedOn), DroppedOn: dates.Format(e.DroppedOn)}
 	if end, err := domain.DeadlineEnd(e.Deadline, e.TimeZone); err == nil {
 		out.DeadlineTime = ts(end)
 	}
 	for _, x := range e.Extensions {
-		out.Extensions = append(out.Extensions, &indicatorsv1.Extension{Deadline: domain.FormatDate(x.Deadline), Reason: x.Reason,
+		out.Extensions = append(out.Extensions, &indicatorsv1.Extension{Deadline: dates.Format(x.Deadline), Reason: x.Reason,
 			AccountId: x.Actor.AccountID, Login: x.Actor.Login, CreateTime: ts(x.CreateTime)})
 	}
 	return out
@@ -152,7 +153,7 @@ func reportToProto(r domain.Report, vs []rules.Violation) *indicatorsv1.Report {
 		OrganisationName: r.Organisation.ShortName, MunicipalityId: r.Organisation.MunicipalityID, RegionCode: r.Organisation.RegionCode,
 		FormCode: r.FormCode, FormVersion: int32(r.FormVersion), Status: indicatorsv1.ReportStatus(r.Status),
 		Values: map[string]*indicatorsv1.Value{}, CarriedOver: r.CarriedOver, ReturnComment: r.ReturnComment,
-		Remarks: r.Remarks, Late: r.Late, SubmitTime: ts(r.SubmitTime), Deadline: domain.FormatDate(r.Deadline),
+		Remarks: r.Remarks, Late: r.Late, SubmitTime: ts(r.SubmitTime), Deadline: dates.Format(r.Deadline),
 		TimeZone: r.Organisation.TimeZone, ReopenReason: r.ReopenReason, Version: r.Version,
 		CreateTime: ts(r.CreateTime), UpdateTime: ts(r.UpdateTime)}
 	if end, err := domain.DeadlineEnd(r.Deadline, r.Organisation.TimeZone); err == nil {

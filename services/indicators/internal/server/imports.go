@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/nastavnik/nastavnik/platform/dates"
 	"github.com/nastavnik/nastavnik/platform/identity"
 	"github.com/nastavnik/nastavnik/platform/validation"
 	indicatorsv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/indicators/v1"
@@ -41,7 +42,7 @@ func (s *Server) importTimes(req *indicatorsv1.ImportReportRequest, c domain.Cam
 		}
 		switch {
 		case submit.Before(opened):
-			ve.Add("submit_time", fmt.Sprintf("must not be before the campaign opened (%s in %s)", domain.FormatDate(c.OpenedOn), e.TimeZone))
+			ve.Add("submit_time", fmt.Sprintf("must not be before the campaign opened (%s in %s)", dates.Format(c.OpenedOn), e.TimeZone))
 		case submit.After(now):
 			ve.Add("submit_time", "must not be in the future")
 		}

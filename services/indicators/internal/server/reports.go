@@ -7,6 +7,7 @@ import (
 
 	"github.com/nastavnik/nastavnik/platform/identity"
 	"github.com/nastavnik/nastavnik/platform/pagination"
+	"github.com/nastavnik/nastavnik/platform/russian"
 	"github.com/nastavnik/nastavnik/platform/validation"
 	indicatorsv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/indicators/v1"
 	"github.com/nastavnik/nastavnik/services/indicators/internal/domain"
@@ -156,7 +157,7 @@ func (s *Server) ListReports(ctx context.Context, req *indicatorsv1.ListReportsR
 	}
 	resp := &indicatorsv1.ListReportsResponse{TotalSize: int32(total)}
 	list, resp.NextPageToken, err = pagination.Trim(list, size, f, func(r domain.Report) any {
-		return store.ExpectedCursor{SortKey: store.SortKey(r.Organisation.ShortName), ID: r.Organisation.ID}
+		return store.ExpectedCursor{SortKey: russian.SortKey(r.Organisation.ShortName), ID: r.Organisation.ID}
 	})
 	if err != nil {
 		return nil, err

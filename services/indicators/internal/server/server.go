@@ -19,6 +19,7 @@ import (
 	"github.com/nastavnik/nastavnik/platform/grpcerr"
 	"github.com/nastavnik/nastavnik/platform/identity"
 	"github.com/nastavnik/nastavnik/platform/pagination"
+	"github.com/nastavnik/nastavnik/platform/registryclient"
 	"github.com/nastavnik/nastavnik/platform/validation"
 	indicatorsv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/indicators/v1"
 	"github.com/nastavnik/nastavnik/services/indicators/internal/domain"
@@ -75,6 +76,8 @@ var Errors = grpcerr.Table{
 	{Target: domain.ErrCampaignClosed, Code: codes.FailedPrecondition},
 	{Target: domain.ErrState, Code: codes.FailedPrecondition},
 	{Target: pagination.ErrBadToken, Code: codes.InvalidArgument},
+	{Target: registryclient.ErrUnavailable, Code: codes.Unavailable, Message: "the registry is unavailable: try again"},
+	{Target: registryclient.ErrNoCaller, Code: codes.Unauthenticated, Message: "no identity: sign in"},
 }
 
 // staleDetails carries the current report of a stale write.

@@ -107,8 +107,8 @@ func newWorld(t *testing.T) *world {
 	spec := service.Spec{
 		Name:       "indicators",
 		Defaults:   map[string]string{"DATABASE_SCHEMA": "indicators"},
-		Migrations: store.Migrations(),
 		Errors:     server.Errors,
+		Migrations: store.Migrations(),
 		Register: func(env service.Env) error {
 			server.New(store.New(env.Pool), fakeDirectory{}).WithClock(c.Now).Register(env.Server)
 			return nil

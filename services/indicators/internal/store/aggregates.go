@@ -13,6 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/nastavnik/nastavnik/platform/database"
 	"github.com/nastavnik/nastavnik/services/indicators/internal/domain"
 	"github.com/nastavnik/nastavnik/services/indicators/internal/form"
 	"github.com/nastavnik/nastavnik/services/indicators/internal/indicator"
@@ -101,7 +102,7 @@ func (s *Store) Indicators(ctx context.Context) ([]indicator.Definition, error) 
 	return listIndicators(ctx, s.pool)
 }
 
-func listIndicators(ctx context.Context, q querier) ([]indicator.Definition, error) {
+func listIndicators(ctx context.Context, q database.Querier) ([]indicator.Definition, error) {
 	rows, err := q.Query(ctx, `SELECT `+indicatorColumns+` FROM indicators ORDER BY position, code`)
 	if err != nil {
 		return nil, translate("store.Indicators", err)
@@ -130,7 +131,7 @@ func (s *Store) Targets(ctx context.Context, codes []string, years []int) ([]ind
 }
 
 // compiled returns the definitions that apply to a form version, compiled.
-func (s *Store) compiled(ctx context.Context, q querier, f form.Form) ([]indicator.Compiled, error) {
+func (s *Store) compiled(ctx context.Context, q database.Querier, f form.Form) ([]indicator.Compiled, error) {
 	defs, err := listIndicators(ctx, q)
 	if err != nil {
 		return nil, err

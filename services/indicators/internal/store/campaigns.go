@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/nastavnik/nastavnik/platform/russian"
 	"github.com/nastavnik/nastavnik/platform/validation"
 	"github.com/nastavnik/nastavnik/services/indicators/internal/domain"
 )
@@ -96,7 +97,7 @@ func insertExpected(ctx context.Context, tx pgx.Tx, campaignID string, orgs []do
 				municipality_id, region_code, time_zone, added_on)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 			ON CONFLICT (campaign_id, organisation_id) DO UPDATE SET dropped_on = NULL`,
-			campaignID, o.ID, o.ShortName, o.FullName, SortKey(o.ShortName), o.MunicipalityID, o.RegionCode, o.TimeZone, on); err != nil {
+			campaignID, o.ID, o.ShortName, o.FullName, russian.SortKey(o.ShortName), o.MunicipalityID, o.RegionCode, o.TimeZone, on); err != nil {
 			return err
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/nastavnik/nastavnik/platform/database"
 	"github.com/nastavnik/nastavnik/services/indicators/internal/domain"
 	"github.com/nastavnik/nastavnik/services/indicators/internal/form"
 )
@@ -67,7 +68,7 @@ func (s *Store) GetReport(ctx context.Context, id string) (domain.Report, error)
 	return r.Report, translate("store.GetReport", err)
 }
 
-func getReport(ctx context.Context, q querier, id, lock string) (reportRow, error) {
+func getReport(ctx context.Context, q database.Querier, id, lock string) (reportRow, error) {
 	return scanReport(q.QueryRow(ctx, `SELECT `+reportColumns+reportFrom+`WHERE r.id = $1 `+lock, id))
 }
 

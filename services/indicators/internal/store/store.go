@@ -7,16 +7,12 @@ package store
 import (
 	"context"
 	"embed"
-	"errors"
 	"fmt"
 	"github.com/nastavnik/nastavnik/platform/identity"
 	"io/fs"
-	"regexp"
-	"strings"
 
 	"github.com/jackc/pgerrcode"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/nastavnik/nastavnik/platform/database"
@@ -27,13 +23,7 @@ import (
 var migrations embed.FS
 
 // Migrations returns the embedded migrations, rooted at their directory.
-func Migrations() fs.FS {
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		panic(err) // the embed pattern guarantees the directory
-	}
-	return sub
-}
+func Migrations() fs.FS { return database.MigrationsFS(migrations, "migrations") }
 
 // Store is the indicators database.
 type Store struct {
@@ -44,31 +34,20 @@ type Store struct {
 // New returns a store over pool.
 func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
 
-// querier is a pool or a transaction.
-type querier interface {
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-}
-
 // tx runs fn in a read-committed transaction; rows it must not race on are
 // locked with SELECT … FOR UPDATE.
 func (s *Store) tx(ctx context.Context, fn func(pgx.Tx) error) error {
 	return database.InTx(ctx, s.pool, pgx.ReadCommitted, fn)
 }
 
-// translate turns driver errors into the domain's sentinels.
-func translate(op string, err error) error {
-	var pe *pgconn.PgError
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, pgx.ErrNoRows):
-		return fmt.Errorf("%s: %w", op, domain.ErrNotFound)
-	case errors.As(err, &pe) && pe.Code == pgerrcode.ObjectNotInPrerequisiteState:
-		return fmt.Errorf("%s: %w", op, domain.ErrPublished)
-	}
-	return fmt.Errorf("%s: %w", op, err)
-}
+// sentinels are the domain's errors for the driver's: no row is not found,
+// a write the published-version trigger refuses is ErrPublished.
+var sentinels = database.Sentinels{NoRows: domain.ErrNotFound,
+	States: map[string]error{pgerrcode.ObjectNotInPrerequisiteState: domain.ErrPublished}}
+
+// translate names op in err and turns driver errors into the domain's
+// sentinels; nil stays nil.
+func translate(op string, err error) error { return sentinels.Translate(op, err) }
 
 // where is a query's conditions, with the store's own filters as methods.
 type where struct{ database.Where }
@@ -88,19 +67,4 @@ func nn(s []string) []string {
 		return []string{}
 	}
 	return s
-}
-
-var digitRun = regexp.MustCompile(`[0-9]+`)
-
-// SortKey orders names as a Russian reader expects: case-insensitive, ё with
-// е, and numbers by value ("СШ № 2" before "СШ № 10"), under plain byte order.
-func SortKey(name string) string {
-	s := strings.ReplaceAll(strings.ToLower(name), "ё", "е")
-	s = strings.Join(strings.Fields(s), " ")
-	return digitRun.ReplaceAllStringFunc(s, func(d string) string {
-		if len(d) >= 8 {
-			return d
-		}
-		return strings.Repeat("0", 8-len(d)) + d
-	})
 }

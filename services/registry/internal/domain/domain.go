@@ -27,9 +27,6 @@ var (
 	ErrSuccessorState = errors.New("the successor must be another organisation that is open on the closing date")
 )
 
-// DateLayout is the wire form of civil dates.
-const DateLayout = "2006-01-02"
-
 // Region is a subject of the Russian Federation.
 type Region struct {
 	Code       string
@@ -135,44 +132,4 @@ func checkText(ve *validation.Error, field, s string, maxRunes int, required boo
 	case len([]rune(s)) > maxRunes:
 		ve.Add(field, fmt.Sprintf("must be at most %d characters", maxRunes))
 	}
-}
-
-// SearchKey folds text for case- and ё-insensitive search.
-func SearchKey(parts ...string) string {
-	s := strings.ToLower(strings.Join(parts, " "))
-	s = strings.ReplaceAll(s, "ё", "е")
-	return strings.Join(strings.Fields(s), " ")
-}
-
-// SortKey orders names as a Russian reader expects: case-insensitive, ё with
-// е, and numbers by value ("СШ № 2" before "СШ № 10"), under plain byte order.
-func SortKey(name string) string {
-	return digitRun.ReplaceAllStringFunc(SearchKey(name), func(d string) string {
-		if len(d) >= 8 {
-			return d
-		}
-		return strings.Repeat("0", 8-len(d)) + d
-	})
-}
-
-var digitRun = regexp.MustCompile(`[0-9]+`)
-
-// ParseDate reads a YYYY-MM-DD civil date; empty gives the zero time.
-func ParseDate(s string) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
-	}
-	d, err := time.Parse(DateLayout, s)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is not a date in the form YYYY-MM-DD", s)
-	}
-	return d, nil
-}
-
-// FormatDate writes a civil date; the zero time gives "".
-func FormatDate(d time.Time) string {
-	if d.IsZero() {
-		return ""
-	}
-	return d.Format(DateLayout)
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nastavnik/nastavnik/platform/dates"
 	"github.com/nastavnik/nastavnik/platform/validation"
 )
 
@@ -61,22 +62,8 @@ func TestCheckTimeZone(t *testing.T) {
 	}
 }
 
-func TestSearchKey(t *testing.T) {
-	t.Parallel()
-	tests := []struct{ in, want string }{
-		{"МБОУ «Гимназия № 2»", "мбоу «гимназия № 2»"},
-		{"Ёлкинская  СОШ", "елкинская сош"},
-		{"  КОГОБУ СШ с УИОП пгт Тужа ", "когобу сш с уиоп пгт тужа"},
-	}
-	for _, tc := range tests {
-		if got := SearchKey(tc.in); got != tc.want {
-			t.Errorf("SearchKey(%q) = %q, want %q", tc.in, got, tc.want)
-		}
-	}
-}
-
 func date(s string) time.Time {
-	d, err := ParseDate(s)
+	d, err := dates.Parse(s)
 	if err != nil {
 		panic(err)
 	}
@@ -145,15 +132,5 @@ func TestClosureValidate(t *testing.T) {
 				t.Errorf("Validate() = %v, want a violation of %s", err, tc.wantErr)
 			}
 		})
-	}
-}
-
-func TestSortKeyOrdersAsARussianReader(t *testing.T) {
-	t.Parallel()
-	ordered := []string{"МАОУ СШ № 2", "МАОУ СШ № 10", "МАОУ СШ № 150", "МБОУ Елизаветинская СОШ", "мбоу Ёлкинская СОШ", "МБОУ Жуковская СОШ"}
-	for i := 1; i < len(ordered); i++ {
-		if a, b := SortKey(ordered[i-1]), SortKey(ordered[i]); a >= b {
-			t.Errorf("SortKey(%q) = %q is not before SortKey(%q) = %q", ordered[i-1], a, ordered[i], b)
-		}
 	}
 }

@@ -3,6 +3,7 @@ package domain
 import (
 	"time"
 
+	"github.com/nastavnik/nastavnik/platform/dates"
 	"github.com/nastavnik/nastavnik/platform/identity"
 	"github.com/nastavnik/nastavnik/platform/validation"
 )
@@ -127,7 +128,7 @@ func (c Closure) Validate(o Organisation) error {
 	if c.ClosedOn.IsZero() {
 		ve.Add("closed_on", "is required")
 	} else if !o.OpenedOn.IsZero() && !c.ClosedOn.After(o.OpenedOn) {
-		ve.Add("closed_on", "must be after the opening date "+FormatDate(o.OpenedOn))
+		ve.Add("closed_on", "must be after the opening date "+dates.Format(o.OpenedOn))
 	}
 	switch c.Reason {
 	case ClosureLiquidated:
@@ -152,7 +153,7 @@ type OrganisationFilter struct {
 	MunicipalityID string           `json:"m,omitempty"`
 	Kind           OrganisationKind `json:"k,omitempty"`
 	Status         Status           `json:"s,omitempty"`
-	Query          string           `json:"q,omitempty"` // already folded by SearchKey
+	Query          string           `json:"q,omitempty"` // already folded by russian.SearchKey
 	OpenOn         time.Time        `json:"o,omitzero"`
 	// Visible limits the list to what the reader may see.
 	Visible identity.Reach `json:"-"`

@@ -8,6 +8,8 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/nastavnik/nastavnik/platform/dates"
+	"github.com/nastavnik/nastavnik/platform/russian"
 	"github.com/nastavnik/nastavnik/platform/validation"
 	"github.com/nastavnik/nastavnik/services/registry/internal/domain"
 )
@@ -56,7 +58,7 @@ var headerAliases = map[string]Field{
 var nonWord = regexp.MustCompile(`[^\p{L}\p{N}@\-]+`)
 
 func foldHeader(s string) string {
-	s = domain.SearchKey(s)
+	s = russian.SearchKey(s)
 	return strings.TrimSpace(nonWord.ReplaceAllString(s, " "))
 }
 
@@ -220,7 +222,7 @@ func repairINN(s string) string {
 }
 
 func parseRussianDate(s string) (time.Time, error) {
-	for _, layout := range []string{"02.01.2006", domain.DateLayout, "2.1.2006", "01-02-06"} {
+	for _, layout := range []string{"02.01.2006", dates.Layout, "2.1.2006", "01-02-06"} {
 		if d, err := time.Parse(layout, s); err == nil {
 			return d, nil
 		}
@@ -385,7 +387,7 @@ func (sh *Sheet) changed(a, b domain.Organisation) []string {
 	diff(FieldCuratorName, a.Curator.Name, b.Curator.Name)
 	diff(FieldCuratorEmail, a.Curator.Email, b.Curator.Email)
 	diff(FieldCuratorPhone, a.Curator.Phone, b.Curator.Phone)
-	diff(FieldOpenedOn, domain.FormatDate(a.OpenedOn), domain.FormatDate(b.OpenedOn))
+	diff(FieldOpenedOn, dates.Format(a.OpenedOn), dates.Format(b.OpenedOn))
 	return out
 }
 

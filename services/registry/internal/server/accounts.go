@@ -6,6 +6,7 @@ import (
 
 	"github.com/nastavnik/nastavnik/platform/identity"
 	"github.com/nastavnik/nastavnik/platform/pagination"
+	"github.com/nastavnik/nastavnik/platform/russian"
 	"github.com/nastavnik/nastavnik/platform/validation"
 	registryv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/registry/v1"
 	"github.com/nastavnik/nastavnik/services/registry/internal/domain"
@@ -133,7 +134,7 @@ func (s *Server) ListAccounts(ctx context.Context, req *registryv1.ListAccountsR
 	if err != nil {
 		return nil, err
 	}
-	f := store.AccountFilter{Reach: p.Reach(), Self: p.AccountID, Query: domain.SearchKey(req.GetQuery())}
+	f := store.AccountFilter{Reach: p.Reach(), Self: p.AccountID, Query: russian.SearchKey(req.GetQuery())}
 	var cur loginCursor
 	if _, err := pagination.Decode(req.GetPageToken(), f.Query, &cur); err != nil {
 		return nil, badToken(err)

@@ -7,6 +7,7 @@ import (
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/nastavnik/nastavnik/platform/dates"
 	"github.com/nastavnik/nastavnik/platform/validation"
 	registryv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/registry/v1"
 	"github.com/nastavnik/nastavnik/services/registry/internal/domain"
@@ -53,8 +54,8 @@ func organisationToProto(o domain.Organisation) *registryv1.Organisation {
 		FullName: o.FullName, ShortName: o.ShortName, Inn: o.INN, Kind: registryv1.OrganisationKind(o.Kind),
 		TimeZone: o.TimeZone, EffectiveTimeZone: o.EffectiveTimeZone, Address: o.Address,
 		Curator:  &registryv1.Curator{Name: o.Curator.Name, Email: o.Curator.Email, Phone: o.Curator.Phone},
-		OpenedOn: domain.FormatDate(o.OpenedOn), Status: registryv1.OrganisationStatus(o.Status()),
-		ClosedOn: domain.FormatDate(o.ClosedOn), ClosureReason: registryv1.ClosureReason(o.ClosureReason),
+		OpenedOn: dates.Format(o.OpenedOn), Status: registryv1.OrganisationStatus(o.Status()),
+		ClosedOn: dates.Format(o.ClosedOn), ClosureReason: registryv1.ClosureReason(o.ClosureReason),
 		SuccessorId: o.SuccessorID, Version: o.Version,
 		CreateTime: ts(o.CreateTime), UpdateTime: ts(o.UpdateTime),
 	}
@@ -71,7 +72,7 @@ func organisationFromProto(p *registryv1.Organisation) (domain.Organisation, err
 		},
 		Version: p.GetVersion(),
 	}
-	d, err := domain.ParseDate(p.GetOpenedOn())
+	d, err := dates.Parse(p.GetOpenedOn())
 	if err != nil {
 		return o, fieldErr("opened_on", err.Error())
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/nastavnik/nastavnik/platform/identity"
 	"github.com/nastavnik/nastavnik/platform/pagination"
+	"github.com/nastavnik/nastavnik/platform/russian"
 	"github.com/nastavnik/nastavnik/platform/validation"
 	registryv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/registry/v1"
 	"github.com/nastavnik/nastavnik/services/registry/internal/domain"
@@ -59,7 +60,7 @@ func (s *Server) ListMunicipalities(ctx context.Context, req *registryv1.ListMun
 	if err != nil {
 		return nil, err
 	}
-	f := store.MunicipalityFilter{RegionCode: req.GetRegion(), Query: domain.SearchKey(req.GetQuery()),
+	f := store.MunicipalityFilter{RegionCode: req.GetRegion(), Query: russian.SearchKey(req.GetQuery()),
 		Reach: p.Reach()}
 	var cur store.NameCursor
 	more, err := pagination.Decode(req.GetPageToken(), f, &cur)
@@ -77,7 +78,7 @@ func (s *Server) ListMunicipalities(ctx context.Context, req *registryv1.ListMun
 	}
 	resp := &registryv1.ListMunicipalitiesResponse{TotalSize: int32(total)}
 	list, resp.NextPageToken, err = pagination.Trim(list, size, f, func(m domain.Municipality) any {
-		return store.NameCursor{SortKey: domain.SortKey(m.Name), ID: m.ID}
+		return store.NameCursor{SortKey: russian.SortKey(m.Name), ID: m.ID}
 	})
 	if err != nil {
 		return nil, err

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 
+	"github.com/nastavnik/nastavnik/platform/dates"
 	"github.com/nastavnik/nastavnik/platform/identity"
 	"github.com/nastavnik/nastavnik/platform/pagination"
+	"github.com/nastavnik/nastavnik/platform/russian"
 	"github.com/nastavnik/nastavnik/platform/validation"
 	registryv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/registry/v1"
 	"github.com/nastavnik/nastavnik/services/registry/internal/domain"
@@ -91,7 +93,7 @@ func (s *Server) ListOrganisations(ctx context.Context, req *registryv1.ListOrga
 	if err != nil {
 		return nil, err
 	}
-	openOn, err := domain.ParseDate(req.GetOpenOn())
+	openOn, err := dates.Parse(req.GetOpenOn())
 	if err != nil {
 		return nil, fieldErr("open_on", err.Error())
 	}
@@ -100,7 +102,7 @@ func (s *Server) ListOrganisations(ctx context.Context, req *registryv1.ListOrga
 		MunicipalityID: req.GetMunicipality(),
 		Kind:           domain.OrganisationKind(req.GetKind()),
 		Status:         domain.Status(req.GetStatus()),
-		Query:          domain.SearchKey(req.GetQuery()),
+		Query:          russian.SearchKey(req.GetQuery()),
 		OpenOn:         openOn,
 		Visible:        p.Reach(),
 	}
@@ -120,7 +122,7 @@ func (s *Server) ListOrganisations(ctx context.Context, req *registryv1.ListOrga
 	}
 	resp := &registryv1.ListOrganisationsResponse{TotalSize: int32(total)}
 	list, resp.NextPageToken, err = pagination.Trim(list, size, f, func(o domain.Organisation) any {
-		return store.NameCursor{SortKey: domain.SortKey(o.ShortName), ID: o.ID}
+		return store.NameCursor{SortKey: russian.SortKey(o.ShortName), ID: o.ID}
 	})
 	if err != nil {
 		return nil, err
@@ -144,7 +146,7 @@ func (s *Server) CloseOrganisation(ctx context.Context, req *registryv1.CloseOrg
 	if !mayEditOrganisations(p, stored.Scope()) {
 		return nil, domain.ErrPermissionDenied
 	}
-	closedOn, err := domain.ParseDate(req.GetClosedOn())
+	closedOn, err := dates.Parse(req.GetClosedOn())
 	if err != nil {
 		return nil, fieldErr("closed_on", err.Error())
 	}

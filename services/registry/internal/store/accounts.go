@@ -10,6 +10,7 @@ import (
 
 	"github.com/nastavnik/nastavnik/platform/database"
 	"github.com/nastavnik/nastavnik/platform/identity"
+	"github.com/nastavnik/nastavnik/platform/russian"
 	"github.com/nastavnik/nastavnik/platform/validation"
 	"github.com/nastavnik/nastavnik/services/registry/internal/domain"
 )
@@ -61,7 +62,7 @@ func (s *Store) ResolveRoles(ctx context.Context, roles []domain.RoleBinding) ([
 }
 
 // loadRoles fills the resolved roles of accounts.
-func loadRoles(ctx context.Context, q querier, accounts []domain.Account) error {
+func loadRoles(ctx context.Context, q database.Querier, accounts []domain.Account) error {
 	if len(accounts) == 0 {
 		return nil
 	}
@@ -159,7 +160,7 @@ func (s *Store) CreateAccount(ctx context.Context, actor domain.Actor, a domain.
 	a.ID = uuid.NewString()
 	err := s.change(ctx, actor, func(tx pgx.Tx) ([]AuditEntry, error) {
 		if _, err := tx.Exec(ctx, `INSERT INTO accounts (id, login, name, search_key, email, password_hash)
-			VALUES ($1, $2, $3, $4, $5, $6)`, a.ID, a.Login, a.Name, domain.SearchKey(a.Login, a.Name), a.Email, passwordHash); err != nil {
+			VALUES ($1, $2, $3, $4, $5, $6)`, a.ID, a.Login, a.Name, russian.SearchKey(a.Login, a.Name), a.Email, passwordHash); err != nil {
 			if database.IsUniqueViolation(err, "accounts_login_key") {
 				return nil, domain.ErrLoginTaken
 			}
@@ -181,7 +182,7 @@ func (s *Store) GetAccount(ctx context.Context, id string) (domain.Account, erro
 	return getAccount(ctx, s.pool, `a.id = $1`, id)
 }
 
-func getAccount(ctx context.Context, q querier, cond string, arg any) (domain.Account, error) {
+func getAccount(ctx context.Context, q database.Querier, cond string, arg any) (domain.Account, error) {
 	a, err := scanAccount(q.QueryRow(ctx, `SELECT `+accountColumns+` FROM accounts a WHERE `+cond, arg))
 	if err != nil {
 		return domain.Account{}, notFound("store.GetAccount", err)
@@ -247,7 +248,7 @@ func (s *Store) UpdateAccount(ctx context.Context, actor domain.Actor, a domain.
 			return nil, domain.ErrStale
 		}
 		if _, err := tx.Exec(ctx, `UPDATE accounts SET name = $2, email = $3, search_key = $4, version = version + 1, update_time = now()
-			WHERE id = $1`, a.ID, a.Name, a.Email, domain.SearchKey(old.Login, a.Name)); err != nil {
+			WHERE id = $1`, a.ID, a.Name, a.Email, russian.SearchKey(old.Login, a.Name)); err != nil {
 			return nil, err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM account_roles WHERE account_id = $1`, a.ID); err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/nastavnik/nastavnik/platform/database"
+	"github.com/nastavnik/nastavnik/platform/russian"
 	"github.com/nastavnik/nastavnik/platform/validation"
 	"github.com/nastavnik/nastavnik/services/registry/internal/domain"
 )
@@ -56,7 +57,7 @@ func (s *Store) CreateMunicipality(ctx context.Context, actor domain.Actor, m do
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 		ON CONFLICT (create_request_id) DO NOTHING
 		RETURNING id`,
-			uuid.New(), m.RegionCode, m.Name, domain.SearchKey(m.Name), domain.SortKey(m.Name), int16(m.Kind), m.TimeZone, m.OKTMO, rid).Scan(&id)
+			uuid.New(), m.RegionCode, m.Name, russian.SearchKey(m.Name), russian.SortKey(m.Name), int16(m.Kind), m.TimeZone, m.OKTMO, rid).Scan(&id)
 		if errors.Is(err, pgx.ErrNoRows) { // a retry: the first call created it
 			return nil, tx.QueryRow(ctx, `SELECT id FROM municipalities WHERE create_request_id = $1`, rid).Scan(&id)
 		}
@@ -149,7 +150,7 @@ func (s *Store) UpdateMunicipality(ctx context.Context, actor domain.Actor, m do
 		SET name = $3, search_key = $4, sort_key = $5, kind = $6, time_zone = $7, oktmo = $8,
 		    version = version + 1, update_time = now()
 		WHERE id = $1 AND version = $2`,
-			m.ID, m.Version, m.Name, domain.SearchKey(m.Name), domain.SortKey(m.Name), int16(m.Kind), m.TimeZone, m.OKTMO)
+			m.ID, m.Version, m.Name, russian.SearchKey(m.Name), russian.SortKey(m.Name), int16(m.Kind), m.TimeZone, m.OKTMO)
 		if err != nil {
 			return nil, err
 		}

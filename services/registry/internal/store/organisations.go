@@ -10,6 +10,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/nastavnik/nastavnik/platform/database"
+	"github.com/nastavnik/nastavnik/platform/dates"
+	"github.com/nastavnik/nastavnik/platform/russian"
 	"github.com/nastavnik/nastavnik/platform/validation"
 	"github.com/nastavnik/nastavnik/services/registry/internal/domain"
 )
@@ -66,12 +68,6 @@ func nullDate(d time.Time) *time.Time {
 	return &d
 }
 
-// querier is a pool or a transaction.
-type querier interface {
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-}
-
 const insertOrganisation = `INSERT INTO organisations
 	(id, municipality_id, full_name, short_name, search_key, sort_key, inn, kind, time_zone, address,
 	 curator_name, curator_email, curator_phone, opened_on, create_request_id)
@@ -80,13 +76,13 @@ const insertOrganisation = `INSERT INTO organisations
 	RETURNING id`
 
 func insertArgs(o domain.Organisation, requestID *string) []any {
-	return []any{uuid.New(), o.MunicipalityID, o.FullName, o.ShortName, organisationSearchKey(o), domain.SortKey(o.ShortName), o.INN,
+	return []any{uuid.New(), o.MunicipalityID, o.FullName, o.ShortName, organisationSearchKey(o), russian.SortKey(o.ShortName), o.INN,
 		int16(o.Kind), o.TimeZone, o.Address, o.Curator.Name, o.Curator.Email, o.Curator.Phone,
 		nullDate(o.OpenedOn), requestID}
 }
 
 func organisationSearchKey(o domain.Organisation) string {
-	return domain.SearchKey(o.ShortName, o.FullName)
+	return russian.SearchKey(o.ShortName, o.FullName)
 }
 
 // CreateOrganisation inserts an organisation. A retry with the same requestID
@@ -120,7 +116,7 @@ func (s *Store) GetOrganisation(ctx context.Context, id string) (domain.Organisa
 	return getOrganisation(ctx, s.pool, id, "")
 }
 
-func getOrganisation(ctx context.Context, q querier, id, lock string) (domain.Organisation, error) {
+func getOrganisation(ctx context.Context, q database.Querier, id, lock string) (domain.Organisation, error) {
 	o, err := scanOrganisation(q.QueryRow(ctx, `SELECT `+organisationColumns+organisationFrom+`WHERE o.id = $1 `+lock, id))
 	if err != nil {
 		return domain.Organisation{}, notFound("store.GetOrganisation", err)
@@ -135,7 +131,7 @@ const updateOrganisation = `UPDATE organisations SET
 	WHERE id = $1 AND version = $2`
 
 func updateArgs(o domain.Organisation) []any {
-	return []any{o.ID, o.Version, o.FullName, o.ShortName, organisationSearchKey(o), domain.SortKey(o.ShortName), o.INN, int16(o.Kind),
+	return []any{o.ID, o.Version, o.FullName, o.ShortName, organisationSearchKey(o), russian.SortKey(o.ShortName), o.INN, int16(o.Kind),
 		o.TimeZone, o.Address, o.Curator.Name, o.Curator.Email, o.Curator.Phone, nullDate(o.OpenedOn)}
 }
 
@@ -172,7 +168,7 @@ func organisationFields(o domain.Organisation) map[string]string {
 	return map[string]string{
 		"full_name": o.FullName, "short_name": o.ShortName, "inn": o.INN, "kind": fmt.Sprint(int(o.Kind)),
 		"time_zone": o.TimeZone, "address": o.Address, "curator.name": o.Curator.Name,
-		"curator.email": o.Curator.Email, "curator.phone": o.Curator.Phone, "opened_on": domain.FormatDate(o.OpenedOn),
+		"curator.email": o.Curator.Email, "curator.phone": o.Curator.Phone, "opened_on": dates.Format(o.OpenedOn),
 	}
 }
 
@@ -278,7 +274,7 @@ func (s *Store) CloseOrganisation(ctx context.Context, actor domain.Actor, c dom
 			return nil, err
 		}
 		return []AuditEntry{organisationEntry("organisation.close", o, map[string]any{
-			"closed_on": domain.FormatDate(c.ClosedOn), "reason": int(c.Reason), "successor_id": c.SuccessorID})}, nil
+			"closed_on": dates.Format(c.ClosedOn), "reason": int(c.Reason), "successor_id": c.SuccessorID})}, nil
 	})
 	if err != nil {
 		return domain.Organisation{}, fmt.Errorf("%s: %w", op, err)

@@ -5,11 +5,8 @@ package store
 
 import (
 	"embed"
-	"errors"
-	"fmt"
 	"io/fs"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/nastavnik/nastavnik/platform/database"
@@ -20,13 +17,7 @@ import (
 var migrations embed.FS
 
 // Migrations returns the embedded migrations, rooted at their directory.
-func Migrations() fs.FS {
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		panic(err) // the embed pattern guarantees the directory
-	}
-	return sub
-}
+func Migrations() fs.FS { return database.MigrationsFS(migrations, "migrations") }
 
 // Store is the registry's database.
 type Store struct {
@@ -36,13 +27,12 @@ type Store struct {
 // New returns a store over pool.
 func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
 
-// notFound translates pgx.ErrNoRows into domain.ErrNotFound.
-func notFound(op string, err error) error {
-	if errors.Is(err, pgx.ErrNoRows) {
-		return fmt.Errorf("%s: %w", op, domain.ErrNotFound)
-	}
-	return fmt.Errorf("%s: %w", op, err)
-}
+// sentinels are the domain's errors for the driver's.
+var sentinels = database.Sentinels{NoRows: domain.ErrNotFound}
+
+// notFound names op in err and translates pgx.ErrNoRows into
+// domain.ErrNotFound.
+func notFound(op string, err error) error { return sentinels.Translate(op, err) }
 
 // where is a query's conditions, with the store's own filters as methods.
 type where struct{ database.Where }

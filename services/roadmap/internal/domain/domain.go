@@ -27,9 +27,6 @@ var (
 	ErrNotCascadable    = errors.New("only an item of a municipality's or a region's roadmap can be handed down")
 )
 
-// DateLayout is the wire form of civil dates.
-const DateLayout = "2006-01-02"
-
 // OwnerKind is the level a roadmap belongs to.
 type OwnerKind int
 

@@ -5,6 +5,7 @@ import (
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/nastavnik/nastavnik/platform/dates"
 	roadmapv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/roadmap/v1"
 	"github.com/nastavnik/nastavnik/services/roadmap/internal/domain"
 )
@@ -31,8 +32,8 @@ var occurrenceStates = map[domain.OccurrenceState]roadmapv1.OccurrenceState{
 }
 
 func occurrenceToProto(o domain.Occurrence, now time.Time, loc *time.Location) *roadmapv1.ItemOccurrence {
-	return &roadmapv1.ItemOccurrence{Year: int32(o.Year), Start: formatDate(o.Start), Due: formatDate(o.Due),
-		State: occurrenceStates[o.State(now, loc)], DoneOn: formatDate(o.DoneOn), DoneBy: o.DoneBy, Note: o.Note,
+	return &roadmapv1.ItemOccurrence{Year: int32(o.Year), Start: dates.Format(o.Start), Due: dates.Format(o.Due),
+		State: occurrenceStates[o.State(now, loc)], DoneOn: dates.Format(o.DoneOn), DoneBy: o.DoneBy, Note: o.Note,
 		EvidenceUrl: o.EvidenceURL, Version: o.Version}
 }
 
@@ -40,7 +41,7 @@ func occurrenceToProto(o domain.Occurrence, now time.Time, loc *time.Location) *
 // occurrences and progress as of now in the owner's time zone.
 func roadmapToProto(r domain.Roadmap, now time.Time, content bool) *roadmapv1.Roadmap {
 	out := &roadmapv1.Roadmap{Id: r.ID, Owner: ownerToProto(r.Owner), Title: r.Title, Goal: r.Goal,
-		PeriodStart: formatDate(r.Period.Start), PeriodEnd: formatDate(r.Period.End), Version: r.Version}
+		PeriodStart: dates.Format(r.Period.Start), PeriodEnd: dates.Format(r.Period.End), Version: r.Version}
 	if !r.Created.IsZero() {
 		out.CreateTime, out.UpdateTime = timestamppb.New(r.Created), timestamppb.New(r.Updated)
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/nastavnik/nastavnik/platform/dates"
 	"github.com/nastavnik/nastavnik/platform/identity"
 	"github.com/nastavnik/nastavnik/platform/pagination"
 	"github.com/nastavnik/nastavnik/platform/validation"
@@ -296,7 +297,7 @@ func (s *Server) ListOverdue(ctx context.Context, req *roadmapv1.ListOverdueRequ
 	for _, o := range list {
 		resp.Occurrences = append(resp.Occurrences, &roadmapv1.OverdueOccurrence{
 			RoadmapId: o.RoadmapID, Owner: ownerToProto(o.Owner), ItemId: o.ItemID, ItemNumber: o.ItemNumber,
-			Measure: o.Measure, Responsible: o.Responsible, StageNumber: int32(o.StageNumber), Due: formatDate(o.Due),
+			Measure: o.Measure, Responsible: o.Responsible, StageNumber: int32(o.StageNumber), Due: dates.Format(o.Due),
 			DaysOverdue: int32(now.Sub(o.DueEnd) / (24 * time.Hour)),
 		})
 	}
@@ -323,7 +324,7 @@ func (s *Server) CascadeItem(ctx context.Context, req *roadmapv1.CascadeItemRequ
 	if err != nil {
 		return nil, err
 	}
-	orgs, err := s.dir.OpenOrganisations(ctx, r.Owner.Region, r.Owner.Municipality, domain.Today(s.now(), r.Owner.Location()).Format(domain.DateLayout))
+	orgs, err := s.dir.OpenOrganisations(ctx, r.Owner.Region, r.Owner.Municipality, dates.Format(domain.Today(s.now(), r.Owner.Location())))
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nastavnik/nastavnik/platform/dates"
 	"github.com/nastavnik/nastavnik/platform/identity"
 	"github.com/nastavnik/nastavnik/platform/pagination"
 	"github.com/nastavnik/nastavnik/platform/validation"
@@ -119,11 +120,9 @@ func (s *Server) roadmapOf(ctx context.Context, p identity.Principal, itemID, st
 	return id, o, writable, nil
 }
 
+// parseDate reads an optional date field; empty gives the zero time.
 func parseDate(field, v string, ve *validation.Error) time.Time {
-	if v == "" {
-		return time.Time{}
-	}
-	t, err := time.Parse(domain.DateLayout, v)
+	t, err := dates.Parse(v)
 	if err != nil {
 		ve.Add(field, "must be a date YYYY-MM-DD")
 	}

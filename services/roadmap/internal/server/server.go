@@ -10,11 +10,12 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 
+	"github.com/nastavnik/nastavnik/platform/dates"
 	"github.com/nastavnik/nastavnik/platform/grpcerr"
 	"github.com/nastavnik/nastavnik/platform/pagination"
+	"github.com/nastavnik/nastavnik/platform/registryclient"
 	"github.com/nastavnik/nastavnik/platform/validation"
 	roadmapv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/roadmap/v1"
-	"github.com/nastavnik/nastavnik/services/roadmap/internal/directory"
 	"github.com/nastavnik/nastavnik/services/roadmap/internal/domain"
 	"github.com/nastavnik/nastavnik/services/roadmap/internal/schedule"
 	"github.com/nastavnik/nastavnik/services/roadmap/internal/store"
@@ -58,11 +59,10 @@ var Errors = grpcerr.Table{
 	{Target: domain.ErrPermissionDenied, Code: codes.PermissionDenied},
 	{Target: domain.ErrInUse, Code: codes.FailedPrecondition},
 	{Target: domain.ErrNotCascadable, Code: codes.FailedPrecondition},
-	{Target: directory.ErrUnavailable, Code: codes.Unavailable},
+	{Target: registryclient.ErrNotFound, Code: codes.NotFound},
+	{Target: registryclient.ErrUnavailable, Code: codes.Unavailable},
 	{Target: pagination.ErrBadToken, Code: codes.InvalidArgument},
 }
-
-const dateLayout = "2006-01-02"
 
 // period reads the roadmap period of a request; both empty mean the current
 // calendar year.
@@ -72,11 +72,11 @@ func (s *Server) period(start, end string) (schedule.Period, error) {
 		return schedule.Period{Start: time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC), End: time.Date(y, 12, 31, 0, 0, 0, 0, time.UTC)}, nil
 	}
 	var ve validation.Error
-	from, err := time.Parse(dateLayout, start)
+	from, err := time.Parse(dates.Layout, start)
 	if err != nil {
 		ve.Add("period_start", "must be a date YYYY-MM-DD")
 	}
-	to, err := time.Parse(dateLayout, end)
+	to, err := time.Parse(dates.Layout, end)
 	if err != nil {
 		ve.Add("period_end", "must be a date YYYY-MM-DD")
 	}
@@ -102,16 +102,9 @@ func (s *Server) ParseDeadline(ctx context.Context, req *roadmapv1.ParseDeadline
 	resp := &roadmapv1.ParseDeadlineResponse{Schedule: scheduleToProto(sch)}
 	for _, o := range sch.Occurrences(p) {
 		resp.Occurrences = append(resp.Occurrences, &roadmapv1.Occurrence{
-			Year: int32(o.Year), Start: formatDate(o.Start), Due: formatDate(o.Due)})
+			Year: int32(o.Year), Start: dates.Format(o.Start), Due: dates.Format(o.Due)})
 	}
 	return resp, nil
-}
-
-func formatDate(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.Format(dateLayout)
 }
 
 var ruleKinds = map[schedule.Kind]roadmapv1.RuleKind{
@@ -124,7 +117,7 @@ func scheduleToProto(s schedule.Schedule) *roadmapv1.Schedule {
 	out := &roadmapv1.Schedule{Text: s.Text, Understood: s.Understood, Note: s.Note}
 	for _, r := range s.Rules {
 		out.Rules = append(out.Rules, &roadmapv1.ScheduleRule{
-			Kind: ruleKinds[r.Kind], Start: formatDate(r.Start), End: formatDate(r.End),
+			Kind: ruleKinds[r.Kind], Start: dates.Format(r.Start), End: dates.Format(r.End),
 			FromMonth: int32(r.FromMonth), FromDay: int32(r.FromDay), ToMonth: int32(r.ToMonth), ToDay: int32(r.ToDay),
 			FirstYear: int32(r.FirstYear), LastYear: int32(r.LastYear),
 		})

@@ -7,7 +7,6 @@ import (
 	"context"
 	"embed"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"github.com/nastavnik/nastavnik/platform/identity"
 	"io/fs"
@@ -25,13 +24,7 @@ import (
 var migrations embed.FS
 
 // Migrations returns the embedded migrations, rooted at their directory.
-func Migrations() fs.FS {
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		panic(err) // the embed pattern guarantees the directory
-	}
-	return sub
-}
+func Migrations() fs.FS { return database.MigrationsFS(migrations, "migrations") }
 
 // Store is the roadmap's database.
 type Store struct {
@@ -41,13 +34,12 @@ type Store struct {
 // New returns a store over pool.
 func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
 
-// notFound translates pgx.ErrNoRows into domain.ErrNotFound.
-func notFound(op string, err error) error {
-	if errors.Is(err, pgx.ErrNoRows) {
-		return fmt.Errorf("%s: %w", op, domain.ErrNotFound)
-	}
-	return fmt.Errorf("%s: %w", op, err)
-}
+// sentinels are the domain's errors for the driver's.
+var sentinels = database.Sentinels{NoRows: domain.ErrNotFound}
+
+// notFound names op in err and translates pgx.ErrNoRows into
+// domain.ErrNotFound.
+func notFound(op string, err error) error { return sentinels.Translate(op, err) }
 
 // where is a query's conditions, with the store's own filters as methods.
 type where struct{ database.Where }
@@ -100,16 +92,9 @@ func scanRoadmap(row pgx.Row) (domain.Roadmap, error) {
 	return r, nil
 }
 
-// querier is a pool or a transaction.
-type querier interface {
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
-}
-
 // load reads a roadmap with its stages, items and occurrences; lock is a
 // locking clause for the roadmap row ("" or "FOR UPDATE").
-func load(ctx context.Context, q querier, id, lock string) (domain.Roadmap, error) {
+func load(ctx context.Context, q database.Querier, id, lock string) (domain.Roadmap, error) {
 	r, err := scanRoadmap(q.QueryRow(ctx, `SELECT `+roadmapColumns+` FROM roadmap r WHERE r.id = $1 `+lock, id))
 	if err != nil {
 		return r, notFound("load roadmap", err)
@@ -159,7 +144,7 @@ func load(ctx context.Context, q querier, id, lock string) (domain.Roadmap, erro
 	return r, rows.Err()
 }
 
-func loadOccurrences(ctx context.Context, q querier, roadmapID string) (map[string][]domain.Occurrence, error) {
+func loadOccurrences(ctx context.Context, q database.Querier, roadmapID string) (map[string][]domain.Occurrence, error) {
 	rows, err := q.Query(ctx, `SELECT item_id, due, year, start_on, scheduled, done, done_on, done_by, note, evidence_url, version
 		FROM occurrence WHERE roadmap_id = $1 ORDER BY due`, roadmapID)
 	if err != nil {

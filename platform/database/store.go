@@ -1,0 +1,62 @@
+package database
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// MigrationsFS returns the directory dir of fsys, the root Migrate expects
+// of a store's embedded migrations:
+//
+//	//go:embed migrations/*.sql
+//	var migrations embed.FS
+//
+//	func Migrations() fs.FS { return database.MigrationsFS(migrations, "migrations") }
+//
+// It panics when dir is not a valid path, which the embed pattern naming the
+// directory rules out.
+func MigrationsFS(fsys fs.FS, dir string) fs.FS {
+	sub, err := fs.Sub(fsys, dir)
+	if err != nil {
+		panic(fmt.Sprintf("database.MigrationsFS: %v", err))
+	}
+	return sub
+}
+
+// Querier is a pool or a transaction: what a store's read helpers need of
+// either. *pgxpool.Pool, *pgx.Conn and pgx.Tx all satisfy it.
+type Querier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+}
+
+// Sentinels is how a store turns driver errors into its domain's sentinels.
+type Sentinels struct {
+	// NoRows is what pgx.ErrNoRows becomes: the domain's "not found".
+	NoRows error
+	// States maps SQLSTATE codes (pgerrcode) to sentinels.
+	States map[string]error
+}
+
+// Translate names the operation op in err and, when err is a driver error
+// the Sentinels name, puts their sentinel in its place; nil stays nil.
+func (s Sentinels) Translate(op string, err error) error {
+	var pe *pgconn.PgError
+	switch {
+	case err == nil:
+		return nil
+	case s.NoRows != nil && errors.Is(err, pgx.ErrNoRows):
+		return fmt.Errorf("%s: %w", op, s.NoRows)
+	case errors.As(err, &pe):
+		if sentinel, ok := s.States[pe.Code]; ok {
+			return fmt.Errorf("%s: %w", op, sentinel)
+		}
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
