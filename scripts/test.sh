@@ -4,6 +4,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The page tests drive Debian's Chromium with axe-core injected.
+if ! command -v chromium >/dev/null; then
+  echo "== installing Debian's chromium for the page tests (once)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
+fi
+if [[ ! -f tools/axe/node_modules/axe-core/axe.min.js ]]; then
+  echo "== installing axe-core for the page tests (once)"
+  npm install --prefix tools/axe --no-audit --no-fund --loglevel=error >/dev/null
+fi
+
 PGPORT=${TEST_PGPORT:-5545}
 echo "== PostgreSQL for tests on 127.0.0.1:$PGPORT (data in .data/pgtest)"
 PG_FSYNC=off scripts/pg.sh start .data/pgtest "$PGPORT"
