@@ -189,6 +189,19 @@ func TestCuratorYearInTheBrowser(t *testing.T) {
 		t.Errorf("after resubmission: %s, young teachers %v", rep.Status, rep.Values["young_teachers"])
 	}
 	_ = campaign
+
+	// The history lists every change: who, when, old → new.
+	if err := b.Open("/reports/" + report + "/history"); err != nil {
+		t.Fatal(err)
+	}
+	hist := text(t, b, "main")
+	for _, want := range []string{"Статус: черновик → отправлен", "Статус: отправлен → возвращён на доработку",
+		"Молодые педагоги", "curator", "methodologist", "Проверьте число молодых педагогов"} {
+		if !strings.Contains(hist, want) {
+			t.Errorf("history lacks %q:\n%s", want, hist)
+		}
+	}
+	c.check("report history")
 }
 
 func text(t *testing.T, b *chromium.Browser, sel string) string {

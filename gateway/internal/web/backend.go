@@ -22,6 +22,26 @@ type CuratorBackend interface {
 	SaveReport(ctx context.Context, id string, version int64, values map[string]FieldInput, confirm []string) (ReportView, error)
 	// SubmitReport submits the report on its version.
 	SubmitReport(ctx context.Context, id string, version int64, confirmWarnings bool) (ReportView, error)
+	// History lists a report's changes (who, when, old → new), a page at a time.
+	History(ctx context.Context, id, pageToken string) (HistoryPage, error)
+}
+
+// HistoryPage is one page of a report's history.
+type HistoryPage struct {
+	Events        []HistoryEvent
+	NextPageToken string
+	Total         int
+}
+
+// HistoryEvent is one change: a value or the report's status.
+type HistoryEvent struct {
+	Time  time.Time
+	Login string
+	// Kind: value, status, carry_over (taken from last year), confirm.
+	Kind               string
+	Field              string
+	OldValue, NewValue string
+	Comment            string
 }
 
 // CuratorHome is the curator's start page.

@@ -234,3 +234,16 @@ func protoValue(in FieldInput) *indicatorsv1.Value {
 	}
 	return &indicatorsv1.Value{Kind: &indicatorsv1.Value_Text{Text: in.Text}}
 }
+
+func (b *grpcBackend) History(ctx context.Context, id, pageToken string) (HistoryPage, error) {
+	resp, err := b.reports.ListReportHistory(ctx, &indicatorsv1.ListReportHistoryRequest{Id: id, PageSize: 100, PageToken: pageToken})
+	if err != nil {
+		return HistoryPage{}, err
+	}
+	out := HistoryPage{NextPageToken: resp.GetNextPageToken(), Total: int(resp.GetTotalSize())}
+	for _, e := range resp.GetEvents() {
+		out.Events = append(out.Events, HistoryEvent{Time: e.GetTime().AsTime(), Login: e.GetLogin(), Kind: e.GetKind(),
+			Field: e.GetField(), OldValue: e.GetOldValue(), NewValue: e.GetNewValue(), Comment: e.GetComment()})
+	}
+	return out, nil
+}

@@ -77,6 +77,7 @@ func (p *Pages) Handler() http.Handler {
 	mux.Handle("POST /reports/{id}", p.only(curators, p.saveReport))
 	mux.Handle("GET /reports/{id}/submit", p.only(curators, p.submitForm))
 	mux.Handle("POST /reports/{id}/submit", p.only(curators, p.submitReport))
+	mux.Handle("GET /reports/{id}/history", p.only(curators, p.reportHistory))
 	return p.secure(p.withSession(mux))
 }
 
