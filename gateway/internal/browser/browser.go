@@ -54,6 +54,16 @@ func Start(parent context.Context, base string) (*Browser, error) {
 		b.Close()
 		return nil, fmt.Errorf("start chromium: %w", err)
 	}
+	// A person answers «OK» to a confirmation (data-confirm buttons).
+	dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening)
+	go func() {
+		for _, err := range dialogs {
+			if err != nil {
+				return
+			}
+			_, _ = chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
+		}
+	}()
 	return b, nil
 }
 

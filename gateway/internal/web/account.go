@@ -42,7 +42,7 @@ func (p *Pages) base(r *http.Request, title, section string) Base {
 		}
 	}
 	b.Person = &Person{Login: c.Principal.Login, Scope: strings.Join(roles, ", "),
-		Nav: []NavItem{{Section: "home", Title: "Главная", Href: "/"}}}
+		Nav: []NavItem{{Section: "home", Title: "Главная", Href: "/"}, {Section: "tokens", Title: "Ключи API", Href: "/account/tokens"}}}
 	return b
 }
 
@@ -193,23 +193,20 @@ func (p *Pages) changePassword(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	_, err = p.accounts.ChangePassword(ctx, &registryv1.ChangePasswordRequest{
-		CurrentPassword: r.PostFormValue("current"), NewPassword: r.PostFormValue("new")})
-	switch status.Code(err) {
-	case codes.OK:
+	switch err := p.account.ChangePassword(ctx, r.PostFormValue("current"), r.PostFormValue("new")); err {
+	case nil:
 		page.Done = true
 		p.render(w, r, http.StatusOK, "password.html", page)
 		return nil
-	case codes.InvalidArgument:
-		if _, bad := fieldViolations(err)["current_password"]; bad {
-			page.Errors = []SummaryItem{{Href: "#current", Message: "Текущий пароль введён неверно."}}
-		} else {
-			page.Errors = []SummaryItem{{Href: "#new", Message: "Новый пароль не подходит: он короче 10 символов, слишком простой или содержит логин."}}
-		}
-		p.render(w, r, http.StatusBadRequest, "password.html", page)
-		return nil
+	case WrongPassword:
+		page.Errors = []SummaryItem{{Href: "#current", Message: "Текущий пароль введён неверно."}}
+	case WeakPassword:
+		page.Errors = []SummaryItem{{Href: "#new", Message: "Новый пароль не подходит: он короче 10 символов, слишком простой или содержит логин."}}
+	default:
+		return err
 	}
-	return err
+	p.render(w, r, http.StatusBadRequest, "password.html", page)
+	return nil
 }
 
 func (p *Pages) forbidden(w http.ResponseWriter, r *http.Request) {

@@ -17,7 +17,6 @@ import (
 
 	"github.com/nastavnik/nastavnik/gateway/internal/auth"
 	"github.com/nastavnik/nastavnik/platform/identity"
-	registryv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/registry/v1"
 )
 
 // Pages renders the web pages.
@@ -26,7 +25,7 @@ type Pages struct {
 	assets   *assets
 	logger   *slog.Logger
 	auth     *auth.Authenticator
-	accounts registryv1.AccountServiceClient
+	account  AccountBackend
 	curator  CuratorBackend
 	// maxForm bounds a form's body.
 	maxForm int64
@@ -38,7 +37,7 @@ type Pages struct {
 type Deps struct {
 	Logger   *slog.Logger
 	Auth     *auth.Authenticator
-	Accounts registryv1.AccountServiceClient
+	Account  AccountBackend
 	Curator  CuratorBackend
 }
 
@@ -52,7 +51,7 @@ func New(d Deps) (*Pages, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Pages{pages: pages, assets: a, logger: d.Logger, auth: d.Auth, accounts: d.Accounts, curator: d.Curator,
+	return &Pages{pages: pages, assets: a, logger: d.Logger, auth: d.Auth, account: d.Account, curator: d.Curator,
 		maxForm: 1 << 20, now: realClock}, nil
 }
 
@@ -71,6 +70,9 @@ func (p *Pages) Handler() http.Handler {
 	mux.HandleFunc("POST /logout", p.logout)
 	mux.Handle("GET /account/password", p.only(anyone, p.passwordForm))
 	mux.Handle("POST /account/password", p.only(anyone, p.changePassword))
+	mux.Handle("GET /account/tokens", p.only(anyone, p.tokens))
+	mux.Handle("POST /account/tokens", p.only(anyone, p.createToken))
+	mux.Handle("POST /account/tokens/{id}/revoke", p.only(anyone, p.revokeToken))
 
 	mux.Handle("POST /campaigns/{id}/start", p.only(curators, p.startReport))
 	mux.Handle("GET /reports/{id}", p.only(curators, p.reportForm))
