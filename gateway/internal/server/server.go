@@ -167,8 +167,8 @@ func (g *Gateway) handler(ctx context.Context, reg *prometheus.Registry) (http.H
 		return nil, err
 	}
 	pages, err := web.New(web.Deps{Logger: g.logger, Auth: g.auth,
-		Account:  web.NewAccountBackend(g.backends.Registry),
-		Curator:  web.NewBackend(g.backends.Indicators, g.backends.Roadmap)})
+		Account: web.NewAccountBackend(g.backends.Registry),
+		Curator: web.NewBackend(g.backends.Indicators, g.backends.Roadmap)})
 	if err != nil {
 		return nil, err
 	}

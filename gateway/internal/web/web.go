@@ -21,12 +21,12 @@ import (
 
 // Pages renders the web pages.
 type Pages struct {
-	pages    pageSet
-	assets   *assets
-	logger   *slog.Logger
-	auth     *auth.Authenticator
-	account  AccountBackend
-	curator  CuratorBackend
+	pages   pageSet
+	assets  *assets
+	logger  *slog.Logger
+	auth    *auth.Authenticator
+	account AccountBackend
+	curator CuratorBackend
 	// maxForm bounds a form's body.
 	maxForm int64
 	// now reads the clock (tests move it).
@@ -35,10 +35,10 @@ type Pages struct {
 
 // Deps are what the pages need from the gateway.
 type Deps struct {
-	Logger   *slog.Logger
-	Auth     *auth.Authenticator
-	Account  AccountBackend
-	Curator  CuratorBackend
+	Logger  *slog.Logger
+	Auth    *auth.Authenticator
+	Account AccountBackend
+	Curator CuratorBackend
 }
 
 // New parses the templates and indexes the static files.
