@@ -149,3 +149,13 @@ func (b *Browser) EvalString(expr string) (string, error) {
 	defer cancel()
 	return chromedp.Run(ctx, chromedp.Evaluate[string](expr))
 }
+
+// Type types text into the element as a person would (key by key).
+func (b *Browser) Type(sel, text string) error {
+	return b.Do(chromedp.SendKeys(chromedp.CSS(sel), text))
+}
+
+// WaitVisible waits until an element matching sel is visible.
+func (b *Browser) WaitVisible(sel string) error {
+	return b.Do(chromedp.WaitVisible(chromedp.CSS(sel)))
+}

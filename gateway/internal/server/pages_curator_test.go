@@ -124,6 +124,20 @@ func TestCuratorYearInTheBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.check("report form")
+	// With JavaScript the violation appears as the person types.
+	fill(t, b, map[string]string{"teachers_total": "", "young_teachers": ""})
+	if err := b.Type("#f_teachers_total", "50"); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Type("#f_young_teachers", "60"); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.WaitVisible("#field-young_teachers .live-message"); err != nil {
+		t.Fatalf("no live check beside the field: %v", err)
+	}
+	if live := text(t, b, "#field-young_teachers .live-message"); !strings.Contains(live, "олодых") && !strings.Contains(live, "олодые") {
+		t.Errorf("live message: %q", live)
+	}
 	fill(t, b, map[string]string{"teachers_total": "50", "young_teachers": "60"})
 	if err := b.Submit(`button[value=save]`); err != nil {
 		t.Fatal(err)
