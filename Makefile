@@ -27,6 +27,10 @@ test: ## Run the whole suite against a real PostgreSQL (and check generated code
 bench: ## Country-scale benchmark of the indicator aggregates (p95 through the gateway vs plain SQL).
 	@scripts/bench-aggregates.sh
 
+.PHONY: bench-pages
+bench-pages: ## Server time of the report form page vs the JSON read of the same report.
+	@scripts/bench-pages.sh
+
 .PHONY: screenshots
 screenshots: ## Screenshots of every page at 1280 and 360 px from a running `make run` (into screenshots/).
 	@scripts/screenshots.sh

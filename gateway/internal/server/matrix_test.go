@@ -62,7 +62,7 @@ type row struct {
 // (schools A1, A2) is the roles' own; region 43 with municipality B (school
 // B1) is foreign. The curator is A1's, so A2 next door is foreign to it too.
 type fixture struct {
-	t       *testing.T
+	t       testing.TB
 	p       platform
 	clients map[string]client
 	ids     map[string]string // role → account id
@@ -495,7 +495,7 @@ func newToken(f *fixture, c client) string {
 	return resp.Token.ID
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	p := startPlatform(t)
 	f := &fixture{t: t, p: p, clients: map[string]client{}, ids: map[string]string{}}
 	ctx := context.Background()
