@@ -30,6 +30,7 @@ import (
 	"github.com/nastavnik/nastavnik/platform/grpcserver"
 	"github.com/nastavnik/nastavnik/platform/identity"
 	"github.com/nastavnik/nastavnik/platform/logging"
+	"github.com/nastavnik/nastavnik/platform/registryclient"
 	registryv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/registry/v1"
 )
 
@@ -168,7 +169,8 @@ func (g *Gateway) handler(ctx context.Context, reg *prometheus.Registry) (http.H
 	}
 	pages, err := web.New(web.Deps{Logger: g.logger, Auth: g.auth,
 		Account: web.NewAccountBackend(g.backends.Registry),
-		Curator: web.NewBackend(g.backends.Indicators, g.backends.Roadmap)})
+		Curator: web.NewBackend(g.backends.Indicators, g.backends.Roadmap),
+		Scopes:  web.NewScopeNamer(registryclient.New(g.auth.Signer, g.backends.Registry))})
 	if err != nil {
 		return nil, err
 	}

@@ -35,13 +35,7 @@ func (p *Pages) base(r *http.Request, title, section string) Base {
 		return b
 	}
 	b.CSRF = c.CSRF
-	var roles []string
-	for _, bd := range c.Principal.Bindings {
-		if t, ok := roleTitles[bd.Role]; ok && !containsString(roles, t) {
-			roles = append(roles, t)
-		}
-	}
-	b.Person = &Person{Login: c.Principal.Login, Scope: strings.Join(roles, ", "),
+	b.Person = &Person{Login: c.Principal.Login, Scope: p.scopeText(r.Context(), c.Principal),
 		Nav: []NavItem{{Section: "home", Title: "Главная", Href: "/"}, {Section: "tokens", Title: "Ключи API", Href: "/account/tokens"}}}
 	return b
 }

@@ -27,6 +27,7 @@ type Pages struct {
 	auth    *auth.Authenticator
 	account AccountBackend
 	curator CuratorBackend
+	scopes  ScopeNamer
 	// maxForm bounds a form's body.
 	maxForm int64
 	// now reads the clock (tests move it).
@@ -39,6 +40,7 @@ type Deps struct {
 	Auth    *auth.Authenticator
 	Account AccountBackend
 	Curator CuratorBackend
+	Scopes  ScopeNamer
 }
 
 // New parses the templates and indexes the static files.
@@ -51,7 +53,7 @@ func New(d Deps) (*Pages, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Pages{pages: pages, assets: a, logger: d.Logger, auth: d.Auth, account: d.Account, curator: d.Curator,
+	return &Pages{pages: pages, assets: a, logger: d.Logger, auth: d.Auth, account: d.Account, curator: d.Curator, scopes: d.Scopes,
 		maxForm: 1 << 20, now: realClock}, nil
 }
 
