@@ -342,6 +342,12 @@ func yesNoText(yes bool, num, date, link string) string {
 
 // withInputs shows what the person typed in the form, over rv's values.
 func withInputs(rv ReportView, r *http.Request, errs FieldErrors) ReportView {
+	// A copy: rv's sections may be shared with the caller.
+	sections := make([]SectionView, len(rv.Sections))
+	for i, sec := range rv.Sections {
+		sections[i] = SectionView{Title: sec.Title, Fields: append([]FieldView(nil), sec.Fields...)}
+	}
+	rv.Sections = sections
 	for si := range rv.Sections {
 		for fi := range rv.Sections[si].Fields {
 			f := &rv.Sections[si].Fields[fi]
