@@ -129,6 +129,7 @@ func newAggWorld(t *testing.T, perMun int) *aggWorld {
 		Name:       "indicators",
 		Defaults:   map[string]string{"DATABASE_SCHEMA": "indicators"},
 		Migrations: store.Migrations(),
+		Errors:     server.Errors,
 		Register: func(env service.Env) error {
 			st := store.New(env.Pool)
 			if _, err := st.EnsureIndicators(context.Background(), indicator.Shipped); err != nil {

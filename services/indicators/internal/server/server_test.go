@@ -108,6 +108,7 @@ func newWorld(t *testing.T) *world {
 		Name:       "indicators",
 		Defaults:   map[string]string{"DATABASE_SCHEMA": "indicators"},
 		Migrations: store.Migrations(),
+		Errors:     server.Errors,
 		Register: func(env service.Env) error {
 			server.New(store.New(env.Pool), fakeDirectory{}).WithClock(c.Now).Register(env.Server)
 			return nil
