@@ -198,7 +198,7 @@ func ruleProblem(v *protovalidate.Violation) validation.Problem {
 			p = p.With("size", byteSize(n))
 		}
 	}
-	if rules := ruleMessage(v); rules.IsValid() {
+	if rules := ruleMessage(v); rules != nil && rules.IsValid() {
 		for name, param := range map[string]string{"gte": "min", "gt": "min", "lte": "max", "lt": "max"} {
 			if fd := rules.Descriptor().Fields().ByName(protoreflect.Name(name)); fd != nil && rules.Has(fd) {
 				p = p.With(param, plainValue(rules.Get(fd).Interface()))
@@ -209,8 +209,8 @@ func ruleProblem(v *protovalidate.Violation) validation.Problem {
 }
 
 // ruleMessage is the rules message the violated rule belongs to (the
-// Int32Rules of int32.gte_lte), read from the field's options; invalid when
-// the path cannot be followed.
+// Int32Rules of int32.gte_lte), read from the field's options; nil when the
+// rule stands alone (required) or the path cannot be followed.
 func ruleMessage(v *protovalidate.Violation) protoreflect.Message {
 	path := v.Proto.GetRule().GetElements()
 	if v.FieldDescriptor == nil || len(path) < 2 {

@@ -51,4 +51,14 @@ func TestFromProtovalidateNamesRuleAndSpeaksRussian(t *testing.T) {
 			t.Errorf("no violation of %s in %+v", f, got.Violations)
 		}
 	}
+
+	// A rule of its own, without a rules message around it.
+	if err := v.Validate(&roadmapv1.CreateItemRequest{StageId: "0b0e4d4e-0000-4000-8000-000000000000", Version: 1}); !errors.As(err, &verr) {
+		t.Fatalf("Validate = %v, want a validation error", err)
+	}
+	got = grpcserver.FromProtovalidate(verr)
+	if len(got.Violations) != 1 || got.Violations[0].Field != "item" || got.Violations[0].Code != "required" ||
+		got.Violations[0].Russian != "Заполните это поле" {
+		t.Errorf("missing item: %+v, want item required, «Заполните это поле»", got.Violations)
+	}
 }
