@@ -96,7 +96,7 @@ func (e stateErr) Is(target error) bool {
 
 func badToken(err error) error {
 	if errors.Is(err, pagination.ErrBadToken) {
-		return validation.Field("page_token", pagination.ErrBadToken.Error())
+		return validation.Field("page_token", validation.BadPageToken())
 	}
 	return err
 }
