@@ -66,14 +66,14 @@ var catalogue = map[string]Message{
 	// Accounts and passwords.
 	"login_format":      {"must be 3–64 of a–z, 0–9, dot, dash and underscore, starting with a letter or digit", "Логин — от 3 до 64 символов: строчные латинские буквы, цифры, точка, дефис и подчёркивание; первый символ — буква или цифра"},
 	"roles_required":    {"an account needs at least one role", "Назначьте хотя бы одну роль"},
-	"role_twice":        {"the same role and scope twice", "Эта роль с той же областью уже назначена"},
-	"scope_forbidden":   {"an operator has no scope", "У оператора нет области: оставьте поле пустым"},
+	"role_twice":        {"the same role and scope twice", "Эта роль уже назначена для того же региона, муниципалитета или организации"},
+	"scope_forbidden":   {"an operator has no scope", "Роль оператора действует везде: не выбирайте для неё регион, муниципалитет или организацию"},
 	"scope_id":          {"must be the id of a municipality (methodologist) or organisation (curator)", "Выберите муниципалитет (для методиста) или организацию (для куратора)"},
 	"password_common":   {"is one of the most common passwords", "Этот пароль слишком распространён: придумайте другой"},
 	"password_login":    {"must not contain the login", "Пароль не должен содержать логин"},
 	"password_mix":      {"must mix letters with digits or other characters", "Добавьте к буквам цифры или другие знаки"},
 	"password_mismatch": {"does not match", "Текущий пароль введён неверно"},
-	"expire_time":       {"must be in the future and at most a year ahead", "Срок действия — в будущем, но не дальше чем через год"},
+	"expire_time":       {"must be in the future and at most a year ahead", "Срок действия должен закончиться в будущем, но не позже чем через год"},
 
 	// Files people upload (imports).
 	"file_not_xlsx":       {"the file cannot be read: not an XLSX workbook", "Это не таблица Excel (XLSX): сохраните её в формате XLSX и загрузите снова"},
