@@ -17,16 +17,25 @@ import (
 	"github.com/nastavnik/nastavnik/platform/validation"
 )
 
+// Locale is the locale of the texts for people in field violations.
+const Locale = "ru-RU"
+
 // InvalidArgument builds an InvalidArgument status carrying every violation as a
-// BadRequest field violation.
+// BadRequest field violation: the field, the English description, the stable
+// code as the reason, and the Russian text as the localized message.
 func InvalidArgument(ve *validation.Error) error {
 	st := status.New(codes.InvalidArgument, ve.Error())
 	br := &errdetails.BadRequest{}
 	for _, v := range ve.Violations {
-		br.FieldViolations = append(br.FieldViolations, &errdetails.BadRequest_FieldViolation{
+		fv := &errdetails.BadRequest_FieldViolation{
 			Field:       v.Field,
 			Description: v.Description,
-		})
+			Reason:      v.Code,
+		}
+		if v.Russian != "" {
+			fv.LocalizedMessage = &errdetails.LocalizedMessage{Locale: Locale, Message: v.Russian}
+		}
+		br.FieldViolations = append(br.FieldViolations, fv)
 	}
 	if withDetails, err := st.WithDetails(br); err == nil {
 		st = withDetails

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"strings"
 	"time"
 
+	"buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	"buf.build/go/protovalidate"
 	"github.com/google/uuid"
 	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
@@ -17,9 +19,11 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/nastavnik/nastavnik/platform/grpcerr"
 	"github.com/nastavnik/nastavnik/platform/logging"
+	"github.com/nastavnik/nastavnik/platform/russian"
 	"github.com/nastavnik/nastavnik/platform/validation"
 )
 
@@ -165,16 +169,94 @@ func validateUnary(v protovalidate.Validator) grpc.UnaryServerInterceptor {
 	}
 }
 
-// FromProtovalidate converts protovalidate violations into field violations.
+// FromProtovalidate converts protovalidate violations into field violations:
+// the rule id (string.max_len, int32.gte_lte, required…) is the code,
+// protovalidate's message the English description, and the Russian comes from
+// the validation catalogue by rule id, with the rule's value ({rule}), both
+// bounds of a range ({min}, {max}) and a readable size of a bytes limit
+// ({size}) as parameters; a rule the catalogue lacks reads as its general
+// request to check the value.
 func FromProtovalidate(verr *protovalidate.ValidationError) *validation.Error {
 	out := &validation.Error{}
 	for _, v := range verr.Violations {
 		field := protovalidate.FieldPathString(v.Proto.GetField())
-		msg := v.Proto.GetMessage()
-		if msg == "" {
-			msg = v.Proto.GetRuleId()
-		}
-		out.Add(field, msg)
+		out.Violations = append(out.Violations, validation.At(field, ruleProblem(v)))
 	}
 	return out
+}
+
+func ruleProblem(v *protovalidate.Violation) validation.Problem {
+	id, msg := v.Proto.GetRuleId(), v.Proto.GetMessage()
+	if msg == "" {
+		msg = id
+	}
+	p := validation.Foreign(id, msg)
+	if v.RuleValue.IsValid() {
+		rule := plainValue(v.RuleValue.Interface())
+		p = p.With("rule", rule)
+		if n, ok := rule.(uint64); ok && strings.HasPrefix(id, "bytes.") {
+			p = p.With("size", byteSize(n))
+		}
+	}
+	if rules := ruleMessage(v); rules != nil && rules.IsValid() {
+		for name, param := range map[string]string{"gte": "min", "gt": "min", "lte": "max", "lt": "max"} {
+			if fd := rules.Descriptor().Fields().ByName(protoreflect.Name(name)); fd != nil && rules.Has(fd) {
+				p = p.With(param, plainValue(rules.Get(fd).Interface()))
+			}
+		}
+	}
+	return p
+}
+
+// ruleMessage is the rules message the violated rule belongs to (the
+// Int32Rules of int32.gte_lte), read from the field's options; nil when the
+// rule stands alone (required) or the path cannot be followed.
+func ruleMessage(v *protovalidate.Violation) protoreflect.Message {
+	path := v.Proto.GetRule().GetElements()
+	if v.FieldDescriptor == nil || len(path) < 2 {
+		return nil
+	}
+	rules, ok := proto.GetExtension(v.FieldDescriptor.Options(), validate.E_Field).(*validate.FieldRules)
+	if !ok || rules == nil {
+		return nil
+	}
+	msg := rules.ProtoReflect()
+	for _, e := range path[:len(path)-1] {
+		fd := msg.Descriptor().Fields().ByNumber(protoreflect.FieldNumber(e.GetFieldNumber()))
+		if fd == nil || fd.Message() == nil || fd.IsList() || fd.IsMap() {
+			return nil
+		}
+		msg = msg.Get(fd).Message()
+	}
+	return msg
+}
+
+// plainValue turns a rule's value into what the catalogue formats: numbers
+// stay numbers, lists become lists of strings.
+func plainValue(v any) any {
+	switch v := v.(type) {
+	case protoreflect.List:
+		out := make([]string, v.Len())
+		for i := range out {
+			out[i] = fmt.Sprint(v.Get(i).Interface())
+		}
+		return out
+	case protoreflect.EnumNumber:
+		return int64(v)
+	case float32:
+		return float64(v)
+	}
+	return v
+}
+
+// byteSize writes a size limit as people read it: 4 МБ, 512 КБ, 100 байт.
+func byteSize(n uint64) validation.Words {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return validation.Words{English: fmt.Sprintf("%d MiB", n>>20), Russian: fmt.Sprintf("%d МБ", n>>20)}
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return validation.Words{English: fmt.Sprintf("%d KiB", n>>10), Russian: fmt.Sprintf("%d КБ", n>>10)}
+	}
+	return validation.Words{English: fmt.Sprintf("%d bytes", n),
+		Russian: fmt.Sprintf("%d %s", n, russian.Plural(int64(n), "байта", "байт", "байт"))}
 }

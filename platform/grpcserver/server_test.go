@@ -135,6 +135,11 @@ func TestInterceptorChain(t *testing.T) {
 			if br, ok := d.(*errdetails.BadRequest); ok {
 				for _, v := range br.GetFieldViolations() {
 					fields = append(fields, v.GetField())
+					lm := v.GetLocalizedMessage()
+					if v.GetReason() != "string.pattern" || v.GetDescription() == "" || lm.GetLocale() != "ru-RU" ||
+						lm.GetMessage() != "Проверьте, как записано значение" {
+						t.Errorf("violation %+v: want reason string.pattern, an English description and the Russian text", v)
+					}
 				}
 			}
 		}

@@ -23,10 +23,16 @@ type Error struct {
 	Details []FieldDetail `json:"details"`
 }
 
-// FieldDetail names one invalid field by its JSON path.
+// FieldDetail names one invalid field by its JSON path and says what is wrong
+// with it three ways: Description in English (for developers), Reason as a
+// stable code ("required", "too_long", "inn_checksum", or a protovalidate rule
+// id such as "string.max_len"), and LocalizedMessage in Russian, the text to
+// show the person who filled the field.
 type FieldDetail struct {
-	Field       string `json:"field"`
-	Description string `json:"description"`
+	Field            string `json:"field"`
+	Description      string `json:"description"`
+	Reason           string `json:"reason"`
+	LocalizedMessage string `json:"localizedMessage"`
 }
 
 // HTTPStatus maps gRPC codes to HTTP statuses. FailedPrecondition is 409
@@ -60,7 +66,8 @@ func HTTPStatus(c codes.Code) int {
 	return http.StatusInternalServerError
 }
 
-// errorHandler writes gRPC errors as {code, message, details:[{field, description}]}.
+// errorHandler writes gRPC errors as {code, message, details:[{field,
+// description, reason, localizedMessage}]}.
 func errorHandler(ctx context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
 	WriteStatus(ctx, w, r, err)
 }
@@ -78,7 +85,8 @@ func WriteStatus(ctx context.Context, w http.ResponseWriter, r *http.Request, er
 	for _, d := range st.Details() {
 		if br, ok := d.(*errdetails.BadRequest); ok {
 			for _, v := range br.GetFieldViolations() {
-				body.Details = append(body.Details, FieldDetail{Field: JSONPath(v.GetField()), Description: v.GetDescription()})
+				body.Details = append(body.Details, FieldDetail{Field: JSONPath(v.GetField()), Description: v.GetDescription(),
+					Reason: v.GetReason(), LocalizedMessage: v.GetLocalizedMessage().GetMessage()})
 			}
 		}
 	}

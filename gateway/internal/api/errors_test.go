@@ -1,12 +1,19 @@
 package api
 
 import (
+	"context"
+	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"google.golang.org/grpc/codes"
+
+	"github.com/nastavnik/nastavnik/platform/grpcerr"
+	"github.com/nastavnik/nastavnik/platform/validation"
 )
 
 func TestHTTPStatus(t *testing.T) {
@@ -64,5 +71,38 @@ func TestOpenAPIDocumentCoversEveryOperation(t *testing.T) {
 	}
 	if want := strings.Count(string(rules), "- selector:"); n != want {
 		t.Errorf("the OpenAPI document has %d operations, want one per HTTP rule in proto/http.yaml: %d", n, want)
+	}
+}
+
+func TestWriteStatusCarriesReasonAndRussian(t *testing.T) {
+	t.Parallel()
+	var ve validation.Error
+	ve.Add("organisation.inn", validation.New("inn_checksum"))
+	ve.Add("organisation.full_name", validation.TooLong(1000))
+	ve.Add("values[young_teachers]", validation.Rule("young_le_teachers", "Молодых педагогов не больше, чем всех."))
+	rec := httptest.NewRecorder()
+	WriteStatus(context.Background(), rec, httptest.NewRequest("POST", "/v1/organisations", nil), grpcerr.InvalidArgument(&ve))
+	if rec.Code != http.StatusBadRequest {
+		t.Fatalf("status %d, want 400", rec.Code)
+	}
+	var got Error
+	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	want := Error{Code: "INVALID_ARGUMENT", Message: ve.Error(), Details: []FieldDetail{
+		{Field: "organisation.inn", Description: "check digit does not match: the INN has a typo", Reason: "inn_checksum",
+			LocalizedMessage: "В ИНН опечатка: не сходится контрольная цифра"},
+		{Field: "organisation.fullName", Description: "must be at most 1000 characters", Reason: "too_long",
+			LocalizedMessage: "Не длиннее 1000 символов"},
+		{Field: "values[young_teachers]", Description: "Молодых педагогов не больше, чем всех.", Reason: "young_le_teachers",
+			LocalizedMessage: "Молодых педагогов не больше, чем всех."},
+	}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("error body (-want +got):\n%s", diff)
+	}
+	for _, key := range []string{`"reason":"inn_checksum"`, `"localizedMessage":"В ИНН опечатка`} {
+		if !strings.Contains(rec.Body.String(), key) {
+			t.Errorf("body %s lacks %s", rec.Body, key)
+		}
 	}
 }

@@ -91,7 +91,8 @@ p.d{white-space:pre-line;margin:.3rem 0}
 </style></head><body>
 <h1>nastavnik API</h1>
 <p>REST/JSON over the gRPC services. Machine-readable document: <a href="/openapi.json">/openapi.json</a> (OpenAPI 2.0).
-Errors are <code>{"code", "message", "details": [{"field", "description"}]}</code>; fields are named by their JSON paths.</p>
+Errors are <code>{"code", "message", "details": [{"field", "description", "reason", "localizedMessage"}]}</code>; fields are named by their JSON paths,
+<code>reason</code> is a stable code of what is wrong and <code>localizedMessage</code> says it in Russian, for the person who filled the field.</p>
 {{range .}}<h2 id="{{.Service}}">{{.Service}}</h2>
 {{range .Operations}}<div class="op"><span class="m {{.Method}}">{{.Method}}</span> <code>{{.Path}}</code>
 {{if .Summary}}<p class="d">{{.Summary}}</p>{{end}}{{if .Description}}<p class="d">{{.Description}}</p>{{end}}

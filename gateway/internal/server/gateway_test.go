@@ -236,9 +236,12 @@ func TestErrorsNameTheField(t *testing.T) {
 	if code := c.do("POST", "/v1/organisations", bad, &e); code != http.StatusBadRequest {
 		t.Fatalf("bad INN: status %d, want 400", code)
 	}
-	want := api.Error{Code: "INVALID_ARGUMENT", Details: []api.FieldDetail{{Field: "organisation.inn"}}}
+	want := api.Error{Code: "INVALID_ARGUMENT", Details: []api.FieldDetail{{Field: "organisation.inn", Reason: "inn_checksum"}}}
 	if diff := cmp.Diff(want, e, cmpIgnoreText()); diff != "" {
 		t.Errorf("bad INN error (-want +got):\n%s", diff)
+	}
+	if len(e.Details) == 1 && e.Details[0].LocalizedMessage != "В ИНН опечатка: не сходится контрольная цифра" {
+		t.Errorf("bad INN: localizedMessage %q, want the Russian text", e.Details[0].LocalizedMessage)
 	}
 
 	if code := c.do("GET", "/v1/organisations/0b0e4d4e-0000-4000-8000-000000000000", nil, &e); code != http.StatusNotFound || e.Code != "NOT_FOUND" {
@@ -261,7 +264,7 @@ func TestErrorsNameTheField(t *testing.T) {
 func cmpIgnoreText() cmp.Option {
 	return cmp.FilterPath(func(p cmp.Path) bool {
 		last := p.Last().String()
-		return last == ".Message" || last == ".Description"
+		return last == ".Message" || last == ".Description" || last == ".LocalizedMessage"
 	}, cmp.Ignore())
 }
 

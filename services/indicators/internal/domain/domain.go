@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nastavnik/nastavnik/platform/validation"
 	"github.com/nastavnik/nastavnik/services/indicators/internal/form"
 )
 
@@ -100,28 +101,31 @@ type Campaign struct {
 }
 
 // Validate checks a campaign to open; fields named as in the API.
-func (c Campaign) Validate() map[string]string {
-	bad := map[string]string{}
-	if n := len([]rune(strings.TrimSpace(c.Name))); n == 0 || n > 300 {
-		bad["name"] = "is required, at most 300 characters"
+func (c Campaign) Validate() map[string]validation.Problem {
+	bad := map[string]validation.Problem{}
+	switch n := len([]rune(strings.TrimSpace(c.Name))); {
+	case n == 0:
+		bad["name"] = validation.Required()
+	case n > 300:
+		bad["name"] = validation.TooLong(300)
 	}
 	if c.Year < 2000 || c.Year > 2100 {
-		bad["year"] = "must be a year between 2000 and 2100"
+		bad["year"] = validation.YearRange(2000, 2100)
 	}
 	if !form.ValidCode(c.FormCode) {
-		bad["form_code"] = "must be the code of a published form"
+		bad["form_code"] = validation.New("form_code")
 	}
 	if c.FormVersion <= 0 {
-		bad["form_version"] = "must be a published version of the form"
+		bad["form_version"] = validation.New("form_version")
 	}
 	if !regexp.MustCompile(`^[0-9]{2}$`).MatchString(c.RegionCode) && c.MunicipalityID == "" {
-		bad["municipality_id"] = "name the municipality, or region_code for a region-wide campaign"
+		bad["municipality_id"] = validation.New("campaign_scope")
 	}
 	if c.Deadline.IsZero() {
-		bad["deadline"] = "is required (YYYY-MM-DD)"
+		bad["deadline"] = validation.Required()
 	}
 	if !c.OpenedOn.IsZero() && !c.Deadline.IsZero() && c.Deadline.Before(c.OpenedOn) {
-		bad["deadline"] = "must not be before opened_on"
+		bad["deadline"] = validation.New("deadline_before_opening")
 	}
 	return bad
 }

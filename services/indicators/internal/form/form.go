@@ -86,8 +86,15 @@ type Rule struct {
 type Violation struct {
 	Rule     string
 	Severity Severity
-	Message  string
-	Fields   []string
+	// Message is what a person reads, in Russian: the rule's own message, or
+	// the catalogue's text of a required field or a count out of bounds.
+	Message string
+	Fields  []string
+	// Problem is the violation as a field's problem: the code of a form's
+	// rule is the rule's code, its text the rule's message; a required field
+	// or a count out of bounds is the catalogue's value_required, value_min
+	// or value_bounds.
+	Problem validation.Problem
 }
 
 // Form is one version of a form.
@@ -135,56 +142,58 @@ func ValidCode(s string) bool { return codeRE.MatchString(s) }
 // reserved are the names the rules environment declares itself.
 var reserved = map[string]bool{"prev": true, "has_prev": true, "share": true}
 
+var reservedNames = []string{"prev", "has_prev", "share"}
+
 // Validate checks the structure of a form version; rules are compiled by
 // package rules. Fields are named by their JSON-ish paths.
 func (f Form) Validate() error {
 	ve := &validation.Error{}
 	if !ValidCode(f.Code) {
-		ve.Add("code", "must be lower-case letters, digits and _, starting with a letter")
+		ve.Add("code", validation.New("code_format"))
 	}
 	if strings.TrimSpace(f.Title) == "" {
-		ve.Add("title", "is required")
+		ve.Add("title", validation.Required())
 	}
 	if f.Share < 0 || f.Share > 10 {
-		ve.Add("share", "must be between 0 and 10")
+		ve.Add("share", validation.Range(0, 10))
 	}
 	if len(f.Sections) == 0 {
-		ve.Add("sections", "a form needs at least one section")
+		ve.Add("sections", validation.New("sections_required"))
 	}
 	names := map[string]bool{}
 	sections := map[string]bool{}
 	for i, s := range f.Sections {
 		p := fmt.Sprintf("sections[%d]", i)
 		if !ValidCode(s.Code) || sections[s.Code] {
-			ve.Add(p+".code", "must be a unique code")
+			ve.Add(p+".code", validation.New("code_unique"))
 		}
 		sections[s.Code] = true
 		if strings.TrimSpace(s.Title) == "" {
-			ve.Add(p+".title", "is required")
+			ve.Add(p+".title", validation.Required())
 		}
 		for j, fl := range s.Fields {
 			fp := fmt.Sprintf("%s.fields[%d]", p, j)
 			switch {
 			case !ValidCode(fl.Code) || strings.HasSuffix(fl.Code, "_ref") || reserved[fl.Code]:
-				ve.Add(fp+".code", "must be a code (not ending in _ref, not prev, has_prev or share)")
+				ve.Add(fp+".code", validation.New("field_code").With("suffix", "_ref").With("reserved", reservedNames))
 			case names[fl.Code] || names[fl.Code+"_ref"]:
-				ve.Add(fp+".code", "is used by another field")
+				ve.Add(fp+".code", validation.New("code_taken"))
 			}
 			names[fl.Code] = true
 			if fl.Type == YesNo {
 				names[fl.Code+"_ref"] = true
 			}
 			if strings.TrimSpace(fl.Label) == "" {
-				ve.Add(fp+".label", "is required")
+				ve.Add(fp+".label", validation.Required())
 			}
 			if strings.TrimSpace(fl.Help) == "" {
-				ve.Add(fp+".help", "must say exactly what the field counts")
+				ve.Add(fp+".help", validation.New("help_required"))
 			}
 			if fl.Type < Count || fl.Type > Text {
-				ve.Add(fp+".type", "must be count, yes/no or text")
+				ve.Add(fp+".type", validation.OneOf("count", "yes/no", "text"))
 			}
 			if fl.Min < 0 || fl.Max != 0 && fl.Max < fl.Min {
-				ve.Add(fp+".max", "bounds must satisfy 0 ≤ min ≤ max (max 0: none)")
+				ve.Add(fp+".max", validation.New("bounds"))
 			}
 		}
 	}
@@ -192,24 +201,24 @@ func (f Form) Validate() error {
 	for i, r := range f.Rules {
 		p := fmt.Sprintf("rules[%d]", i)
 		if !ValidCode(r.Code) || rules[r.Code] || r.Code == "required" || r.Code == "bounds" {
-			ve.Add(p+".code", "must be a unique code")
+			ve.Add(p+".code", validation.New("code_unique"))
 		}
 		rules[r.Code] = true
 		if strings.TrimSpace(r.Expression) == "" {
-			ve.Add(p+".expression", "is required")
+			ve.Add(p+".expression", validation.Required())
 		}
 		if r.Severity != Error && r.Severity != Warning {
-			ve.Add(p+".severity", "must be error or warning")
+			ve.Add(p+".severity", validation.OneOf("error", "warning"))
 		}
 		if strings.TrimSpace(r.Message) == "" {
-			ve.Add(p+".message", "is required")
+			ve.Add(p+".message", validation.Required())
 		}
 		if len(r.Fields) == 0 {
-			ve.Add(p+".fields", "must name the fields the rule concerns")
+			ve.Add(p+".fields", validation.New("rule_fields"))
 		}
 		for _, c := range r.Fields {
 			if _, ok := f.Field(c); !ok {
-				ve.Add(p+".fields", fmt.Sprintf("no field %q in the form", c))
+				ve.Add(p+".fields", validation.New("unknown_field").With("value", c))
 			}
 		}
 	}
@@ -270,18 +279,32 @@ func (v Value) String() string {
 var dateRE = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
 
 // Check reports a value of the wrong type for the field, or a malformed
-// reference date. Bounds are not checked here: an out-of-bounds count is
-// kept and reported as a violation, so nothing typed is lost.
+// reference date, as a validation.Problem. Bounds are not checked here: an
+// out-of-bounds count is kept and reported as a violation, so nothing typed
+// is lost.
 func (fl Field) Check(v Value) error {
 	if v.Type != fl.Type {
-		return fmt.Errorf("field %s takes a %s value", fl.Code, fl.Type)
+		return validation.New("value_type").With("field", fl.Code).With("type", fl.Type.words())
 	}
 	if v.Type == YesNo && v.Ref.Date != "" {
 		if _, err := time.Parse(time.DateOnly, v.Ref.Date); err != nil || !dateRE.MatchString(v.Ref.Date) {
-			return fmt.Errorf("reference date %q is not a date in the form YYYY-MM-DD", v.Ref.Date)
+			return validation.BadDate(v.Ref.Date)
 		}
 	}
 	return nil
+}
+
+// words names a field type in English and in Russian.
+func (t FieldType) words() validation.Words {
+	switch t {
+	case Count:
+		return validation.Words{English: "count", Russian: "число"}
+	case YesNo:
+		return validation.Words{English: "yes/no", Russian: "ответ «да» или «нет»"}
+	case Text:
+		return validation.Words{English: "text", Russian: "текст"}
+	}
+	return validation.Words{English: t.String(), Russian: "значение другого типа"}
 }
 
 // String names a field type.

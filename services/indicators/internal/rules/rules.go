@@ -98,16 +98,16 @@ func Compile(f form.Form) (*Set, error) {
 	for i, r := range f.Rules {
 		ast, iss := env.Compile(r.Expression)
 		if iss.Err() != nil {
-			ve.Add(fmt.Sprintf("rules[%d].expression", i), fmt.Sprintf("rule %s does not compile: %v", r.Code, iss.Err()))
+			ve.Add(fmt.Sprintf("rules[%d].expression", i), validation.New("rule_compile").With("rule", r.Code).With("detail", iss.Err().Error()))
 			continue
 		}
 		if ast.OutputType() != cel.BoolType {
-			ve.Add(fmt.Sprintf("rules[%d].expression", i), fmt.Sprintf("rule %s must be boolean, not %v", r.Code, ast.OutputType()))
+			ve.Add(fmt.Sprintf("rules[%d].expression", i), validation.New("rule_not_bool").With("rule", r.Code).With("type", fmt.Sprint(ast.OutputType())))
 			continue
 		}
 		prg, err := env.Program(ast, cel.CostLimit(costLimit))
 		if err != nil {
-			ve.Add(fmt.Sprintf("rules[%d].expression", i), fmt.Sprintf("rule %s: %v", r.Code, err))
+			ve.Add(fmt.Sprintf("rules[%d].expression", i), validation.New("rule_program").With("rule", r.Code).With("detail", err.Error()))
 			continue
 		}
 		s.programs = append(s.programs, prg)
@@ -123,6 +123,10 @@ func Compile(f form.Form) (*Set, error) {
 // neither CEL nor this package.
 type Violation = form.Violation
 
+func violation(rule string, severity form.Severity, fields []string, p validation.Problem) Violation {
+	return Violation{Rule: rule, Severity: severity, Message: p.Russian(), Fields: fields, Problem: p}
+}
+
 // Check returns the violations of values: required fields left empty,
 // counts out of bounds, then every rule whose fields are all filled and that
 // is false (or fails to evaluate). prev is nil when there is no previous
@@ -133,14 +137,14 @@ func (s *Set) Check(values map[string]form.Value, prev map[string]int64) []Viola
 		v, ok := values[f.Code]
 		switch {
 		case !ok && f.Required:
-			out = append(out, Violation{Rule: "required", Severity: form.Error, Fields: []string{f.Code},
-				Message: "«" + f.Label + "»: заполните поле."})
+			out = append(out, violation("required", form.Error, []string{f.Code},
+				validation.New("value_required").With("label", f.Label)))
 		case ok && f.Type == form.Count && (v.Count < f.Min || f.Max > 0 && v.Count > f.Max):
-			msg := fmt.Sprintf("«%s»: значение должно быть не меньше %d", f.Label, f.Min)
+			p := validation.New("value_min").With("label", f.Label).With("min", f.Min)
 			if f.Max > 0 {
-				msg += fmt.Sprintf(" и не больше %d", f.Max)
+				p = validation.New("value_bounds").With("label", f.Label).With("min", f.Min).With("max", f.Max)
 			}
-			out = append(out, Violation{Rule: "bounds", Severity: form.Error, Fields: []string{f.Code}, Message: msg + "."})
+			out = append(out, violation("bounds", form.Error, []string{f.Code}, p))
 		}
 	}
 	act := Activation(s.fields, values, prev, s.form.Share)
@@ -154,7 +158,7 @@ func (s *Set) Check(values map[string]form.Value, prev map[string]int64) []Viola
 				continue
 			}
 		}
-		out = append(out, Violation{Rule: r.Code, Severity: r.Severity, Message: r.Message, Fields: slices.Clone(r.Fields)})
+		out = append(out, violation(r.Code, r.Severity, slices.Clone(r.Fields), validation.Rule(r.Code, r.Message)))
 	}
 	return out
 }

@@ -113,8 +113,62 @@ func TestCompileNamesEveryBadRule(t *testing.T) {
 		t.Fatalf("Compile = %v, want two violations", err)
 	}
 	for i, code := range []string{"typo", "not_bool"} {
-		if v := ve.Violations[i]; !strings.Contains(v.Description, code) || !strings.HasSuffix(v.Field, ".expression") {
+		if v := ve.Violations[i]; !strings.Contains(v.Description, code) || !strings.HasSuffix(v.Field, ".expression") ||
+			!strings.Contains(v.Russian, code) {
 			t.Errorf("violation %d = %+v, want rule %s named", i, v, code)
+		}
+	}
+	if ve.Violations[0].Code != "rule_compile" || ve.Violations[1].Code != "rule_not_bool" {
+		t.Errorf("codes %s, %s; want rule_compile, rule_not_bool", ve.Violations[0].Code, ve.Violations[1].Code)
+	}
+}
+
+// TestViolationProblems: a form rule's problem has the rule's code and its
+// own Russian message; the built-in checks speak from the catalogue.
+func TestViolationProblems(t *testing.T) {
+	t.Parallel()
+	f := form.Mentorship()
+	set, err := Compile(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	values := full()
+	values["young_teachers"] = count(11)
+	values["young_teachers_supported"] = count(1)
+	values["personal_programmes"] = count(-1)
+	delete(values, "act_order")
+	fl, _ := f.Field("act_order")
+	var rule form.Rule
+	for _, r := range f.Rules {
+		if r.Code == "young_le_teachers" {
+			rule = r
+		}
+	}
+	seen := map[string]bool{}
+	for _, v := range set.Check(values, nil) {
+		p := v.Problem
+		seen[v.Rule] = true
+		if v.Message != p.Russian() {
+			t.Errorf("%s: Message %q is not the problem's Russian %q", v.Rule, v.Message, p.Russian())
+		}
+		switch v.Rule {
+		case "young_le_teachers":
+			if p.Code != "young_le_teachers" || p.Russian() != rule.Message {
+				t.Errorf("rule problem %+v, want the rule's code and message %q", p, rule.Message)
+			}
+		case "required":
+			if want := "«" + fl.Label + "»: заполните поле."; p.Code != "value_required" || p.Russian() != want {
+				t.Errorf("required problem %s %q, want value_required %q", p.Code, p.Russian(), want)
+			}
+		case "bounds":
+			if p.Code != "value_min" && p.Code != "value_bounds" || !strings.Contains(p.Russian(), "значение должно быть не меньше 0") {
+				t.Errorf("bounds problem %s %q", p.Code, p.Russian())
+			}
+		}
+	}
+	for _, rule := range []string{"young_le_teachers", "required", "bounds"} {
+		if !seen[rule] {
+			t.Errorf("no violation of %s", rule)
 		}
 	}
 }

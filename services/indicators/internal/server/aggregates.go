@@ -83,7 +83,7 @@ func (a *Aggregates) codes(ctx context.Context, want []string, field string) ([]
 	for i, c := range want {
 		j := slices.IndexFunc(defs, func(d indicator.Definition) bool { return d.Code == c })
 		if j < 0 {
-			ve.Add(fmt.Sprintf("%s[%d]", field, i), "no such indicator")
+			ve.Add(fmt.Sprintf("%s[%d]", field, i), validation.NotFound("indicator"))
 			continue
 		}
 		out = append(out, defs[j])
@@ -137,22 +137,22 @@ func (a *Aggregates) PutTarget(ctx context.Context, req *indicatorsv1.PutTargetR
 		Unit: pt.GetUnit(), Min: pt.GetMinValue(), Source: pt.GetSource()}
 	var ve validation.Error
 	if _, err := a.codes(ctx, []string{t.Indicator}, "target.indicator_code"); err != nil {
-		ve.Add("target.indicator_code", "no such indicator")
+		ve.Add("target.indicator_code", validation.NotFound("indicator"))
 	}
 	if t.Year < 2000 || t.Year > 2100 {
-		ve.Add("target.year", "must be a year from 2000 to 2100")
+		ve.Add("target.year", validation.YearRange(2000, 2100))
 	}
 	if t.Min < 0 || t.Min > 1e9 {
-		ve.Add("target.min_value", "must be from 0 to 1e9")
+		ve.Add("target.min_value", validation.Range(0, 1e9))
 	}
 	if t.Level < indicator.LevelUnspecified || t.Level > indicator.LevelCountry {
-		ve.Add("target.level", "unknown level")
+		ve.Add("target.level", validation.OneOf("organisation", "municipality", "region", "country"))
 	}
 	if t.Unit != "" && t.Level != indicator.LevelRegion && t.Level != indicator.LevelMunicipality {
-		ve.Add("target.unit", "a named unit is a region (level region) or a municipality (level municipality)")
+		ve.Add("target.unit", validation.New("target_unit"))
 	}
 	if len(t.Source) > 500 {
-		ve.Add("target.source", "must be at most 500 characters")
+		ve.Add("target.source", validation.TooLong(500))
 	}
 	if err := ve.Err(); err != nil {
 		return nil, err
@@ -205,7 +205,7 @@ func (a *Aggregates) check(ctx context.Context, p identity.Principal, req *indic
 	switch q.Level {
 	case indicator.LevelCountry:
 		if q.Parent != "" {
-			return q, validation.Field(prefix+"parent", "the country has no parent: leave it empty")
+			return q, validation.Field(prefix+"parent", validation.New("parent_forbidden"))
 		}
 		if !p.IsOperator() {
 			return q, domain.ErrPermissionDenied
@@ -213,7 +213,7 @@ func (a *Aggregates) check(ctx context.Context, p identity.Principal, req *indic
 	case indicator.LevelRegion, indicator.LevelMunicipality:
 		if q.Parent != "" {
 			if !regionCode.MatchString(q.Parent) {
-				return q, validation.Field(prefix+"parent", "must be a region code such as 24")
+				return q, validation.Field(prefix+"parent", validation.New("region_code"))
 			}
 			if !p.Related(identity.Scope{Region: q.Parent}) {
 				return q, domain.ErrNotFound
@@ -221,7 +221,7 @@ func (a *Aggregates) check(ctx context.Context, p identity.Principal, req *indic
 		}
 	case indicator.LevelOrganisation:
 		if !isUUID(q.Parent) {
-			return q, validation.Field(prefix+"parent", "must be the id of a municipality")
+			return q, validation.Field(prefix+"parent", validation.BadUUID())
 		}
 		region, err := a.s.dir.Municipality(ctx, q.Parent)
 		if err != nil {

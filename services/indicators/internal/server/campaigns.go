@@ -34,19 +34,19 @@ func (s *Server) CreateCampaign(ctx context.Context, req *indicatorsv1.CreateCam
 		MunicipalityID: pc.GetMunicipalityId(), RegionCode: pc.GetRegionCode()}
 	ve := &validation.Error{}
 	if c.Deadline, err = dates.Parse(pc.GetDeadline()); err != nil {
-		ve.Add("deadline", err.Error())
+		ve.Add("deadline", validation.BadDate(pc.GetDeadline()))
 	}
 	if c.OpenedOn, err = dates.Parse(pc.GetOpenedOn()); err != nil {
-		ve.Add("opened_on", err.Error())
+		ve.Add("opened_on", validation.BadDate(pc.GetOpenedOn()))
 	}
 	switch {
 	case c.OpenedOn.IsZero():
 		c.OpenedOn = s.today()
 	case c.OpenedOn.After(s.today().AddDate(0, 0, 1)): // a day's grace: it is tomorrow already east of UTC
-		ve.Add("opened_on", "must not be in the future: the expected list is the organisations open on that day")
+		ve.Add("opened_on", validation.New("opened_in_future"))
 	}
 	if c.MunicipalityID != "" && !isUUID(c.MunicipalityID) {
-		ve.Add("municipality_id", "must be the UUID of a municipality")
+		ve.Add("municipality_id", validation.BadUUID())
 	}
 	bad := c.Validate()
 	for _, k := range []string{"name", "year", "form_code", "form_version", "municipality_id", "deadline"} {
@@ -58,7 +58,7 @@ func (s *Server) CreateCampaign(ctx context.Context, req *indicatorsv1.CreateCam
 		f, err := s.store.GetForm(ctx, c.FormCode, c.FormVersion)
 		switch {
 		case errors.Is(err, domain.ErrNotFound) || err == nil && f.Status != form.Published:
-			ve.Add("form_version", "no such published form version")
+			ve.Add("form_version", validation.NotFound("form_version"))
 		case err != nil:
 			return nil, err
 		}
@@ -69,14 +69,14 @@ func (s *Server) CreateCampaign(ctx context.Context, req *indicatorsv1.CreateCam
 	if c.MunicipalityID != "" {
 		region, err := s.dir.Municipality(ctx, c.MunicipalityID)
 		if errors.Is(err, domain.ErrNotFound) {
-			return nil, validation.Field("campaign.municipality_id", "no such municipality")
+			return nil, validation.Field("campaign.municipality_id", validation.NotFound("municipality"))
 		}
 		if err != nil {
 			return nil, err
 		}
 		c.RegionCode = region
 	} else if err := s.dir.Region(ctx, c.RegionCode); errors.Is(err, domain.ErrNotFound) {
-		return nil, validation.Field("campaign.region_code", "no such region")
+		return nil, validation.Field("campaign.region_code", validation.NotFound("region"))
 	} else if err != nil {
 		return nil, err
 	}
@@ -224,10 +224,10 @@ func (s *Server) ExtendDeadline(ctx context.Context, req *indicatorsv1.ExtendDea
 	}
 	deadline, err := dates.Parse(req.GetDeadline())
 	if err != nil {
-		return nil, validation.Field("deadline", err.Error())
+		return nil, validation.Field("deadline", validation.BadDate(req.GetDeadline()))
 	}
 	if deadline.Before(c.OpenedOn) {
-		return nil, validation.Field("deadline", "must not be before the campaign opened")
+		return nil, validation.Field("deadline", validation.New("deadline_before_opening"))
 	}
 	if err := s.store.ExtendDeadline(ctx, actor(p), c.ID, e.ID, deadline, req.GetReason(), s.now()); err != nil {
 		return nil, err
@@ -290,11 +290,11 @@ func (s *Server) GetCompleteness(ctx context.Context, req *indicatorsv1.GetCompl
 		}
 		f.CampaignID = c.ID
 	} else if f.Year == 0 {
-		return nil, validation.Field("year", "name a campaign, or a year")
+		return nil, validation.Field("year", validation.New("campaign_or_year"))
 	}
 	asOf, err := dates.Parse(req.GetAsOf())
 	if err != nil {
-		return nil, validation.Field("as_of", err.Error())
+		return nil, validation.Field("as_of", validation.BadDate(req.GetAsOf()))
 	}
 	orgs, events, err := s.store.Completeness(ctx, f)
 	if err != nil {

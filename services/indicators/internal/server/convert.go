@@ -106,7 +106,7 @@ func valuesFromProto(f form.Form, in map[string]*indicatorsv1.Value, allowClear 
 		path := fmt.Sprintf("values[%s]", code)
 		fl, ok := f.Field(code)
 		if !ok {
-			ve.Add(path, "no such field in the form")
+			ve.Add(path, validation.NotFound("field"))
 			continue
 		}
 		var v form.Value
@@ -121,17 +121,17 @@ func valuesFromProto(f form.Form, in map[string]*indicatorsv1.Value, allowClear 
 			v = form.Value{Type: form.Text, Text: k.Text}
 		case *indicatorsv1.Value_Clear:
 			if !allowClear || !k.Clear {
-				ve.Add(path, "clear takes true, and only when saving")
+				ve.Add(path, validation.New("clear_misuse"))
 				continue
 			}
 			c.Clear = append(c.Clear, code)
 			continue
 		default:
-			ve.Add(path, "give count, yesNo or text")
+			ve.Add(path, validation.New("value_missing"))
 			continue
 		}
 		if err := fl.Check(v); err != nil {
-			ve.Add(path, err.Error())
+			ve.Add(path, err)
 			continue
 		}
 		c.Set[code] = v

@@ -100,10 +100,10 @@ func (s *Server) UpdateForm(ctx context.Context, req *indicatorsv1.UpdateFormReq
 	ve := &validation.Error{}
 	ve.Merge("", asValidation(f.Validate()))
 	if f.Revision <= 0 {
-		ve.Add("revision", "must be the revision the change is based on")
+		ve.Add("revision", validation.BaseVersion("revision"))
 	}
 	if f.Version <= 0 {
-		ve.Add("version", "must name the draft version")
+		ve.Add("version", validation.New("draft_version"))
 	}
 	if err := ve.Err(); err != nil {
 		return nil, validation.Prefixed("form", err)

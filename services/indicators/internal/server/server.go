@@ -91,7 +91,7 @@ func staleDetails(err error) []protoadapt.MessageV1 {
 
 func badToken(err error) error {
 	if errors.Is(err, pagination.ErrBadToken) {
-		return validation.Field("page_token", pagination.ErrBadToken.Error())
+		return validation.Field("page_token", validation.BadPageToken())
 	}
 	return err
 }

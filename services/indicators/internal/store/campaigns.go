@@ -81,7 +81,7 @@ func (s *Store) CreateCampaign(ctx context.Context, actor domain.Actor, c domain
 			return err
 		}
 		if n > 0 {
-			return validation.Field("campaign", fmt.Sprintf("%d organisations of this scope already report in «%s» of %d", n, other, c.Year))
+			return validation.Field("campaign", validation.New("campaign_overlap").With("count", n).With("other", other).With("year", c.Year))
 		}
 		return insertExpected(ctx, tx, id, orgs, c.OpenedOn)
 	})

@@ -53,40 +53,40 @@ func NormalizeLogin(s string) string { return strings.ToLower(strings.TrimSpace(
 func (a Account) Validate() error {
 	var ve validation.Error
 	if !loginPattern.MatchString(a.Login) {
-		ve.Add("login", "must be 3–64 of a–z, 0–9, dot, dash and underscore, starting with a letter or digit")
+		ve.Add("login", validation.New("login_format"))
 	}
 	checkText(&ve, "name", a.Name, 300, true)
 	if a.Email != "" {
 		if err := CheckEmail(a.Email); err != nil {
-			ve.Add("email", err.Error())
+			ve.Add("email", err)
 		}
 	}
 	if len(a.Roles) == 0 {
-		ve.Add("roles", "an account needs at least one role")
+		ve.Add("roles", validation.New("roles_required"))
 	}
 	seen := map[RoleBinding]bool{}
 	for i, r := range a.Roles {
 		field := "roles[" + strconv.Itoa(i) + "]"
 		key := RoleBinding{Role: r.Role, Scope: r.Scope}
 		if seen[key] {
-			ve.Add(field, "the same role and scope twice")
+			ve.Add(field, validation.New("role_twice"))
 		}
 		seen[key] = true
 		switch r.Role {
 		case identity.Operator:
 			if r.Scope != "" {
-				ve.Add(field+".scope", "an operator has no scope")
+				ve.Add(field+".scope", validation.New("scope_forbidden"))
 			}
 		case identity.Regional:
 			if !regionCode.MatchString(r.Scope) {
-				ve.Add(field+".scope", "must be a two-digit region code")
+				ve.Add(field+".scope", validation.New("region_code"))
 			}
 		case identity.Methodologist, identity.Curator:
 			if _, err := uuid.Parse(r.Scope); err != nil {
-				ve.Add(field+".scope", "must be the id of a municipality (methodologist) or organisation (curator)")
+				ve.Add(field+".scope", validation.New("scope_id"))
 			}
 		default:
-			ve.Add(field+".role", "must be operator, regional, methodologist or curator")
+			ve.Add(field+".role", validation.OneOf("operator", "regional", "methodologist", "curator"))
 		}
 	}
 	return ve.Err()

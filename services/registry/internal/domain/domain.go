@@ -5,7 +5,6 @@ package domain
 
 import (
 	"errors"
-	"fmt"
 	"net/mail"
 	"regexp"
 	"strings"
@@ -16,15 +15,14 @@ import (
 
 // Errors the store and the server share.
 var (
-	ErrNotFound       = errors.New("not found")
-	ErrStale          = errors.New("the object was changed by someone else: reload it and apply your change again")
-	ErrDuplicateINN   = errors.New("an organisation with this INN already exists")
-	ErrAlreadyExists  = errors.New("already exists")
-	ErrAlreadyClosed  = errors.New("the organisation is already closed")
-	ErrRegionInUse    = errors.New("region code already taken")
-	ErrNameTaken      = errors.New("a municipality with this name already exists in the region")
-	ErrBadPageToken   = errors.New("page_token is invalid or belongs to other filters")
-	ErrSuccessorState = errors.New("the successor must be another organisation that is open on the closing date")
+	ErrNotFound      = errors.New("not found")
+	ErrStale         = errors.New("the object was changed by someone else: reload it and apply your change again")
+	ErrDuplicateINN  = errors.New("an organisation with this INN already exists")
+	ErrAlreadyExists = errors.New("already exists")
+	ErrAlreadyClosed = errors.New("the organisation is already closed")
+	ErrRegionInUse   = errors.New("region code already taken")
+	ErrNameTaken     = errors.New("a municipality with this name already exists in the region")
+	ErrBadPageToken  = errors.New("page_token is invalid or belongs to other filters")
 )
 
 // Region is a subject of the Russian Federation.
@@ -43,11 +41,11 @@ var regionCode = regexp.MustCompile(`^[0-9]{2}$`)
 func (r Region) Validate() error {
 	var ve validation.Error
 	if !regionCode.MatchString(r.Code) || r.Code == "00" {
-		ve.Add("code", "must be a two-digit subject code from 01 to 99")
+		ve.Add("code", validation.New("region_code"))
 	}
 	checkText(&ve, "name", r.Name, 300, true)
 	if err := CheckTimeZone(r.TimeZone); err != nil {
-		ve.Add("time_zone", err.Error())
+		ve.Add("time_zone", err)
 	}
 	return ve.Err()
 }
@@ -85,42 +83,44 @@ var oktmo = regexp.MustCompile(`^([0-9]{8}|[0-9]{11})$`)
 func (m Municipality) Validate() error {
 	var ve validation.Error
 	if !regionCode.MatchString(m.RegionCode) {
-		ve.Add("region_code", "must be a two-digit subject code")
+		ve.Add("region_code", validation.New("region_code"))
 	}
 	checkText(&ve, "name", m.Name, 300, true)
 	if m.Kind <= MunicipalityKindUnspecified || m.Kind > Settlement {
-		ve.Add("kind", "must be one of the municipality kinds")
+		ve.Add("kind", validation.OneOf("urban district", "municipal district", "municipal okrug", "intracity territory", "settlement"))
 	}
 	if m.TimeZone != "" {
 		if err := CheckTimeZone(m.TimeZone); err != nil {
-			ve.Add("time_zone", err.Error())
+			ve.Add("time_zone", err)
 		}
 	}
 	if m.OKTMO != "" && !oktmo.MatchString(m.OKTMO) {
-		ve.Add("oktmo", "must be 8 or 11 digits")
+		ve.Add("oktmo", validation.New("oktmo"))
 	}
 	return ve.Err()
 }
 
-// CheckTimeZone accepts IANA zone names such as "Asia/Krasnoyarsk".
+// CheckTimeZone accepts IANA zone names such as "Asia/Krasnoyarsk"; its
+// error is a validation.Problem.
 func CheckTimeZone(tz string) error {
 	if tz == "" {
-		return errors.New("is required")
+		return validation.Required()
 	}
 	if tz == "Local" || !strings.Contains(tz, "/") && tz != "UTC" {
-		return fmt.Errorf("%q is not an IANA time zone such as Europe/Moscow", tz)
+		return validation.New("time_zone").With("value", tz)
 	}
 	if _, err := time.LoadLocation(tz); err != nil {
-		return fmt.Errorf("%q is not an IANA time zone such as Europe/Moscow", tz)
+		return validation.New("time_zone").With("value", tz)
 	}
 	return nil
 }
 
-// CheckEmail accepts a bare e-mail address.
+// CheckEmail accepts a bare e-mail address; its error is a
+// validation.Problem.
 func CheckEmail(s string) error {
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Address != s {
-		return fmt.Errorf("%q is not an e-mail address", s)
+		return validation.New("email").With("value", s)
 	}
 	return nil
 }
@@ -128,8 +128,8 @@ func CheckEmail(s string) error {
 func checkText(ve *validation.Error, field, s string, maxRunes int, required bool) {
 	switch {
 	case required && strings.TrimSpace(s) == "":
-		ve.Add(field, "is required")
+		ve.Add(field, validation.Required())
 	case len([]rune(s)) > maxRunes:
-		ve.Add(field, fmt.Sprintf("must be at most %d characters", maxRunes))
+		ve.Add(field, validation.TooLong(maxRunes))
 	}
 }

@@ -96,13 +96,18 @@ func TestOrganisationValidateNamesEveryField(t *testing.T) {
 	if !errors.As(o.Validate(), &ve) {
 		t.Fatalf("Validate() returned no validation error")
 	}
-	got := map[string]bool{}
+	got := map[string]string{}
 	for _, v := range ve.Violations {
-		got[v.Field] = true
+		got[v.Field] = v.Code
+		if v.Russian == "" || v.Russian == v.Description {
+			t.Errorf("%s: no Russian text in %+v", v.Field, v)
+		}
 	}
-	for _, field := range []string{"full_name", "short_name", "inn", "kind", "time_zone", "curator.email"} {
-		if !got[field] {
-			t.Errorf("Validate() = %v, want a violation of %s", ve, field)
+	want := map[string]string{"full_name": "required", "short_name": "required", "inn": "inn_checksum", "kind": "one_of",
+		"time_zone": "time_zone", "curator.email": "email"}
+	for field, code := range want {
+		if got[field] != code {
+			t.Errorf("Validate() = %v, want a violation of %s with the code %s", ve, field, code)
 		}
 	}
 }

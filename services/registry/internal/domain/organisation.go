@@ -3,7 +3,6 @@ package domain
 import (
 	"time"
 
-	"github.com/nastavnik/nastavnik/platform/dates"
 	"github.com/nastavnik/nastavnik/platform/identity"
 	"github.com/nastavnik/nastavnik/platform/validation"
 )
@@ -92,21 +91,21 @@ func (o Organisation) Validate() error {
 	checkText(&ve, "full_name", o.FullName, 1000, true)
 	checkText(&ve, "short_name", o.ShortName, 300, true)
 	if err := CheckINN(o.INN); err != nil {
-		ve.Add("inn", err.Error())
+		ve.Add("inn", err)
 	}
 	if o.Kind <= KindUnspecified || o.Kind > KindAdditional {
-		ve.Add("kind", "must be school, college or additional education")
+		ve.Add("kind", validation.OneOf("school", "college", "additional education"))
 	}
 	if o.TimeZone != "" {
 		if err := CheckTimeZone(o.TimeZone); err != nil {
-			ve.Add("time_zone", err.Error())
+			ve.Add("time_zone", err)
 		}
 	}
 	checkText(&ve, "address", o.Address, 1000, false)
 	checkText(&ve, "curator.name", o.Curator.Name, 300, false)
 	if o.Curator.Email != "" {
 		if err := CheckEmail(o.Curator.Email); err != nil {
-			ve.Add("curator.email", err.Error())
+			ve.Add("curator.email", err)
 		}
 	}
 	checkText(&ve, "curator.phone", o.Curator.Phone, 50, false)
@@ -126,23 +125,23 @@ type Closure struct {
 func (c Closure) Validate(o Organisation) error {
 	var ve validation.Error
 	if c.ClosedOn.IsZero() {
-		ve.Add("closed_on", "is required")
+		ve.Add("closed_on", validation.Required())
 	} else if !o.OpenedOn.IsZero() && !c.ClosedOn.After(o.OpenedOn) {
-		ve.Add("closed_on", "must be after the opening date "+dates.Format(o.OpenedOn))
+		ve.Add("closed_on", validation.New("closed_before_opened").With("opened", o.OpenedOn))
 	}
 	switch c.Reason {
 	case ClosureLiquidated:
 		if c.SuccessorID != "" {
-			ve.Add("successor_id", "a liquidated organisation has no successor")
+			ve.Add("successor_id", validation.New("successor_forbidden"))
 		}
 	case ClosureReorganised, ClosureMerged:
 		if c.SuccessorID == "" {
-			ve.Add("successor_id", "is required when the organisation is reorganised or merged")
+			ve.Add("successor_id", validation.New("successor_required"))
 		} else if c.SuccessorID == c.ID {
-			ve.Add("successor_id", "must be another organisation")
+			ve.Add("successor_id", validation.New("successor_self"))
 		}
 	default:
-		ve.Add("reason", "must be liquidated, reorganised or merged")
+		ve.Add("reason", validation.OneOf("liquidated", "reorganised", "merged"))
 	}
 	return ve.Err()
 }

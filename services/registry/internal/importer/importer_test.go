@@ -163,8 +163,14 @@ func TestPlan(t *testing.T) {
 		r := row{Row: o.Row, Action: o.Action}
 		for _, p := range o.Problems {
 			r.Codes = append(r.Codes, p.Code)
+			if p.Russian == "" || p.Description == "" || p.Russian == p.Description {
+				t.Errorf("row %d, %s: want an English description and a Russian text, got %+v", o.Row, p.Code, p)
+			}
 		}
 		got = append(got, r)
+	}
+	if p := outcomes[2].Problems[0]; p.Russian != "Этот ИНН уже есть в строке 2" {
+		t.Errorf("duplicate row's Russian = %q", p.Russian)
 	}
 	want := []row{
 		{2, ActionUnchanged, nil},

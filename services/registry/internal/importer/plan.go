@@ -1,7 +1,6 @@
 package importer
 
 import (
-	"fmt"
 	"regexp"
 	"strings"
 	"time"
@@ -78,9 +77,17 @@ type Row struct {
 
 // Problem says why a row cannot be imported.
 type Problem struct {
-	Column      string // header as found, empty for the whole row
+	Column string // header as found, empty for the whole row
+	// Code is the import's reason: the catalogue code of the problem, except
+	// for a field's other checks, "invalid_<field>".
 	Code        string
-	Description string
+	Description string // in English
+	Russian     string
+}
+
+// problem is the row problem of column for p.
+func problem(column string, p validation.Problem) Problem {
+	return Problem{Column: column, Code: p.Code, Description: p.English(), Russian: p.Russian()}
 }
 
 // Parse finds the header row (the first non-blank row) and the data rows,
@@ -96,7 +103,7 @@ func Parse(table [][]string) (*Sheet, error) {
 		}
 	}
 	if header < 0 {
-		return nil, validation.Field("content", "the file has no header row")
+		return nil, validation.Field("content", validation.New("file_no_header"))
 	}
 	sh.Headers = table[header]
 	for i, h := range sh.Headers {
@@ -111,12 +118,12 @@ func Parse(table [][]string) (*Sheet, error) {
 	}
 	var ve validation.Error
 	if _, ok := sh.Columns[FieldINN]; !ok {
-		ve.Add("content", "no column «ИНН» in the header row")
+		ve.Add("content", validation.New("column_missing").With("columns", []string{"«ИНН»"}))
 	}
 	_, full := sh.Columns[FieldFullName]
 	_, short := sh.Columns[FieldShortName]
 	if !full && !short {
-		ve.Add("content", "no column «Полное наименование» or «Краткое наименование» in the header row")
+		ve.Add("content", validation.New("column_missing").With("columns", []string{"«Полное наименование»", "«Краткое наименование»"}))
 	}
 	if err := ve.Err(); err != nil {
 		return nil, err
@@ -176,8 +183,8 @@ func (sh *Sheet) header(f Field) string {
 func (sh *Sheet) record(r Row, mun string) Record {
 	rec := Record{Row: r.Number, Org: domain.Organisation{MunicipalityID: mun}}
 	o := &rec.Org
-	problem := func(f Field, code, desc string) {
-		rec.Problems = append(rec.Problems, Problem{Column: sh.header(f), Code: code, Description: desc})
+	add := func(f Field, p validation.Problem) {
+		rec.Problems = append(rec.Problems, problem(sh.header(f), p))
 	}
 	inn, _ := sh.cell(r, FieldINN)
 	o.INN = repairINN(inn)
@@ -193,7 +200,7 @@ func (sh *Sheet) record(r Row, mun string) Record {
 		if k, known := ParseKind(v); known {
 			o.Kind = k
 		} else {
-			problem(FieldKind, "unknown_kind", fmt.Sprintf("%q is not a known kind: write ОУ, СПО or ДО", v))
+			add(FieldKind, validation.New("unknown_kind").With("value", v))
 		}
 	}
 	o.Address, _ = sh.cell(r, FieldAddress)
@@ -202,9 +209,9 @@ func (sh *Sheet) record(r Row, mun string) Record {
 	o.Curator.Email, _ = sh.cell(r, FieldCuratorEmail)
 	o.Curator.Phone, _ = sh.cell(r, FieldCuratorPhone)
 	if v, _ := sh.cell(r, FieldOpenedOn); v != "" {
-		d, err := parseRussianDate(v)
-		if err != nil {
-			problem(FieldOpenedOn, "bad_date", err.Error())
+		d, ok := parseRussianDate(v)
+		if !ok {
+			add(FieldOpenedOn, validation.New("bad_date").With("value", v))
 		}
 		o.OpenedOn = d
 	}
@@ -221,13 +228,15 @@ func repairINN(s string) string {
 	return s
 }
 
-func parseRussianDate(s string) (time.Time, error) {
+// parseRussianDate reads the dates the catalogue's bad_date names: 01.09.1985
+// (also 1.9.1985) and 1985-09-01 (also 09-01-85, as spreadsheets export it).
+func parseRussianDate(s string) (time.Time, bool) {
 	for _, layout := range []string{"02.01.2006", dates.Layout, "2.1.2006", "01-02-06"} {
 		if d, err := time.Parse(layout, s); err == nil {
-			return d, nil
+			return d, true
 		}
 	}
-	return time.Time{}, fmt.Errorf("%q is not a date such as 01.09.1985", s)
+	return time.Time{}, false
 }
 
 // ParseKind recognises how municipalities write the kind of an organisation.
@@ -287,24 +296,21 @@ func (sh *Sheet) Plan(records []Record, existing map[string]domain.Organisation)
 		out := Outcome{Row: rec.Row, INN: rec.Org.INN, ShortName: rec.Org.ShortName, Problems: rec.Problems}
 		o := rec.Org
 		if first, dup := seen[o.INN]; dup && o.INN != "" {
-			out.Problems = append(out.Problems, Problem{Column: sh.header(FieldINN), Code: "duplicate_in_file",
-				Description: fmt.Sprintf("the same INN is already in row %d", first)})
+			out.Problems = append(out.Problems, problem(sh.header(FieldINN), validation.New("duplicate_in_file").With("row", first)))
 		} else {
 			seen[o.INN] = rec.Row
 		}
 		cur, found := existing[o.INN]
 		switch {
 		case found && cur.MunicipalityID != o.MunicipalityID:
-			out.Problems = append(out.Problems, Problem{Column: sh.header(FieldINN), Code: "other_municipality",
-				Description: "an organisation with this INN belongs to another municipality"})
+			out.Problems = append(out.Problems, problem(sh.header(FieldINN), validation.New("other_municipality")))
 		case found:
 			merged := sh.merge(cur, o)
 			out.OrganisationID = cur.ID
 			out.ChangedFields = sh.changed(cur, merged)
 			out.Problems = append(out.Problems, sh.problems(merged)...)
 			if len(out.ChangedFields) > 0 && cur.Status() == domain.StatusClosed {
-				out.Problems = append(out.Problems, Problem{Code: "closed",
-					Description: "the organisation is closed and can no longer be changed"})
+				out.Problems = append(out.Problems, problem("", validation.New("closed")))
 			}
 			out.Action = ActionUnchanged
 			if len(out.ChangedFields) > 0 {
@@ -313,8 +319,9 @@ func (sh *Sheet) Plan(records []Record, existing map[string]domain.Organisation)
 			}
 		default:
 			if o.Kind == domain.KindUnspecified && !hasCode(rec.Problems, "unknown_kind") {
-				out.Problems = append(out.Problems, Problem{Column: sh.header(FieldKind), Code: "required",
-					Description: "a new organisation needs its kind (ОУ, СПО or ДО) in the column «Тип»"})
+				p := problem(sh.header(FieldKind), validation.New("kind_required"))
+				p.Code = "required" // the import's reason since its first version
+				out.Problems = append(out.Problems, p)
 			}
 			out.Problems = append(out.Problems, sh.problems(o)...)
 			o.ID = uuid.NewString()
@@ -410,19 +417,20 @@ func (sh *Sheet) problems(o domain.Organisation) []Problem {
 		if v.Field == "kind" {
 			continue // reported by Plan as a missing or unknown kind
 		}
-		out = append(out, Problem{Column: col, Code: code(v.Field, v.Description), Description: v.Field + " " + v.Description})
+		out = append(out, Problem{Column: col, Code: importCode(v), Description: v.Field + " " + v.Description, Russian: v.Russian})
 	}
 	return out
 }
 
-func code(field, desc string) string {
-	switch {
-	case desc == "is required":
-		return "required"
-	case field == "inn" && strings.Contains(desc, "check digit"):
-		return "inn_checksum"
+// importCode is the import's reason for a violation of an organisation's
+// field: required and inn_checksum as they are, the field's other checks as
+// invalid_<field>.
+func importCode(v validation.Violation) string {
+	switch v.Code {
+	case "required", "inn_checksum":
+		return v.Code
 	}
-	return "invalid_" + strings.ReplaceAll(field, ".", "_")
+	return "invalid_" + strings.ReplaceAll(v.Field, ".", "_")
 }
 
 func hasCode(ps []Problem, code string) bool {

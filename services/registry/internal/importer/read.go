@@ -8,7 +8,6 @@ import (
 	"bytes"
 	"encoding/csv"
 	"errors"
-	"fmt"
 	"io"
 	"strings"
 	"unicode/utf8"
@@ -16,12 +15,14 @@ import (
 	"golang.org/x/text/encoding/charmap"
 
 	"github.com/nastavnik/nastavnik/platform/tabular"
+	"github.com/nastavnik/nastavnik/platform/validation"
 )
 
 // MaxRows bounds the data rows of one file.
 const MaxRows = 20000
 
-// ErrUnreadable is wrapped by every error about a file that cannot be read.
+// ErrUnreadable is what every error about a file that cannot be read is; the
+// error carries the validation.Problem that says why.
 var ErrUnreadable = tabular.ErrUnreadable
 
 // ReadCSV returns the cells of a CSV file in UTF-8 (with or without BOM) or
@@ -32,7 +33,7 @@ func ReadCSV(b []byte) ([][]string, error) {
 	if !utf8.Valid(b) {
 		decoded, err := charmap.Windows1251.NewDecoder().Bytes(b)
 		if err != nil {
-			return nil, fmt.Errorf("%w: not UTF-8 or Windows-1251 text", ErrUnreadable)
+			return nil, tabular.Unreadable(validation.New("file_encoding"))
 		}
 		b = decoded
 	}
@@ -47,11 +48,11 @@ func ReadCSV(b []byte) ([][]string, error) {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrUnreadable, err)
+			return nil, tabular.Unreadablef(err)
 		}
 		rows = append(rows, rec)
 		if len(rows) > MaxRows+1 {
-			return nil, fmt.Errorf("%w: more than %d rows", ErrUnreadable, MaxRows)
+			return nil, tabular.TooManyRows(MaxRows)
 		}
 	}
 	return rows, nil

@@ -14,6 +14,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
+
+	"github.com/nastavnik/nastavnik/platform/validation"
 )
 
 // Parameters of new hashes (OWASP's argon2id recommendation: 19 MiB, 2 passes).
@@ -85,15 +87,15 @@ var common = map[string]bool{
 }
 
 // CheckStrength rejects passwords that are short, common, made of one kind of
-// character, or contain the login.
+// character, or contain the login; its error is a validation.Problem.
 func CheckStrength(pw, login string) error {
 	switch {
 	case utf8.RuneCountInString(pw) < MinLength:
-		return fmt.Errorf("must be at least %d characters", MinLength)
+		return validation.TooShort(MinLength)
 	case common[strings.ToLower(pw)]:
-		return errors.New("is one of the most common passwords")
+		return validation.New("password_common")
 	case login != "" && strings.Contains(strings.ToLower(pw), strings.ToLower(login)):
-		return errors.New("must not contain the login")
+		return validation.New("password_login")
 	}
 	var letters, digits, others bool
 	for _, r := range pw {
@@ -113,7 +115,7 @@ func CheckStrength(pw, login string) error {
 		}
 	}
 	if kinds < 2 {
-		return errors.New("must mix letters with digits or other characters")
+		return validation.New("password_mix")
 	}
 	return nil
 }

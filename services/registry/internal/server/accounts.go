@@ -57,7 +57,7 @@ func (s *Server) resolveManaged(ctx context.Context, p identity.Principal, roles
 	var ve validation.Error
 	for i, r := range resolved {
 		if r.Role != identity.Operator && !p.Related(r.Path.Scope()) {
-			ve.Add(fmt.Sprintf("account.roles[%d].scope", i), "no such scope")
+			ve.Add(fmt.Sprintf("account.roles[%d].scope", i), validation.NotFound("scope"))
 		}
 	}
 	if err := ve.Err(); err != nil {
@@ -79,7 +79,7 @@ func (s *Server) CreateAccount(ctx context.Context, req *registryv1.CreateAccoun
 	ve := &validation.Error{}
 	ve.Merge("account", asValidation(a.Validate()))
 	if err := password.CheckStrength(req.GetPassword(), a.Login); err != nil {
-		ve.Add("password", err.Error())
+		ve.Add("password", err)
 	}
 	if err := ve.Err(); err != nil {
 		return nil, err
@@ -163,7 +163,7 @@ func (s *Server) UpdateAccount(ctx context.Context, req *registryv1.UpdateAccoun
 	}
 	a := accountFromProto(req.GetAccount())
 	if !isUUID(a.ID) {
-		return nil, fieldErr("account.id", "must be a UUID")
+		return nil, validation.Field("account.id", validation.BadUUID())
 	}
 	old, err := s.managedAccount(ctx, p, a.ID, false)
 	if err != nil {
@@ -176,7 +176,7 @@ func (s *Server) UpdateAccount(ctx context.Context, req *registryv1.UpdateAccoun
 	ve := &validation.Error{}
 	ve.Merge("account", asValidation(a.Validate()))
 	if a.Version <= 0 {
-		ve.Add("account.version", "must be the version the change is based on")
+		ve.Add("account.version", validation.BaseVersion("version"))
 	}
 	if err := ve.Err(); err != nil {
 		return nil, err
@@ -242,7 +242,7 @@ func (s *Server) ResetPassword(ctx context.Context, req *registryv1.ResetPasswor
 		return nil, domain.ErrPermissionDenied
 	}
 	if err := password.CheckStrength(req.GetNewPassword(), a.Login); err != nil {
-		return nil, fieldErr("new_password", err.Error())
+		return nil, validation.Field("new_password", err)
 	}
 	hash, err := password.Hash(req.GetNewPassword())
 	if err != nil {
@@ -278,10 +278,10 @@ func (s *Server) ChangePassword(ctx context.Context, req *registryv1.ChangePassw
 		return nil, err
 	}
 	if ok, err := password.Verify(req.GetCurrentPassword(), hash); err != nil || !ok {
-		return nil, fieldErr("current_password", "does not match")
+		return nil, validation.Field("current_password", validation.New("password_mismatch"))
 	}
 	if err := password.CheckStrength(req.GetNewPassword(), p.Login); err != nil {
-		return nil, fieldErr("new_password", err.Error())
+		return nil, validation.Field("new_password", err)
 	}
 	newHash, err := password.Hash(req.GetNewPassword())
 	if err != nil {
@@ -314,7 +314,7 @@ func (s *Server) CreateApiToken(ctx context.Context, req *registryv1.CreateApiTo
 	expire := req.GetExpireTime().AsTime()
 	now := s.now()
 	if !expire.After(now) || expire.Sub(now) > domain.MaxTokenTTL {
-		return nil, fieldErr("expire_time", "must be in the future and at most a year ahead")
+		return nil, validation.Field("expire_time", validation.New("expire_time"))
 	}
 	secret, hash, err := newSecret(TokenPrefix)
 	if err != nil {

@@ -13,8 +13,6 @@ import (
 	"github.com/nastavnik/nastavnik/services/registry/internal/domain"
 )
 
-func fieldErr(field, desc string) error { return validation.Field(field, desc) }
-
 func ts(t time.Time) *timestamppb.Timestamp {
 	if t.IsZero() {
 		return nil
@@ -74,7 +72,7 @@ func organisationFromProto(p *registryv1.Organisation) (domain.Organisation, err
 	}
 	d, err := dates.Parse(p.GetOpenedOn())
 	if err != nil {
-		return o, fieldErr("opened_on", err.Error())
+		return o, validation.Field("opened_on", validation.BadDate(p.GetOpenedOn()))
 	}
 	o.OpenedOn = d
 	return o, nil

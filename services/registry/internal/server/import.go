@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/nastavnik/nastavnik/platform/identity"
+	"github.com/nastavnik/nastavnik/platform/validation"
 	registryv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/registry/v1"
 	"github.com/nastavnik/nastavnik/services/registry/internal/domain"
 	"github.com/nastavnik/nastavnik/services/registry/internal/importer"
@@ -31,7 +32,7 @@ func (s *Server) ImportOrganisations(ctx context.Context, req *registryv1.Import
 		table, err = importer.ReadCSV(req.GetContent())
 	}
 	if err != nil {
-		return nil, fieldErr("content", err.Error())
+		return nil, validation.Field("content", err)
 	}
 	sheet, err := importer.Parse(table)
 	if err != nil {
@@ -66,7 +67,8 @@ func importResponse(outcomes []importer.Outcome, ignored []string, dryRun bool) 
 			ShortName: o.ShortName, OrganisationId: o.OrganisationID, ChangedFields: o.ChangedFields,
 		}
 		for _, p := range o.Problems {
-			row.Problems = append(row.Problems, &registryv1.ImportProblem{Column: p.Column, Code: p.Code, Description: p.Description})
+			row.Problems = append(row.Problems, &registryv1.ImportProblem{Column: p.Column, Code: p.Code, Description: p.Description,
+				LocalizedMessage: p.Russian})
 		}
 		switch o.Action {
 		case importer.ActionCreated:

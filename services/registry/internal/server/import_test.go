@@ -98,8 +98,9 @@ func TestImportIsAllOrNothing(t *testing.T) {
 	}
 	bad := resp.GetRows()[1]
 	if bad.GetRowNumber() != 3 || bad.GetAction() != registryv1.ImportAction_IMPORT_ACTION_REJECTED ||
-		len(bad.GetProblems()) != 1 || bad.GetProblems()[0].GetColumn() != "ИНН" || bad.GetProblems()[0].GetCode() != "inn_checksum" {
-		t.Errorf("rejected row = %v, want row 3 rejected for the ИНН column's checksum", bad)
+		len(bad.GetProblems()) != 1 || bad.GetProblems()[0].GetColumn() != "ИНН" || bad.GetProblems()[0].GetCode() != "inn_checksum" ||
+		bad.GetProblems()[0].GetLocalizedMessage() != "В ИНН опечатка: не сходится контрольная цифра" {
+		t.Errorf("rejected row = %v, want row 3 rejected for the ИНН column's checksum, said in Russian", bad)
 	}
 	if n := countOrgs(t, c, mun); n != 0 {
 		t.Errorf("a rejected import wrote %d organisations, want 0", n)

@@ -27,7 +27,7 @@ func (s *Server) CreateMunicipality(ctx context.Context, req *registryv1.CreateM
 	region := identity.Scope{Region: m.RegionCode}
 	switch {
 	case !p.Related(region):
-		return nil, fieldErr("municipality.region_code", "no such region")
+		return nil, validation.Field("municipality.region_code", validation.NotFound("region"))
 	case !mayEditMunicipalities(p, region):
 		return nil, domain.ErrPermissionDenied
 	}
@@ -122,10 +122,10 @@ func (s *Server) UpdateMunicipality(ctx context.Context, req *registryv1.UpdateM
 func checkUpdate(id string, version int64, prefix string, getErr error) error {
 	var ve validation.Error
 	if _, err := uuid.Parse(id); err != nil {
-		ve.Add(prefix+".id", "must be a UUID")
+		ve.Add(prefix+".id", validation.BadUUID())
 	}
 	if version <= 0 {
-		ve.Add(prefix+".version", "must be the version the change is based on")
+		ve.Add(prefix+".version", validation.BaseVersion("version"))
 	}
 	if err := ve.Err(); err != nil {
 		return err

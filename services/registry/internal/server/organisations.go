@@ -25,7 +25,7 @@ func (s *Server) CreateOrganisation(ctx context.Context, req *registryv1.CreateO
 	ve.Merge("", asValidation(err))
 	ve.Merge("", asValidation(o.Validate()))
 	if !isUUID(o.MunicipalityID) {
-		ve.Add("municipality_id", "must be the UUID of a municipality")
+		ve.Add("municipality_id", validation.BadUUID())
 	}
 	if err := ve.Err(); err != nil {
 		return nil, validation.Prefixed("organisation", err)
@@ -33,7 +33,7 @@ func (s *Server) CreateOrganisation(ctx context.Context, req *registryv1.CreateO
 	mun, err := s.store.GetMunicipality(ctx, o.MunicipalityID)
 	switch {
 	case errors.Is(err, domain.ErrNotFound) || err == nil && !p.Related(mun.Scope()):
-		return nil, fieldErr("organisation.municipality_id", "no such municipality")
+		return nil, validation.Field("organisation.municipality_id", validation.NotFound("municipality"))
 	case err != nil:
 		return nil, err
 	case !mayEditOrganisations(p, mun.Scope()):
@@ -95,7 +95,7 @@ func (s *Server) ListOrganisations(ctx context.Context, req *registryv1.ListOrga
 	}
 	openOn, err := dates.Parse(req.GetOpenOn())
 	if err != nil {
-		return nil, fieldErr("open_on", err.Error())
+		return nil, validation.Field("open_on", validation.BadDate(req.GetOpenOn()))
 	}
 	f := domain.OrganisationFilter{
 		RegionCode:     req.GetRegion(),
@@ -148,7 +148,7 @@ func (s *Server) CloseOrganisation(ctx context.Context, req *registryv1.CloseOrg
 	}
 	closedOn, err := dates.Parse(req.GetClosedOn())
 	if err != nil {
-		return nil, fieldErr("closed_on", err.Error())
+		return nil, validation.Field("closed_on", validation.BadDate(req.GetClosedOn()))
 	}
 	out, err := s.store.CloseOrganisation(ctx, actor(p), domain.Closure{
 		ID: req.GetId(), Version: req.GetVersion(), ClosedOn: closedOn,

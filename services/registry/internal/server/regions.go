@@ -94,7 +94,7 @@ func (s *Server) UpdateRegion(ctx context.Context, req *registryv1.UpdateRegionR
 		ve = validation.Prefixed("region", err).(*validation.Error)
 	}
 	if r.Version <= 0 {
-		ve.Add("region.version", "must be the version the change is based on")
+		ve.Add("region.version", validation.BaseVersion("version"))
 	}
 	if err := ve.Err(); err != nil {
 		return nil, err

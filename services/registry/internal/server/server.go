@@ -13,6 +13,7 @@ import (
 
 	"github.com/nastavnik/nastavnik/platform/grpcerr"
 	"github.com/nastavnik/nastavnik/platform/pagination"
+	"github.com/nastavnik/nastavnik/platform/validation"
 	registryv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/registry/v1"
 	"github.com/nastavnik/nastavnik/services/registry/internal/domain"
 	"github.com/nastavnik/nastavnik/services/registry/internal/store"
@@ -79,7 +80,7 @@ var Errors = grpcerr.Table{
 // badToken reports a page token that does not fit the query as a field error.
 func badToken(err error) error {
 	if errors.Is(err, pagination.ErrBadToken) {
-		return fieldErr("page_token", pagination.ErrBadToken.Error())
+		return validation.Field("page_token", validation.BadPageToken())
 	}
 	return err
 }

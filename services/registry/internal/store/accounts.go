@@ -46,8 +46,8 @@ func (s *Store) ResolveRoles(ctx context.Context, roles []domain.RoleBinding) ([
 				JOIN municipalities m ON m.id = o.municipality_id WHERE o.id = $1`, r.Scope).Scan(&r.Path.Region, &r.Path.Municipality)
 		}
 		if errors.Is(err, pgx.ErrNoRows) {
-			ve.Add(fmt.Sprintf("roles[%d].scope", i), "no such "+map[identity.Role]string{
-				identity.Regional: "region", identity.Methodologist: "municipality", identity.Curator: "organisation"}[r.Role])
+			ve.Add(fmt.Sprintf("roles[%d].scope", i), validation.NotFound(map[identity.Role]string{
+				identity.Regional: "region", identity.Methodologist: "municipality", identity.Curator: "organisation"}[r.Role]))
 			continue
 		}
 		if err != nil {

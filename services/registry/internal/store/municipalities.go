@@ -35,9 +35,9 @@ func municipalityErr(op string, err error) error {
 	case database.IsUniqueViolation(err, "municipalities_region_name_key"):
 		return fmt.Errorf("%s: %w", op, domain.ErrNameTaken)
 	case database.IsUniqueViolation(err, "municipalities_oktmo_key"):
-		return fmt.Errorf("%s: %w", op, validation.Field("oktmo", "another municipality has this OKTMO code"))
+		return fmt.Errorf("%s: %w", op, validation.Field("oktmo", validation.New("oktmo_taken")))
 	case database.IsForeignKeyViolation(err):
-		return fmt.Errorf("%s: %w", op, validation.Field("region_code", "no such region"))
+		return fmt.Errorf("%s: %w", op, validation.Field("region_code", validation.NotFound("region")))
 	}
 	return notFound(op, err)
 }

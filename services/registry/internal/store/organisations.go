@@ -56,7 +56,7 @@ func organisationErr(op string, err error) error {
 	case database.IsUniqueViolation(err, "organisations_inn_key"):
 		return fmt.Errorf("%s: %w", op, domain.ErrDuplicateINN)
 	case database.IsForeignKeyViolation(err):
-		return fmt.Errorf("%s: %w", op, validation.Field("municipality_id", "no such municipality"))
+		return fmt.Errorf("%s: %w", op, validation.Field("municipality_id", validation.NotFound("municipality")))
 	}
 	return notFound(op, err)
 }
@@ -255,13 +255,13 @@ func (s *Store) CloseOrganisation(ctx context.Context, actor domain.Actor, c dom
 		if c.SuccessorID != "" {
 			succ, err := getOrganisation(ctx, tx, c.SuccessorID, "FOR SHARE OF o")
 			if errors.Is(err, domain.ErrNotFound) || err == nil && !canSee(succ) {
-				return nil, validation.Field("successor_id", "no such organisation")
+				return nil, validation.Field("successor_id", validation.NotFound("organisation"))
 			}
 			if err != nil {
 				return nil, err
 			}
 			if !succ.OpenOn(c.ClosedOn) {
-				return nil, validation.Field("successor_id", domain.ErrSuccessorState.Error())
+				return nil, validation.Field("successor_id", validation.New("successor_state"))
 			}
 		}
 		var successor *string

@@ -135,28 +135,36 @@ func (r Roadmap) Validate() error {
 	checkText(&ve, "title", r.Title, 500, true)
 	checkText(&ve, "goal", r.Goal, 4000, false)
 	if r.Period.Start.IsZero() {
-		ve.Add("period_start", "is required")
+		ve.Add("period_start", validation.Required())
 	}
 	if r.Period.End.IsZero() {
-		ve.Add("period_end", "is required")
+		ve.Add("period_end", validation.Required())
 	}
 	if !r.Period.Start.IsZero() && !r.Period.End.IsZero() {
 		switch {
 		case r.Period.End.Before(r.Period.Start):
-			ve.Add("period_end", "must not be before period_start")
-		case r.Period.End.Year()-r.Period.Start.Year() > 25:
-			ve.Add("period_end", "a roadmap's period is at most 25 years")
+			ve.Add("period_end", validation.New("period_order"))
+		case r.Period.End.Year()-r.Period.Start.Year() > MaxPeriodYears:
+			ve.Add("period_end", PeriodTooLong())
 		}
 	}
 	for i, t := range r.Targets {
 		if t.Percent < 0 || t.Percent > 100 {
-			ve.Add(fmt.Sprintf("targets[%d].percent", i), "must be from 0 to 100")
+			ve.Add(fmt.Sprintf("targets[%d].percent", i), validation.Range(0, 100))
 		}
 		if t.Year < 2000 || t.Year > 2100 {
-			ve.Add(fmt.Sprintf("targets[%d].year", i), "must be a year from 2000 to 2100")
+			ve.Add(fmt.Sprintf("targets[%d].year", i), validation.YearRange(2000, 2100))
 		}
 	}
 	return ve.Err()
+}
+
+// MaxPeriodYears bounds a roadmap's period.
+const MaxPeriodYears = 25
+
+// PeriodTooLong is the problem of a period longer than MaxPeriodYears.
+func PeriodTooLong() validation.Problem {
+	return validation.New("period_too_long").With("max", MaxPeriodYears)
 }
 
 // Validate checks an item's texts.
@@ -172,13 +180,13 @@ func (t Texts) Validate(prefix string) error {
 func checkText(ve *validation.Error, field, s string, max int, required bool) {
 	switch {
 	case required && strings.TrimSpace(s) == "":
-		ve.Add(field, "is required")
+		ve.Add(field, validation.Required())
 	case !utf8.ValidString(s):
-		ve.Add(field, "must be UTF-8 text")
+		ve.Add(field, validation.New("not_utf8"))
 	case utf8.RuneCountInString(s) > max:
-		ve.Add(field, fmt.Sprintf("must be at most %d characters", max))
+		ve.Add(field, validation.TooLong(max))
 	case strings.ContainsRune(s, 0):
-		ve.Add(field, "must not contain NUL characters")
+		ve.Add(field, validation.New("nul_character"))
 	}
 }
 
@@ -358,13 +366,13 @@ func (m Mark) Validate(now time.Time, loc *time.Location) error {
 	if m.EvidenceURL != "" {
 		u, err := url.Parse(m.EvidenceURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			ve.Add("evidence_url", "must be an http or https link")
+			ve.Add("evidence_url", validation.New("url"))
 		}
 	}
 	if m.Done && !m.DoneOn.IsZero() {
 		today := now.In(loc)
 		if m.DoneOn.After(time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)) {
-			ve.Add("done_on", "must not be in the future")
+			ve.Add("done_on", validation.InFuture())
 		}
 	}
 	return ve.Err()

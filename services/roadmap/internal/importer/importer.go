@@ -15,6 +15,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/nastavnik/nastavnik/platform/validation"
 	"github.com/nastavnik/nastavnik/services/roadmap/internal/schedule"
 )
 
@@ -57,9 +58,22 @@ type RowReport struct {
 	Outcome Outcome
 	// Ref is the stage or item number the row went to.
 	Ref string
-	// Note explains repairs and ignored fragments.
-	Note string
+	// Notes explain repairs and ignored fragments, each with its code and
+	// texts from the validation catalogue.
+	Notes []validation.Problem
 }
+
+// Note is the row's notes in English, joined by "; ".
+func (r RowReport) Note() string {
+	parts := make([]string, len(r.Notes))
+	for i, n := range r.Notes {
+		parts[i] = n.English()
+	}
+	return strings.Join(parts, "; ")
+}
+
+// quoted writes fragments as «a», «b».
+func quoted(fragments []string) string { return "«" + strings.Join(fragments, "», «") + "»" }
 
 // Target is a goal figure: a share of students by the end of a year.
 type Target struct {
@@ -221,7 +235,7 @@ func (b *rebuilder) row(n int, cells []string) {
 		b.headerAt = -1
 	}
 	if b.header(cells) { // a header repeated on a new page
-		b.report(RowReport{Row: n, Outcome: OutcomeHeader, Note: "header repeated"})
+		b.report(RowReport{Row: n, Outcome: OutcomeHeader, Notes: []validation.Problem{validation.New("import_header_again")}})
 		return
 	}
 	num := b.cell(cells, ColNumber)
@@ -322,7 +336,7 @@ func (b *rebuilder) preamble(n int, text string) {
 		b.report(RowReport{Row: n, Outcome: OutcomeTitle})
 	default:
 		rm.Title += " " + text
-		b.report(RowReport{Row: n, Outcome: OutcomeTitle, Note: "continues the title"})
+		b.report(RowReport{Row: n, Outcome: OutcomeTitle, Notes: []validation.Problem{validation.New("import_title_more")}})
 	}
 }
 
@@ -362,17 +376,17 @@ func (b *rebuilder) numbered(n int, parts []int, raw string, cells []string) {
 	case len(parts) == 1 && b.nextStage(parts[0]) && !startsLower(measure):
 		b.newStage(n, parts[0], raw, cells)
 	case len(parts) >= 2 && b.stage != nil && parts[0] == b.stage.Number && !(parts[len(parts)-1] == 0) && !startsLower(measure) && b.freshNumber(parts):
-		b.newItem(n, parts, raw, cells, "")
+		b.newItem(n, parts, raw, cells)
 	case b.stage != nil && !startsLower(measure) && measure != "" && !reStageLabel.MatchString(measure) && b.cell(cells, ColDeadline)+b.cell(cells, ColResponsible) != "":
 		// A measure of its own under a number that does not fit: OCR damage.
 		parts = b.nextItemNumber()
-		b.newItem(n, parts, raw, cells, fmt.Sprintf("number «%s» does not fit here; renumbered %s", raw, numberString(parts)))
+		b.newItem(n, parts, raw, cells, validation.New("import_renumbered").With("raw", raw).With("number", numberString(parts)))
 	default:
 		cells = append([]string(nil), cells...)
 		cells[b.res.Columns[ColNumber]] = "" // the number is noise; the text continues
 		b.continuation(n, cells)
 		last := len(b.res.Rows) - 1
-		b.res.Rows[last].Note = strings.TrimLeft(b.res.Rows[last].Note+"; number «"+raw+"» ignored: it does not fit the sequence (a scanning error)", "; ")
+		b.res.Rows[last].Notes = append(b.res.Rows[last].Notes, validation.New("import_number_noise").With("raw", raw))
 	}
 }
 
@@ -413,7 +427,7 @@ func (b *rebuilder) newStage(n int, num int, raw string, cells []string) {
 	b.item, b.stageText = nil, nil
 	rep := RowReport{Row: n, Outcome: OutcomeStage, Ref: strconv.Itoa(num)}
 	if raw != strconv.Itoa(num) {
-		rep.Note = fmt.Sprintf("number «%s» read as %d", raw, num)
+		rep.Notes = append(rep.Notes, validation.New("import_number_read").With("raw", raw).With("number", strconv.Itoa(num)))
 	}
 	title := b.cell(cells, ColMeasure)
 	var others []string
@@ -425,35 +439,25 @@ func (b *rebuilder) newStage(n int, num int, raw string, cells []string) {
 	switch {
 	case title == "" && len(others) > 0:
 		title, others = others[0], others[1:]
-		rep.Note = joinNote(rep.Note, "title found in another column")
+		rep.Notes = append(rep.Notes, validation.New("import_title_moved"))
 	}
 	if reStageLabel.MatchString(title) {
 		b.stageLabels(title)
 		title = ""
-		rep.Note = joinNote(rep.Note, "no title: the row holds the stage's task and result")
+		rep.Notes = append(rep.Notes, validation.New("import_no_title"))
 	}
 	if title == "" {
 		title = fmt.Sprintf("Этап %d", num)
 	}
 	if known, ok := repairTitle(title); ok {
-		rep.Note = joinNote(rep.Note, "title «"+title+"» repaired as «"+known+"»")
+		rep.Notes = append(rep.Notes, validation.New("import_title_fixed").With("from", title).With("to", known))
 		title = known
 	}
 	b.stage.Title = title
 	if len(others) > 0 {
-		rep.Note = joinNote(rep.Note, "ignored in other columns: «"+strings.Join(others, "», «")+"»")
+		rep.Notes = append(rep.Notes, validation.New("import_cells_extra").With("cells", quoted(others)))
 	}
 	b.report(rep)
-}
-
-func joinNote(a, b string) string {
-	switch {
-	case a == "":
-		return b
-	case b == "":
-		return a
-	}
-	return a + "; " + b
 }
 
 // stageLabels files «Задача: …» and «Результат: …» text into the stage.
@@ -478,7 +482,7 @@ func (b *rebuilder) stageLabels(text string) {
 	}
 }
 
-func (b *rebuilder) newItem(n int, parts []int, raw string, cells []string, note string) {
+func (b *rebuilder) newItem(n int, parts []int, raw string, cells []string, notes ...validation.Problem) {
 	it := Item{
 		Number:       numberString(parts),
 		Measure:      b.cell(cells, ColMeasure),
@@ -486,14 +490,14 @@ func (b *rebuilder) newItem(n int, parts []int, raw string, cells []string, note
 		DeadlineText: denoise(b.cell(cells, ColDeadline)),
 		Responsible:  b.cell(cells, ColResponsible),
 	}
-	if note == "" && raw != it.Number {
-		note = fmt.Sprintf("number «%s» read as %s", raw, it.Number)
+	if len(notes) == 0 && raw != it.Number {
+		notes = append(notes, validation.New("import_number_read").With("raw", raw).With("number", it.Number))
 	}
 	b.stage.Items = append(b.stage.Items, it)
 	b.item = &b.stage.Items[len(b.stage.Items)-1]
 	b.stageText = nil
 	b.lastNum = parts
-	b.report(RowReport{Row: n, Outcome: OutcomeItem, Ref: it.Number, Note: note})
+	b.report(RowReport{Row: n, Outcome: OutcomeItem, Ref: it.Number, Notes: notes})
 }
 
 // denoise drops scanning noise from a deadline cell: a lone digit or mark.
@@ -524,13 +528,13 @@ func (b *rebuilder) continuation(n int, cells []string) {
 		}
 	}
 	text := strings.Join(words, " ")
-	noiseNote := ""
+	var noiseNotes []validation.Problem
 	if len(noise) > 0 {
-		noiseNote = "ignored scanning noise «" + strings.Join(noise, "», «") + "»"
+		noiseNotes = append(noiseNotes, validation.New("import_scan_noise").With("cells", quoted(noise)))
 	}
 	switch {
 	case b.stage == nil:
-		b.report(RowReport{Row: n, Outcome: OutcomeUnread, Note: "text before the first stage: «" + text + "»"})
+		b.report(RowReport{Row: n, Outcome: OutcomeUnread, Notes: []validation.Problem{validation.New("import_before_stage").With("text", text)}})
 	case reStageLabel.MatchString(b.cell(cells, ColMeasure)) || reStageLabel.MatchString(text) && b.item == nil:
 		label := b.cell(cells, ColMeasure)
 		if label == "" {
@@ -549,10 +553,10 @@ func (b *rebuilder) continuation(n int, cells []string) {
 			b.stageLabels(rest)
 		}
 		b.report(RowReport{Row: n, Outcome: OutcomeStageText, Ref: strconv.Itoa(b.stage.Number),
-			Note: joinNote("continues the stage's text", noiseNote)})
+			Notes: append([]validation.Problem{validation.New("import_stage_text")}, noiseNotes...)})
 	case b.item == nil:
 		b.stage.Title = joinText(b.stage.Title, text)
-		b.report(RowReport{Row: n, Outcome: OutcomeMerged, Ref: strconv.Itoa(b.stage.Number), Note: "continues the stage's title"})
+		b.report(RowReport{Row: n, Outcome: OutcomeMerged, Ref: strconv.Itoa(b.stage.Number), Notes: []validation.Problem{validation.New("import_stage_title")}})
 	default:
 		for c, field := range map[Column]*string{ColMeasure: &b.item.Measure, ColResult: &b.item.ResultForm,
 			ColDeadline: &b.item.DeadlineText, ColResponsible: &b.item.Responsible} {
@@ -565,7 +569,7 @@ func (b *rebuilder) continuation(n int, cells []string) {
 			}
 			*field = joinText(*field, v)
 		}
-		b.report(RowReport{Row: n, Outcome: OutcomeMerged, Ref: b.item.Number, Note: noiseNote})
+		b.report(RowReport{Row: n, Outcome: OutcomeMerged, Ref: b.item.Number, Notes: noiseNotes})
 	}
 }
 

@@ -39,7 +39,7 @@ func accountsForEveryRow(t *testing.T, text string, r Result) {
 			t.Errorf("report row %d = %+v, want row %d with an outcome", i, row, i+1)
 		}
 		if row.Outcome == OutcomeUnread {
-			t.Errorf("row %d could not be read: %s", row.Row, row.Note)
+			t.Errorf("row %d could not be read: %s", row.Row, row.Note())
 		}
 	}
 }
@@ -149,8 +149,15 @@ func TestTuzhaSeed(t *testing.T) {
 		outcomes[row.Row] = row
 	}
 	for row, want := range map[int]Outcome{11: OutcomeStageText, 14: OutcomeMerged, 43: OutcomeMerged, 69: OutcomeItem, 74: OutcomeStage} {
-		if got := outcomes[row]; got.Outcome != want || (row != 69 && got.Note == "") {
+		if got := outcomes[row]; got.Outcome != want || (row != 69 && got.Note() == "") {
 			t.Errorf("row %d = %+v, want %s with a note on what was repaired or ignored", row, got, want)
+		}
+	}
+	for _, row := range r.Rows {
+		for _, n := range row.Notes {
+			if ru := n.Russian(); strings.ContainsAny(ru, "{}") || ru == n.English() || n.Code == "invalid" {
+				t.Errorf("row %d: note %s reads %q in Russian", row.Row, n.Code, ru)
+			}
 		}
 	}
 	for _, s := range rm.Stages {
@@ -200,7 +207,7 @@ func dump(r Result) string {
 		}
 	}
 	for _, row := range r.Rows {
-		fmt.Fprintf(&b, "row %d %s %s %s\n", row.Row, row.Outcome, row.Ref, row.Note)
+		fmt.Fprintf(&b, "row %d %s %s %s\n", row.Row, row.Outcome, row.Ref, row.Note())
 	}
 	return b.String()
 }

@@ -5,15 +5,16 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
-	"fmt"
 	"io"
 	"strconv"
 	"strings"
 
 	"github.com/nastavnik/nastavnik/platform/tabular"
+	"github.com/nastavnik/nastavnik/platform/validation"
 )
 
-// ErrUnreadable is wrapped by every error about a file that cannot be read.
+// ErrUnreadable is what every error about a file that cannot be read is; the
+// error carries the validation.Problem that says why.
 var ErrUnreadable = tabular.ErrUnreadable
 
 // maxRows bounds the rows of one table file.
@@ -30,29 +31,29 @@ func ReadXLSX(b []byte) ([][]string, error) { return tabular.ReadXLSX(b, maxRows
 func ReadDOCX(b []byte) ([][]string, error) {
 	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
 	if err != nil {
-		return nil, fmt.Errorf("%w: not a DOCX document", ErrUnreadable)
+		return nil, tabular.Unreadable(validation.New("file_not_docx"))
 	}
 	var doc io.ReadCloser
 	for _, f := range zr.File {
 		if f.Name == "word/document.xml" {
 			if f.UncompressedSize64 > 64<<20 {
-				return nil, fmt.Errorf("%w: the document is too large", ErrUnreadable)
+				return nil, tabular.Unreadable(validation.New("file_too_large"))
 			}
 			if doc, err = f.Open(); err != nil {
-				return nil, fmt.Errorf("%w: %v", ErrUnreadable, err)
+				return nil, tabular.Unreadablef(err)
 			}
 		}
 	}
 	if doc == nil {
-		return nil, fmt.Errorf("%w: not a DOCX document (no word/document.xml)", ErrUnreadable)
+		return nil, tabular.Unreadable(validation.New("file_not_docx"))
 	}
 	defer doc.Close()
 	rows, err := docxRows(io.LimitReader(doc, 64<<20))
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrUnreadable, err)
+		return nil, tabular.Unreadablef(err)
 	}
 	if len(rows) > maxRows {
-		return nil, fmt.Errorf("%w: more than %d rows", ErrUnreadable, maxRows)
+		return nil, tabular.TooManyRows(maxRows)
 	}
 	return rows, nil
 }

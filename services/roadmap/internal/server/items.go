@@ -150,7 +150,7 @@ func (s *Server) MoveItem(ctx context.Context, req *roadmapv1.MoveItemRequest) (
 		}
 		to, ok := r.FindStage(req.GetStageId())
 		if !ok {
-			return validation.Field("stage_id", "no such stage in this roadmap")
+			return validation.Field("stage_id", validation.NotFound("stage"))
 		}
 		it := r.RemoveItem(si, ii)
 		it.Depth = max(int(req.GetDepth()), 1)
@@ -252,7 +252,7 @@ func (s *Server) ListOverdue(ctx context.Context, req *roadmapv1.ListOverdueRequ
 		}
 	}
 	if n != 1 {
-		return nil, validation.Field("organisation_id", "name exactly one of organisation_id, municipality_id, region_code")
+		return nil, validation.Field("organisation_id", validation.New("owner_one"))
 	}
 	// The scope must be one the caller sees; the registry says where it lies.
 	var owner domain.Owner

@@ -186,6 +186,16 @@ func TestImportSeedsPreviewThenSave(t *testing.T) {
 		if row.GetRow() != int32(i+1) || row.GetOutcome() == roadmapv1.ImportRowOutcome_IMPORT_ROW_OUTCOME_UNSPECIFIED {
 			t.Errorf("row %d: %v", i+1, row)
 		}
+		var english []string
+		for _, n := range row.GetNotes() {
+			english = append(english, n.GetDescription())
+			if n.GetCode() == "" || n.GetLocalizedMessage() == "" || n.GetLocalizedMessage() == n.GetDescription() {
+				t.Errorf("row %d: note %v, want a code and a Russian text", i+1, n)
+			}
+		}
+		if strings.Join(english, "; ") != row.GetNote() {
+			t.Errorf("row %d: note %q, want its notes' English %q", i+1, row.GetNote(), english)
+		}
 	}
 
 	saved := w.importKrasnoyarsk(meth, false)

@@ -35,7 +35,7 @@ func (s *Server) resolveOwner(ctx context.Context, ref *roadmapv1.OwnerRef) (dom
 		}
 	}
 	if n != 1 {
-		return domain.Owner{}, validation.Field("owner", "name exactly one of organisation_id, municipality_id, region_code")
+		return domain.Owner{}, validation.Field("owner", validation.New("owner_one"))
 	}
 	switch {
 	case ref.GetOrganisationId() != "":
@@ -124,9 +124,17 @@ func (s *Server) roadmapOf(ctx context.Context, p identity.Principal, itemID, st
 func parseDate(field, v string, ve *validation.Error) time.Time {
 	t, err := dates.Parse(v)
 	if err != nil {
-		ve.Add(field, "must be a date YYYY-MM-DD")
+		ve.Add(field, validation.BadDate(v))
 	}
 	return t
+}
+
+func notesToProto(notes []validation.Problem) []*roadmapv1.ImportNote {
+	out := make([]*roadmapv1.ImportNote, len(notes))
+	for i, n := range notes {
+		out[i] = &roadmapv1.ImportNote{Code: n.Code, Description: n.English(), LocalizedMessage: n.Russian()}
+	}
+	return out
 }
 
 func targetsFromProto(ts []*roadmapv1.Target) []domain.Target {
@@ -214,7 +222,7 @@ func (s *Server) ListRoadmaps(ctx context.Context, req *roadmapv1.ListRoadmapsRe
 
 func badToken(err error) error {
 	if errors.Is(err, pagination.ErrBadToken) {
-		return validation.Field("page_token", pagination.ErrBadToken.Error())
+		return validation.Field("page_token", validation.BadPageToken())
 	}
 	return err
 }
@@ -273,7 +281,7 @@ func (s *Server) ImportRoadmap(ctx context.Context, req *roadmapv1.ImportRoadmap
 	var ve validation.Error
 	period := schedule.Period{Start: parseDate("period_start", req.GetPeriodStart(), &ve), End: parseDate("period_end", req.GetPeriodEnd(), &ve)}
 	if period.Start.IsZero() != period.End.IsZero() {
-		ve.Add("period_end", "give both period_start and period_end, or neither")
+		ve.Add("period_end", validation.New("period_both"))
 	}
 	if err := ve.Err(); err != nil {
 		return nil, err
@@ -287,12 +295,12 @@ func (s *Server) ImportRoadmap(ctx context.Context, req *roadmapv1.ImportRoadmap
 	if read, ok := importFormats[req.GetFormat()]; ok {
 		rows, err := read(req.GetContent())
 		if err != nil {
-			return nil, validation.Field("content", err.Error())
+			return nil, validation.Field("content", err)
 		}
 		res = importer.Rebuild(rows, opts)
 	} else {
 		if !validUTF8(req.GetContent()) {
-			return nil, validation.Field("content", "tab-separated text must be UTF-8")
+			return nil, validation.Field("content", validation.New("tsv_utf8"))
 		}
 		res = importer.ParseTSV(string(req.GetContent()), opts)
 	}
@@ -302,7 +310,8 @@ func (s *Server) ImportRoadmap(ctx context.Context, req *roadmapv1.ImportRoadmap
 		resp.Columns[c.String()] = int32(i + 1)
 	}
 	for _, row := range res.Rows {
-		resp.Rows = append(resp.Rows, &roadmapv1.ImportRowReport{Row: int32(row.Row), Outcome: rowOutcomes[row.Outcome], Ref: row.Ref, Note: row.Note})
+		resp.Rows = append(resp.Rows, &roadmapv1.ImportRowReport{Row: int32(row.Row), Outcome: rowOutcomes[row.Outcome], Ref: row.Ref,
+			Note: row.Note(), Notes: notesToProto(row.Notes)})
 	}
 	for _, st := range r.Stages {
 		for _, it := range st.Items {
@@ -312,7 +321,7 @@ func (s *Server) ImportRoadmap(ctx context.Context, req *roadmapv1.ImportRoadmap
 		}
 	}
 	if len(r.Stages) == 0 {
-		return nil, validation.Field("content", "no stage or item was found: is it a roadmap table?")
+		return nil, validation.Field("content", validation.New("no_roadmap"))
 	}
 	if err := r.Validate(); err != nil {
 		return nil, err

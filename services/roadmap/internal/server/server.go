@@ -74,20 +74,20 @@ func (s *Server) period(start, end string) (schedule.Period, error) {
 	var ve validation.Error
 	from, err := time.Parse(dates.Layout, start)
 	if err != nil {
-		ve.Add("period_start", "must be a date YYYY-MM-DD")
+		ve.Add("period_start", validation.BadDate(start))
 	}
 	to, err := time.Parse(dates.Layout, end)
 	if err != nil {
-		ve.Add("period_end", "must be a date YYYY-MM-DD")
+		ve.Add("period_end", validation.BadDate(end))
 	}
 	if err := ve.Err(); err != nil {
 		return schedule.Period{}, err
 	}
 	switch {
 	case to.Before(from):
-		ve.Add("period_end", "must not be before period_start")
-	case to.Sub(from) > 25*366*24*time.Hour:
-		ve.Add("period_end", "a roadmap's period is at most 25 years")
+		ve.Add("period_end", validation.New("period_order"))
+	case to.Sub(from) > domain.MaxPeriodYears*366*24*time.Hour:
+		ve.Add("period_end", domain.PeriodTooLong())
 	}
 	return schedule.Period{Start: from, End: to}, ve.Err()
 }

@@ -1220,12 +1220,15 @@ type ImportProblem struct {
 	// Header of the column at fault, as found in the file; empty for the whole row.
 	Column string `protobuf:"bytes,1,opt,name=column,proto3" json:"column,omitempty"`
 	// Machine-readable reason, e.g. "inn_checksum", "required", "unknown_kind",
-	// "duplicate_in_file", "other_municipality".
+	// "bad_date", "duplicate_in_file", "other_municipality", "closed", or
+	// "invalid_<field>" for another check of an organisation's field.
 	Code string `protobuf:"bytes,2,opt,name=code,proto3" json:"code,omitempty"`
-	// Human-readable reason.
-	Description   string `protobuf:"bytes,3,opt,name=description,proto3" json:"description,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// The reason in English, for developers.
+	Description string `protobuf:"bytes,3,opt,name=description,proto3" json:"description,omitempty"`
+	// The reason in Russian, for the person who prepared the file.
+	LocalizedMessage string `protobuf:"bytes,4,opt,name=localized_message,json=localizedMessage,proto3" json:"localized_message,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *ImportProblem) Reset() {
@@ -1275,6 +1278,13 @@ func (x *ImportProblem) GetCode() string {
 func (x *ImportProblem) GetDescription() string {
 	if x != nil {
 		return x.Description
+	}
+	return ""
+}
+
+func (x *ImportProblem) GetLocalizedMessage() string {
+	if x != nil {
+		return x.LocalizedMessage
 	}
 	return ""
 }
@@ -1549,11 +1559,12 @@ const file_nastavnik_registry_v1_organisation_proto_rawDesc = "" +
 	"\x06format\x18\x02 \x01(\x0e2#.nastavnik.registry.v1.ImportFormatB\n" +
 	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x06format\x12&\n" +
 	"\acontent\x18\x03 \x01(\fB\f\xbaH\tz\a\x10\x01\x18\x80\x80\x80\x04R\acontent\x12\x17\n" +
-	"\adry_run\x18\x04 \x01(\bR\x06dryRun\"]\n" +
+	"\adry_run\x18\x04 \x01(\bR\x06dryRun\"\x8a\x01\n" +
 	"\rImportProblem\x12\x16\n" +
 	"\x06column\x18\x01 \x01(\tR\x06column\x12\x12\n" +
 	"\x04code\x18\x02 \x01(\tR\x04code\x12 \n" +
-	"\vdescription\x18\x03 \x01(\tR\vdescription\"\xaa\x02\n" +
+	"\vdescription\x18\x03 \x01(\tR\vdescription\x12+\n" +
+	"\x11localized_message\x18\x04 \x01(\tR\x10localizedMessage\"\xaa\x02\n" +
 	"\tImportRow\x12\x1d\n" +
 	"\n" +
 	"row_number\x18\x01 \x01(\x05R\trowNumber\x12;\n" +

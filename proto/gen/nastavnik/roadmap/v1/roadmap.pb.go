@@ -1686,8 +1686,11 @@ type ImportRowReport struct {
 	Outcome ImportRowOutcome `protobuf:"varint,2,opt,name=outcome,proto3,enum=nastavnik.roadmap.v1.ImportRowOutcome" json:"outcome,omitempty"`
 	// The stage or item number it became or was merged into.
 	Ref string `protobuf:"bytes,3,opt,name=ref,proto3" json:"ref,omitempty"`
-	// Why, for unreadable rows and repairs (in Russian, for the user).
-	Note          string `protobuf:"bytes,4,opt,name=note,proto3" json:"note,omitempty"`
+	// Why, for unreadable rows and repairs: the notes' English descriptions,
+	// joined by "; ".
+	Note string `protobuf:"bytes,4,opt,name=note,proto3" json:"note,omitempty"`
+	// The same notes one by one, each with its code and Russian text.
+	Notes         []*ImportNote `protobuf:"bytes,5,rep,name=notes,proto3" json:"notes,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1750,6 +1753,77 @@ func (x *ImportRowReport) GetNote() string {
 	return ""
 }
 
+func (x *ImportRowReport) GetNotes() []*ImportNote {
+	if x != nil {
+		return x.Notes
+	}
+	return nil
+}
+
+// ImportNote is one repair or ignored fragment of an imported row.
+type ImportNote struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Machine-readable, e.g. "import_number_read", "import_scan_noise".
+	Code string `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
+	// In English, for developers.
+	Description string `protobuf:"bytes,2,opt,name=description,proto3" json:"description,omitempty"`
+	// In Russian, for the person who imported the roadmap.
+	LocalizedMessage string `protobuf:"bytes,3,opt,name=localized_message,json=localizedMessage,proto3" json:"localized_message,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *ImportNote) Reset() {
+	*x = ImportNote{}
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportNote) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportNote) ProtoMessage() {}
+
+func (x *ImportNote) ProtoReflect() protoreflect.Message {
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportNote.ProtoReflect.Descriptor instead.
+func (*ImportNote) Descriptor() ([]byte, []int) {
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *ImportNote) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+func (x *ImportNote) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *ImportNote) GetLocalizedMessage() string {
+	if x != nil {
+		return x.LocalizedMessage
+	}
+	return ""
+}
+
 // ImportRoadmapResponse is the preview (dry run) or the created roadmap.
 type ImportRoadmapResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1767,7 +1841,7 @@ type ImportRoadmapResponse struct {
 
 func (x *ImportRoadmapResponse) Reset() {
 	*x = ImportRoadmapResponse{}
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[18]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1779,7 +1853,7 @@ func (x *ImportRoadmapResponse) String() string {
 func (*ImportRoadmapResponse) ProtoMessage() {}
 
 func (x *ImportRoadmapResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[18]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1792,7 +1866,7 @@ func (x *ImportRoadmapResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportRoadmapResponse.ProtoReflect.Descriptor instead.
 func (*ImportRoadmapResponse) Descriptor() ([]byte, []int) {
-	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{18}
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ImportRoadmapResponse) GetRoadmap() *Roadmap {
@@ -1846,7 +1920,7 @@ type CreateStageRequest struct {
 
 func (x *CreateStageRequest) Reset() {
 	*x = CreateStageRequest{}
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[19]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1858,7 +1932,7 @@ func (x *CreateStageRequest) String() string {
 func (*CreateStageRequest) ProtoMessage() {}
 
 func (x *CreateStageRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[19]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1871,7 +1945,7 @@ func (x *CreateStageRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateStageRequest.ProtoReflect.Descriptor instead.
 func (*CreateStageRequest) Descriptor() ([]byte, []int) {
-	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{19}
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *CreateStageRequest) GetRoadmapId() string {
@@ -1927,7 +2001,7 @@ type CreateStageResponse struct {
 
 func (x *CreateStageResponse) Reset() {
 	*x = CreateStageResponse{}
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[20]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1939,7 +2013,7 @@ func (x *CreateStageResponse) String() string {
 func (*CreateStageResponse) ProtoMessage() {}
 
 func (x *CreateStageResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[20]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1952,7 +2026,7 @@ func (x *CreateStageResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateStageResponse.ProtoReflect.Descriptor instead.
 func (*CreateStageResponse) Descriptor() ([]byte, []int) {
-	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{20}
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *CreateStageResponse) GetRoadmap() *Roadmap {
@@ -1983,7 +2057,7 @@ type UpdateStageRequest struct {
 
 func (x *UpdateStageRequest) Reset() {
 	*x = UpdateStageRequest{}
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[21]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1995,7 +2069,7 @@ func (x *UpdateStageRequest) String() string {
 func (*UpdateStageRequest) ProtoMessage() {}
 
 func (x *UpdateStageRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[21]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2008,7 +2082,7 @@ func (x *UpdateStageRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateStageRequest.ProtoReflect.Descriptor instead.
 func (*UpdateStageRequest) Descriptor() ([]byte, []int) {
-	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{21}
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *UpdateStageRequest) GetStageId() string {
@@ -2056,7 +2130,7 @@ type UpdateStageResponse struct {
 
 func (x *UpdateStageResponse) Reset() {
 	*x = UpdateStageResponse{}
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[22]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2068,7 +2142,7 @@ func (x *UpdateStageResponse) String() string {
 func (*UpdateStageResponse) ProtoMessage() {}
 
 func (x *UpdateStageResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[22]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2081,7 +2155,7 @@ func (x *UpdateStageResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateStageResponse.ProtoReflect.Descriptor instead.
 func (*UpdateStageResponse) Descriptor() ([]byte, []int) {
-	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{22}
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *UpdateStageResponse) GetRoadmap() *Roadmap {
@@ -2104,7 +2178,7 @@ type ItemFields struct {
 
 func (x *ItemFields) Reset() {
 	*x = ItemFields{}
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[23]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2116,7 +2190,7 @@ func (x *ItemFields) String() string {
 func (*ItemFields) ProtoMessage() {}
 
 func (x *ItemFields) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[23]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2129,7 +2203,7 @@ func (x *ItemFields) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ItemFields.ProtoReflect.Descriptor instead.
 func (*ItemFields) Descriptor() ([]byte, []int) {
-	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{23}
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ItemFields) GetMeasure() string {
@@ -2176,7 +2250,7 @@ type CreateItemRequest struct {
 
 func (x *CreateItemRequest) Reset() {
 	*x = CreateItemRequest{}
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[24]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2188,7 +2262,7 @@ func (x *CreateItemRequest) String() string {
 func (*CreateItemRequest) ProtoMessage() {}
 
 func (x *CreateItemRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[24]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2201,7 +2275,7 @@ func (x *CreateItemRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateItemRequest.ProtoReflect.Descriptor instead.
 func (*CreateItemRequest) Descriptor() ([]byte, []int) {
-	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{24}
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *CreateItemRequest) GetStageId() string {
@@ -2250,7 +2324,7 @@ type CreateItemResponse struct {
 
 func (x *CreateItemResponse) Reset() {
 	*x = CreateItemResponse{}
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[25]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2262,7 +2336,7 @@ func (x *CreateItemResponse) String() string {
 func (*CreateItemResponse) ProtoMessage() {}
 
 func (x *CreateItemResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[25]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2275,7 +2349,7 @@ func (x *CreateItemResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateItemResponse.ProtoReflect.Descriptor instead.
 func (*CreateItemResponse) Descriptor() ([]byte, []int) {
-	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{25}
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *CreateItemResponse) GetRoadmap() *Roadmap {
@@ -2304,7 +2378,7 @@ type UpdateItemRequest struct {
 
 func (x *UpdateItemRequest) Reset() {
 	*x = UpdateItemRequest{}
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[26]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2316,7 +2390,7 @@ func (x *UpdateItemRequest) String() string {
 func (*UpdateItemRequest) ProtoMessage() {}
 
 func (x *UpdateItemRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[26]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2329,7 +2403,7 @@ func (x *UpdateItemRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateItemRequest.ProtoReflect.Descriptor instead.
 func (*UpdateItemRequest) Descriptor() ([]byte, []int) {
-	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{26}
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *UpdateItemRequest) GetItemId() string {
@@ -2363,7 +2437,7 @@ type UpdateItemResponse struct {
 
 func (x *UpdateItemResponse) Reset() {
 	*x = UpdateItemResponse{}
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[27]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2375,7 +2449,7 @@ func (x *UpdateItemResponse) String() string {
 func (*UpdateItemResponse) ProtoMessage() {}
 
 func (x *UpdateItemResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[27]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2388,7 +2462,7 @@ func (x *UpdateItemResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateItemResponse.ProtoReflect.Descriptor instead.
 func (*UpdateItemResponse) Descriptor() ([]byte, []int) {
-	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{27}
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *UpdateItemResponse) GetRoadmap() *Roadmap {
@@ -2414,7 +2488,7 @@ type MoveItemRequest struct {
 
 func (x *MoveItemRequest) Reset() {
 	*x = MoveItemRequest{}
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[28]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2426,7 +2500,7 @@ func (x *MoveItemRequest) String() string {
 func (*MoveItemRequest) ProtoMessage() {}
 
 func (x *MoveItemRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[28]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2439,7 +2513,7 @@ func (x *MoveItemRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MoveItemRequest.ProtoReflect.Descriptor instead.
 func (*MoveItemRequest) Descriptor() ([]byte, []int) {
-	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{28}
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *MoveItemRequest) GetItemId() string {
@@ -2487,7 +2561,7 @@ type MoveItemResponse struct {
 
 func (x *MoveItemResponse) Reset() {
 	*x = MoveItemResponse{}
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[29]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2499,7 +2573,7 @@ func (x *MoveItemResponse) String() string {
 func (*MoveItemResponse) ProtoMessage() {}
 
 func (x *MoveItemResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[29]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2512,7 +2586,7 @@ func (x *MoveItemResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MoveItemResponse.ProtoReflect.Descriptor instead.
 func (*MoveItemResponse) Descriptor() ([]byte, []int) {
-	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{29}
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *MoveItemResponse) GetRoadmap() *Roadmap {
@@ -2533,7 +2607,7 @@ type DeleteItemRequest struct {
 
 func (x *DeleteItemRequest) Reset() {
 	*x = DeleteItemRequest{}
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[30]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2545,7 +2619,7 @@ func (x *DeleteItemRequest) String() string {
 func (*DeleteItemRequest) ProtoMessage() {}
 
 func (x *DeleteItemRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[30]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2558,7 +2632,7 @@ func (x *DeleteItemRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteItemRequest.ProtoReflect.Descriptor instead.
 func (*DeleteItemRequest) Descriptor() ([]byte, []int) {
-	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{30}
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *DeleteItemRequest) GetItemId() string {
@@ -2585,7 +2659,7 @@ type DeleteItemResponse struct {
 
 func (x *DeleteItemResponse) Reset() {
 	*x = DeleteItemResponse{}
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[31]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2597,7 +2671,7 @@ func (x *DeleteItemResponse) String() string {
 func (*DeleteItemResponse) ProtoMessage() {}
 
 func (x *DeleteItemResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[31]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2610,7 +2684,7 @@ func (x *DeleteItemResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteItemResponse.ProtoReflect.Descriptor instead.
 func (*DeleteItemResponse) Descriptor() ([]byte, []int) {
-	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{31}
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *DeleteItemResponse) GetRoadmap() *Roadmap {
@@ -2631,7 +2705,7 @@ type RenumberRoadmapRequest struct {
 
 func (x *RenumberRoadmapRequest) Reset() {
 	*x = RenumberRoadmapRequest{}
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[32]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2643,7 +2717,7 @@ func (x *RenumberRoadmapRequest) String() string {
 func (*RenumberRoadmapRequest) ProtoMessage() {}
 
 func (x *RenumberRoadmapRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[32]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2656,7 +2730,7 @@ func (x *RenumberRoadmapRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RenumberRoadmapRequest.ProtoReflect.Descriptor instead.
 func (*RenumberRoadmapRequest) Descriptor() ([]byte, []int) {
-	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{32}
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *RenumberRoadmapRequest) GetId() string {
@@ -2683,7 +2757,7 @@ type RenumberRoadmapResponse struct {
 
 func (x *RenumberRoadmapResponse) Reset() {
 	*x = RenumberRoadmapResponse{}
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[33]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2695,7 +2769,7 @@ func (x *RenumberRoadmapResponse) String() string {
 func (*RenumberRoadmapResponse) ProtoMessage() {}
 
 func (x *RenumberRoadmapResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[33]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2708,7 +2782,7 @@ func (x *RenumberRoadmapResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RenumberRoadmapResponse.ProtoReflect.Descriptor instead.
 func (*RenumberRoadmapResponse) Descriptor() ([]byte, []int) {
-	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{33}
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *RenumberRoadmapResponse) GetRoadmap() *Roadmap {
@@ -2738,7 +2812,7 @@ type MarkOccurrenceRequest struct {
 
 func (x *MarkOccurrenceRequest) Reset() {
 	*x = MarkOccurrenceRequest{}
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[34]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2750,7 +2824,7 @@ func (x *MarkOccurrenceRequest) String() string {
 func (*MarkOccurrenceRequest) ProtoMessage() {}
 
 func (x *MarkOccurrenceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[34]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2763,7 +2837,7 @@ func (x *MarkOccurrenceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MarkOccurrenceRequest.ProtoReflect.Descriptor instead.
 func (*MarkOccurrenceRequest) Descriptor() ([]byte, []int) {
-	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{34}
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *MarkOccurrenceRequest) GetItemId() string {
@@ -2825,7 +2899,7 @@ type MarkOccurrenceResponse struct {
 
 func (x *MarkOccurrenceResponse) Reset() {
 	*x = MarkOccurrenceResponse{}
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[35]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2837,7 +2911,7 @@ func (x *MarkOccurrenceResponse) String() string {
 func (*MarkOccurrenceResponse) ProtoMessage() {}
 
 func (x *MarkOccurrenceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[35]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2850,7 +2924,7 @@ func (x *MarkOccurrenceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MarkOccurrenceResponse.ProtoReflect.Descriptor instead.
 func (*MarkOccurrenceResponse) Descriptor() ([]byte, []int) {
-	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{35}
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *MarkOccurrenceResponse) GetOccurrence() *ItemOccurrence {
@@ -2879,7 +2953,7 @@ type OverdueOccurrence struct {
 
 func (x *OverdueOccurrence) Reset() {
 	*x = OverdueOccurrence{}
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[36]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2891,7 +2965,7 @@ func (x *OverdueOccurrence) String() string {
 func (*OverdueOccurrence) ProtoMessage() {}
 
 func (x *OverdueOccurrence) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[36]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2904,7 +2978,7 @@ func (x *OverdueOccurrence) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OverdueOccurrence.ProtoReflect.Descriptor instead.
 func (*OverdueOccurrence) Descriptor() ([]byte, []int) {
-	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{36}
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *OverdueOccurrence) GetRoadmapId() string {
@@ -2989,7 +3063,7 @@ type ListOverdueRequest struct {
 
 func (x *ListOverdueRequest) Reset() {
 	*x = ListOverdueRequest{}
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[37]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3001,7 +3075,7 @@ func (x *ListOverdueRequest) String() string {
 func (*ListOverdueRequest) ProtoMessage() {}
 
 func (x *ListOverdueRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[37]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3014,7 +3088,7 @@ func (x *ListOverdueRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOverdueRequest.ProtoReflect.Descriptor instead.
 func (*ListOverdueRequest) Descriptor() ([]byte, []int) {
-	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{37}
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *ListOverdueRequest) GetOrganisationId() string {
@@ -3078,7 +3152,7 @@ type ListOverdueResponse struct {
 
 func (x *ListOverdueResponse) Reset() {
 	*x = ListOverdueResponse{}
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[38]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3090,7 +3164,7 @@ func (x *ListOverdueResponse) String() string {
 func (*ListOverdueResponse) ProtoMessage() {}
 
 func (x *ListOverdueResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[38]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3103,7 +3177,7 @@ func (x *ListOverdueResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOverdueResponse.ProtoReflect.Descriptor instead.
 func (*ListOverdueResponse) Descriptor() ([]byte, []int) {
-	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{38}
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *ListOverdueResponse) GetOccurrences() []*OverdueOccurrence {
@@ -3137,7 +3211,7 @@ type CascadeItemRequest struct {
 
 func (x *CascadeItemRequest) Reset() {
 	*x = CascadeItemRequest{}
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[39]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3149,7 +3223,7 @@ func (x *CascadeItemRequest) String() string {
 func (*CascadeItemRequest) ProtoMessage() {}
 
 func (x *CascadeItemRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[39]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3162,7 +3236,7 @@ func (x *CascadeItemRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CascadeItemRequest.ProtoReflect.Descriptor instead.
 func (*CascadeItemRequest) Descriptor() ([]byte, []int) {
-	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{39}
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *CascadeItemRequest) GetItemId() string {
@@ -3187,7 +3261,7 @@ type CascadeItemResponse struct {
 
 func (x *CascadeItemResponse) Reset() {
 	*x = CascadeItemResponse{}
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[40]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3199,7 +3273,7 @@ func (x *CascadeItemResponse) String() string {
 func (*CascadeItemResponse) ProtoMessage() {}
 
 func (x *CascadeItemResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[40]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3212,7 +3286,7 @@ func (x *CascadeItemResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CascadeItemResponse.ProtoReflect.Descriptor instead.
 func (*CascadeItemResponse) Descriptor() ([]byte, []int) {
-	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{40}
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *CascadeItemResponse) GetAdded() int32 {
@@ -3253,7 +3327,7 @@ type CascadeEntry struct {
 
 func (x *CascadeEntry) Reset() {
 	*x = CascadeEntry{}
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[41]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3265,7 +3339,7 @@ func (x *CascadeEntry) String() string {
 func (*CascadeEntry) ProtoMessage() {}
 
 func (x *CascadeEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[41]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3278,7 +3352,7 @@ func (x *CascadeEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CascadeEntry.ProtoReflect.Descriptor instead.
 func (*CascadeEntry) Descriptor() ([]byte, []int) {
-	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{41}
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *CascadeEntry) GetOrganisationId() string {
@@ -3349,7 +3423,7 @@ type ListCascadeRequest struct {
 
 func (x *ListCascadeRequest) Reset() {
 	*x = ListCascadeRequest{}
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[42]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3361,7 +3435,7 @@ func (x *ListCascadeRequest) String() string {
 func (*ListCascadeRequest) ProtoMessage() {}
 
 func (x *ListCascadeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[42]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3374,7 +3448,7 @@ func (x *ListCascadeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCascadeRequest.ProtoReflect.Descriptor instead.
 func (*ListCascadeRequest) Descriptor() ([]byte, []int) {
-	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{42}
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *ListCascadeRequest) GetItemId() string {
@@ -3413,7 +3487,7 @@ type ListCascadeResponse struct {
 
 func (x *ListCascadeResponse) Reset() {
 	*x = ListCascadeResponse{}
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[43]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3425,7 +3499,7 @@ func (x *ListCascadeResponse) String() string {
 func (*ListCascadeResponse) ProtoMessage() {}
 
 func (x *ListCascadeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[43]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3438,7 +3512,7 @@ func (x *ListCascadeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCascadeResponse.ProtoReflect.Descriptor instead.
 func (*ListCascadeResponse) Descriptor() ([]byte, []int) {
-	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{43}
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *ListCascadeResponse) GetEntries() []*CascadeEntry {
@@ -3602,12 +3676,18 @@ const file_nastavnik_roadmap_v1_roadmap_proto_rawDesc = "" +
 	"\x05title\x18\x06 \x01(\tB\b\xbaH\x05r\x03\x18\xf4\x03R\x05title\x12\x17\n" +
 	"\adry_run\x18\a \x01(\bR\x06dryRun\x12*\n" +
 	"\n" +
-	"request_id\x18\b \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\trequestId\"\x8b\x01\n" +
+	"request_id\x18\b \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\trequestId\"\xc3\x01\n" +
 	"\x0fImportRowReport\x12\x10\n" +
 	"\x03row\x18\x01 \x01(\x05R\x03row\x12@\n" +
 	"\aoutcome\x18\x02 \x01(\x0e2&.nastavnik.roadmap.v1.ImportRowOutcomeR\aoutcome\x12\x10\n" +
 	"\x03ref\x18\x03 \x01(\tR\x03ref\x12\x12\n" +
-	"\x04note\x18\x04 \x01(\tR\x04note\"\xeb\x02\n" +
+	"\x04note\x18\x04 \x01(\tR\x04note\x126\n" +
+	"\x05notes\x18\x05 \x03(\v2 .nastavnik.roadmap.v1.ImportNoteR\x05notes\"o\n" +
+	"\n" +
+	"ImportNote\x12\x12\n" +
+	"\x04code\x18\x01 \x01(\tR\x04code\x12 \n" +
+	"\vdescription\x18\x02 \x01(\tR\vdescription\x12+\n" +
+	"\x11localized_message\x18\x03 \x01(\tR\x10localizedMessage\"\xeb\x02\n" +
 	"\x15ImportRoadmapResponse\x127\n" +
 	"\aroadmap\x18\x01 \x01(\v2\x1d.nastavnik.roadmap.v1.RoadmapR\aroadmap\x129\n" +
 	"\x04rows\x18\x02 \x03(\v2%.nastavnik.roadmap.v1.ImportRowReportR\x04rows\x12\x14\n" +
@@ -3815,7 +3895,7 @@ func file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP() []byte {
 }
 
 var file_nastavnik_roadmap_v1_roadmap_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_nastavnik_roadmap_v1_roadmap_proto_msgTypes = make([]protoimpl.MessageInfo, 45)
+var file_nastavnik_roadmap_v1_roadmap_proto_msgTypes = make([]protoimpl.MessageInfo, 46)
 var file_nastavnik_roadmap_v1_roadmap_proto_goTypes = []any{
 	(OwnerKind)(0),                  // 0: nastavnik.roadmap.v1.OwnerKind
 	(OccurrenceState)(0),            // 1: nastavnik.roadmap.v1.OccurrenceState
@@ -3840,40 +3920,41 @@ var file_nastavnik_roadmap_v1_roadmap_proto_goTypes = []any{
 	(*UpdateRoadmapResponse)(nil),   // 20: nastavnik.roadmap.v1.UpdateRoadmapResponse
 	(*ImportRoadmapRequest)(nil),    // 21: nastavnik.roadmap.v1.ImportRoadmapRequest
 	(*ImportRowReport)(nil),         // 22: nastavnik.roadmap.v1.ImportRowReport
-	(*ImportRoadmapResponse)(nil),   // 23: nastavnik.roadmap.v1.ImportRoadmapResponse
-	(*CreateStageRequest)(nil),      // 24: nastavnik.roadmap.v1.CreateStageRequest
-	(*CreateStageResponse)(nil),     // 25: nastavnik.roadmap.v1.CreateStageResponse
-	(*UpdateStageRequest)(nil),      // 26: nastavnik.roadmap.v1.UpdateStageRequest
-	(*UpdateStageResponse)(nil),     // 27: nastavnik.roadmap.v1.UpdateStageResponse
-	(*ItemFields)(nil),              // 28: nastavnik.roadmap.v1.ItemFields
-	(*CreateItemRequest)(nil),       // 29: nastavnik.roadmap.v1.CreateItemRequest
-	(*CreateItemResponse)(nil),      // 30: nastavnik.roadmap.v1.CreateItemResponse
-	(*UpdateItemRequest)(nil),       // 31: nastavnik.roadmap.v1.UpdateItemRequest
-	(*UpdateItemResponse)(nil),      // 32: nastavnik.roadmap.v1.UpdateItemResponse
-	(*MoveItemRequest)(nil),         // 33: nastavnik.roadmap.v1.MoveItemRequest
-	(*MoveItemResponse)(nil),        // 34: nastavnik.roadmap.v1.MoveItemResponse
-	(*DeleteItemRequest)(nil),       // 35: nastavnik.roadmap.v1.DeleteItemRequest
-	(*DeleteItemResponse)(nil),      // 36: nastavnik.roadmap.v1.DeleteItemResponse
-	(*RenumberRoadmapRequest)(nil),  // 37: nastavnik.roadmap.v1.RenumberRoadmapRequest
-	(*RenumberRoadmapResponse)(nil), // 38: nastavnik.roadmap.v1.RenumberRoadmapResponse
-	(*MarkOccurrenceRequest)(nil),   // 39: nastavnik.roadmap.v1.MarkOccurrenceRequest
-	(*MarkOccurrenceResponse)(nil),  // 40: nastavnik.roadmap.v1.MarkOccurrenceResponse
-	(*OverdueOccurrence)(nil),       // 41: nastavnik.roadmap.v1.OverdueOccurrence
-	(*ListOverdueRequest)(nil),      // 42: nastavnik.roadmap.v1.ListOverdueRequest
-	(*ListOverdueResponse)(nil),     // 43: nastavnik.roadmap.v1.ListOverdueResponse
-	(*CascadeItemRequest)(nil),      // 44: nastavnik.roadmap.v1.CascadeItemRequest
-	(*CascadeItemResponse)(nil),     // 45: nastavnik.roadmap.v1.CascadeItemResponse
-	(*CascadeEntry)(nil),            // 46: nastavnik.roadmap.v1.CascadeEntry
-	(*ListCascadeRequest)(nil),      // 47: nastavnik.roadmap.v1.ListCascadeRequest
-	(*ListCascadeResponse)(nil),     // 48: nastavnik.roadmap.v1.ListCascadeResponse
-	nil,                             // 49: nastavnik.roadmap.v1.ImportRoadmapResponse.ColumnsEntry
-	(*Schedule)(nil),                // 50: nastavnik.roadmap.v1.Schedule
-	(*timestamppb.Timestamp)(nil),   // 51: google.protobuf.Timestamp
+	(*ImportNote)(nil),              // 23: nastavnik.roadmap.v1.ImportNote
+	(*ImportRoadmapResponse)(nil),   // 24: nastavnik.roadmap.v1.ImportRoadmapResponse
+	(*CreateStageRequest)(nil),      // 25: nastavnik.roadmap.v1.CreateStageRequest
+	(*CreateStageResponse)(nil),     // 26: nastavnik.roadmap.v1.CreateStageResponse
+	(*UpdateStageRequest)(nil),      // 27: nastavnik.roadmap.v1.UpdateStageRequest
+	(*UpdateStageResponse)(nil),     // 28: nastavnik.roadmap.v1.UpdateStageResponse
+	(*ItemFields)(nil),              // 29: nastavnik.roadmap.v1.ItemFields
+	(*CreateItemRequest)(nil),       // 30: nastavnik.roadmap.v1.CreateItemRequest
+	(*CreateItemResponse)(nil),      // 31: nastavnik.roadmap.v1.CreateItemResponse
+	(*UpdateItemRequest)(nil),       // 32: nastavnik.roadmap.v1.UpdateItemRequest
+	(*UpdateItemResponse)(nil),      // 33: nastavnik.roadmap.v1.UpdateItemResponse
+	(*MoveItemRequest)(nil),         // 34: nastavnik.roadmap.v1.MoveItemRequest
+	(*MoveItemResponse)(nil),        // 35: nastavnik.roadmap.v1.MoveItemResponse
+	(*DeleteItemRequest)(nil),       // 36: nastavnik.roadmap.v1.DeleteItemRequest
+	(*DeleteItemResponse)(nil),      // 37: nastavnik.roadmap.v1.DeleteItemResponse
+	(*RenumberRoadmapRequest)(nil),  // 38: nastavnik.roadmap.v1.RenumberRoadmapRequest
+	(*RenumberRoadmapResponse)(nil), // 39: nastavnik.roadmap.v1.RenumberRoadmapResponse
+	(*MarkOccurrenceRequest)(nil),   // 40: nastavnik.roadmap.v1.MarkOccurrenceRequest
+	(*MarkOccurrenceResponse)(nil),  // 41: nastavnik.roadmap.v1.MarkOccurrenceResponse
+	(*OverdueOccurrence)(nil),       // 42: nastavnik.roadmap.v1.OverdueOccurrence
+	(*ListOverdueRequest)(nil),      // 43: nastavnik.roadmap.v1.ListOverdueRequest
+	(*ListOverdueResponse)(nil),     // 44: nastavnik.roadmap.v1.ListOverdueResponse
+	(*CascadeItemRequest)(nil),      // 45: nastavnik.roadmap.v1.CascadeItemRequest
+	(*CascadeItemResponse)(nil),     // 46: nastavnik.roadmap.v1.CascadeItemResponse
+	(*CascadeEntry)(nil),            // 47: nastavnik.roadmap.v1.CascadeEntry
+	(*ListCascadeRequest)(nil),      // 48: nastavnik.roadmap.v1.ListCascadeRequest
+	(*ListCascadeResponse)(nil),     // 49: nastavnik.roadmap.v1.ListCascadeResponse
+	nil,                             // 50: nastavnik.roadmap.v1.ImportRoadmapResponse.ColumnsEntry
+	(*Schedule)(nil),                // 51: nastavnik.roadmap.v1.Schedule
+	(*timestamppb.Timestamp)(nil),   // 52: google.protobuf.Timestamp
 }
 var file_nastavnik_roadmap_v1_roadmap_proto_depIdxs = []int32{
 	0,  // 0: nastavnik.roadmap.v1.Owner.kind:type_name -> nastavnik.roadmap.v1.OwnerKind
 	1,  // 1: nastavnik.roadmap.v1.ItemOccurrence.state:type_name -> nastavnik.roadmap.v1.OccurrenceState
-	50, // 2: nastavnik.roadmap.v1.Item.schedule:type_name -> nastavnik.roadmap.v1.Schedule
+	51, // 2: nastavnik.roadmap.v1.Item.schedule:type_name -> nastavnik.roadmap.v1.Schedule
 	8,  // 3: nastavnik.roadmap.v1.Item.occurrences:type_name -> nastavnik.roadmap.v1.ItemOccurrence
 	9,  // 4: nastavnik.roadmap.v1.Stage.items:type_name -> nastavnik.roadmap.v1.Item
 	7,  // 5: nastavnik.roadmap.v1.Stage.progress:type_name -> nastavnik.roadmap.v1.Progress
@@ -3881,8 +3962,8 @@ var file_nastavnik_roadmap_v1_roadmap_proto_depIdxs = []int32{
 	6,  // 7: nastavnik.roadmap.v1.Roadmap.targets:type_name -> nastavnik.roadmap.v1.Target
 	10, // 8: nastavnik.roadmap.v1.Roadmap.stages:type_name -> nastavnik.roadmap.v1.Stage
 	7,  // 9: nastavnik.roadmap.v1.Roadmap.progress:type_name -> nastavnik.roadmap.v1.Progress
-	51, // 10: nastavnik.roadmap.v1.Roadmap.create_time:type_name -> google.protobuf.Timestamp
-	51, // 11: nastavnik.roadmap.v1.Roadmap.update_time:type_name -> google.protobuf.Timestamp
+	52, // 10: nastavnik.roadmap.v1.Roadmap.create_time:type_name -> google.protobuf.Timestamp
+	52, // 11: nastavnik.roadmap.v1.Roadmap.update_time:type_name -> google.protobuf.Timestamp
 	12, // 12: nastavnik.roadmap.v1.CreateRoadmapRequest.owner:type_name -> nastavnik.roadmap.v1.OwnerRef
 	6,  // 13: nastavnik.roadmap.v1.CreateRoadmapRequest.targets:type_name -> nastavnik.roadmap.v1.Target
 	11, // 14: nastavnik.roadmap.v1.CreateRoadmapResponse.roadmap:type_name -> nastavnik.roadmap.v1.Roadmap
@@ -3893,60 +3974,61 @@ var file_nastavnik_roadmap_v1_roadmap_proto_depIdxs = []int32{
 	12, // 19: nastavnik.roadmap.v1.ImportRoadmapRequest.owner:type_name -> nastavnik.roadmap.v1.OwnerRef
 	2,  // 20: nastavnik.roadmap.v1.ImportRoadmapRequest.format:type_name -> nastavnik.roadmap.v1.ImportFormat
 	3,  // 21: nastavnik.roadmap.v1.ImportRowReport.outcome:type_name -> nastavnik.roadmap.v1.ImportRowOutcome
-	11, // 22: nastavnik.roadmap.v1.ImportRoadmapResponse.roadmap:type_name -> nastavnik.roadmap.v1.Roadmap
-	22, // 23: nastavnik.roadmap.v1.ImportRoadmapResponse.rows:type_name -> nastavnik.roadmap.v1.ImportRowReport
-	49, // 24: nastavnik.roadmap.v1.ImportRoadmapResponse.columns:type_name -> nastavnik.roadmap.v1.ImportRoadmapResponse.ColumnsEntry
-	11, // 25: nastavnik.roadmap.v1.CreateStageResponse.roadmap:type_name -> nastavnik.roadmap.v1.Roadmap
-	11, // 26: nastavnik.roadmap.v1.UpdateStageResponse.roadmap:type_name -> nastavnik.roadmap.v1.Roadmap
-	28, // 27: nastavnik.roadmap.v1.CreateItemRequest.item:type_name -> nastavnik.roadmap.v1.ItemFields
-	11, // 28: nastavnik.roadmap.v1.CreateItemResponse.roadmap:type_name -> nastavnik.roadmap.v1.Roadmap
-	28, // 29: nastavnik.roadmap.v1.UpdateItemRequest.item:type_name -> nastavnik.roadmap.v1.ItemFields
-	11, // 30: nastavnik.roadmap.v1.UpdateItemResponse.roadmap:type_name -> nastavnik.roadmap.v1.Roadmap
-	11, // 31: nastavnik.roadmap.v1.MoveItemResponse.roadmap:type_name -> nastavnik.roadmap.v1.Roadmap
-	11, // 32: nastavnik.roadmap.v1.DeleteItemResponse.roadmap:type_name -> nastavnik.roadmap.v1.Roadmap
-	11, // 33: nastavnik.roadmap.v1.RenumberRoadmapResponse.roadmap:type_name -> nastavnik.roadmap.v1.Roadmap
-	8,  // 34: nastavnik.roadmap.v1.MarkOccurrenceResponse.occurrence:type_name -> nastavnik.roadmap.v1.ItemOccurrence
-	5,  // 35: nastavnik.roadmap.v1.OverdueOccurrence.owner:type_name -> nastavnik.roadmap.v1.Owner
-	41, // 36: nastavnik.roadmap.v1.ListOverdueResponse.occurrences:type_name -> nastavnik.roadmap.v1.OverdueOccurrence
-	4,  // 37: nastavnik.roadmap.v1.CascadeEntry.state:type_name -> nastavnik.roadmap.v1.CascadeState
-	46, // 38: nastavnik.roadmap.v1.ListCascadeResponse.entries:type_name -> nastavnik.roadmap.v1.CascadeEntry
-	13, // 39: nastavnik.roadmap.v1.RoadmapService.CreateRoadmap:input_type -> nastavnik.roadmap.v1.CreateRoadmapRequest
-	15, // 40: nastavnik.roadmap.v1.RoadmapService.GetRoadmap:input_type -> nastavnik.roadmap.v1.GetRoadmapRequest
-	17, // 41: nastavnik.roadmap.v1.RoadmapService.ListRoadmaps:input_type -> nastavnik.roadmap.v1.ListRoadmapsRequest
-	19, // 42: nastavnik.roadmap.v1.RoadmapService.UpdateRoadmap:input_type -> nastavnik.roadmap.v1.UpdateRoadmapRequest
-	21, // 43: nastavnik.roadmap.v1.RoadmapService.ImportRoadmap:input_type -> nastavnik.roadmap.v1.ImportRoadmapRequest
-	24, // 44: nastavnik.roadmap.v1.RoadmapService.CreateStage:input_type -> nastavnik.roadmap.v1.CreateStageRequest
-	26, // 45: nastavnik.roadmap.v1.RoadmapService.UpdateStage:input_type -> nastavnik.roadmap.v1.UpdateStageRequest
-	29, // 46: nastavnik.roadmap.v1.RoadmapService.CreateItem:input_type -> nastavnik.roadmap.v1.CreateItemRequest
-	31, // 47: nastavnik.roadmap.v1.RoadmapService.UpdateItem:input_type -> nastavnik.roadmap.v1.UpdateItemRequest
-	33, // 48: nastavnik.roadmap.v1.RoadmapService.MoveItem:input_type -> nastavnik.roadmap.v1.MoveItemRequest
-	35, // 49: nastavnik.roadmap.v1.RoadmapService.DeleteItem:input_type -> nastavnik.roadmap.v1.DeleteItemRequest
-	37, // 50: nastavnik.roadmap.v1.RoadmapService.RenumberRoadmap:input_type -> nastavnik.roadmap.v1.RenumberRoadmapRequest
-	39, // 51: nastavnik.roadmap.v1.RoadmapService.MarkOccurrence:input_type -> nastavnik.roadmap.v1.MarkOccurrenceRequest
-	42, // 52: nastavnik.roadmap.v1.RoadmapService.ListOverdue:input_type -> nastavnik.roadmap.v1.ListOverdueRequest
-	44, // 53: nastavnik.roadmap.v1.RoadmapService.CascadeItem:input_type -> nastavnik.roadmap.v1.CascadeItemRequest
-	47, // 54: nastavnik.roadmap.v1.RoadmapService.ListCascade:input_type -> nastavnik.roadmap.v1.ListCascadeRequest
-	14, // 55: nastavnik.roadmap.v1.RoadmapService.CreateRoadmap:output_type -> nastavnik.roadmap.v1.CreateRoadmapResponse
-	16, // 56: nastavnik.roadmap.v1.RoadmapService.GetRoadmap:output_type -> nastavnik.roadmap.v1.GetRoadmapResponse
-	18, // 57: nastavnik.roadmap.v1.RoadmapService.ListRoadmaps:output_type -> nastavnik.roadmap.v1.ListRoadmapsResponse
-	20, // 58: nastavnik.roadmap.v1.RoadmapService.UpdateRoadmap:output_type -> nastavnik.roadmap.v1.UpdateRoadmapResponse
-	23, // 59: nastavnik.roadmap.v1.RoadmapService.ImportRoadmap:output_type -> nastavnik.roadmap.v1.ImportRoadmapResponse
-	25, // 60: nastavnik.roadmap.v1.RoadmapService.CreateStage:output_type -> nastavnik.roadmap.v1.CreateStageResponse
-	27, // 61: nastavnik.roadmap.v1.RoadmapService.UpdateStage:output_type -> nastavnik.roadmap.v1.UpdateStageResponse
-	30, // 62: nastavnik.roadmap.v1.RoadmapService.CreateItem:output_type -> nastavnik.roadmap.v1.CreateItemResponse
-	32, // 63: nastavnik.roadmap.v1.RoadmapService.UpdateItem:output_type -> nastavnik.roadmap.v1.UpdateItemResponse
-	34, // 64: nastavnik.roadmap.v1.RoadmapService.MoveItem:output_type -> nastavnik.roadmap.v1.MoveItemResponse
-	36, // 65: nastavnik.roadmap.v1.RoadmapService.DeleteItem:output_type -> nastavnik.roadmap.v1.DeleteItemResponse
-	38, // 66: nastavnik.roadmap.v1.RoadmapService.RenumberRoadmap:output_type -> nastavnik.roadmap.v1.RenumberRoadmapResponse
-	40, // 67: nastavnik.roadmap.v1.RoadmapService.MarkOccurrence:output_type -> nastavnik.roadmap.v1.MarkOccurrenceResponse
-	43, // 68: nastavnik.roadmap.v1.RoadmapService.ListOverdue:output_type -> nastavnik.roadmap.v1.ListOverdueResponse
-	45, // 69: nastavnik.roadmap.v1.RoadmapService.CascadeItem:output_type -> nastavnik.roadmap.v1.CascadeItemResponse
-	48, // 70: nastavnik.roadmap.v1.RoadmapService.ListCascade:output_type -> nastavnik.roadmap.v1.ListCascadeResponse
-	55, // [55:71] is the sub-list for method output_type
-	39, // [39:55] is the sub-list for method input_type
-	39, // [39:39] is the sub-list for extension type_name
-	39, // [39:39] is the sub-list for extension extendee
-	0,  // [0:39] is the sub-list for field type_name
+	23, // 22: nastavnik.roadmap.v1.ImportRowReport.notes:type_name -> nastavnik.roadmap.v1.ImportNote
+	11, // 23: nastavnik.roadmap.v1.ImportRoadmapResponse.roadmap:type_name -> nastavnik.roadmap.v1.Roadmap
+	22, // 24: nastavnik.roadmap.v1.ImportRoadmapResponse.rows:type_name -> nastavnik.roadmap.v1.ImportRowReport
+	50, // 25: nastavnik.roadmap.v1.ImportRoadmapResponse.columns:type_name -> nastavnik.roadmap.v1.ImportRoadmapResponse.ColumnsEntry
+	11, // 26: nastavnik.roadmap.v1.CreateStageResponse.roadmap:type_name -> nastavnik.roadmap.v1.Roadmap
+	11, // 27: nastavnik.roadmap.v1.UpdateStageResponse.roadmap:type_name -> nastavnik.roadmap.v1.Roadmap
+	29, // 28: nastavnik.roadmap.v1.CreateItemRequest.item:type_name -> nastavnik.roadmap.v1.ItemFields
+	11, // 29: nastavnik.roadmap.v1.CreateItemResponse.roadmap:type_name -> nastavnik.roadmap.v1.Roadmap
+	29, // 30: nastavnik.roadmap.v1.UpdateItemRequest.item:type_name -> nastavnik.roadmap.v1.ItemFields
+	11, // 31: nastavnik.roadmap.v1.UpdateItemResponse.roadmap:type_name -> nastavnik.roadmap.v1.Roadmap
+	11, // 32: nastavnik.roadmap.v1.MoveItemResponse.roadmap:type_name -> nastavnik.roadmap.v1.Roadmap
+	11, // 33: nastavnik.roadmap.v1.DeleteItemResponse.roadmap:type_name -> nastavnik.roadmap.v1.Roadmap
+	11, // 34: nastavnik.roadmap.v1.RenumberRoadmapResponse.roadmap:type_name -> nastavnik.roadmap.v1.Roadmap
+	8,  // 35: nastavnik.roadmap.v1.MarkOccurrenceResponse.occurrence:type_name -> nastavnik.roadmap.v1.ItemOccurrence
+	5,  // 36: nastavnik.roadmap.v1.OverdueOccurrence.owner:type_name -> nastavnik.roadmap.v1.Owner
+	42, // 37: nastavnik.roadmap.v1.ListOverdueResponse.occurrences:type_name -> nastavnik.roadmap.v1.OverdueOccurrence
+	4,  // 38: nastavnik.roadmap.v1.CascadeEntry.state:type_name -> nastavnik.roadmap.v1.CascadeState
+	47, // 39: nastavnik.roadmap.v1.ListCascadeResponse.entries:type_name -> nastavnik.roadmap.v1.CascadeEntry
+	13, // 40: nastavnik.roadmap.v1.RoadmapService.CreateRoadmap:input_type -> nastavnik.roadmap.v1.CreateRoadmapRequest
+	15, // 41: nastavnik.roadmap.v1.RoadmapService.GetRoadmap:input_type -> nastavnik.roadmap.v1.GetRoadmapRequest
+	17, // 42: nastavnik.roadmap.v1.RoadmapService.ListRoadmaps:input_type -> nastavnik.roadmap.v1.ListRoadmapsRequest
+	19, // 43: nastavnik.roadmap.v1.RoadmapService.UpdateRoadmap:input_type -> nastavnik.roadmap.v1.UpdateRoadmapRequest
+	21, // 44: nastavnik.roadmap.v1.RoadmapService.ImportRoadmap:input_type -> nastavnik.roadmap.v1.ImportRoadmapRequest
+	25, // 45: nastavnik.roadmap.v1.RoadmapService.CreateStage:input_type -> nastavnik.roadmap.v1.CreateStageRequest
+	27, // 46: nastavnik.roadmap.v1.RoadmapService.UpdateStage:input_type -> nastavnik.roadmap.v1.UpdateStageRequest
+	30, // 47: nastavnik.roadmap.v1.RoadmapService.CreateItem:input_type -> nastavnik.roadmap.v1.CreateItemRequest
+	32, // 48: nastavnik.roadmap.v1.RoadmapService.UpdateItem:input_type -> nastavnik.roadmap.v1.UpdateItemRequest
+	34, // 49: nastavnik.roadmap.v1.RoadmapService.MoveItem:input_type -> nastavnik.roadmap.v1.MoveItemRequest
+	36, // 50: nastavnik.roadmap.v1.RoadmapService.DeleteItem:input_type -> nastavnik.roadmap.v1.DeleteItemRequest
+	38, // 51: nastavnik.roadmap.v1.RoadmapService.RenumberRoadmap:input_type -> nastavnik.roadmap.v1.RenumberRoadmapRequest
+	40, // 52: nastavnik.roadmap.v1.RoadmapService.MarkOccurrence:input_type -> nastavnik.roadmap.v1.MarkOccurrenceRequest
+	43, // 53: nastavnik.roadmap.v1.RoadmapService.ListOverdue:input_type -> nastavnik.roadmap.v1.ListOverdueRequest
+	45, // 54: nastavnik.roadmap.v1.RoadmapService.CascadeItem:input_type -> nastavnik.roadmap.v1.CascadeItemRequest
+	48, // 55: nastavnik.roadmap.v1.RoadmapService.ListCascade:input_type -> nastavnik.roadmap.v1.ListCascadeRequest
+	14, // 56: nastavnik.roadmap.v1.RoadmapService.CreateRoadmap:output_type -> nastavnik.roadmap.v1.CreateRoadmapResponse
+	16, // 57: nastavnik.roadmap.v1.RoadmapService.GetRoadmap:output_type -> nastavnik.roadmap.v1.GetRoadmapResponse
+	18, // 58: nastavnik.roadmap.v1.RoadmapService.ListRoadmaps:output_type -> nastavnik.roadmap.v1.ListRoadmapsResponse
+	20, // 59: nastavnik.roadmap.v1.RoadmapService.UpdateRoadmap:output_type -> nastavnik.roadmap.v1.UpdateRoadmapResponse
+	24, // 60: nastavnik.roadmap.v1.RoadmapService.ImportRoadmap:output_type -> nastavnik.roadmap.v1.ImportRoadmapResponse
+	26, // 61: nastavnik.roadmap.v1.RoadmapService.CreateStage:output_type -> nastavnik.roadmap.v1.CreateStageResponse
+	28, // 62: nastavnik.roadmap.v1.RoadmapService.UpdateStage:output_type -> nastavnik.roadmap.v1.UpdateStageResponse
+	31, // 63: nastavnik.roadmap.v1.RoadmapService.CreateItem:output_type -> nastavnik.roadmap.v1.CreateItemResponse
+	33, // 64: nastavnik.roadmap.v1.RoadmapService.UpdateItem:output_type -> nastavnik.roadmap.v1.UpdateItemResponse
+	35, // 65: nastavnik.roadmap.v1.RoadmapService.MoveItem:output_type -> nastavnik.roadmap.v1.MoveItemResponse
+	37, // 66: nastavnik.roadmap.v1.RoadmapService.DeleteItem:output_type -> nastavnik.roadmap.v1.DeleteItemResponse
+	39, // 67: nastavnik.roadmap.v1.RoadmapService.RenumberRoadmap:output_type -> nastavnik.roadmap.v1.RenumberRoadmapResponse
+	41, // 68: nastavnik.roadmap.v1.RoadmapService.MarkOccurrence:output_type -> nastavnik.roadmap.v1.MarkOccurrenceResponse
+	44, // 69: nastavnik.roadmap.v1.RoadmapService.ListOverdue:output_type -> nastavnik.roadmap.v1.ListOverdueResponse
+	46, // 70: nastavnik.roadmap.v1.RoadmapService.CascadeItem:output_type -> nastavnik.roadmap.v1.CascadeItemResponse
+	49, // 71: nastavnik.roadmap.v1.RoadmapService.ListCascade:output_type -> nastavnik.roadmap.v1.ListCascadeResponse
+	56, // [56:72] is the sub-list for method output_type
+	40, // [40:56] is the sub-list for method input_type
+	40, // [40:40] is the sub-list for extension type_name
+	40, // [40:40] is the sub-list for extension extendee
+	0,  // [0:40] is the sub-list for field type_name
 }
 
 func init() { file_nastavnik_roadmap_v1_roadmap_proto_init() }
@@ -3961,7 +4043,7 @@ func file_nastavnik_roadmap_v1_roadmap_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_nastavnik_roadmap_v1_roadmap_proto_rawDesc), len(file_nastavnik_roadmap_v1_roadmap_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   45,
+			NumMessages:   46,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
