@@ -14,13 +14,8 @@ import (
 	"testing"
 )
 
-// freeTextFiles still describe problems in free text: they are being moved
-// into the indicators' domain on another branch and get their codes after
-// that merge. No other file may.
-var freeTextFiles = map[string]bool{
-	"services/indicators/internal/server/reports.go": true,
-	"services/indicators/internal/server/imports.go": true,
-}
+// freeTextFiles may describe problems in free text: none.
+var freeTextFiles = map[string]bool{}
 
 // TestCallSitesNameCodes walks the repository's Go sources (not tests, not
 // generated code) for violations described by free text — validation.Field or

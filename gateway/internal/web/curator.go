@@ -403,14 +403,13 @@ func (p *Pages) saveReport(w http.ResponseWriter, r *http.Request) error {
 	case errors.As(err, &ce):
 		return p.conflict(w, r, ce.Current, in)
 	case status.Code(err) == codes.InvalidArgument:
-		fv := fieldViolations(err)
 		ferrs := FieldErrors{}
-		for k := range fv {
-			code := strings.TrimSuffix(strings.TrimPrefix(k, "values["), "]")
+		for k, msg := range fieldViolations(err) {
+			code := strings.TrimPrefix(k, "values[")
 			if i := strings.Index(code, "]"); i >= 0 {
 				code = code[:i]
 			}
-			ferrs[code] = "Проверьте значение: оно вне допустимых границ"
+			ferrs[code] = msg
 		}
 		page := p.reportPage(r, withInputs(current, r, ferrs))
 		p.render(w, r, http.StatusBadRequest, "report.html", page)

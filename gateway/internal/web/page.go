@@ -195,14 +195,18 @@ func (p *Pages) serveError(w http.ResponseWriter, r *http.Request, err error) {
 	p.render(w, r, code, "error.html", ErrorPage{Base: p.base(r, heading, ""), Heading: heading, Message: msg})
 }
 
-// fieldViolations are the fields an InvalidArgument status names, with their
-// descriptions.
+// fieldViolations are the fields an InvalidArgument status names, with what
+// a person reads: the Russian message the services put beside the code.
 func fieldViolations(err error) map[string]string {
 	out := map[string]string{}
 	for _, d := range status.Convert(err).Details() {
 		if br, ok := d.(*errdetails.BadRequest); ok {
 			for _, v := range br.GetFieldViolations() {
-				out[v.GetField()] = v.GetDescription()
+				msg := v.GetLocalizedMessage().GetMessage()
+				if msg == "" {
+					msg = "Проверьте значение"
+				}
+				out[v.GetField()] = msg
 			}
 		}
 	}

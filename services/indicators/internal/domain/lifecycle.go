@@ -195,7 +195,7 @@ func (r *Report) Return(st Step, comment string, remarks map[string]string, f fo
 	ve := &validation.Error{}
 	for _, k := range sortedKeys(remarks) {
 		if _, ok := f.Field(k); !ok {
-			ve.Add(fmt.Sprintf("remarks[%s]", k), "no such field in the form")
+			ve.Add(fmt.Sprintf("remarks[%s]", k), validation.New("unknown_field").With("value", k))
 		}
 	}
 	if err := ve.Err(); err != nil {
@@ -240,11 +240,11 @@ func Blocking(vs []form.Violation, confirmed bool) error {
 			warned = true
 		}
 		for _, f := range v.Fields {
-			ve.Add(fmt.Sprintf("values[%s]", f), v.Message)
+			ve.Add(fmt.Sprintf("values[%s]", f), v.Problem)
 		}
 	}
 	if warned && !slices.ContainsFunc(vs, func(v form.Violation) bool { return v.Severity == form.Error }) {
-		ve.Add("confirm_warnings", "the report has warnings: check them and submit with confirm_warnings")
+		ve.Add("confirm_warnings", validation.New("confirm_warnings"))
 	}
 	return ve.Err()
 }

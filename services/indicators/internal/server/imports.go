@@ -3,10 +3,8 @@ package server
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
-	"github.com/nastavnik/nastavnik/platform/dates"
 	"github.com/nastavnik/nastavnik/platform/identity"
 	"github.com/nastavnik/nastavnik/platform/validation"
 	indicatorsv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/indicators/v1"
@@ -33,7 +31,7 @@ func (s *Server) importTimes(req *indicatorsv1.ImportReportRequest, c domain.Cam
 	ve := &validation.Error{}
 	now := s.now()
 	if err := req.GetSubmitTime().CheckValid(); err != nil {
-		ve.Add("submit_time", "is required: when the report was submitted")
+		ve.Add("submit_time", validation.New("submit_time_required"))
 	} else {
 		submit = req.GetSubmitTime().AsTime().Truncate(time.Microsecond) // as the database keeps it
 		opened, err := domain.DeadlineEnd(c.OpenedOn.AddDate(0, 0, -1), e.TimeZone)
@@ -42,21 +40,21 @@ func (s *Server) importTimes(req *indicatorsv1.ImportReportRequest, c domain.Cam
 		}
 		switch {
 		case submit.Before(opened):
-			ve.Add("submit_time", fmt.Sprintf("must not be before the campaign opened (%s in %s)", dates.Format(c.OpenedOn), e.TimeZone))
+			ve.Add("submit_time", validation.New("submitted_before_opening").With("opened", c.OpenedOn).With("zone", e.TimeZone))
 		case submit.After(now):
-			ve.Add("submit_time", "must not be in the future")
+			ve.Add("submit_time", validation.InFuture())
 		}
 	}
 	if req.GetAcceptTime() != nil {
 		if err := req.GetAcceptTime().CheckValid(); err != nil {
-			ve.Add("accept_time", "is not a valid time")
+			ve.Add("accept_time", validation.New("time_format"))
 		} else {
 			accept = req.GetAcceptTime().AsTime().Truncate(time.Microsecond)
 			switch {
 			case !submit.IsZero() && accept.Before(submit):
-				ve.Add("accept_time", "must not be before submit_time")
+				ve.Add("accept_time", validation.New("accepted_before_submitted"))
 			case accept.After(now):
-				ve.Add("accept_time", "must not be in the future")
+				ve.Add("accept_time", validation.InFuture())
 			}
 		}
 	}
@@ -78,7 +76,7 @@ func (s *Server) ImportReport(ctx context.Context, req *indicatorsv1.ImportRepor
 	}
 	e, err := s.store.GetExpected(ctx, c.ID, req.GetOrganisationId())
 	if errors.Is(err, domain.ErrNotFound) || err == nil && !p.Sees(orgLocation(e.Organisation)) {
-		return nil, validation.Field("organisation_id", "not an organisation expected in this campaign")
+		return nil, validation.Field("organisation_id", validation.New("not_expected"))
 	}
 	if err != nil {
 		return nil, err

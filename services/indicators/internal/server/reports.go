@@ -86,7 +86,7 @@ func (s *Server) CreateReport(ctx context.Context, req *indicatorsv1.CreateRepor
 	}
 	e, err := s.store.GetExpected(ctx, c.ID, req.GetOrganisationId())
 	if errors.Is(err, domain.ErrNotFound) || err == nil && !p.Sees(orgLocation(e.Organisation)) {
-		return nil, validation.Field("organisation_id", "not an organisation expected in this campaign")
+		return nil, validation.Field("organisation_id", validation.New("not_expected"))
 	}
 	if err != nil {
 		return nil, err
@@ -207,7 +207,7 @@ func (s *Server) SaveReport(ctx context.Context, req *indicatorsv1.SaveReportReq
 	ve.Merge("", asValidation(err))
 	for i, c := range req.GetConfirm() {
 		if _, ok := l.form.Field(c); !ok {
-			ve.Add(fmt.Sprintf("confirm[%d]", i), "no such field in the form")
+			ve.Add(fmt.Sprintf("confirm[%d]", i), validation.New("unknown_field").With("value", c))
 		}
 	}
 	if err := ve.Err(); err != nil {
