@@ -455,8 +455,9 @@ func readUpload(data []byte, rv ReportView) (upload, error) {
 
 	up.ReportID = at(meta, cellReportID)
 	if up.ReportID != rv.ID {
+		// Name the visible cells when they show the other report.
 		org, camp := at(report, cellOrg), at(report, cellCampaign)
-		if org == "" && camp == "" {
+		if org == "" || (org == rv.OrgName && camp == rv.CampaignName) {
 			return up, problem(sheetMeta, cellReportID, "это файл другого отчёта. "+downloadAgain)
 		}
 		return up, problem(sheetReport, cellOrg, fmt.Sprintf("это файл другого отчёта: «%s», кампания «%s». %s", org, camp, downloadAgain))

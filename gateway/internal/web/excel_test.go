@@ -296,6 +296,8 @@ func TestExcelUploadProblems(t *testing.T) {
 			"Лист «служебный»: такого листа в файле нет"},
 		"another report": {build(t, foreign), rv,
 			"Лист «Отчёт», ячейка B2: это файл другого отчёта: «Гимназия № 1», кампания «Мониторинг 2026»"},
+		"another report of the same school and campaign": {edit(t, rv, func(f *excelize.File) { _ = f.SetCellValue(sheetMeta, cellReportID, foreign.ID) }), rv,
+			"Лист «служебный», ячейка B2: это файл другого отчёта."},
 		"another form version": {build(t, rv), oldForm,
 			"Лист «служебный», ячейка B3: файл сделан для другой версии формы"},
 		"a word in a count": {edit(t, rv, func(f *excelize.File) { set(t, f, "C11", "двенадцать") }), rv,

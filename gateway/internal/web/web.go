@@ -12,6 +12,7 @@
 package web
 
 import (
+	"errors"
 	"log/slog"
 	"net/http"
 
@@ -28,8 +29,9 @@ type Pages struct {
 	auth     *auth.Authenticator
 	accounts registryv1.AccountServiceClient
 	curator  CuratorBackend
-	// maxForm bounds a form's body.
-	maxForm int64
+	excel    ExcelBackend
+	// maxForm bounds a form's body, maxUpload an uploaded file's.
+	maxForm, maxUpload int64
 	// now reads the clock (tests move it).
 	now clock
 }
@@ -40,6 +42,9 @@ type Deps struct {
 	Auth     *auth.Authenticator
 	Accounts registryv1.AccountServiceClient
 	Curator  CuratorBackend
+	// Excel checks the values of an uploaded file; when nil, Curator must
+	// implement it.
+	Excel ExcelBackend
 }
 
 // New parses the templates and indexes the static files.
@@ -52,8 +57,15 @@ func New(d Deps) (*Pages, error) {
 	if err != nil {
 		return nil, err
 	}
+	excel := d.Excel
+	if excel == nil {
+		var ok bool
+		if excel, ok = d.Curator.(ExcelBackend); !ok {
+			return nil, errors.New("web: no ExcelBackend: the curator backend does not check reports")
+		}
+	}
 	return &Pages{pages: pages, assets: a, logger: d.Logger, auth: d.Auth, accounts: d.Accounts, curator: d.Curator,
-		maxForm: 1 << 20, now: realClock}, nil
+		excel: excel, maxForm: 1 << 20, maxUpload: maxUpload, now: realClock}, nil
 }
 
 var (
@@ -77,6 +89,10 @@ func (p *Pages) Handler() http.Handler {
 	mux.Handle("POST /reports/{id}", p.only(curators, p.saveReport))
 	mux.Handle("GET /reports/{id}/submit", p.only(curators, p.submitForm))
 	mux.Handle("POST /reports/{id}/submit", p.only(curators, p.submitReport))
+	mux.Handle("GET /reports/{id}/xlsx", p.only(curators, p.downloadReport))
+	mux.Handle("GET /reports/{id}/upload", p.only(curators, p.uploadForm))
+	mux.Handle("POST /reports/{id}/upload", p.onlyUpload(curators, p.uploadReport))
+	mux.Handle("POST /reports/{id}/upload/confirm", p.only(curators, p.confirmUpload))
 	return p.secure(p.withSession(mux))
 }
 
