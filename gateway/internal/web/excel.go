@@ -298,7 +298,7 @@ func fieldCells(f *excelize.File, fl FieldView, row int, st bookStyles) error {
 		}
 		validate(value, func(dv *excelize.DataValidation) error {
 			return dv.SetRange(int(lo), int(hi), excelize.DataValidationTypeWhole, excelize.DataValidationOperatorBetween)
-		}, "Нужно целое число", fmt.Sprintf("Введите целое число от %d до %d, например 12.", lo, hi))
+		}, "Нужно целое число", "Введите целое число от "+NumberRU(lo)+" до "+NumberRU(hi)+", например 12.")
 	case FieldYesNo:
 		e.do(f.SetCellStyle(sh, value, value, st.choice))
 		num, date, link := cellName(colNumber, row), cellName(colDate, row), cellName(colLink, row)
