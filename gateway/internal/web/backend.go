@@ -109,6 +109,9 @@ type ReportView struct {
 	Sections                  []SectionView
 	// Violations of the current values, errors first.
 	Violations []ViolationView
+	// FormCode and FormVersion name the form version the report follows.
+	FormCode    string
+	FormVersion int32
 }
 
 // ReportStatus is a report's lifecycle state.

@@ -120,6 +120,7 @@ func (b *grpcBackend) view(ctx context.Context, r *indicatorsv1.Report) (ReportV
 
 func reportView(r *indicatorsv1.Report, f *indicatorsv1.Form, campaign string) ReportView {
 	v := ReportView{ID: r.GetId(), CampaignName: campaign, OrgName: r.GetOrganisationName(), Version: r.GetVersion(),
+		FormCode: r.GetFormCode(), FormVersion: r.GetFormVersion(),
 		Status: ReportStatus(r.GetStatus()), Deadline: r.GetDeadlineTime().AsTime(), TimeZone: r.GetTimeZone(),
 		Late: r.GetLate(), ReturnComment: r.GetReturnComment(), ReopenReason: r.GetReopenReason()}
 	if r.GetSubmitTime() != nil {

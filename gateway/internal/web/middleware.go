@@ -2,6 +2,9 @@ package web
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"mime"
 	"net/http"
 	"slices"
 	"strings"
@@ -59,6 +62,19 @@ type handler func(w http.ResponseWriter, r *http.Request) error
 // none is named); a state-changing request must carry the session's CSRF
 // token. Others are sent to the sign-in page or shown «нет доступа».
 func (p *Pages) only(roles []identity.Role, h handler) http.Handler {
+	return p.guard(roles, p.maxForm, h)
+}
+
+// onlyUpload guards a page that takes a file, as only does, with the body
+// bounded by the file's limit.
+func (p *Pages) onlyUpload(roles []identity.Role, h handler) http.Handler {
+	return p.guard(roles, p.maxUpload+uploadSlack, h)
+}
+
+// guard is only with limit bounding the body of a state-changing request. A
+// multipart body is parsed whole, in memory, before the CSRF token is read
+// from it; one over the limit gets «файл слишком большой».
+func (p *Pages) guard(roles []identity.Role, limit int64, h handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, ok := signedIn(r)
 		if !ok {
@@ -73,7 +89,15 @@ func (p *Pages) only(roles []identity.Role, h handler) http.Handler {
 			return
 		}
 		if auth.Unsafe(r.Method) {
-			r.Body = http.MaxBytesReader(w, r.Body, p.maxForm)
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
+			if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
+				var tooLarge *http.MaxBytesError
+				if err := r.ParseMultipartForm(limit); errors.As(err, &tooLarge) {
+					p.render(w, r, http.StatusRequestEntityTooLarge, "error.html", ErrorPage{Base: p.base(r, "Файл слишком большой", ""),
+						Heading: "Файл слишком большой", Message: fmt.Sprintf("Загрузите файл не больше %d МБ. Вернитесь назад и выберите другой файл.", p.maxUpload>>20)})
+					return
+				}
+			}
 			if !auth.CheckCSRF(c.CSRF, r.PostFormValue(auth.CSRFField)) {
 				p.forbidden(w, r)
 				return

@@ -12,6 +12,7 @@
 package web
 
 import (
+	"errors"
 	"log/slog"
 	"net/http"
 
@@ -28,8 +29,9 @@ type Pages struct {
 	account AccountBackend
 	curator CuratorBackend
 	scopes  ScopeNamer
-	// maxForm bounds a form's body.
-	maxForm int64
+	excel   ExcelBackend
+	// maxForm bounds a form's body, maxUpload an uploaded file's.
+	maxForm, maxUpload int64
 	// now reads the clock (tests move it).
 	now clock
 }
@@ -41,6 +43,9 @@ type Deps struct {
 	Account AccountBackend
 	Curator CuratorBackend
 	Scopes  ScopeNamer
+	// Excel checks the values of an uploaded file; when nil, Curator must
+	// implement it.
+	Excel ExcelBackend
 }
 
 // New parses the templates and indexes the static files.
@@ -53,8 +58,15 @@ func New(d Deps) (*Pages, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Pages{pages: pages, assets: a, logger: d.Logger, auth: d.Auth, account: d.Account, curator: d.Curator, scopes: d.Scopes,
-		maxForm: 1 << 20, now: realClock}, nil
+	excel := d.Excel
+	if excel == nil {
+		var ok bool
+		if excel, ok = d.Curator.(ExcelBackend); !ok {
+			return nil, errors.New("web: no ExcelBackend: the curator backend does not check reports")
+		}
+	}
+	return &Pages{pages: pages, assets: a, logger: d.Logger, auth: d.Auth, account: d.Account, curator: d.Curator,
+		scopes: d.Scopes, excel: excel, maxForm: 1 << 20, maxUpload: maxUpload, now: realClock}, nil
 }
 
 var (
@@ -82,6 +94,10 @@ func (p *Pages) Handler() http.Handler {
 	mux.Handle("GET /reports/{id}/submit", p.only(curators, p.submitForm))
 	mux.Handle("POST /reports/{id}/submit", p.only(curators, p.submitReport))
 	mux.Handle("GET /reports/{id}/history", p.only(curators, p.reportHistory))
+	mux.Handle("GET /reports/{id}/xlsx", p.only(curators, p.downloadReport))
+	mux.Handle("GET /reports/{id}/upload", p.only(curators, p.uploadForm))
+	mux.Handle("POST /reports/{id}/upload", p.onlyUpload(curators, p.uploadReport))
+	mux.Handle("POST /reports/{id}/upload/confirm", p.only(curators, p.confirmUpload))
 	return p.secure(p.withSession(mux))
 }
 

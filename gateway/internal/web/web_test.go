@@ -68,6 +68,9 @@ func (f *fakeCurator) SaveReport(_ context.Context, _ string, _ int64, values ma
 func (f *fakeCurator) SubmitReport(context.Context, string, int64, bool) (ReportView, error) {
 	return f.report, nil
 }
+func (f *fakeCurator) CheckReport(context.Context, string, map[string]FieldInput) ([]ViolationView, error) {
+	return nil, nil
+}
 func (f *fakeCurator) History(context.Context, string, string) (HistoryPage, error) {
 	return HistoryPage{}, nil
 }
