@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"regexp"
+	"strings"
 
 	"github.com/nastavnik/nastavnik/gateway/internal/browser"
 )
@@ -19,8 +20,8 @@ import (
 // shot is one page: who sees it and how to reach it.
 type shot struct {
 	name string
-	// path is opened directly; or find follows the first link matching it
-	// on the current page.
+	// path is opened directly ({report} stands for the report page found
+	// before); or find follows the first link matching it on the page.
 	path, find string
 }
 
@@ -34,9 +35,13 @@ var accounts = []account{
 	{"curator", "School-150-mentor", []shot{
 		{name: "curator-home", path: "/"},
 		{name: "curator-report", find: `a[href^="/reports/"]`},
-		{name: "curator-submit", find: `a[href$="/submit"], button[value=submit]`},
+		{name: "curator-submit", path: "{report}/submit"},
+		{name: "curator-report-upload", path: "{report}/upload"},
+		{name: "curator-report-history", path: "{report}/history"},
 		{name: "account-password", path: "/account/password"},
+		{name: "account-tokens", path: "/account/tokens"},
 	}},
+	{"methodologist", "Kimc-Krsk-2026", []shot{{name: "methodologist-start", path: "/"}}},
 }
 
 func main() {
@@ -77,27 +82,24 @@ func shoot(b *browser.Browser, a account, out string) error {
 			return err
 		}
 	}
+	report := "" // the path of the report page once found
 	for _, s := range a.shots {
-		if s.path != "" {
-			if err := b.Open(s.path); err != nil {
-				return fmt.Errorf("%s: %w", s.name, err)
-			}
-		} else {
+		path := strings.ReplaceAll(s.path, "{report}", report)
+		if s.find != "" {
 			href, err := b.EvalString(`(document.querySelector(` + "`" + s.find + "`" + `) || {}).getAttribute?.("href") || ""`)
 			if err != nil {
 				return err
 			}
 			if href == "" {
-				// No link: the report page's "save and go to submit" button.
-				loc, err := b.EvalString("location.pathname")
-				if err != nil {
-					return err
-				}
-				href = reportPath.FindString(loc) + "/submit"
+				return fmt.Errorf("%s: no %s on the page", s.name, s.find)
 			}
-			if err := b.Open(href); err != nil {
-				return fmt.Errorf("%s: %w", s.name, err)
-			}
+			path = href
+		}
+		if err := b.Open(path); err != nil {
+			return fmt.Errorf("%s: %w", s.name, err)
+		}
+		if m := reportPath.FindString(path); m != "" {
+			report = m
 		}
 		for _, w := range []int64{1280, 360} {
 			png, err := b.Screenshot(w)
