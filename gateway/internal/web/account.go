@@ -37,7 +37,41 @@ func (p *Pages) base(r *http.Request, title, section string) Base {
 	b.CSRF = c.CSRF
 	b.Person = &Person{Login: c.Principal.Login, Scope: p.scopeText(r.Context(), c.Principal),
 		Nav: []NavItem{{Section: "home", Title: "Главная", Href: "/"}, {Section: "tokens", Title: "Ключи API", Href: "/account/tokens"}}}
+	if s, _ := sessionOf(r); len(s.all) > 1 {
+		full := s.Principal
+		for _, bd := range s.all {
+			one := full
+			one.Bindings = []identity.Binding{bd}
+			b.Person.Scopes = append(b.Person.Scopes, ScopeChoice{Key: bindingKey(bd),
+				Text: p.scopeText(r.Context(), one), Current: s.current == bindingKey(bd)})
+		}
+		b.Person.Scopes = append(b.Person.Scopes, ScopeChoice{Text: "все роли сразу", Current: s.current == ""})
+	}
 	return b
+}
+
+// ScopeChoice is one role binding a person can switch to.
+type ScopeChoice struct {
+	// Key is the binding's key; empty: all bindings at once.
+	Key, Text string
+	Current   bool
+}
+
+// switchScope remembers the role binding the person chose.
+func (p *Pages) switchScope(w http.ResponseWriter, r *http.Request) error {
+	key := r.PostFormValue("scope")
+	s, _ := sessionOf(r)
+	known := key == ""
+	for _, bd := range s.all {
+		known = known || bindingKey(bd) == key
+	}
+	if !known {
+		return status.Error(codes.InvalidArgument, "no such binding")
+	}
+	http.SetCookie(w, &http.Cookie{Name: scopeCookie, Value: key, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
+		Secure: p.auth.Secure(r), MaxAge: 30 * 24 * 3600})
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+	return nil
 }
 
 func containsString(list []string, s string) bool {

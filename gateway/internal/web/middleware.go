@@ -42,17 +42,50 @@ func (p *Pages) withSession(next http.Handler) http.Handler {
 		if _, err := r.Cookie(auth.SessionCookie); err == nil {
 			r.Header.Del("Authorization") // pages use the cookie only
 			if c, err := p.auth.Resolve(r); err == nil && !c.Anonymous {
-				r = r.WithContext(context.WithValue(r.Context(), sessionKey{}, c))
+				s := session{Caller: c, all: c.Principal.Bindings}
+				// A person with several roles works in one at a time: the
+				// chosen binding narrows what the pages ask the services.
+				if k, err := r.Cookie(scopeCookie); err == nil {
+					for _, b := range s.all {
+						if bindingKey(b) == k.Value {
+							s.Caller.Principal.Bindings = []identity.Binding{b}
+							s.current = k.Value
+						}
+					}
+				}
+				r = r.WithContext(context.WithValue(r.Context(), sessionKey{}, s))
 			}
 		}
 		next.ServeHTTP(w, r)
 	})
 }
 
+// session is the signed-in person: the caller as the pages act (narrowed to
+// the chosen role binding, if any), and every binding the person holds.
+type session struct {
+	auth.Caller
+	all     []identity.Binding
+	current string // the chosen binding's key; empty: all of them
+}
+
+// scopeCookie remembers the role binding a person with several has chosen.
+const scopeCookie = "nastavnik_scope"
+
+// bindingKey names a binding in the scope cookie and the switcher.
+func bindingKey(b identity.Binding) string {
+	return strings.Join([]string{string(b.Role), b.Region, b.Municipality, b.Organisation}, ":")
+}
+
 // signedIn returns the person of the request.
 func signedIn(r *http.Request) (auth.Caller, bool) {
-	c, ok := r.Context().Value(sessionKey{}).(auth.Caller)
-	return c, ok
+	s, ok := r.Context().Value(sessionKey{}).(session)
+	return s.Caller, ok
+}
+
+// sessionOf returns the whole session of the request.
+func sessionOf(r *http.Request) (session, bool) {
+	s, ok := r.Context().Value(sessionKey{}).(session)
+	return s, ok
 }
 
 // handler is a page handler: errors go to serveError, once.

@@ -42,6 +42,8 @@ type Person struct {
 	// Scope says where they work, in words («СШ № 150, Красноярск»).
 	Scope string
 	Nav   []NavItem
+	// Scopes are the role bindings to switch between, when there are several.
+	Scopes []ScopeChoice
 }
 
 // NavItem is one entry of the header's navigation.

@@ -84,6 +84,7 @@ func (p *Pages) Handler() http.Handler {
 	mux.HandleFunc("POST /logout", p.logout)
 	mux.Handle("GET /account/password", p.only(anyone, p.passwordForm))
 	mux.Handle("POST /account/password", p.only(anyone, p.changePassword))
+	mux.Handle("POST /account/scope", p.only(anyone, p.switchScope))
 	mux.Handle("GET /account/tokens", p.only(anyone, p.tokens))
 	mux.Handle("POST /account/tokens", p.only(anyone, p.createToken))
 	mux.Handle("POST /account/tokens/{id}/revoke", p.only(anyone, p.revokeToken))

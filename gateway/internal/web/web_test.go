@@ -26,6 +26,8 @@ const (
 	sessionCookie = "s3cret"
 	csrfToken     = "csrf-of-the-session"
 	reportID      = "0f7c8a52-6f0c-4d8e-9a39-2b3f0d5a9c11"
+	// twoRolesCookie is the session of a curator who is also a methodologist.
+	twoRolesCookie = "two-roles"
 )
 
 // fakeAuth knows one session, a curator's.
@@ -34,6 +36,12 @@ type fakeAuth struct {
 }
 
 func (fakeAuth) Authenticate(_ context.Context, req *registryv1.AuthenticateRequest, _ ...grpc.CallOption) (*registryv1.AuthenticateResponse, error) {
+	if req.GetSession() == twoRolesCookie {
+		return &registryv1.AuthenticateResponse{CsrfToken: csrfToken, Principal: &registryv1.Principal{AccountId: "a2", Login: "petrova",
+			Roles: []*registryv1.ScopedRole{
+				{Role: registryv1.Role_ROLE_CURATOR, Region: "39", Municipality: "m1", Organisation: "o1"},
+				{Role: registryv1.Role_ROLE_METHODOLOGIST, Region: "39", Municipality: "m1"}}}}, nil
+	}
 	if req.GetSession() != sessionCookie {
 		return nil, WrongPassword
 	}
@@ -214,5 +222,60 @@ func TestSignedOutIsSentToSignIn(t *testing.T) {
 	h.ServeHTTP(rec, req)
 	if loc := rec.Header().Get("Location"); rec.Code != http.StatusSeeOther || loc != "/login?next=/reports/"+reportID {
 		t.Errorf("got %d → %q", rec.Code, loc)
+	}
+}
+
+func TestScopeSwitcher(t *testing.T) {
+	t.Parallel()
+	_, _, h := newTestPages(t, time.Date(2026, 12, 13, 9, 0, 0, 0, time.UTC))
+	get := func(cookies ...*http.Cookie) string {
+		req := httptest.NewRequest("GET", "/", nil)
+		for _, c := range cookies {
+			req.AddCookie(c)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec.Body.String()
+	}
+	session := &http.Cookie{Name: auth.SessionCookie, Value: twoRolesCookie}
+	page := get(session)
+	if !strings.Contains(page, `action="/account/scope"`) || !strings.Contains(page, "куратор") || !strings.Contains(page, "методист") {
+		t.Fatalf("no switcher for two roles:\n%s", page)
+	}
+	if !strings.Contains(page, "до 23:59 15 декабря 2026 г.") {
+		t.Errorf("with every role the curator's home shows")
+	}
+	// Switching to the methodologist's role: the cookie, then its start page.
+	form := url.Values{"csrf_token": {csrfToken}, "scope": {"methodologist:39:m1:"}}
+	req := httptest.NewRequest("POST", "/account/scope", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.AddCookie(session)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	var chosen *http.Cookie
+	for _, c := range rec.Result().Cookies() {
+		if c.Name == scopeCookie {
+			chosen = c
+		}
+	}
+	if rec.Code != http.StatusSeeOther || chosen == nil || chosen.Value != "methodologist:39:m1:" {
+		t.Fatalf("switch: %d, cookie %v", rec.Code, chosen)
+	}
+	if page := get(session, chosen); strings.Contains(page, "до 23:59 15 декабря") || !strings.Contains(page, `selected>методист`) {
+		t.Errorf("as a methodologist the curator's home still shows:\n%s", page)
+	}
+	// A binding the person does not hold is refused.
+	form.Set("scope", "operator:::")
+	req = httptest.NewRequest("POST", "/account/scope", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.AddCookie(session)
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusBadRequest {
+		t.Errorf("foreign binding: %d, want 400", rec.Code)
+	}
+	// A single-role person sees no switcher.
+	if page := get(&http.Cookie{Name: auth.SessionCookie, Value: sessionCookie}); strings.Contains(page, `action="/account/scope"`) {
+		t.Errorf("a switcher for one role")
 	}
 }
