@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"slices"
@@ -189,12 +190,19 @@ func (p *Pages) reportPage(r *http.Request, rv ReportView) ReportPage {
 	return page
 }
 
-func (p *Pages) reportForm(w http.ResponseWriter, r *http.Request) error {
+// reportOf reads the report the path names, as the person: the context to
+// call the services with and the report.
+func (p *Pages) reportOf(r *http.Request) (context.Context, ReportView, error) {
 	ctx, err := p.callerContext(r)
 	if err != nil {
-		return err
+		return nil, ReportView{}, err
 	}
 	rv, err := p.curator.Report(ctx, r.PathValue("id"))
+	return ctx, rv, err
+}
+
+func (p *Pages) reportForm(w http.ResponseWriter, r *http.Request) error {
+	_, rv, err := p.reportOf(r)
 	if err != nil {
 		return err
 	}
@@ -503,11 +511,7 @@ func (p *Pages) submitPage(r *http.Request, rv ReportView) SubmitPage {
 }
 
 func (p *Pages) submitForm(w http.ResponseWriter, r *http.Request) error {
-	ctx, err := p.callerContext(r)
-	if err != nil {
-		return err
-	}
-	rv, err := p.curator.Report(ctx, r.PathValue("id"))
+	_, rv, err := p.reportOf(r)
 	if err != nil {
 		return err
 	}

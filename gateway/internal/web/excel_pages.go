@@ -39,11 +39,7 @@ const uploadSlack = 64 << 10
 const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 func (p *Pages) downloadReport(w http.ResponseWriter, r *http.Request) error {
-	ctx, err := p.callerContext(r)
-	if err != nil {
-		return err
-	}
-	rv, err := p.curator.Report(ctx, r.PathValue("id"))
+	_, rv, err := p.reportOf(r)
 	if err != nil {
 		return err
 	}
@@ -83,11 +79,7 @@ func (p *Pages) uploadPage(r *http.Request, rv ReportView, problems ...string) U
 }
 
 func (p *Pages) uploadForm(w http.ResponseWriter, r *http.Request) error {
-	ctx, err := p.callerContext(r)
-	if err != nil {
-		return err
-	}
-	rv, err := p.curator.Report(ctx, r.PathValue("id"))
+	_, rv, err := p.reportOf(r)
 	if err != nil {
 		return err
 	}
@@ -96,11 +88,7 @@ func (p *Pages) uploadForm(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (p *Pages) uploadReport(w http.ResponseWriter, r *http.Request) error {
-	ctx, err := p.callerContext(r)
-	if err != nil {
-		return err
-	}
-	rv, err := p.curator.Report(ctx, r.PathValue("id"))
+	ctx, rv, err := p.reportOf(r)
 	if err != nil {
 		return err
 	}
