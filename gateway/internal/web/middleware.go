@@ -2,6 +2,9 @@ package web
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"mime"
 	"net/http"
 	"slices"
 	"strings"
@@ -59,6 +62,23 @@ type handler func(w http.ResponseWriter, r *http.Request) error
 // none is named); a state-changing request must carry the session's CSRF
 // token. Others are sent to the sign-in page or shown «нет доступа».
 func (p *Pages) only(roles []identity.Role, h handler) http.Handler {
+	return p.guard(roles, p.maxForm, h)
+}
+
+// onlyUpload is only for a form that sends a file: its body may be up to
+// limit bytes.
+func (p *Pages) onlyUpload(roles []identity.Role, limit int64, h handler) http.Handler {
+	return p.guard(roles, limit, h)
+}
+
+// uploadMemory is what a multipart form keeps in memory; more goes to a
+// temporary file the server removes after the request.
+const uploadMemory = 4 << 20
+
+// guard guards a page; a state-changing request's body is bounded by limit,
+// and a multipart one is parsed (so its CSRF field can be read) before the
+// check.
+func (p *Pages) guard(roles []identity.Role, limit int64, h handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, ok := signedIn(r)
 		if !ok {
@@ -73,7 +93,17 @@ func (p *Pages) only(roles []identity.Role, h handler) http.Handler {
 			return
 		}
 		if auth.Unsafe(r.Method) {
-			r.Body = http.MaxBytesReader(w, r.Body, p.maxForm)
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
+			if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
+				if err := r.ParseMultipartForm(min(limit, uploadMemory)); err != nil {
+					if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+						p.tooLarge(w, r, limit)
+						return
+					}
+					p.forbidden(w, r)
+					return
+				}
+			}
 			if !auth.CheckCSRF(c.CSRF, r.PostFormValue(auth.CSRFField)) {
 				p.forbidden(w, r)
 				return
@@ -100,4 +130,11 @@ func (p *Pages) callerContext(r *http.Request) (context.Context, error) {
 	pr := c.Principal
 	pr.RemoteAddr = p.auth.RemoteAddr(r)
 	return p.auth.Signer.Outgoing(r.Context(), pr)
+}
+
+// tooLarge explains a form whose body is over its limit.
+func (p *Pages) tooLarge(w http.ResponseWriter, r *http.Request, limit int64) {
+	p.render(w, r, http.StatusRequestEntityTooLarge, "error.html", ErrorPage{Base: p.base(r, "Файл слишком большой", ""),
+		Heading: "Файл слишком большой",
+		Message: fmt.Sprintf("Отправленные данные больше %d МБ. Уменьшите файл (например, удалите из него картинки) и повторите.", limit>>20)})
 }
