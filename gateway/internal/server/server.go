@@ -166,9 +166,10 @@ func (g *Gateway) handler(ctx context.Context, reg *prometheus.Registry) (http.H
 	if err != nil {
 		return nil, err
 	}
+	backend := web.NewBackend(g.backends.Indicators, g.backends.Roadmap, g.backends.Registry)
 	pages, err := web.New(web.Deps{Logger: g.logger, Auth: g.auth,
 		Accounts: registryv1.NewAccountServiceClient(g.backends.Registry),
-		Curator:  web.NewBackend(g.backends.Indicators, g.backends.Roadmap)})
+		Curator:  backend, Roadmap: backend})
 	if err != nil {
 		return nil, err
 	}

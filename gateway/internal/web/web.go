@@ -28,6 +28,7 @@ type Pages struct {
 	auth     *auth.Authenticator
 	accounts registryv1.AccountServiceClient
 	curator  CuratorBackend
+	roadmap  RoadmapBackend
 	// maxForm bounds a form's body.
 	maxForm int64
 	// now reads the clock (tests move it).
@@ -40,6 +41,7 @@ type Deps struct {
 	Auth     *auth.Authenticator
 	Accounts registryv1.AccountServiceClient
 	Curator  CuratorBackend
+	Roadmap  RoadmapBackend
 }
 
 // New parses the templates and indexes the static files.
@@ -53,7 +55,7 @@ func New(d Deps) (*Pages, error) {
 		return nil, err
 	}
 	return &Pages{pages: pages, assets: a, logger: d.Logger, auth: d.Auth, accounts: d.Accounts, curator: d.Curator,
-		maxForm: 1 << 20, now: realClock}, nil
+		roadmap: d.Roadmap, maxForm: 1 << 20, now: realClock}, nil
 }
 
 var (
