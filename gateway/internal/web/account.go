@@ -43,6 +43,9 @@ func (p *Pages) base(r *http.Request, title, section string) Base {
 	}
 	b.Person = &Person{Login: c.Principal.Login, Scope: strings.Join(roles, ", "),
 		Nav: []NavItem{{Section: "home", Title: "Главная", Href: "/"}}}
+	if c.Principal.Is(identity.Curator) || c.Principal.Is(identity.Methodologist) {
+		b.Person.Nav = append(b.Person.Nav, NavItem{Section: "roadmap", Title: "Дорожная карта", Href: "/roadmap"})
+	}
 	return b
 }
 

@@ -79,8 +79,21 @@ func (p *Pages) Handler() http.Handler {
 	mux.Handle("POST /reports/{id}", p.only(curators, p.saveReport))
 	mux.Handle("GET /reports/{id}/submit", p.only(curators, p.submitForm))
 	mux.Handle("POST /reports/{id}/submit", p.only(curators, p.submitReport))
+
+	mux.Handle("GET /roadmap", p.only(roadmapViewers, p.roadmapHome))
+	mux.Handle("GET /roadmap/import", p.only(curators, p.importForm))
+	mux.Handle("POST /roadmap/import", p.onlyUpload(curators, importUploadLimit, p.importPreview))
+	mux.Handle("POST /roadmap/import/confirm", p.onlyUpload(curators, importConfirmLimit, p.importConfirm))
+	mux.Handle("GET /roadmap/{id}", p.only(roadmapViewers, p.roadmapPage))
+	mux.Handle("GET /roadmap/{id}/items/new", p.only(curators, p.newItemForm))
+	mux.Handle("POST /roadmap/{id}/items/new", p.only(curators, p.createItem))
+	mux.Handle("GET /roadmap/{id}/items/{item}", p.only(roadmapViewers, p.itemPage))
+	mux.Handle("GET /roadmap/{id}/items/{item}/edit", p.only(curators, p.editItemForm))
+	mux.Handle("POST /roadmap/{id}/items/{item}/edit", p.only(curators, p.updateItem))
+	mux.Handle("POST /roadmap/{id}/items/{item}/mark", p.only(curators, p.markOccurrence))
+	mux.Handle("POST /roadmap/{id}/items/{item}/move", p.only(curators, p.moveItem))
 	return p.secure(p.withSession(mux))
 }
 
 // Paths are the paths Handler serves, for the gateway's mux.
-var Paths = []string{"/{$}", "/static/", "/login", "/logout", "/account/", "/campaigns/", "/reports/"}
+var Paths = []string{"/{$}", "/static/", "/login", "/logout", "/account/", "/campaigns/", "/reports/", "/roadmap", "/roadmap/"}
