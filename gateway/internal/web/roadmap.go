@@ -163,6 +163,35 @@ type ItemPage struct {
 	Form *MarkForm
 }
 
+// Shown are the occurrences the page shows with their form: done, overdue,
+// or pending whose window has begun, and the next one; Later are the rest,
+// listed by date only, so an item due every month keeps a light page.
+func (p ItemPage) Shown() []OccurrenceView {
+	shown, _ := p.split()
+	return shown
+}
+
+// Later are the occurrences whose window has not begun, after the next one.
+func (p ItemPage) Later() []OccurrenceView {
+	_, later := p.split()
+	return later
+}
+
+func (p ItemPage) split() (shown, later []OccurrenceView) {
+	next := false // the first occurrence not begun yet is shown too
+	for _, o := range p.Item.Occurrences {
+		if begun := o.State != OccurrencePending || o.Start.IsZero() || !o.Start.After(p.today); !begun {
+			if next {
+				later = append(later, o)
+				continue
+			}
+			next = true
+		}
+		shown = append(shown, o)
+	}
+	return shown, later
+}
+
 // MarkForm is the form of one occurrence.
 type MarkForm struct {
 	Due, DoneOn, Note, Link string

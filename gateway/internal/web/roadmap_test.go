@@ -169,6 +169,30 @@ func TestRoadmapViewMapping(t *testing.T) {
 	}
 }
 
+func TestItemPageShowsBegunOccurrences(t *testing.T) {
+	p := ItemPage{dayCounter: dayCounter{today: date("2022-04-03")}}
+	for _, o := range []OccurrenceView{
+		{Start: date("2022-01-01"), Due: date("2022-01-31"), State: OccurrenceDone},
+		{Start: date("2022-02-01"), Due: date("2022-02-28"), State: OccurrenceOverdue},
+		{Start: date("2022-04-01"), Due: date("2022-04-30"), State: OccurrencePending},
+		{Start: date("2022-05-01"), Due: date("2022-05-31"), State: OccurrencePending},
+		{Start: date("2022-06-01"), Due: date("2022-06-30"), State: OccurrencePending},
+		{Due: date("2022-12-31"), State: OccurrencePending},
+	} {
+		p.Item.Occurrences = append(p.Item.Occurrences, o)
+	}
+	var shown, later []string
+	for _, o := range p.Shown() {
+		shown = append(shown, o.Due.Format("01"))
+	}
+	for _, o := range p.Later() {
+		later = append(later, o.Due.Format("01"))
+	}
+	if fmt.Sprint(shown) != "[01 02 04 05 12]" || fmt.Sprint(later) != "[06]" {
+		t.Errorf("shown %v, later %v", shown, later)
+	}
+}
+
 func TestImportNotesInRussian(t *testing.T) {
 	for note, want := range map[string]string{
 		"number «1.» read as 1":                                                  "номер «1.» прочитан как 1",
