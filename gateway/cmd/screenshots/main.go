@@ -35,6 +35,9 @@ var accounts = []account{
 		{name: "curator-home", path: "/"},
 		{name: "curator-report", find: `a[href^="/reports/"]`},
 		{name: "curator-submit", find: `a[href$="/submit"], button[value=submit]`},
+		{name: "curator-roadmap", path: "/roadmap"},
+		{name: "curator-roadmap-item", find: `main td a[href*="/items/"]`},
+		{name: "curator-roadmap-import", path: "/roadmap/import"},
 		{name: "account-password", path: "/account/password"},
 	}},
 }
