@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	chromium "github.com/nastavnik/nastavnik/gateway/internal/browser"
@@ -178,6 +180,7 @@ func TestRoadmapInTheBrowser(t *testing.T) {
 	}
 	c.check("roadmap")
 	narrow(t, b, "roadmap", shots)
+	printed(t, b)
 
 	// Mark 1.1 done with a note, on its page.
 	if err := b.Submit(`#stage-1 tr:first-child td a[href*="/items/"]`); err != nil {
@@ -336,8 +339,10 @@ func narrow(t *testing.T, b *chromium.Browser, name, dir string) {
 		t.Fatal(err)
 	}
 	defer func() {
-		// Back to the browser's window size (EmulateReset leaves the narrow layout here).
-		if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900)); err != nil {
+		if err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tg, emulation.ClearDeviceMetricsOverride, cdp.Empty{})
+			return err
+		})); err != nil {
 			t.Fatal(err)
 		}
 	}()
@@ -350,4 +355,35 @@ func narrow(t *testing.T, b *chromium.Browser, name, dir string) {
 		t.Errorf("%s at 360 px: scroll width %d over %d (%v)", name, scroll, inner, err)
 	}
 	shot(360)
+}
+
+// printed checks the page as printed: no navigation, forms or buttons, the
+// overdue tags kept.
+func printed(t *testing.T, b *chromium.Browser) {
+	t.Helper()
+	media := func(m string) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: m})
+			return err
+		})
+	}
+	if err := b.Do(media("print")); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := b.Do(media("")); err != nil {
+			t.Fatal(err)
+		}
+	}()
+	got, err := b.EvalString(`(() => {
+		const shown = sel => [...document.querySelectorAll(sel)].filter(e => e.getClientRects().length > 0).length;
+		return shown("nav, header, main form, main button, .no-print") + " " + shown(".tag--red");
+	})()`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var controls, tags int
+	if _, err := fmt.Sscan(got, &controls, &tags); err != nil || controls != 0 || tags == 0 {
+		t.Errorf("printed: %d controls shown, %d overdue tags (%v)", controls, tags, err)
+	}
 }
