@@ -33,7 +33,7 @@ func date(s string) time.Time {
 	return t
 }
 
-func TestScheduleInRussianWords(t *testing.T) {
+func TestRoadmapScheduleInRussianWords(t *testing.T) {
 	once := func(start, end string) *roadmapv1.ScheduleRule {
 		return &roadmapv1.ScheduleRule{Kind: roadmapv1.RuleKind_RULE_KIND_ONCE, Start: start, End: end}
 	}
@@ -83,8 +83,8 @@ func TestScheduleInRussianWords(t *testing.T) {
 	}
 }
 
-func TestOverdueText(t *testing.T) {
-	today := date("2022-03-31")
+func TestRoadmapOverdueText(t *testing.T) {
+	ref := date("2022-03-31")
 	for due, want := range map[string]string{
 		"2022-03-30": "просрочено на 1 день",
 		"2022-03-28": "просрочено на 3 дня",
@@ -92,23 +92,21 @@ func TestOverdueText(t *testing.T) {
 		"2022-03-10": "просрочено на 21 день",
 		"2021-03-31": "просрочено на 365 дней",
 	} {
-		if got := OverdueText(date(due), today); got != want {
+		if got := OverdueText(date(due), ref); got != want {
 			t.Errorf("due %s: %q, want %q", due, got, want)
 		}
 	}
 	// Today in the school's zone: 23:30 UTC on 31 March is 1 April in Krasnoyarsk.
-	if got := today2(time.Date(2022, 3, 31, 23, 30, 0, 0, time.UTC), "Asia/Krasnoyarsk"); got != date("2022-04-01") {
+	if got := today(time.Date(2022, 3, 31, 23, 30, 0, 0, time.UTC), "Asia/Krasnoyarsk"); got != date("2022-04-01") {
 		t.Errorf("today in Krasnoyarsk: %v", got)
 	}
-	if got := today2(time.Date(2022, 3, 31, 23, 30, 0, 0, time.UTC), "Europe/Kaliningrad"); got != date("2022-04-01") {
+	if got := today(time.Date(2022, 3, 31, 23, 30, 0, 0, time.UTC), "Europe/Kaliningrad"); got != date("2022-04-01") {
 		t.Errorf("today in Kaliningrad: %v", got)
 	}
-	if got := today2(time.Date(2022, 3, 31, 21, 30, 0, 0, time.UTC), "Europe/Kaliningrad"); got != date("2022-03-31") {
+	if got := today(time.Date(2022, 3, 31, 21, 30, 0, 0, time.UTC), "Europe/Kaliningrad"); got != date("2022-03-31") {
 		t.Errorf("today in Kaliningrad before midnight: %v", got)
 	}
 }
-
-func today2(now time.Time, tz string) time.Time { return today(now, tz) }
 
 func TestRoadmapViewMapping(t *testing.T) {
 	r := &roadmapv1.Roadmap{Id: "r1", Title: "ДК", Goal: "Цель", Version: 7, PeriodStart: "2022-01-01", PeriodEnd: "2022-12-31",
@@ -169,7 +167,7 @@ func TestRoadmapViewMapping(t *testing.T) {
 	}
 }
 
-func TestItemPageShowsBegunOccurrences(t *testing.T) {
+func TestRoadmapItemPageShowsBegunOccurrences(t *testing.T) {
 	p := ItemPage{dayCounter: dayCounter{today: date("2022-04-03")}}
 	for _, o := range []OccurrenceView{
 		{Start: date("2022-01-01"), Due: date("2022-01-31"), State: OccurrenceDone},
@@ -193,7 +191,7 @@ func TestItemPageShowsBegunOccurrences(t *testing.T) {
 	}
 }
 
-func TestImportNotesInRussian(t *testing.T) {
+func TestRoadmapImportNotesInRussian(t *testing.T) {
 	for note, want := range map[string]string{
 		"number «1.» read as 1":                                                  "номер «1.» прочитан как 1",
 		"number «4. 5.» does not fit here; renumbered 4.5":                       "номер «4. 5.» не по порядку: перенумеровано в 4.5",
@@ -210,7 +208,7 @@ func TestImportNotesInRussian(t *testing.T) {
 	}
 }
 
-func TestItemStatus(t *testing.T) {
+func TestRoadmapItemStatus(t *testing.T) {
 	d := dayCounter{today: date("2022-04-03")}
 	var it ItemView
 	for i, st := range []OccurrenceState{OccurrenceDone, OccurrenceOverdue, OccurrenceOverdue, OccurrenceOverdue, OccurrenceOverdue, OccurrencePending, OccurrencePending} {
@@ -246,7 +244,7 @@ func zipWith(t *testing.T, name string) []byte {
 	return buf.Bytes()
 }
 
-func TestDetectFormat(t *testing.T) {
+func TestRoadmapDetectFormat(t *testing.T) {
 	tsv := "№\tМероприятия\tСроки\n1\tПодготовка\t\n"
 	// «Подготовка» in Windows-1251, as Excel saves tab-separated text.
 	cp1251 := []byte("1\t\xcf\xee\xe4\xe3\xee\xf2\xee\xe2\xea\xe0\t\xc4\xee 31.03.2022\n")
@@ -523,7 +521,7 @@ func TestRoadmapChooseOrImport(t *testing.T) {
 	get(h, "/roadmap", identity.Methodologist).check(t, 200, "г. Красноярск муниципалитет", "ДК города", "СШ № 1")
 }
 
-func TestMarkOccurrence(t *testing.T) {
+func TestRoadmapMarkOccurrence(t *testing.T) {
 	be := &fakeRoadmaps{roadmap: testRoadmap()}
 	h := testPages(t, be)
 	// The item page: the form of the overdue occurrence with today's date in Krasnoyarsk.
@@ -588,7 +586,7 @@ func badRequest(field, msg string) error {
 	return st.Err()
 }
 
-func TestEditAndMoveItems(t *testing.T) {
+func TestRoadmapEditAndMoveItems(t *testing.T) {
 	be := &fakeRoadmaps{roadmap: testRoadmap()}
 	h := testPages(t, be)
 	get(h, "/roadmap/rm-1/items/new?stage=st-1", identity.Curator).check(t, 200, "Новое мероприятие", "Этап", "Срок", "Сохранить")
@@ -655,7 +653,7 @@ func multipartPost(t *testing.T, h http.Handler, path string, fields map[string]
 
 var hiddenField = regexp.MustCompile(`<input type="hidden" name="([a-z_]+)" value="([^"]*)">`)
 
-func TestImportPreviewThenConfirm(t *testing.T) {
+func TestRoadmapImportPreviewThenConfirm(t *testing.T) {
 	be := &fakeRoadmaps{roadmap: testRoadmap(), schools: []SchoolRoadmaps{{OrgID: testOrg, OrgName: "СШ № 1"}}}
 	h := testPages(t, be)
 	tsv := []byte("Дорожная карта\n№\tМероприятия\tСроки\tОтветственные\n1\tПодготовка\t\t\n1.1\tПоложение\tДо 31.03.2022\tДиректор\n")
