@@ -159,3 +159,21 @@ func (b *Browser) Type(sel, text string) error {
 func (b *Browser) WaitVisible(sel string) error {
 	return b.Do(chromedp.WaitVisible(chromedp.CSS(sel)))
 }
+
+// AtWidth lays the current page out at width pixels (without reloading it)
+// and returns how wide the document is then, with a full-page PNG when
+// asked; the viewport is reset afterwards.
+func (b *Browser) AtWidth(width int64, screenshot bool) (int64, []byte, error) {
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 800)); err != nil {
+		return 0, nil, err
+	}
+	defer func() { _ = chromedp.Do(ctx, chromedp.EmulateReset()) }()
+	scroll, err := chromedp.Run(ctx, chromedp.Evaluate[int64](`document.documentElement.scrollWidth`))
+	if err != nil || !screenshot {
+		return scroll, nil, err
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	return scroll, png, err
+}

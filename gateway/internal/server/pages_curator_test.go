@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -62,7 +64,31 @@ func (c *pageChecker) check(name string) {
 	if n <= 0 || n > maxPageBytes {
 		c.t.Errorf("%s: first load %d bytes, want 1..%d", name, n, maxPageBytes)
 	}
+	narrow(c.t, c.b, name)
 	c.checked[name] = true
+}
+
+// narrow checks the page the browser shows fits a 360-pixel screen without
+// scrolling sideways. With PAGE_SCREENSHOTS set to a directory, it saves the
+// page there at 1280 and 360 pixels for a person to look at.
+func narrow(t *testing.T, b *chromium.Browser, name string) {
+	t.Helper()
+	dir := os.Getenv("PAGE_SCREENSHOTS")
+	slug := strings.NewReplacer(" ", "-", ":", "", "(", "", ")", "", "/", "-").Replace(name)
+	for _, width := range []int64{1280, 360} {
+		scroll, png, err := b.AtWidth(width, dir != "")
+		if err != nil {
+			t.Fatalf("%s at %d px: %v", name, width, err)
+		}
+		if scroll > width {
+			t.Errorf("%s is %d pixels wide on a %d-pixel screen", name, scroll, width)
+		}
+		if dir != "" {
+			if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%s-%d.png", slug, width)), png, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 }
 
 // checkHeaders fetches a page without the browser and checks its headers.

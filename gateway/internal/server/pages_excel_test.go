@@ -219,35 +219,6 @@ func (c *pageChecker) checkHere(name string) {
 	c.checked[name] = true
 }
 
-// narrow shows the current page 360 pixels wide, in place, and fails when
-// it is wider than the screen. With EXCEL_SCREENSHOTS set to a directory, it
-// saves the page there.
-func narrow(t *testing.T, b *chromium.Browser, name string) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(b.Context(), 30*time.Second)
-	defer cancel()
-	defer func() { _ = chromedp.Do(ctx, chromedp.EmulateReset()) }()
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(360, 800)); err != nil {
-		t.Fatal(err)
-	}
-	w, err := chromedp.Run(ctx, chromedp.Evaluate[int64](`document.documentElement.scrollWidth`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if w > 360 {
-		t.Errorf("%s is %d pixels wide on a 360-pixel screen", name, w)
-	}
-	if out := os.Getenv("EXCEL_SCREENSHOTS"); out != "" {
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(out, name+"-360.png"), png, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
 // download fetches a file in the page, with the browser's session, and
 // checks it comes as an attachment of an xlsx.
 func download(t *testing.T, b *chromium.Browser, path string) []byte {

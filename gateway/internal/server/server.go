@@ -167,10 +167,11 @@ func (g *Gateway) handler(ctx context.Context, reg *prometheus.Registry) (http.H
 	if err != nil {
 		return nil, err
 	}
+	backend := web.NewBackend(g.backends.Indicators, g.backends.Roadmap, g.backends.Registry)
 	pages, err := web.New(web.Deps{Logger: g.logger, Auth: g.auth,
 		Account: web.NewAccountBackend(g.backends.Registry),
-		Curator: web.NewBackend(g.backends.Indicators, g.backends.Roadmap),
-		Scopes:  web.NewScopeNamer(registryclient.New(g.auth.Signer, g.backends.Registry))})
+		Curator: backend, Roadmap: backend,
+		Scopes: web.NewScopeNamer(registryclient.New(g.auth.Signer, g.backends.Registry))})
 	if err != nil {
 		return nil, err
 	}

@@ -47,6 +47,9 @@ func (p *Pages) base(r *http.Request, title, section string) Base {
 		}
 		b.Person.Scopes = append(b.Person.Scopes, ScopeChoice{Text: "все роли сразу", Current: s.current == ""})
 	}
+	if c.Principal.Is(identity.Curator) || c.Principal.Is(identity.Methodologist) {
+		b.Person.Nav = append(b.Person.Nav, NavItem{Section: "roadmap", Title: "Дорожная карта", Href: "/roadmap"})
+	}
 	return b
 }
 

@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	indicatorsv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/indicators/v1"
+	registryv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/registry/v1"
 	roadmapv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/roadmap/v1"
 )
 
@@ -23,15 +24,25 @@ type grpcBackend struct {
 	reports   indicatorsv1.ReportServiceClient
 	forms     indicatorsv1.FormServiceClient
 	roadmaps  roadmapv1.RoadmapServiceClient
+	// organisations names the schools of the roadmap pages.
+	organisations registryv1.OrganisationServiceClient
 }
 
-// NewBackend returns the backend over the indicators and roadmap services.
-func NewBackend(indicators, roadmap grpc.ClientConnInterface) CuratorBackend {
+// Backend is every page area's backend.
+type Backend interface {
+	CuratorBackend
+	RoadmapBackend
+}
+
+// NewBackend returns the backend over the indicators, roadmap and registry
+// services.
+func NewBackend(indicators, roadmap, registry grpc.ClientConnInterface) Backend {
 	return &grpcBackend{
-		campaigns: indicatorsv1.NewCampaignServiceClient(indicators),
-		reports:   indicatorsv1.NewReportServiceClient(indicators),
-		forms:     indicatorsv1.NewFormServiceClient(indicators),
-		roadmaps:  roadmapv1.NewRoadmapServiceClient(roadmap),
+		campaigns:     indicatorsv1.NewCampaignServiceClient(indicators),
+		reports:       indicatorsv1.NewReportServiceClient(indicators),
+		forms:         indicatorsv1.NewFormServiceClient(indicators),
+		roadmaps:      roadmapv1.NewRoadmapServiceClient(roadmap),
+		organisations: registryv1.NewOrganisationServiceClient(registry),
 	}
 }
 

@@ -98,15 +98,19 @@ func (p *Pages) only(roles []identity.Role, h handler) http.Handler {
 	return p.guard(roles, p.maxForm, h)
 }
 
-// onlyUpload guards a page that takes a file, as only does, with the body
-// bounded by the file's limit.
-func (p *Pages) onlyUpload(roles []identity.Role, h handler) http.Handler {
-	return p.guard(roles, p.maxUpload+uploadSlack, h)
+// onlyUpload is only for a form that sends a file: its body may be up to
+// limit bytes.
+func (p *Pages) onlyUpload(roles []identity.Role, limit int64, h handler) http.Handler {
+	return p.guard(roles, limit, h)
 }
 
-// guard is only with limit bounding the body of a state-changing request. A
-// multipart body is parsed whole, in memory, before the CSRF token is read
-// from it; one over the limit gets «файл слишком большой».
+// uploadMemory is what a multipart form keeps in memory; more goes to a
+// temporary file the server removes after the request.
+const uploadMemory = 4 << 20
+
+// guard guards a page; a state-changing request's body is bounded by limit,
+// and a multipart one is parsed (so its CSRF field can be read) before the
+// check.
 func (p *Pages) guard(roles []identity.Role, limit int64, h handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, ok := signedIn(r)
@@ -124,10 +128,12 @@ func (p *Pages) guard(roles []identity.Role, limit int64, h handler) http.Handle
 		if auth.Unsafe(r.Method) {
 			r.Body = http.MaxBytesReader(w, r.Body, limit)
 			if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
-				var tooLarge *http.MaxBytesError
-				if err := r.ParseMultipartForm(limit); errors.As(err, &tooLarge) {
-					p.render(w, r, http.StatusRequestEntityTooLarge, "error.html", ErrorPage{Base: p.base(r, "Файл слишком большой", ""),
-						Heading: "Файл слишком большой", Message: fmt.Sprintf("Загрузите файл не больше %d МБ. Вернитесь назад и выберите другой файл.", p.maxUpload>>20)})
+				if err := r.ParseMultipartForm(min(limit, uploadMemory)); err != nil {
+					if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+						p.tooLarge(w, r, limit)
+						return
+					}
+					p.forbidden(w, r)
 					return
 				}
 			}
@@ -157,4 +163,11 @@ func (p *Pages) callerContext(r *http.Request) (context.Context, error) {
 	pr := c.Principal
 	pr.RemoteAddr = p.auth.RemoteAddr(r)
 	return p.auth.Signer.Outgoing(r.Context(), pr)
+}
+
+// tooLarge explains a form whose body is over its limit.
+func (p *Pages) tooLarge(w http.ResponseWriter, r *http.Request, limit int64) {
+	p.render(w, r, http.StatusRequestEntityTooLarge, "error.html", ErrorPage{Base: p.base(r, "Файл слишком большой", ""),
+		Heading: "Файл слишком большой",
+		Message: fmt.Sprintf("Отправленные данные больше %d МБ. Уменьшите файл (например, удалите из него картинки) и повторите.", limit>>20)})
 }

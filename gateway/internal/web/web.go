@@ -12,7 +12,6 @@
 package web
 
 import (
-	"errors"
 	"log/slog"
 	"net/http"
 
@@ -28,6 +27,7 @@ type Pages struct {
 	auth    *auth.Authenticator
 	account AccountBackend
 	curator CuratorBackend
+	roadmap RoadmapBackend
 	scopes  ScopeNamer
 	excel   ExcelBackend
 	// maxForm bounds a form's body, maxUpload an uploaded file's.
@@ -42,9 +42,10 @@ type Deps struct {
 	Auth    *auth.Authenticator
 	Account AccountBackend
 	Curator CuratorBackend
+	Roadmap RoadmapBackend
 	Scopes  ScopeNamer
-	// Excel checks the values of an uploaded file; when nil, Curator must
-	// implement it.
+	// Excel checks the values of an uploaded file; when nil, Curator's
+	// (the gRPC backend implements both).
 	Excel ExcelBackend
 }
 
@@ -60,12 +61,9 @@ func New(d Deps) (*Pages, error) {
 	}
 	excel := d.Excel
 	if excel == nil {
-		var ok bool
-		if excel, ok = d.Curator.(ExcelBackend); !ok {
-			return nil, errors.New("web: no ExcelBackend: the curator backend does not check reports")
-		}
+		excel, _ = d.Curator.(ExcelBackend) // the gRPC backend checks reports too
 	}
-	return &Pages{pages: pages, assets: a, logger: d.Logger, auth: d.Auth, account: d.Account, curator: d.Curator,
+	return &Pages{pages: pages, assets: a, logger: d.Logger, auth: d.Auth, account: d.Account, curator: d.Curator, roadmap: d.Roadmap,
 		scopes: d.Scopes, excel: excel, maxForm: 1 << 20, maxUpload: maxUpload, now: realClock}, nil
 }
 
@@ -97,10 +95,23 @@ func (p *Pages) Handler() http.Handler {
 	mux.Handle("GET /reports/{id}/history", p.only(curators, p.reportHistory))
 	mux.Handle("GET /reports/{id}/xlsx", p.only(curators, p.downloadReport))
 	mux.Handle("GET /reports/{id}/upload", p.only(curators, p.uploadForm))
-	mux.Handle("POST /reports/{id}/upload", p.onlyUpload(curators, p.uploadReport))
+	mux.Handle("POST /reports/{id}/upload", p.onlyUpload(curators, p.maxUpload+uploadSlack, p.uploadReport))
 	mux.Handle("POST /reports/{id}/upload/confirm", p.only(curators, p.confirmUpload))
+
+	mux.Handle("GET /roadmap", p.only(roadmapViewers, p.roadmapHome))
+	mux.Handle("GET /roadmap/import", p.only(curators, p.importForm))
+	mux.Handle("POST /roadmap/import", p.onlyUpload(curators, importUploadLimit, p.importPreview))
+	mux.Handle("POST /roadmap/import/confirm", p.onlyUpload(curators, importConfirmLimit, p.importConfirm))
+	mux.Handle("GET /roadmap/{id}", p.only(roadmapViewers, p.roadmapPage))
+	mux.Handle("GET /roadmap/{id}/items/new", p.only(curators, p.newItemForm))
+	mux.Handle("POST /roadmap/{id}/items/new", p.only(curators, p.createItem))
+	mux.Handle("GET /roadmap/{id}/items/{item}", p.only(roadmapViewers, p.itemPage))
+	mux.Handle("GET /roadmap/{id}/items/{item}/edit", p.only(curators, p.editItemForm))
+	mux.Handle("POST /roadmap/{id}/items/{item}/edit", p.only(curators, p.updateItem))
+	mux.Handle("POST /roadmap/{id}/items/{item}/mark", p.only(curators, p.markOccurrence))
+	mux.Handle("POST /roadmap/{id}/items/{item}/move", p.only(curators, p.moveItem))
 	return p.secure(p.withSession(mux))
 }
 
 // Paths are the paths Handler serves, for the gateway's mux.
-var Paths = []string{"/{$}", "/static/", "/login", "/logout", "/account/", "/campaigns/", "/reports/"}
+var Paths = []string{"/{$}", "/static/", "/login", "/logout", "/account/", "/campaigns/", "/reports/", "/roadmap", "/roadmap/"}
