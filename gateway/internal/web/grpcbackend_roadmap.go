@@ -172,7 +172,12 @@ func roadmapView(r *roadmapv1.Roadmap) RoadmapView {
 func importView(resp *roadmapv1.ImportRoadmapResponse) ImportView {
 	v := ImportView{Roadmap: roadmapView(resp.GetRoadmap()), Saved: resp.GetSaved(), NotUnderstood: resp.GetDeadlinesNotUnderstood()}
 	for _, row := range resp.GetRows() {
-		v.Rows = append(v.Rows, ImportRow{Row: int(row.GetRow()), Outcome: ImportOutcome(row.GetOutcome()), Ref: row.GetRef(), Note: row.GetNote()})
+		var notes []string // the service's Russian, note by note
+		for _, n := range row.GetNotes() {
+			notes = append(notes, n.GetLocalizedMessage())
+		}
+		v.Rows = append(v.Rows, ImportRow{Row: int(row.GetRow()), Outcome: ImportOutcome(row.GetOutcome()), Ref: row.GetRef(),
+			Note: strings.Join(notes, "; ")})
 	}
 	return v
 }

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -78,38 +77,6 @@ func (p ImportPreviewPage) Unreadable() int {
 
 // Outcome says what became of an input row, in Russian.
 func (ImportPreviewPage) Outcome(o ImportOutcome) string { return OutcomeRU(o) }
-
-// Note is a row's note in Russian.
-func (ImportPreviewPage) Note(note string) string { return ImportNoteRU(note) }
-
-// importNotes put the importer's notes in Russian, quoted text kept.
-var importNotes = []struct {
-	re *regexp.Regexp
-	ru string
-}{
-	{regexp.MustCompile(`number «([^»]*)» does not fit here; renumbered (\S+)`), "номер «$1» не по порядку: перенумеровано в $2"},
-	{regexp.MustCompile(`number «([^»]*)» ignored: it does not fit the sequence \(a scanning error\)`), "номер «$1» пропущен: он выбивается из порядка (ошибка распознавания)"},
-	{regexp.MustCompile(`number «([^»]*)» read as (\S+)`), "номер «$1» прочитан как $2"},
-	{regexp.MustCompile(`title «(.*?)» repaired as «(.*?)»`), "название «$1» исправлено на «$2»"},
-	{regexp.MustCompile(`title found in another column`), "название найдено в другом столбце"},
-	{regexp.MustCompile(`no title: the row holds the stage's task and result`), "без названия: в строке задача и результат этапа"},
-	{regexp.MustCompile(`ignored in other columns: `), "в других столбцах пропущено: "},
-	{regexp.MustCompile(`ignored scanning noise `), "пропущен мусор распознавания "},
-	{regexp.MustCompile(`text before the first stage: `), "текст до первого этапа: "},
-	{regexp.MustCompile(`continues the stage's text`), "продолжение текста этапа"},
-	{regexp.MustCompile(`continues the stage's title`), "продолжение названия этапа"},
-	{regexp.MustCompile(`continues the title`), "продолжение названия"},
-	{regexp.MustCompile(`header repeated`), "шапка таблицы повторяется"},
-}
-
-// ImportNoteRU puts the note of a row of the import report in Russian
-// (the service writes its repairs in English).
-func ImportNoteRU(note string) string {
-	for _, n := range importNotes {
-		note = n.re.ReplaceAllString(note, n.ru)
-	}
-	return note
-}
 
 // OutcomeRU says what became of an input row, in Russian.
 func OutcomeRU(o ImportOutcome) string {
@@ -211,8 +178,8 @@ func (p *Pages) importPreview(w http.ResponseWriter, r *http.Request) error {
 	view, err := p.roadmap.ImportRoadmap(ctx, in)
 	if status.Code(err) == codes.InvalidArgument {
 		for field, msg := range fieldViolations(err) {
-			if name, ru := importFields[field], importErrorRU(field, msg); name != "" && ru != "" {
-				page.Errors[name] = ru
+			if name := importFields[field]; name != "" {
+				page.Errors[name] = msg // the services' Russian message
 			}
 		}
 		if len(page.Errors) == 0 {
@@ -268,23 +235,6 @@ func (p *Pages) importErrors(w http.ResponseWriter, r *http.Request, page Import
 	}
 	p.render(w, r, http.StatusBadRequest, "roadmap_import.html", page)
 	return nil
-}
-
-// importErrorRU says in Russian why the service did not read the document.
-func importErrorRU(field, msg string) string {
-	switch {
-	case field == "content" && strings.Contains(msg, "no stage or item"):
-		return "В файле не найдено ни одного этапа или мероприятия. Загрузите таблицу дорожной карты: номер, мероприятие, срок, ответственные"
-	case field == "content" && strings.Contains(msg, "UTF-8"):
-		return "Текст файла не удалось прочитать: сохраните его в кодировке UTF-8"
-	case field == "content":
-		return "Файл не удалось прочитать: проверьте, что он открывается в Word или Excel, и сохраните его заново как DOCX или XLSX"
-	case strings.HasPrefix(field, "period"):
-		return "Проверьте даты периода"
-	case field == "title":
-		return "Проверьте название"
-	}
-	return ""
 }
 
 var formatNames = map[ImportFormat]string{ImportTSV: "tsv", ImportDOCX: "docx", ImportXLSX: "xlsx"}

@@ -191,23 +191,6 @@ func TestRoadmapItemPageShowsBegunOccurrences(t *testing.T) {
 	}
 }
 
-func TestRoadmapImportNotesInRussian(t *testing.T) {
-	for note, want := range map[string]string{
-		"number «1.» read as 1":                                                  "номер «1.» прочитан как 1",
-		"number «4. 5.» does not fit here; renumbered 4.5":                       "номер «4. 5.» не по порядку: перенумеровано в 4.5",
-		"number «4.4» ignored: it does not fit the sequence (a scanning error)":  "номер «4.4» пропущен: он выбивается из порядка (ошибка распознавания)",
-		"number «1.0» read as 1; title «ррмирование» repaired as «Формирование»": "номер «1.0» прочитан как 1; название «ррмирование» исправлено на «Формирование»",
-		"continues the stage's text; ignored scanning noise «1»":                 "продолжение текста этапа; пропущен мусор распознавания «1»",
-		"text before the first stage: «Утверждаю»":                               "текст до первого этапа: «Утверждаю»",
-		"header repeated": "шапка таблицы повторяется",
-		"нет текста мероприятия": "нет текста мероприятия",
-	} {
-		if got := ImportNoteRU(note); got != want {
-			t.Errorf("%q: %q, want %q", note, got, want)
-		}
-	}
-}
-
 func TestRoadmapItemStatus(t *testing.T) {
 	d := dayCounter{today: date("2022-04-03")}
 	var it ItemView
@@ -415,7 +398,7 @@ func as(r *http.Request, roles ...identity.Role) *http.Request {
 		}
 		c.Principal.Bindings = append(c.Principal.Bindings, b)
 	}
-	return r.WithContext(context.WithValue(r.Context(), sessionKey{}, c))
+	return r.WithContext(context.WithValue(r.Context(), sessionKey{}, session{Caller: c, all: c.Principal.Bindings}))
 }
 
 type response struct {
@@ -579,7 +562,8 @@ func TestRoadmapMarkOccurrence(t *testing.T) {
 
 func badRequest(field, msg string) error {
 	st, err := status.New(codes.InvalidArgument, "invalid").WithDetails(&errdetails.BadRequest{
-		FieldViolations: []*errdetails.BadRequest_FieldViolation{{Field: field, Description: msg}}})
+		FieldViolations: []*errdetails.BadRequest_FieldViolation{{Field: field, Description: "in English",
+			LocalizedMessage: &errdetails.LocalizedMessage{Locale: "ru-RU", Message: msg}}}})
 	if err != nil {
 		panic(err)
 	}
@@ -690,7 +674,7 @@ func TestRoadmapImportPreviewThenConfirm(t *testing.T) {
 	}
 	getAs(h, "/roadmap/rm-1?done=imported", identity.Curator).check(t, 200, "Дорожная карта сохранена.")
 	// The service finds no roadmap in the file.
-	be.err = (badRequest("content", "no stage or item was found: is it a roadmap table?"))
+	be.err = (badRequest("content", "В файле не найдено ни одного этапа или мероприятия"))
 	multipartPost(t, h, "/roadmap/import", map[string]string{"csrf_token": testCSRF, "organisation": testOrg}, "dk.tsv", tsv).
 		check(t, 400, "В файле не найдено ни одного этапа или мероприятия")
 	// Another school's id is not the person's.
