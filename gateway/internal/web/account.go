@@ -36,7 +36,7 @@ func (p *Pages) base(r *http.Request, title, section string) Base {
 	}
 	b.CSRF = c.CSRF
 	b.Person = &Person{Login: c.Principal.Login, Scope: p.scopeText(r.Context(), c.Principal),
-		Nav: []NavItem{{Section: "home", Title: "Главная", Href: "/"}, {Section: "tokens", Title: "Ключи API", Href: "/account/tokens"}}}
+		Nav: []NavItem{{Section: "home", Title: "Главная", Href: "/"}}}
 	if s, _ := sessionOf(r); len(s.all) > 1 {
 		full := s.Principal
 		for _, bd := range s.all {
@@ -50,6 +50,7 @@ func (p *Pages) base(r *http.Request, title, section string) Base {
 	if c.Principal.Is(identity.Curator) || c.Principal.Is(identity.Methodologist) {
 		b.Person.Nav = append(b.Person.Nav, NavItem{Section: "roadmap", Title: "Дорожная карта", Href: "/roadmap"})
 	}
+	b.Person.Nav = append(b.Person.Nav, NavItem{Section: "tokens", Title: "Ключи API", Href: "/account/tokens"})
 	return b
 }
 
