@@ -178,13 +178,40 @@ func (s *Server) stale(ctx context.Context, id string, based int64) error {
 	return &domain.StaleReport{Based: based, Current: r}
 }
 
-// update runs a step of a loaded report's life, answers a stale version
-// with the current report and a written one with the violations of its
-// values.
-func (s *Server) update(ctx context.Context, p identity.Principal, l loaded, based int64, fn store.Mutation) (*indicatorsv1.Report, error) {
-	r, err := s.store.UpdateReport(ctx, actor(p), l.report.ID, s.now(), l.form, fn)
+// write changes a report the caller may act on with one of roles. The report
+// is read once, under lock, in the write's transaction; its rulebook comes
+// from memory (published forms) and last year's values through the same
+// transaction. apply builds the change from what was read; a stale version
+// answers with the current report.
+func (s *Server) write(ctx context.Context, p identity.Principal, id string, based int64, roles []identity.Role,
+	apply func(l loaded) store.Mutation) (*indicatorsv1.Report, error) {
+	if !isUUID(id) {
+		return nil, domain.ErrNotFound
+	}
+	var l loaded
+	prepare := func(ctx context.Context, r domain.Report, reads store.Reads) (form.Form, error) {
+		if !p.Sees(orgLocation(r.Organisation)) {
+			return form.Form{}, domain.ErrNotFound
+		}
+		if !p.Holds(orgLocation(r.Organisation), roles...) {
+			return form.Form{}, domain.ErrPermissionDenied
+		}
+		f, set, err := s.ruleSetFrom(ctx, r.FormCode, r.FormVersion, reads.Form)
+		if err != nil {
+			return form.Form{}, err
+		}
+		prev, err := reads.PreviousValues(ctx, r.Organisation.ID, r.Year, r.FormCode)
+		if err != nil {
+			return form.Form{}, err
+		}
+		l = loaded{report: r, rulebook: rulebook{form: f, rules: set, prev: prev}}
+		return f, nil
+	}
+	r, err := s.store.UpdateReport(ctx, actor(p), id, s.now(), prepare, func(r *domain.Report, extended bool) ([]domain.Event, error) {
+		return apply(l)(r, extended)
+	})
 	if errors.Is(err, domain.ErrStale) {
-		return nil, s.stale(ctx, l.report.ID, based)
+		return nil, s.stale(ctx, id, based)
 	}
 	if err != nil {
 		return nil, err
@@ -198,24 +225,22 @@ func (s *Server) SaveReport(ctx context.Context, req *indicatorsv1.SaveReportReq
 	if err != nil {
 		return nil, err
 	}
-	l, err := s.load(ctx, p, req.GetId(), fillers...)
-	if err != nil {
-		return nil, err
-	}
-	change, err := valuesFromProto(l.form, req.GetValues(), true)
-	ve := &validation.Error{}
-	ve.Merge("", asValidation(err))
-	for i, c := range req.GetConfirm() {
-		if _, ok := l.form.Field(c); !ok {
-			ve.Add(fmt.Sprintf("confirm[%d]", i), validation.New("unknown_field").With("value", c))
+	out, err := s.write(ctx, p, req.GetId(), req.GetVersion(), fillers, func(l loaded) store.Mutation {
+		return func(r *domain.Report, extended bool) ([]domain.Event, error) {
+			change, err := valuesFromProto(l.form, req.GetValues(), true)
+			ve := &validation.Error{}
+			ve.Merge("", asValidation(err))
+			for i, c := range req.GetConfirm() {
+				if _, ok := l.form.Field(c); !ok {
+					ve.Add(fmt.Sprintf("confirm[%d]", i), validation.New("unknown_field").With("value", c))
+				}
+			}
+			if err := ve.Err(); err != nil {
+				return nil, err
+			}
+			change.Confirm = req.GetConfirm()
+			return r.Save(change, domain.Step{Based: req.GetVersion(), Extended: extended})
 		}
-	}
-	if err := ve.Err(); err != nil {
-		return nil, err
-	}
-	change.Confirm = req.GetConfirm()
-	out, err := s.update(ctx, p, l, req.GetVersion(), func(r *domain.Report, extended bool) ([]domain.Event, error) {
-		return r.Save(change, domain.Step{Based: req.GetVersion(), Extended: extended})
 	})
 	if err != nil {
 		return nil, err
@@ -247,13 +272,11 @@ func (s *Server) SubmitReport(ctx context.Context, req *indicatorsv1.SubmitRepor
 	if err != nil {
 		return nil, err
 	}
-	l, err := s.load(ctx, p, req.GetId(), fillers...)
-	if err != nil {
-		return nil, err
-	}
 	now := s.now()
-	out, err := s.update(ctx, p, l, req.GetVersion(), func(r *domain.Report, extended bool) ([]domain.Event, error) {
-		return r.Submit(domain.Step{Based: req.GetVersion(), At: now, Extended: extended}, l.check, req.GetConfirmWarnings())
+	out, err := s.write(ctx, p, req.GetId(), req.GetVersion(), fillers, func(l loaded) store.Mutation {
+		return func(r *domain.Report, extended bool) ([]domain.Event, error) {
+			return r.Submit(domain.Step{Based: req.GetVersion(), At: now, Extended: extended}, l.check, req.GetConfirmWarnings())
+		}
 	})
 	if err != nil {
 		return nil, err
@@ -268,12 +291,10 @@ func (s *Server) review(ctx context.Context, id string, based int64,
 	if err != nil {
 		return nil, err
 	}
-	l, err := s.load(ctx, p, id, reviewers...)
-	if err != nil {
-		return nil, err
-	}
-	return s.update(ctx, p, l, based, func(r *domain.Report, _ bool) ([]domain.Event, error) {
-		return step(r, l, domain.Step{Based: based})
+	return s.write(ctx, p, id, based, reviewers, func(l loaded) store.Mutation {
+		return func(r *domain.Report, _ bool) ([]domain.Event, error) {
+			return step(r, l, domain.Step{Based: based})
+		}
 	})
 }
 

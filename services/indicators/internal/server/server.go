@@ -39,7 +39,7 @@ type Server struct {
 	now   func() time.Time
 
 	mu       sync.Mutex
-	compiled map[string]*rules.Set // published form versions
+	compiled map[string]compiledForm // published form versions
 }
 
 var (
@@ -50,7 +50,7 @@ var (
 
 // New returns a server over st asking dir about organisations.
 func New(st *store.Store, dir domain.Directory) *Server {
-	return &Server{store: st, dir: dir, now: time.Now, compiled: map[string]*rules.Set{}}
+	return &Server{store: st, dir: dir, now: time.Now, compiled: map[string]compiledForm{}}
 }
 
 // WithClock makes the server read the time from now (tests of deadlines).
@@ -105,30 +105,42 @@ func isUUID(s string) bool {
 	return err == nil
 }
 
-// ruleSet returns the compiled rules of a form version; published versions
-// are compiled once.
+// ruleSet returns a form version with its compiled rules. Published versions
+// never change: they are read and compiled once, then served from memory.
 func (s *Server) ruleSet(ctx context.Context, code string, version int) (form.Form, *rules.Set, error) {
-	f, err := s.store.GetForm(ctx, code, version)
+	return s.ruleSetFrom(ctx, code, version, s.store.GetForm)
+}
+
+// ruleSetFrom is ruleSet reading a form with read when it is not in memory.
+func (s *Server) ruleSetFrom(ctx context.Context, code string, version int,
+	read func(ctx context.Context, code string, version int) (form.Form, error)) (form.Form, *rules.Set, error) {
+	key := fmt.Sprintf("%s/%d", code, version)
+	s.mu.Lock()
+	c, ok := s.compiled[key]
+	s.mu.Unlock()
+	if ok {
+		return c.form, c.rules, nil
+	}
+	f, err := read(ctx, code, version)
 	if err != nil {
 		return form.Form{}, nil, err
 	}
-	key := fmt.Sprintf("%s/%d", code, version)
-	s.mu.Lock()
-	set, ok := s.compiled[key]
-	s.mu.Unlock()
-	if ok && f.Status == form.Published {
-		return f, set, nil
-	}
-	set, err = rules.Compile(f)
+	set, err := rules.Compile(f)
 	if err != nil {
 		return form.Form{}, nil, fmt.Errorf("form %s: %w", key, err)
 	}
 	if f.Status == form.Published {
 		s.mu.Lock()
-		s.compiled[key] = set
+		s.compiled[key] = compiledForm{form: f, rules: set}
 		s.mu.Unlock()
 	}
 	return f, set, nil
+}
+
+// compiledForm is a published form version with its rules compiled.
+type compiledForm struct {
+	form  form.Form
+	rules *rules.Set
 }
 
 func asValidation(err error) *validation.Error {

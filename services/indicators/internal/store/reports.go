@@ -82,8 +82,12 @@ func (s *Store) ReportOf(ctx context.Context, campaignID, orgID string) (string,
 // PreviousValues returns the values of the organisation's accepted report in
 // a campaign of the year before with the same form code, or nil.
 func (s *Store) PreviousValues(ctx context.Context, orgID string, year int, formCode string) (map[string]form.Value, error) {
+	return previousValues(ctx, s.pool, orgID, year, formCode)
+}
+
+func previousValues(ctx context.Context, q database.Querier, orgID string, year int, formCode string) (map[string]form.Value, error) {
 	var raw []byte
-	err := s.pool.QueryRow(ctx, `SELECT r."values" FROM reports r JOIN campaigns c ON c.id = r.campaign_id
+	err := q.QueryRow(ctx, `SELECT r."values" FROM reports r JOIN campaigns c ON c.id = r.campaign_id
 		WHERE r.organisation_id = $1 AND c.year = $2 AND c.form_code = $3 AND r.status = 4
 		ORDER BY c.create_time DESC LIMIT 1`, orgID, year-1, formCode).Scan(&raw)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -155,16 +159,46 @@ func insertEvents(ctx context.Context, tx pgx.Tx, reportID string, actor domain.
 // report's maps rather than changing them in place.
 type Mutation func(r *domain.Report, extended bool) ([]domain.Event, error)
 
-// UpdateReport locks the report, applies fn and, when it made events, writes
-// the report with its version incremented and the events, in one
-// transaction, with the aggregates the report contributes to (f is the
-// report's form, as the caller read it). It returns the report as written
-// (as it was, when fn changed nothing), without reading it again.
-func (s *Store) UpdateReport(ctx context.Context, actor domain.Actor, id string, now time.Time, f form.Form, fn Mutation) (domain.Report, error) {
+// Prepare runs on the report read under lock, before its mutation: it checks
+// the caller may act on it and reads what the change needs through reads (the
+// write's own transaction, so a write holds one connection). It returns the
+// report's form, for the aggregates.
+type Prepare func(ctx context.Context, r domain.Report, reads Reads) (form.Form, error)
+
+// Reads are what a write may read inside its transaction.
+type Reads interface {
+	// Form reads a form version.
+	Form(ctx context.Context, code string, version int) (form.Form, error)
+	// PreviousValues reads the organisation's accepted values of the year
+	// before.
+	PreviousValues(ctx context.Context, orgID string, year int, formCode string) (map[string]form.Value, error)
+}
+
+type txReads struct{ q database.Querier }
+
+func (t txReads) Form(ctx context.Context, code string, version int) (form.Form, error) {
+	f, err := scanForm(t.q.QueryRow(ctx, `SELECT `+formColumns+` FROM forms WHERE code = $1 AND version = $2`, code, version))
+	return f, translate("store.Form", err)
+}
+
+func (t txReads) PreviousValues(ctx context.Context, orgID string, year int, formCode string) (map[string]form.Value, error) {
+	return previousValues(ctx, t.q, orgID, year, formCode)
+}
+
+// UpdateReport reads the report once, locked, runs prepare on it, applies fn
+// and, when it made events, writes the report with its version incremented
+// and the events, in one transaction, with the aggregates the report
+// contributes to. It returns the report as written (as it was, when fn
+// changed nothing), without reading it again.
+func (s *Store) UpdateReport(ctx context.Context, actor domain.Actor, id string, now time.Time, prepare Prepare, fn Mutation) (domain.Report, error) {
 	const op = "store.UpdateReport"
 	var out domain.Report
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		cur, err := getReport(ctx, tx, id, "FOR UPDATE OF r")
+		if err != nil {
+			return err
+		}
+		f, err := prepare(ctx, cur.Report, txReads{tx})
 		if err != nil {
 			return err
 		}
