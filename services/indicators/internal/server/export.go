@@ -73,6 +73,18 @@ func russianNumber(v float64) string {
 	return strings.Replace(s, ".", ",", 1)
 }
 
+// inertText keeps a text cell from becoming a formula when a spreadsheet
+// opens the file: a cell that starts with =, +, -, @ (or a tab or carriage
+// return before one) gets a leading apostrophe, which Excel and LibreOffice
+// read as "text" and do not show. Numbers are written apart and keep their
+// sign.
+func inertText(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
 // writeCSV writes UTF-8 with a byte order mark and semicolons, which Excel
 // in a Russian locale opens as columns.
 func writeCSV(rows [][]cell) ([]byte, error) {
@@ -86,7 +98,7 @@ func writeCSV(rows [][]cell) ([]byte, error) {
 	for _, r := range rows {
 		rec := make([]string, len(r))
 		for i, c := range r {
-			rec[i] = c.text
+			rec[i] = inertText(c.text)
 			if c.num != nil {
 				rec[i] = russianNumber(*c.num)
 			}
