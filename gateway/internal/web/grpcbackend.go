@@ -19,19 +19,21 @@ import (
 // runs as the signed-in person (the context carries their identity), so the
 // services answer within their scope.
 type grpcBackend struct {
-	campaigns indicatorsv1.CampaignServiceClient
-	reports   indicatorsv1.ReportServiceClient
-	forms     indicatorsv1.FormServiceClient
-	roadmaps  roadmapv1.RoadmapServiceClient
+	campaigns  indicatorsv1.CampaignServiceClient
+	reports    indicatorsv1.ReportServiceClient
+	forms      indicatorsv1.FormServiceClient
+	aggregates indicatorsv1.AggregateServiceClient
+	roadmaps   roadmapv1.RoadmapServiceClient
 }
 
 // NewBackend returns the backend over the indicators and roadmap services.
 func NewBackend(indicators, roadmap grpc.ClientConnInterface) CuratorBackend {
 	return &grpcBackend{
-		campaigns: indicatorsv1.NewCampaignServiceClient(indicators),
-		reports:   indicatorsv1.NewReportServiceClient(indicators),
-		forms:     indicatorsv1.NewFormServiceClient(indicators),
-		roadmaps:  roadmapv1.NewRoadmapServiceClient(roadmap),
+		campaigns:  indicatorsv1.NewCampaignServiceClient(indicators),
+		reports:    indicatorsv1.NewReportServiceClient(indicators),
+		forms:      indicatorsv1.NewFormServiceClient(indicators),
+		aggregates: indicatorsv1.NewAggregateServiceClient(indicators),
+		roadmaps:   roadmapv1.NewRoadmapServiceClient(roadmap),
 	}
 }
 
