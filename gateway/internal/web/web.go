@@ -30,6 +30,8 @@ type Pages struct {
 	curator CuratorBackend
 	scopes  ScopeNamer
 	excel   ExcelBackend
+	// methodologist serves the methodologist's dashboard and review.
+	methodologist MethodologistBackend
 	// maxForm bounds a form's body, maxUpload an uploaded file's.
 	maxForm, maxUpload int64
 	// now reads the clock (tests move it).
@@ -46,6 +48,9 @@ type Deps struct {
 	// Excel checks the values of an uploaded file; when nil, Curator must
 	// implement it.
 	Excel ExcelBackend
+	// Methodologist serves the methodologist's pages; when nil, Curator must
+	// implement it.
+	Methodologist MethodologistBackend
 }
 
 // New parses the templates and indexes the static files.
@@ -65,8 +70,15 @@ func New(d Deps) (*Pages, error) {
 			return nil, errors.New("web: no ExcelBackend: the curator backend does not check reports")
 		}
 	}
+	meth := d.Methodologist
+	if meth == nil {
+		var ok bool
+		if meth, ok = d.Curator.(MethodologistBackend); !ok {
+			return nil, errors.New("web: no MethodologistBackend: the curator backend does not serve the methodologist")
+		}
+	}
 	return &Pages{pages: pages, assets: a, logger: d.Logger, auth: d.Auth, account: d.Account, curator: d.Curator,
-		scopes: d.Scopes, excel: excel, maxForm: 1 << 20, maxUpload: maxUpload, now: realClock}, nil
+		scopes: d.Scopes, excel: excel, methodologist: meth, maxForm: 1 << 20, maxUpload: maxUpload, now: realClock}, nil
 }
 
 var (
@@ -99,8 +111,20 @@ func (p *Pages) Handler() http.Handler {
 	mux.Handle("GET /reports/{id}/upload", p.only(curators, p.uploadForm))
 	mux.Handle("POST /reports/{id}/upload", p.onlyUpload(curators, p.uploadReport))
 	mux.Handle("POST /reports/{id}/upload/confirm", p.only(curators, p.confirmUpload))
+
+	mux.Handle("GET /organisations", p.only(methodologists, p.currentOrganisations))
+	mux.Handle("GET /campaigns/{id}/organisations", p.only(methodologists, p.campaignOrganisations))
+	mux.Handle("GET /campaigns/{id}/accept", p.only(methodologists, p.bulkAcceptForm))
+	mux.Handle("POST /campaigns/{id}/accept", p.only(methodologists, p.bulkAccept))
+	mux.Handle("GET /overdue", p.only(methodologists, p.municipalOverdue))
+	mux.Handle("GET /review/{id}", p.only(methodologists, p.review))
+	mux.Handle("POST /review/{id}/return", p.only(methodologists, p.returnReport))
+	mux.Handle("POST /review/{id}/accept", p.only(methodologists, p.acceptReport))
+	mux.Handle("POST /review/{id}/reopen", p.only(methodologists, p.reopenReport))
+	mux.Handle("GET /review/{id}/history", p.only(methodologists, p.reviewHistory))
 	return p.secure(p.withSession(mux))
 }
 
 // Paths are the paths Handler serves, for the gateway's mux.
-var Paths = []string{"/{$}", "/static/", "/login", "/logout", "/account/", "/campaigns/", "/reports/"}
+var Paths = []string{"/{$}", "/static/", "/login", "/logout", "/account/", "/campaigns/", "/reports/",
+	"/organisations", "/overdue", "/review/"}
