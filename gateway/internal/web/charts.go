@@ -53,31 +53,37 @@ type Trend struct {
 	Years            []Point
 }
 
-// Point is a place on a chart, with the text written there.
+// Point is a place on a chart, with the text written there (above it, at
+// LabelY, for a value).
 type Point struct {
-	X, Y string
-	Text string
+	X, Y, LabelY string
+	Text         string
 }
 
 // trendHeight is the height of the trend chart's coordinate system; the
 // plot leaves room for the years below.
 const (
 	trendHeight = 90
-	plotTop     = 8
+	plotTop     = 20
 	plotBottom  = 68
 )
 
-// newTrend draws the years that have a value; nil when fewer than two do.
+// newTrend draws the years from the first that has a value; nil when fewer
+// than two have one.
 func newTrend(v IndicatorView, label string) *Trend {
-	var with []IndicatorYear
-	for _, y := range v.Years {
+	first, with := -1, 0
+	for i, y := range v.Years {
 		if y.HasValue {
-			with = append(with, y)
+			with++
+			if first < 0 {
+				first = i
+			}
 		}
 	}
-	if len(with) < 2 {
+	if with < 2 {
 		return nil
 	}
+	v.Years = v.Years[first:]
 	top := 0.0
 	for _, y := range v.Years {
 		top = math.Max(top, y.Value)
@@ -97,7 +103,8 @@ func newTrend(v IndicatorView, label string) *Trend {
 	for i, yr := range v.Years {
 		t.Years = append(t.Years, Point{X: coord(x(i)), Y: strconv.Itoa(trendHeight - 6), Text: strconv.Itoa(yr.Year)})
 		if yr.HasValue {
-			p := Point{X: coord(x(i)), Y: coord(y(yr.Value))}
+			p := Point{X: coord(x(i)), Y: coord(y(yr.Value)), LabelY: coord(y(yr.Value) - 7),
+				Text: indicatorValue(yr.Value, v.Share, "")}
 			t.Dots = append(t.Dots, p)
 			line = append(line, p.X+","+p.Y)
 		}
