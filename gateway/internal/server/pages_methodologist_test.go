@@ -195,6 +195,43 @@ func TestMethodologistReviewInTheBrowser(t *testing.T) {
 	if got := text(t, b, "main"); !strings.Contains(got, "Разработать положение о наставничестве") {
 		t.Errorf("overdue list:\n%s", got)
 	}
+
+	// Stale: while the methodologist writes a return, another accepts the
+	// report. Nothing is written; what was typed is still on the page.
+	next := f.newReport(f.newCampaign(f.munA), f.a2.GetId(), "submitted")
+	if err := b.Open("/review/" + next); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.EvalString(`(() => {
+		document.getElementById("remark_young_teachers").value = "Уточните число";
+		document.getElementById("comment").value = "Проверьте молодых педагогов";
+		return ""; })()`); err != nil {
+		t.Fatal(err)
+	}
+	meth := f.clients["methodologist"]
+	var seen struct {
+		Version string `json:"version"`
+	}
+	meth.do("GET", "/v1/reports/"+next, nil, &seen)
+	if code := meth.do("POST", "/v1/reports/"+next+":accept", map[string]any{"version": seen.Version}, nil); code != 200 {
+		t.Fatalf("accept meanwhile: %d", code)
+	}
+	if err := b.Submit("#return-button"); err != nil {
+		t.Fatal(err)
+	}
+	main = strings.ReplaceAll(text(t, b, "main"), "\u00a0", " ")
+	for _, want := range []string{"Ничего не сохранено", "Отчёт изменился, пока вы его смотрели", "Комментарий: Проверьте молодых педагогов",
+		"Молодые педагоги: Уточните число", "Принят"} {
+		if !strings.Contains(main, want) {
+			t.Errorf("stale return lacks %q:\n%s", want, main)
+		}
+	}
+	var after struct {
+		Status string `json:"status"`
+	}
+	if meth.do("GET", "/v1/reports/"+next, nil, &after); after.Status != "REPORT_STATUS_ACCEPTED" {
+		t.Errorf("after the stale return: %s", after.Status)
+	}
 }
 
 // pastCampaign opens a campaign of a past year, as the archive's are.

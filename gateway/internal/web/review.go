@@ -68,8 +68,19 @@ func (rp ReviewPage) SubmittedAt() string {
 	return DateTimeRU(rp.R.Report.SubmitTime, location(rp.R.Report.TimeZone))
 }
 
-// HasRemarks reports whether any remark is typed.
-func (rp ReviewPage) HasRemarks() bool { return len(rp.remarks) > 0 }
+// KeptRemarks are the remarks typed, by field label, for a failed return
+// whose form is no longer shown.
+func (rp ReviewPage) KeptRemarks() []Total {
+	var out []Total
+	for _, s := range rp.R.Report.Sections {
+		for _, f := range s.Fields {
+			if text, ok := rp.remarks[f.Code]; ok {
+				out = append(out, Total{Label: f.Label, Value: text})
+			}
+		}
+	}
+	return out
+}
 
 func (p *Pages) reviewPage(r *http.Request, rv ReviewView) ReviewPage {
 	page := ReviewPage{Base: p.base(r, "Проверка отчёта — "+rv.Report.OrgName, "home"), R: rv,
