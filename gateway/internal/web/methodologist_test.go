@@ -57,6 +57,8 @@ type fakeMethodologist struct {
 	reopened []string
 	// stale makes the next write answer a ConflictError.
 	stale bool
+	// none: the municipality has no campaign yet.
+	none bool
 }
 
 type returnCall struct {
@@ -93,6 +95,9 @@ func newFakeMethodologist() *fakeMethodologist {
 }
 
 func (f *fakeMethodologist) Campaigns(context.Context, string) ([]CampaignSummary, error) {
+	if f.none {
+		return nil, nil
+	}
 	return []CampaignSummary{
 		{ID: campaignID, Name: "Мониторинг ЦМН 2026", Year: 2026, Open: true, Deadline: time.Date(2026, 12, 15, 0, 0, 0, 0, time.UTC)},
 		{ID: "c0", Name: "Мониторинг ЦМН 2025", Year: 2025, Deadline: time.Date(2025, 12, 15, 0, 0, 0, 0, time.UTC)},
@@ -279,6 +284,18 @@ func TestMethodologistDashboardOverAFake(t *testing.T) {
 		_, page = get("GET", "/?asOf=1.12.2026", nil)
 		if !strings.Contains(page, "Дата в формате ГГГГ-ММ-ДД") {
 			t.Errorf("a wrong date is not explained")
+		}
+	})
+	t.Run("no campaign yet", func(t *testing.T) {
+		meth.none = true
+		defer func() { meth.none = false }()
+		resp, page := get("GET", "/", nil)
+		if resp.StatusCode != 200 || !strings.Contains(page, "Кампаний мониторинга для вашего муниципалитета пока нет") ||
+			!strings.Contains(page, "Показатели муниципалитета за 2026 год") || strings.Contains(page, "Кто сдал отчёт") {
+			t.Errorf("without a campaign: %d\n%s", resp.StatusCode, page)
+		}
+		if resp, _ := get("GET", "/organisations", nil); resp.Header.Get("Location") != "/" {
+			t.Errorf("the list without a campaign leads to %q", resp.Header.Get("Location"))
 		}
 	})
 	t.Run("a chosen year", func(t *testing.T) {
