@@ -44,7 +44,12 @@ var accounts = []account{
 		{name: "account-password", path: "/account/password"},
 		{name: "account-tokens", path: "/account/tokens"},
 	}},
-	{"methodologist", "Kimc-Krsk-2026", []shot{{name: "methodologist-start", path: "/"}}},
+	{"methodologist", "Kimc-Krsk-2026", []shot{
+		{name: "methodologist-dashboard", path: "/"},
+		{name: "methodologist-organisations", path: "/organisations"},
+		{name: "methodologist-review", find: `a[href^="/review/"]`},
+		{name: "methodologist-overdue", path: "/overdue"},
+	}},
 }
 
 func main() {

@@ -37,6 +37,9 @@ func (p *Pages) base(r *http.Request, title, section string) Base {
 	b.CSRF = c.CSRF
 	b.Person = &Person{Login: c.Principal.Login, Scope: p.scopeText(r.Context(), c.Principal),
 		Nav: []NavItem{{Section: "home", Title: "Главная", Href: "/"}}}
+	if c.Principal.Is(identity.Methodologist) {
+		b.Person.Nav = append(b.Person.Nav, methodologistNav...)
+	}
 	if s, _ := sessionOf(r); len(s.all) > 1 {
 		full := s.Principal
 		for _, bd := range s.all {
@@ -99,6 +102,12 @@ func (p *Pages) home(w http.ResponseWriter, r *http.Request) {
 	}
 	if c.Principal.Is(identity.Curator) {
 		if err := p.curatorHome(w, r); err != nil {
+			p.serveError(w, r, err)
+		}
+		return
+	}
+	if methodologistMunicipality(r) != "" {
+		if err := p.methodologistHome(w, r); err != nil {
 			p.serveError(w, r, err)
 		}
 		return

@@ -81,8 +81,10 @@ const (
 // OverdueItem is an overdue roadmap occurrence.
 type OverdueItem struct {
 	Number, Measure, Responsible string
-	Due                          time.Time
-	DaysOverdue                  int
+	// Owner names whose roadmap it is (in municipal lists).
+	Owner       string
+	Due         time.Time
+	DaysOverdue int
 }
 
 // FieldType is the input a form field needs.

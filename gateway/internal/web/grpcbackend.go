@@ -20,10 +20,11 @@ import (
 // runs as the signed-in person (the context carries their identity), so the
 // services answer within their scope.
 type grpcBackend struct {
-	campaigns indicatorsv1.CampaignServiceClient
-	reports   indicatorsv1.ReportServiceClient
-	forms     indicatorsv1.FormServiceClient
-	roadmaps  roadmapv1.RoadmapServiceClient
+	campaigns  indicatorsv1.CampaignServiceClient
+	reports    indicatorsv1.ReportServiceClient
+	forms      indicatorsv1.FormServiceClient
+	aggregates indicatorsv1.AggregateServiceClient
+	roadmaps   roadmapv1.RoadmapServiceClient
 	// organisations names the schools of the roadmap pages.
 	organisations registryv1.OrganisationServiceClient
 }
@@ -41,6 +42,7 @@ func NewBackend(indicators, roadmap, registry grpc.ClientConnInterface) Backend 
 		campaigns:     indicatorsv1.NewCampaignServiceClient(indicators),
 		reports:       indicatorsv1.NewReportServiceClient(indicators),
 		forms:         indicatorsv1.NewFormServiceClient(indicators),
+		aggregates:    indicatorsv1.NewAggregateServiceClient(indicators),
 		roadmaps:      roadmapv1.NewRoadmapServiceClient(roadmap),
 		organisations: registryv1.NewOrganisationServiceClient(registry),
 	}

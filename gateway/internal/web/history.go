@@ -14,6 +14,8 @@ type HistoryView struct {
 	labels map[string]string
 	// NextURL is the link to older changes; empty on the last page.
 	NextURL string
+	// Back is the page of the report the history belongs to.
+	Back string
 }
 
 var statusNames = map[string]string{"draft": "черновик", "submitted": "отправлен", "returned": "возвращён на доработку",
@@ -68,7 +70,8 @@ func (p *Pages) reportHistory(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := HistoryView{Base: p.base(r, "История изменений отчёта", "home"), Report: rv, Page: page, labels: map[string]string{}}
+	v := HistoryView{Base: p.base(r, "История изменений отчёта", "home"), Report: rv, Page: page, labels: map[string]string{},
+		Back: "/reports/" + id}
 	for _, s := range rv.Sections {
 		for _, f := range s.Fields {
 			v.labels[f.Code] = f.Label

@@ -30,6 +30,8 @@ type Pages struct {
 	roadmap RoadmapBackend
 	scopes  ScopeNamer
 	excel   ExcelBackend
+	// methodologist serves the methodologist's dashboard and review.
+	methodologist MethodologistBackend
 	// maxForm bounds a form's body, maxUpload an uploaded file's.
 	maxForm, maxUpload int64
 	// now reads the clock (tests move it).
@@ -47,6 +49,9 @@ type Deps struct {
 	// Excel checks the values of an uploaded file; when nil, Curator's
 	// (the gRPC backend implements both).
 	Excel ExcelBackend
+	// Methodologist serves the methodologist's pages; when nil, Curator must
+	// implement it.
+	Methodologist MethodologistBackend
 }
 
 // New parses the templates and indexes the static files.
@@ -63,8 +68,12 @@ func New(d Deps) (*Pages, error) {
 	if excel == nil {
 		excel, _ = d.Curator.(ExcelBackend) // the gRPC backend checks reports too
 	}
+	meth := d.Methodologist
+	if meth == nil {
+		meth, _ = d.Curator.(MethodologistBackend) // the gRPC backend serves both
+	}
 	return &Pages{pages: pages, assets: a, logger: d.Logger, auth: d.Auth, account: d.Account, curator: d.Curator, roadmap: d.Roadmap,
-		scopes: d.Scopes, excel: excel, maxForm: 1 << 20, maxUpload: maxUpload, now: realClock}, nil
+		scopes: d.Scopes, excel: excel, methodologist: meth, maxForm: 1 << 20, maxUpload: maxUpload, now: realClock}, nil
 }
 
 var (
@@ -110,8 +119,19 @@ func (p *Pages) Handler() http.Handler {
 	mux.Handle("POST /roadmap/{id}/items/{item}/edit", p.only(curators, p.updateItem))
 	mux.Handle("POST /roadmap/{id}/items/{item}/mark", p.only(curators, p.markOccurrence))
 	mux.Handle("POST /roadmap/{id}/items/{item}/move", p.only(curators, p.moveItem))
+	mux.Handle("GET /organisations", p.only(methodologists, p.currentOrganisations))
+	mux.Handle("GET /campaigns/{id}/organisations", p.only(methodologists, p.campaignOrganisations))
+	mux.Handle("GET /campaigns/{id}/accept", p.only(methodologists, p.bulkAcceptForm))
+	mux.Handle("POST /campaigns/{id}/accept", p.only(methodologists, p.bulkAccept))
+	mux.Handle("GET /overdue", p.only(methodologists, p.municipalOverdue))
+	mux.Handle("GET /review/{id}", p.only(methodologists, p.review))
+	mux.Handle("POST /review/{id}/return", p.only(methodologists, p.returnReport))
+	mux.Handle("POST /review/{id}/accept", p.only(methodologists, p.acceptReport))
+	mux.Handle("POST /review/{id}/reopen", p.only(methodologists, p.reopenReport))
+	mux.Handle("GET /review/{id}/history", p.only(methodologists, p.reviewHistory))
 	return p.secure(p.withSession(mux))
 }
 
 // Paths are the paths Handler serves, for the gateway's mux.
-var Paths = []string{"/{$}", "/static/", "/login", "/logout", "/account/", "/campaigns/", "/reports/", "/roadmap", "/roadmap/"}
+var Paths = []string{"/{$}", "/static/", "/login", "/logout", "/account/", "/campaigns/", "/reports/", "/roadmap", "/roadmap/",
+	"/organisations", "/overdue", "/review/"}

@@ -100,7 +100,8 @@ func newTestPages(t *testing.T, now time.Time) (*Pages, *fakeCurator, http.Handl
 		t.Fatal(err)
 	}
 	cur := &fakeCurator{report: kaliningradReport()}
-	p, err := New(Deps{Logger: slog.New(slog.DiscardHandler), Auth: &auth.Authenticator{Signer: signer, Auth: fakeAuth{}}, Curator: cur})
+	p, err := New(Deps{Logger: slog.New(slog.DiscardHandler), Auth: &auth.Authenticator{Signer: signer, Auth: fakeAuth{}}, Curator: cur,
+		Methodologist: newFakeMethodologist()})
 	if err != nil {
 		t.Fatal(err)
 	}
