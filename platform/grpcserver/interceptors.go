@@ -158,6 +158,10 @@ func validateUnary(v protovalidate.Validator) grpc.UnaryServerInterceptor {
 		if !ok {
 			return handler(ctx, req)
 		}
+		var text validation.Error
+		if textProblems(msg.ProtoReflect(), "", &text); text.Err() != nil {
+			return nil, grpcerr.InvalidArgument(&text)
+		}
 		if err := v.Validate(msg); err != nil {
 			var verr *protovalidate.ValidationError
 			if !errors.As(err, &verr) {

@@ -124,6 +124,21 @@ func TestInterceptorChain(t *testing.T) {
 			}
 		}
 	})
+	t.Run("a NUL character is the field's 400, before the handler", func(t *testing.T) {
+		_, err := client.GetRegion(ctx, &registryv1.GetRegionRequest{Code: "2\x004"})
+		st := status.Convert(err)
+		var got []string
+		for _, d := range st.Details() {
+			if br, ok := d.(*errdetails.BadRequest); ok {
+				for _, v := range br.GetFieldViolations() {
+					got = append(got, v.GetField()+" "+v.GetReason())
+				}
+			}
+		}
+		if st.Code() != codes.InvalidArgument || len(got) != 1 || got[0] != "code nul_character" {
+			t.Errorf("got %v %v, want InvalidArgument [code nul_character]", st.Code(), got)
+		}
+	})
 	t.Run("invalid request names the field", func(t *testing.T) {
 		_, err := client.GetRegion(ctx, &registryv1.GetRegionRequest{Code: "abc"})
 		st := status.Convert(err)

@@ -7,11 +7,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/nastavnik/nastavnik/platform/grpcerr"
+	"github.com/nastavnik/nastavnik/platform/validation"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"runtime/debug"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
@@ -176,7 +181,7 @@ func (g *Gateway) handler(ctx context.Context, reg *prometheus.Registry) (http.H
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/v1/", g.limitBody(g.timeout(authenticate(apiMux))))
+	mux.Handle("/v1/", g.limitBody(cleanQuery(g.timeout(authenticate(apiMux)))))
 	mux.Handle("GET /openapi.json", api.OpenAPIHandler())
 	mux.Handle("GET /docs", docs)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
@@ -248,6 +253,39 @@ func (g *Gateway) recoverPanics(next http.Handler) http.Handler {
 
 // limitBody refuses bodies over the configured size: 413 when the length is
 // declared, a 400 from the decoder when a chunked body runs over.
+// cleanQuery refuses a path or query parameter that is not UTF-8 text or
+// holds a NUL character: a 400 naming the parameter, before it reaches a
+// service (where it would fail to encode, or PostgreSQL would refuse it).
+func cleanQuery(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ve := &validation.Error{}
+		check := func(field, v string) {
+			switch {
+			case !utf8.ValidString(v):
+				ve.Add(field, validation.New("not_utf8"))
+			case strings.ContainsRune(v, 0):
+				ve.Add(field, validation.New("nul_character"))
+			}
+		}
+		check("path", r.URL.Path)
+		q, err := url.ParseQuery(r.URL.RawQuery)
+		if err != nil {
+			ve.Add("query", validation.New(validation.CodeInvalid))
+		}
+		for k, vs := range q {
+			check(k, k)
+			for _, v := range vs {
+				check(k, v)
+			}
+		}
+		if err := ve.Err(); err != nil {
+			api.WriteStatus(r.Context(), w, r, grpcerr.InvalidArgument(ve))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
 func (g *Gateway) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > g.cfg.MaxBodyBytes {

@@ -1,0 +1,42 @@
+package server_test
+
+import (
+	"testing"
+)
+
+// apiError is the gateway's JSON error.
+type apiError struct {
+	Code    string `json:"code"`
+	Details []struct {
+		Field  string `json:"field"`
+		Reason string `json:"reason"`
+	} `json:"details"`
+}
+
+// A NUL character or text that is not UTF-8 — in a query parameter, a path
+// or a body — is a 400 naming the field, never a 500 from a service or the
+// database.
+func TestNULAndBadUTF8AreNamedFieldErrors(t *testing.T) {
+	p := startPlatform(t)
+	op := p.as(t, "operator", operatorPassword)
+	tests := []struct {
+		name, method, path string
+		body               any
+		field, reason      string
+	}{
+		{"bad UTF-8 in a query parameter", "GET", "/v1/organisations?region=%FF%FE", nil, "region", "not_utf8"},
+		{"NUL in a search", "GET", "/v1/organisations?query=%D0%B0%00", nil, "query", "nul_character"},
+		{"NUL in a path", "GET", "/v1/regions/2%004", nil, "path", "nul_character"},
+		{"NUL in a body's name", "POST", "/v1/regions", map[string]string{"code": "77", "name": "Мо\u0000сква", "timeZone": "Europe/Moscow"},
+			"region.name", "nul_character"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var e apiError
+			code := op.do(tc.method, tc.path, tc.body, &e)
+			if code != 400 || e.Code != "INVALID_ARGUMENT" || len(e.Details) != 1 || e.Details[0].Field != tc.field || e.Details[0].Reason != tc.reason {
+				t.Errorf("got %d %+v, want 400 naming %s (%s)", code, e, tc.field, tc.reason)
+			}
+		})
+	}
+}
