@@ -40,3 +40,33 @@ func TestNULAndBadUTF8AreNamedFieldErrors(t *testing.T) {
 		})
 	}
 }
+
+// A count no organisation can have is refused on input (it once skewed the
+// country's aggregate and then overflowed it): 400 naming the field, nothing
+// stored.
+func TestHugeCountsAreRefused(t *testing.T) {
+	f := newFixture(t)
+	report := f.indicators().repA1
+	cur := f.clients["curator"]
+	var r struct {
+		Version string                    `json:"version"`
+		Values  map[string]map[string]any `json:"values"`
+	}
+	if code := cur.do("GET", "/v1/reports/"+report, nil, &r); code != 200 {
+		t.Fatal(code)
+	}
+	for _, n := range []string{"9223372036854775807", "1000001", "-1"} {
+		var e apiError
+		code := cur.do("PATCH", "/v1/reports/"+report, map[string]any{"version": r.Version,
+			"values": map[string]any{"teachers_total": map[string]string{"count": n}}}, &e)
+		if code != 400 || len(e.Details) != 1 || e.Details[0].Field != "values[teachers_total]" || e.Details[0].Reason != "range" {
+			t.Errorf("%s: got %d %+v, want 400 naming values[teachers_total] (range)", n, code, e)
+		}
+	}
+	var after struct {
+		Version string `json:"version"`
+	}
+	if cur.do("GET", "/v1/reports/"+report, nil, &after); after.Version != r.Version {
+		t.Errorf("version %s → %s: something was written", r.Version, after.Version)
+	}
+}

@@ -286,6 +286,9 @@ func (fl Field) Check(v Value) error {
 	if v.Type != fl.Type {
 		return validation.New("value_type").With("field", fl.Code).With("type", fl.Type.words())
 	}
+	if v.Type == Count && (v.Count < 0 || v.Count > CountCeiling) {
+		return validation.Range(0, CountCeiling)
+	}
 	if v.Type == YesNo && v.Ref.Date != "" {
 		if _, err := time.Parse(time.DateOnly, v.Ref.Date); err != nil || !dateRE.MatchString(v.Ref.Date) {
 			return validation.BadDate(v.Ref.Date)
@@ -293,6 +296,12 @@ func (fl Field) Check(v Value) error {
 	}
 	return nil
 }
+
+// CountCeiling bounds every count a report can hold, whatever the form's own
+// bounds: no organisation counts a million people of one kind, and the sums
+// over the 45,000 organisations of a country stay far inside int64. A count
+// beyond it is refused on input, never stored.
+const CountCeiling = 1_000_000
 
 // words names a field type in English and in Russian.
 func (t FieldType) words() validation.Words {
