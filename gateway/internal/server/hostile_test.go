@@ -70,3 +70,42 @@ func TestHugeCountsAreRefused(t *testing.T) {
 		t.Errorf("version %s → %s: something was written", r.Version, after.Version)
 	}
 }
+
+// The audit log records the address the gateway saw, never one the client
+// wrote into the body.
+func TestAuditAddressCannotBeForged(t *testing.T) {
+	p := startPlatform(t)
+	anon := client{t: t, base: p.base}
+	var tok struct {
+		Token string `json:"token"`
+	}
+	if code := anon.do("POST", "/v1/auth/token", map[string]string{"login": "operator", "password": operatorPassword,
+		"remoteAddr": "6.6.6.6"}, &tok); code != 200 || tok.Token == "" {
+		t.Fatalf("sign in: %d", code)
+	}
+	op := client{t: t, base: p.base, token: tok.Token}
+	var list struct {
+		Events []struct {
+			Action     string `json:"action"`
+			RemoteAddr string `json:"remoteAddr"`
+		} `json:"events"`
+	}
+	if code := op.do("GET", "/v1/audit?pageSize=50", nil, &list); code != 200 {
+		t.Fatal(code)
+	}
+	seen := 0
+	for _, e := range list.Events {
+		if e.Action == "token.create" || e.Action == "sign_in" || e.Action == "signin.ok" {
+			seen++
+		}
+		if e.RemoteAddr == "6.6.6.6" {
+			t.Errorf("%s recorded the forged address", e.Action)
+		}
+		if e.Action == "token.create" && e.RemoteAddr != "127.0.0.1" {
+			t.Errorf("token.create from %q, want 127.0.0.1", e.RemoteAddr)
+		}
+	}
+	if seen == 0 {
+		t.Fatalf("no sign-in or token events in %+v", list.Events)
+	}
+}

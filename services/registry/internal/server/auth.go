@@ -13,19 +13,24 @@ import (
 	"github.com/nastavnik/nastavnik/services/registry/internal/password"
 )
 
+// clientAddr is the client's address: the one the gateway signed into its
+// identity; a field of the request (claimed) only when there is none — a field
+// could be anything the client wrote.
+func clientAddr(ctx context.Context, claimed string) string {
+	if p, ok := identity.FromContext(ctx); ok && p.RemoteAddr != "" {
+		return p.RemoteAddr
+	}
+	return claimed
+}
+
 // signIn checks login and password under the throttle.
 func (s *Server) signIn(ctx context.Context, login, pw, remote string) (domain.Account, error) {
 	login = domain.NormalizeLogin(login)
 	rid := ""
 	if p, ok := identity.FromContext(ctx); ok {
-		// The gateway signs the client's address into its identity; a field of
-		// the request could be anything the client wrote.
 		rid = p.RequestID
-		if p.RemoteAddr != "" {
-			remote = p.RemoteAddr
-		}
 	}
-	a := domain.Actor{Login: login, RemoteAddr: remote, RequestID: rid}
+	a := domain.Actor{Login: login, RemoteAddr: clientAddr(ctx, remote), RequestID: rid}
 	return s.store.SignIn(ctx, a, login, s.now(), domain.DefaultThrottle,
 		func(hash string) bool {
 			ok, err := password.Verify(pw, hash)
@@ -50,7 +55,7 @@ func (s *Server) SignIn(ctx context.Context, req *registryv1.SignInRequest) (*re
 	}
 	csrfToken := base64.RawURLEncoding.EncodeToString(csrf)
 	now := s.now()
-	if err := s.store.CreateSession(ctx, a.ID, hash, csrfToken, now, req.GetRemoteAddr(), req.GetUserAgent()); err != nil {
+	if err := s.store.CreateSession(ctx, a.ID, hash, csrfToken, now, clientAddr(ctx, req.GetRemoteAddr()), req.GetUserAgent()); err != nil {
 		return nil, err
 	}
 	return &registryv1.SignInResponse{Session: secret, CsrfToken: csrfToken, ExpireTime: ts(now.Add(domain.AbsoluteTimeout))}, nil
@@ -67,7 +72,7 @@ func (s *Server) IssueToken(ctx context.Context, req *registryv1.IssueTokenReque
 		return nil, err
 	}
 	expire := s.now().Add(domain.SignInTokenTTL)
-	t, err := s.store.CreateAPIToken(ctx, domain.Actor{AccountID: a.ID, Login: a.Login, RemoteAddr: req.GetRemoteAddr()},
+	t, err := s.store.CreateAPIToken(ctx, domain.Actor{AccountID: a.ID, Login: a.Login, RemoteAddr: clientAddr(ctx, req.GetRemoteAddr())},
 		domain.APIToken{AccountID: a.ID, Name: "sign-in token", ExpireTime: expire}, hash)
 	if err != nil {
 		return nil, err
