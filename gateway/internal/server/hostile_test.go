@@ -1,6 +1,8 @@
 package server_test
 
 import (
+	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -107,5 +109,38 @@ func TestAuditAddressCannotBeForged(t *testing.T) {
 	}
 	if seen == 0 {
 		t.Fatalf("no sign-in or token events in %+v", list.Events)
+	}
+}
+
+// Every answer carries the security headers; the API's are never cached, and
+// the reference page cannot be framed.
+func TestSecurityHeadersEverywhere(t *testing.T) {
+	p := startPlatform(t)
+	for _, tc := range []struct {
+		method, path, body string
+		want               map[string]string
+	}{
+		{"POST", "/v1/auth/token", `{"login":"operator","password":"` + operatorPassword + `"}`,
+			map[string]string{"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}},
+		{"GET", "/docs", "", map[string]string{"X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}},
+		{"GET", "/openapi.json", "", map[string]string{"X-Content-Type-Options": "nosniff"}},
+	} {
+		req, _ := http.NewRequest(tc.method, p.base+tc.path, strings.NewReader(tc.body))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		for h, want := range tc.want {
+			if got := resp.Header.Get(h); got != want {
+				t.Errorf("%s %s: %s = %q, want %q", tc.method, tc.path, h, got, want)
+			}
+		}
+		if tc.path == "/docs" {
+			csp := resp.Header.Get("Content-Security-Policy")
+			if !strings.Contains(csp, "frame-ancestors 'none'") || strings.Contains(csp, "unsafe-inline") || !strings.Contains(csp, "style-src 'sha256-") {
+				t.Errorf("/docs CSP %q", csp)
+			}
+		}
 	}
 }

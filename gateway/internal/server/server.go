@@ -197,7 +197,7 @@ func (g *Gateway) handler(ctx context.Context, reg *prometheus.Registry) (http.H
 		Name: "http_request_duration_seconds", Help: "HTTP request latency.",
 		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}}, []string{"code", "method"})
 	reg.MustRegister(requests, duration)
-	var h http.Handler = mux
+	var h http.Handler = g.secureHeaders(mux)
 	h = promhttp.InstrumentHandlerDuration(duration, promhttp.InstrumentHandlerCounter(requests, h))
 	h = g.recoverPanics(h)
 	h = g.requestID(h)
@@ -253,6 +253,25 @@ func (g *Gateway) recoverPanics(next http.Handler) http.Handler {
 
 // limitBody refuses bodies over the configured size: 413 when the length is
 // declared, a 400 from the decoder when a chunked body runs over.
+// secureHeaders sets what every answer carries: no MIME sniffing, no
+// referrer beyond the site, HSTS over TLS, and no caching of the API's
+// answers (personal data and, for sign-in, a token). The pages set their own
+// CSP; /docs its own.
+func (g *Gateway) secureHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		if g.auth.Secure(r) {
+			h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+		}
+		if strings.HasPrefix(r.URL.Path, "/v1/") {
+			h.Set("Cache-Control", "no-store")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
 // cleanQuery refuses a path or query parameter that is not UTF-8 text or
 // holds a NUL character: a 400 naming the parameter, before it reaches a
 // service (where it would fail to encode, or PostgreSQL would refuse it).
