@@ -15,6 +15,10 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
+// actionTimeout bounds one action in the tab: generous, for a loaded 2-core
+// machine, yet a hang still fails the test.
+const actionTimeout = 90 * time.Second
+
 // Browser is one headless Chromium with one tab.
 type Browser struct {
 	Base string
@@ -75,7 +79,7 @@ func (b *Browser) Context() context.Context { return b.ctx }
 
 // Do runs actions in the tab with a time limit.
 func (b *Browser) Do(steps ...chromedp.Action[chromedp.Void]) error {
-	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(b.ctx, actionTimeout)
 	defer cancel()
 	return chromedp.Do(ctx, steps...)
 }
@@ -87,7 +91,7 @@ func (b *Browser) Open(path string) error {
 
 // Submit clicks a button and waits for the next page to load.
 func (b *Browser) Submit(sel string) error {
-	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(b.ctx, actionTimeout)
 	defer cancel()
 	_, err := chromedp.Run(ctx, chromedp.WaitEvent(page.LoadEventFired, nil, chromedp.Click(chromedp.CSS(sel))))
 	return err
@@ -119,7 +123,7 @@ func (b *Browser) SignOut() error {
 
 // Text returns the visible text of the first element matching sel.
 func (b *Browser) Text(sel string) (string, error) {
-	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(b.ctx, actionTimeout)
 	defer cancel()
 	return chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
 }
@@ -127,7 +131,7 @@ func (b *Browser) Text(sel string) (string, error) {
 // Screenshot renders the current URL at width pixels and returns the whole
 // page as PNG.
 func (b *Browser) Screenshot(width int64) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(b.ctx, actionTimeout)
 	defer cancel()
 	loc, err := chromedp.Run(ctx, chromedp.Location())
 	if err != nil {
@@ -145,7 +149,7 @@ func (b *Browser) Screenshot(width int64) ([]byte, error) {
 
 // EvalString evaluates a JavaScript expression giving a string in the page.
 func (b *Browser) EvalString(expr string) (string, error) {
-	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(b.ctx, actionTimeout)
 	defer cancel()
 	return chromedp.Run(ctx, chromedp.Evaluate[string](expr))
 }
@@ -164,7 +168,7 @@ func (b *Browser) WaitVisible(sel string) error {
 // and returns how wide the document is then, with a full-page PNG when
 // asked; the viewport is reset afterwards.
 func (b *Browser) AtWidth(width int64, screenshot bool) (int64, []byte, error) {
-	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(b.ctx, actionTimeout)
 	defer cancel()
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 800)); err != nil {
 		return 0, nil, err
