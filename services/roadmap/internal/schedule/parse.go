@@ -1349,12 +1349,6 @@ func (b *builder) yearlyWindow(w window, by bool, first, last int) {
 	}
 	if by && w.unit == uNone {
 		r.FromMonth, r.FromDay = 1, 1
-		if w.school {
-			r.FromMonth = 9
-			if w.tm >= 9 {
-				r.FromMonth = 1
-			}
-		}
 	}
 	b.add(r)
 }
@@ -1382,7 +1376,18 @@ func (b *builder) clause(atoms []atom) {
 	}
 	times := atoms[yearlyAt].times
 	var once, yearly []atom
+	since := 0
+	for _, a := range atoms[yearlyAt+1:] {
+		switch {
+		case a.kind == aSince && a.y != 0 && since == 0:
+			since = a.y
+		case a.kind != aSep:
+			since = -1
+		}
+	}
 	switch {
+	case since > 0: // «март – апрель ежегодно, начиная с 2023 г.»
+		yearly = atoms[:yearlyAt]
 	case meaningful(atoms[yearlyAt+1:]):
 		once, yearly = atoms[:yearlyAt], atoms[yearlyAt+1:]
 	default:
@@ -1393,6 +1398,13 @@ func (b *builder) clause(atoms []atom) {
 	b.interpret(yearly, true)
 	if !b.hasYearlySince(before) {
 		b.add(Rule{Kind: Yearly, FromMonth: 1, FromDay: 1, ToMonth: 12, ToDay: 31, Times: times}) // bare «ежегодно»
+	}
+	if since > 0 {
+		for i := before; i < len(b.rules); i++ {
+			if b.rules[i].Kind == Yearly && b.rules[i].FirstYear == 0 {
+				b.rules[i].FirstYear = since
+			}
+		}
 	}
 }
 
