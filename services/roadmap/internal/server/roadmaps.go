@@ -260,7 +260,7 @@ func reparse(r *domain.Roadmap) {
 }
 
 var importFormats = map[roadmapv1.ImportFormat]func([]byte) ([][]string, error){
-	roadmapv1.ImportFormat_IMPORT_FORMAT_DOCX: importer.ReadDOCX,
+	roadmapv1.ImportFormat_IMPORT_FORMAT_DOCX: importer.ReadDOCXLines,
 	roadmapv1.ImportFormat_IMPORT_FORMAT_XLSX: importer.ReadXLSX,
 }
 
