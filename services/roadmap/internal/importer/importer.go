@@ -375,11 +375,12 @@ type rebuilder struct {
 	stageLead    [][2]int // row report and placement of the stage's lead text
 	stageDue     string
 	stageWho     string
-	headerAt  int
-	stage     *Stage
-	item      *Item
-	stageText *string // the stage field continuation lines go to
-	lastNum   []int   // number of the last item
+	stageRaw     string // the stage's number as written
+	headerAt     int
+	stage        *Stage
+	item         *Item
+	stageText    *string // the stage field continuation lines go to
+	lastNum      []int   // number of the last item
 }
 
 func (b *rebuilder) report(r RowReport) {
@@ -688,9 +689,7 @@ func (b *rebuilder) newStage(n int, num int, raw string, cells []string, notes .
 		}
 		rep.Placements = append(rep.Placements, Placement{Place: PlaceStage, Ref: rep.Ref, Column: b.res.Columns[ColMeasure] + 1})
 		b.numberedActs = false
-		b.report(rep)
-		last := &b.res.Rows[len(b.res.Rows)-1]
-		b.addActivities(acts, last, b.res.Columns[ColMeasure]+1, false)
+		b.addActivities(acts, &rep, b.res.Columns[ColMeasure]+1, false)
 		for i := range b.stage.Items {
 			it := &b.stage.Items[i]
 			it.DeadlineText, it.Responsible, it.ResultForm = denoise(b.cell(cells, ColDeadline)), b.cell(cells, ColResponsible), b.cell(cells, ColResult)
@@ -700,7 +699,8 @@ func (b *rebuilder) newStage(n int, num int, raw string, cells []string, notes .
 			b.item = &b.stage.Items[len(b.stage.Items)-1]
 			b.lastNum = parseNumber(b.item.Number)
 		}
-		last.Placements = append(last.Placements, b.rowPlacements(cells, rep.Ref+".1–"+rep.Ref+"."+strconv.Itoa(len(b.stage.Items)))...)
+		rep.Placements = append(rep.Placements, b.rowPlacements(cells, rep.Ref+".1–"+rep.Ref+"."+strconv.Itoa(len(b.stage.Items)))...)
+		b.report(rep)
 		return
 	}
 	var others []string
@@ -778,7 +778,7 @@ func (b *rebuilder) addActivities(acts activities, rep *RowReport, col int, lead
 		} else {
 			st.Task = joinText(st.Task, acts.lead)
 			rep.Placements = append(rep.Placements, Placement{Place: PlaceStageText, Ref: strconv.Itoa(st.Number), Column: col})
-			b.stageLead = append(b.stageLead, [2]int{len(b.res.Rows) - 1, len(rep.Placements) - 1})
+			b.stageLead = append(b.stageLead, [2]int{len(b.res.Rows), len(rep.Placements) - 1}) // the row is reported next
 		}
 	}
 	for _, a := range acts.items {
@@ -821,9 +821,11 @@ func (b *rebuilder) stageRow(n int, cells []string) {
 			rep.Placements = append(rep.Placements, Placement{Place: PlaceStage, Ref: rep.Ref, Column: b.res.Columns[ColStage] + 1})
 		}
 		b.stageCells(cells, &rep)
+		b.addActivities(acts, &rep, measureCol, true)
+		if len(rep.Placements) == 0 {
+			rep.Placements = b.autoPlace(rep)
+		}
 		b.report(rep)
-		last := &b.res.Rows[len(b.res.Rows)-1]
-		b.addActivities(acts, last, measureCol, true)
 		return
 	}
 	b.closeStage()
@@ -832,13 +834,14 @@ func (b *rebuilder) stageRow(n int, cells []string) {
 		want = b.stage.Number + 1
 	}
 	rep := RowReport{Row: n, Outcome: OutcomeStage, Ref: strconv.Itoa(want)}
-	if num != "" && num != strconv.Itoa(want) {
+	if v := stageNumber(num); num != "" && (v != want || len(parseNumber(num)) > 1) {
 		code := "import_number_read"
-		if b.stage != nil && stageNumber(num) == b.stage.Number {
+		if b.stage != nil && v == stageNumber(b.stageRaw) && len(parseNumber(num)) <= 1 {
 			code = "import_number_repeated"
 		}
 		rep.Notes = append(rep.Notes, validation.New(code).With("raw", num).With("number", strconv.Itoa(want)))
 	}
+	b.stageRaw = num
 	rm := &b.res.Roadmap
 	rm.Stages = append(rm.Stages, Stage{Number: want, Title: title})
 	b.stage = &rm.Stages[len(rm.Stages)-1]
@@ -850,9 +853,8 @@ func (b *rebuilder) stageRow(n int, cells []string) {
 		rep.Placements = append(rep.Placements, Placement{Place: PlaceStage, Ref: rep.Ref, Column: b.res.Columns[ColStage] + 1})
 	}
 	b.stageCells(cells, &rep)
+	b.addActivities(acts, &rep, measureCol, true)
 	b.report(rep)
-	last := &b.res.Rows[len(b.res.Rows)-1]
-	b.addActivities(acts, last, measureCol, true)
 }
 
 // stageCells files a stage row's task, result, deadline and responsible.
