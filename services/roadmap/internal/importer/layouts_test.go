@@ -19,7 +19,9 @@ import (
 func docxDoc(t *testing.T, before []string, rows [][]string, after []string) []byte {
 	t.Helper()
 	var body strings.Builder
-	para := func(s string) { fmt.Fprintf(&body, `<w:p><w:r><w:t xml:space="preserve">%s</w:t></w:r></w:p>`, html.EscapeString(s)) }
+	para := func(s string) {
+		fmt.Fprintf(&body, `<w:p><w:r><w:t xml:space="preserve">%s</w:t></w:r></w:p>`, html.EscapeString(s))
+	}
 	for _, p := range before {
 		para(p)
 	}
@@ -339,8 +341,8 @@ func TestProposedPeriod(t *testing.T) {
 	}
 	for text, want := range map[string]string{
 		"УТВЕРЖДЕНО\nприказом от «15» января 2023 г. № 4\nДорожная карта\n№\tМероприятие\tСрок\n1\tЭтап\t\n1.1\tМера\tмай\n": "2023-01-01 2023-12-31 import_period_order",
-		"Дорожная карта\n№\tМероприятие\tСрок\n1\tЭтап\t\n1.1\tМера\tмай 2023\n1.2\tМера\tдекабрь 2024 г.\n":                    "2023-01-01 2024-12-31 import_period_deadlines",
-		"Дорожная карта на 2021 – 2024 гг.\n№\tМероприятие\tСрок\n1\tЭтап\t\n1.1\tМера\tмай\n":                                  "2021-01-01 2024-12-31 import_period_title",
+		"Дорожная карта\n№\tМероприятие\tСрок\n1\tЭтап\t\n1.1\tМера\tмай 2023\n1.2\tМера\tдекабрь 2024 г.\n":                 "2023-01-01 2024-12-31 import_period_deadlines",
+		"Дорожная карта на 2021 – 2024 гг.\n№\tМероприятие\tСрок\n1\tЭтап\t\n1.1\tМера\tмай\n":                               "2021-01-01 2024-12-31 import_period_title",
 	} {
 		r := ParseTSV(text, Options{})
 		if got := r.Proposed.Start.Format("2006-01-02") + " " + r.Proposed.End.Format("2006-01-02") + " " + r.PeriodReason.Code; got != want {
