@@ -17,7 +17,9 @@ import (
 func stageDOCX(t *testing.T) []byte {
 	t.Helper()
 	var body strings.Builder
-	para := func(s string) { fmt.Fprintf(&body, `<w:p><w:r><w:t xml:space="preserve">%s</w:t></w:r></w:p>`, html.EscapeString(s)) }
+	para := func(s string) {
+		fmt.Fprintf(&body, `<w:p><w:r><w:t xml:space="preserve">%s</w:t></w:r></w:p>`, html.EscapeString(s))
+	}
 	for _, p := range []string{"УТВЕРЖДАЮ", "Директор школы", "Приказ № 7 от 31.08.2022г.", "Дорожная карта наставничества"} {
 		para(p)
 	}
