@@ -243,8 +243,25 @@ func ParseTSV(text string, opts Options) Result {
 	rows := make([][]string, len(lines))
 	for i, l := range lines {
 		rows[i] = strings.Split(l, "\t")
+		if t := strings.TrimSpace(l); len(rows[i]) == 1 && strings.HasPrefix(t, "|") && strings.Count(t, "|") >= 3 {
+			rows[i] = pipeCells(t) // a table a converter wrote in Markdown
+		}
 	}
 	return Rebuild(rows, opts)
+}
+
+var rePipeRule = regexp.MustCompile(`^[\s|:\-]+$`)
+
+// pipeCells splits «| a | b |»; a rule line «|---|---|» has no cells.
+func pipeCells(l string) []string {
+	if rePipeRule.MatchString(l) {
+		return []string{""}
+	}
+	cells := strings.Split(strings.TrimSuffix(strings.TrimPrefix(l, "|"), "|"), "|")
+	for i := range cells {
+		cells[i] = strings.TrimSpace(cells[i])
+	}
+	return cells
 }
 
 // Rebuild rebuilds a roadmap from table rows (of a DOCX or XLSX table, or of
@@ -293,6 +310,17 @@ func (b *rebuilder) layout(rows [][]string, mapping map[int]Column) {
 			}
 			_ = unplaced
 			break
+		}
+	}
+	for i, cells := range rows {
+		if len(cells) > 0 && reNumber.MatchString(cells[0]) || b.headerRow != 0 && i+1 >= b.headerRow {
+			break
+		}
+		if t := strings.Join(nonEmpty(cells), " "); reTitleStart.MatchString(t) && !reApprovalHead.MatchString(t) {
+			if _, dated := orderDate(t); !dated {
+				b.titleRow = i + 1
+				break
+			}
 		}
 	}
 	if b.headerRow == 0 {
@@ -365,6 +393,7 @@ type rebuilder struct {
 	raw       [][]string // cells with their line breaks
 	rowIdx    int
 	headerRow int // 1-based row of the header; 0: none
+	titleRow  int // 1-based row where the title starts; 0: not found
 	cells     []string
 	unplaced  []Placement // of the row being read
 	approval  bool        // within the approval block
@@ -452,6 +481,14 @@ func (b *rebuilder) autoPlace(r RowReport) []Placement {
 		case col == ColResponsible:
 			p.Place = PlaceResponsibl
 		default:
+			p.Place = PlaceItem
+		}
+		out = append(out, p)
+	}
+	if len(out) == 0 && r.Ref != "" {
+		// Only a number: it went to the stage or item it names.
+		p := Placement{Place: PlaceStage, Ref: r.Ref, Column: b.res.Columns[ColNumber] + 1}
+		if item {
 			p.Place = PlaceItem
 		}
 		out = append(out, p)
@@ -554,14 +591,22 @@ func (b *rebuilder) preamble(n int, text string) {
 	if d, ok := orderDate(text); ok && b.ordered.IsZero() {
 		b.ordered = d
 	}
+	_, dated := orderDate(text)
 	switch {
+	case b.titleRow > 0 && n < b.titleRow && !strings.HasPrefix(lower, "цель"):
+		// Above the title: a letterhead or approval block.
+		b.approval = true
+		b.ownerText = append(b.ownerText, text)
+		b.report(RowReport{Row: n, Outcome: OutcomeApproval})
+		return
 	case reApprovalHead.MatchString(text):
 		b.approval = true
 		b.ownerText = append(b.ownerText, text)
 		b.report(RowReport{Row: n, Outcome: OutcomeApproval})
 		return
 	case rm.Title == "" && (b.approval && !reTitleStart.MatchString(text) && utf8.RuneCountInString(text) < 160 ||
-		reApprovalLine.MatchString(text) && !reTitleStart.MatchString(text) && utf8.RuneCountInString(text) < 160):
+		reApprovalLine.MatchString(text) && !reTitleStart.MatchString(text) && utf8.RuneCountInString(text) < 160) ||
+		dated && !reTitleStart.MatchString(text):
 		b.ownerText = append(b.ownerText, text)
 		b.report(RowReport{Row: n, Outcome: OutcomeApproval})
 		return
@@ -638,6 +683,7 @@ func (b *rebuilder) numbered(n int, parts []int, raw string, cells []string) {
 		b.continuation(n, cells)
 		last := len(b.res.Rows) - 1
 		b.res.Rows[last].Notes = append(b.res.Rows[last].Notes, validation.New("import_number_noise").With("raw", raw))
+		b.res.Rows[last].Placements = append(b.res.Rows[last].Placements, Placement{Place: PlaceNoise, Column: b.res.Columns[ColNumber] + 1})
 	}
 }
 
@@ -846,6 +892,9 @@ func (b *rebuilder) stageRow(n int, cells []string) {
 	rm.Stages = append(rm.Stages, Stage{Number: want, Title: title})
 	b.stage = &rm.Stages[len(rm.Stages)-1]
 	b.item, b.stageText, b.numberedActs, b.stageLead, b.stageDue, b.stageWho = nil, nil, false, nil, "", ""
+	if num != "" && (title == "" || stageNumber(num) != want) {
+		rep.Placements = append(rep.Placements, Placement{Place: PlaceStage, Ref: rep.Ref, Column: b.res.Columns[ColNumber] + 1})
+	}
 	if title == "" {
 		b.stage.Title = fmt.Sprintf("Этап %d", want)
 		rep.Notes = append(rep.Notes, validation.New("import_stage_untitled"))

@@ -101,7 +101,7 @@ func containsCol(m map[Column]int, i int) bool {
 	return false
 }
 
-var reRole = regexp.MustCompile(`(?i)директор|заместител|куратор|администрац|руководител|педагог|наставник|учител|методист|психолог|классн|координатор|специалист|ответствен|управлени|отдел|совет|коллектив|\bОО\b|\bОУ\b|ГУО|МКУ|ИМЦ|РЦН`)
+var reRole = regexp.MustCompile(`(?i)директор|заместител|куратор|администрац|руководител|педагог|наставник|учител|методист|психолог|классн|координатор|специалист|ответствен|управлени|отдел|совет|коллектив|(?:^|[^\p{L}])(?:ОО|ОУ)(?:[^\p{L}]|$)|ГУО|МКУ|ИМЦ|РЦН`)
 
 // guessColumns finds the columns of a table without a header from what its
 // numbered rows hold: deadlines that parse, names of roles, long texts,
@@ -318,11 +318,11 @@ func (a activity) measure() string {
 
 var (
 	reApprovalHead = regexp.MustCompile(`(?i)^\s*(утвержда[юе]|утвержден\p{L}*|утверждён\p{L}*|согласован\p{L}*|принят\p{L}*|рассмотрен\p{L}*|приложение)`)
-	reApprovalLine = regexp.MustCompile(`(?i)директор|заведующ|руководител|начальник|приказ|протокол|распоряжени|педагогическ\p{L}* совет|м\.\s?п\.|_{3,}|^\s*/.*/\s*$|^«?\s*\d{1,2}\s*»|\b\d{1,2}\.\d{1,2}\.\d{4}|^[А-ЯЁ]\.\s?[А-ЯЁ]\.\s?[А-ЯЁ][а-яё]+|[А-ЯЁ][а-яё]+\s[А-ЯЁ]\.\s?[А-ЯЁ]\.|^(от|№)\s`)
-	reTitleStart   = regexp.MustCompile(`(?i)дорожн\p{L}* карт|план\b|план мероприят|комплекс мер|программ|мероприят`)
-	reSignature    = regexp.MustCompile(`(?i)^\s*(исполнитель|исп\.|директор|заместитель директора|руководитель|ответственн\p{L}*|составил|подготовил|куратор)\b.*|_{3,}`)
+	reApprovalLine = regexp.MustCompile(`(?i)директор|заведующ|руководител|начальник|приказ|протокол|распоряжени|педагогическ\p{L}* совет|м\.\s?п\.|_{3,}|^\s*/.*/\s*$|^«?\s*\d{1,2}\s*»|(?:^|\D)\d{1,2}\.\d{1,2}\.\d{2,4}|^[А-ЯЁ]\.\s?[А-ЯЁ]\.\s?[А-ЯЁ][а-яё]+|[А-ЯЁ][а-яё]+\s[А-ЯЁ]\.\s?[А-ЯЁ]\.|^(от|№)\s`)
+	reTitleStart   = regexp.MustCompile(`(?i)дорожн\p{L}* карт|план(?:[^\p{L}]|$)|план мероприят|комплекс мер|программ|мероприят`)
+	reSignature    = regexp.MustCompile(`(?i)^\s*(исполнитель|исп\.|директор|заместитель директора|руководитель|ответственн\p{L}*|составил|подготовил|куратор)(?:[^\p{L}]|$).*|_{3,}`)
 	reOrderDate    = regexp.MustCompile(`(?i)(?:приказ|распоряжени|протокол)\p{L}*[^0-9«]*(?:№\s*[\p{L}\d\-/]+\s*)?(?:от\s*)?(.*)`)
-	reNumDate      = regexp.MustCompile(`(\d{1,2})\s*\.\s*(\d{1,2})\s*\.\s*(\d{4})`)
+	reNumDate      = regexp.MustCompile(`(\d{1,2})\s*\.\s*(\d{1,2})\s*\.\s*(\d{4}|\d{2})`)
 	reWordDate     = regexp.MustCompile(`(?i)«?\s*(\d{1,2})\s*»?\s+(\p{L}+)\s+(\d{4})`)
 	reSchoolYears  = regexp.MustCompile(`(20\d{2})\s*[-–—/]\s*(20\d{2}|\d{2})\s*(?:уч|учебн)`)
 	reOneYear      = regexp.MustCompile(`(?i)(?:на|в)\s+(20\d{2})\s*(?:г\.?|год)`)
@@ -343,6 +343,9 @@ func orderDate(line string) (time.Time, bool) {
 		day, _ := strconv.Atoi(d[1])
 		mon, _ := strconv.Atoi(d[2])
 		y, _ := strconv.Atoi(d[3])
+		if y < 100 {
+			y += 2000
+		}
 		return realDate(y, mon, day)
 	}
 	if d := reWordDate.FindStringSubmatch(rest); d != nil {

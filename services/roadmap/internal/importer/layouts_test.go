@@ -104,7 +104,7 @@ var wantStageItems = [][]string{
 	{"Мониторинг качества программы.", "Подведение итогов и награждение лучших пар."},
 }
 
-func checkStageRoadmap(t *testing.T, r Result) {
+func checkStageRoadmap(t *testing.T, r Result, approval int) {
 	t.Helper()
 	rm := r.Roadmap
 	if !r.StageRows {
@@ -162,8 +162,8 @@ func checkStageRoadmap(t *testing.T, r Result) {
 			t.Errorf("row %d not read: %s", row.Row, row.Note())
 		}
 	}
-	if counts[OutcomeApproval] != 4 || counts[OutcomeTitle] != 3 || counts[OutcomeHeader] != 1 || counts[OutcomeStage] != 7 {
-		t.Errorf("outcomes %v, want 4 approval, 3 title, 1 header, 7 stages", counts)
+	if counts[OutcomeApproval] != approval || counts[OutcomeTitle] != 3 || counts[OutcomeHeader] != 1 || counts[OutcomeStage] != 7 {
+		t.Errorf("outcomes %v, want %d approval, 3 title, 1 header, 7 stages", counts, approval)
 	}
 	var places []string
 	for _, row := range r.Rows {
@@ -195,7 +195,7 @@ func TestStagePerRowDOCX(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := Rebuild(rows, Options{})
-	checkStageRoadmap(t, r)
+	checkStageRoadmap(t, r, 4)
 	if last := r.Rows[len(r.Rows)-1]; last.Outcome != OutcomeSignature {
 		t.Errorf("the signature after the table: %+v", last)
 	}
@@ -203,7 +203,8 @@ func TestStagePerRowDOCX(t *testing.T) {
 
 func TestStagePerRowXLSX(t *testing.T) {
 	t.Parallel()
-	var rows [][]string
+	// A letterhead above the approval block.
+	rows := [][]string{{"Муниципальное бюджетное общеобразовательное учреждение «Средняя общеобразовательная школа № 7»"}}
 	for _, l := range append(append([]string{}, stageApproval...), stageTitle...) {
 		rows = append(rows, []string{l})
 	}
@@ -212,7 +213,7 @@ func TestStagePerRowXLSX(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkStageRoadmap(t, Rebuild(got, Options{}))
+	checkStageRoadmap(t, Rebuild(got, Options{}), 5)
 }
 
 // The same stage-per-row table pasted as text: cells broken across lines,
@@ -243,7 +244,7 @@ func TestStagePerRowBrokenLinesTSV(t *testing.T) {
 	text := strings.TrimSuffix(b.String(), "\n")
 	r := ParseTSV(text, Options{})
 	accountsForEveryRow(t, text, r)
-	checkStageRoadmap(t, r)
+	checkStageRoadmap(t, r, 4)
 }
 
 // Stage rows and measure rows mixed, with deadline and responsible columns
@@ -348,5 +349,65 @@ func TestProposedPeriod(t *testing.T) {
 		if got := r.Proposed.Start.Format("2006-01-02") + " " + r.Proposed.End.Format("2006-01-02") + " " + r.PeriodReason.Code; got != want {
 			t.Errorf("%q: proposed %s, want %s", text[:20], got, want)
 		}
+	}
+}
+
+// Word numbers a list itself: the paragraphs carry w:numPr, not «1.».
+func TestStagePerRowWordListsDOCX(t *testing.T) {
+	t.Parallel()
+	li := func(level int, s string) string {
+		return fmt.Sprintf(`<w:p><w:pPr><w:numPr><w:ilvl w:val="%d"/><w:numId w:val="3"/></w:numPr></w:pPr><w:r><w:t>%s</w:t></w:r></w:p>`, level, s)
+	}
+	p := func(s string) string { return `<w:p><w:r><w:t>` + s + `</w:t></w:r></w:p>` }
+	cell := func(ps ...string) string { return "<w:tc>" + strings.Join(ps, "") + "</w:tc>" }
+	body := p("Дорожная карта") + "<w:tbl>" +
+		"<w:tr>" + cell(p("№")) + cell(p("Этап")) + cell(p("Содержание деятельности")) + "</w:tr>" +
+		"<w:tr>" + cell(p("1")) + cell(p("Подготовка")) + cell(li(0, "Приказ"), li(0, "Положение"), li(1, "разработка"), li(1, "утверждение")) + "</w:tr>" +
+		"<w:tr>" + cell(p("2")) + cell(p("Итоги")) + cell(li(0, "Мониторинг")) + "</w:tr>" +
+		"</w:tbl>"
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, _ := zw.Create("word/document.xml")
+	fmt.Fprintf(w, `<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>%s</w:body></w:document>`, body)
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := ReadDOCXLines(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := Rebuild(rows, Options{Period: tuzhaPeriod})
+	var got []string
+	for _, st := range r.Roadmap.Stages {
+		for _, it := range st.Items {
+			got = append(got, it.Number+" "+it.Measure)
+		}
+	}
+	if diff := cmp.Diff([]string{"1.1 Приказ", "1.2 Положение – разработка – утверждение", "2.1 Мониторинг"}, got); diff != "" {
+		t.Errorf("items (-want +got):\n%s", diff)
+	}
+}
+
+// A table a converter wrote in Markdown, pasted as text: pipes, a rule line,
+// <br> in cells, **bold**.
+func TestMarkdownTableTSV(t *testing.T) {
+	t.Parallel()
+	text := "**Дорожная карта** на 2023 год\n\n| № | Наименование этапа | Содержание деятельности |\n|---|---|---|\n" +
+		"| 1. | **Подготовка** | 1. Приказ.<br>2. Положение:<br>– разработка;<br>– утверждение. |\n| 2. | Итоги | 1) Мониторинг. 2) Отчёт. |"
+	r := ParseTSV(text, Options{})
+	accountsForEveryRow(t, text, r)
+	var got []string
+	for _, st := range r.Roadmap.Stages {
+		got = append(got, st.Title)
+		for _, it := range st.Items {
+			got = append(got, it.Number+" "+it.Measure)
+		}
+	}
+	want := []string{"Подготовка", "1.1 Приказ.", "1.2 Положение: – разработка; – утверждение.", "Итоги", "2.1 Мониторинг.", "2.2 Отчёт."}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("stages and items (-want +got):\n%s", diff)
+	}
+	if r.Roadmap.Title != "Дорожная карта на 2023 год" {
+		t.Errorf("title %q", r.Roadmap.Title)
 	}
 }

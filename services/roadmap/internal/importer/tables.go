@@ -76,12 +76,25 @@ func docxRows(r io.Reader, lines bool) ([][]string, error) {
 		inCell     bool
 		span       int
 		vContinued bool
+		listLevel  = -1 // the paragraph is an item of a Word list at this level
+		listCount  int  // items of the current cell's list so far
 	)
 	flushPara := func() {
 		t := strings.TrimSpace(para.String())
 		para.Reset()
+		level := listLevel
+		listLevel = -1
 		if t == "" {
 			return
+		}
+		if lines && inCell && level >= 0 && !reItemMark.MatchString(t) && !reBullet.MatchString(t) {
+			// Word numbers a list itself: write the marks the text lacks.
+			if level == 0 {
+				listCount++
+				t = strconv.Itoa(listCount) + ". " + t
+			} else {
+				t = "– " + t
+			}
 		}
 		switch {
 		case inCell:
@@ -116,8 +129,16 @@ func docxRows(r io.Reader, lines bool) ([][]string, error) {
 				}
 			case "tc":
 				if depth == 1 {
-					inCell, span, vContinued = true, 1, false
+					inCell, span, vContinued, listCount = true, 1, false, 0
 					cell.Reset()
+				}
+			case "ilvl":
+				if n, err := strconv.Atoi(attr(t, "val")); err == nil && n >= 0 && n < 10 {
+					listLevel = n
+				}
+			case "numPr":
+				if listLevel < 0 {
+					listLevel = 0
 				}
 			case "gridSpan":
 				if n, err := strconv.Atoi(attr(t, "val")); err == nil && n > 1 && n < 64 {
