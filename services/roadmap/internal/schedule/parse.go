@@ -800,7 +800,7 @@ func (l *lexer) words() bool {
 		kind Kind
 	}{
 		{`ежемесячн\p{L}*|помесячн\p{L}*`, Monthly}, {`ежеквартальн\p{L}*|поквартальн\p{L}*`, Quarterly},
-		{`ежеполугодн\p{L}*|полугодичн\p{L}*`, HalfYearly}, {`еженедельн\p{L}*|понедельн\p{L}*`, Weekly},
+		{`ежеполугодн\p{L}*|полугодичн\p{L}*`, HalfYearly}, {`еженедельн\p{L}*|понедельно`, Weekly},
 		{`ежечетвертн\p{L}*|почетвертн\p{L}*`, SchoolTerm}, {`ежегодн\p{L}*|погодично|ежегод`, Yearly},
 	} {
 		if re(f.re).MatchString(w) {
@@ -1237,6 +1237,11 @@ func Parse(text string, p Period) Schedule {
 	} else {
 		b.clause(atoms[:then])
 		b.next(atoms[then+1:])
+		for _, a := range atoms[then+1:] {
+			if a.kind == aPerPlan && len(b.rules) > 0 { // «(далее – по плану)»
+				b.add(Rule{Kind: PerPlan})
+			}
+		}
 	}
 	if len(b.rules) == 0 && b.perPlan {
 		b.add(Rule{Kind: PerPlan})

@@ -185,6 +185,16 @@ func TestPhrasings(t *testing.T) {
 		{"март", schoolYear, []string{"once 2023-03-01..2023-03-31"}},
 		{"сентябрь", schoolYear, []string{"once 2022-09-01..2022-09-30"}},
 		{"ноябрь", oneYear, []string{"once 2022-11-01..2022-11-30"}},
+		{"Сентябрь – май 2022-2023 уч.г.", krasnoyarsk, []string{"once 2022-09-01..2023-05-31"}},
+		{"в течение I полугодия 2022-2023 учебного года", krasnoyarsk, []string{"once 2022-09-01..2022-12-31"}},
+		{"1 раз в год (май)", krasnoyarsk, []string{"yearly 05-01..05-31"}},
+		{"ежеквартально в течение 2023 года", krasnoyarsk, []string{"quarterly from 2023-01-01 until 2023-12-31"}},
+		{"в течение первой четверти", krasnoyarsk, []string{"yearly 09-01..10-31"}},
+		{"на начало учебного года", krasnoyarsk, []string{"yearly 09-01..09-30"}},
+		{"ежегодно, по итогам учебного года", krasnoyarsk, []string{"yearly 05-01..05-31"}},
+		{"Ноябрь 2022 г. (далее – по плану)", krasnoyarsk, []string{"once 2022-11-01..2022-11-30", "per_plan"}},
+		{"По итогам проведения мероприятия", krasnoyarsk, []string{"as_needed"}},
+		{"Сентябрь 2022 – август 2023", krasnoyarsk, []string{"once 2022-09-01..2023-08-31"}},
 	}
 	if len(tests) < 60 {
 		t.Fatalf("%d phrasings: the table must hold at least 60", len(tests))
@@ -216,6 +226,7 @@ func TestPartlyUnderstood(t *testing.T) {
 		{"раз в две недели", krasnoyarsk, []string{"раз", "две", "недели"}, ""},
 		{"май или июнь 2022", krasnoyarsk, []string{"или"}, ""},
 		{"еженедельно по пятницам", krasnoyarsk, []string{"пятницам"}, ""},
+		{"Не позднее 10 дней после", krasnoyarsk, []string{"дней", "10"}, ""},
 		{"ежеквартально, когда получится", krasnoyarsk, []string{"когда", "получится"}, ""},
 		{"с 1 сентября", krasnoyarsk, nil, "a start without its year"},
 		{"до конца текущего года", krasnoyarsk, nil, "the current year"},
