@@ -106,6 +106,16 @@ var catalogue = map[string]Message{
 	"import_before_stage": {"text before the first stage: «{text}»", "Текст до первого этапа не вошёл в дорожную карту: «{text}»"},
 	"import_stage_text":   {"continues the stage's text", "Продолжение задачи или результата этапа"},
 	"import_stage_title":  {"continues the stage's title", "Продолжение названия этапа"},
+	"import_number_repeated": {"number «{raw}» repeats the stage before; read as stage {number}",
+		"Номер «{raw}» повторяет номер предыдущего этапа: этап считан как {number}"},
+	"import_cells_to_stage":      {"text beside the stage's title added to its task: {cells}", "Текст рядом с названием этапа добавлен в задачу этапа: {cells}. Проверьте его"},
+	"import_column_unplaced":     {"only text in columns no field took: not imported", "В строке есть текст только в столбцах, которые не удалось сопоставить: он не загружен. Укажите, что в этих столбцах"},
+	"import_stage_untitled":      {"the stage has no title", "У этапа нет названия: допишите его"},
+	"import_period_title":        {"the period {years} is named in the title", "Период {years} указан в названии"},
+	"import_period_title_school": {"the school years {years} are named in the title", "Учебные годы {years} указаны в названии"},
+	"import_period_order":        {"the approval order is dated {date}: the school or calendar year it starts", "Приказ об утверждении датирован {date}: период — учебный или календарный год, который начинается после него"},
+	"import_period_deadlines":    {"the deadlines name the years {years}", "Сроки мероприятий приходятся на {years}"},
+	"import_period_default":      {"the document names no period: the current year {years}", "В документе не указан период: предложен текущий год ({years}). Проверьте его"},
 
 	// Roadmaps.
 	"period_order":    {"must not be before period_start", "Конец периода не может быть раньше начала"},

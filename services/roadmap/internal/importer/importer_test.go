@@ -187,6 +187,8 @@ func FuzzParseTSV(f *testing.F) {
 	f.Add("№\tМероприятия\tСроки\tОтветственные\n1\tЭтап\n\tЗадача: x Результат: y\n1.1\tМера\tМай 2022\tКто\n4.4\tхвост\t1\n")
 	f.Add("1\t\t ррмирование\n2.\tx\n6.3.\ty\tЕжегодно\n4. 5.\tz\n")
 	f.Add("\t\t\t\tКИМЦ\n\xff\x00\t-\n")
+	f.Add("УТВЕРЖДАЮ\nПриказ № 1 от 31.08.2022г.\n**Дорожная карта**\n№\tНаименование этапа\tСодержание деятельности\n1.\tПодготовка\t1. Приказ. 2. Положение: – а; – б.\n\t\t– в\n3.\tx\t1) y\n3.\tz\t\n4. 5.\t\t– w\nДиректор ____")
+	f.Add("| № | Этап | Содержание деятельности | Отметка |\n|---|---|---|---|\n| 1 | А | 1. б<br>2. в | г |\n")
 	f.Fuzz(func(t *testing.T, text string) {
 		if len(text) > 4096 {
 			return
@@ -194,6 +196,18 @@ func FuzzParseTSV(f *testing.F) {
 		r := ParseTSV(text, Options{})
 		if want := len(strings.Split(strings.ReplaceAll(strings.ReplaceAll(text, "\r\n", "\n"), "\r", "\n"), "\n")); len(r.Rows) != want {
 			t.Fatalf("%d report rows for %d lines", len(r.Rows), want)
+		}
+		for _, row := range r.Rows {
+			if row.Outcome != OutcomeBlank && len(row.Placements) == 0 {
+				t.Fatalf("row %d (%s) says nowhere its content went", row.Row, row.Outcome)
+			}
+		}
+		for _, st := range r.Roadmap.Stages {
+			for i, it := range st.Items {
+				if r.StageRows && it.Number != fmt.Sprintf("%d.%d", st.Number, i+1) {
+					t.Fatalf("item %s of stage %d at %d", it.Number, st.Number, i+1)
+				}
+			}
 		}
 	})
 }

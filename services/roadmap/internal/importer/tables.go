@@ -24,11 +24,17 @@ const maxRows = 5000
 func ReadXLSX(b []byte) ([][]string, error) { return tabular.ReadXLSX(b, maxRows) }
 
 // ReadDOCX returns the rows of every table of a Word document, in order, and
-// the paragraphs before the first table as one-cell rows (the title and goal).
-// A cell's paragraphs join with spaces; a cell spanning columns
-// (w:gridSpan) keeps the columns after it aligned; a cell continuing a
-// vertical merge is empty.
-func ReadDOCX(b []byte) ([][]string, error) {
+// the paragraphs outside tables as one-cell rows (the approval block, title
+// and goal before the table; signatures after it). A cell's paragraphs join
+// with spaces; a cell spanning columns (w:gridSpan) keeps the columns after
+// it aligned; a cell continuing a vertical merge is empty.
+func ReadDOCX(b []byte) ([][]string, error) { return readDOCX(b, false) }
+
+// ReadDOCXLines is ReadDOCX with a cell's paragraphs and line breaks kept
+// as lines («1. …», «– …» each on its own), for Rebuild to split.
+func ReadDOCXLines(b []byte) ([][]string, error) { return readDOCX(b, true) }
+
+func readDOCX(b []byte, lines bool) ([][]string, error) {
 	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
 	if err != nil {
 		return nil, tabular.Unreadable(validation.New("file_not_docx"))
@@ -48,7 +54,7 @@ func ReadDOCX(b []byte) ([][]string, error) {
 		return nil, tabular.Unreadable(validation.New("file_not_docx"))
 	}
 	defer doc.Close()
-	rows, err := docxRows(io.LimitReader(doc, 64<<20))
+	rows, err := docxRows(io.LimitReader(doc, 64<<20), lines)
 	if err != nil {
 		return nil, tabular.Unreadablef(err)
 	}
@@ -59,7 +65,7 @@ func ReadDOCX(b []byte) ([][]string, error) {
 }
 
 // docxRows walks the WordprocessingML tokens.
-func docxRows(r io.Reader) ([][]string, error) {
+func docxRows(r io.Reader, lines bool) ([][]string, error) {
 	dec := xml.NewDecoder(r)
 	var (
 		rows       [][]string
@@ -68,23 +74,39 @@ func docxRows(r io.Reader) ([][]string, error) {
 		para       strings.Builder
 		depth      int // table nesting
 		inCell     bool
-		seenTable  bool
 		span       int
 		vContinued bool
+		listLevel  = -1 // the paragraph is an item of a Word list at this level
+		listCount  int  // items of the current cell's list so far
 	)
 	flushPara := func() {
 		t := strings.TrimSpace(para.String())
 		para.Reset()
+		level := listLevel
+		listLevel = -1
 		if t == "" {
 			return
+		}
+		if lines && inCell && level >= 0 && !reItemMark.MatchString(t) && !reBullet.MatchString(t) {
+			// Word numbers a list itself: write the marks the text lacks.
+			if level == 0 {
+				listCount++
+				t = strconv.Itoa(listCount) + ". " + t
+			} else {
+				t = "– " + t
+			}
 		}
 		switch {
 		case inCell:
 			if cell.Len() > 0 {
-				cell.WriteByte(' ')
+				if lines {
+					cell.WriteByte('\n')
+				} else {
+					cell.WriteByte(' ')
+				}
 			}
 			cell.WriteString(t)
-		case depth == 0 && !seenTable:
+		case depth == 0:
 			rows = append(rows, []string{t})
 		}
 	}
@@ -101,15 +123,22 @@ func docxRows(r io.Reader) ([][]string, error) {
 			switch t.Name.Local {
 			case "tbl":
 				depth++
-				seenTable = true
 			case "tr":
 				if depth == 1 {
 					row = nil
 				}
 			case "tc":
 				if depth == 1 {
-					inCell, span, vContinued = true, 1, false
+					inCell, span, vContinued, listCount = true, 1, false, 0
 					cell.Reset()
+				}
+			case "ilvl":
+				if n, err := strconv.Atoi(attr(t, "val")); err == nil && n >= 0 && n < 10 {
+					listLevel = n
+				}
+			case "numPr":
+				if listLevel < 0 {
+					listLevel = 0
 				}
 			case "gridSpan":
 				if n, err := strconv.Atoi(attr(t, "val")); err == nil && n > 1 && n < 64 {
@@ -120,7 +149,11 @@ func docxRows(r io.Reader) ([][]string, error) {
 			case "tab":
 				para.WriteByte(' ')
 			case "br", "cr":
-				para.WriteByte(' ')
+				if lines && inCell {
+					para.WriteByte('\n')
+				} else {
+					para.WriteByte(' ')
+				}
 			}
 		case xml.CharData:
 			para.Write(t)

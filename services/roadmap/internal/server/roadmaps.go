@@ -260,7 +260,7 @@ func reparse(r *domain.Roadmap) {
 }
 
 var importFormats = map[roadmapv1.ImportFormat]func([]byte) ([][]string, error){
-	roadmapv1.ImportFormat_IMPORT_FORMAT_DOCX: importer.ReadDOCX,
+	roadmapv1.ImportFormat_IMPORT_FORMAT_DOCX: importer.ReadDOCXLines,
 	roadmapv1.ImportFormat_IMPORT_FORMAT_XLSX: importer.ReadXLSX,
 }
 
@@ -269,7 +269,72 @@ var rowOutcomes = map[importer.Outcome]roadmapv1.ImportRowOutcome{
 	importer.OutcomeHeader: roadmapv1.ImportRowOutcome_IMPORT_ROW_OUTCOME_HEADER, importer.OutcomeBlank: roadmapv1.ImportRowOutcome_IMPORT_ROW_OUTCOME_BLANK,
 	importer.OutcomeStage: roadmapv1.ImportRowOutcome_IMPORT_ROW_OUTCOME_STAGE, importer.OutcomeStageText: roadmapv1.ImportRowOutcome_IMPORT_ROW_OUTCOME_STAGE_TEXT,
 	importer.OutcomeItem: roadmapv1.ImportRowOutcome_IMPORT_ROW_OUTCOME_ITEM, importer.OutcomeMerged: roadmapv1.ImportRowOutcome_IMPORT_ROW_OUTCOME_MERGED,
-	importer.OutcomeUnread: roadmapv1.ImportRowOutcome_IMPORT_ROW_OUTCOME_UNREADABLE,
+	importer.OutcomeUnread:    roadmapv1.ImportRowOutcome_IMPORT_ROW_OUTCOME_UNREADABLE,
+	importer.OutcomeApproval:  roadmapv1.ImportRowOutcome_IMPORT_ROW_OUTCOME_APPROVAL,
+	importer.OutcomeSignature: roadmapv1.ImportRowOutcome_IMPORT_ROW_OUTCOME_SIGNATURE,
+}
+
+var importFields = map[importer.Column]roadmapv1.ImportField{
+	importer.ColNumber: roadmapv1.ImportField_IMPORT_FIELD_NUMBER, importer.ColStage: roadmapv1.ImportField_IMPORT_FIELD_STAGE,
+	importer.ColMeasure: roadmapv1.ImportField_IMPORT_FIELD_MEASURE, importer.ColResult: roadmapv1.ImportField_IMPORT_FIELD_RESULT,
+	importer.ColDeadline: roadmapv1.ImportField_IMPORT_FIELD_DEADLINE, importer.ColResponsible: roadmapv1.ImportField_IMPORT_FIELD_RESPONSIBLE,
+	importer.ColTask: roadmapv1.ImportField_IMPORT_FIELD_TASK, importer.ColIgnore: roadmapv1.ImportField_IMPORT_FIELD_IGNORE,
+}
+
+var columnSources = map[importer.Source]roadmapv1.ImportColumnSource{
+	importer.SourceHeader: roadmapv1.ImportColumnSource_IMPORT_COLUMN_SOURCE_HEADER, importer.SourceContent: roadmapv1.ImportColumnSource_IMPORT_COLUMN_SOURCE_CONTENT,
+	importer.SourceMapping: roadmapv1.ImportColumnSource_IMPORT_COLUMN_SOURCE_MAPPING,
+}
+
+var importPlaces = map[importer.Place]roadmapv1.ImportPlace{
+	importer.PlaceTitle: roadmapv1.ImportPlace_IMPORT_PLACE_TITLE, importer.PlaceGoal: roadmapv1.ImportPlace_IMPORT_PLACE_GOAL,
+	importer.PlaceApproval: roadmapv1.ImportPlace_IMPORT_PLACE_APPROVAL, importer.PlaceHeader: roadmapv1.ImportPlace_IMPORT_PLACE_HEADER,
+	importer.PlaceStage: roadmapv1.ImportPlace_IMPORT_PLACE_STAGE, importer.PlaceStageText: roadmapv1.ImportPlace_IMPORT_PLACE_STAGE_TEXT,
+	importer.PlaceItem: roadmapv1.ImportPlace_IMPORT_PLACE_ITEM, importer.PlaceSubPoint: roadmapv1.ImportPlace_IMPORT_PLACE_SUB_POINT,
+	importer.PlaceResult: roadmapv1.ImportPlace_IMPORT_PLACE_RESULT, importer.PlaceDeadline: roadmapv1.ImportPlace_IMPORT_PLACE_DEADLINE,
+	importer.PlaceResponsibl: roadmapv1.ImportPlace_IMPORT_PLACE_RESPONSIBLE, importer.PlaceSignature: roadmapv1.ImportPlace_IMPORT_PLACE_SIGNATURE,
+	importer.PlaceNoise: roadmapv1.ImportPlace_IMPORT_PLACE_NOISE, importer.PlaceUnplaced: roadmapv1.ImportPlace_IMPORT_PLACE_UNPLACED,
+	importer.PlaceNotRead: roadmapv1.ImportPlace_IMPORT_PLACE_NOT_READ,
+}
+
+// columnMapping reads the request's mapping: 1-based columns to fields.
+func columnMapping(in []*roadmapv1.ImportColumnMapping) map[int]importer.Column {
+	if len(in) == 0 {
+		return nil
+	}
+	out := map[int]importer.Column{}
+	for _, m := range in {
+		for c, f := range importFields {
+			if f == m.GetField() {
+				out[int(m.GetColumn())-1] = c
+			}
+		}
+	}
+	return out
+}
+
+// columnReport lists every column: what it was taken for and how, or that
+// no field took it.
+func columnReport(res importer.Result) []*roadmapv1.ImportColumn {
+	byIndex := map[int]*roadmapv1.ImportColumn{}
+	for c, i := range res.Columns {
+		byIndex[i] = &roadmapv1.ImportColumn{Column: int32(i + 1), Field: importFields[c], Source: columnSources[res.Sources[c]]}
+	}
+	for _, i := range res.Unplaced {
+		byIndex[i] = &roadmapv1.ImportColumn{Column: int32(i + 1)}
+	}
+	for i, h := range res.Headers {
+		if c, ok := byIndex[i]; ok {
+			c.Header = h
+		}
+	}
+	var out []*roadmapv1.ImportColumn
+	for i := 0; i < 64; i++ {
+		if c, ok := byIndex[i]; ok {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // ImportRoadmap implements RoadmapService.
@@ -291,7 +356,7 @@ func (s *Server) ImportRoadmap(ctx context.Context, req *roadmapv1.ImportRoadmap
 		return nil, validation.Prefixed("owner", err)
 	}
 	var res importer.Result
-	opts := importer.Options{Period: period}
+	opts := importer.Options{Period: period, Mapping: columnMapping(req.GetColumnMapping())}
 	if read, ok := importFormats[req.GetFormat()]; ok {
 		rows, err := read(req.GetContent())
 		if err != nil {
@@ -305,13 +370,21 @@ func (s *Server) ImportRoadmap(ctx context.Context, req *roadmapv1.ImportRoadmap
 		res = importer.ParseTSV(string(req.GetContent()), opts)
 	}
 	r := fromImport(res.Roadmap, owner, req.GetTitle())
-	resp := &roadmapv1.ImportRoadmapResponse{Columns: map[string]int32{}}
+	resp := &roadmapv1.ImportRoadmapResponse{Columns: map[string]int32{}, ColumnReport: columnReport(res), DocumentOwner: res.Owner}
 	for c, i := range res.Columns {
 		resp.Columns[c.String()] = int32(i + 1)
 	}
+	if res.PeriodReason.Code != "" {
+		resp.ProposedPeriodStart, resp.ProposedPeriodEnd = dates.Format(res.Proposed.Start), dates.Format(res.Proposed.End)
+		resp.PeriodReason = notesToProto([]validation.Problem{res.PeriodReason})[0]
+	}
 	for _, row := range res.Rows {
-		resp.Rows = append(resp.Rows, &roadmapv1.ImportRowReport{Row: int32(row.Row), Outcome: rowOutcomes[row.Outcome], Ref: row.Ref,
-			Note: row.Note(), Notes: notesToProto(row.Notes)})
+		pr := &roadmapv1.ImportRowReport{Row: int32(row.Row), Outcome: rowOutcomes[row.Outcome], Ref: row.Ref,
+			Note: row.Note(), Notes: notesToProto(row.Notes)}
+		for _, p := range row.Placements {
+			pr.Placements = append(pr.Placements, &roadmapv1.ImportPlacement{Place: importPlaces[p.Place], Ref: p.Ref, Column: int32(p.Column)})
+		}
+		resp.Rows = append(resp.Rows, pr)
 	}
 	for _, st := range r.Stages {
 		for _, it := range st.Items {

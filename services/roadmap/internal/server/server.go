@@ -110,16 +110,19 @@ func (s *Server) ParseDeadline(ctx context.Context, req *roadmapv1.ParseDeadline
 var ruleKinds = map[schedule.Kind]roadmapv1.RuleKind{
 	schedule.Once: roadmapv1.RuleKind_RULE_KIND_ONCE, schedule.Yearly: roadmapv1.RuleKind_RULE_KIND_YEARLY,
 	schedule.Continuous: roadmapv1.RuleKind_RULE_KIND_CONTINUOUS, schedule.Monthly: roadmapv1.RuleKind_RULE_KIND_MONTHLY,
-	schedule.AsNeeded: roadmapv1.RuleKind_RULE_KIND_AS_NEEDED,
+	schedule.AsNeeded: roadmapv1.RuleKind_RULE_KIND_AS_NEEDED, schedule.Quarterly: roadmapv1.RuleKind_RULE_KIND_QUARTERLY,
+	schedule.HalfYearly: roadmapv1.RuleKind_RULE_KIND_HALF_YEARLY, schedule.Weekly: roadmapv1.RuleKind_RULE_KIND_WEEKLY,
+	schedule.SchoolTerm: roadmapv1.RuleKind_RULE_KIND_SCHOOL_TERM, schedule.PerPlan: roadmapv1.RuleKind_RULE_KIND_PER_PLAN,
 }
 
 func scheduleToProto(s schedule.Schedule) *roadmapv1.Schedule {
-	out := &roadmapv1.Schedule{Text: s.Text, Understood: s.Understood, Note: s.Note}
+	out := &roadmapv1.Schedule{Text: s.Text, Understood: s.Understood, Note: s.Note, UnknownWords: s.Unknown}
 	for _, r := range s.Rules {
 		out.Rules = append(out.Rules, &roadmapv1.ScheduleRule{
 			Kind: ruleKinds[r.Kind], Start: dates.Format(r.Start), End: dates.Format(r.End),
 			FromMonth: int32(r.FromMonth), FromDay: int32(r.FromDay), ToMonth: int32(r.ToMonth), ToDay: int32(r.ToDay),
-			FirstYear: int32(r.FirstYear), LastYear: int32(r.LastYear),
+			FirstYear: int32(r.FirstYear), LastYear: int32(r.LastYear), Part: roadmapv1.RulePart(r.Part),
+			Day: int32(r.Day), NextMonth: r.NextMonth, Times: int32(r.Times),
 		})
 	}
 	return out

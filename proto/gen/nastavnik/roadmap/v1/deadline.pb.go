@@ -35,19 +35,35 @@ const (
 	RuleKind_RULE_KIND_CONTINUOUS RuleKind = 3
 	// Every month of the period.
 	RuleKind_RULE_KIND_MONTHLY RuleKind = 4
-	// No due date («по мере необходимости»).
+	// No due date («по мере необходимости», «по запросу»).
 	RuleKind_RULE_KIND_AS_NEEDED RuleKind = 5
+	// Every calendar quarter.
+	RuleKind_RULE_KIND_QUARTERLY RuleKind = 6
+	// Every calendar half-year.
+	RuleKind_RULE_KIND_HALF_YEARLY RuleKind = 7
+	// Every week, Monday to Sunday.
+	RuleKind_RULE_KIND_WEEKLY RuleKind = 8
+	// Every school term (четверть): September–October, November–December,
+	// January–March, April–May.
+	RuleKind_RULE_KIND_SCHOOL_TERM RuleKind = 9
+	// The dates are set by another document («по графику»): no due date here.
+	RuleKind_RULE_KIND_PER_PLAN RuleKind = 10
 )
 
 // Enum value maps for RuleKind.
 var (
 	RuleKind_name = map[int32]string{
-		0: "RULE_KIND_UNSPECIFIED",
-		1: "RULE_KIND_ONCE",
-		2: "RULE_KIND_YEARLY",
-		3: "RULE_KIND_CONTINUOUS",
-		4: "RULE_KIND_MONTHLY",
-		5: "RULE_KIND_AS_NEEDED",
+		0:  "RULE_KIND_UNSPECIFIED",
+		1:  "RULE_KIND_ONCE",
+		2:  "RULE_KIND_YEARLY",
+		3:  "RULE_KIND_CONTINUOUS",
+		4:  "RULE_KIND_MONTHLY",
+		5:  "RULE_KIND_AS_NEEDED",
+		6:  "RULE_KIND_QUARTERLY",
+		7:  "RULE_KIND_HALF_YEARLY",
+		8:  "RULE_KIND_WEEKLY",
+		9:  "RULE_KIND_SCHOOL_TERM",
+		10: "RULE_KIND_PER_PLAN",
 	}
 	RuleKind_value = map[string]int32{
 		"RULE_KIND_UNSPECIFIED": 0,
@@ -56,6 +72,11 @@ var (
 		"RULE_KIND_CONTINUOUS":  3,
 		"RULE_KIND_MONTHLY":     4,
 		"RULE_KIND_AS_NEEDED":   5,
+		"RULE_KIND_QUARTERLY":   6,
+		"RULE_KIND_HALF_YEARLY": 7,
+		"RULE_KIND_WEEKLY":      8,
+		"RULE_KIND_SCHOOL_TERM": 9,
+		"RULE_KIND_PER_PLAN":    10,
 	}
 )
 
@@ -86,21 +107,91 @@ func (RuleKind) EnumDescriptor() ([]byte, []int) {
 	return file_nastavnik_roadmap_v1_deadline_proto_rawDescGZIP(), []int{0}
 }
 
+// RulePart is the part of each period a recurring rule falls in.
+type RulePart int32
+
+const (
+	// The whole period.
+	RulePart_RULE_PART_UNSPECIFIED RulePart = 0
+	// Days 1–10 of a month; the first month of a longer period.
+	RulePart_RULE_PART_START RulePart = 1
+	// Days 11–20 of a month; the middle month.
+	RulePart_RULE_PART_MIDDLE RulePart = 2
+	// From day 21 of a month; the last month.
+	RulePart_RULE_PART_END RulePart = 3
+)
+
+// Enum value maps for RulePart.
+var (
+	RulePart_name = map[int32]string{
+		0: "RULE_PART_UNSPECIFIED",
+		1: "RULE_PART_START",
+		2: "RULE_PART_MIDDLE",
+		3: "RULE_PART_END",
+	}
+	RulePart_value = map[string]int32{
+		"RULE_PART_UNSPECIFIED": 0,
+		"RULE_PART_START":       1,
+		"RULE_PART_MIDDLE":      2,
+		"RULE_PART_END":         3,
+	}
+)
+
+func (x RulePart) Enum() *RulePart {
+	p := new(RulePart)
+	*p = x
+	return p
+}
+
+func (x RulePart) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (RulePart) Descriptor() protoreflect.EnumDescriptor {
+	return file_nastavnik_roadmap_v1_deadline_proto_enumTypes[1].Descriptor()
+}
+
+func (RulePart) Type() protoreflect.EnumType {
+	return &file_nastavnik_roadmap_v1_deadline_proto_enumTypes[1]
+}
+
+func (x RulePart) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use RulePart.Descriptor instead.
+func (RulePart) EnumDescriptor() ([]byte, []int) {
+	return file_nastavnik_roadmap_v1_deadline_proto_rawDescGZIP(), []int{1}
+}
+
 // ScheduleRule is one part of a schedule.
 type ScheduleRule struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Kind  RuleKind               `protobuf:"varint,1,opt,name=kind,proto3,enum=nastavnik.roadmap.v1.RuleKind" json:"kind,omitempty"`
-	// ONCE: the window (YYYY-MM-DD).
+	// ONCE: the window (YYYY-MM-DD). MONTHLY, QUARTERLY, HALF_YEARLY, WEEKLY,
+	// SCHOOL_TERM and CONTINUOUS: the first and last day the rule applies
+	// («далее ежеквартально», «с 2023 года»); empty: the roadmap's period.
 	Start string `protobuf:"bytes,2,opt,name=start,proto3" json:"start,omitempty"`
 	End   string `protobuf:"bytes,3,opt,name=end,proto3" json:"end,omitempty"`
-	// YEARLY: the window within each year.
+	// YEARLY: the window within each year. MONTHLY: from_month..to_month are
+	// the months of each year it applies in (0: every month).
 	FromMonth int32 `protobuf:"varint,4,opt,name=from_month,json=fromMonth,proto3" json:"from_month,omitempty"`
 	FromDay   int32 `protobuf:"varint,5,opt,name=from_day,json=fromDay,proto3" json:"from_day,omitempty"`
 	ToMonth   int32 `protobuf:"varint,6,opt,name=to_month,json=toMonth,proto3" json:"to_month,omitempty"`
 	ToDay     int32 `protobuf:"varint,7,opt,name=to_day,json=toDay,proto3" json:"to_day,omitempty"`
 	// YEARLY: the years it applies to; 0 for the whole period.
-	FirstYear     int32 `protobuf:"varint,8,opt,name=first_year,json=firstYear,proto3" json:"first_year,omitempty"`
-	LastYear      int32 `protobuf:"varint,9,opt,name=last_year,json=lastYear,proto3" json:"last_year,omitempty"`
+	FirstYear int32 `protobuf:"varint,8,opt,name=first_year,json=firstYear,proto3" json:"first_year,omitempty"`
+	LastYear  int32 `protobuf:"varint,9,opt,name=last_year,json=lastYear,proto3" json:"last_year,omitempty"`
+	// Recurring kinds: the part of each period («в начале каждой четверти»).
+	Part RulePart `protobuf:"varint,10,opt,name=part,proto3,enum=nastavnik.roadmap.v1.RulePart" json:"part,omitempty"`
+	// MONTHLY, QUARTERLY, HALF_YEARLY: due by this day of the period's last
+	// month («до 25 числа»), or of the month after it with next_month («до 5
+	// числа месяца, следующего за отчётным»; a quarterly «до 5 числа» is read
+	// so); 0: the period's last day.
+	Day       int32 `protobuf:"varint,11,opt,name=day,proto3" json:"day,omitempty"`
+	NextMonth bool  `protobuf:"varint,12,opt,name=next_month,json=nextMonth,proto3" json:"next_month,omitempty"`
+	// Times per period when more than once («2 раза в месяц», «3 раза в год»).
+	Times         int32 `protobuf:"varint,13,opt,name=times,proto3" json:"times,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -198,6 +289,34 @@ func (x *ScheduleRule) GetLastYear() int32 {
 	return 0
 }
 
+func (x *ScheduleRule) GetPart() RulePart {
+	if x != nil {
+		return x.Part
+	}
+	return RulePart_RULE_PART_UNSPECIFIED
+}
+
+func (x *ScheduleRule) GetDay() int32 {
+	if x != nil {
+		return x.Day
+	}
+	return 0
+}
+
+func (x *ScheduleRule) GetNextMonth() bool {
+	if x != nil {
+		return x.NextMonth
+	}
+	return false
+}
+
+func (x *ScheduleRule) GetTimes() int32 {
+	if x != nil {
+		return x.Times
+	}
+	return 0
+}
+
 // Schedule is the understood form of a deadline text, which it keeps.
 type Schedule struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -206,7 +325,10 @@ type Schedule struct {
 	// False when part of the text was not understood: the user should fix it.
 	Understood bool `protobuf:"varint,3,opt,name=understood,proto3" json:"understood,omitempty"`
 	// What was not understood.
-	Note          string `protobuf:"bytes,4,opt,name=note,proto3" json:"note,omitempty"`
+	Note string `protobuf:"bytes,4,opt,name=note,proto3" json:"note,omitempty"`
+	// The words not understood, as written in lower case: the preview marks
+	// them so the person can correct the text.
+	UnknownWords  []string `protobuf:"bytes,5,rep,name=unknown_words,json=unknownWords,proto3" json:"unknown_words,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -267,6 +389,13 @@ func (x *Schedule) GetNote() string {
 		return x.Note
 	}
 	return ""
+}
+
+func (x *Schedule) GetUnknownWords() []string {
+	if x != nil {
+		return x.UnknownWords
+	}
+	return nil
 }
 
 // Occurrence is one time an item is due: done by the end of `due`.
@@ -451,7 +580,7 @@ var File_nastavnik_roadmap_v1_deadline_proto protoreflect.FileDescriptor
 
 const file_nastavnik_roadmap_v1_deadline_proto_rawDesc = "" +
 	"\n" +
-	"#nastavnik/roadmap/v1/deadline.proto\x12\x14nastavnik.roadmap.v1\x1a\x1bbuf/validate/validate.proto\"\x92\x02\n" +
+	"#nastavnik/roadmap/v1/deadline.proto\x12\x14nastavnik.roadmap.v1\x1a\x1bbuf/validate/validate.proto\"\x8d\x03\n" +
 	"\fScheduleRule\x122\n" +
 	"\x04kind\x18\x01 \x01(\x0e2\x1e.nastavnik.roadmap.v1.RuleKindR\x04kind\x12\x14\n" +
 	"\x05start\x18\x02 \x01(\tR\x05start\x12\x10\n" +
@@ -463,14 +592,21 @@ const file_nastavnik_roadmap_v1_deadline_proto_rawDesc = "" +
 	"\x06to_day\x18\a \x01(\x05R\x05toDay\x12\x1d\n" +
 	"\n" +
 	"first_year\x18\b \x01(\x05R\tfirstYear\x12\x1b\n" +
-	"\tlast_year\x18\t \x01(\x05R\blastYear\"\x8c\x01\n" +
+	"\tlast_year\x18\t \x01(\x05R\blastYear\x122\n" +
+	"\x04part\x18\n" +
+	" \x01(\x0e2\x1e.nastavnik.roadmap.v1.RulePartR\x04part\x12\x10\n" +
+	"\x03day\x18\v \x01(\x05R\x03day\x12\x1d\n" +
+	"\n" +
+	"next_month\x18\f \x01(\bR\tnextMonth\x12\x14\n" +
+	"\x05times\x18\r \x01(\x05R\x05times\"\xb1\x01\n" +
 	"\bSchedule\x12\x12\n" +
 	"\x04text\x18\x01 \x01(\tR\x04text\x128\n" +
 	"\x05rules\x18\x02 \x03(\v2\".nastavnik.roadmap.v1.ScheduleRuleR\x05rules\x12\x1e\n" +
 	"\n" +
 	"understood\x18\x03 \x01(\bR\n" +
 	"understood\x12\x12\n" +
-	"\x04note\x18\x04 \x01(\tR\x04note\"H\n" +
+	"\x04note\x18\x04 \x01(\tR\x04note\x12#\n" +
+	"\runknown_words\x18\x05 \x03(\tR\funknownWords\"H\n" +
 	"\n" +
 	"Occurrence\x12\x12\n" +
 	"\x04year\x18\x01 \x01(\x05R\x04year\x12\x14\n" +
@@ -483,14 +619,25 @@ const file_nastavnik_roadmap_v1_deadline_proto_rawDesc = "" +
 	"period_end\x18\x03 \x01(\tB&\xbaH#r!2\x1f^([0-9]{4}-[0-9]{2}-[0-9]{2})?$R\tperiodEnd\"\x97\x01\n" +
 	"\x15ParseDeadlineResponse\x12:\n" +
 	"\bschedule\x18\x01 \x01(\v2\x1e.nastavnik.roadmap.v1.ScheduleR\bschedule\x12B\n" +
-	"\voccurrences\x18\x02 \x03(\v2 .nastavnik.roadmap.v1.OccurrenceR\voccurrences*\x99\x01\n" +
+	"\voccurrences\x18\x02 \x03(\v2 .nastavnik.roadmap.v1.OccurrenceR\voccurrences*\x96\x02\n" +
 	"\bRuleKind\x12\x19\n" +
 	"\x15RULE_KIND_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eRULE_KIND_ONCE\x10\x01\x12\x14\n" +
 	"\x10RULE_KIND_YEARLY\x10\x02\x12\x18\n" +
 	"\x14RULE_KIND_CONTINUOUS\x10\x03\x12\x15\n" +
 	"\x11RULE_KIND_MONTHLY\x10\x04\x12\x17\n" +
-	"\x13RULE_KIND_AS_NEEDED\x10\x052{\n" +
+	"\x13RULE_KIND_AS_NEEDED\x10\x05\x12\x17\n" +
+	"\x13RULE_KIND_QUARTERLY\x10\x06\x12\x19\n" +
+	"\x15RULE_KIND_HALF_YEARLY\x10\a\x12\x14\n" +
+	"\x10RULE_KIND_WEEKLY\x10\b\x12\x19\n" +
+	"\x15RULE_KIND_SCHOOL_TERM\x10\t\x12\x16\n" +
+	"\x12RULE_KIND_PER_PLAN\x10\n" +
+	"*c\n" +
+	"\bRulePart\x12\x19\n" +
+	"\x15RULE_PART_UNSPECIFIED\x10\x00\x12\x13\n" +
+	"\x0fRULE_PART_START\x10\x01\x12\x14\n" +
+	"\x10RULE_PART_MIDDLE\x10\x02\x12\x11\n" +
+	"\rRULE_PART_END\x10\x032{\n" +
 	"\x0fDeadlineService\x12h\n" +
 	"\rParseDeadline\x12*.nastavnik.roadmap.v1.ParseDeadlineRequest\x1a+.nastavnik.roadmap.v1.ParseDeadlineResponseB\xe4\x01\n" +
 	"\x18com.nastavnik.roadmap.v1B\rDeadlineProtoP\x01ZGgithub.com/nastavnik/nastavnik/proto/gen/nastavnik/roadmap/v1;roadmapv1\xa2\x02\x03NRX\xaa\x02\x14Nastavnik.Roadmap.V1\xca\x02\x14Nastavnik\\Roadmap\\V1\xe2\x02 Nastavnik\\Roadmap\\V1\\GPBMetadata\xea\x02\x16Nastavnik::Roadmap::V1b\x06proto3"
@@ -507,28 +654,30 @@ func file_nastavnik_roadmap_v1_deadline_proto_rawDescGZIP() []byte {
 	return file_nastavnik_roadmap_v1_deadline_proto_rawDescData
 }
 
-var file_nastavnik_roadmap_v1_deadline_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_nastavnik_roadmap_v1_deadline_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
 var file_nastavnik_roadmap_v1_deadline_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_nastavnik_roadmap_v1_deadline_proto_goTypes = []any{
 	(RuleKind)(0),                 // 0: nastavnik.roadmap.v1.RuleKind
-	(*ScheduleRule)(nil),          // 1: nastavnik.roadmap.v1.ScheduleRule
-	(*Schedule)(nil),              // 2: nastavnik.roadmap.v1.Schedule
-	(*Occurrence)(nil),            // 3: nastavnik.roadmap.v1.Occurrence
-	(*ParseDeadlineRequest)(nil),  // 4: nastavnik.roadmap.v1.ParseDeadlineRequest
-	(*ParseDeadlineResponse)(nil), // 5: nastavnik.roadmap.v1.ParseDeadlineResponse
+	(RulePart)(0),                 // 1: nastavnik.roadmap.v1.RulePart
+	(*ScheduleRule)(nil),          // 2: nastavnik.roadmap.v1.ScheduleRule
+	(*Schedule)(nil),              // 3: nastavnik.roadmap.v1.Schedule
+	(*Occurrence)(nil),            // 4: nastavnik.roadmap.v1.Occurrence
+	(*ParseDeadlineRequest)(nil),  // 5: nastavnik.roadmap.v1.ParseDeadlineRequest
+	(*ParseDeadlineResponse)(nil), // 6: nastavnik.roadmap.v1.ParseDeadlineResponse
 }
 var file_nastavnik_roadmap_v1_deadline_proto_depIdxs = []int32{
 	0, // 0: nastavnik.roadmap.v1.ScheduleRule.kind:type_name -> nastavnik.roadmap.v1.RuleKind
-	1, // 1: nastavnik.roadmap.v1.Schedule.rules:type_name -> nastavnik.roadmap.v1.ScheduleRule
-	2, // 2: nastavnik.roadmap.v1.ParseDeadlineResponse.schedule:type_name -> nastavnik.roadmap.v1.Schedule
-	3, // 3: nastavnik.roadmap.v1.ParseDeadlineResponse.occurrences:type_name -> nastavnik.roadmap.v1.Occurrence
-	4, // 4: nastavnik.roadmap.v1.DeadlineService.ParseDeadline:input_type -> nastavnik.roadmap.v1.ParseDeadlineRequest
-	5, // 5: nastavnik.roadmap.v1.DeadlineService.ParseDeadline:output_type -> nastavnik.roadmap.v1.ParseDeadlineResponse
-	5, // [5:6] is the sub-list for method output_type
-	4, // [4:5] is the sub-list for method input_type
-	4, // [4:4] is the sub-list for extension type_name
-	4, // [4:4] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	1, // 1: nastavnik.roadmap.v1.ScheduleRule.part:type_name -> nastavnik.roadmap.v1.RulePart
+	2, // 2: nastavnik.roadmap.v1.Schedule.rules:type_name -> nastavnik.roadmap.v1.ScheduleRule
+	3, // 3: nastavnik.roadmap.v1.ParseDeadlineResponse.schedule:type_name -> nastavnik.roadmap.v1.Schedule
+	4, // 4: nastavnik.roadmap.v1.ParseDeadlineResponse.occurrences:type_name -> nastavnik.roadmap.v1.Occurrence
+	5, // 5: nastavnik.roadmap.v1.DeadlineService.ParseDeadline:input_type -> nastavnik.roadmap.v1.ParseDeadlineRequest
+	6, // 6: nastavnik.roadmap.v1.DeadlineService.ParseDeadline:output_type -> nastavnik.roadmap.v1.ParseDeadlineResponse
+	6, // [6:7] is the sub-list for method output_type
+	5, // [5:6] is the sub-list for method input_type
+	5, // [5:5] is the sub-list for extension type_name
+	5, // [5:5] is the sub-list for extension extendee
+	0, // [0:5] is the sub-list for field type_name
 }
 
 func init() { file_nastavnik_roadmap_v1_deadline_proto_init() }
@@ -541,7 +690,7 @@ func file_nastavnik_roadmap_v1_deadline_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_nastavnik_roadmap_v1_deadline_proto_rawDesc), len(file_nastavnik_roadmap_v1_deadline_proto_rawDesc)),
-			NumEnums:      1,
+			NumEnums:      2,
 			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   1,

@@ -185,6 +185,236 @@ func (ImportFormat) EnumDescriptor() ([]byte, []int) {
 	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{2}
 }
 
+// ImportField is what a column of an imported table holds.
+type ImportField int32
+
+const (
+	ImportField_IMPORT_FIELD_UNSPECIFIED ImportField = 0
+	// «№ п/п».
+	ImportField_IMPORT_FIELD_NUMBER ImportField = 1
+	// The stage's title, in a table with a stage per row.
+	ImportField_IMPORT_FIELD_STAGE ImportField = 2
+	// The measures (мероприятия, содержание деятельности).
+	ImportField_IMPORT_FIELD_MEASURE ImportField = 3
+	// Форма представления результата, планируемый результат.
+	ImportField_IMPORT_FIELD_RESULT ImportField = 4
+	// Сроки.
+	ImportField_IMPORT_FIELD_DEADLINE ImportField = 5
+	// Ответственные, исполнители.
+	ImportField_IMPORT_FIELD_RESPONSIBLE ImportField = 6
+	// A stage's task (задачи).
+	ImportField_IMPORT_FIELD_TASK ImportField = 7
+	// Nothing to import.
+	ImportField_IMPORT_FIELD_IGNORE ImportField = 8
+)
+
+// Enum value maps for ImportField.
+var (
+	ImportField_name = map[int32]string{
+		0: "IMPORT_FIELD_UNSPECIFIED",
+		1: "IMPORT_FIELD_NUMBER",
+		2: "IMPORT_FIELD_STAGE",
+		3: "IMPORT_FIELD_MEASURE",
+		4: "IMPORT_FIELD_RESULT",
+		5: "IMPORT_FIELD_DEADLINE",
+		6: "IMPORT_FIELD_RESPONSIBLE",
+		7: "IMPORT_FIELD_TASK",
+		8: "IMPORT_FIELD_IGNORE",
+	}
+	ImportField_value = map[string]int32{
+		"IMPORT_FIELD_UNSPECIFIED": 0,
+		"IMPORT_FIELD_NUMBER":      1,
+		"IMPORT_FIELD_STAGE":       2,
+		"IMPORT_FIELD_MEASURE":     3,
+		"IMPORT_FIELD_RESULT":      4,
+		"IMPORT_FIELD_DEADLINE":    5,
+		"IMPORT_FIELD_RESPONSIBLE": 6,
+		"IMPORT_FIELD_TASK":        7,
+		"IMPORT_FIELD_IGNORE":      8,
+	}
+)
+
+func (x ImportField) Enum() *ImportField {
+	p := new(ImportField)
+	*p = x
+	return p
+}
+
+func (x ImportField) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ImportField) Descriptor() protoreflect.EnumDescriptor {
+	return file_nastavnik_roadmap_v1_roadmap_proto_enumTypes[3].Descriptor()
+}
+
+func (ImportField) Type() protoreflect.EnumType {
+	return &file_nastavnik_roadmap_v1_roadmap_proto_enumTypes[3]
+}
+
+func (x ImportField) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ImportField.Descriptor instead.
+func (ImportField) EnumDescriptor() ([]byte, []int) {
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{3}
+}
+
+// ImportColumnSource says how a column was placed.
+type ImportColumnSource int32
+
+const (
+	ImportColumnSource_IMPORT_COLUMN_SOURCE_UNSPECIFIED ImportColumnSource = 0
+	// By its header («Сроки исполнения»).
+	ImportColumnSource_IMPORT_COLUMN_SOURCE_HEADER ImportColumnSource = 1
+	// By what its cells hold, the table having no header.
+	ImportColumnSource_IMPORT_COLUMN_SOURCE_CONTENT ImportColumnSource = 2
+	// By the request's column_mapping.
+	ImportColumnSource_IMPORT_COLUMN_SOURCE_MAPPING ImportColumnSource = 3
+)
+
+// Enum value maps for ImportColumnSource.
+var (
+	ImportColumnSource_name = map[int32]string{
+		0: "IMPORT_COLUMN_SOURCE_UNSPECIFIED",
+		1: "IMPORT_COLUMN_SOURCE_HEADER",
+		2: "IMPORT_COLUMN_SOURCE_CONTENT",
+		3: "IMPORT_COLUMN_SOURCE_MAPPING",
+	}
+	ImportColumnSource_value = map[string]int32{
+		"IMPORT_COLUMN_SOURCE_UNSPECIFIED": 0,
+		"IMPORT_COLUMN_SOURCE_HEADER":      1,
+		"IMPORT_COLUMN_SOURCE_CONTENT":     2,
+		"IMPORT_COLUMN_SOURCE_MAPPING":     3,
+	}
+)
+
+func (x ImportColumnSource) Enum() *ImportColumnSource {
+	p := new(ImportColumnSource)
+	*p = x
+	return p
+}
+
+func (x ImportColumnSource) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ImportColumnSource) Descriptor() protoreflect.EnumDescriptor {
+	return file_nastavnik_roadmap_v1_roadmap_proto_enumTypes[4].Descriptor()
+}
+
+func (ImportColumnSource) Type() protoreflect.EnumType {
+	return &file_nastavnik_roadmap_v1_roadmap_proto_enumTypes[4]
+}
+
+func (x ImportColumnSource) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ImportColumnSource.Descriptor instead.
+func (ImportColumnSource) EnumDescriptor() ([]byte, []int) {
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{4}
+}
+
+// ImportPlace is where a piece of a row's content went.
+type ImportPlace int32
+
+const (
+	ImportPlace_IMPORT_PLACE_UNSPECIFIED ImportPlace = 0
+	ImportPlace_IMPORT_PLACE_TITLE       ImportPlace = 1
+	ImportPlace_IMPORT_PLACE_GOAL        ImportPlace = 2
+	// The approval block («УТВЕРЖДАЮ», the director, the order).
+	ImportPlace_IMPORT_PLACE_APPROVAL ImportPlace = 3
+	ImportPlace_IMPORT_PLACE_HEADER   ImportPlace = 4
+	// A stage's title.
+	ImportPlace_IMPORT_PLACE_STAGE ImportPlace = 5
+	// A stage's task or expected result.
+	ImportPlace_IMPORT_PLACE_STAGE_TEXT ImportPlace = 6
+	// An item's measure.
+	ImportPlace_IMPORT_PLACE_ITEM ImportPlace = 7
+	// A sub-point within an item's measure.
+	ImportPlace_IMPORT_PLACE_SUB_POINT   ImportPlace = 8
+	ImportPlace_IMPORT_PLACE_RESULT      ImportPlace = 9
+	ImportPlace_IMPORT_PLACE_DEADLINE    ImportPlace = 10
+	ImportPlace_IMPORT_PLACE_RESPONSIBLE ImportPlace = 11
+	// Signatures after the table: not imported.
+	ImportPlace_IMPORT_PLACE_SIGNATURE ImportPlace = 12
+	// Scanning or converter noise: dropped.
+	ImportPlace_IMPORT_PLACE_NOISE ImportPlace = 13
+	// In a column no field took: not imported (see column_report).
+	ImportPlace_IMPORT_PLACE_UNPLACED ImportPlace = 14
+	// Could not be placed: not imported.
+	ImportPlace_IMPORT_PLACE_NOT_READ ImportPlace = 15
+)
+
+// Enum value maps for ImportPlace.
+var (
+	ImportPlace_name = map[int32]string{
+		0:  "IMPORT_PLACE_UNSPECIFIED",
+		1:  "IMPORT_PLACE_TITLE",
+		2:  "IMPORT_PLACE_GOAL",
+		3:  "IMPORT_PLACE_APPROVAL",
+		4:  "IMPORT_PLACE_HEADER",
+		5:  "IMPORT_PLACE_STAGE",
+		6:  "IMPORT_PLACE_STAGE_TEXT",
+		7:  "IMPORT_PLACE_ITEM",
+		8:  "IMPORT_PLACE_SUB_POINT",
+		9:  "IMPORT_PLACE_RESULT",
+		10: "IMPORT_PLACE_DEADLINE",
+		11: "IMPORT_PLACE_RESPONSIBLE",
+		12: "IMPORT_PLACE_SIGNATURE",
+		13: "IMPORT_PLACE_NOISE",
+		14: "IMPORT_PLACE_UNPLACED",
+		15: "IMPORT_PLACE_NOT_READ",
+	}
+	ImportPlace_value = map[string]int32{
+		"IMPORT_PLACE_UNSPECIFIED": 0,
+		"IMPORT_PLACE_TITLE":       1,
+		"IMPORT_PLACE_GOAL":        2,
+		"IMPORT_PLACE_APPROVAL":    3,
+		"IMPORT_PLACE_HEADER":      4,
+		"IMPORT_PLACE_STAGE":       5,
+		"IMPORT_PLACE_STAGE_TEXT":  6,
+		"IMPORT_PLACE_ITEM":        7,
+		"IMPORT_PLACE_SUB_POINT":   8,
+		"IMPORT_PLACE_RESULT":      9,
+		"IMPORT_PLACE_DEADLINE":    10,
+		"IMPORT_PLACE_RESPONSIBLE": 11,
+		"IMPORT_PLACE_SIGNATURE":   12,
+		"IMPORT_PLACE_NOISE":       13,
+		"IMPORT_PLACE_UNPLACED":    14,
+		"IMPORT_PLACE_NOT_READ":    15,
+	}
+)
+
+func (x ImportPlace) Enum() *ImportPlace {
+	p := new(ImportPlace)
+	*p = x
+	return p
+}
+
+func (x ImportPlace) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ImportPlace) Descriptor() protoreflect.EnumDescriptor {
+	return file_nastavnik_roadmap_v1_roadmap_proto_enumTypes[5].Descriptor()
+}
+
+func (ImportPlace) Type() protoreflect.EnumType {
+	return &file_nastavnik_roadmap_v1_roadmap_proto_enumTypes[5]
+}
+
+func (x ImportPlace) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ImportPlace.Descriptor instead.
+func (ImportPlace) EnumDescriptor() ([]byte, []int) {
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{5}
+}
+
 // ImportRowOutcome is what became of an input row.
 type ImportRowOutcome int32
 
@@ -199,21 +429,27 @@ const (
 	ImportRowOutcome_IMPORT_ROW_OUTCOME_ITEM        ImportRowOutcome = 7
 	ImportRowOutcome_IMPORT_ROW_OUTCOME_MERGED      ImportRowOutcome = 8
 	ImportRowOutcome_IMPORT_ROW_OUTCOME_UNREADABLE  ImportRowOutcome = 9
+	// The approval block above the table.
+	ImportRowOutcome_IMPORT_ROW_OUTCOME_APPROVAL ImportRowOutcome = 10
+	// Signatures below the table.
+	ImportRowOutcome_IMPORT_ROW_OUTCOME_SIGNATURE ImportRowOutcome = 11
 )
 
 // Enum value maps for ImportRowOutcome.
 var (
 	ImportRowOutcome_name = map[int32]string{
-		0: "IMPORT_ROW_OUTCOME_UNSPECIFIED",
-		1: "IMPORT_ROW_OUTCOME_TITLE",
-		2: "IMPORT_ROW_OUTCOME_GOAL",
-		3: "IMPORT_ROW_OUTCOME_HEADER",
-		4: "IMPORT_ROW_OUTCOME_BLANK",
-		5: "IMPORT_ROW_OUTCOME_STAGE",
-		6: "IMPORT_ROW_OUTCOME_STAGE_TEXT",
-		7: "IMPORT_ROW_OUTCOME_ITEM",
-		8: "IMPORT_ROW_OUTCOME_MERGED",
-		9: "IMPORT_ROW_OUTCOME_UNREADABLE",
+		0:  "IMPORT_ROW_OUTCOME_UNSPECIFIED",
+		1:  "IMPORT_ROW_OUTCOME_TITLE",
+		2:  "IMPORT_ROW_OUTCOME_GOAL",
+		3:  "IMPORT_ROW_OUTCOME_HEADER",
+		4:  "IMPORT_ROW_OUTCOME_BLANK",
+		5:  "IMPORT_ROW_OUTCOME_STAGE",
+		6:  "IMPORT_ROW_OUTCOME_STAGE_TEXT",
+		7:  "IMPORT_ROW_OUTCOME_ITEM",
+		8:  "IMPORT_ROW_OUTCOME_MERGED",
+		9:  "IMPORT_ROW_OUTCOME_UNREADABLE",
+		10: "IMPORT_ROW_OUTCOME_APPROVAL",
+		11: "IMPORT_ROW_OUTCOME_SIGNATURE",
 	}
 	ImportRowOutcome_value = map[string]int32{
 		"IMPORT_ROW_OUTCOME_UNSPECIFIED": 0,
@@ -226,6 +462,8 @@ var (
 		"IMPORT_ROW_OUTCOME_ITEM":        7,
 		"IMPORT_ROW_OUTCOME_MERGED":      8,
 		"IMPORT_ROW_OUTCOME_UNREADABLE":  9,
+		"IMPORT_ROW_OUTCOME_APPROVAL":    10,
+		"IMPORT_ROW_OUTCOME_SIGNATURE":   11,
 	}
 )
 
@@ -240,11 +478,11 @@ func (x ImportRowOutcome) String() string {
 }
 
 func (ImportRowOutcome) Descriptor() protoreflect.EnumDescriptor {
-	return file_nastavnik_roadmap_v1_roadmap_proto_enumTypes[3].Descriptor()
+	return file_nastavnik_roadmap_v1_roadmap_proto_enumTypes[6].Descriptor()
 }
 
 func (ImportRowOutcome) Type() protoreflect.EnumType {
-	return &file_nastavnik_roadmap_v1_roadmap_proto_enumTypes[3]
+	return &file_nastavnik_roadmap_v1_roadmap_proto_enumTypes[6]
 }
 
 func (x ImportRowOutcome) Number() protoreflect.EnumNumber {
@@ -253,7 +491,7 @@ func (x ImportRowOutcome) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ImportRowOutcome.Descriptor instead.
 func (ImportRowOutcome) EnumDescriptor() ([]byte, []int) {
-	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{3}
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{6}
 }
 
 // CascadeState is where a handed-down item stands in one organisation.
@@ -293,11 +531,11 @@ func (x CascadeState) String() string {
 }
 
 func (CascadeState) Descriptor() protoreflect.EnumDescriptor {
-	return file_nastavnik_roadmap_v1_roadmap_proto_enumTypes[4].Descriptor()
+	return file_nastavnik_roadmap_v1_roadmap_proto_enumTypes[7].Descriptor()
 }
 
 func (CascadeState) Type() protoreflect.EnumType {
-	return &file_nastavnik_roadmap_v1_roadmap_proto_enumTypes[4]
+	return &file_nastavnik_roadmap_v1_roadmap_proto_enumTypes[7]
 }
 
 func (x CascadeState) Number() protoreflect.EnumNumber {
@@ -306,7 +544,7 @@ func (x CascadeState) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use CascadeState.Descriptor instead.
 func (CascadeState) EnumDescriptor() ([]byte, []int) {
-	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{4}
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{7}
 }
 
 // Owner is who a roadmap belongs to: exactly one of the ids.
@@ -1587,7 +1825,10 @@ type ImportRoadmapRequest struct {
 	// Only preview: nothing is saved.
 	DryRun bool `protobuf:"varint,7,opt,name=dry_run,json=dryRun,proto3" json:"dry_run,omitempty"`
 	// Optional client-chosen UUID making the import idempotent.
-	RequestId     string `protobuf:"bytes,8,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	RequestId string `protobuf:"bytes,8,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// Places columns by hand, over the importer's guess (from the preview's
+	// column report): each names a 1-based column and what it holds.
+	ColumnMapping []*ImportColumnMapping `protobuf:"bytes,9,rep,name=column_mapping,json=columnMapping,proto3" json:"column_mapping,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1678,6 +1919,203 @@ func (x *ImportRoadmapRequest) GetRequestId() string {
 	return ""
 }
 
+func (x *ImportRoadmapRequest) GetColumnMapping() []*ImportColumnMapping {
+	if x != nil {
+		return x.ColumnMapping
+	}
+	return nil
+}
+
+// ImportColumnMapping says what one column holds.
+type ImportColumnMapping struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// 1-based.
+	Column        int32       `protobuf:"varint,1,opt,name=column,proto3" json:"column,omitempty"`
+	Field         ImportField `protobuf:"varint,2,opt,name=field,proto3,enum=nastavnik.roadmap.v1.ImportField" json:"field,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportColumnMapping) Reset() {
+	*x = ImportColumnMapping{}
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportColumnMapping) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportColumnMapping) ProtoMessage() {}
+
+func (x *ImportColumnMapping) ProtoReflect() protoreflect.Message {
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportColumnMapping.ProtoReflect.Descriptor instead.
+func (*ImportColumnMapping) Descriptor() ([]byte, []int) {
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *ImportColumnMapping) GetColumn() int32 {
+	if x != nil {
+		return x.Column
+	}
+	return 0
+}
+
+func (x *ImportColumnMapping) GetField() ImportField {
+	if x != nil {
+		return x.Field
+	}
+	return ImportField_IMPORT_FIELD_UNSPECIFIED
+}
+
+// ImportColumn is one column of the table as the import read it.
+type ImportColumn struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// 1-based.
+	Column int32 `protobuf:"varint,1,opt,name=column,proto3" json:"column,omitempty"`
+	// The header cell, when the table has a header.
+	Header string `protobuf:"bytes,2,opt,name=header,proto3" json:"header,omitempty"`
+	// UNSPECIFIED: not placed — its text is not imported (each row says so).
+	Field         ImportField        `protobuf:"varint,3,opt,name=field,proto3,enum=nastavnik.roadmap.v1.ImportField" json:"field,omitempty"`
+	Source        ImportColumnSource `protobuf:"varint,4,opt,name=source,proto3,enum=nastavnik.roadmap.v1.ImportColumnSource" json:"source,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportColumn) Reset() {
+	*x = ImportColumn{}
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportColumn) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportColumn) ProtoMessage() {}
+
+func (x *ImportColumn) ProtoReflect() protoreflect.Message {
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportColumn.ProtoReflect.Descriptor instead.
+func (*ImportColumn) Descriptor() ([]byte, []int) {
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *ImportColumn) GetColumn() int32 {
+	if x != nil {
+		return x.Column
+	}
+	return 0
+}
+
+func (x *ImportColumn) GetHeader() string {
+	if x != nil {
+		return x.Header
+	}
+	return ""
+}
+
+func (x *ImportColumn) GetField() ImportField {
+	if x != nil {
+		return x.Field
+	}
+	return ImportField_IMPORT_FIELD_UNSPECIFIED
+}
+
+func (x *ImportColumn) GetSource() ImportColumnSource {
+	if x != nil {
+		return x.Source
+	}
+	return ImportColumnSource_IMPORT_COLUMN_SOURCE_UNSPECIFIED
+}
+
+// ImportPlacement is where one piece of a row went.
+type ImportPlacement struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Place ImportPlace            `protobuf:"varint,1,opt,name=place,proto3,enum=nastavnik.roadmap.v1.ImportPlace" json:"place,omitempty"`
+	// The stage or item number («3», «3.2»; «3.1–3.4» for a stage's deadline
+	// given to its items).
+	Ref string `protobuf:"bytes,2,opt,name=ref,proto3" json:"ref,omitempty"`
+	// 1-based column; 0 for the whole row.
+	Column        int32 `protobuf:"varint,3,opt,name=column,proto3" json:"column,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportPlacement) Reset() {
+	*x = ImportPlacement{}
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportPlacement) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportPlacement) ProtoMessage() {}
+
+func (x *ImportPlacement) ProtoReflect() protoreflect.Message {
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportPlacement.ProtoReflect.Descriptor instead.
+func (*ImportPlacement) Descriptor() ([]byte, []int) {
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *ImportPlacement) GetPlace() ImportPlace {
+	if x != nil {
+		return x.Place
+	}
+	return ImportPlace_IMPORT_PLACE_UNSPECIFIED
+}
+
+func (x *ImportPlacement) GetRef() string {
+	if x != nil {
+		return x.Ref
+	}
+	return ""
+}
+
+func (x *ImportPlacement) GetColumn() int32 {
+	if x != nil {
+		return x.Column
+	}
+	return 0
+}
+
 // ImportRowReport says what became of one input row.
 type ImportRowReport struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1690,14 +2128,16 @@ type ImportRowReport struct {
 	// joined by "; ".
 	Note string `protobuf:"bytes,4,opt,name=note,proto3" json:"note,omitempty"`
 	// The same notes one by one, each with its code and Russian text.
-	Notes         []*ImportNote `protobuf:"bytes,5,rep,name=notes,proto3" json:"notes,omitempty"`
+	Notes []*ImportNote `protobuf:"bytes,5,rep,name=notes,proto3" json:"notes,omitempty"`
+	// Where each piece of the row's content went.
+	Placements    []*ImportPlacement `protobuf:"bytes,6,rep,name=placements,proto3" json:"placements,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ImportRowReport) Reset() {
 	*x = ImportRowReport{}
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[17]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1709,7 +2149,7 @@ func (x *ImportRowReport) String() string {
 func (*ImportRowReport) ProtoMessage() {}
 
 func (x *ImportRowReport) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[17]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1722,7 +2162,7 @@ func (x *ImportRowReport) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportRowReport.ProtoReflect.Descriptor instead.
 func (*ImportRowReport) Descriptor() ([]byte, []int) {
-	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{17}
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ImportRowReport) GetRow() int32 {
@@ -1760,6 +2200,13 @@ func (x *ImportRowReport) GetNotes() []*ImportNote {
 	return nil
 }
 
+func (x *ImportRowReport) GetPlacements() []*ImportPlacement {
+	if x != nil {
+		return x.Placements
+	}
+	return nil
+}
+
 // ImportNote is one repair or ignored fragment of an imported row.
 type ImportNote struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1775,7 +2222,7 @@ type ImportNote struct {
 
 func (x *ImportNote) Reset() {
 	*x = ImportNote{}
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[18]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1787,7 +2234,7 @@ func (x *ImportNote) String() string {
 func (*ImportNote) ProtoMessage() {}
 
 func (x *ImportNote) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[18]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1800,7 +2247,7 @@ func (x *ImportNote) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportNote.ProtoReflect.Descriptor instead.
 func (*ImportNote) Descriptor() ([]byte, []int) {
-	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{18}
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ImportNote) GetCode() string {
@@ -1834,14 +2281,26 @@ type ImportRoadmapResponse struct {
 	// Items whose deadline was not understood: their numbers.
 	DeadlinesNotUnderstood []string `protobuf:"bytes,4,rep,name=deadlines_not_understood,json=deadlinesNotUnderstood,proto3" json:"deadlines_not_understood,omitempty"`
 	// Columns found, by name (number, measure, …), and the 1-based column.
-	Columns       map[string]int32 `protobuf:"bytes,5,rep,name=columns,proto3" json:"columns,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
+	Columns map[string]int32 `protobuf:"bytes,5,rep,name=columns,proto3" json:"columns,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
+	// Every column of the table: what it was taken for and how, or that it was
+	// not placed. Correct it with the request's column_mapping.
+	ColumnReport []*ImportColumn `protobuf:"bytes,6,rep,name=column_report,json=columnReport,proto3" json:"column_report,omitempty"`
+	// The period the document suggests, when the request gave none (the
+	// roadmap has it): from the title, the approval order's date or the
+	// deadlines; period_reason says which. Empty when the request gave one.
+	ProposedPeriodStart string      `protobuf:"bytes,7,opt,name=proposed_period_start,json=proposedPeriodStart,proto3" json:"proposed_period_start,omitempty"`
+	ProposedPeriodEnd   string      `protobuf:"bytes,8,opt,name=proposed_period_end,json=proposedPeriodEnd,proto3" json:"proposed_period_end,omitempty"`
+	PeriodReason        *ImportNote `protobuf:"bytes,9,opt,name=period_reason,json=periodReason,proto3" json:"period_reason,omitempty"`
+	// The organisation the title or approval block names («МБОУ СОШ № 7»), to
+	// check against the owner.
+	DocumentOwner string `protobuf:"bytes,10,opt,name=document_owner,json=documentOwner,proto3" json:"document_owner,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ImportRoadmapResponse) Reset() {
 	*x = ImportRoadmapResponse{}
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[19]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1853,7 +2312,7 @@ func (x *ImportRoadmapResponse) String() string {
 func (*ImportRoadmapResponse) ProtoMessage() {}
 
 func (x *ImportRoadmapResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[19]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1866,7 +2325,7 @@ func (x *ImportRoadmapResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportRoadmapResponse.ProtoReflect.Descriptor instead.
 func (*ImportRoadmapResponse) Descriptor() ([]byte, []int) {
-	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{19}
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ImportRoadmapResponse) GetRoadmap() *Roadmap {
@@ -1904,6 +2363,41 @@ func (x *ImportRoadmapResponse) GetColumns() map[string]int32 {
 	return nil
 }
 
+func (x *ImportRoadmapResponse) GetColumnReport() []*ImportColumn {
+	if x != nil {
+		return x.ColumnReport
+	}
+	return nil
+}
+
+func (x *ImportRoadmapResponse) GetProposedPeriodStart() string {
+	if x != nil {
+		return x.ProposedPeriodStart
+	}
+	return ""
+}
+
+func (x *ImportRoadmapResponse) GetProposedPeriodEnd() string {
+	if x != nil {
+		return x.ProposedPeriodEnd
+	}
+	return ""
+}
+
+func (x *ImportRoadmapResponse) GetPeriodReason() *ImportNote {
+	if x != nil {
+		return x.PeriodReason
+	}
+	return nil
+}
+
+func (x *ImportRoadmapResponse) GetDocumentOwner() string {
+	if x != nil {
+		return x.DocumentOwner
+	}
+	return ""
+}
+
 // CreateStageRequest adds a stage.
 type CreateStageRequest struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
@@ -1920,7 +2414,7 @@ type CreateStageRequest struct {
 
 func (x *CreateStageRequest) Reset() {
 	*x = CreateStageRequest{}
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[20]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1932,7 +2426,7 @@ func (x *CreateStageRequest) String() string {
 func (*CreateStageRequest) ProtoMessage() {}
 
 func (x *CreateStageRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[20]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1945,7 +2439,7 @@ func (x *CreateStageRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateStageRequest.ProtoReflect.Descriptor instead.
 func (*CreateStageRequest) Descriptor() ([]byte, []int) {
-	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{20}
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *CreateStageRequest) GetRoadmapId() string {
@@ -2001,7 +2495,7 @@ type CreateStageResponse struct {
 
 func (x *CreateStageResponse) Reset() {
 	*x = CreateStageResponse{}
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[21]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2013,7 +2507,7 @@ func (x *CreateStageResponse) String() string {
 func (*CreateStageResponse) ProtoMessage() {}
 
 func (x *CreateStageResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[21]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2026,7 +2520,7 @@ func (x *CreateStageResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateStageResponse.ProtoReflect.Descriptor instead.
 func (*CreateStageResponse) Descriptor() ([]byte, []int) {
-	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{21}
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *CreateStageResponse) GetRoadmap() *Roadmap {
@@ -2057,7 +2551,7 @@ type UpdateStageRequest struct {
 
 func (x *UpdateStageRequest) Reset() {
 	*x = UpdateStageRequest{}
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[22]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2069,7 +2563,7 @@ func (x *UpdateStageRequest) String() string {
 func (*UpdateStageRequest) ProtoMessage() {}
 
 func (x *UpdateStageRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[22]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2082,7 +2576,7 @@ func (x *UpdateStageRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateStageRequest.ProtoReflect.Descriptor instead.
 func (*UpdateStageRequest) Descriptor() ([]byte, []int) {
-	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{22}
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *UpdateStageRequest) GetStageId() string {
@@ -2130,7 +2624,7 @@ type UpdateStageResponse struct {
 
 func (x *UpdateStageResponse) Reset() {
 	*x = UpdateStageResponse{}
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[23]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2142,7 +2636,7 @@ func (x *UpdateStageResponse) String() string {
 func (*UpdateStageResponse) ProtoMessage() {}
 
 func (x *UpdateStageResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[23]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2155,7 +2649,7 @@ func (x *UpdateStageResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateStageResponse.ProtoReflect.Descriptor instead.
 func (*UpdateStageResponse) Descriptor() ([]byte, []int) {
-	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{23}
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *UpdateStageResponse) GetRoadmap() *Roadmap {
@@ -2178,7 +2672,7 @@ type ItemFields struct {
 
 func (x *ItemFields) Reset() {
 	*x = ItemFields{}
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[24]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2190,7 +2684,7 @@ func (x *ItemFields) String() string {
 func (*ItemFields) ProtoMessage() {}
 
 func (x *ItemFields) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[24]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2203,7 +2697,7 @@ func (x *ItemFields) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ItemFields.ProtoReflect.Descriptor instead.
 func (*ItemFields) Descriptor() ([]byte, []int) {
-	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{24}
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ItemFields) GetMeasure() string {
@@ -2250,7 +2744,7 @@ type CreateItemRequest struct {
 
 func (x *CreateItemRequest) Reset() {
 	*x = CreateItemRequest{}
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[25]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2262,7 +2756,7 @@ func (x *CreateItemRequest) String() string {
 func (*CreateItemRequest) ProtoMessage() {}
 
 func (x *CreateItemRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[25]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2275,7 +2769,7 @@ func (x *CreateItemRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateItemRequest.ProtoReflect.Descriptor instead.
 func (*CreateItemRequest) Descriptor() ([]byte, []int) {
-	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{25}
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *CreateItemRequest) GetStageId() string {
@@ -2324,7 +2818,7 @@ type CreateItemResponse struct {
 
 func (x *CreateItemResponse) Reset() {
 	*x = CreateItemResponse{}
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[26]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2336,7 +2830,7 @@ func (x *CreateItemResponse) String() string {
 func (*CreateItemResponse) ProtoMessage() {}
 
 func (x *CreateItemResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[26]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2349,7 +2843,7 @@ func (x *CreateItemResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateItemResponse.ProtoReflect.Descriptor instead.
 func (*CreateItemResponse) Descriptor() ([]byte, []int) {
-	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{26}
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *CreateItemResponse) GetRoadmap() *Roadmap {
@@ -2378,7 +2872,7 @@ type UpdateItemRequest struct {
 
 func (x *UpdateItemRequest) Reset() {
 	*x = UpdateItemRequest{}
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[27]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2390,7 +2884,7 @@ func (x *UpdateItemRequest) String() string {
 func (*UpdateItemRequest) ProtoMessage() {}
 
 func (x *UpdateItemRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[27]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2403,7 +2897,7 @@ func (x *UpdateItemRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateItemRequest.ProtoReflect.Descriptor instead.
 func (*UpdateItemRequest) Descriptor() ([]byte, []int) {
-	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{27}
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *UpdateItemRequest) GetItemId() string {
@@ -2437,7 +2931,7 @@ type UpdateItemResponse struct {
 
 func (x *UpdateItemResponse) Reset() {
 	*x = UpdateItemResponse{}
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[28]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2449,7 +2943,7 @@ func (x *UpdateItemResponse) String() string {
 func (*UpdateItemResponse) ProtoMessage() {}
 
 func (x *UpdateItemResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[28]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2462,7 +2956,7 @@ func (x *UpdateItemResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateItemResponse.ProtoReflect.Descriptor instead.
 func (*UpdateItemResponse) Descriptor() ([]byte, []int) {
-	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{28}
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *UpdateItemResponse) GetRoadmap() *Roadmap {
@@ -2488,7 +2982,7 @@ type MoveItemRequest struct {
 
 func (x *MoveItemRequest) Reset() {
 	*x = MoveItemRequest{}
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[29]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2500,7 +2994,7 @@ func (x *MoveItemRequest) String() string {
 func (*MoveItemRequest) ProtoMessage() {}
 
 func (x *MoveItemRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[29]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2513,7 +3007,7 @@ func (x *MoveItemRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MoveItemRequest.ProtoReflect.Descriptor instead.
 func (*MoveItemRequest) Descriptor() ([]byte, []int) {
-	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{29}
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *MoveItemRequest) GetItemId() string {
@@ -2561,7 +3055,7 @@ type MoveItemResponse struct {
 
 func (x *MoveItemResponse) Reset() {
 	*x = MoveItemResponse{}
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[30]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2573,7 +3067,7 @@ func (x *MoveItemResponse) String() string {
 func (*MoveItemResponse) ProtoMessage() {}
 
 func (x *MoveItemResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[30]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2586,7 +3080,7 @@ func (x *MoveItemResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MoveItemResponse.ProtoReflect.Descriptor instead.
 func (*MoveItemResponse) Descriptor() ([]byte, []int) {
-	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{30}
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *MoveItemResponse) GetRoadmap() *Roadmap {
@@ -2607,7 +3101,7 @@ type DeleteItemRequest struct {
 
 func (x *DeleteItemRequest) Reset() {
 	*x = DeleteItemRequest{}
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[31]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2619,7 +3113,7 @@ func (x *DeleteItemRequest) String() string {
 func (*DeleteItemRequest) ProtoMessage() {}
 
 func (x *DeleteItemRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[31]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2632,7 +3126,7 @@ func (x *DeleteItemRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteItemRequest.ProtoReflect.Descriptor instead.
 func (*DeleteItemRequest) Descriptor() ([]byte, []int) {
-	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{31}
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *DeleteItemRequest) GetItemId() string {
@@ -2659,7 +3153,7 @@ type DeleteItemResponse struct {
 
 func (x *DeleteItemResponse) Reset() {
 	*x = DeleteItemResponse{}
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[32]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2671,7 +3165,7 @@ func (x *DeleteItemResponse) String() string {
 func (*DeleteItemResponse) ProtoMessage() {}
 
 func (x *DeleteItemResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[32]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2684,7 +3178,7 @@ func (x *DeleteItemResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteItemResponse.ProtoReflect.Descriptor instead.
 func (*DeleteItemResponse) Descriptor() ([]byte, []int) {
-	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{32}
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *DeleteItemResponse) GetRoadmap() *Roadmap {
@@ -2705,7 +3199,7 @@ type RenumberRoadmapRequest struct {
 
 func (x *RenumberRoadmapRequest) Reset() {
 	*x = RenumberRoadmapRequest{}
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[33]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2717,7 +3211,7 @@ func (x *RenumberRoadmapRequest) String() string {
 func (*RenumberRoadmapRequest) ProtoMessage() {}
 
 func (x *RenumberRoadmapRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[33]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2730,7 +3224,7 @@ func (x *RenumberRoadmapRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RenumberRoadmapRequest.ProtoReflect.Descriptor instead.
 func (*RenumberRoadmapRequest) Descriptor() ([]byte, []int) {
-	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{33}
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *RenumberRoadmapRequest) GetId() string {
@@ -2757,7 +3251,7 @@ type RenumberRoadmapResponse struct {
 
 func (x *RenumberRoadmapResponse) Reset() {
 	*x = RenumberRoadmapResponse{}
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[34]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2769,7 +3263,7 @@ func (x *RenumberRoadmapResponse) String() string {
 func (*RenumberRoadmapResponse) ProtoMessage() {}
 
 func (x *RenumberRoadmapResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[34]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2782,7 +3276,7 @@ func (x *RenumberRoadmapResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RenumberRoadmapResponse.ProtoReflect.Descriptor instead.
 func (*RenumberRoadmapResponse) Descriptor() ([]byte, []int) {
-	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{34}
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *RenumberRoadmapResponse) GetRoadmap() *Roadmap {
@@ -2812,7 +3306,7 @@ type MarkOccurrenceRequest struct {
 
 func (x *MarkOccurrenceRequest) Reset() {
 	*x = MarkOccurrenceRequest{}
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[35]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2824,7 +3318,7 @@ func (x *MarkOccurrenceRequest) String() string {
 func (*MarkOccurrenceRequest) ProtoMessage() {}
 
 func (x *MarkOccurrenceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[35]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2837,7 +3331,7 @@ func (x *MarkOccurrenceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MarkOccurrenceRequest.ProtoReflect.Descriptor instead.
 func (*MarkOccurrenceRequest) Descriptor() ([]byte, []int) {
-	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{35}
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *MarkOccurrenceRequest) GetItemId() string {
@@ -2899,7 +3393,7 @@ type MarkOccurrenceResponse struct {
 
 func (x *MarkOccurrenceResponse) Reset() {
 	*x = MarkOccurrenceResponse{}
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[36]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2911,7 +3405,7 @@ func (x *MarkOccurrenceResponse) String() string {
 func (*MarkOccurrenceResponse) ProtoMessage() {}
 
 func (x *MarkOccurrenceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[36]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2924,7 +3418,7 @@ func (x *MarkOccurrenceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MarkOccurrenceResponse.ProtoReflect.Descriptor instead.
 func (*MarkOccurrenceResponse) Descriptor() ([]byte, []int) {
-	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{36}
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *MarkOccurrenceResponse) GetOccurrence() *ItemOccurrence {
@@ -2953,7 +3447,7 @@ type OverdueOccurrence struct {
 
 func (x *OverdueOccurrence) Reset() {
 	*x = OverdueOccurrence{}
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[37]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2965,7 +3459,7 @@ func (x *OverdueOccurrence) String() string {
 func (*OverdueOccurrence) ProtoMessage() {}
 
 func (x *OverdueOccurrence) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[37]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2978,7 +3472,7 @@ func (x *OverdueOccurrence) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OverdueOccurrence.ProtoReflect.Descriptor instead.
 func (*OverdueOccurrence) Descriptor() ([]byte, []int) {
-	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{37}
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *OverdueOccurrence) GetRoadmapId() string {
@@ -3063,7 +3557,7 @@ type ListOverdueRequest struct {
 
 func (x *ListOverdueRequest) Reset() {
 	*x = ListOverdueRequest{}
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[38]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3075,7 +3569,7 @@ func (x *ListOverdueRequest) String() string {
 func (*ListOverdueRequest) ProtoMessage() {}
 
 func (x *ListOverdueRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[38]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3088,7 +3582,7 @@ func (x *ListOverdueRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOverdueRequest.ProtoReflect.Descriptor instead.
 func (*ListOverdueRequest) Descriptor() ([]byte, []int) {
-	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{38}
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *ListOverdueRequest) GetOrganisationId() string {
@@ -3152,7 +3646,7 @@ type ListOverdueResponse struct {
 
 func (x *ListOverdueResponse) Reset() {
 	*x = ListOverdueResponse{}
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[39]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3164,7 +3658,7 @@ func (x *ListOverdueResponse) String() string {
 func (*ListOverdueResponse) ProtoMessage() {}
 
 func (x *ListOverdueResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[39]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3177,7 +3671,7 @@ func (x *ListOverdueResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOverdueResponse.ProtoReflect.Descriptor instead.
 func (*ListOverdueResponse) Descriptor() ([]byte, []int) {
-	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{39}
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *ListOverdueResponse) GetOccurrences() []*OverdueOccurrence {
@@ -3211,7 +3705,7 @@ type CascadeItemRequest struct {
 
 func (x *CascadeItemRequest) Reset() {
 	*x = CascadeItemRequest{}
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[40]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3223,7 +3717,7 @@ func (x *CascadeItemRequest) String() string {
 func (*CascadeItemRequest) ProtoMessage() {}
 
 func (x *CascadeItemRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[40]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3236,7 +3730,7 @@ func (x *CascadeItemRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CascadeItemRequest.ProtoReflect.Descriptor instead.
 func (*CascadeItemRequest) Descriptor() ([]byte, []int) {
-	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{40}
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *CascadeItemRequest) GetItemId() string {
@@ -3261,7 +3755,7 @@ type CascadeItemResponse struct {
 
 func (x *CascadeItemResponse) Reset() {
 	*x = CascadeItemResponse{}
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[41]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3273,7 +3767,7 @@ func (x *CascadeItemResponse) String() string {
 func (*CascadeItemResponse) ProtoMessage() {}
 
 func (x *CascadeItemResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[41]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3286,7 +3780,7 @@ func (x *CascadeItemResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CascadeItemResponse.ProtoReflect.Descriptor instead.
 func (*CascadeItemResponse) Descriptor() ([]byte, []int) {
-	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{41}
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *CascadeItemResponse) GetAdded() int32 {
@@ -3327,7 +3821,7 @@ type CascadeEntry struct {
 
 func (x *CascadeEntry) Reset() {
 	*x = CascadeEntry{}
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[42]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3339,7 +3833,7 @@ func (x *CascadeEntry) String() string {
 func (*CascadeEntry) ProtoMessage() {}
 
 func (x *CascadeEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[42]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3352,7 +3846,7 @@ func (x *CascadeEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CascadeEntry.ProtoReflect.Descriptor instead.
 func (*CascadeEntry) Descriptor() ([]byte, []int) {
-	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{42}
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *CascadeEntry) GetOrganisationId() string {
@@ -3423,7 +3917,7 @@ type ListCascadeRequest struct {
 
 func (x *ListCascadeRequest) Reset() {
 	*x = ListCascadeRequest{}
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[43]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3435,7 +3929,7 @@ func (x *ListCascadeRequest) String() string {
 func (*ListCascadeRequest) ProtoMessage() {}
 
 func (x *ListCascadeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[43]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3448,7 +3942,7 @@ func (x *ListCascadeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCascadeRequest.ProtoReflect.Descriptor instead.
 func (*ListCascadeRequest) Descriptor() ([]byte, []int) {
-	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{43}
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *ListCascadeRequest) GetItemId() string {
@@ -3487,7 +3981,7 @@ type ListCascadeResponse struct {
 
 func (x *ListCascadeResponse) Reset() {
 	*x = ListCascadeResponse{}
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[44]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3499,7 +3993,7 @@ func (x *ListCascadeResponse) String() string {
 func (*ListCascadeResponse) ProtoMessage() {}
 
 func (x *ListCascadeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[44]
+	mi := &file_nastavnik_roadmap_v1_roadmap_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3512,7 +4006,7 @@ func (x *ListCascadeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCascadeResponse.ProtoReflect.Descriptor instead.
 func (*ListCascadeResponse) Descriptor() ([]byte, []int) {
-	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{44}
+	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *ListCascadeResponse) GetEntries() []*CascadeEntry {
@@ -3664,7 +4158,7 @@ const file_nastavnik_roadmap_v1_roadmap_proto_rawDesc = "" +
 	"\n" +
 	"period_end\x18\a \x01(\tB#\xbaH r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\tperiodEnd\"P\n" +
 	"\x15UpdateRoadmapResponse\x127\n" +
-	"\aroadmap\x18\x01 \x01(\v2\x1d.nastavnik.roadmap.v1.RoadmapR\aroadmap\"\xbb\x03\n" +
+	"\aroadmap\x18\x01 \x01(\v2\x1d.nastavnik.roadmap.v1.RoadmapR\aroadmap\"\x97\x04\n" +
 	"\x14ImportRoadmapRequest\x12<\n" +
 	"\x05owner\x18\x01 \x01(\v2\x1e.nastavnik.roadmap.v1.OwnerRefB\x06\xbaH\x03\xc8\x01\x01R\x05owner\x12F\n" +
 	"\x06format\x18\x02 \x01(\x0e2\".nastavnik.roadmap.v1.ImportFormatB\n" +
@@ -3676,24 +4170,47 @@ const file_nastavnik_roadmap_v1_roadmap_proto_rawDesc = "" +
 	"\x05title\x18\x06 \x01(\tB\b\xbaH\x05r\x03\x18\xf4\x03R\x05title\x12\x17\n" +
 	"\adry_run\x18\a \x01(\bR\x06dryRun\x12*\n" +
 	"\n" +
-	"request_id\x18\b \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\trequestId\"\xc3\x01\n" +
+	"request_id\x18\b \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\trequestId\x12Z\n" +
+	"\x0ecolumn_mapping\x18\t \x03(\v2).nastavnik.roadmap.v1.ImportColumnMappingB\b\xbaH\x05\x92\x01\x02\x10@R\rcolumnMapping\"}\n" +
+	"\x13ImportColumnMapping\x12!\n" +
+	"\x06column\x18\x01 \x01(\x05B\t\xbaH\x06\x1a\x04\x18@(\x01R\x06column\x12C\n" +
+	"\x05field\x18\x02 \x01(\x0e2!.nastavnik.roadmap.v1.ImportFieldB\n" +
+	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x05field\"\xb9\x01\n" +
+	"\fImportColumn\x12\x16\n" +
+	"\x06column\x18\x01 \x01(\x05R\x06column\x12\x16\n" +
+	"\x06header\x18\x02 \x01(\tR\x06header\x127\n" +
+	"\x05field\x18\x03 \x01(\x0e2!.nastavnik.roadmap.v1.ImportFieldR\x05field\x12@\n" +
+	"\x06source\x18\x04 \x01(\x0e2(.nastavnik.roadmap.v1.ImportColumnSourceR\x06source\"t\n" +
+	"\x0fImportPlacement\x127\n" +
+	"\x05place\x18\x01 \x01(\x0e2!.nastavnik.roadmap.v1.ImportPlaceR\x05place\x12\x10\n" +
+	"\x03ref\x18\x02 \x01(\tR\x03ref\x12\x16\n" +
+	"\x06column\x18\x03 \x01(\x05R\x06column\"\x8a\x02\n" +
 	"\x0fImportRowReport\x12\x10\n" +
 	"\x03row\x18\x01 \x01(\x05R\x03row\x12@\n" +
 	"\aoutcome\x18\x02 \x01(\x0e2&.nastavnik.roadmap.v1.ImportRowOutcomeR\aoutcome\x12\x10\n" +
 	"\x03ref\x18\x03 \x01(\tR\x03ref\x12\x12\n" +
 	"\x04note\x18\x04 \x01(\tR\x04note\x126\n" +
-	"\x05notes\x18\x05 \x03(\v2 .nastavnik.roadmap.v1.ImportNoteR\x05notes\"o\n" +
+	"\x05notes\x18\x05 \x03(\v2 .nastavnik.roadmap.v1.ImportNoteR\x05notes\x12E\n" +
+	"\n" +
+	"placements\x18\x06 \x03(\v2%.nastavnik.roadmap.v1.ImportPlacementR\n" +
+	"placements\"o\n" +
 	"\n" +
 	"ImportNote\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\x12 \n" +
 	"\vdescription\x18\x02 \x01(\tR\vdescription\x12+\n" +
-	"\x11localized_message\x18\x03 \x01(\tR\x10localizedMessage\"\xeb\x02\n" +
+	"\x11localized_message\x18\x03 \x01(\tR\x10localizedMessage\"\x86\x05\n" +
 	"\x15ImportRoadmapResponse\x127\n" +
 	"\aroadmap\x18\x01 \x01(\v2\x1d.nastavnik.roadmap.v1.RoadmapR\aroadmap\x129\n" +
 	"\x04rows\x18\x02 \x03(\v2%.nastavnik.roadmap.v1.ImportRowReportR\x04rows\x12\x14\n" +
 	"\x05saved\x18\x03 \x01(\bR\x05saved\x128\n" +
 	"\x18deadlines_not_understood\x18\x04 \x03(\tR\x16deadlinesNotUnderstood\x12R\n" +
-	"\acolumns\x18\x05 \x03(\v28.nastavnik.roadmap.v1.ImportRoadmapResponse.ColumnsEntryR\acolumns\x1a:\n" +
+	"\acolumns\x18\x05 \x03(\v28.nastavnik.roadmap.v1.ImportRoadmapResponse.ColumnsEntryR\acolumns\x12G\n" +
+	"\rcolumn_report\x18\x06 \x03(\v2\".nastavnik.roadmap.v1.ImportColumnR\fcolumnReport\x122\n" +
+	"\x15proposed_period_start\x18\a \x01(\tR\x13proposedPeriodStart\x12.\n" +
+	"\x13proposed_period_end\x18\b \x01(\tR\x11proposedPeriodEnd\x12E\n" +
+	"\rperiod_reason\x18\t \x01(\v2 .nastavnik.roadmap.v1.ImportNoteR\fperiodReason\x12%\n" +
+	"\x0edocument_owner\x18\n" +
+	" \x01(\tR\rdocumentOwner\x1a:\n" +
 	"\fColumnsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\x05R\x05value:\x028\x01\"\xe8\x01\n" +
@@ -3842,7 +4359,40 @@ const file_nastavnik_roadmap_v1_roadmap_proto_rawDesc = "" +
 	"\x19IMPORT_FORMAT_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11IMPORT_FORMAT_TSV\x10\x01\x12\x16\n" +
 	"\x12IMPORT_FORMAT_DOCX\x10\x02\x12\x16\n" +
-	"\x12IMPORT_FORMAT_XLSX\x10\x03*\xce\x02\n" +
+	"\x12IMPORT_FORMAT_XLSX\x10\x03*\xf8\x01\n" +
+	"\vImportField\x12\x1c\n" +
+	"\x18IMPORT_FIELD_UNSPECIFIED\x10\x00\x12\x17\n" +
+	"\x13IMPORT_FIELD_NUMBER\x10\x01\x12\x16\n" +
+	"\x12IMPORT_FIELD_STAGE\x10\x02\x12\x18\n" +
+	"\x14IMPORT_FIELD_MEASURE\x10\x03\x12\x17\n" +
+	"\x13IMPORT_FIELD_RESULT\x10\x04\x12\x19\n" +
+	"\x15IMPORT_FIELD_DEADLINE\x10\x05\x12\x1c\n" +
+	"\x18IMPORT_FIELD_RESPONSIBLE\x10\x06\x12\x15\n" +
+	"\x11IMPORT_FIELD_TASK\x10\a\x12\x17\n" +
+	"\x13IMPORT_FIELD_IGNORE\x10\b*\x9f\x01\n" +
+	"\x12ImportColumnSource\x12$\n" +
+	" IMPORT_COLUMN_SOURCE_UNSPECIFIED\x10\x00\x12\x1f\n" +
+	"\x1bIMPORT_COLUMN_SOURCE_HEADER\x10\x01\x12 \n" +
+	"\x1cIMPORT_COLUMN_SOURCE_CONTENT\x10\x02\x12 \n" +
+	"\x1cIMPORT_COLUMN_SOURCE_MAPPING\x10\x03*\xb2\x03\n" +
+	"\vImportPlace\x12\x1c\n" +
+	"\x18IMPORT_PLACE_UNSPECIFIED\x10\x00\x12\x16\n" +
+	"\x12IMPORT_PLACE_TITLE\x10\x01\x12\x15\n" +
+	"\x11IMPORT_PLACE_GOAL\x10\x02\x12\x19\n" +
+	"\x15IMPORT_PLACE_APPROVAL\x10\x03\x12\x17\n" +
+	"\x13IMPORT_PLACE_HEADER\x10\x04\x12\x16\n" +
+	"\x12IMPORT_PLACE_STAGE\x10\x05\x12\x1b\n" +
+	"\x17IMPORT_PLACE_STAGE_TEXT\x10\x06\x12\x15\n" +
+	"\x11IMPORT_PLACE_ITEM\x10\a\x12\x1a\n" +
+	"\x16IMPORT_PLACE_SUB_POINT\x10\b\x12\x17\n" +
+	"\x13IMPORT_PLACE_RESULT\x10\t\x12\x19\n" +
+	"\x15IMPORT_PLACE_DEADLINE\x10\n" +
+	"\x12\x1c\n" +
+	"\x18IMPORT_PLACE_RESPONSIBLE\x10\v\x12\x1a\n" +
+	"\x16IMPORT_PLACE_SIGNATURE\x10\f\x12\x16\n" +
+	"\x12IMPORT_PLACE_NOISE\x10\r\x12\x19\n" +
+	"\x15IMPORT_PLACE_UNPLACED\x10\x0e\x12\x19\n" +
+	"\x15IMPORT_PLACE_NOT_READ\x10\x0f*\x91\x03\n" +
 	"\x10ImportRowOutcome\x12\"\n" +
 	"\x1eIMPORT_ROW_OUTCOME_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18IMPORT_ROW_OUTCOME_TITLE\x10\x01\x12\x1b\n" +
@@ -3853,7 +4403,10 @@ const file_nastavnik_roadmap_v1_roadmap_proto_rawDesc = "" +
 	"\x1dIMPORT_ROW_OUTCOME_STAGE_TEXT\x10\x06\x12\x1b\n" +
 	"\x17IMPORT_ROW_OUTCOME_ITEM\x10\a\x12\x1d\n" +
 	"\x19IMPORT_ROW_OUTCOME_MERGED\x10\b\x12!\n" +
-	"\x1dIMPORT_ROW_OUTCOME_UNREADABLE\x10\t*|\n" +
+	"\x1dIMPORT_ROW_OUTCOME_UNREADABLE\x10\t\x12\x1f\n" +
+	"\x1bIMPORT_ROW_OUTCOME_APPROVAL\x10\n" +
+	"\x12 \n" +
+	"\x1cIMPORT_ROW_OUTCOME_SIGNATURE\x10\v*|\n" +
 	"\fCascadeState\x12\x1d\n" +
 	"\x19CASCADE_STATE_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12CASCADE_STATE_DONE\x10\x01\x12\x1a\n" +
@@ -3894,141 +4447,155 @@ func file_nastavnik_roadmap_v1_roadmap_proto_rawDescGZIP() []byte {
 	return file_nastavnik_roadmap_v1_roadmap_proto_rawDescData
 }
 
-var file_nastavnik_roadmap_v1_roadmap_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_nastavnik_roadmap_v1_roadmap_proto_msgTypes = make([]protoimpl.MessageInfo, 46)
+var file_nastavnik_roadmap_v1_roadmap_proto_enumTypes = make([]protoimpl.EnumInfo, 8)
+var file_nastavnik_roadmap_v1_roadmap_proto_msgTypes = make([]protoimpl.MessageInfo, 49)
 var file_nastavnik_roadmap_v1_roadmap_proto_goTypes = []any{
 	(OwnerKind)(0),                  // 0: nastavnik.roadmap.v1.OwnerKind
 	(OccurrenceState)(0),            // 1: nastavnik.roadmap.v1.OccurrenceState
 	(ImportFormat)(0),               // 2: nastavnik.roadmap.v1.ImportFormat
-	(ImportRowOutcome)(0),           // 3: nastavnik.roadmap.v1.ImportRowOutcome
-	(CascadeState)(0),               // 4: nastavnik.roadmap.v1.CascadeState
-	(*Owner)(nil),                   // 5: nastavnik.roadmap.v1.Owner
-	(*Target)(nil),                  // 6: nastavnik.roadmap.v1.Target
-	(*Progress)(nil),                // 7: nastavnik.roadmap.v1.Progress
-	(*ItemOccurrence)(nil),          // 8: nastavnik.roadmap.v1.ItemOccurrence
-	(*Item)(nil),                    // 9: nastavnik.roadmap.v1.Item
-	(*Stage)(nil),                   // 10: nastavnik.roadmap.v1.Stage
-	(*Roadmap)(nil),                 // 11: nastavnik.roadmap.v1.Roadmap
-	(*OwnerRef)(nil),                // 12: nastavnik.roadmap.v1.OwnerRef
-	(*CreateRoadmapRequest)(nil),    // 13: nastavnik.roadmap.v1.CreateRoadmapRequest
-	(*CreateRoadmapResponse)(nil),   // 14: nastavnik.roadmap.v1.CreateRoadmapResponse
-	(*GetRoadmapRequest)(nil),       // 15: nastavnik.roadmap.v1.GetRoadmapRequest
-	(*GetRoadmapResponse)(nil),      // 16: nastavnik.roadmap.v1.GetRoadmapResponse
-	(*ListRoadmapsRequest)(nil),     // 17: nastavnik.roadmap.v1.ListRoadmapsRequest
-	(*ListRoadmapsResponse)(nil),    // 18: nastavnik.roadmap.v1.ListRoadmapsResponse
-	(*UpdateRoadmapRequest)(nil),    // 19: nastavnik.roadmap.v1.UpdateRoadmapRequest
-	(*UpdateRoadmapResponse)(nil),   // 20: nastavnik.roadmap.v1.UpdateRoadmapResponse
-	(*ImportRoadmapRequest)(nil),    // 21: nastavnik.roadmap.v1.ImportRoadmapRequest
-	(*ImportRowReport)(nil),         // 22: nastavnik.roadmap.v1.ImportRowReport
-	(*ImportNote)(nil),              // 23: nastavnik.roadmap.v1.ImportNote
-	(*ImportRoadmapResponse)(nil),   // 24: nastavnik.roadmap.v1.ImportRoadmapResponse
-	(*CreateStageRequest)(nil),      // 25: nastavnik.roadmap.v1.CreateStageRequest
-	(*CreateStageResponse)(nil),     // 26: nastavnik.roadmap.v1.CreateStageResponse
-	(*UpdateStageRequest)(nil),      // 27: nastavnik.roadmap.v1.UpdateStageRequest
-	(*UpdateStageResponse)(nil),     // 28: nastavnik.roadmap.v1.UpdateStageResponse
-	(*ItemFields)(nil),              // 29: nastavnik.roadmap.v1.ItemFields
-	(*CreateItemRequest)(nil),       // 30: nastavnik.roadmap.v1.CreateItemRequest
-	(*CreateItemResponse)(nil),      // 31: nastavnik.roadmap.v1.CreateItemResponse
-	(*UpdateItemRequest)(nil),       // 32: nastavnik.roadmap.v1.UpdateItemRequest
-	(*UpdateItemResponse)(nil),      // 33: nastavnik.roadmap.v1.UpdateItemResponse
-	(*MoveItemRequest)(nil),         // 34: nastavnik.roadmap.v1.MoveItemRequest
-	(*MoveItemResponse)(nil),        // 35: nastavnik.roadmap.v1.MoveItemResponse
-	(*DeleteItemRequest)(nil),       // 36: nastavnik.roadmap.v1.DeleteItemRequest
-	(*DeleteItemResponse)(nil),      // 37: nastavnik.roadmap.v1.DeleteItemResponse
-	(*RenumberRoadmapRequest)(nil),  // 38: nastavnik.roadmap.v1.RenumberRoadmapRequest
-	(*RenumberRoadmapResponse)(nil), // 39: nastavnik.roadmap.v1.RenumberRoadmapResponse
-	(*MarkOccurrenceRequest)(nil),   // 40: nastavnik.roadmap.v1.MarkOccurrenceRequest
-	(*MarkOccurrenceResponse)(nil),  // 41: nastavnik.roadmap.v1.MarkOccurrenceResponse
-	(*OverdueOccurrence)(nil),       // 42: nastavnik.roadmap.v1.OverdueOccurrence
-	(*ListOverdueRequest)(nil),      // 43: nastavnik.roadmap.v1.ListOverdueRequest
-	(*ListOverdueResponse)(nil),     // 44: nastavnik.roadmap.v1.ListOverdueResponse
-	(*CascadeItemRequest)(nil),      // 45: nastavnik.roadmap.v1.CascadeItemRequest
-	(*CascadeItemResponse)(nil),     // 46: nastavnik.roadmap.v1.CascadeItemResponse
-	(*CascadeEntry)(nil),            // 47: nastavnik.roadmap.v1.CascadeEntry
-	(*ListCascadeRequest)(nil),      // 48: nastavnik.roadmap.v1.ListCascadeRequest
-	(*ListCascadeResponse)(nil),     // 49: nastavnik.roadmap.v1.ListCascadeResponse
-	nil,                             // 50: nastavnik.roadmap.v1.ImportRoadmapResponse.ColumnsEntry
-	(*Schedule)(nil),                // 51: nastavnik.roadmap.v1.Schedule
-	(*timestamppb.Timestamp)(nil),   // 52: google.protobuf.Timestamp
+	(ImportField)(0),                // 3: nastavnik.roadmap.v1.ImportField
+	(ImportColumnSource)(0),         // 4: nastavnik.roadmap.v1.ImportColumnSource
+	(ImportPlace)(0),                // 5: nastavnik.roadmap.v1.ImportPlace
+	(ImportRowOutcome)(0),           // 6: nastavnik.roadmap.v1.ImportRowOutcome
+	(CascadeState)(0),               // 7: nastavnik.roadmap.v1.CascadeState
+	(*Owner)(nil),                   // 8: nastavnik.roadmap.v1.Owner
+	(*Target)(nil),                  // 9: nastavnik.roadmap.v1.Target
+	(*Progress)(nil),                // 10: nastavnik.roadmap.v1.Progress
+	(*ItemOccurrence)(nil),          // 11: nastavnik.roadmap.v1.ItemOccurrence
+	(*Item)(nil),                    // 12: nastavnik.roadmap.v1.Item
+	(*Stage)(nil),                   // 13: nastavnik.roadmap.v1.Stage
+	(*Roadmap)(nil),                 // 14: nastavnik.roadmap.v1.Roadmap
+	(*OwnerRef)(nil),                // 15: nastavnik.roadmap.v1.OwnerRef
+	(*CreateRoadmapRequest)(nil),    // 16: nastavnik.roadmap.v1.CreateRoadmapRequest
+	(*CreateRoadmapResponse)(nil),   // 17: nastavnik.roadmap.v1.CreateRoadmapResponse
+	(*GetRoadmapRequest)(nil),       // 18: nastavnik.roadmap.v1.GetRoadmapRequest
+	(*GetRoadmapResponse)(nil),      // 19: nastavnik.roadmap.v1.GetRoadmapResponse
+	(*ListRoadmapsRequest)(nil),     // 20: nastavnik.roadmap.v1.ListRoadmapsRequest
+	(*ListRoadmapsResponse)(nil),    // 21: nastavnik.roadmap.v1.ListRoadmapsResponse
+	(*UpdateRoadmapRequest)(nil),    // 22: nastavnik.roadmap.v1.UpdateRoadmapRequest
+	(*UpdateRoadmapResponse)(nil),   // 23: nastavnik.roadmap.v1.UpdateRoadmapResponse
+	(*ImportRoadmapRequest)(nil),    // 24: nastavnik.roadmap.v1.ImportRoadmapRequest
+	(*ImportColumnMapping)(nil),     // 25: nastavnik.roadmap.v1.ImportColumnMapping
+	(*ImportColumn)(nil),            // 26: nastavnik.roadmap.v1.ImportColumn
+	(*ImportPlacement)(nil),         // 27: nastavnik.roadmap.v1.ImportPlacement
+	(*ImportRowReport)(nil),         // 28: nastavnik.roadmap.v1.ImportRowReport
+	(*ImportNote)(nil),              // 29: nastavnik.roadmap.v1.ImportNote
+	(*ImportRoadmapResponse)(nil),   // 30: nastavnik.roadmap.v1.ImportRoadmapResponse
+	(*CreateStageRequest)(nil),      // 31: nastavnik.roadmap.v1.CreateStageRequest
+	(*CreateStageResponse)(nil),     // 32: nastavnik.roadmap.v1.CreateStageResponse
+	(*UpdateStageRequest)(nil),      // 33: nastavnik.roadmap.v1.UpdateStageRequest
+	(*UpdateStageResponse)(nil),     // 34: nastavnik.roadmap.v1.UpdateStageResponse
+	(*ItemFields)(nil),              // 35: nastavnik.roadmap.v1.ItemFields
+	(*CreateItemRequest)(nil),       // 36: nastavnik.roadmap.v1.CreateItemRequest
+	(*CreateItemResponse)(nil),      // 37: nastavnik.roadmap.v1.CreateItemResponse
+	(*UpdateItemRequest)(nil),       // 38: nastavnik.roadmap.v1.UpdateItemRequest
+	(*UpdateItemResponse)(nil),      // 39: nastavnik.roadmap.v1.UpdateItemResponse
+	(*MoveItemRequest)(nil),         // 40: nastavnik.roadmap.v1.MoveItemRequest
+	(*MoveItemResponse)(nil),        // 41: nastavnik.roadmap.v1.MoveItemResponse
+	(*DeleteItemRequest)(nil),       // 42: nastavnik.roadmap.v1.DeleteItemRequest
+	(*DeleteItemResponse)(nil),      // 43: nastavnik.roadmap.v1.DeleteItemResponse
+	(*RenumberRoadmapRequest)(nil),  // 44: nastavnik.roadmap.v1.RenumberRoadmapRequest
+	(*RenumberRoadmapResponse)(nil), // 45: nastavnik.roadmap.v1.RenumberRoadmapResponse
+	(*MarkOccurrenceRequest)(nil),   // 46: nastavnik.roadmap.v1.MarkOccurrenceRequest
+	(*MarkOccurrenceResponse)(nil),  // 47: nastavnik.roadmap.v1.MarkOccurrenceResponse
+	(*OverdueOccurrence)(nil),       // 48: nastavnik.roadmap.v1.OverdueOccurrence
+	(*ListOverdueRequest)(nil),      // 49: nastavnik.roadmap.v1.ListOverdueRequest
+	(*ListOverdueResponse)(nil),     // 50: nastavnik.roadmap.v1.ListOverdueResponse
+	(*CascadeItemRequest)(nil),      // 51: nastavnik.roadmap.v1.CascadeItemRequest
+	(*CascadeItemResponse)(nil),     // 52: nastavnik.roadmap.v1.CascadeItemResponse
+	(*CascadeEntry)(nil),            // 53: nastavnik.roadmap.v1.CascadeEntry
+	(*ListCascadeRequest)(nil),      // 54: nastavnik.roadmap.v1.ListCascadeRequest
+	(*ListCascadeResponse)(nil),     // 55: nastavnik.roadmap.v1.ListCascadeResponse
+	nil,                             // 56: nastavnik.roadmap.v1.ImportRoadmapResponse.ColumnsEntry
+	(*Schedule)(nil),                // 57: nastavnik.roadmap.v1.Schedule
+	(*timestamppb.Timestamp)(nil),   // 58: google.protobuf.Timestamp
 }
 var file_nastavnik_roadmap_v1_roadmap_proto_depIdxs = []int32{
 	0,  // 0: nastavnik.roadmap.v1.Owner.kind:type_name -> nastavnik.roadmap.v1.OwnerKind
 	1,  // 1: nastavnik.roadmap.v1.ItemOccurrence.state:type_name -> nastavnik.roadmap.v1.OccurrenceState
-	51, // 2: nastavnik.roadmap.v1.Item.schedule:type_name -> nastavnik.roadmap.v1.Schedule
-	8,  // 3: nastavnik.roadmap.v1.Item.occurrences:type_name -> nastavnik.roadmap.v1.ItemOccurrence
-	9,  // 4: nastavnik.roadmap.v1.Stage.items:type_name -> nastavnik.roadmap.v1.Item
-	7,  // 5: nastavnik.roadmap.v1.Stage.progress:type_name -> nastavnik.roadmap.v1.Progress
-	5,  // 6: nastavnik.roadmap.v1.Roadmap.owner:type_name -> nastavnik.roadmap.v1.Owner
-	6,  // 7: nastavnik.roadmap.v1.Roadmap.targets:type_name -> nastavnik.roadmap.v1.Target
-	10, // 8: nastavnik.roadmap.v1.Roadmap.stages:type_name -> nastavnik.roadmap.v1.Stage
-	7,  // 9: nastavnik.roadmap.v1.Roadmap.progress:type_name -> nastavnik.roadmap.v1.Progress
-	52, // 10: nastavnik.roadmap.v1.Roadmap.create_time:type_name -> google.protobuf.Timestamp
-	52, // 11: nastavnik.roadmap.v1.Roadmap.update_time:type_name -> google.protobuf.Timestamp
-	12, // 12: nastavnik.roadmap.v1.CreateRoadmapRequest.owner:type_name -> nastavnik.roadmap.v1.OwnerRef
-	6,  // 13: nastavnik.roadmap.v1.CreateRoadmapRequest.targets:type_name -> nastavnik.roadmap.v1.Target
-	11, // 14: nastavnik.roadmap.v1.CreateRoadmapResponse.roadmap:type_name -> nastavnik.roadmap.v1.Roadmap
-	11, // 15: nastavnik.roadmap.v1.GetRoadmapResponse.roadmap:type_name -> nastavnik.roadmap.v1.Roadmap
-	11, // 16: nastavnik.roadmap.v1.ListRoadmapsResponse.roadmaps:type_name -> nastavnik.roadmap.v1.Roadmap
-	6,  // 17: nastavnik.roadmap.v1.UpdateRoadmapRequest.targets:type_name -> nastavnik.roadmap.v1.Target
-	11, // 18: nastavnik.roadmap.v1.UpdateRoadmapResponse.roadmap:type_name -> nastavnik.roadmap.v1.Roadmap
-	12, // 19: nastavnik.roadmap.v1.ImportRoadmapRequest.owner:type_name -> nastavnik.roadmap.v1.OwnerRef
+	57, // 2: nastavnik.roadmap.v1.Item.schedule:type_name -> nastavnik.roadmap.v1.Schedule
+	11, // 3: nastavnik.roadmap.v1.Item.occurrences:type_name -> nastavnik.roadmap.v1.ItemOccurrence
+	12, // 4: nastavnik.roadmap.v1.Stage.items:type_name -> nastavnik.roadmap.v1.Item
+	10, // 5: nastavnik.roadmap.v1.Stage.progress:type_name -> nastavnik.roadmap.v1.Progress
+	8,  // 6: nastavnik.roadmap.v1.Roadmap.owner:type_name -> nastavnik.roadmap.v1.Owner
+	9,  // 7: nastavnik.roadmap.v1.Roadmap.targets:type_name -> nastavnik.roadmap.v1.Target
+	13, // 8: nastavnik.roadmap.v1.Roadmap.stages:type_name -> nastavnik.roadmap.v1.Stage
+	10, // 9: nastavnik.roadmap.v1.Roadmap.progress:type_name -> nastavnik.roadmap.v1.Progress
+	58, // 10: nastavnik.roadmap.v1.Roadmap.create_time:type_name -> google.protobuf.Timestamp
+	58, // 11: nastavnik.roadmap.v1.Roadmap.update_time:type_name -> google.protobuf.Timestamp
+	15, // 12: nastavnik.roadmap.v1.CreateRoadmapRequest.owner:type_name -> nastavnik.roadmap.v1.OwnerRef
+	9,  // 13: nastavnik.roadmap.v1.CreateRoadmapRequest.targets:type_name -> nastavnik.roadmap.v1.Target
+	14, // 14: nastavnik.roadmap.v1.CreateRoadmapResponse.roadmap:type_name -> nastavnik.roadmap.v1.Roadmap
+	14, // 15: nastavnik.roadmap.v1.GetRoadmapResponse.roadmap:type_name -> nastavnik.roadmap.v1.Roadmap
+	14, // 16: nastavnik.roadmap.v1.ListRoadmapsResponse.roadmaps:type_name -> nastavnik.roadmap.v1.Roadmap
+	9,  // 17: nastavnik.roadmap.v1.UpdateRoadmapRequest.targets:type_name -> nastavnik.roadmap.v1.Target
+	14, // 18: nastavnik.roadmap.v1.UpdateRoadmapResponse.roadmap:type_name -> nastavnik.roadmap.v1.Roadmap
+	15, // 19: nastavnik.roadmap.v1.ImportRoadmapRequest.owner:type_name -> nastavnik.roadmap.v1.OwnerRef
 	2,  // 20: nastavnik.roadmap.v1.ImportRoadmapRequest.format:type_name -> nastavnik.roadmap.v1.ImportFormat
-	3,  // 21: nastavnik.roadmap.v1.ImportRowReport.outcome:type_name -> nastavnik.roadmap.v1.ImportRowOutcome
-	23, // 22: nastavnik.roadmap.v1.ImportRowReport.notes:type_name -> nastavnik.roadmap.v1.ImportNote
-	11, // 23: nastavnik.roadmap.v1.ImportRoadmapResponse.roadmap:type_name -> nastavnik.roadmap.v1.Roadmap
-	22, // 24: nastavnik.roadmap.v1.ImportRoadmapResponse.rows:type_name -> nastavnik.roadmap.v1.ImportRowReport
-	50, // 25: nastavnik.roadmap.v1.ImportRoadmapResponse.columns:type_name -> nastavnik.roadmap.v1.ImportRoadmapResponse.ColumnsEntry
-	11, // 26: nastavnik.roadmap.v1.CreateStageResponse.roadmap:type_name -> nastavnik.roadmap.v1.Roadmap
-	11, // 27: nastavnik.roadmap.v1.UpdateStageResponse.roadmap:type_name -> nastavnik.roadmap.v1.Roadmap
-	29, // 28: nastavnik.roadmap.v1.CreateItemRequest.item:type_name -> nastavnik.roadmap.v1.ItemFields
-	11, // 29: nastavnik.roadmap.v1.CreateItemResponse.roadmap:type_name -> nastavnik.roadmap.v1.Roadmap
-	29, // 30: nastavnik.roadmap.v1.UpdateItemRequest.item:type_name -> nastavnik.roadmap.v1.ItemFields
-	11, // 31: nastavnik.roadmap.v1.UpdateItemResponse.roadmap:type_name -> nastavnik.roadmap.v1.Roadmap
-	11, // 32: nastavnik.roadmap.v1.MoveItemResponse.roadmap:type_name -> nastavnik.roadmap.v1.Roadmap
-	11, // 33: nastavnik.roadmap.v1.DeleteItemResponse.roadmap:type_name -> nastavnik.roadmap.v1.Roadmap
-	11, // 34: nastavnik.roadmap.v1.RenumberRoadmapResponse.roadmap:type_name -> nastavnik.roadmap.v1.Roadmap
-	8,  // 35: nastavnik.roadmap.v1.MarkOccurrenceResponse.occurrence:type_name -> nastavnik.roadmap.v1.ItemOccurrence
-	5,  // 36: nastavnik.roadmap.v1.OverdueOccurrence.owner:type_name -> nastavnik.roadmap.v1.Owner
-	42, // 37: nastavnik.roadmap.v1.ListOverdueResponse.occurrences:type_name -> nastavnik.roadmap.v1.OverdueOccurrence
-	4,  // 38: nastavnik.roadmap.v1.CascadeEntry.state:type_name -> nastavnik.roadmap.v1.CascadeState
-	47, // 39: nastavnik.roadmap.v1.ListCascadeResponse.entries:type_name -> nastavnik.roadmap.v1.CascadeEntry
-	13, // 40: nastavnik.roadmap.v1.RoadmapService.CreateRoadmap:input_type -> nastavnik.roadmap.v1.CreateRoadmapRequest
-	15, // 41: nastavnik.roadmap.v1.RoadmapService.GetRoadmap:input_type -> nastavnik.roadmap.v1.GetRoadmapRequest
-	17, // 42: nastavnik.roadmap.v1.RoadmapService.ListRoadmaps:input_type -> nastavnik.roadmap.v1.ListRoadmapsRequest
-	19, // 43: nastavnik.roadmap.v1.RoadmapService.UpdateRoadmap:input_type -> nastavnik.roadmap.v1.UpdateRoadmapRequest
-	21, // 44: nastavnik.roadmap.v1.RoadmapService.ImportRoadmap:input_type -> nastavnik.roadmap.v1.ImportRoadmapRequest
-	25, // 45: nastavnik.roadmap.v1.RoadmapService.CreateStage:input_type -> nastavnik.roadmap.v1.CreateStageRequest
-	27, // 46: nastavnik.roadmap.v1.RoadmapService.UpdateStage:input_type -> nastavnik.roadmap.v1.UpdateStageRequest
-	30, // 47: nastavnik.roadmap.v1.RoadmapService.CreateItem:input_type -> nastavnik.roadmap.v1.CreateItemRequest
-	32, // 48: nastavnik.roadmap.v1.RoadmapService.UpdateItem:input_type -> nastavnik.roadmap.v1.UpdateItemRequest
-	34, // 49: nastavnik.roadmap.v1.RoadmapService.MoveItem:input_type -> nastavnik.roadmap.v1.MoveItemRequest
-	36, // 50: nastavnik.roadmap.v1.RoadmapService.DeleteItem:input_type -> nastavnik.roadmap.v1.DeleteItemRequest
-	38, // 51: nastavnik.roadmap.v1.RoadmapService.RenumberRoadmap:input_type -> nastavnik.roadmap.v1.RenumberRoadmapRequest
-	40, // 52: nastavnik.roadmap.v1.RoadmapService.MarkOccurrence:input_type -> nastavnik.roadmap.v1.MarkOccurrenceRequest
-	43, // 53: nastavnik.roadmap.v1.RoadmapService.ListOverdue:input_type -> nastavnik.roadmap.v1.ListOverdueRequest
-	45, // 54: nastavnik.roadmap.v1.RoadmapService.CascadeItem:input_type -> nastavnik.roadmap.v1.CascadeItemRequest
-	48, // 55: nastavnik.roadmap.v1.RoadmapService.ListCascade:input_type -> nastavnik.roadmap.v1.ListCascadeRequest
-	14, // 56: nastavnik.roadmap.v1.RoadmapService.CreateRoadmap:output_type -> nastavnik.roadmap.v1.CreateRoadmapResponse
-	16, // 57: nastavnik.roadmap.v1.RoadmapService.GetRoadmap:output_type -> nastavnik.roadmap.v1.GetRoadmapResponse
-	18, // 58: nastavnik.roadmap.v1.RoadmapService.ListRoadmaps:output_type -> nastavnik.roadmap.v1.ListRoadmapsResponse
-	20, // 59: nastavnik.roadmap.v1.RoadmapService.UpdateRoadmap:output_type -> nastavnik.roadmap.v1.UpdateRoadmapResponse
-	24, // 60: nastavnik.roadmap.v1.RoadmapService.ImportRoadmap:output_type -> nastavnik.roadmap.v1.ImportRoadmapResponse
-	26, // 61: nastavnik.roadmap.v1.RoadmapService.CreateStage:output_type -> nastavnik.roadmap.v1.CreateStageResponse
-	28, // 62: nastavnik.roadmap.v1.RoadmapService.UpdateStage:output_type -> nastavnik.roadmap.v1.UpdateStageResponse
-	31, // 63: nastavnik.roadmap.v1.RoadmapService.CreateItem:output_type -> nastavnik.roadmap.v1.CreateItemResponse
-	33, // 64: nastavnik.roadmap.v1.RoadmapService.UpdateItem:output_type -> nastavnik.roadmap.v1.UpdateItemResponse
-	35, // 65: nastavnik.roadmap.v1.RoadmapService.MoveItem:output_type -> nastavnik.roadmap.v1.MoveItemResponse
-	37, // 66: nastavnik.roadmap.v1.RoadmapService.DeleteItem:output_type -> nastavnik.roadmap.v1.DeleteItemResponse
-	39, // 67: nastavnik.roadmap.v1.RoadmapService.RenumberRoadmap:output_type -> nastavnik.roadmap.v1.RenumberRoadmapResponse
-	41, // 68: nastavnik.roadmap.v1.RoadmapService.MarkOccurrence:output_type -> nastavnik.roadmap.v1.MarkOccurrenceResponse
-	44, // 69: nastavnik.roadmap.v1.RoadmapService.ListOverdue:output_type -> nastavnik.roadmap.v1.ListOverdueResponse
-	46, // 70: nastavnik.roadmap.v1.RoadmapService.CascadeItem:output_type -> nastavnik.roadmap.v1.CascadeItemResponse
-	49, // 71: nastavnik.roadmap.v1.RoadmapService.ListCascade:output_type -> nastavnik.roadmap.v1.ListCascadeResponse
-	56, // [56:72] is the sub-list for method output_type
-	40, // [40:56] is the sub-list for method input_type
-	40, // [40:40] is the sub-list for extension type_name
-	40, // [40:40] is the sub-list for extension extendee
-	0,  // [0:40] is the sub-list for field type_name
+	25, // 21: nastavnik.roadmap.v1.ImportRoadmapRequest.column_mapping:type_name -> nastavnik.roadmap.v1.ImportColumnMapping
+	3,  // 22: nastavnik.roadmap.v1.ImportColumnMapping.field:type_name -> nastavnik.roadmap.v1.ImportField
+	3,  // 23: nastavnik.roadmap.v1.ImportColumn.field:type_name -> nastavnik.roadmap.v1.ImportField
+	4,  // 24: nastavnik.roadmap.v1.ImportColumn.source:type_name -> nastavnik.roadmap.v1.ImportColumnSource
+	5,  // 25: nastavnik.roadmap.v1.ImportPlacement.place:type_name -> nastavnik.roadmap.v1.ImportPlace
+	6,  // 26: nastavnik.roadmap.v1.ImportRowReport.outcome:type_name -> nastavnik.roadmap.v1.ImportRowOutcome
+	29, // 27: nastavnik.roadmap.v1.ImportRowReport.notes:type_name -> nastavnik.roadmap.v1.ImportNote
+	27, // 28: nastavnik.roadmap.v1.ImportRowReport.placements:type_name -> nastavnik.roadmap.v1.ImportPlacement
+	14, // 29: nastavnik.roadmap.v1.ImportRoadmapResponse.roadmap:type_name -> nastavnik.roadmap.v1.Roadmap
+	28, // 30: nastavnik.roadmap.v1.ImportRoadmapResponse.rows:type_name -> nastavnik.roadmap.v1.ImportRowReport
+	56, // 31: nastavnik.roadmap.v1.ImportRoadmapResponse.columns:type_name -> nastavnik.roadmap.v1.ImportRoadmapResponse.ColumnsEntry
+	26, // 32: nastavnik.roadmap.v1.ImportRoadmapResponse.column_report:type_name -> nastavnik.roadmap.v1.ImportColumn
+	29, // 33: nastavnik.roadmap.v1.ImportRoadmapResponse.period_reason:type_name -> nastavnik.roadmap.v1.ImportNote
+	14, // 34: nastavnik.roadmap.v1.CreateStageResponse.roadmap:type_name -> nastavnik.roadmap.v1.Roadmap
+	14, // 35: nastavnik.roadmap.v1.UpdateStageResponse.roadmap:type_name -> nastavnik.roadmap.v1.Roadmap
+	35, // 36: nastavnik.roadmap.v1.CreateItemRequest.item:type_name -> nastavnik.roadmap.v1.ItemFields
+	14, // 37: nastavnik.roadmap.v1.CreateItemResponse.roadmap:type_name -> nastavnik.roadmap.v1.Roadmap
+	35, // 38: nastavnik.roadmap.v1.UpdateItemRequest.item:type_name -> nastavnik.roadmap.v1.ItemFields
+	14, // 39: nastavnik.roadmap.v1.UpdateItemResponse.roadmap:type_name -> nastavnik.roadmap.v1.Roadmap
+	14, // 40: nastavnik.roadmap.v1.MoveItemResponse.roadmap:type_name -> nastavnik.roadmap.v1.Roadmap
+	14, // 41: nastavnik.roadmap.v1.DeleteItemResponse.roadmap:type_name -> nastavnik.roadmap.v1.Roadmap
+	14, // 42: nastavnik.roadmap.v1.RenumberRoadmapResponse.roadmap:type_name -> nastavnik.roadmap.v1.Roadmap
+	11, // 43: nastavnik.roadmap.v1.MarkOccurrenceResponse.occurrence:type_name -> nastavnik.roadmap.v1.ItemOccurrence
+	8,  // 44: nastavnik.roadmap.v1.OverdueOccurrence.owner:type_name -> nastavnik.roadmap.v1.Owner
+	48, // 45: nastavnik.roadmap.v1.ListOverdueResponse.occurrences:type_name -> nastavnik.roadmap.v1.OverdueOccurrence
+	7,  // 46: nastavnik.roadmap.v1.CascadeEntry.state:type_name -> nastavnik.roadmap.v1.CascadeState
+	53, // 47: nastavnik.roadmap.v1.ListCascadeResponse.entries:type_name -> nastavnik.roadmap.v1.CascadeEntry
+	16, // 48: nastavnik.roadmap.v1.RoadmapService.CreateRoadmap:input_type -> nastavnik.roadmap.v1.CreateRoadmapRequest
+	18, // 49: nastavnik.roadmap.v1.RoadmapService.GetRoadmap:input_type -> nastavnik.roadmap.v1.GetRoadmapRequest
+	20, // 50: nastavnik.roadmap.v1.RoadmapService.ListRoadmaps:input_type -> nastavnik.roadmap.v1.ListRoadmapsRequest
+	22, // 51: nastavnik.roadmap.v1.RoadmapService.UpdateRoadmap:input_type -> nastavnik.roadmap.v1.UpdateRoadmapRequest
+	24, // 52: nastavnik.roadmap.v1.RoadmapService.ImportRoadmap:input_type -> nastavnik.roadmap.v1.ImportRoadmapRequest
+	31, // 53: nastavnik.roadmap.v1.RoadmapService.CreateStage:input_type -> nastavnik.roadmap.v1.CreateStageRequest
+	33, // 54: nastavnik.roadmap.v1.RoadmapService.UpdateStage:input_type -> nastavnik.roadmap.v1.UpdateStageRequest
+	36, // 55: nastavnik.roadmap.v1.RoadmapService.CreateItem:input_type -> nastavnik.roadmap.v1.CreateItemRequest
+	38, // 56: nastavnik.roadmap.v1.RoadmapService.UpdateItem:input_type -> nastavnik.roadmap.v1.UpdateItemRequest
+	40, // 57: nastavnik.roadmap.v1.RoadmapService.MoveItem:input_type -> nastavnik.roadmap.v1.MoveItemRequest
+	42, // 58: nastavnik.roadmap.v1.RoadmapService.DeleteItem:input_type -> nastavnik.roadmap.v1.DeleteItemRequest
+	44, // 59: nastavnik.roadmap.v1.RoadmapService.RenumberRoadmap:input_type -> nastavnik.roadmap.v1.RenumberRoadmapRequest
+	46, // 60: nastavnik.roadmap.v1.RoadmapService.MarkOccurrence:input_type -> nastavnik.roadmap.v1.MarkOccurrenceRequest
+	49, // 61: nastavnik.roadmap.v1.RoadmapService.ListOverdue:input_type -> nastavnik.roadmap.v1.ListOverdueRequest
+	51, // 62: nastavnik.roadmap.v1.RoadmapService.CascadeItem:input_type -> nastavnik.roadmap.v1.CascadeItemRequest
+	54, // 63: nastavnik.roadmap.v1.RoadmapService.ListCascade:input_type -> nastavnik.roadmap.v1.ListCascadeRequest
+	17, // 64: nastavnik.roadmap.v1.RoadmapService.CreateRoadmap:output_type -> nastavnik.roadmap.v1.CreateRoadmapResponse
+	19, // 65: nastavnik.roadmap.v1.RoadmapService.GetRoadmap:output_type -> nastavnik.roadmap.v1.GetRoadmapResponse
+	21, // 66: nastavnik.roadmap.v1.RoadmapService.ListRoadmaps:output_type -> nastavnik.roadmap.v1.ListRoadmapsResponse
+	23, // 67: nastavnik.roadmap.v1.RoadmapService.UpdateRoadmap:output_type -> nastavnik.roadmap.v1.UpdateRoadmapResponse
+	30, // 68: nastavnik.roadmap.v1.RoadmapService.ImportRoadmap:output_type -> nastavnik.roadmap.v1.ImportRoadmapResponse
+	32, // 69: nastavnik.roadmap.v1.RoadmapService.CreateStage:output_type -> nastavnik.roadmap.v1.CreateStageResponse
+	34, // 70: nastavnik.roadmap.v1.RoadmapService.UpdateStage:output_type -> nastavnik.roadmap.v1.UpdateStageResponse
+	37, // 71: nastavnik.roadmap.v1.RoadmapService.CreateItem:output_type -> nastavnik.roadmap.v1.CreateItemResponse
+	39, // 72: nastavnik.roadmap.v1.RoadmapService.UpdateItem:output_type -> nastavnik.roadmap.v1.UpdateItemResponse
+	41, // 73: nastavnik.roadmap.v1.RoadmapService.MoveItem:output_type -> nastavnik.roadmap.v1.MoveItemResponse
+	43, // 74: nastavnik.roadmap.v1.RoadmapService.DeleteItem:output_type -> nastavnik.roadmap.v1.DeleteItemResponse
+	45, // 75: nastavnik.roadmap.v1.RoadmapService.RenumberRoadmap:output_type -> nastavnik.roadmap.v1.RenumberRoadmapResponse
+	47, // 76: nastavnik.roadmap.v1.RoadmapService.MarkOccurrence:output_type -> nastavnik.roadmap.v1.MarkOccurrenceResponse
+	50, // 77: nastavnik.roadmap.v1.RoadmapService.ListOverdue:output_type -> nastavnik.roadmap.v1.ListOverdueResponse
+	52, // 78: nastavnik.roadmap.v1.RoadmapService.CascadeItem:output_type -> nastavnik.roadmap.v1.CascadeItemResponse
+	55, // 79: nastavnik.roadmap.v1.RoadmapService.ListCascade:output_type -> nastavnik.roadmap.v1.ListCascadeResponse
+	64, // [64:80] is the sub-list for method output_type
+	48, // [48:64] is the sub-list for method input_type
+	48, // [48:48] is the sub-list for extension type_name
+	48, // [48:48] is the sub-list for extension extendee
+	0,  // [0:48] is the sub-list for field type_name
 }
 
 func init() { file_nastavnik_roadmap_v1_roadmap_proto_init() }
@@ -4042,8 +4609,8 @@ func file_nastavnik_roadmap_v1_roadmap_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_nastavnik_roadmap_v1_roadmap_proto_rawDesc), len(file_nastavnik_roadmap_v1_roadmap_proto_rawDesc)),
-			NumEnums:      5,
-			NumMessages:   46,
+			NumEnums:      8,
+			NumMessages:   49,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
