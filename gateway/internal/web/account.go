@@ -50,6 +50,9 @@ func (p *Pages) base(r *http.Request, title, section string) Base {
 		}
 		b.Person.Scopes = append(b.Person.Scopes, ScopeChoice{Text: "все роли сразу", Current: s.current == ""})
 	}
+	if c.Principal.Is(identity.Regional) {
+		b.Person.Nav = append(b.Person.Nav, NavItem{Section: "targets", Title: "Целевые значения", Href: "/region/targets"})
+	}
 	if c.Principal.Is(identity.Curator) || c.Principal.Is(identity.Methodologist) {
 		b.Person.Nav = append(b.Person.Nav, NavItem{Section: "roadmap", Title: "Дорожная карта", Href: "/roadmap"})
 	}
@@ -102,6 +105,12 @@ func (p *Pages) home(w http.ResponseWriter, r *http.Request) {
 	}
 	if c.Principal.Is(identity.Curator) {
 		if err := p.curatorHome(w, r); err != nil {
+			p.serveError(w, r, err)
+		}
+		return
+	}
+	if regionalRegion(r) != "" && methodologistMunicipality(r) == "" {
+		if err := p.regionalHome(w, r); err != nil {
 			p.serveError(w, r, err)
 		}
 		return

@@ -27,6 +27,8 @@ type grpcBackend struct {
 	roadmaps   roadmapv1.RoadmapServiceClient
 	// organisations names the schools of the roadmap pages.
 	organisations registryv1.OrganisationServiceClient
+	// municipalities names the municipalities of the regional pages.
+	municipalities registryv1.MunicipalityServiceClient
 }
 
 // Backend is every page area's backend.
@@ -45,6 +47,8 @@ func NewBackend(indicators, roadmap, registry grpc.ClientConnInterface) Backend 
 		aggregates:    indicatorsv1.NewAggregateServiceClient(indicators),
 		roadmaps:      roadmapv1.NewRoadmapServiceClient(roadmap),
 		organisations: registryv1.NewOrganisationServiceClient(registry),
+
+		municipalities: registryv1.NewMunicipalityServiceClient(registry),
 	}
 }
 

@@ -32,6 +32,8 @@ type Pages struct {
 	excel   ExcelBackend
 	// methodologist serves the methodologist's dashboard and review.
 	methodologist MethodologistBackend
+	// regional serves the regional centre's pages.
+	regional RegionalBackend
 	// maxForm bounds a form's body, maxUpload an uploaded file's.
 	maxForm, maxUpload int64
 	// now reads the clock (tests move it).
@@ -52,6 +54,8 @@ type Deps struct {
 	// Methodologist serves the methodologist's pages; when nil, Curator must
 	// implement it.
 	Methodologist MethodologistBackend
+	// Regional serves the regional centre's pages; when nil, Curator's.
+	Regional RegionalBackend
 }
 
 // New parses the templates and indexes the static files.
@@ -72,7 +76,11 @@ func New(d Deps) (*Pages, error) {
 	if meth == nil {
 		meth, _ = d.Curator.(MethodologistBackend) // the gRPC backend serves both
 	}
-	return &Pages{pages: pages, assets: a, logger: d.Logger, auth: d.Auth, account: d.Account, curator: d.Curator, roadmap: d.Roadmap,
+	regional := d.Regional
+	if regional == nil {
+		regional, _ = d.Curator.(RegionalBackend)
+	}
+	return &Pages{regional: regional, pages: pages, assets: a, logger: d.Logger, auth: d.Auth, account: d.Account, curator: d.Curator, roadmap: d.Roadmap,
 		scopes: d.Scopes, excel: excel, methodologist: meth, maxForm: 1 << 20, maxUpload: maxUpload, now: realClock}, nil
 }
 
@@ -129,9 +137,15 @@ func (p *Pages) Handler() http.Handler {
 	mux.Handle("POST /review/{id}/accept", p.only(methodologists, p.acceptReport))
 	mux.Handle("POST /review/{id}/reopen", p.only(methodologists, p.reopenReport))
 	mux.Handle("GET /review/{id}/history", p.only(methodologists, p.reviewHistory))
+	mux.Handle("GET /region/{code}", p.only(regionals, p.regionByCode))
+	mux.Handle("GET /region/municipalities/{id}", p.only(regionals, p.regionalMunicipality))
+	mux.Handle("GET /region/reports/{id}", p.only(regionals, p.regionalReport))
+	mux.Handle("GET /region/targets", p.only(regionals, p.regionalTargets))
+	mux.Handle("POST /region/targets", p.only(regionals, p.setRegionalTarget))
+	mux.Handle("GET /export/dashboard.xlsx", p.only(exporters, p.exportDashboard))
 	return p.secure(p.withSession(mux))
 }
 
 // Paths are the paths Handler serves, for the gateway's mux.
 var Paths = []string{"/{$}", "/static/", "/login", "/logout", "/account/", "/campaigns/", "/reports/", "/roadmap", "/roadmap/",
-	"/organisations", "/overdue", "/review/"}
+	"/organisations", "/overdue", "/review/", "/region/", "/export/"}

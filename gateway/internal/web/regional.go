@@ -1,0 +1,317 @@
+package web
+
+import (
+	"cmp"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/nastavnik/nastavnik/platform/identity"
+	"github.com/nastavnik/nastavnik/platform/russian"
+)
+
+// The regional centre's pages: every municipality of the region with who
+// has reported and each indicator against its target, this year beside the
+// year before; a municipality's organisations; a school's report read-only;
+// the region's targets. The operator opens any region at /region/{code}.
+
+var regionals = []identity.Role{identity.Regional, identity.Operator}
+
+// regionalRegion is the region the person is a regional centre of.
+func regionalRegion(r *http.Request) string {
+	c, _ := signedIn(r)
+	for _, b := range c.Principal.Bindings {
+		if b.Role == identity.Regional && b.Region != "" {
+			return b.Region
+		}
+	}
+	return ""
+}
+
+// Cell is one indicator of one unit as the tables show it.
+type Cell struct {
+	Text, Coverage, Before string
+	Status                 TargetStatus
+	Partial                bool
+	// NotComparable: the form changed what the indicator counts.
+	NotComparable bool
+}
+
+// UnitLine is a municipality or organisation in the tables.
+type UnitLine struct {
+	UnitRow
+	Href     string
+	Coverage string
+	Cells    []Cell
+}
+
+// RegionPage is the regional centre's dashboard.
+type RegionPage struct {
+	Base
+	View        RegionView
+	Years       []int
+	Year, Prev  int
+	Sort        string
+	Desc        bool
+	Total       UnitLine
+	Rows        []UnitLine
+	Notes       []string
+	Path        string
+	ExportURL   string
+	TargetsURL  string
+	CanTargets  bool
+	OtherRegion bool
+}
+
+// SortURL orders the table by key; the order in force turns around.
+func (p RegionPage) SortURL(key string) string {
+	v := url.Values{}
+	v.Set("year", strconv.Itoa(p.Year))
+	v.Set("sort", key)
+	if key == p.Sort && !p.Desc {
+		v.Set("desc", "1")
+	}
+	return p.Path + "?" + v.Encode() + "#indicators"
+}
+
+// SortMark says how a column orders the table, for its heading.
+func (p RegionPage) SortMark(key string) string {
+	if key != p.Sort {
+		return ""
+	}
+	if p.Desc {
+		return " ↓"
+	}
+	return " ↑"
+}
+
+func cellOf(d IndicatorDef, v UnitValue, prevYear int) Cell {
+	c := Cell{Text: "нет данных", Status: v.Status, Coverage: coverageText(v.Contributors, v.Expected)}
+	if v.Status == 0 {
+		c.Status = TargetNoData
+	}
+	if v.HasValue {
+		c.Text = indicatorValue(v.Value, d.Share, d.Unit)
+	}
+	c.Partial = v.HasValue && v.Contributors < v.Expected
+	switch {
+	case v.Year != 0 && !v.Comparable:
+		c.NotComparable = true
+		c.Before = fmt.Sprintf("%d: сравнивать нельзя", prevYear)
+	case v.HasPrevious:
+		c.Before = fmt.Sprintf("%d: %s", prevYear, indicatorValue(v.Previous, d.Share, d.Unit))
+		if v.HasChange {
+			unit := ""
+			if d.Share {
+				unit = "\u00a0п.\u00a0п."
+			}
+			c.Before += " (" + signed(v.Change, 1) + unit + ")"
+		}
+	}
+	return c
+}
+
+func acceptedCoverage(c Counts) string {
+	if c.Expected == 0 {
+		return "—"
+	}
+	return DecimalRU(float64(c.Accepted)/float64(c.Expected)*100, 1) + "\u00a0%"
+}
+
+func unitLine(u UnitRow, defs []IndicatorDef, year int) UnitLine {
+	l := UnitLine{UnitRow: u, Coverage: acceptedCoverage(u.Counts)}
+	for _, d := range defs {
+		l.Cells = append(l.Cells, cellOf(d, u.Values[d.Code], year-1))
+	}
+	return l
+}
+
+// notComparable explains, in words, which indicators cannot be compared
+// with the year before.
+func notComparable(defs []IndicatorDef, rows []UnitLine, year int) []string {
+	var out []string
+	for i, d := range defs {
+		if slices.ContainsFunc(rows, func(l UnitLine) bool { return i < len(l.Cells) && l.Cells[i].NotComparable }) {
+			s := fmt.Sprintf("«%s»: сравнивать с %d годом нельзя — в форме %d года изменилось, что считается в полях показателя", d.Name, year-1, year)
+			if d.Counts != "" {
+				s += " (" + strings.TrimSuffix(d.Counts, ".") + ")"
+			}
+			out = append(out, s+".")
+		}
+	}
+	return out
+}
+
+// sortLines orders the rows by a column: name, expected, accepted,
+// missing, coverage, or an indicator's code.
+func sortLines(rows []UnitLine, defs []IndicatorDef, key string, desc bool) {
+	idx := slices.IndexFunc(defs, func(d IndicatorDef) bool { return d.Code == key })
+	slices.SortStableFunc(rows, func(a, b UnitLine) int {
+		c := 0
+		switch {
+		case key == "accepted":
+			c = cmp.Compare(a.Counts.Accepted, b.Counts.Accepted)
+		case key == "missing":
+			c = cmp.Compare(a.Counts.Missing, b.Counts.Missing)
+		case key == "submitted":
+			c = cmp.Compare(a.Counts.Submitted, b.Counts.Submitted)
+		case key == "expected":
+			c = cmp.Compare(a.Counts.Expected, b.Counts.Expected)
+		case idx >= 0:
+			av, bv := a.Values[defs[idx].Code], b.Values[defs[idx].Code]
+			switch {
+			case av.HasValue && bv.HasValue:
+				c = cmp.Compare(av.Value, bv.Value)
+			case av.HasValue != bv.HasValue: // no data last, either way
+				if av.HasValue {
+					return -1
+				}
+				return 1
+			}
+		}
+		if desc {
+			c = -c
+		}
+		if c == 0 {
+			c = cmp.Compare(russian.SortKey(a.Name), russian.SortKey(b.Name))
+		}
+		return c
+	})
+}
+
+// chooseYear picks ?year= when it is a campaign year, else the newest
+// campaign's, else this year.
+func (p *Pages) chooseYear(r *http.Request, years []int) int {
+	y, _ := strconv.Atoi(r.URL.Query().Get("year"))
+	if y >= 2000 && y <= 2100 {
+		return y
+	}
+	if len(years) > 0 {
+		return years[0]
+	}
+	return p.now().Year()
+}
+
+var regionCode = func(s string) bool {
+	return len(s) == 2 && s[0] >= '0' && s[0] <= '9' && s[1] >= '0' && s[1] <= '9'
+}
+
+func (p *Pages) regionalHome(w http.ResponseWriter, r *http.Request) error {
+	return p.regionPage(w, r, regionalRegion(r), "/")
+}
+
+func (p *Pages) regionByCode(w http.ResponseWriter, r *http.Request) error {
+	code := r.PathValue("code")
+	if !regionCode(code) {
+		return status.Error(codes.NotFound, "no region")
+	}
+	return p.regionPage(w, r, code, "/region/"+code)
+}
+
+func (p *Pages) regionPage(w http.ResponseWriter, r *http.Request, region, path string) error {
+	ctx, err := p.callerContext(r)
+	if err != nil {
+		return err
+	}
+	years, err := p.regional.CampaignYears(ctx, region)
+	if err != nil {
+		return err
+	}
+	year := p.chooseYear(r, years)
+	view, err := p.regional.Region(ctx, region, year)
+	if err != nil {
+		return err
+	}
+	title := "Мониторинг региона"
+	if view.Name != "" {
+		title += " — " + view.Name
+	}
+	q := r.URL.Query()
+	page := RegionPage{Base: p.base(r, title, "home"), View: view, Years: years, Year: year, Prev: year - 1, Path: path,
+		Sort: q.Get("sort"), Desc: q.Get("desc") == "1",
+		ExportURL:  "/export/dashboard.xlsx?" + url.Values{"region": {region}, "year": {strconv.Itoa(year)}}.Encode(),
+		TargetsURL: "/region/targets?" + url.Values{"region": {region}, "year": {strconv.Itoa(year)}}.Encode()}
+	if !slices.Contains(years, year) {
+		page.Years = append([]int{year}, years...)
+	}
+	if page.Sort == "" {
+		page.Sort = "name"
+	}
+	page.Total = unitLine(view.Total, view.Indicators, year)
+	for _, m := range view.Municipalities {
+		l := unitLine(m, view.Indicators, year)
+		l.Href = "/region/municipalities/" + m.ID + "?year=" + strconv.Itoa(year)
+		page.Rows = append(page.Rows, l)
+	}
+	sortLines(page.Rows, view.Indicators, page.Sort, page.Desc)
+	page.Notes = notComparable(view.Indicators, append([]UnitLine{page.Total}, page.Rows...), year)
+	p.render(w, r, http.StatusOK, "regional.html", page)
+	return nil
+}
+
+// MunicipalityPage is one municipality's organisations for the region.
+type MunicipalityPage struct {
+	Base
+	View      MunicipalityView
+	Year      int
+	Total     UnitLine
+	Rows      []UnitLine
+	Notes     []string
+	BackURL   string
+	ExportURL string
+}
+
+func (p *Pages) regionalMunicipality(w http.ResponseWriter, r *http.Request) error {
+	ctx, err := p.callerContext(r)
+	if err != nil {
+		return err
+	}
+	year := p.chooseYear(r, nil)
+	view, err := p.regional.Municipality(ctx, r.PathValue("id"), year)
+	if err != nil {
+		return err
+	}
+	page := MunicipalityPage{Base: p.base(r, view.Name, "home"), View: view, Year: year,
+		Total:     unitLine(view.Total, view.Indicators, year),
+		ExportURL: "/export/dashboard.xlsx?" + url.Values{"municipality": {view.ID}, "year": {strconv.Itoa(year)}}.Encode()}
+	page.BackURL = "/?year=" + strconv.Itoa(year)
+	if regionalRegion(r) != view.Region {
+		page.BackURL = "/region/" + view.Region + "?year=" + strconv.Itoa(year)
+	}
+	for _, o := range view.Organisations {
+		l := unitLine(o, view.Indicators, year)
+		if o.ReportID != "" {
+			l.Href = "/region/reports/" + o.ReportID
+		}
+		page.Rows = append(page.Rows, l)
+	}
+	slices.SortStableFunc(page.Rows, func(a, b UnitLine) int {
+		return cmp.Compare(russian.SortKey(a.Name), russian.SortKey(b.Name))
+	})
+	page.Notes = notComparable(view.Indicators, append([]UnitLine{page.Total}, page.Rows...), year)
+	p.render(w, r, http.StatusOK, "regional_municipality.html", page)
+	return nil
+}
+
+// regionalReport shows a school's report read-only, beside last year's.
+func (p *Pages) regionalReport(w http.ResponseWriter, r *http.Request) error {
+	ctx, err := p.callerContext(r)
+	if err != nil {
+		return err
+	}
+	rv, err := p.methodologist.Review(ctx, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	page := p.reviewPage(r, rv)
+	page.Title = "Отчёт — " + rv.Report.OrgName
+	page.build()
+	p.render(w, r, http.StatusOK, "regional_report.html", page)
+	return nil
+}

@@ -1,0 +1,268 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"html"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/nastavnik/nastavnik/gateway/internal/auth"
+	"github.com/nastavnik/nastavnik/platform/identity"
+	registryv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/registry/v1"
+)
+
+// The regional centre's pages over a fake backend: the municipalities with
+// completeness and indicators against targets, sorting, the drill-down, the
+// read-only report, targets with errors beside fields, and the workbooks.
+
+const regionalCookie = "regional-session"
+
+type regionalAuth struct{ methAuth }
+
+func (a regionalAuth) Authenticate(ctx context.Context, req *registryv1.AuthenticateRequest, opts ...grpc.CallOption) (*registryv1.AuthenticateResponse, error) {
+	if req.GetSession() == regionalCookie {
+		return &registryv1.AuthenticateResponse{CsrfToken: csrfToken, Principal: &registryv1.Principal{AccountId: "a9", Login: "region",
+			Roles: []*registryv1.ScopedRole{{Role: registryv1.Role_ROLE_REGIONAL, Region: "39"}}}}, nil
+	}
+	return a.methAuth.Authenticate(ctx, req, opts...)
+}
+
+type fakeRegional struct {
+	put []IndicatorTarget
+}
+
+var regionDefs = []IndicatorDef{{Code: "share", Name: "Доля педагогов в наставничестве", Unit: "%", Share: true, Counts: "педагоги-наставники из всех педагогов"},
+	{Code: "programmes", Name: "Программ наставничества", Unit: "ед."}}
+
+func (f *fakeRegional) CampaignYears(context.Context, string) ([]int, error) {
+	return []int{2026, 2025}, nil
+}
+
+func (f *fakeRegional) Region(_ context.Context, region string, year int) (RegionView, error) {
+	if region != "39" {
+		return RegionView{}, status.Error(codes.NotFound, "no region")
+	}
+	v := func(val float64, target float64, st TargetStatus, prev float64, comparable bool) UnitValue {
+		return UnitValue{IndicatorYear: IndicatorYear{Year: year, HasValue: true, Value: val, Contributors: 2, Expected: 4, HasTarget: true,
+			Target: target, Status: st, HasChange: comparable, Change: val - prev, Comparable: comparable}, HasPrevious: true, Previous: prev}
+	}
+	return RegionView{Region: region, Name: "Калининградская область", Year: year, Indicators: regionDefs,
+		Total: UnitRow{ID: region, Counts: Counts{Expected: 7, Accepted: 3, Missing: 4}, Values: map[string]UnitValue{"share": v(45, 50, TargetNotMet, 40, true)}},
+		Municipalities: []UnitRow{
+			{ID: "m1", Name: "Калининград", Counts: Counts{Expected: 4, Accepted: 2, Missing: 2},
+				Values: map[string]UnitValue{"share": v(55, 50, TargetMet, 50, true), "programmes": v(3, 0, TargetNone, 2, false)}},
+			{ID: "m2", Name: "Балтийск", Counts: Counts{Expected: 3, Accepted: 1, Missing: 2},
+				Values: map[string]UnitValue{"share": v(30, 50, TargetNotMet, 35, true)}},
+		}}, nil
+}
+
+func (f *fakeRegional) Municipality(_ context.Context, id string, year int) (MunicipalityView, error) {
+	if id == "m2" {
+		return MunicipalityView{ID: id, Name: "Балтийск", Region: "39", Year: year, Indicators: regionDefs}, nil
+	}
+	if id != "m1" {
+		return MunicipalityView{}, status.Error(codes.NotFound, "no municipality")
+	}
+	return MunicipalityView{ID: id, Name: "Калининград", Region: "39", Year: year, Indicators: regionDefs,
+		Total: UnitRow{ID: id, Counts: Counts{Expected: 2, Accepted: 1, Submitted: 1}},
+		Organisations: []UnitRow{
+			{ID: "o2", Name: "МАОУ СШ № 2", State: StateSubmitted, ReportID: submittedID},
+			{ID: "o1", Name: "Гимназия № 1", State: StateAccepted, Late: true, ReportID: "r-acc",
+				Values: map[string]UnitValue{"share": {IndicatorYear: IndicatorYear{Year: year, HasValue: true, Value: 62.5, Contributors: 1, Expected: 1, Status: TargetMet, Comparable: true}}}},
+		}}, nil
+}
+
+func (f *fakeRegional) Targets(context.Context, string, []int) ([]IndicatorTarget, error) {
+	return []IndicatorTarget{{Indicator: "share", Year: 2026, Level: TargetRegion, Unit: "39", Min: 50, Source: "Приказ № 5"}}, nil
+}
+
+func (f *fakeRegional) PutTarget(_ context.Context, t IndicatorTarget) error {
+	if t.Min > 100 {
+		st, _ := status.New(codes.InvalidArgument, "bad").WithDetails(&errdetails.BadRequest{FieldViolations: []*errdetails.BadRequest_FieldViolation{
+			{Field: "target.min_value", LocalizedMessage: &errdetails.LocalizedMessage{Locale: "ru", Message: "Не больше 100"}}}})
+		return st.Err()
+	}
+	f.put = append(f.put, t)
+	return nil
+}
+
+func newRegionalPages(t *testing.T, cookie string) (*fakeRegional, func(method, path string, form url.Values) (*http.Response, string)) {
+	t.Helper()
+	signer, err := identity.NewSigner([]byte(strings.Repeat("k", 32)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := &fakeRegional{}
+	p, err := New(Deps{Logger: slog.New(slog.DiscardHandler), Auth: &auth.Authenticator{Signer: signer, Auth: regionalAuth{}},
+		Curator: &fakeCurator{report: kaliningradReport()}, Methodologist: newFakeMethodologist(), Regional: reg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.now = func() time.Time { return time.Date(2026, 12, 13, 9, 0, 0, 0, time.UTC) }
+	h := p.Handler()
+	return reg, func(method, path string, form url.Values) (*http.Response, string) {
+		t.Helper()
+		body := strings.NewReader("")
+		if form != nil {
+			body = strings.NewReader(form.Encode())
+		}
+		req := httptest.NewRequest(method, path, body)
+		if form != nil {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		req.AddCookie(&http.Cookie{Name: auth.SessionCookie, Value: cookie})
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec.Result(), html.UnescapeString(rec.Body.String())
+	}
+}
+
+func mustContain(t *testing.T, page string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(page, w) {
+			t.Errorf("page lacks %q", w)
+		}
+	}
+}
+
+func TestRegionalPagesOverAFake(t *testing.T) {
+	t.Parallel()
+	reg, get := newRegionalPages(t, regionalCookie)
+	resp, page := get("GET", "/", nil)
+	if resp.StatusCode != 200 {
+		t.Fatalf("home: %d\n%s", resp.StatusCode, page)
+	}
+	mustContain(t, page, "Калининградская область", "Калининград", "Балтийск", "55\u00a0%", "Цель достигнута", "Цель не достигнута",
+		"2025: 50\u00a0% (+5\u00a0п.\u00a0п.)", "2025: сравнивать нельзя",
+		"«Программ наставничества»: сравнивать с 2025 годом нельзя — в форме 2026 года изменилось",
+		"/region/municipalities/m1?year=2026", "/export/dashboard.xlsx?region=39&year=2026", "по 2 из 4 организаций", "Целевые значения")
+	if styleAttr.MatchString(page) {
+		t.Error("a style attribute")
+	}
+	// Sorted by the share, highest first: Калининград before Балтийск;
+	// lowest first the other way.
+	_, desc := get("GET", "/?sort=share&desc=1", nil)
+	if strings.Index(desc, "mun-m1") > strings.Index(desc, "mun-m2") {
+		t.Error("descending by the share: Калининград first")
+	}
+	_, asc := get("GET", "/?sort=share", nil)
+	if strings.Index(asc, "mun-m1") < strings.Index(asc, "mun-m2") {
+		t.Error("ascending by the share: Балтийск first")
+	}
+	mustContain(t, asc, "desc=1&sort=share")
+
+	resp, page = get("GET", "/region/municipalities/m1?year=2026", nil)
+	if resp.StatusCode != 200 {
+		t.Fatalf("municipality: %d\n%s", resp.StatusCode, page)
+	}
+	mustContain(t, page, "Гимназия № 1", "62,5\u00a0%", "Принят", "После срока", "/region/reports/"+submittedID)
+	resp, page = get("GET", "/region/reports/"+submittedID, nil)
+	if resp.StatusCode != 200 {
+		t.Fatalf("report: %d\n%s", resp.StatusCode, page)
+	}
+	mustContain(t, page, "МАОУ СШ № 2: отчёт", "Только просмотр", "Молодые педагоги")
+	if strings.Contains(page, "Принять отчёт") || strings.Contains(page, "<form method=\"post\" action=\"/review") {
+		t.Error("the regional centre's view of a report has actions")
+	}
+	// Another region's municipality is not found.
+	if resp, _ = get("GET", "/region/municipalities/m9", nil); resp.StatusCode != 404 {
+		t.Errorf("another municipality: %d", resp.StatusCode)
+	}
+	// The review stays the methodologist's.
+	if resp, _ = get("GET", "/review/"+submittedID, nil); resp.StatusCode != 403 {
+		t.Errorf("review: %d", resp.StatusCode)
+	}
+
+	resp, page = get("GET", "/region/targets", nil)
+	if resp.StatusCode != 200 {
+		t.Fatalf("targets: %d\n%s", resp.StatusCode, page)
+	}
+	mustContain(t, page, "Приказ № 5", "весь регион", "50\u00a0%")
+	form := url.Values{"csrf_token": {csrfToken}, "indicator": {""}, "unit": {"region"}, "year": {"2026"}, "min": {"сорок"}}
+	resp, page = get("POST", "/region/targets", form)
+	if resp.StatusCode != 422 {
+		t.Fatalf("bad target: %d", resp.StatusCode)
+	}
+	mustContain(t, page, "Выберите показатель", "Введите число, например 50 или 42,5", `value="сорок"`)
+	form.Set("indicator", "share")
+	form.Set("min", "150")
+	_, page = get("POST", "/region/targets", form)
+	mustContain(t, page, `id="min-error">Не больше 100`)
+	form.Set("min", "52,5")
+	form.Set("unit", "m1")
+	resp, _ = get("POST", "/region/targets", form)
+	if resp.StatusCode != 303 || len(reg.put) != 1 {
+		t.Fatalf("target: %d, %v", resp.StatusCode, reg.put)
+	}
+	if got := reg.put[0]; got.Min != 52.5 || got.Level != TargetMunicipality || got.Unit != "m1" || got.Year != 2026 || got.Indicator != "share" {
+		t.Errorf("put %+v", got)
+	}
+}
+
+func TestRegionalExportWorkbook(t *testing.T) {
+	t.Parallel()
+	_, get := newRegionalPages(t, regionalCookie)
+	resp, body := get("GET", "/export/dashboard.xlsx?region=39&year=2026", nil)
+	if resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Content-Type"), "spreadsheetml") {
+		t.Fatalf("export: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	f, err := excelize.OpenReader(bytes.NewReader([]byte(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.GetSheetList(); strings.Join(got, "|") != "Показатели|Сдача отчётов|Организации" {
+		t.Fatalf("sheets %v", got)
+	}
+	checkSheet(t, f, "Показатели", "A2", "Калининград")
+	checkSheet(t, f, "Показатели", "D2", "0.55")
+	if fmtCode := numFmtOf(t, f, "Показатели", "D2"); fmtCode != "0.0%" {
+		t.Errorf("share format %q", fmtCode)
+	}
+	checkSheet(t, f, "Сдача отчётов", "B2", "4")
+	checkSheet(t, f, "Организации", "B2", "МАОУ СШ № 2")
+	panes, err := f.GetPanes("Показатели")
+	if err != nil || !panes.Freeze || panes.YSplit != 1 {
+		t.Errorf("panes %+v %v", panes, err)
+	}
+
+	_, mget := newMethodologistPages(t)
+	_, page := mget("GET", "/", nil)
+	mustContain(t, page, "/export/dashboard.xlsx?year=2026")
+}
+
+func checkSheet(t *testing.T, f *excelize.File, sheet, cell, want string) {
+	t.Helper()
+	got, err := f.GetCellValue(sheet, cell, excelize.Options{RawCellValue: true})
+	if err != nil || got != want {
+		t.Errorf("%s!%s = %q (%v), want %q", sheet, cell, got, err, want)
+	}
+}
+
+func numFmtOf(t *testing.T, f *excelize.File, sheet, cell string) string {
+	t.Helper()
+	id, err := f.GetCellStyle(sheet, cell)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := f.GetStyle(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.CustomNumFmt != nil {
+		return *st.CustomNumFmt
+	}
+	return ""
+}
