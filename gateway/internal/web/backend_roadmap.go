@@ -214,4 +214,6 @@ const (
 	RowItem
 	RowMerged
 	RowUnreadable
+	RowApproval
+	RowSignature
 )

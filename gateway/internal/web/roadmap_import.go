@@ -99,6 +99,10 @@ func OutcomeRU(o ImportOutcome) string {
 		return "продолжение предыдущей строки"
 	case RowUnreadable:
 		return "не прочитана"
+	case RowApproval:
+		return "гриф утверждения"
+	case RowSignature:
+		return "подпись"
 	}
 	return "—"
 }
