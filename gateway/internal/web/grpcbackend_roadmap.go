@@ -270,6 +270,20 @@ func yearsRU(first, last int) string {
 	return ""
 }
 
+// deadlineNotes are the parser's other notes in Russian.
+var deadlineNotes = map[string]string{
+	"a part of a period without the period":                  "часть периода названа без самого периода",
+	"a part of several school years":                         "часть периода из нескольких учебных лет",
+	"this part of the period is not understood":              "непонятно, какая часть периода",
+	"a day of the month for a weekly deadline":               "число месяца у еженедельного срока",
+	"months for a recurrence other than monthly":             "месяцы названы у повторения, которое не ежемесячное",
+	"a start without its year in a roadmap of several years": "начало без года в дорожной карте на несколько лет",
+	"the span ends before it starts":                         "период заканчивается раньше, чем начинается",
+	"a day of the month without the month":                   "число названо без месяца",
+	"«the month after» without a recurrence":                 "«следующий месяц» без повторения",
+	"«the current year» in a roadmap of several years":       "«текущий год» в дорожной карте на несколько лет",
+}
+
 // deadlineNoteRU puts the deadline parser's note in Russian: the words it
 // did not understand are quoted as they were written.
 func deadlineNoteRU(note string) string {
@@ -285,6 +299,8 @@ func deadlineNoteRU(note string) string {
 			out = append(out, "такой даты нет в календаре")
 		case p == "the years run backwards":
 			out = append(out, "годы указаны в обратном порядке")
+		case deadlineNotes[p] != "":
+			out = append(out, deadlineNotes[p])
 		case strings.HasPrefix(p, "words not understood: "):
 			out = append(out, "непонятные слова "+strings.TrimPrefix(p, "words not understood: "))
 		default:
