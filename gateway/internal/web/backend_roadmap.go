@@ -179,6 +179,40 @@ type ImportInput struct {
 	DryRun                 bool
 	// RequestID makes saving idempotent: a confirmation sent twice saves once.
 	RequestID string
+	// Columns place columns by hand, over the importer's guess.
+	Columns []ColumnChoice
+}
+
+// ImportField is what a column of a roadmap table holds.
+type ImportField int
+
+// Import fields, as the service names them.
+const (
+	FieldNone ImportField = iota
+	FieldNumber
+	FieldStage
+	FieldMeasure
+	FieldResult
+	FieldDeadline
+	FieldResponsible
+	FieldTask
+	FieldIgnore
+)
+
+// ColumnChoice says what a 1-based column holds.
+type ColumnChoice struct {
+	Column int
+	Field  ImportField
+}
+
+// ImportColumnView is one column of the file as the importer placed it.
+type ImportColumnView struct {
+	Column int
+	Header string
+	Field  ImportField
+	// ByHand: placed by the person's choice; ByContent: by what its cells
+	// hold (no header).
+	ByHand, ByContent bool
 }
 
 // ImportView is the preview or the saved roadmap, with what became of every
@@ -189,6 +223,14 @@ type ImportView struct {
 	Saved   bool
 	// NotUnderstood are the numbers of items whose deadline was not understood.
 	NotUnderstood []string
+	// Columns are the file's columns as placed.
+	Columns []ImportColumnView
+	// ProposedStart and ProposedEnd are the period the document suggests
+	// (none given); PeriodReason says why, in Russian.
+	ProposedStart, ProposedEnd time.Time
+	PeriodReason               string
+	// DocumentOwner is the organisation the document names.
+	DocumentOwner string
 }
 
 // ImportRow says what became of one input row.

@@ -110,6 +110,9 @@ func (b *grpcBackend) ImportRoadmap(ctx context.Context, in ImportInput) (Import
 	if !in.PeriodEnd.IsZero() {
 		req.PeriodEnd = in.PeriodEnd.Format(time.DateOnly)
 	}
+	for _, c := range in.Columns {
+		req.ColumnMapping = append(req.ColumnMapping, &roadmapv1.ImportColumnMapping{Column: int32(c.Column), Field: roadmapv1.ImportField(c.Field)})
+	}
 	resp, err := b.roadmaps.ImportRoadmap(ctx, req)
 	if err != nil {
 		return ImportView{}, err
@@ -170,7 +173,14 @@ func roadmapView(r *roadmapv1.Roadmap) RoadmapView {
 }
 
 func importView(resp *roadmapv1.ImportRoadmapResponse) ImportView {
-	v := ImportView{Roadmap: roadmapView(resp.GetRoadmap()), Saved: resp.GetSaved(), NotUnderstood: resp.GetDeadlinesNotUnderstood()}
+	v := ImportView{Roadmap: roadmapView(resp.GetRoadmap()), Saved: resp.GetSaved(), NotUnderstood: resp.GetDeadlinesNotUnderstood(),
+		ProposedStart: day(resp.GetProposedPeriodStart()), ProposedEnd: day(resp.GetProposedPeriodEnd()),
+		PeriodReason: resp.GetPeriodReason().GetLocalizedMessage(), DocumentOwner: resp.GetDocumentOwner()}
+	for _, c := range resp.GetColumnReport() {
+		v.Columns = append(v.Columns, ImportColumnView{Column: int(c.GetColumn()), Header: c.GetHeader(), Field: ImportField(c.GetField()),
+			ByHand:    c.GetSource() == roadmapv1.ImportColumnSource_IMPORT_COLUMN_SOURCE_MAPPING,
+			ByContent: c.GetSource() == roadmapv1.ImportColumnSource_IMPORT_COLUMN_SOURCE_CONTENT})
+	}
 	for _, row := range resp.GetRows() {
 		var notes []string // the service's Russian, note by note
 		for _, n := range row.GetNotes() {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -62,6 +63,36 @@ type ImportPreviewPage struct {
 	Items int
 	// Hidden fields of the confirmation.
 	OrgID, Format, Content, PeriodStart, PeriodEnd, Title, RequestID string
+}
+
+// FieldChoice is one option of a column's select.
+type FieldChoice struct {
+	Field ImportField
+	Title string
+}
+
+// FieldChoices are what a column may hold, in Russian.
+func (ImportPreviewPage) FieldChoices() []FieldChoice {
+	return []FieldChoice{{FieldIgnore, "не импортировать"}, {FieldNumber, "номер"}, {FieldStage, "этап (строка — этап)"},
+		{FieldMeasure, "мероприятия"}, {FieldResult, "форма результата"}, {FieldDeadline, "сроки"},
+		{FieldResponsible, "ответственные"}, {FieldTask, "задача этапа"}}
+}
+
+// StartValue and EndValue fill the confirmation's period: the one given,
+// or the one the document suggests.
+func (p ImportPreviewPage) StartValue() string {
+	if p.PeriodStart == "" && !p.Preview.ProposedStart.IsZero() {
+		return p.Preview.ProposedStart.Format(time.DateOnly)
+	}
+	return p.PeriodStart
+}
+
+// EndValue is StartValue's end.
+func (p ImportPreviewPage) EndValue() string {
+	if p.PeriodEnd == "" && !p.Preview.ProposedEnd.IsZero() {
+		return p.Preview.ProposedEnd.Format(time.DateOnly)
+	}
+	return p.PeriodEnd
 }
 
 // Unreadable counts the rows that were not read.
@@ -310,6 +341,16 @@ func (p *Pages) importConfirm(w http.ResponseWriter, r *http.Request) error {
 	}
 	page := ImportPage{Errors: map[string]string{}, PeriodStart: r.PostFormValue("period_start"), PeriodEnd: r.PostFormValue("period_end")}
 	in := ImportInput{OrgID: org, Format: format, Content: content, Title: r.PostFormValue("title"), RequestID: requestID}
+	for key, vals := range r.PostForm {
+		col, err := strconv.Atoi(strings.TrimPrefix(key, "column_"))
+		if !strings.HasPrefix(key, "column_") || err != nil || col < 1 || col > 64 || len(vals) != 1 {
+			continue
+		}
+		if f, err := strconv.Atoi(vals[0]); err == nil && f >= int(FieldNumber) && f <= int(FieldIgnore) {
+			in.Columns = append(in.Columns, ColumnChoice{Column: col, Field: ImportField(f)})
+		}
+	}
+	slices.SortFunc(in.Columns, func(a, b ColumnChoice) int { return a.Column - b.Column })
 	readPeriod(&page, &in)
 	if len(page.Errors) > 0 {
 		return status.Error(codes.InvalidArgument, "bad period")
@@ -317,6 +358,22 @@ func (p *Pages) importConfirm(w http.ResponseWriter, r *http.Request) error {
 	ctx, err := p.callerContext(r)
 	if err != nil {
 		return err
+	}
+	if r.PostFormValue("reread") != "" {
+		// Read again with the columns as the person placed them: another preview.
+		in.DryRun = true
+		view, err := p.roadmap.ImportRoadmap(ctx, in)
+		if err != nil {
+			return err
+		}
+		preview := ImportPreviewPage{Base: p.base(r, "Проверьте дорожную карту", "roadmap"), Preview: view,
+			FileName: r.PostFormValue("file_name"), OrgID: org, Format: r.PostFormValue("format"), Content: r.PostFormValue("content"),
+			PeriodStart: page.PeriodStart, PeriodEnd: page.PeriodEnd, Title: in.Title, RequestID: requestID}
+		for _, s := range view.Roadmap.Stages {
+			preview.Items += len(s.Items)
+		}
+		p.render(w, r, http.StatusOK, "roadmap_preview.html", preview)
+		return nil
 	}
 	view, err := p.roadmap.ImportRoadmap(ctx, in)
 	if err != nil {

@@ -664,6 +664,13 @@ func TestRoadmapImportPreviewThenConfirm(t *testing.T) {
 	if fields["content"] != base64.StdEncoding.EncodeToString(tsv) || fields["format"] != "tsv" {
 		t.Fatalf("hidden fields %v", fields)
 	}
+	// The period is shown for the person to confirm, in date inputs.
+	for name, v := range map[string]string{"period_start": "2022-01-01", "period_end": "2022-12-31"} {
+		if !strings.Contains(pv.body, `name="`+name+`" value="`+v+`"`) {
+			t.Fatalf("the preview does not show %s = %s", name, v)
+		}
+		fields[name] = v
+	}
 	c := multipartPost(t, h, "/roadmap/import/confirm", fields, "", nil)
 	if c.code != 303 || c.location != "/roadmap/rm-1?done=imported" {
 		t.Fatalf("confirm: %d %s %s", c.code, c.location, c.visible())
