@@ -27,6 +27,9 @@ type grpcBackend struct {
 	roadmaps   roadmapv1.RoadmapServiceClient
 	// organisations names the schools of the roadmap pages.
 	organisations registryv1.OrganisationServiceClient
+	// accounts and audit serve the methodologist's administration pages.
+	accounts registryv1.AccountServiceClient
+	audit    registryv1.AuditServiceClient
 }
 
 // Backend is every page area's backend.
@@ -45,6 +48,8 @@ func NewBackend(indicators, roadmap, registry grpc.ClientConnInterface) Backend 
 		aggregates:    indicatorsv1.NewAggregateServiceClient(indicators),
 		roadmaps:      roadmapv1.NewRoadmapServiceClient(roadmap),
 		organisations: registryv1.NewOrganisationServiceClient(registry),
+		accounts:      registryv1.NewAccountServiceClient(registry),
+		audit:         registryv1.NewAuditServiceClient(registry),
 	}
 }
 

@@ -32,6 +32,9 @@ type Pages struct {
 	excel   ExcelBackend
 	// methodologist serves the methodologist's dashboard and review.
 	methodologist MethodologistBackend
+	// registry serves the methodologist's registry, accounts, audit and
+	// campaign pages.
+	registry RegistryBackend
 	// maxForm bounds a form's body, maxUpload an uploaded file's.
 	maxForm, maxUpload int64
 	// now reads the clock (tests move it).
@@ -52,6 +55,9 @@ type Deps struct {
 	// Methodologist serves the methodologist's pages; when nil, Curator must
 	// implement it.
 	Methodologist MethodologistBackend
+	// Registry serves the methodologist's administration pages; when nil,
+	// Curator must implement it.
+	Registry RegistryBackend
 }
 
 // New parses the templates and indexes the static files.
@@ -72,7 +78,11 @@ func New(d Deps) (*Pages, error) {
 	if meth == nil {
 		meth, _ = d.Curator.(MethodologistBackend) // the gRPC backend serves both
 	}
-	return &Pages{pages: pages, assets: a, logger: d.Logger, auth: d.Auth, account: d.Account, curator: d.Curator, roadmap: d.Roadmap,
+	reg := d.Registry
+	if reg == nil {
+		reg, _ = d.Curator.(RegistryBackend) // the gRPC backend serves these too
+	}
+	return &Pages{registry: reg, pages: pages, assets: a, logger: d.Logger, auth: d.Auth, account: d.Account, curator: d.Curator, roadmap: d.Roadmap,
 		scopes: d.Scopes, excel: excel, methodologist: meth, maxForm: 1 << 20, maxUpload: maxUpload, now: realClock}, nil
 }
 
@@ -129,9 +139,10 @@ func (p *Pages) Handler() http.Handler {
 	mux.Handle("POST /review/{id}/accept", p.only(methodologists, p.acceptReport))
 	mux.Handle("POST /review/{id}/reopen", p.only(methodologists, p.reopenReport))
 	mux.Handle("GET /review/{id}/history", p.only(methodologists, p.reviewHistory))
+	p.adminRoutes(mux)
 	return p.secure(p.withSession(mux))
 }
 
 // Paths are the paths Handler serves, for the gateway's mux.
 var Paths = []string{"/{$}", "/static/", "/login", "/logout", "/account/", "/campaigns/", "/reports/", "/roadmap", "/roadmap/",
-	"/organisations", "/overdue", "/review/"}
+	"/organisations", "/overdue", "/review/", "/campaigns", "/registry", "/registry/", "/accounts", "/accounts/", "/audit"}
