@@ -86,12 +86,19 @@ func violationsInto(e FormErrors, err error, prefix string, inputs map[string]st
 // passwordAlphabet leaves out letters easily confused (l, 1, O, 0).
 const passwordAlphabet = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
-// newPassword makes an initial password of 12 characters, told once.
+// newPassword makes an initial password of 12 characters, told once: with
+// a digit, a small and a capital letter, as the registry's policy asks.
 func newPassword() string {
 	b := make([]byte, 12)
-	_, _ = rand.Read(b)
-	for i := range b {
-		b[i] = passwordAlphabet[int(b[i])%len(passwordAlphabet)]
+	for {
+		_, _ = rand.Read(b)
+		for i := range b {
+			b[i] = passwordAlphabet[int(b[i])%len(passwordAlphabet)]
+		}
+		s := string(b)
+		if strings.ContainsAny(s, "23456789") && strings.ContainsAny(s, "abcdefghijkmnpqrstuvwxyz") &&
+			strings.ContainsAny(s, "ABCDEFGHJKLMNPQRSTUVWXYZ") {
+			return s
+		}
 	}
-	return string(b)
 }
