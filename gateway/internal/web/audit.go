@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -81,7 +82,12 @@ func auditChanges(details string) []AuditChange {
 		if pair, ok := m[k].([]any); ok && len(pair) == 2 {
 			c.Old, c.New, c.Changed = auditValue(pair[0]), auditValue(pair[1]), true
 		} else {
-			c.New = auditValue(m[k])
+			if c.New = auditValue(m[k]); c.New == "—" {
+				continue // an empty field of a new record says nothing
+			}
+		}
+		if k == "kind" {
+			c.Old, c.New = kindValue(c.Old), kindValue(c.New)
 		}
 		out = append(out, c)
 	}
@@ -105,8 +111,32 @@ func auditValue(v any) string {
 		}
 		return fmt.Sprint(x)
 	}
+	if list, ok := v.([]any); ok { // roles: [{"role": "curator", "scope": …}]
+		var names []string
+		for _, x := range list {
+			if r, ok := x.(map[string]any); ok {
+				role, _ := r["role"].(string)
+				names = append(names, cmp.Or(roleNames[role], role))
+			}
+		}
+		if len(names) == len(list) {
+			return strings.Join(names, ", ")
+		}
+	}
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+var roleNames = map[string]string{"curator": "куратор", "methodologist": "методист", "regional": "региональный центр", "operator": "оператор"}
+
+// kindValue names a kind of organisation the log keeps as its number.
+func kindValue(s string) string {
+	for _, k := range orgKinds {
+		if s == fmt.Sprint(int(k.Kind)) {
+			return k.Title
+		}
+	}
+	return s
 }
 
 func (p *Pages) auditPage(w http.ResponseWriter, r *http.Request) error {
