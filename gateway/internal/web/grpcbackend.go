@@ -29,6 +29,9 @@ type grpcBackend struct {
 	organisations registryv1.OrganisationServiceClient
 	// municipalities names the municipalities of the regional pages.
 	municipalities registryv1.MunicipalityServiceClient
+	// accounts and audit serve the methodologist's administration pages.
+	accounts registryv1.AccountServiceClient
+	audit    registryv1.AuditServiceClient
 }
 
 // Backend is every page area's backend.
@@ -41,14 +44,15 @@ type Backend interface {
 // services.
 func NewBackend(indicators, roadmap, registry grpc.ClientConnInterface) Backend {
 	return &grpcBackend{
-		campaigns:     indicatorsv1.NewCampaignServiceClient(indicators),
-		reports:       indicatorsv1.NewReportServiceClient(indicators),
-		forms:         indicatorsv1.NewFormServiceClient(indicators),
-		aggregates:    indicatorsv1.NewAggregateServiceClient(indicators),
-		roadmaps:      roadmapv1.NewRoadmapServiceClient(roadmap),
-		organisations: registryv1.NewOrganisationServiceClient(registry),
-
+		campaigns:      indicatorsv1.NewCampaignServiceClient(indicators),
+		reports:        indicatorsv1.NewReportServiceClient(indicators),
+		forms:          indicatorsv1.NewFormServiceClient(indicators),
+		aggregates:     indicatorsv1.NewAggregateServiceClient(indicators),
+		roadmaps:       roadmapv1.NewRoadmapServiceClient(roadmap),
+		organisations:  registryv1.NewOrganisationServiceClient(registry),
 		municipalities: registryv1.NewMunicipalityServiceClient(registry),
+		accounts:       registryv1.NewAccountServiceClient(registry),
+		audit:          registryv1.NewAuditServiceClient(registry),
 	}
 }
 

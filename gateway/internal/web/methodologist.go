@@ -516,4 +516,8 @@ func (p *Pages) municipalOverdue(w http.ResponseWriter, r *http.Request) error {
 var methodologistNav = []NavItem{
 	{Section: "organisations", Title: "Организации", Href: "/organisations"},
 	{Section: "overdue", Title: "Просроченные мероприятия", Href: "/overdue"},
+	{Section: "campaigns", Title: "Кампании", Href: "/campaigns"},
+	{Section: "registry", Title: "Реестр", Href: "/registry"},
+	{Section: "accounts", Title: "Кураторы", Href: "/accounts"},
+	{Section: "audit", Title: "Журнал", Href: "/audit"},
 }

@@ -129,15 +129,6 @@ func newRegionalPages(t *testing.T, cookie string) (*fakeRegional, func(method, 
 	}
 }
 
-func mustContain(t *testing.T, page string, wants ...string) {
-	t.Helper()
-	for _, w := range wants {
-		if !strings.Contains(page, w) {
-			t.Errorf("page lacks %q", w)
-		}
-	}
-}
-
 func TestRegionalPagesOverAFake(t *testing.T) {
 	t.Parallel()
 	reg, get := newRegionalPages(t, regionalCookie)

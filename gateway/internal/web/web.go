@@ -34,6 +34,9 @@ type Pages struct {
 	methodologist MethodologistBackend
 	// regional serves the regional centre's pages.
 	regional RegionalBackend
+	// registry serves the methodologist's registry, accounts, audit and
+	// campaign pages.
+	registry RegistryBackend
 	// maxForm bounds a form's body, maxUpload an uploaded file's.
 	maxForm, maxUpload int64
 	// now reads the clock (tests move it).
@@ -56,6 +59,9 @@ type Deps struct {
 	Methodologist MethodologistBackend
 	// Regional serves the regional centre's pages; when nil, Curator's.
 	Regional RegionalBackend
+	// Registry serves the methodologist's administration pages; when nil,
+	// Curator must implement it.
+	Registry RegistryBackend
 }
 
 // New parses the templates and indexes the static files.
@@ -80,7 +86,11 @@ func New(d Deps) (*Pages, error) {
 	if regional == nil {
 		regional, _ = d.Curator.(RegionalBackend)
 	}
-	return &Pages{regional: regional, pages: pages, assets: a, logger: d.Logger, auth: d.Auth, account: d.Account, curator: d.Curator, roadmap: d.Roadmap,
+	reg := d.Registry
+	if reg == nil {
+		reg, _ = d.Curator.(RegistryBackend) // the gRPC backend serves these too
+	}
+	return &Pages{regional: regional, registry: reg, pages: pages, assets: a, logger: d.Logger, auth: d.Auth, account: d.Account, curator: d.Curator, roadmap: d.Roadmap,
 		scopes: d.Scopes, excel: excel, methodologist: meth, maxForm: 1 << 20, maxUpload: maxUpload, now: realClock}, nil
 }
 
@@ -143,9 +153,10 @@ func (p *Pages) Handler() http.Handler {
 	mux.Handle("GET /region/targets", p.only(regionals, p.regionalTargets))
 	mux.Handle("POST /region/targets", p.only(regionals, p.setRegionalTarget))
 	mux.Handle("GET /export/dashboard.xlsx", p.only(exporters, p.exportDashboard))
+	p.adminRoutes(mux)
 	return p.secure(p.withSession(mux))
 }
 
 // Paths are the paths Handler serves, for the gateway's mux.
 var Paths = []string{"/{$}", "/static/", "/login", "/logout", "/account/", "/campaigns/", "/reports/", "/roadmap", "/roadmap/",
-	"/organisations", "/overdue", "/review/", "/region/", "/export/"}
+	"/organisations", "/overdue", "/review/", "/region/", "/export/", "/campaigns", "/registry", "/registry/", "/accounts", "/accounts/", "/audit"}
