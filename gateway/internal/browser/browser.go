@@ -89,11 +89,15 @@ func (b *Browser) Open(path string) error {
 	return b.Do(chromedp.Navigate(b.Base + path))
 }
 
-// Submit clicks a button and waits for the next page to load.
+// Submit clicks a button (or link) and waits for the next page to load. The
+// click is the element's own click(), as a keyboard user's Enter would be:
+// it does not depend on where the element is drawn, which a viewport change
+// just before may have moved.
 func (b *Browser) Submit(sel string) error {
 	ctx, cancel := context.WithTimeout(b.ctx, actionTimeout)
 	defer cancel()
-	_, err := chromedp.Run(ctx, chromedp.WaitEvent(page.LoadEventFired, nil, chromedp.Click(chromedp.CSS(sel))))
+	js := fmt.Sprintf(`(() => { const s = %q; const e = document.querySelector(s); if (!e) { throw new Error("no element " + s); } e.click(); return true; })()`, sel)
+	_, err := chromedp.Run(ctx, chromedp.WaitEvent(page.LoadEventFired, nil, chromedp.Evaluate[bool](js)))
 	return err
 }
 

@@ -671,6 +671,16 @@ func TestRoadmapImportPreviewThenConfirm(t *testing.T) {
 		}
 		fields[name] = v
 	}
+	// Read again with a column placed by hand: another dry run, with the mapping.
+	again := map[string]string{"reread": "1", "column_3": "5", "column_9": "5", "column_2": "nonsense"}
+	for k, v := range fields {
+		again[k] = v
+	}
+	multipartPost(t, h, "/roadmap/import/confirm", again, "", nil).check(t, 200, "Проверьте дорожную карту перед сохранением")
+	if n := len(be.imports); n != 2 || !be.imports[1].DryRun || fmt.Sprint(be.imports[1].Columns) != "[{3 5} {9 5}]" {
+		t.Fatalf("reread: %+v", be.imports[n-1])
+	}
+	be.imports = be.imports[:1]
 	c := multipartPost(t, h, "/roadmap/import/confirm", fields, "", nil)
 	if c.code != 303 || c.location != "/roadmap/rm-1?done=imported" {
 		t.Fatalf("confirm: %d %s %s", c.code, c.location, c.visible())
