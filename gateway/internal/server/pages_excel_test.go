@@ -198,27 +198,6 @@ func TestExcelRoundTripInTheBrowser(t *testing.T) {
 	}
 }
 
-// checkHere runs the page checks on a page a POST answered, in place:
-// loading its address again would show another page.
-func (c *pageChecker) checkHere(name string) {
-	c.t.Helper()
-	vs, err := c.b.Axe(c.axe, "serious", "critical")
-	if err != nil {
-		c.t.Fatalf("%s: %v", name, err)
-	}
-	for _, v := range vs {
-		c.t.Errorf("%s: axe %s (%s): %s at %v", name, v.ID, v.Impact, v.Help, v.Targets)
-	}
-	n, err := c.b.Weight()
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	if n <= 0 || n > maxPageBytes {
-		c.t.Errorf("%s: %d bytes, want 1..%d", name, n, maxPageBytes)
-	}
-	c.checked[name] = true
-}
-
 // download fetches a file in the page, with the browser's session, and
 // checks it comes as an attachment of an xlsx.
 func download(t *testing.T, b *chromium.Browser, path string) []byte {

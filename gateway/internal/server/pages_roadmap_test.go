@@ -123,7 +123,7 @@ func TestRoadmapInTheBrowser(t *testing.T) {
 			t.Errorf("row report lacks %q:\n%s", want, report)
 		}
 	}
-	checkInPlace(c, "import preview") // the preview answers a POST: weighed as it is
+	c.checkHere("import preview") // the preview answers a POST: weighed as it is
 	narrow(t, b, "import preview")
 
 	// Confirm: saved, and the roadmap is shown.
@@ -247,7 +247,7 @@ func TestRoadmapInTheBrowser(t *testing.T) {
 		!strings.Contains(text(t, b, "#error-summary"), "Исправьте 1 ошибку") {
 		t.Fatalf("no error beside the measure:\n%s", text(t, b, "main"))
 	}
-	checkInPlace(c, "new item form with an error") // answers a POST
+	c.checkHere("new item form with an error") // answers a POST
 	if err := b.Do(chromedp.SetValue(chromedp.ID("measure"), "Провести итоговую конференцию"),
 		chromedp.SetValue(chromedp.ID("responsible"), "Куратор")); err != nil {
 		t.Fatal(err)
@@ -291,27 +291,6 @@ func TestRoadmapInTheBrowser(t *testing.T) {
 		t.Errorf("methodologist's roadmap: %s forms, %v", forms, err)
 	}
 	c.check("roadmap (methodologist)")
-}
-
-// checkInPlace runs the page checks on the page as it is, for a page that
-// answers a POST and cannot be opened again.
-func checkInPlace(c *pageChecker, name string) {
-	c.t.Helper()
-	vs, err := c.b.Axe(c.axe, "serious", "critical")
-	if err != nil {
-		c.t.Fatalf("%s: %v", name, err)
-	}
-	for _, v := range vs {
-		c.t.Errorf("%s: axe %s (%s): %s at %v", name, v.ID, v.Impact, v.Help, v.Targets)
-	}
-	n, err := c.b.Weight()
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	if n <= 0 || n > maxPageBytes {
-		c.t.Errorf("%s: %d bytes, want 1..%d", name, n, maxPageBytes)
-	}
-	c.checked[name] = true
 }
 
 // printed checks the page as printed: no navigation, forms or buttons, the
