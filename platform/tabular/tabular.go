@@ -3,6 +3,7 @@
 package tabular
 
 import (
+	"archive/zip"
 	"bytes"
 	"errors"
 
@@ -37,10 +38,41 @@ func (u unreadable) Error() string        { return u.p.English() }
 func (u unreadable) Is(target error) bool { return target == ErrUnreadable }
 func (u unreadable) Unwrap() error        { return u.p }
 
+// Limits of an office file (XLSX, DOCX: zip archives) checked before any
+// part is unpacked: a small upload must not inflate into gigabytes.
+const (
+	MaxParts    = 1000
+	MaxUnzipped = 64 << 20
+)
+
+// CheckZip refuses an archive of more than MaxParts parts or whose parts
+// declare more than MaxUnzipped bytes in all, reading only its directory.
+// (A part that inflates beyond what it declares fails while it is read:
+// archive/zip checks the sizes, and the readers bound what they read.)
+func CheckZip(b []byte) error {
+	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		return nil // not a zip: the reader says what it is not
+	}
+	if len(zr.File) > MaxParts {
+		return Unreadable(validation.New("file_too_large"))
+	}
+	var total uint64
+	for _, f := range zr.File {
+		if total += f.UncompressedSize64; total > MaxUnzipped {
+			return Unreadable(validation.New("file_too_large"))
+		}
+	}
+	return nil
+}
+
 // ReadXLSX returns the rows of the first sheet of a workbook, as displayed,
-// refusing sheets of more than maxRows rows.
+// refusing sheets of more than maxRows rows and archives over the limits.
 func ReadXLSX(b []byte, maxRows int) ([][]string, error) {
-	f, err := excelize.OpenReader(bytes.NewReader(b))
+	if err := CheckZip(b); err != nil {
+		return nil, err
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(b), excelize.Options{UnzipSizeLimit: MaxUnzipped, UnzipXMLSizeLimit: MaxUnzipped})
 	if err != nil {
 		return nil, Unreadable(validation.New("file_not_xlsx"))
 	}

@@ -1,7 +1,10 @@
 package tabular
 
 import (
+	"archive/zip"
+	"bytes"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/nastavnik/nastavnik/platform/validation"
@@ -23,5 +26,56 @@ func TestUnreadableCarriesItsProblem(t *testing.T) {
 	}
 	if err := TooManyRows(5000); !errors.Is(err, ErrUnreadable) || err.Error() != "the file cannot be read: more than 5000 rows" {
 		t.Errorf("TooManyRows = %v", err)
+	}
+}
+
+// zipOf builds an archive of parts, each of size zero bytes (deflated).
+func zipOf(t *testing.T, parts int, size int) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	chunk := make([]byte, 1<<20)
+	for i := 0; i < parts; i++ {
+		w, err := zw.Create(fmt.Sprintf("xl/worksheets/sheet%d.xml", i+1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for left := size; left > 0; left -= len(chunk) {
+			if _, err := w.Write(chunk[:min(left, len(chunk))]); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// A small upload that would inflate past the limits is refused from the
+// archive's directory, before any part is unpacked; so is one of too many
+// parts. Both importers that read office files go through CheckZip.
+func TestZipBombsAreRefusedUnread(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		data []byte
+	}{
+		{"a part declaring 100 MiB", zipOf(t, 1, 100<<20)},
+		{"parts adding up past the limit", zipOf(t, 9, 8<<20)},
+		{"too many parts", zipOf(t, MaxParts+1, 1)},
+	}
+	for _, tc := range tests {
+		if len(tc.data) > 1<<20 {
+			t.Fatalf("%s: the test archive is %d bytes, want a small upload", tc.name, len(tc.data))
+		}
+		_, err := ReadXLSX(tc.data, 10)
+		var ve *validation.Error
+		if !errors.Is(err, ErrUnreadable) || !errors.As(validation.Field("content", err), &ve) || ve.Violations[0].Code != "file_too_large" {
+			t.Errorf("%s: ReadXLSX = %v, want file_too_large", tc.name, err)
+		}
+	}
+	if err := CheckZip(zipOf(t, 2, 1<<20)); err != nil {
+		t.Errorf("a small archive: %v", err)
 	}
 }

@@ -35,6 +35,9 @@ func ReadDOCX(b []byte) ([][]string, error) { return readDOCX(b, false) }
 func ReadDOCXLines(b []byte) ([][]string, error) { return readDOCX(b, true) }
 
 func readDOCX(b []byte, lines bool) ([][]string, error) {
+	if err := tabular.CheckZip(b); err != nil {
+		return nil, err
+	}
 	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
 	if err != nil {
 		return nil, tabular.Unreadable(validation.New("file_not_docx"))
