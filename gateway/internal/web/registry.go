@@ -395,8 +395,8 @@ func containsOrg(list []OrgRecord, id string) bool {
 const maxOrgImport = 8 << 20
 
 const (
-	orgImportUploadLimit  = maxOrgImport + 64<<10
-	orgImportConfirmLimit = maxOrgImport/3*4 + 128<<10
+	orgImportUploadLimit  = maxOrgImport + uploadSlack
+	orgImportConfirmLimit = maxOrgImport/3*4 + 2*uploadSlack
 )
 
 // OrgImportPage is the import form, the preview and the result.

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -209,7 +210,7 @@ const staleMessage = "Отчёт изменился, пока вы его смо
 // that no longer allows it or a refused input shows the review again with
 // what was typed.
 func (p *Pages) reviewAction(w http.ResponseWriter, r *http.Request, done string, page func(*ReviewPage) bool,
-	act func(version int64) error) error {
+	act func(ctx context.Context, version int64) error) error {
 	ctx, err := p.callerContext(r)
 	if err != nil {
 		return err
@@ -227,7 +228,7 @@ func (p *Pages) reviewAction(w http.ResponseWriter, r *http.Request, done string
 		return nil
 	}
 	version, _ := strconv.ParseInt(r.PostFormValue("version"), 10, 64)
-	err = act(version)
+	err = act(ctx, version)
 	var ce *ConflictError
 	switch {
 	case err == nil:
@@ -304,21 +305,13 @@ func (p *Pages) returnReport(w http.ResponseWriter, r *http.Request) error {
 		}
 		rp.summarise()
 		return len(rp.Summary) == 0
-	}, func(version int64) error {
-		ctx, err := p.callerContext(r)
-		if err != nil {
-			return err
-		}
+	}, func(ctx context.Context, version int64) error {
 		return p.methodologist.ReturnReport(ctx, r.PathValue("id"), version, strings.TrimSpace(r.PostFormValue("comment")), remarks)
 	})
 }
 
 func (p *Pages) acceptReport(w http.ResponseWriter, r *http.Request) error {
-	return p.reviewAction(w, r, "accepted", func(*ReviewPage) bool { return true }, func(version int64) error {
-		ctx, err := p.callerContext(r)
-		if err != nil {
-			return err
-		}
+	return p.reviewAction(w, r, "accepted", func(*ReviewPage) bool { return true }, func(ctx context.Context, version int64) error {
 		return p.methodologist.AcceptReport(ctx, r.PathValue("id"), version)
 	})
 }
@@ -333,11 +326,7 @@ func (p *Pages) reopenReport(w http.ResponseWriter, r *http.Request) error {
 		}
 		rp.summarise()
 		return len(rp.Summary) == 0
-	}, func(version int64) error {
-		ctx, err := p.callerContext(r)
-		if err != nil {
-			return err
-		}
+	}, func(ctx context.Context, version int64) error {
 		return p.methodologist.ReopenReport(ctx, r.PathValue("id"), version, strings.TrimSpace(r.PostFormValue("reason")))
 	})
 }

@@ -37,8 +37,8 @@ const maxImportFile = 4 << 20
 // Body limits of the import forms: the file with the form's other fields, and
 // the confirmation carrying the file in base64.
 const (
-	importUploadLimit  = maxImportFile + 64<<10
-	importConfirmLimit = maxImportFile/3*4 + 128<<10
+	importUploadLimit  = maxImportFile + uploadSlack
+	importConfirmLimit = maxImportFile/3*4 + 2*uploadSlack
 )
 
 // ImportPage is the import form.
