@@ -70,6 +70,11 @@ type Database struct {
 	// URL is a libpq connection string or URL. It may carry a password, so it is
 	// never printed.
 	URL string `env:"DATABASE_URL"`
+	// ReadURL, when set, is where read-only paths that tolerate a little
+	// replication lag (the dashboards' aggregates, the business gauges) read:
+	// a streaming replica, such as CloudNativePG's "-ro" service. Empty: they
+	// read through URL. It may carry a password, so it is never printed.
+	ReadURL string `env:"DATABASE_READ_URL"`
 	// Schema is the schema the service owns; it becomes the search_path.
 	Schema string `env:"DATABASE_SCHEMA"`
 	// MaxConns caps the pool per process.

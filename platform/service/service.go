@@ -13,6 +13,7 @@ import (
 	"os"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
@@ -68,8 +69,13 @@ type Spec struct {
 
 // Env is what a service's Register gets to build its implementation.
 type Env struct {
-	Pool   *pgxpool.Pool
-	Server grpc.ServiceRegistrar
+	Pool *pgxpool.Pool
+	// ReadPool is for read-only paths that tolerate replication lag: a pool
+	// on DATABASE_READ_URL (a replica) when set, else Pool itself.
+	ReadPool *pgxpool.Pool
+	// Metrics registers the service's own metrics, served on /metrics.
+	Metrics prometheus.Registerer
+	Server  grpc.ServiceRegistrar
 	// Signer signs the caller's identity into calls to other services, so
 	// they answer within the caller's scope.
 	Signer *identity.Signer
@@ -84,6 +90,7 @@ func (s Spec) LoadConfig() (Config, error) { return config.Load[Config](s.Defaul
 type Service struct {
 	srv      *grpcserver.Server
 	pool     *pgxpool.Pool
+	readPool *pgxpool.Pool // nil without DATABASE_READ_URL
 	registry *grpc.ClientConn
 }
 
@@ -115,9 +122,20 @@ func Start(ctx context.Context, spec Spec, cfg Config, logger *slog.Logger) (*Se
 	if err != nil {
 		return nil, err
 	}
+	readPool, err := database.OpenRead(ctx, cfg.Database)
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	closePools := func() {
+		if readPool != nil {
+			readPool.Close()
+		}
+		pool.Close()
+	}
 	if cfg.Database.Migrate && spec.Migrations != nil {
 		if err := database.Migrate(ctx, pool, spec.Migrations, logger); err != nil {
-			pool.Close()
+			closePools()
 			return nil, err
 		}
 	}
@@ -127,14 +145,19 @@ func Start(ctx context.Context, spec Spec, cfg Config, logger *slog.Logger) (*Se
 		Ready:  func(ctx context.Context) error { return pool.Ping(ctx) },
 	})
 	if err != nil {
-		pool.Close()
+		closePools()
 		return nil, err
 	}
-	if err := spec.Register(Env{Pool: pool, Server: srv.GRPC(), Signer: signer, Registry: registry}); err != nil {
-		pool.Close()
+	srv.Registry().MustRegister(database.NewPoolCollector(map[string]*pgxpool.Pool{"primary": pool, "read": readPool}))
+	env := Env{Pool: pool, ReadPool: pool, Metrics: srv.Registry(), Server: srv.GRPC(), Signer: signer, Registry: registry}
+	if readPool != nil {
+		env.ReadPool = readPool
+	}
+	if err := spec.Register(env); err != nil {
+		closePools()
 		return nil, fmt.Errorf("register: %w", err)
 	}
-	return &Service{srv: srv, pool: pool, registry: registry}, nil
+	return &Service{srv: srv, pool: pool, readPool: readPool, registry: registry}, nil
 }
 
 // Addr is the gRPC address.
@@ -146,6 +169,9 @@ func (s *Service) MetricsAddr() string { return s.srv.MetricsAddr() }
 // Serve serves until ctx ends, then stops gracefully and closes the database.
 func (s *Service) Serve(ctx context.Context) error {
 	defer s.pool.Close()
+	if s.readPool != nil {
+		defer s.readPool.Close()
+	}
 	if s.registry != nil {
 		defer s.registry.Close()
 	}

@@ -99,6 +99,10 @@ func Start(t testing.TB, spec service.Spec) *Running {
 type Options struct {
 	// RegistryAddr is the registry a service with UsesRegistry talks to.
 	RegistryAddr string
+	// ReadReplica sets DATABASE_READ_URL to the test's own database: the
+	// read pool then runs read-only sessions named "<schema>-ro", as it
+	// would against a replica.
+	ReadReplica bool
 }
 
 // StartWith runs spec with opts against a fresh database.
@@ -113,6 +117,9 @@ func StartWith(t testing.TB, spec service.Spec, opts Options) *Running {
 		Database:     db,
 		IdentityKey:  base64.StdEncoding.EncodeToString(Key),
 		RegistryAddr: opts.RegistryAddr,
+	}
+	if opts.ReadReplica {
+		cfg.Database.ReadURL = db.URL
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &Logs{}
