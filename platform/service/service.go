@@ -75,7 +75,9 @@ type Env struct {
 	ReadPool *pgxpool.Pool
 	// Metrics registers the service's own metrics, served on /metrics.
 	Metrics prometheus.Registerer
-	Server  grpc.ServiceRegistrar
+	// Logger is the service's logger.
+	Logger *slog.Logger
+	Server grpc.ServiceRegistrar
 	// Signer signs the caller's identity into calls to other services, so
 	// they answer within the caller's scope.
 	Signer *identity.Signer
@@ -149,7 +151,7 @@ func Start(ctx context.Context, spec Spec, cfg Config, logger *slog.Logger) (*Se
 		return nil, err
 	}
 	srv.Registry().MustRegister(database.NewPoolCollector(map[string]*pgxpool.Pool{"primary": pool, "read": readPool}))
-	env := Env{Pool: pool, ReadPool: pool, Metrics: srv.Registry(), Server: srv.GRPC(), Signer: signer, Registry: registry}
+	env := Env{Pool: pool, ReadPool: pool, Metrics: srv.Registry(), Logger: logger, Server: srv.GRPC(), Signer: signer, Registry: registry}
 	if readPool != nil {
 		env.ReadPool = readPool
 	}

@@ -3,10 +3,6 @@ package service_test
 import (
 	"context"
 	"errors"
-	"io"
-	"net/http"
-	"regexp"
-	"strconv"
 	"testing"
 	"testing/fstest"
 
@@ -17,31 +13,10 @@ import (
 	"github.com/nastavnik/nastavnik/platform/servicetest"
 )
 
-// scrape reads a real /metrics page of a running service.
-func scrape(t *testing.T, addr string) string {
-	t.Helper()
-	resp, err := http.Get("http://" + addr + "/metrics")
-	if err != nil {
-		t.Fatalf("GET /metrics: %v", err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET /metrics = %d, %v", resp.StatusCode, err)
-	}
-	return string(body)
-}
-
-// value is the sample of metric with exactly the label set labels ("" for
-// none) on a /metrics page; -1 when absent.
+// value is a sample of a scraped page; -1 when absent.
 func value(page, metric, labels string) float64 {
-	re := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(metric+labels) + ` (\S+)$`)
-	m := re.FindStringSubmatch(page)
-	if m == nil {
-		return -1
-	}
-	v, err := strconv.ParseFloat(m[1], 64)
-	if err != nil {
+	v, ok := servicetest.Sample(page, metric, labels)
+	if !ok {
 		return -1
 	}
 	return v
@@ -67,7 +42,7 @@ func TestPoolMetricsAndReadPool(t *testing.T) {
 	}
 	ctx := context.Background()
 
-	before := scrape(t, svc.MetricsAddr)
+	before := servicetest.Scrape(t, svc.MetricsAddr)
 	for _, pool := range []string{"primary", "read"} {
 		if got, want := value(before, "nastavnik_db_pool_max_conns", `{pool="`+pool+`"}`), float64(svc.Database.MaxConns); got != want {
 			t.Errorf("max_conns{pool=%q} = %v, want %v", pool, got, want)
@@ -84,7 +59,7 @@ func TestPoolMetricsAndReadPool(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	during := scrape(t, svc.MetricsAddr)
+	during := servicetest.Scrape(t, svc.MetricsAddr)
 	conn.Release()
 	if got := value(during, "nastavnik_db_pool_acquired_conns", `{pool="read"}`); got != 1 {
 		t.Errorf(`acquired_conns{pool="read"} = %v while one is held, want 1`, got)

@@ -30,7 +30,7 @@ var Spec = service.Spec{
 	Migrations:   store.Migrations(),
 	UsesRegistry: true,
 	Register: func(env service.Env) error {
-		st := store.New(env.Pool)
+		st := store.New(env.Pool).ReadFrom(env.ReadPool)
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		added, err := st.EnsureIndicators(ctx, indicator.Shipped)
@@ -50,6 +50,9 @@ var Spec = service.Spec{
 		}
 		dir := directory.New(env.Signer, env.Registry)
 		srv := server.New(st, dir)
+		if err := srv.Instrument(env.Metrics, env.Logger, 30*time.Second); err != nil {
+			return fmt.Errorf("indicators: metrics: %w", err)
+		}
 		srv.Register(env.Server)
 		server.NewAggregates(srv, dir).Register(env.Server)
 		return nil

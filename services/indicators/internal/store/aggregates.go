@@ -363,7 +363,7 @@ func (s *Store) Aggregates(ctx context.Context, q AggregateQuery) ([]Sums, error
 	}
 	expected := map[unitYear]int{}
 	regions := map[string]string{}
-	rows, err := s.pool.Query(ctx, expectedSQL, q.Years, q.Parent)
+	rows, err := s.read.Query(ctx, expectedSQL, q.Years, q.Parent)
 	if err != nil {
 		return nil, translate(op, err)
 	}
@@ -381,7 +381,7 @@ func (s *Store) Aggregates(ctx context.Context, q AggregateQuery) ([]Sums, error
 		regions[uy.unit] = region
 	}
 	rows.Close()
-	rows, err = s.pool.Query(ctx, sumsSQL, args...)
+	rows, err = s.read.Query(ctx, sumsSQL, args...)
 	if err != nil {
 		return nil, translate(op, err)
 	}
