@@ -28,9 +28,10 @@ type Backends struct {
 }
 
 // NewMux returns the REST/JSON handler of every service; annotate adds the
-// caller's signed identity to each call.
-func NewMux(ctx context.Context, b Backends, annotate func(context.Context, *http.Request) metadata.MD) (http.Handler, error) {
-	mux := runtime.NewServeMux(
+// caller's signed identity to each call; opts are further options (the
+// gateway's route metrics).
+func NewMux(ctx context.Context, b Backends, annotate func(context.Context, *http.Request) metadata.MD, opts ...runtime.ServeMuxOption) (http.Handler, error) {
+	mux := runtime.NewServeMux(append([]runtime.ServeMuxOption{
 		runtime.WithErrorHandler(errorHandler),
 		runtime.WithMetadata(annotate),
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.JSONPb{
@@ -48,7 +49,7 @@ func NewMux(ctx context.Context, b Backends, annotate func(context.Context, *htt
 		runtime.WithOutgoingHeaderMatcher(func(h string) (string, bool) {
 			return "", false // services' metadata stays internal; the request id is set by the middleware
 		}),
-	)
+	}, opts...)...)
 	registrations := []struct {
 		name     string
 		conn     *grpc.ClientConn

@@ -16,6 +16,7 @@ import (
 	"net/http"
 
 	"github.com/nastavnik/nastavnik/gateway/internal/auth"
+	"github.com/nastavnik/nastavnik/gateway/internal/httpmetrics"
 	"github.com/nastavnik/nastavnik/platform/identity"
 )
 
@@ -154,7 +155,7 @@ func (p *Pages) Handler() http.Handler {
 	mux.Handle("POST /region/targets", p.only(regionals, p.setRegionalTarget))
 	mux.Handle("GET /export/dashboard.xlsx", p.only(exporters, p.exportDashboard))
 	p.adminRoutes(mux)
-	return p.secure(p.withSession(mux))
+	return p.secure(p.withSession(httpmetrics.Mux(mux)))
 }
 
 // Paths are the paths Handler serves, for the gateway's mux.
