@@ -81,6 +81,9 @@ type Database struct {
 	MaxConns int32 `env:"DATABASE_MAX_CONNS" envDefault:"10"`
 	// Migrate applies the embedded migrations at start.
 	Migrate bool `env:"DATABASE_MIGRATE" envDefault:"true"`
+	// MigrateOnly makes the process apply the embedded migrations and exit
+	// (a deployment's migration Job), without serving.
+	MigrateOnly bool `env:"DATABASE_MIGRATE_ONLY" envDefault:"false"`
 }
 
 // Validate reports every problem of the database configuration.

@@ -182,7 +182,13 @@ func (s *Service) Serve(ctx context.Context) error {
 
 // Main is a whole service process: configuration from the environment, JSON
 // logs to stderr, serving until ctx ends.
+//
+// With DATABASE_MIGRATE_ONLY=true it applies the service's migrations and
+// exits instead (only the DATABASE_* variables are read then).
 func Main(ctx context.Context, spec Spec) error {
+	if db, err := config.Load[config.Database](spec.Defaults); err == nil && db.MigrateOnly {
+		return MigrateOnly(ctx, spec, db, logging.New(os.Stderr, slog.LevelInfo, spec.Name))
+	}
 	cfg, err := spec.LoadConfig()
 	if err != nil {
 		return err
@@ -194,4 +200,22 @@ func Main(ctx context.Context, spec Spec) error {
 		return err
 	}
 	return svc.Serve(ctx)
+}
+
+// MigrateOnly applies the service's embedded migrations to the database of
+// db and returns.
+func MigrateOnly(ctx context.Context, spec Spec, db config.Database, logger *slog.Logger) error {
+	pool, err := database.Open(ctx, db)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	if spec.Migrations == nil {
+		return nil
+	}
+	if err := database.Migrate(ctx, pool, spec.Migrations, logger); err != nil {
+		return err
+	}
+	logger.InfoContext(ctx, "migrated; exiting (DATABASE_MIGRATE_ONLY)")
+	return nil
 }

@@ -5,12 +5,15 @@ import (
 	"errors"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/jackc/pgerrcode"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/nastavnik/nastavnik/platform/service"
 	"github.com/nastavnik/nastavnik/platform/servicetest"
+	"github.com/nastavnik/nastavnik/platform/testdb"
 )
 
 // value is a sample of a scraped page; -1 when absent.
@@ -84,5 +87,35 @@ func TestPoolMetricsAndReadPool(t *testing.T) {
 	var app string
 	if err := env.ReadPool.QueryRow(ctx, "SELECT current_setting('application_name')").Scan(&app); err != nil || app != "pooltest-ro" {
 		t.Errorf("read pool application_name = %q, %v, want pooltest-ro", app, err)
+	}
+}
+
+// TestMigrateOnly runs a service process's Main as the migration Job does:
+// it applies the migrations to a database that has none and returns without
+// serving.
+func TestMigrateOnly(t *testing.T) {
+	db := testdb.Config(t, "migonly", nil)
+	spec := service.Spec{
+		Name:       "migonly",
+		Defaults:   map[string]string{"DATABASE_SCHEMA": "migonly"},
+		Migrations: fstest.MapFS{"00001_t.sql": {Data: []byte("-- +goose Up\nCREATE TABLE migrated (n int);\n")}},
+		Register:   func(service.Env) error { t.Error("Register ran in migrate-only mode"); return nil },
+	}
+	t.Setenv("DATABASE_URL", db.URL)
+	t.Setenv("DATABASE_MIGRATE_ONLY", "true")
+	t.Setenv("IDENTITY_KEY", "") // not needed to migrate
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := service.Main(ctx, spec); err != nil {
+		t.Fatalf("Main: %v", err)
+	}
+	conn, err := pgx.Connect(ctx, db.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var table *string
+	if err := conn.QueryRow(ctx, "SELECT to_regclass('migonly.migrated')::text").Scan(&table); err != nil || table == nil {
+		t.Errorf("table after Main = %v, %v; want migonly.migrated", table, err)
 	}
 }
