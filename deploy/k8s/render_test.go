@@ -52,7 +52,7 @@ func newRendered(name string) *rendered {
 		secrets: map[string]*corev1.Secret{}, services: map[string]*corev1.Service{},
 		deployments: map[string]*appsv1.Deployment{}, jobs: map[string]*batchv1.Job{},
 		hpas: map[string]*autoscalingv2.HorizontalPodAutoscaler{}, pdbs: map[string]*policyv1.PodDisruptionBudget{},
-		netpols: map[string]*networkingv1.NetworkPolicy{},
+		netpols:  map[string]*networkingv1.NetworkPolicy{},
 		clusters: map[string]map[string]any{}, backups: map[string]map[string]any{}}
 }
 
