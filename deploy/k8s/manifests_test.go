@@ -64,7 +64,7 @@ func TestChecksCatchBreakage(t *testing.T) {
 	}
 	tests := []struct {
 		name   string
-		break_ func(r *rendered)
+		breakIt func(r *rendered)
 		want   string
 	}{
 		{"no readiness probe", func(r *rendered) {
@@ -129,7 +129,7 @@ func TestChecksCatchBreakage(t *testing.T) {
 			if errs := check(r, secrets, env); len(errs) > 0 {
 				t.Fatalf("the unbroken rendering already fails: %v", errs)
 			}
-			tc.break_(r)
+			tc.breakIt(r)
 			errs := check(r, secrets, env)
 			for _, err := range errs {
 				if strings.Contains(err.Error(), tc.want) {

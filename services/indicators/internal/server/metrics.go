@@ -63,7 +63,7 @@ type standings struct {
 	regions []store.RegionStanding
 	errors  float64
 
-	expected, submitted, completeness, late, awaiting, oldest, failures *prometheus.Desc
+	expected, submitted, completeness, late, awaiting, oldest, deadline, failures *prometheus.Desc
 }
 
 func newStandings(st *store.Store, now func() time.Time, logger *slog.Logger, cacheFor time.Duration) *standings {
@@ -81,6 +81,8 @@ func newStandings(st *store.Store, now func() time.Time, logger *slog.Logger, ca
 			"Reports submitted and neither accepted nor returned yet.", region, nil),
 		oldest: prometheus.NewDesc("nastavnik_region_oldest_awaiting_review_seconds",
 			"How long the oldest report awaiting review has waited since it was submitted.", region, nil),
+		deadline: prometheus.NewDesc("nastavnik_region_next_deadline_timestamp_seconds",
+			"End of the earliest deadline day of the open campaigns (the next midnight UTC after it), as a Unix time.", region, nil),
 		failures: prometheus.NewDesc("nastavnik_region_gauges_errors_total",
 			"Failed refreshes of the per-region gauges (the previous values were served).", nil, nil),
 	}
@@ -88,7 +90,7 @@ func newStandings(st *store.Store, now func() time.Time, logger *slog.Logger, ca
 
 // Describe implements prometheus.Collector.
 func (c *standings) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.expected, c.submitted, c.completeness, c.late, c.awaiting, c.oldest, c.failures} {
+	for _, d := range []*prometheus.Desc{c.expected, c.submitted, c.completeness, c.late, c.awaiting, c.oldest, c.deadline, c.failures} {
 		ch <- d
 	}
 }
@@ -119,6 +121,7 @@ func (c *standings) Collect(ch chan<- prometheus.Metric) {
 		gauge(c.late, ratio(r.Late, r.Submitted))
 		gauge(c.awaiting, float64(r.AwaitingReview))
 		gauge(c.oldest, r.OldestAwaiting.Seconds())
+		gauge(c.deadline, float64(r.NextDeadline.AddDate(0, 0, 1).Unix()))
 	}
 	ch <- prometheus.MustNewConstMetric(c.failures, prometheus.CounterValue, c.errors)
 }

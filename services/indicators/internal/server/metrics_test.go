@@ -57,6 +57,7 @@ func TestBusinessMetrics(t *testing.T) {
 		{"nastavnik_region_completeness_ratio", `{region="39"}`, 1},
 		{"nastavnik_region_late_ratio", `{region="39"}`, 1},
 		{"nastavnik_region_oldest_awaiting_review_seconds", `{region="39"}`, 2 * 24 * 3600},
+		{"nastavnik_region_next_deadline_timestamp_seconds", `{region="24"}`, float64(time.Date(2026, 12, 16, 0, 0, 0, 0, time.UTC).Unix())},
 		{"nastavnik_region_gauges_errors_total", "", 0},
 	}
 	for _, tc := range tests {

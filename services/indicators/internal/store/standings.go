@@ -22,6 +22,9 @@ type RegionStanding struct {
 	// returned; OldestAwaiting is how long the oldest of them has waited.
 	AwaitingReview int
 	OldestAwaiting time.Duration
+	// NextDeadline is the earliest deadline (a date) of the region's open
+	// campaigns.
+	NextDeadline time.Time
 }
 
 // RegionStandings counts, per region, the expected organisations of the open
@@ -39,7 +42,8 @@ func (s *Store) RegionStandings(ctx context.Context, now time.Time) ([]RegionSta
 				count(*) FILTER (WHERE r.status IN (2, 4)),
 				count(*) FILTER (WHERE r.status IN (2, 4) AND r.late),
 				count(*) FILTER (WHERE r.status = 2),
-				COALESCE(EXTRACT(EPOCH FROM $1 - min(r.submit_time) FILTER (WHERE r.status = 2)), 0)::float8
+				COALESCE(EXTRACT(EPOCH FROM $1 - min(r.submit_time) FILTER (WHERE r.status = 2)), 0)::float8,
+				min(c.deadline)
 			FROM campaign_organisations co JOIN campaigns c ON c.id = co.campaign_id
 			LEFT JOIN reports r ON r.campaign_id = co.campaign_id AND r.organisation_id = co.organisation_id
 			WHERE c.status = 1 AND co.dropped_on IS NULL
@@ -50,7 +54,7 @@ func (s *Store) RegionStandings(ctx context.Context, now time.Time) ([]RegionSta
 		out, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (RegionStanding, error) {
 			var r RegionStanding
 			var oldest float64
-			err := row.Scan(&r.Region, &r.Expected, &r.Submitted, &r.Late, &r.AwaitingReview, &oldest)
+			err := row.Scan(&r.Region, &r.Expected, &r.Submitted, &r.Late, &r.AwaitingReview, &oldest, &r.NextDeadline)
 			r.OldestAwaiting = time.Duration(oldest * float64(time.Second))
 			return r, err
 		})
