@@ -63,9 +63,9 @@ func TestChecksCatchBreakage(t *testing.T) {
 		return r
 	}
 	tests := []struct {
-		name   string
+		name    string
 		breakIt func(r *rendered)
-		want   string
+		want    string
 	}{
 		{"no readiness probe", func(r *rendered) {
 			r.deployments["indicators"].Spec.Template.Spec.Containers[0].ReadinessProbe = nil
