@@ -29,6 +29,7 @@ var catalogue = map[string]Message{
 	"too_short":     {"must be at least {min} characters", "Не короче {min} {min|символа|символов|символов}"},
 	"not_utf8":      {"must be UTF-8 text", "В тексте есть нечитаемые символы: наберите или вставьте его заново"},
 	"nul_character": {"must not contain NUL characters", "В тексте есть невидимые служебные символы: наберите или вставьте его заново"},
+	"bidi_control":  {"must not contain bidirectional control characters (U+202A–U+202E, U+2066–U+2069)", "В тексте есть невидимые символы, меняющие направление письма: наберите его заново"},
 	"date_format":   {`"{value}" is not a date in the form YYYY-MM-DD`, "Дата в формате ГГГГ-ММ-ДД, например 2025-09-01"},
 	"future":        {"must not be in the future", "Дата не может быть позже сегодняшней"},
 	"range":         {"must be from {min} to {max}", "Число от {min} до {max}"},
