@@ -34,10 +34,10 @@ func NewMux(ctx context.Context, b Backends, annotate func(context.Context, *htt
 	mux := runtime.NewServeMux(append([]runtime.ServeMuxOption{
 		runtime.WithErrorHandler(errorHandler),
 		runtime.WithMetadata(annotate),
-		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.JSONPb{
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, jsonBody{&runtime.JSONPb{
 			MarshalOptions:   protojson.MarshalOptions{EmitDefaultValues: true},
 			UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
-		}),
+		}}),
 		// Only the request id crosses from HTTP headers into gRPC metadata: no
 		// client may write metadata (an identity least of all).
 		runtime.WithIncomingHeaderMatcher(func(h string) (string, bool) {
@@ -77,5 +77,5 @@ func NewMux(ctx context.Context, b Backends, annotate func(context.Context, *htt
 	if err := mux.HandlePath("GET", "/v1/aggregates:download", download); err != nil {
 		return nil, fmt.Errorf("api: register download: %w", err)
 	}
-	return mux, nil
+	return withBodySlot(mux), nil
 }
