@@ -501,6 +501,9 @@ type fuzzStats struct {
 	byClass map[string]int
 	byCode  map[int]int
 	bad     []string
+	// compared counts requests naming another tenant's object that were
+	// compared with the same request naming an absent one.
+	compared int
 }
 
 func (s *fuzzStats) add(status int, problem string) {
@@ -529,8 +532,8 @@ func (s *fuzzStats) report(t *testing.T, what string) {
 		codes = append(codes, fmt.Sprintf("%d: %d", c, n))
 	}
 	sort.Strings(codes)
-	t.Logf("%s: %d requests sent; %s; 5xx = %d (by status %s)", what, s.sent, strings.Join(classes, ", "),
-		s.byClass["5xx"], strings.Join(codes, ", "))
+	t.Logf("%s: %d requests sent; %s; 5xx = %d (by status %s); %d answers about another tenant's objects compared with absent ones",
+		what, s.sent, strings.Join(classes, ", "), s.byClass["5xx"], strings.Join(codes, ", "), s.compared)
 	if len(s.bad) > 0 {
 		sort.Strings(s.bad)
 		s.bad = slices.Compact(s.bad)
@@ -681,6 +684,9 @@ func TestFuzzAPIThroughTheGateway(t *testing.T) {
 						} else if aq, ok := asAbsent(ids, q); ok {
 							s2, b2 := doRaw(t, hc, f.p.base, token, "", aq)
 							stats.add(s2, "")
+							stats.mu.Lock()
+							stats.compared++
+							stats.mu.Unlock()
 							if s2 >= 500 {
 								problem = fmt.Sprintf("%d for %s → %.300s", s2, aq, b2)
 							} else if got, want := answerShape(status, body), answerShape(s2, b2); got != want {
@@ -703,7 +709,93 @@ func TestFuzzAPIThroughTheGateway(t *testing.T) {
 			}
 		}
 	}
+	f.fuzzPageTokens(t, hc, routes, stats)
 	stats.report(t, fmt.Sprintf("API fuzz over %d routes", len(routes)))
+	if stats.compared < 100 {
+		t.Errorf("only %d requests named another tenant's object: the generator lost its ids", stats.compared)
+	}
+}
+
+// hostileCursor are values put into a page token's cursor in place of its own.
+var hostileCursor = []any{"\u0000", "a\u0000b", "\xff", "' OR 1=1 --", strings.Repeat("я", 10_000), "", -1, 1e308,
+	json.Number("9223372036854775808"), json.Number("-9223372036854775809"), json.Number("2147483648"), nil, true, []any{}, map[string]any{},
+	"9999-12-31T23:59:59Z", "0b0e4d4e-0000-4000-8000-000000000001", "not-a-uuid"}
+
+// tamper replaces, one at a time, every value of a cursor with hostile ones.
+func tamper(v any, emit func(any)) {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, old := range x {
+			tamper(old, func(nv any) {
+				x[k] = nv
+				emit(x)
+				x[k] = old
+			})
+		}
+	case []any:
+		for i, old := range x {
+			tamper(old, func(nv any) {
+				x[i] = nv
+				emit(x)
+				x[i] = old
+			})
+		}
+	default:
+		for _, h := range hostileCursor {
+			emit(h)
+		}
+	}
+}
+
+// fuzzPageTokens takes a real page token of every list route, bound to its
+// filters, and sends it back with its cursor's values replaced by hostile
+// ones (a token is opaque, but only base64 and JSON), as every role.
+func (f *fixture) fuzzPageTokens(t *testing.T, hc *http.Client, routes []apiRoute, stats *fuzzStats) {
+	tokens := 0
+	for _, r := range routes {
+		if r.method != "GET" || !slices.ContainsFunc(r.query, func(p swaggerParameter) bool { return p.Name == "pageToken" }) ||
+			strings.Contains(r.path, "{") {
+			continue
+		}
+		var page struct {
+			Next string `json:"nextPageToken"`
+		}
+		if code := f.clients["operator"].do("GET", r.path+"?pageSize=1", nil, &page); code != 200 || page.Next == "" {
+			continue // one page only: no token to tamper with
+		}
+		tokens++
+		raw, err := base64.RawURLEncoding.DecodeString(page.Next)
+		if err != nil {
+			t.Fatalf("%s: token %q: %v", r, page.Next, err)
+		}
+		var env map[string]any
+		d := json.NewDecoder(bytes.NewReader(raw))
+		d.UseNumber()
+		if err := d.Decode(&env); err != nil {
+			t.Fatalf("%s: token %s: %v", r, raw, err)
+		}
+		cursor := env["c"]
+		tamper(cursor, func(c any) {
+			env["c"] = c
+			b, _ := json.Marshal(env)
+			// json.Marshal writes "\u0000" as is: the escapes above become the characters.
+			b = bytes.ReplaceAll(b, []byte(`\\u0000`), []byte(`\u0000`))
+			b = bytes.ReplaceAll(b, []byte(`\\xff`), []byte("\xff"))
+			for _, role := range []string{"operator", "curator"} {
+				q := fuzzRequest{role: role, method: "GET", url: r.path + "?pageSize=1&pageToken=" + base64.RawURLEncoding.EncodeToString(b)}
+				status, body := doRaw(t, hc, f.p.base, f.clients[role].token, "", q)
+				problem := ""
+				if status >= 500 {
+					problem = fmt.Sprintf("%d for a page token %s: %s → %.300s", status, b, q, body)
+				}
+				stats.add(status, problem)
+			}
+		})
+	}
+	if tokens < 3 {
+		t.Errorf("only %d list routes gave a page token to tamper with", tokens)
+	}
+	t.Logf("tampered with the page tokens of %d list routes", tokens)
 }
 
 // pageFormFields are the names of the pages' form fields, read from the
@@ -753,6 +845,14 @@ func (g *gen) pageValue(kind string) string {
 	return url.PathEscape(g.id(kind))
 }
 
+// pageParamKind names the kind of object a page path parameter names by the
+// segment before it.
+func pageParamKind(before string) string {
+	return map[string]string{"reports": "report", "campaigns": "campaign", "roadmap": "roadmap", "review": "report",
+		"region": "region", "municipalities": "municipality", "registry": "organisation", "accounts": "account",
+		"tokens": "token", "items": "item", "extend": "organisation"}[before]
+}
+
 // pagePath fills a page pattern ("POST /reports/{id}") with identifiers.
 func (g *gen) pagePath(pattern string) string {
 	_, path, _ := strings.Cut(pattern, " ")
@@ -762,13 +862,7 @@ func (g *gen) pagePath(pattern string) string {
 		if !strings.HasPrefix(s, "{") {
 			continue
 		}
-		kind := map[string]string{"reports": "report", "campaigns": "campaign", "roadmap": "roadmap", "review": "report",
-			"region": "region", "municipalities": "municipality", "registry": "organisation", "accounts": "account",
-			"tokens": "token", "items": "item", "extend": "organisation"}[segs[i-1]]
-		if segs[i-1] == "reports" && i > 1 && segs[i-2] == "region" {
-			kind = "report"
-		}
-		v := g.pageValue(kind)
+		v := g.pageValue(pageParamKind(segs[i-1]))
 		if v == "" {
 			v = "x"
 		}

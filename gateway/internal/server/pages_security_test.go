@@ -1,9 +1,16 @@
 package server_test
 
 import (
+	"context"
 	"net/http"
+	"net/url"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/nastavnik/nastavnik/gateway/internal/web"
 )
 
 // Text that is not UTF-8 — in a page's path, query or form — is a 400 page
@@ -48,4 +55,187 @@ func TestPagesRefuseTextThatIsNotUTF8(t *testing.T) {
 	if status != http.StatusBadRequest {
 		t.Errorf("sign-in with a login that is not UTF-8: %d, want 400", status)
 	}
+}
+
+// dataState hashes every table of the three services' databases but the
+// sessions and the sign-in failures (signing in and reading pages touch them).
+func (f *fixture) dataState() string {
+	f.t.Helper()
+	ctx := context.Background()
+	var out []string
+	for _, db := range []*pgx.Conn{f.db, f.rmdb, f.idb} {
+		rows, err := db.Query(ctx, `SELECT quote_ident(table_schema) || '.' || quote_ident(table_name) FROM information_schema.tables
+			WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema')
+			  AND table_name NOT IN ('sessions', 'sign_in_failures', 'goose_db_version') ORDER BY 1`)
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		tables, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		for _, tbl := range tables {
+			var h *string
+			if err := db.QueryRow(ctx, `SELECT md5(string_agg(t::text, ',' ORDER BY t::text)) FROM `+tbl+` t`).Scan(&h); err != nil {
+				f.t.Fatalf("%s: %v", tbl, err)
+			}
+			s := "empty"
+			if h != nil {
+				s = *h
+			}
+			out = append(out, tbl+"="+s)
+		}
+	}
+	return strings.Join(out, ";")
+}
+
+// changedTables names the tables whose hashes differ between two dataStates.
+func changedTables(before, after string) []string {
+	was := map[string]bool{}
+	for _, s := range strings.Split(before, ";") {
+		was[s] = true
+	}
+	var out []string
+	for _, s := range strings.Split(after, ";") {
+		if !was[s] {
+			out = append(out, strings.Split(s, "=")[0])
+		}
+	}
+	return out
+}
+
+// ownPagePath fills a page pattern with objects of the own scope.
+func (f *fixture) ownPagePath(pattern string) string {
+	_, path, _ := strings.Cut(pattern, " ")
+	ind := f.indicators()
+	own := map[string]string{"region": "24", "municipality": f.munA, "organisation": f.a1.GetId(), "campaign": ind.campA,
+		"report": ind.repA1, "roadmap": f.pageRoadmap().id, "item": f.pageRoadmap().item, "account": f.accA2,
+		"token": "0b0e4d4e-0000-4000-8000-000000000002"}
+	segs := strings.Split(strings.TrimSuffix(path, "{$}"), "/")
+	for i, s := range segs {
+		if strings.HasPrefix(s, "{") {
+			segs[i] = own[pageParamKind(segs[i-1])]
+		}
+	}
+	return strings.Join(segs, "/")
+}
+
+// pageRoadmaps hold A1's roadmap for the page tests of each fixture, made once.
+var pageRoadmaps sync.Map // *fixture → fixtureRoadmap
+
+func (f *fixture) pageRoadmap() fixtureRoadmap {
+	if r, ok := pageRoadmaps.Load(f); ok {
+		return r.(fixtureRoadmap)
+	}
+	r := f.roadmap("organisation", f.a1.GetId())
+	pageRoadmaps.Store(f, r)
+	return r
+}
+
+// TestEveryFormNeedsItsCSRFToken posts to every state-changing page route
+// (from web.Routes, so a new form is covered the day it is added) without
+// the session's CSRF token and with another session's, as every role: each
+// is refused with 403 and nothing in any database changes. At least one role
+// must be refused for the token itself (the form is theirs), not for its role.
+func TestEveryFormNeedsItsCSRFToken(t *testing.T) {
+	f := newFixture(t)
+	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	type session struct{ cookie, csrf, other string }
+	sessions := map[string]session{}
+	for _, role := range roles {
+		cookie, csrf := pageSession(t, f.p.base, role, rolePassword(role))
+		_, other := pageSession(t, f.p.base, role, rolePassword(role)) // the same person's second session
+		if other == csrf {
+			t.Fatalf("%s: two sessions share a CSRF token", role)
+		}
+		sessions[role] = session{cookie, csrf, other}
+	}
+	f.ownPagePath("GET /") // makes the objects the paths name before the state is taken
+	before := f.dataState()
+	forms, cells := 0, 0
+	for _, pattern := range web.Routes() {
+		method, _, _ := strings.Cut(pattern, " ")
+		if method == "GET" || method == "HEAD" {
+			continue
+		}
+		forms++
+		refusedForToken := false
+		for _, role := range roles {
+			s := sessions[role]
+			path := f.ownPagePath(pattern)
+			for _, tc := range []struct{ name, token string }{{"no token", ""}, {"another session's token", s.other}} {
+				body := url.Values{"name": {"Ключ"}, "current": {rolePassword(role)}, "new": {"Stolen-pass-2026"},
+					"reason": {"CLOSURE_REASON_LIQUIDATED"}, "closed_on": {"2026-09-01"}}
+				if tc.token != "" {
+					body.Set("csrf_token", tc.token)
+				}
+				cookie := s.cookie
+				if pattern == "POST /login" {
+					cookie += "; nastavnik_login_csrf=" + s.csrf // the sign-in form's cookie, but not its value
+					body.Set("login", role)
+					body.Set("password", rolePassword(role))
+				}
+				status, page := doRaw(t, hc, f.p.base, "", cookie, fuzzRequest{method: method, url: path,
+					body: []byte(body.Encode()), contentType: "application/x-www-form-urlencoded"})
+				cells++
+				if status != http.StatusForbidden {
+					t.Errorf("%s %s as %s with %s: %d, want 403", method, path, role, tc.name, status)
+					continue
+				}
+				if strings.Contains(page, "Форма устарела") {
+					refusedForToken = true
+				}
+			}
+		}
+		if !refusedForToken {
+			t.Errorf("%s: no role was refused for the CSRF token (only for its role): no role may use it?", pattern)
+		}
+		// Nobody signed in: sent to sign in (or, for the sign-in form, refused).
+		status, _ := doRaw(t, hc, f.p.base, "", "", fuzzRequest{method: method, url: f.ownPagePath(pattern),
+			contentType: "application/x-www-form-urlencoded"})
+		cells++
+		if want := map[bool]int{true: http.StatusForbidden, false: http.StatusSeeOther}[pattern == "POST /login"]; status != want {
+			t.Errorf("%s with nobody signed in: %d, want %d", pattern, status, want)
+		}
+	}
+	if forms < 30 {
+		t.Fatalf("web.Routes lists %d forms: is it complete?", forms)
+	}
+	if after := f.dataState(); after != before {
+		t.Errorf("requests refused for their CSRF token changed data: %s", changedTables(before, after))
+	}
+	// The API, with the session cookie instead of a bearer token, needs the
+	// X-CSRF-Token header on every state-changing route.
+	routes, _ := apiRoutes(t, f.p.base)
+	api := 0
+	for _, r := range routes {
+		if r.method == "GET" || r.String() == "POST /v1/auth/token" {
+			continue
+		}
+		path := r.path
+		for _, p := range r.pathParams {
+			path = strings.Replace(path, "{"+p+"}", "0b0e4d4e-0000-4000-8000-000000000003", 1)
+		}
+		for _, token := range []string{"", sessions["operator"].other} {
+			req, _ := http.NewRequest(r.method, f.p.base+path, strings.NewReader("{}"))
+			req.Header.Set("Cookie", sessions["operator"].cookie)
+			if token != "" {
+				req.Header.Set("X-CSRF-Token", token)
+			}
+			resp, err := hc.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			api++
+			if resp.StatusCode != http.StatusForbidden {
+				t.Errorf("%s with the session cookie and CSRF header %q: %d, want 403", r, token, resp.StatusCode)
+			}
+		}
+	}
+	if after := f.dataState(); after != before {
+		t.Errorf("API requests refused for their CSRF header changed data: %s", changedTables(before, after))
+	}
+	t.Logf("%d page forms × %d roles × 2 + nobody: %d requests refused; %d API requests without a valid X-CSRF-Token refused",
+		forms, len(roles), cells, api)
 }
