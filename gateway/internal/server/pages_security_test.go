@@ -2,14 +2,18 @@ package server_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/nastavnik/nastavnik/gateway/internal/config"
 	"github.com/nastavnik/nastavnik/gateway/internal/web"
 )
 
@@ -238,4 +242,187 @@ func TestEveryFormNeedsItsCSRFToken(t *testing.T) {
 	}
 	t.Logf("%d page forms × %d roles × 2 + nobody: %d requests refused; %d API requests without a valid X-CSRF-Token refused",
 		forms, len(roles), cells, api)
+}
+
+// signInRaw signs in through the form with extra cookies planted in the
+// request, and returns the answer's status and cookies.
+func signInRaw(t *testing.T, base, planted, login, pw string, header map[string]string) (int, []*http.Cookie) {
+	t.Helper()
+	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	req, _ := http.NewRequest("GET", base+"/login", nil)
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var loginCookie string
+	for _, c := range resp.Cookies() {
+		if c.Name == "nastavnik_login_csrf" {
+			loginCookie = c.Value
+			checkCookie(t, c, "/login", header["X-Forwarded-Proto"] == "https")
+		}
+	}
+	form := url.Values{"login": {login}, "password": {pw}, "csrf_token": {csrfOf(t, string(page))}}
+	req, _ = http.NewRequest("POST", base+"/login", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Cookie", strings.TrimPrefix(planted+"; nastavnik_login_csrf="+loginCookie, "; "))
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	if resp, err = hc.Do(req); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode, resp.Cookies()
+}
+
+// checkCookie checks a cookie the pages set: HttpOnly, SameSite=Lax, the
+// path, and Secure exactly when the request came over TLS.
+func checkCookie(t *testing.T, c *http.Cookie, path string, tls bool) {
+	t.Helper()
+	if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Path != path || c.Secure != tls {
+		t.Errorf("cookie %s: HttpOnly=%v SameSite=%v Path=%q Secure=%v; want HttpOnly, Lax, %q, Secure=%v",
+			c.Name, c.HttpOnly, c.SameSite, c.Path, c.Secure, path, tls)
+	}
+}
+
+func sessionCookie(t *testing.T, cs []*http.Cookie) string {
+	t.Helper()
+	for _, c := range cs {
+		if c.Name == "nastavnik_session" && c.Value != "" {
+			return c.Value
+		}
+	}
+	t.Fatalf("no session cookie in %v", cs)
+	return ""
+}
+
+// whoIs opens the start page with a session cookie and returns the login it
+// shows, or "" when it sends the visitor to sign in.
+func whoIs(t *testing.T, base, session string) string {
+	t.Helper()
+	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	req, _ := http.NewRequest("GET", base+"/account/password", nil)
+	req.Header.Set("Cookie", "nastavnik_session="+session)
+	resp, err := hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	page, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return ""
+	}
+	m := regexp.MustCompile(`<div class="header__who"><span>([^<·]+)`).FindSubmatch(page)
+	if m == nil {
+		return "?"
+	}
+	return strings.TrimSpace(string(m[1]))
+}
+
+// Session fixation: a session cookie planted before sign-in — made up, or
+// another person's live session — never becomes the signed-in session: sign-in
+// always issues a new one, the planted one stays what it was, and sign-out
+// kills the session it ends.
+func TestSignInIssuesAFreshSession(t *testing.T) {
+	f := newFixture(t)
+	base := f.p.base
+
+	// A made-up value planted by an attacker.
+	status, cs := signInRaw(t, base, "nastavnik_session=attacker-chosen-0123456789", "methodologist", rolePassword("methodologist"), nil)
+	if status != http.StatusSeeOther {
+		t.Fatalf("sign in: %d, want 303", status)
+	}
+	s1 := sessionCookie(t, cs)
+	if s1 == "attacker-chosen-0123456789" {
+		t.Fatal("sign-in kept the planted session value")
+	}
+	if who := whoIs(t, base, "attacker-chosen-0123456789"); who != "" {
+		t.Errorf("the planted value opens pages as %q", who)
+	}
+	if who := whoIs(t, base, s1); who != "methodologist" {
+		t.Errorf("the new session opens pages as %q, want methodologist", who)
+	}
+
+	// The attacker's own live session planted in the victim's browser.
+	attacker, _ := pageSession(t, base, "curator", rolePassword("curator"))
+	planted := strings.TrimPrefix(attacker[strings.Index(attacker, "nastavnik_session="):], "nastavnik_session=")
+	planted, _, _ = strings.Cut(planted, ";")
+	_, cs = signInRaw(t, base, "nastavnik_session="+planted, "regional", rolePassword("regional"), nil)
+	s2 := sessionCookie(t, cs)
+	if s2 == planted || s2 == s1 {
+		t.Errorf("sign-in reused a session value")
+	}
+	if who := whoIs(t, base, planted); who != "curator" {
+		t.Errorf("the attacker's session became %q's; want it still the curator's", who)
+	}
+	if who := whoIs(t, base, s2); who != "regional" {
+		t.Errorf("the victim's session opens pages as %q, want regional", who)
+	}
+
+	// Sign-out ends that session only, and its CSRF token with it.
+	b := newBrowser(t, base)
+	csrf := b.signIn("operator", operatorPassword)
+	if code, _ := b.post("/logout", url.Values{"csrf_token": {csrf}}); code != http.StatusSeeOther {
+		t.Fatalf("sign out: %d", code)
+	}
+	if code, _ := b.post("/account/tokens", url.Values{"csrf_token": {csrf}, "name": {"после выхода"}}); code != http.StatusSeeOther {
+		t.Errorf("a form after sign-out: %d, want 303 to sign in", code)
+	}
+	if who := whoIs(t, base, s2); who != "regional" {
+		t.Errorf("another person's sign-out ended the regional's session (%q)", who)
+	}
+}
+
+// The cookies the pages set are HttpOnly, SameSite=Lax, scoped to their
+// path, and Secure when the request came over TLS (here through a trusted
+// proxy's X-Forwarded-Proto), which also brings HSTS.
+func TestCookieAttributes(t *testing.T) {
+	for _, tls := range []bool{false, true} {
+		t.Run(map[bool]string{false: "plain HTTP", true: "TLS at the proxy"}[tls], func(t *testing.T) {
+			p := startPlatform(t, func(c *config.Config) { c.TrustForwarded = true })
+			header := map[string]string{}
+			if tls {
+				header["X-Forwarded-Proto"] = "https"
+			}
+			status, cs := signInRaw(t, p.base, "", "operator", operatorPassword, header)
+			if status != http.StatusSeeOther {
+				t.Fatalf("sign in: %d", status)
+			}
+			var session *http.Cookie
+			for _, c := range cs {
+				switch c.Name {
+				case "nastavnik_session":
+					session = c
+					checkCookie(t, c, "/", tls)
+					if c.Expires.IsZero() || c.Expires.Before(time.Now()) {
+						t.Errorf("session cookie expires %v", c.Expires)
+					}
+				case "nastavnik_login_csrf":
+					if c.MaxAge >= 0 || c.Path != "/login" {
+						t.Errorf("the sign-in form's cookie is not removed: %+v", c)
+					}
+				}
+			}
+			if session == nil {
+				t.Fatal("no session cookie")
+			}
+			req, _ := http.NewRequest("GET", p.base+"/login", nil)
+			for k, v := range header {
+				req.Header.Set(k, v)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if hsts := resp.Header.Get("Strict-Transport-Security"); (hsts != "") != tls {
+				t.Errorf("Strict-Transport-Security %q over TLS=%v", hsts, tls)
+			}
+		})
+	}
 }
