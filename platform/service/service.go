@@ -23,6 +23,7 @@ import (
 	"github.com/nastavnik/nastavnik/platform/grpcserver"
 	"github.com/nastavnik/nastavnik/platform/identity"
 	"github.com/nastavnik/nastavnik/platform/logging"
+	"github.com/nastavnik/nastavnik/platform/pagination"
 )
 
 // Config is a service's configuration, read from the environment.
@@ -103,6 +104,7 @@ func Start(ctx context.Context, spec Spec, cfg Config, logger *slog.Logger) (*Se
 	if err != nil {
 		return nil, fmt.Errorf("IDENTITY_KEY %w", err)
 	}
+	pagination.SetKey(key)
 	signer, err := identity.NewSigner(key)
 	if err != nil {
 		return nil, err

@@ -37,8 +37,9 @@ type platform struct {
 }
 
 // startPlatform runs the three services and the gateway with an operator
-// account "operator" (password operatorPassword).
-func startPlatform(t testing.TB) platform {
+// account "operator" (password operatorPassword); opts change the gateway's
+// configuration.
+func startPlatform(t testing.TB, opts ...func(*config.Config)) platform {
 	t.Helper()
 	reg := servicetest.Start(t, registryapp.Spec)
 	rm := servicetest.StartWith(t, roadmapapp.Spec, servicetest.Options{RegistryAddr: reg.Addr})
@@ -48,6 +49,9 @@ func startPlatform(t testing.TB) platform {
 		RegistryAddr: reg.Addr, RoadmapAddr: rm.Addr, IndicatorsAddr: ind.Addr,
 		RequestTimeout: 10 * time.Second, MaxBodyBytes: 1 << 20, ShutdownTimeout: 5 * time.Second, LogLevel: "error",
 		IdentityKey: base64.StdEncoding.EncodeToString(servicetest.Key),
+	}
+	for _, o := range opts {
+		o(&cfg)
 	}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
