@@ -76,6 +76,9 @@ type Database struct {
 	MaxConns int32 `env:"DATABASE_MAX_CONNS" envDefault:"10"`
 	// Migrate applies the embedded migrations at start.
 	Migrate bool `env:"DATABASE_MIGRATE" envDefault:"true"`
+	// ConnectTimeout bounds how long a starting service waits for PostgreSQL
+	// to answer, retrying with capped exponential backoff.
+	ConnectTimeout time.Duration `env:"DATABASE_CONNECT_TIMEOUT" envDefault:"2m"`
 }
 
 // Validate reports every problem of the database configuration.
@@ -89,6 +92,9 @@ func (d Database) Validate() error {
 	}
 	if d.MaxConns < 1 || d.MaxConns > 1000 {
 		errs = append(errs, fmt.Errorf("DATABASE_MAX_CONNS must be within 1..1000, got %d", d.MaxConns))
+	}
+	if d.ConnectTimeout < 0 {
+		errs = append(errs, fmt.Errorf("DATABASE_CONNECT_TIMEOUT must not be negative, got %s", d.ConnectTimeout))
 	}
 	return errors.Join(errs...)
 }
