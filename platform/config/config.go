@@ -84,6 +84,9 @@ type Database struct {
 	// MigrateOnly makes the process apply the embedded migrations and exit
 	// (a deployment's migration Job), without serving.
 	MigrateOnly bool `env:"DATABASE_MIGRATE_ONLY" envDefault:"false"`
+	// ConnectTimeout bounds how long a starting service waits for PostgreSQL
+	// to answer, retrying with capped exponential backoff.
+	ConnectTimeout time.Duration `env:"DATABASE_CONNECT_TIMEOUT" envDefault:"2m"`
 }
 
 // Validate reports every problem of the database configuration.
@@ -97,6 +100,9 @@ func (d Database) Validate() error {
 	}
 	if d.MaxConns < 1 || d.MaxConns > 1000 {
 		errs = append(errs, fmt.Errorf("DATABASE_MAX_CONNS must be within 1..1000, got %d", d.MaxConns))
+	}
+	if d.ConnectTimeout < 0 {
+		errs = append(errs, fmt.Errorf("DATABASE_CONNECT_TIMEOUT must not be negative, got %s", d.ConnectTimeout))
 	}
 	return errors.Join(errs...)
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/nastavnik/nastavnik/platform/database"
 	"github.com/nastavnik/nastavnik/platform/grpcerr"
 	"github.com/nastavnik/nastavnik/platform/grpcserver"
+	"github.com/nastavnik/nastavnik/platform/idempotency"
 	"github.com/nastavnik/nastavnik/platform/identity"
 	"github.com/nastavnik/nastavnik/platform/logging"
 	"github.com/nastavnik/nastavnik/platform/pagination"
@@ -63,6 +64,10 @@ type Spec struct {
 	// Errors is the service's one mapping from its errors to gRPC codes,
 	// applied by the interceptor chain to whatever a handler returns.
 	Errors grpcerr.Table
+	// Idempotent are the full names of the methods that take an idempotency
+	// key (creates and report transitions: writes a client may repeat); the
+	// service needs the idempotency_keys table (package idempotency).
+	Idempotent []string
 	// SystemOnly names the methods only the gateway's own identity may call
 	// (authentication); nil for none.
 	SystemOnly func(fullMethod string) bool
@@ -122,7 +127,7 @@ func Start(ctx context.Context, spec Spec, cfg Config, logger *slog.Logger) (*Se
 			return nil, fmt.Errorf("REGISTRY_ADDR: %w", err)
 		}
 	}
-	pool, err := database.Open(ctx, cfg.Database)
+	pool, err := database.Connect(ctx, cfg.Database, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -143,9 +148,15 @@ func Start(ctx context.Context, spec Spec, cfg Config, logger *slog.Logger) (*Se
 			return nil, err
 		}
 	}
+	keys, err := idempotency.New(pool, spec.Idempotent)
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
 	srv, err := grpcserver.New(grpcserver.Options{
 		Name: spec.Name, Config: cfg.Server, Logger: logger, Authenticate: signer.Authenticator(spec.SystemOnly),
 		Errors: spec.Errors,
+		Unary:  []grpc.UnaryServerInterceptor{keys.Unary(spec.Errors)},
 		Ready:  func(ctx context.Context) error { return pool.Ping(ctx) },
 	})
 	if err != nil {

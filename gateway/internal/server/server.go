@@ -35,6 +35,7 @@ import (
 	"github.com/nastavnik/nastavnik/gateway/internal/httpmetrics"
 	"github.com/nastavnik/nastavnik/gateway/internal/web"
 	"github.com/nastavnik/nastavnik/platform/grpcserver"
+	"github.com/nastavnik/nastavnik/platform/idempotency"
 	"github.com/nastavnik/nastavnik/platform/identity"
 	"github.com/nastavnik/nastavnik/platform/logging"
 	"github.com/nastavnik/nastavnik/platform/registryclient"
@@ -66,7 +67,10 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Gateway,
 		conn, err := grpc.NewClient(addr,
 			grpc.WithTransportCredentials(insecure.NewCredentials()),
 			grpc.WithDefaultServiceConfig(`{"loadBalancingConfig":[{"round_robin":{}}]}`),
-			grpc.WithChainUnaryInterceptor(clientMetrics.UnaryClientInterceptor()),
+			// A read, or a write carrying an idempotency key, is sent again
+			// while the service is unavailable (restarting); nothing else is.
+			grpc.WithChainUnaryInterceptor(clientMetrics.UnaryClientInterceptor(),
+				idempotency.Retry(idempotency.DefaultRetry)),
 			grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(32<<20), grpc.MaxCallSendMsgSize(16<<20)),
 		)
 		if err != nil {
@@ -198,9 +202,21 @@ func (g *Gateway) handler(ctx context.Context, reg *prometheus.Registry) (http.H
 		return nil, err
 	}
 	h := red.Instrument(g.secureHeaders(httpmetrics.Mux(mux)))
+	h = safeReads(h)
 	h = g.recoverPanics(h)
 	h = g.requestID(h)
 	return h, nil
+}
+
+// safeReads marks GET and HEAD requests as reads, whose calls to the
+// services may be repeated while a service restarts (idempotency.Retry).
+func safeReads(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			r = r.WithContext(idempotency.Safe(r.Context()))
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // requestID gives every request an id (kept from X-Request-Id when sent), echoes
