@@ -60,11 +60,12 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Gateway,
 	clientMetrics := grpcprom.NewClientMetrics(grpcprom.WithClientHandlingTimeHistogram())
 	reg.MustRegister(clientMetrics)
 
-	dial := func(addr string) (*grpc.ClientConn, error) {
+	authCache := auth.NewCache(cfg.AuthCacheTTL, cfg.AuthCacheSize)
+	dial := func(addr string, interceptors ...grpc.UnaryClientInterceptor) (*grpc.ClientConn, error) {
 		conn, err := grpc.NewClient(addr,
 			grpc.WithTransportCredentials(insecure.NewCredentials()),
 			grpc.WithDefaultServiceConfig(`{"loadBalancingConfig":[{"round_robin":{}}]}`),
-			grpc.WithChainUnaryInterceptor(clientMetrics.UnaryClientInterceptor()),
+			grpc.WithChainUnaryInterceptor(append([]grpc.UnaryClientInterceptor{clientMetrics.UnaryClientInterceptor()}, interceptors...)...),
 			grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(32<<20), grpc.MaxCallSendMsgSize(16<<20)),
 		)
 		if err != nil {
@@ -74,7 +75,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Gateway,
 		return conn, nil
 	}
 	var err error
-	if g.backends.Registry, err = dial(cfg.RegistryAddr); err != nil {
+	if g.backends.Registry, err = dial(cfg.RegistryAddr, authCache.Interceptor()); err != nil {
 		return nil, g.closeConns(err)
 	}
 	if g.backends.Roadmap, err = dial(cfg.RoadmapAddr); err != nil {
@@ -93,7 +94,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Gateway,
 		return nil, g.closeConns(err)
 	}
 	g.auth = &auth.Authenticator{Signer: signer, Auth: registryv1.NewAuthServiceClient(g.backends.Registry),
-		TrustForwarded: cfg.TrustForwarded}
+		TrustForwarded: cfg.TrustForwarded, Cache: authCache}
 
 	handler, err := g.handler(ctx, reg)
 	if err != nil {
