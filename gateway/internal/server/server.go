@@ -110,6 +110,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Gateway,
 	}
 	mmux := http.NewServeMux()
 	mmux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	grpcserver.AddPprof(mmux)
 	g.metrics = &http.Server{Handler: mmux, ReadHeaderTimeout: 5 * time.Second}
 
 	if g.lis, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
