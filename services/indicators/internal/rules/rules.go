@@ -9,6 +9,8 @@ import (
 	"slices"
 
 	"cel.dev/cel-go/cel"
+	"cel.dev/cel-go/checker"
+	"cel.dev/cel-go/common/types"
 
 	"github.com/nastavnik/nastavnik/platform/validation"
 	"github.com/nastavnik/nastavnik/services/indicators/internal/form"
@@ -26,6 +28,42 @@ const (
 
 // costLimit bounds the work one expression may do.
 const costLimit = 100_000
+
+// maxString is the longest string a variable holds: a text field or a
+// reference (number, date and link) is at most a few thousand characters.
+const maxString = 4096
+
+// bounds tells CEL's cost estimate how large the variables can be: strings
+// up to maxString, prev up to one entry per field.
+type bounds struct{ fields int }
+
+func (b bounds) EstimateSize(n checker.AstNode) *checker.SizeEstimate {
+	if len(n.Path()) == 0 {
+		return nil
+	}
+	switch n.Type().Kind() {
+	case types.StringKind:
+		return &checker.SizeEstimate{Min: 0, Max: maxString}
+	case types.MapKind:
+		return &checker.SizeEstimate{Min: 0, Max: uint64(b.fields)}
+	}
+	return nil
+}
+
+func (bounds) EstimateCallCost(string, string, *checker.AstNode, []checker.AstNode) *checker.CallEstimate {
+	return nil
+}
+
+// ProgramOptions are those of an expression over Env: one whose worst case stays within
+// costLimit is evaluated as it is; any other counts its cost as it runs and
+// stops at the limit (counting makes every evaluation several times slower,
+// and the rules are evaluated on every save).
+func ProgramOptions(env *cel.Env, ast *cel.Ast, fields int) []cel.ProgramOption {
+	if est, err := env.EstimateCost(ast, bounds{fields: fields}); err == nil && est.Max <= costLimit {
+		return nil
+	}
+	return []cel.ProgramOption{cel.CostLimit(costLimit)}
+}
 
 // Env returns the CEL environment of expressions over fields: each count
 // field is an int variable named by its code, each yes/no field a bool with a
@@ -105,7 +143,7 @@ func Compile(f form.Form) (*Set, error) {
 			ve.Add(fmt.Sprintf("rules[%d].expression", i), validation.New("rule_not_bool").With("rule", r.Code).With("type", fmt.Sprint(ast.OutputType())))
 			continue
 		}
-		prg, err := env.Program(ast, cel.CostLimit(costLimit))
+		prg, err := env.Program(ast, ProgramOptions(env, ast, len(fields))...)
 		if err != nil {
 			ve.Add(fmt.Sprintf("rules[%d].expression", i), validation.New("rule_program").With("rule", r.Code).With("detail", err.Error()))
 			continue
