@@ -71,6 +71,8 @@ curl -fsS "http://$HTTP/readyz" >/dev/null || { echo "peak-load: the gateway is 
 echo "== demo data" >&2
 "$BIN/seed" >"$LOGS/seed.log" 2>&1 || { tail "$LOGS/seed.log" >&2; exit 1; }
 
+# The postmaster (its backends' CPU is counted with it).
+names+=("postgres=$(ss -Hltnp "sport = :$PGPORT" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)")
 bin/peakload -base "http://$HTTP" -duration "${PEAK_DURATION:-20s}" -rate "${PEAK_RATE:-60}" \
   -pgbench "postgres://postgres@127.0.0.1:$PGPORT/pgbench" -pids "$(IFS=,; echo "${names[*]}")" \
   -profile "${PEAK_PROFILE:-}" -metrics "gateway=127.0.0.1:${PORTS}5,registry=127.0.0.1:${PORTS}6,indicators=127.0.0.1:${PORTS}8"

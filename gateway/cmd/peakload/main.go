@@ -18,6 +18,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -379,6 +380,7 @@ func (s *saver) nextCount() map[string]json.RawMessage {
 type phase struct {
 	name    string
 	elapsed time.Duration
+	cpu     map[string]time.Duration // CPU time each process used in the phase
 	mu      sync.Mutex
 	ops     map[string]*opStats
 	samples []string // first errors
@@ -471,6 +473,7 @@ func (w *workload) run(parent context.Context, name string, rate float64, during
 	defer cancel()
 	var wg sync.WaitGroup
 	start := time.Now()
+	cpu0 := cpuTimes(w.o.pids)
 	if during != nil {
 		wg.Go(func() { during(ctx) })
 	}
@@ -505,7 +508,65 @@ func (w *workload) run(parent context.Context, name string, rate float64, during
 	}
 	wg.Wait()
 	p.elapsed = time.Since(start)
+	p.cpu = cpuTimes(w.o.pids)
+	for n, t := range cpu0 {
+		p.cpu[n] -= t
+	}
 	return p
+}
+
+// cpuTimes is the CPU time (user and system) each process has used so far;
+// "postgres" counts the postmaster and every backend it started, "peakload"
+// this process.
+func cpuTimes(pids map[string]int) map[string]time.Duration {
+	out := map[string]time.Duration{}
+	for name, pid := range pids {
+		out[name] = procCPU(pid)
+		if name == "postgres" {
+			entries, _ := os.ReadDir("/proc")
+			for _, e := range entries {
+				child, err := strconv.Atoi(e.Name())
+				if err == nil && procParent(child) == pid {
+					out[name] += procCPU(child)
+				}
+			}
+		}
+	}
+	out["peakload"] = procCPU(os.Getpid())
+	return out
+}
+
+// procStat is the fields of /proc/PID/stat after the command's name.
+func procStat(pid int) []string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return nil
+	}
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return nil
+	}
+	return strings.Fields(string(b[i+1:]))
+}
+
+func procParent(pid int) int {
+	f := procStat(pid)
+	if len(f) < 2 {
+		return 0
+	}
+	n, _ := strconv.Atoi(f[1])
+	return n
+}
+
+// procCPU reads utime and stime (clock ticks of 10 ms).
+func procCPU(pid int) time.Duration {
+	f := procStat(pid)
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	s, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(u+s) * 10 * time.Millisecond
 }
 
 // cycle takes a report round its life: submit, returned by the
@@ -715,6 +776,14 @@ func report(out io.Writer, o options, tps float64, phases []*phase, rss map[stri
 		fmt.Fprintf(out, "saves through the gateway at the maximum: %.0f/s = %.1f %% of pgbench (bar ≥ 30 %%)\n", maxSaves, 100*maxSaves/tps)
 	}
 	fmt.Fprintf(out, "dashboards' p95 at the maximum: %s ms (bar ≤ 100 ms)\n", ms(dashP95))
+	if last := phases[len(phases)-1]; maxSaves > 0 {
+		saves := maxSaves * last.elapsed.Seconds()
+		var parts []string
+		for _, n := range slices.Sorted(maps.Keys(last.cpu)) {
+			parts = append(parts, fmt.Sprintf("%s %.2f", n, float64(last.cpu[n].Microseconds())/1000/saves))
+		}
+		fmt.Fprintf(out, "CPU ms per save at the maximum (every request of the phase counted): %s\n", strings.Join(parts, ", "))
+	}
 	names := make([]string, 0, len(rss))
 	for n := range rss {
 		names = append(names, n)

@@ -93,24 +93,26 @@ func Env(fields []form.Field) (*cel.Env, error) {
 }
 
 // Activation binds values to the variables of Env: unfilled fields get their
-// zero value.
+// zero value. Values are CEL's own types already, so evaluation converts
+// nothing.
 func Activation(fields []form.Field, values map[string]form.Value, prev map[string]int64, share float64) map[string]any {
-	act := map[string]any{HasPrev: prev != nil, Share: share}
-	p := map[string]int64{}
+	act := make(map[string]any, len(fields)+8)
+	act[HasPrev], act[Share] = types.Bool(prev != nil), types.Double(share)
+	p := make(map[string]int64, len(prev))
 	for k, v := range prev {
 		p[k] = v
 	}
-	act[Prev] = p
+	act[Prev] = types.DefaultTypeAdapter.NativeToValue(p)
 	for _, f := range fields {
 		v := values[f.Code]
 		switch f.Type {
 		case form.Count:
-			act[f.Code] = v.Count
+			act[f.Code] = types.Int(v.Count)
 		case form.YesNo:
-			act[f.Code] = v.Yes
-			act[f.Code+"_ref"] = v.RefText()
+			act[f.Code] = types.Bool(v.Yes)
+			act[f.Code+"_ref"] = types.String(v.RefText())
 		case form.Text:
-			act[f.Code] = v.Text
+			act[f.Code] = types.String(v.Text)
 		}
 	}
 	return act

@@ -215,3 +215,20 @@ func TestBoundedRulesRunWithoutCounting(t *testing.T) {
 		t.Errorf("a costly expression over a large prev: %v, want the cost limit", err)
 	}
 }
+
+// BenchmarkCheck is the rules' part of every save: a full report of the
+// mentorship form with last year's values.
+func BenchmarkCheck(b *testing.B) {
+	s, err := Compile(form.Mentorship())
+	if err != nil {
+		b.Fatal(err)
+	}
+	values := full()
+	prev := map[string]int64{}
+	for k, v := range values {
+		prev[k] = v.Count
+	}
+	for b.Loop() {
+		s.Check(values, prev)
+	}
+}
