@@ -586,7 +586,9 @@ func (w *workload) cycle(ctx, calls context.Context, p *phase, s *saver, meth cl
 		{"save", "", false, nil},
 		{"submit", ":submit", false, func() map[string]any { return map[string]any{"confirmWarnings": true} }},
 		{"accept", ":accept", true, func() map[string]any { return map[string]any{} }},
-		{"reopen", ":reopen", true, func() map[string]any { return map[string]any{"reason": "Нагрузочная проверка " + strconv.Itoa(i)} }},
+		{"reopen", ":reopen", true, func() map[string]any {
+			return map[string]any{"reason": "Нагрузочная проверка " + strconv.Itoa(i)}
+		}},
 	}
 	pc := newPacer(1)
 	for pc.wait(ctx) {
@@ -732,7 +734,9 @@ func percentile(sorted []time.Duration, q float64) time.Duration {
 	return sorted[min(int(q*float64(len(sorted))), len(sorted)-1)]
 }
 
-func ms(d time.Duration) string { return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 1, 64) }
+func ms(d time.Duration) string {
+	return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 1, 64)
+}
 
 // report prints the table and the bar.
 func report(out io.Writer, o options, tps float64, phases []*phase, rss map[string]int64) error {
