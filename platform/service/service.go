@@ -155,6 +155,7 @@ func (s *Service) Serve(ctx context.Context) error {
 // Main is a whole service process: configuration from the environment, JSON
 // logs to stderr, serving until ctx ends.
 func Main(ctx context.Context, spec Spec) error {
+	config.TuneGC()
 	cfg, err := spec.LoadConfig()
 	if err != nil {
 		return err
