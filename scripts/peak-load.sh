@@ -12,6 +12,7 @@
 #   PEAK_PGPORT=5547 PEAK_PORTS=5547     # PostgreSQL port; services on ${PEAK_PORTS}0..9
 #   PEAK_BIN=/elsewhere/bin              # measure other builds (a baseline) with this load
 #   PEAK_PROFILE=dir                     # CPU profiles of the maximum phase from the side ports
+#   PEAK_HOLD=1                          # keep the stack up after the run (Ctrl-C stops it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -73,6 +74,12 @@ echo "== demo data" >&2
 
 # The postmaster (its backends' CPU is counted with it).
 names+=("postgres=$(ss -Hltnp "sport = :$PGPORT" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)")
+status=0
 bin/peakload -base "http://$HTTP" -duration "${PEAK_DURATION:-20s}" -rate "${PEAK_RATE:-60}" \
   -pgbench "postgres://postgres@127.0.0.1:$PGPORT/pgbench" -pids "$(IFS=,; echo "${names[*]}")" \
-  -profile "${PEAK_PROFILE:-}" -metrics "gateway=127.0.0.1:${PORTS}5,registry=127.0.0.1:${PORTS}6,indicators=127.0.0.1:${PORTS}8"
+  -profile "${PEAK_PROFILE:-}" -metrics "gateway=127.0.0.1:${PORTS}5,registry=127.0.0.1:${PORTS}6,indicators=127.0.0.1:${PORTS}8" || status=$?
+if [[ -n ${PEAK_HOLD:-} ]]; then
+  echo "== holding the stack: http://$HTTP/ (operator / $OPERATOR_PASSWORD); Ctrl-C stops it" >&2
+  wait
+fi
+exit $status
