@@ -14,10 +14,10 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/nastavnik/nastavnik/platform/config"
 	"github.com/nastavnik/nastavnik/platform/database"
+	"github.com/nastavnik/nastavnik/platform/grpcclient"
 	"github.com/nastavnik/nastavnik/platform/grpcerr"
 	"github.com/nastavnik/nastavnik/platform/grpcserver"
 	"github.com/nastavnik/nastavnik/platform/identity"
@@ -104,9 +104,8 @@ func Start(ctx context.Context, spec Spec, cfg Config, logger *slog.Logger) (*Se
 			return nil, err
 		}
 		// Connections are lazy: the registry may start after this service.
-		// dns:///name:port balances over every replica the name resolves to.
-		registry, err = grpc.NewClient(cfg.RegistryAddr, grpc.WithTransportCredentials(insecure.NewCredentials()),
-			grpc.WithDefaultServiceConfig(`{"loadBalancingConfig":[{"round_robin":{}}]}`))
+		// dns:///name:port or a list balances over every replica.
+		registry, err = grpcclient.Dial(cfg.RegistryAddr)
 		if err != nil {
 			return nil, fmt.Errorf("REGISTRY_ADDR: %w", err)
 		}
@@ -151,6 +150,10 @@ func (s *Service) Serve(ctx context.Context) error {
 	}
 	return s.srv.Serve(ctx)
 }
+
+// Abort cuts every gRPC connection and cancels the calls in flight at once,
+// as a crash would; Serve still returns only when its context ends.
+func (s *Service) Abort() { s.srv.GRPC().Stop() }
 
 // Main is a whole service process: configuration from the environment, JSON
 // logs to stderr, serving until ctx ends.

@@ -35,6 +35,9 @@ type platform struct {
 	ind     *servicetest.Running
 	rm      *servicetest.Running
 	logs    *servicetest.Logs // the gateway's
+	// targets, when set, are the gateway's registry, roadmap and indicators
+	// addresses (lists of replicas) instead of reg, rm and ind.
+	targets [3]string
 }
 
 // startPlatform runs the three services and the gateway with an operator
@@ -55,9 +58,13 @@ func startPlatform(t testing.TB) platform {
 // and its logs.
 func (p platform) startGateway(t testing.TB) (base, metrics string, logs *servicetest.Logs) {
 	t.Helper()
+	targets := p.targets
+	if targets == [3]string{} {
+		targets = [3]string{p.reg.Addr, p.rm.Addr, p.ind.Addr}
+	}
 	cfg := config.Config{
 		HTTPAddr: "127.0.0.1:0", MetricsAddr: "127.0.0.1:0",
-		RegistryAddr: p.reg.Addr, RoadmapAddr: p.rm.Addr, IndicatorsAddr: p.ind.Addr,
+		RegistryAddr: targets[0], RoadmapAddr: targets[1], IndicatorsAddr: targets[2],
 		RequestTimeout: 10 * time.Second, MaxBodyBytes: 1 << 20, ShutdownTimeout: 5 * time.Second, LogLevel: "error",
 		IdentityKey:  base64.StdEncoding.EncodeToString(servicetest.Key),
 		AuthCacheTTL: auth.MaxCacheTTL, AuthCacheSize: 1000,

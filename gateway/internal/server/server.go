@@ -25,13 +25,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	"github.com/nastavnik/nastavnik/gateway/internal/api"
 	"github.com/nastavnik/nastavnik/gateway/internal/auth"
 	"github.com/nastavnik/nastavnik/gateway/internal/config"
 	"github.com/nastavnik/nastavnik/gateway/internal/web"
+	"github.com/nastavnik/nastavnik/platform/grpcclient"
 	"github.com/nastavnik/nastavnik/platform/grpcserver"
 	"github.com/nastavnik/nastavnik/platform/identity"
 	"github.com/nastavnik/nastavnik/platform/logging"
@@ -62,14 +62,12 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Gateway,
 
 	authCache := auth.NewCache(cfg.AuthCacheTTL, cfg.AuthCacheSize)
 	dial := func(addr string, interceptors ...grpc.UnaryClientInterceptor) (*grpc.ClientConn, error) {
-		conn, err := grpc.NewClient(addr,
-			grpc.WithTransportCredentials(insecure.NewCredentials()),
-			grpc.WithDefaultServiceConfig(`{"loadBalancingConfig":[{"round_robin":{}}]}`),
+		conn, err := grpcclient.Dial(addr,
 			grpc.WithChainUnaryInterceptor(append([]grpc.UnaryClientInterceptor{clientMetrics.UnaryClientInterceptor()}, interceptors...)...),
 			grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(32<<20), grpc.MaxCallSendMsgSize(16<<20)),
 		)
 		if err != nil {
-			return nil, fmt.Errorf("gateway: dial %s: %w", addr, err)
+			return nil, fmt.Errorf("gateway: %w", err)
 		}
 		g.conns = append(g.conns, conn)
 		return conn, nil
