@@ -13,6 +13,8 @@ import (
 	"os"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
@@ -22,6 +24,7 @@ import (
 	"github.com/nastavnik/nastavnik/platform/grpcserver"
 	"github.com/nastavnik/nastavnik/platform/identity"
 	"github.com/nastavnik/nastavnik/platform/logging"
+	"github.com/nastavnik/nastavnik/platform/notify"
 )
 
 // Config is a service's configuration, read from the environment.
@@ -34,6 +37,8 @@ type Config struct {
 	// RegistryAddr is the registry's gRPC address, for services that ask it
 	// about organisations (Spec.UsesRegistry).
 	RegistryAddr string `env:"REGISTRY_ADDR"`
+	// Notify is the e-mail of the services' notifications (NASTAVNIK_SMTP_*).
+	Notify notify.Config
 }
 
 // Validate reports every configuration problem.
@@ -42,7 +47,7 @@ func (c Config) Validate() error {
 	if _, err := identity.ParseKey(c.IdentityKey); err != nil {
 		keyErr = fmt.Errorf("IDENTITY_KEY %w", err)
 	}
-	return errors.Join(c.Server.Validate(), c.Database.Validate(), keyErr)
+	return errors.Join(c.Server.Validate(), c.Database.Validate(), keyErr, c.Notify.Validate())
 }
 
 // Spec describes one service.
@@ -75,6 +80,15 @@ type Env struct {
 	Signer *identity.Signer
 	// Registry is a connection to the registry (Spec.UsesRegistry).
 	Registry *grpc.ClientConn
+	// Metrics registers the service's own metrics beside the server's.
+	Metrics prometheus.Registerer
+	// Notify is the notifications' e-mail configuration.
+	Notify notify.Config
+	// Logger is the service's logger.
+	Logger *slog.Logger
+	// Go runs fn in the background while the service serves; its context
+	// ends when the service stops, and the service waits for it.
+	Go func(fn func(ctx context.Context) error)
 }
 
 // LoadConfig reads the service's configuration from the environment.
@@ -82,9 +96,10 @@ func (s Spec) LoadConfig() (Config, error) { return config.Load[Config](s.Defaul
 
 // Service is a started service: listening, not yet serving.
 type Service struct {
-	srv      *grpcserver.Server
-	pool     *pgxpool.Pool
-	registry *grpc.ClientConn
+	srv        *grpcserver.Server
+	pool       *pgxpool.Pool
+	registry   *grpc.ClientConn
+	background []func(ctx context.Context) error
 }
 
 // Start opens the database, migrates it when configured to, and opens the
@@ -130,11 +145,15 @@ func Start(ctx context.Context, spec Spec, cfg Config, logger *slog.Logger) (*Se
 		pool.Close()
 		return nil, err
 	}
-	if err := spec.Register(Env{Pool: pool, Server: srv.GRPC(), Signer: signer, Registry: registry}); err != nil {
+	svc := &Service{srv: srv, pool: pool, registry: registry}
+	env := Env{Pool: pool, Server: srv.GRPC(), Signer: signer, Registry: registry, Metrics: srv.Registry(),
+		Notify: cfg.Notify, Logger: logger,
+		Go: func(fn func(ctx context.Context) error) { svc.background = append(svc.background, fn) }}
+	if err := spec.Register(env); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("register: %w", err)
 	}
-	return &Service{srv: srv, pool: pool, registry: registry}, nil
+	return svc, nil
 }
 
 // Addr is the gRPC address.
@@ -149,7 +168,12 @@ func (s *Service) Serve(ctx context.Context) error {
 	if s.registry != nil {
 		defer s.registry.Close()
 	}
-	return s.srv.Serve(ctx)
+	g, gctx := errgroup.WithContext(ctx)
+	for _, fn := range s.background {
+		g.Go(func() error { return fn(gctx) })
+	}
+	g.Go(func() error { return s.srv.Serve(gctx) })
+	return g.Wait()
 }
 
 // Main is a whole service process: configuration from the environment, JSON

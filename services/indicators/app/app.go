@@ -52,6 +52,6 @@ var Spec = service.Spec{
 		srv := server.New(st, dir)
 		srv.Register(env.Server)
 		server.NewAggregates(srv, dir).Register(env.Server)
-		return nil
+		return startNotices(env, st)
 	},
 }

@@ -244,6 +244,9 @@ func (s *Store) UpdateReport(ctx context.Context, actor domain.Actor, id string,
 		if err := insertEvents(ctx, tx, id, actor, now, cur.Version+1, events); err != nil {
 			return err
 		}
+		if err := enqueueReportNotices(ctx, tx, r, events, f, now); err != nil {
+			return err
+		}
 		if err := s.contribute(ctx, tx, r, f); err != nil {
 			return err
 		}
