@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -401,4 +402,61 @@ func sortArrivals(a []arrival) {
 		}
 		return a[i].To < a[j].To
 	})
+}
+
+// A campaign's reminders are the methodologist's: other days and another
+// time of day move every school's reminders; none turns them off; a bad time
+// names the field.
+func TestSetReminders(t *testing.T) {
+	nw := newNotifyWorld(t)
+	ctx := context.Background()
+	nw.publish()
+	c := nw.campaign("operator", &indicatorsv1.Campaign{Name: "Мониторинг ЦМН 2026", Year: 2026, RegionCode: "99", Deadline: "2026-12-15"})
+	if !slices.Equal(c.GetReminderDays(), []int32{7, 3, 1, 0}) || c.GetReminderTime() != "09:00" {
+		t.Fatalf("default reminders: %v at %q", c.GetReminderDays(), c.GetReminderTime())
+	}
+	_, err := nw.campaigns("operator").SetReminders(ctx, &indicatorsv1.SetRemindersRequest{Id: c.GetId(), Version: c.GetVersion(),
+		ReminderDays: []int32{2}, ReminderTime: "25:00"})
+	if f := fieldViolations(err); !slices.Equal(f, []string{"reminder_time"}) {
+		t.Errorf("bad time: %v %v", f, err)
+	}
+	set, err := nw.campaigns("operator").SetReminders(ctx, &indicatorsv1.SetRemindersRequest{Id: c.GetId(), Version: c.GetVersion(),
+		ReminderDays: []int32{0, 2, 2}, ReminderTime: "18:30"})
+	resp := set.GetCampaign()
+	if err != nil || !slices.Equal(resp.GetReminderDays(), []int32{2, 0}) || resp.GetReminderTime() != "18:30" {
+		t.Fatalf("SetReminders: %v %v", resp, err)
+	}
+	// 13 December 18:30 in Kaliningrad is 16:30 UTC: the Kaliningrad
+	// schools' 2-day reminders are due then and not a minute before; the
+	// Kamchatka schools' came at 06:30 UTC.
+	count := func(at time.Time) (n int) {
+		t.Helper()
+		if _, err := nw.store.ScheduleReminders(ctx, at); err != nil {
+			t.Fatal(err)
+		}
+		if err := nw.pool.QueryRow(ctx, `SELECT count(*) FROM notify_events WHERE kind = 'reminder'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for _, step := range []struct {
+		at   time.Time
+		want int
+	}{
+		{time.Date(2026, 12, 13, 6, 29, 0, 0, time.UTC), 0},
+		{time.Date(2026, 12, 13, 6, 30, 0, 0, time.UTC), 2},
+		{time.Date(2026, 12, 13, 16, 29, 0, 0, time.UTC), 2},
+		{time.Date(2026, 12, 13, 16, 30, 0, 0, time.UTC), 5},
+	} {
+		if got := count(step.at); got != step.want {
+			t.Errorf("at %s: %d reminders, want %d", step.at, got, step.want)
+		}
+	}
+	off, err := nw.campaigns("operator").SetReminders(ctx, &indicatorsv1.SetRemindersRequest{Id: c.GetId(), Version: resp.GetVersion()})
+	if err != nil || len(off.GetCampaign().GetReminderDays()) != 0 {
+		t.Fatalf("reminders off: %v %v", off, err)
+	}
+	if got := count(time.Date(2026, 12, 15, 8, 0, 0, 0, time.UTC)); got != 5 {
+		t.Errorf("with reminders off: %d, want still 5", got)
+	}
 }
