@@ -460,3 +460,47 @@ func TestSetReminders(t *testing.T) {
 		t.Errorf("with reminders off: %d, want still 5", got)
 	}
 }
+
+// A sender down across reminder points sends, when it is back, the latest
+// point's reminder once, not the ones it missed; after a school's deadline
+// day has ended in its zone, nothing.
+func TestRemindersAfterOutage(t *testing.T) {
+	nw := newNotifyWorld(t)
+	ctx := context.Background()
+	nw.publish()
+	nw.campaign("operator", &indicatorsv1.Campaign{Name: "Мониторинг ЦМН 2026", Year: 2026, RegionCode: "99", Deadline: "2026-12-15"})
+	// Back at 12:00 UTC on 12 December: past the 7- and 3-day points in both
+	// zones (Kaliningrad's 3-day point was 07:00 UTC that day).
+	nw.clock.Set(time.Date(2026, 12, 12, 12, 0, 0, 0, time.UTC))
+	sender := nw.outbox(nil)
+	for range 2 { // a second pass changes nothing
+		if err := nw.tick(sender); err != nil {
+			t.Fatal(err)
+		}
+	}
+	subjects := func() map[string]int {
+		t.Helper()
+		all, err := nw.mp.All(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]int{}
+		for _, m := range all {
+			out[m.Subject]++
+		}
+		return out
+	}
+	want := map[string]int{"До конца сдачи отчёта 3 дня: Мониторинг ЦМН 2026": 5}
+	if diff := cmp.Diff(want, subjects()); diff != "" {
+		t.Errorf("after the outage (-want +got):\n%s", diff)
+	}
+	// Down again until 16 December 00:00 UTC: Kaliningrad's deadline day
+	// ended at 22:00 UTC on the 15th, Kamchatka's at 12:00: nothing more.
+	nw.clock.Set(time.Date(2026, 12, 16, 0, 0, 0, 0, time.UTC))
+	if err := nw.tick(sender); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, subjects()); diff != "" {
+		t.Errorf("after the deadline (-want +got):\n%s", diff)
+	}
+}
