@@ -64,7 +64,15 @@ type people struct{}
 func (people) Recipients(_ context.Context, auds []notify.Audience) (map[notify.Audience][]notify.Recipient, error) {
 	out := map[notify.Audience][]notify.Recipient{}
 	for _, a := range auds {
-		out[a] = []notify.Recipient{{AccountID: a.Role + "-" + a.Scope, Name: "Ответственный " + a.Scope[len(a.Scope)-2:],
+		id := a.Role + "-" + a.Scope
+		for _, p := range principals { // the test principals are these people's accounts
+			for _, b := range p.Bindings {
+				if string(b.Role) == a.Role && (b.Organisation == a.Scope || b.Organisation == "" && b.Municipality == a.Scope) {
+					id = p.AccountID
+				}
+			}
+		}
+		out[a] = []notify.Recipient{{AccountID: id, Name: "Ответственный " + a.Scope[len(a.Scope)-2:],
 			Email: a.Role + "-" + a.Scope + "@school.test"}}
 	}
 	return out, nil
@@ -183,6 +191,37 @@ func TestReturnedReportMail(t *testing.T) {
 	m, err := nw.mp.Message(ctx, found[0].ID)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The same messages in the people's notifications lists: their own only.
+	notes := func(as string) *indicatorsv1.ListNotificationsResponse {
+		t.Helper()
+		resp, err := indicatorsv1.NewNotificationServiceClient(nw.conns[as]).ListNotifications(ctx, &indicatorsv1.ListNotificationsRequest{PageSize: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	first := notes("curator")
+	if first.GetUnreadCount() != 2 || len(first.GetNotifications()) != 1 || first.GetNextPageToken() == "" ||
+		first.GetNotifications()[0].GetKind() != notices.KindAccepted || first.GetNotifications()[0].GetRead() {
+		t.Errorf("the curator's first page: %v", first)
+	}
+	if n := notes("curatorA2"); n.GetUnreadCount() != 0 || len(n.GetNotifications()) != 0 {
+		t.Errorf("another school's curator sees %v", n)
+	}
+	foreign, err := indicatorsv1.NewNotificationServiceClient(nw.conns["methodologistB"]).MarkNotificationsRead(ctx,
+		&indicatorsv1.MarkNotificationsReadRequest{Ids: []string{first.GetNotifications()[0].GetId()}})
+	if err != nil || foreign.GetMarked() != 0 {
+		t.Errorf("another person marks the curator's: %v %v", foreign, err)
+	}
+	own, err := indicatorsv1.NewNotificationServiceClient(nw.conns["curator"]).MarkNotificationsRead(ctx,
+		&indicatorsv1.MarkNotificationsReadRequest{Ids: []string{first.GetNotifications()[0].GetId()}})
+	if err != nil || own.GetMarked() != 1 || notes("curator").GetUnreadCount() != 1 {
+		t.Errorf("the curator marks its own: %v %v", own, err)
+	}
+	_, err = indicatorsv1.NewNotificationServiceClient(nw.conns["curator"]).ListNotifications(ctx, &indicatorsv1.ListNotificationsRequest{PageToken: "junk"})
+	if f := fieldViolations(err); !slices.Equal(f, []string{"page_token"}) {
+		t.Errorf("a bad page token: %v %v", f, err)
 	}
 	for _, part := range []string{"Проверьте численность наставников", "Педагогических работников, всего", "Не совпадает с РИС",
 		"2 декабря 2026 г., 11:30", "15 декабря 2026 г.", "https://nastavnik.test/reports/" + r.GetId()} {

@@ -113,3 +113,6 @@ func (s *Store) Guard(ctx context.Context, tx pgx.Tx, kind, ref string) (bool, e
 	}
 	return status != int16(domain.Submitted) && status != int16(domain.Accepted), nil
 }
+
+// Inbox is the outbox's messages as their recipients' notifications.
+func (s *Store) Inbox() notify.Inbox { return notify.Inbox{Pool: s.pool} }
