@@ -268,7 +268,9 @@ func indicatorRows() map[string]row {
 			wantOwn: all(ok), wantForeign: all(ok),
 		},
 		ind + "NotificationService/MarkNotificationsRead": {
-			own: func(*fixture, string) httpCall { return httpCall{"POST", "/v1/notifications:markRead", map[string]any{}} },
+			own: func(*fixture, string) httpCall {
+				return httpCall{"POST", "/v1/notifications:markRead", map[string]any{}}
+			},
 			foreign: func(*fixture, string) httpCall {
 				return httpCall{"POST", "/v1/notifications:markRead", map[string]any{"ids": []string{"1"}}}
 			},
