@@ -432,6 +432,9 @@ func (o *Outbox) Drain(ctx context.Context) error {
 // (schedulers that enqueue what is due: reminders, digests). Errors are
 // logged and retried at the next tick.
 func (o *Outbox) Run(ctx context.Context, interval time.Duration, jobs ...func(ctx context.Context, now time.Time) error) error {
+	if interval <= 0 {
+		interval = 30 * time.Second
+	}
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/nastavnik/nastavnik/platform/config"
 	"github.com/nastavnik/nastavnik/platform/identity"
+	"github.com/nastavnik/nastavnik/platform/notify"
 	"github.com/nastavnik/nastavnik/platform/service"
 	"github.com/nastavnik/nastavnik/platform/testdb"
 )
@@ -99,6 +100,9 @@ func Start(t testing.TB, spec service.Spec) *Running {
 type Options struct {
 	// RegistryAddr is the registry a service with UsesRegistry talks to.
 	RegistryAddr string
+	// Notify is the notifications' configuration; by default e-mail is off
+	// and the outbox looks for work every 200 ms.
+	Notify *notify.Config
 }
 
 // StartWith runs spec with opts against a fresh database.
@@ -113,6 +117,11 @@ func StartWith(t testing.TB, spec service.Spec, opts Options) *Running {
 		Database:     db,
 		IdentityKey:  base64.StdEncoding.EncodeToString(Key),
 		RegistryAddr: opts.RegistryAddr,
+		Notify: notify.Config{SMTPFrom: "Наставник <noreply@nastavnik.test>", SMTPTimeout: 5 * time.Second,
+			PublicURL: "http://127.0.0.1", Interval: 200 * time.Millisecond, Workers: 1},
+	}
+	if opts.Notify != nil {
+		cfg.Notify = *opts.Notify
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &Logs{}

@@ -28,8 +28,12 @@ func startNotices(env service.Env, st *store.Store) error {
 	if env.Notify.CheckURL != "" {
 		ob.Checker = &mailpit.Client{BaseURL: env.Notify.CheckURL}
 	}
+	interval := env.Notify.Interval
+	if interval <= 0 {
+		interval = 30 * time.Second
+	}
 	env.Go(func(ctx context.Context) error {
-		return ob.Run(ctx, env.Notify.Interval, func(ctx context.Context, now time.Time) error {
+		return ob.Run(ctx, interval, func(ctx context.Context, now time.Time) error {
 			_, err := st.ScheduleReminders(ctx, now)
 			return err
 		})
