@@ -36,6 +36,9 @@ func startNotices(env service.Env, st *store.Store) error {
 		return ob.Run(ctx, interval, func(ctx context.Context, now time.Time) error {
 			_, err := st.ScheduleReminders(ctx, now)
 			return err
+		}, func(ctx context.Context, now time.Time) error {
+			_, err := st.ScheduleDigests(ctx, now)
+			return err
 		})
 	})
 	return nil

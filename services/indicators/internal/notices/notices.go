@@ -25,13 +25,15 @@ const (
 	KindAccepted    = "report_accepted"
 	KindResubmitted = "report_resubmitted"
 	KindReminder    = "reminder"
+	// KindDigest is a methodologist's morning digest in December.
+	KindDigest = "methodologist_digest"
 	// KindSignedOff tells the regional centre that a municipality signed off
 	// a campaign: the municipal sign-off calls SignedOff in its transaction.
 	KindSignedOff = "municipality_signed_off"
 )
 
 // Kinds are every kind, for parsing the templates.
-var Kinds = []string{KindReturned, KindAccepted, KindResubmitted, KindReminder, KindSignedOff}
+var Kinds = []string{KindReturned, KindAccepted, KindResubmitted, KindReminder, KindSignedOff, KindDigest}
 
 //go:embed templates/*
 var templates embed.FS

@@ -543,3 +543,61 @@ func TestRemindersAfterOutage(t *testing.T) {
 		t.Errorf("after the deadline (-want +got):\n%s", diff)
 	}
 }
+
+// In December a methodologist gets a morning digest at 08:00 in the
+// municipality's zone, once a day: submitted yesterday, waiting for review,
+// returned, missing, late. Not in November.
+func TestMethodologistDigest(t *testing.T) {
+	nw := newNotifyWorld(t)
+	ctx := context.Background()
+	nw.publish()
+	c := nw.campaign("methodologist", &indicatorsv1.Campaign{Name: "Мониторинг ЦМН 2026", Year: 2026, MunicipalityId: munA, Deadline: "2026-12-15"})
+	digests := func(at time.Time) int {
+		t.Helper()
+		nw.clock.Set(at)
+		n, err := nw.store.ScheduleDigests(ctx, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := digests(time.Date(2026, 11, 30, 3, 0, 0, 0, time.UTC)); n != 0 {
+		t.Errorf("in November: %d digests", n)
+	}
+	// A1 submits at noon on 8 December in Krasnoyarsk (UTC+7).
+	nw.clock.Set(time.Date(2026, 12, 8, 5, 0, 0, 0, time.UTC))
+	r := nw.report("curator", c.GetId(), orgA1, false)
+	r = nw.save("curator", r, goodValues(1))
+	if _, err := submit(nw.world, "curator", r, false); err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []struct {
+		at   time.Time
+		want int
+	}{
+		{time.Date(2026, 12, 9, 0, 59, 0, 0, time.UTC), 0}, // 07:59 there
+		{time.Date(2026, 12, 9, 1, 0, 0, 0, time.UTC), 1},  // 08:00
+		{time.Date(2026, 12, 9, 9, 0, 0, 0, time.UTC), 0},  // later that day: already written
+	} {
+		if n := digests(step.at); n != step.want {
+			t.Errorf("at %s: %d digests, want %d", step.at, n, step.want)
+		}
+	}
+	if err := nw.outbox(nil).Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	all, err := nw.mp.All(ctx)
+	if err != nil || len(all) != 1 || all[0].To[0].Address != "methodologist-"+munA+"@school.test" ||
+		all[0].Subject != "Сводка на 9 декабря 2026 г.: ждут проверки — 1, не сдали — 1" {
+		t.Fatalf("mails: %+v %v", all, err)
+	}
+	m, err := nw.mp.Message(ctx, all[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, part := range []string{"сдано вчера: 1", "ждут проверки: 1", "возвращены и ещё не сданы снова: 0", "не сданы: 1", "сданы после срока: 0"} {
+		if !strings.Contains(m.Text, part) {
+			t.Errorf("the digest lacks %q:\n%s", part, m.Text)
+		}
+	}
+}

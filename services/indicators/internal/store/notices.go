@@ -116,3 +116,47 @@ func (s *Store) Guard(ctx context.Context, tx pgx.Tx, kind, ref string) (bool, e
 
 // Inbox is the outbox's messages as their recipients' notifications.
 func (s *Store) Inbox() notify.Inbox { return notify.Inbox{Pool: s.pool} }
+
+// ScheduleDigests writes the methodologists' morning digests due at now: in
+// December, from 08:00 in the municipality's zone (its schools'), once a
+// day per municipality with an open campaign: reports submitted yesterday,
+// waiting for review, returned and not yet resubmitted, missing, and
+// submitted late. It returns how many it wrote.
+func (s *Store) ScheduleDigests(ctx context.Context, now time.Time) (int, error) {
+	tag, err := s.pool.Exec(ctx, `WITH mun AS (
+			SELECT co.municipality_id, min(co.time_zone) AS tz
+			FROM campaigns c JOIN campaign_organisations co ON co.campaign_id = c.id
+			WHERE c.status = 1 AND co.dropped_on IS NULL
+			GROUP BY co.municipality_id
+		), due AS (
+			SELECT m.municipality_id, m.tz, ($1::timestamptz AT TIME ZONE m.tz)::date AS day
+			FROM mun m
+			WHERE extract(month FROM $1::timestamptz AT TIME ZONE m.tz) = 12
+				AND ($1::timestamptz AT TIME ZONE m.tz)::time >= '08:00'
+				AND NOT EXISTS (SELECT 1 FROM notify_events n WHERE n.key = 'digest:' || m.municipality_id || ':' ||
+					($1::timestamptz AT TIME ZONE m.tz)::date)
+		), counts AS (
+			SELECT d.municipality_id, d.tz, d.day,
+				count(*) FILTER (WHERE r.status IN (2, 4) AND (r.submit_time AT TIME ZONE d.tz)::date = d.day - 1) AS yesterday,
+				count(*) FILTER (WHERE r.status = 2) AS waiting,
+				count(*) FILTER (WHERE r.status = 3 OR (r.status = 1 AND r.return_comment <> '')) AS returned,
+				count(*) FILTER (WHERE r.id IS NULL OR (r.status = 1 AND r.return_comment = '')) AS missing,
+				count(*) FILTER (WHERE r.status IN (2, 4) AND r.late) AS late
+			FROM due d JOIN campaign_organisations co ON co.municipality_id = d.municipality_id AND co.dropped_on IS NULL
+			JOIN campaigns c ON c.id = co.campaign_id AND c.status = 1
+			LEFT JOIN reports r ON r.campaign_id = co.campaign_id AND r.organisation_id = co.organisation_id
+			GROUP BY d.municipality_id, d.tz, d.day
+		)
+		INSERT INTO notify_events (key, kind, audience, ref, data, digest, due_time, create_time)
+		SELECT 'digest:' || k.municipality_id || ':' || k.day, $2,
+			jsonb_build_array(jsonb_build_object('role', $3::text, 'scope', k.municipality_id::text)), '',
+			jsonb_build_object('digest', true, 'day', k.day::text, 'timeZone', k.tz, 'yesterday', k.yesterday,
+				'waiting', k.waiting, 'returned', k.returned, 'missing', k.missing, 'late', k.late),
+			true, $1, $1
+		FROM counts k
+		ON CONFLICT (key) DO NOTHING`, now, notices.KindDigest, notify.Methodologist)
+	if err != nil {
+		return 0, fmt.Errorf("store.ScheduleDigests: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
+}
