@@ -24,9 +24,10 @@ import (
 var migrations embed.FS
 
 // Migrations returns the embedded migrations, rooted at their directory,
-// with the notifications' outbox (platform/notify) as version 5.
+// with the notifications' outbox (platform/notify) as version 7 (4 and 5 are
+// the municipal sign-off's, on its branch).
 func Migrations() fs.FS {
-	return notify.WithMigration(database.MigrationsFS(migrations, "migrations"), 5)
+	return notify.WithMigration(database.MigrationsFS(migrations, "migrations"), 7)
 }
 
 // Store is the indicators database.
