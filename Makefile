@@ -27,6 +27,10 @@ test: ## Run the whole suite against a real PostgreSQL (and check generated code
 bench: ## Country-scale benchmark of the indicator aggregates (p95 through the gateway vs plain SQL).
 	@scripts/bench-aggregates.sh
 
+.PHONY: bench-reminders
+bench-reminders: ## Reminders for 45,000 organisations through the outbox into an SMTP sink vs go-mail alone.
+	@scripts/bench-reminders.sh
+
 .PHONY: bench-pages
 bench-pages: ## Server time of the report form page vs the JSON read of the same report.
 	@scripts/bench-pages.sh

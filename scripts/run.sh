@@ -8,10 +8,12 @@ command -v curl >/dev/null || { echo "run: installing curl" >&2; apt-get install
 
 PGPORT=${PGPORT:-5544}
 HTTP_ADDR=${HTTP_ADDR:-127.0.0.1:8080}
+MAILPIT_SMTP=${MAILPIT_SMTP:-127.0.0.1:1025}
+MAILPIT_WEB=${MAILPIT_WEB:-127.0.0.1:8025}
 LOGS=.data/logs
 mkdir -p "$LOGS"
 
-for addr in "$HTTP_ADDR" 127.0.0.1:9101 127.0.0.1:9102 127.0.0.1:9103; do
+for addr in "$HTTP_ADDR" "$MAILPIT_SMTP" "$MAILPIT_WEB" 127.0.0.1:9101 127.0.0.1:9102 127.0.0.1:9103; do
   if (exec 3<>"/dev/tcp/${addr%:*}/${addr##*:}") 2>/dev/null; then
     echo "run: $addr is already in use (is nastavnik already running?)" >&2
     exit 1
@@ -27,6 +29,13 @@ echo "== building (the first build compiles every dependency: 2-3 minutes; later
 if ! GOFLAGS="${GOFLAGS:-} -v" make --no-print-directory build 2>&1 | tee "$LOGS/build.log" |
   awk '{n++; printf "\r  %d packages compiled", n} END {print ""}'; then
   tail -n 20 "$LOGS/build.log" >&2; echo "run: the build failed (whole output in $LOGS/build.log)" >&2; exit 1
+fi
+
+# Mailpit, the local mail server every notification goes to (its own module,
+# built once into bin/ from the module cache).
+if [[ ! -x bin/mailpit ]]; then
+  echo "== building Mailpit (first run only)"
+  GOBIN="$PWD/bin" GOWORK=off GOFLAGS=-mod=mod go install github.com/axllent/mailpit@v1.33.1
 fi
 
 bin/dbinit -admin "postgres://postgres@127.0.0.1:$PGPORT/postgres" -db nastavnik
@@ -57,6 +66,13 @@ start() { # name, then env assignments
   env "$@" "bin/$name" >>"$LOGS/$name.log" 2>&1 &
   pids+=($!)
 }
+bin/mailpit --smtp "$MAILPIT_SMTP" --listen "$MAILPIT_WEB" --db-file .data/mailpit.db --max 5000 \
+  --disable-version-check --smtp-disable-rdns >>"$LOGS/mailpit.log" 2>&1 &
+pids+=($!)
+# The services send their notifications to Mailpit, and ask it about a message
+# whose sender died while sending it.
+export NASTAVNIK_SMTP_HOST=${MAILPIT_SMTP%:*} NASTAVNIK_SMTP_PORT=${MAILPIT_SMTP##*:} NASTAVNIK_SMTP_TLS=none \
+  NASTAVNIK_SMTP_CHECK_URL="http://$MAILPIT_WEB" NASTAVNIK_PUBLIC_URL="http://$HTTP_ADDR" NASTAVNIK_NOTIFY_INTERVAL=10s
 for svc in registry roadmap indicators; do
   start "$svc" DATABASE_URL="postgres://$svc:$svc@127.0.0.1:$PGPORT/nastavnik" LOG_LEVEL=info
 done
@@ -81,6 +97,7 @@ REGISTRY_ADDR=127.0.0.1:9101 bin/seed
 cat <<TXT
 
 nastavnik is running: http://$HTTP_ADDR/  (sign in with a demo account above)
+  mail (Mailpit)   http://$MAILPIT_WEB/  (every e-mail the platform sends: reminders, returned reports…)
   API reference   http://$HTTP_ADDR/docs
   OpenAPI         http://$HTTP_ADDR/openapi.json
   sign in (API)   curl -s -X POST http://$HTTP_ADDR/v1/auth/token -d '{"login":"regional","password":"Krai-24-centre"}'

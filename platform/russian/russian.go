@@ -1,13 +1,16 @@
 // Package russian holds what Russian text needs beyond a template: names
 // folded and ordered as a Russian reader expects (letter case does not
 // matter, ё is е, the numbers in a name count by value), the form of a word
-// that agrees with a number, and numbers written as Russian texts write them.
+// that agrees with a number, numbers and dates written as Russian texts
+// write them.
 package russian
 
 import (
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // SearchKey folds text for case- and ё-insensitive search: lower case, ё as е,
@@ -90,4 +93,30 @@ func Decimal(f float64) string {
 		out += "," + frac
 	}
 	return out
+}
+
+var monthsGenitive = [...]string{"января", "февраля", "марта", "апреля", "мая", "июня", "июля",
+	"августа", "сентября", "октября", "ноября", "декабря"}
+
+// MonthGenitive is a month's name as a date writes it: «декабря».
+func MonthGenitive[M ~int](m M) string { return monthsGenitive[m-1] }
+
+// Date writes a day as «15 декабря 2026 г.»; the zero time gives "".
+func Date(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return fmt.Sprintf("%d %s %d г.", t.Day(), MonthGenitive(t.Month()), t.Year())
+}
+
+// DateTime writes a moment in loc (as it is when nil) as «15 декабря 2026 г.,
+// 14:05»; the zero time gives "".
+func DateTime(t time.Time, loc *time.Location) string {
+	if t.IsZero() {
+		return ""
+	}
+	if loc != nil {
+		t = t.In(loc)
+	}
+	return Date(t) + ", " + t.Format("15:04")
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
 
 	"github.com/nastavnik/nastavnik/platform/config"
@@ -24,6 +25,7 @@ import (
 	"github.com/nastavnik/nastavnik/platform/idempotency"
 	"github.com/nastavnik/nastavnik/platform/identity"
 	"github.com/nastavnik/nastavnik/platform/logging"
+	"github.com/nastavnik/nastavnik/platform/notify"
 	"github.com/nastavnik/nastavnik/platform/pagination"
 )
 
@@ -37,6 +39,8 @@ type Config struct {
 	// RegistryAddr is the registry's gRPC address, for services that ask it
 	// about organisations (Spec.UsesRegistry).
 	RegistryAddr string `env:"REGISTRY_ADDR"`
+	// Notify is the e-mail of the services' notifications (NASTAVNIK_SMTP_*).
+	Notify notify.Config
 }
 
 // Validate reports every configuration problem.
@@ -45,7 +49,7 @@ func (c Config) Validate() error {
 	if _, err := identity.ParseKey(c.IdentityKey); err != nil {
 		keyErr = fmt.Errorf("IDENTITY_KEY %w", err)
 	}
-	return errors.Join(c.Server.Validate(), c.Database.Validate(), keyErr)
+	return errors.Join(c.Server.Validate(), c.Database.Validate(), keyErr, c.Notify.Validate())
 }
 
 // Spec describes one service.
@@ -89,6 +93,11 @@ type Env struct {
 	Signer *identity.Signer
 	// Registry is a connection to the registry (Spec.UsesRegistry).
 	Registry *grpc.ClientConn
+	// Notify is the notifications' e-mail configuration.
+	Notify notify.Config
+	// Go runs fn in the background while the service serves; its context
+	// ends when the service stops, and the service waits for it.
+	Go func(fn func(ctx context.Context) error)
 }
 
 // LoadConfig reads the service's configuration from the environment.
@@ -96,10 +105,11 @@ func (s Spec) LoadConfig() (Config, error) { return config.Load[Config](s.Defaul
 
 // Service is a started service: listening, not yet serving.
 type Service struct {
-	srv      *grpcserver.Server
-	pool     *pgxpool.Pool
-	readPool *pgxpool.Pool // nil without DATABASE_READ_URL
-	registry *grpc.ClientConn
+	srv        *grpcserver.Server
+	pool       *pgxpool.Pool
+	readPool   *pgxpool.Pool // nil without DATABASE_READ_URL
+	registry   *grpc.ClientConn
+	background []func(ctx context.Context) error
 }
 
 // Start opens the database, migrates it when configured to, and opens the
@@ -163,7 +173,10 @@ func Start(ctx context.Context, spec Spec, cfg Config, logger *slog.Logger) (*Se
 		return nil, err
 	}
 	srv.Registry().MustRegister(database.NewPoolCollector(map[string]*pgxpool.Pool{"primary": pool, "read": readPool}))
-	env := Env{Pool: pool, ReadPool: pool, Metrics: srv.Registry(), Logger: logger, Server: srv.GRPC(), Signer: signer, Registry: registry}
+	svc := &Service{srv: srv, pool: pool, readPool: readPool, registry: registry}
+	env := Env{Pool: pool, ReadPool: pool, Server: srv.GRPC(), Signer: signer, Registry: registry, Metrics: srv.Registry(),
+		Notify: cfg.Notify, Logger: logger,
+		Go: func(fn func(ctx context.Context) error) { svc.background = append(svc.background, fn) }}
 	if readPool != nil {
 		env.ReadPool = readPool
 	}
@@ -171,7 +184,7 @@ func Start(ctx context.Context, spec Spec, cfg Config, logger *slog.Logger) (*Se
 		closePools()
 		return nil, fmt.Errorf("register: %w", err)
 	}
-	return &Service{srv: srv, pool: pool, readPool: readPool, registry: registry}, nil
+	return svc, nil
 }
 
 // Addr is the gRPC address.
@@ -189,7 +202,12 @@ func (s *Service) Serve(ctx context.Context) error {
 	if s.registry != nil {
 		defer s.registry.Close()
 	}
-	return s.srv.Serve(ctx)
+	g, gctx := errgroup.WithContext(ctx)
+	for _, fn := range s.background {
+		g.Go(func() error { return fn(gctx) })
+	}
+	g.Go(func() error { return s.srv.Serve(gctx) })
+	return g.Wait()
 }
 
 // Abort cuts every gRPC connection and cancels the calls in flight at once,

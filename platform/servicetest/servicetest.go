@@ -21,6 +21,7 @@ import (
 
 	"github.com/nastavnik/nastavnik/platform/config"
 	"github.com/nastavnik/nastavnik/platform/identity"
+	"github.com/nastavnik/nastavnik/platform/notify"
 	"github.com/nastavnik/nastavnik/platform/service"
 	"github.com/nastavnik/nastavnik/platform/testdb"
 )
@@ -111,6 +112,9 @@ type Options struct {
 	// ReplicaOf, when set, makes this a second replica of a running service:
 	// it shares that one's database.
 	ReplicaOf *Running
+	// Notify is the notifications' configuration; by default e-mail is off
+	// and the outbox looks for work every 200 ms.
+	Notify *notify.Config
 }
 
 // StartWith runs spec with opts against a fresh database (or, for a
@@ -131,6 +135,11 @@ func StartWith(t testing.TB, spec service.Spec, opts Options) *Running {
 		Database:     db,
 		IdentityKey:  base64.StdEncoding.EncodeToString(Key),
 		RegistryAddr: opts.RegistryAddr,
+		Notify: notify.Config{SMTPFrom: "Наставник <noreply@nastavnik.test>", SMTPTimeout: 5 * time.Second,
+			PublicURL: "http://127.0.0.1", Interval: 200 * time.Millisecond, Workers: 1},
+	}
+	if opts.Notify != nil {
+		cfg.Notify = *opts.Notify
 	}
 	if opts.ReadReplica {
 		cfg.Database.ReadURL = db.URL

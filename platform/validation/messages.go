@@ -31,6 +31,7 @@ var catalogue = map[string]Message{
 	"nul_character":               {"must not contain NUL characters", "В тексте есть невидимые служебные символы: наберите или вставьте его заново"},
 	"bidi_control":                {"must not contain bidirectional control characters (U+202A–U+202E, U+2066–U+2069)", "В тексте есть невидимые символы, меняющие направление письма: наберите его заново"},
 	"date_format":                 {`"{value}" is not a date in the form YYYY-MM-DD`, "Дата в формате ГГГГ-ММ-ДД, например 2025-09-01"},
+	"time_of_day":                 {`"{value}" is not a time of day in the form HH:MM`, "Время в формате ЧЧ:ММ, например 09:00"},
 	"future":                      {"must not be in the future", "Дата не может быть позже сегодняшней"},
 	"range":                       {"must be from {min} to {max}", "Число от {min} до {max}"},
 	"year_range":                  {"must be a year from {min} to {max}", "Год от {min} до {max}"},
@@ -252,6 +253,9 @@ func TooShort(min int) Problem { return New("too_short").With("min", min) }
 
 // BadDate: value is not a date as the API writes them, YYYY-MM-DD.
 func BadDate(value string) Problem { return New("date_format").With("value", value) }
+
+// BadTimeOfDay is a time of day not in the form HH:MM.
+func BadTimeOfDay(value string) Problem { return New("time_of_day").With("value", value) }
 
 // InFuture: a date after today.
 func InFuture() Problem { return New("future") }

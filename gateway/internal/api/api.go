@@ -75,6 +75,7 @@ func NewMux(ctx context.Context, b Backends, annotate func(context.Context, *htt
 		{"AggregateService", b.Indicators, indicatorsv1.RegisterAggregateServiceHandler},
 		{"FormService", b.Indicators, indicatorsv1.RegisterFormServiceHandler},
 		{"CampaignService", b.Indicators, indicatorsv1.RegisterCampaignServiceHandler},
+		{"NotificationService", b.Indicators, indicatorsv1.RegisterNotificationServiceHandler},
 		{"ReportService", b.Indicators, indicatorsv1.RegisterReportServiceHandler},
 		{"RoadmapService", b.Roadmap, roadmapv1.RegisterRoadmapServiceHandler},
 	}

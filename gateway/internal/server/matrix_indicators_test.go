@@ -263,6 +263,32 @@ func indicatorRows() map[string]row {
 			},
 			wantOwn: want{ok, ok, ok, pd}, wantForeign: want{ok, nf, nf, nf},
 		},
+		ind + "NotificationService/ListNotifications": {
+			own:     get(func(*fixture, string) string { return "/v1/notifications?pageSize=5" }),
+			wantOwn: all(ok), wantForeign: all(ok),
+		},
+		ind + "NotificationService/MarkNotificationsRead": {
+			own: func(*fixture, string) httpCall {
+				return httpCall{"POST", "/v1/notifications:markRead", map[string]any{}}
+			},
+			foreign: func(*fixture, string) httpCall {
+				return httpCall{"POST", "/v1/notifications:markRead", map[string]any{"ids": []string{"1"}}}
+			},
+			wantOwn: all(ok), wantForeign: all(ok),
+		},
+		ind + "CampaignService/SetReminders": {
+			own: func(f *fixture, _ string) httpCall {
+				f.indicators()
+				return httpCall{"POST", "/v1/campaigns/" + f.newCampaign(f.munA) + ":setReminders",
+					map[string]any{"version": "1", "reminderDays": []int{5, 0}, "reminderTime": "10:30"}}
+			},
+			foreign: func(f *fixture, _ string) httpCall {
+				f.indicators()
+				return httpCall{"POST", "/v1/campaigns/" + f.newCampaign(f.munB) + ":setReminders",
+					map[string]any{"version": "1", "reminderDays": []int{5, 0}, "reminderTime": "10:30"}}
+			},
+			wantOwn: want{ok, ok, ok, pd}, wantForeign: want{ok, nf, nf, nf},
+		},
 		ind + "CampaignService/RefreshExpected": {
 			own: func(f *fixture, _ string) httpCall {
 				return httpCall{"POST", "/v1/campaigns/" + f.indicators().campA + ":refreshExpected", map[string]any{}}

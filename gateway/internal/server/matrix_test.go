@@ -469,9 +469,10 @@ func matrix() map[string]row {
 			},
 			wantOwn: all(ok), wantForeign: all(ok),
 		},
-		reg + "AuthService/SignIn":       {grpcOnly: true},
-		reg + "AuthService/Authenticate": {grpcOnly: true},
-		reg + "AuthService/SignOut":      {grpcOnly: true},
+		reg + "AuthService/SignIn":              {grpcOnly: true},
+		reg + "AuthService/Authenticate":        {grpcOnly: true},
+		reg + "AuthService/SignOut":             {grpcOnly: true},
+		reg + "RecipientService/ListRecipients": {grpcOnly: true},
 	}
 }
 
@@ -800,6 +801,8 @@ func requestFor(rpc string) any {
 		return &registryv1.SignInRequest{Login: "operator", Password: operatorPassword}
 	case strings.HasSuffix(rpc, "/Authenticate"):
 		return &registryv1.AuthenticateRequest{Credential: &registryv1.AuthenticateRequest_Bearer{Bearer: "nst_x"}}
+	case strings.HasSuffix(rpc, "/ListRecipients"):
+		return &registryv1.ListRecipientsRequest{Audiences: []*registryv1.Audience{{Role: registryv1.Role_ROLE_REGIONAL, Scope: "24"}}}
 	}
 	return &registryv1.SignOutRequest{Session: "x"}
 }
@@ -810,6 +813,8 @@ func responseFor(rpc string) any {
 		return &registryv1.SignInResponse{}
 	case strings.HasSuffix(rpc, "/Authenticate"):
 		return &registryv1.AuthenticateResponse{}
+	case strings.HasSuffix(rpc, "/ListRecipients"):
+		return &registryv1.ListRecipientsResponse{}
 	}
 	return &registryv1.SignOutResponse{}
 }

@@ -118,6 +118,33 @@ func TestMethodologistReviewInTheBrowser(t *testing.T) {
 		t.Fatalf("curator resubmits: %d %v", code, errBody)
 	}
 
+	// The methodologist is told (the outbox runs every 200 ms here): the
+	// header counts it, the notifications page shows it unread, until read.
+	var notes string
+	for range 50 {
+		if err := b.Open("/notifications"); err != nil {
+			t.Fatal(err)
+		}
+		if notes = text(t, b, "main"); strings.Contains(notes, "Отчёт после доработки сдан снова") {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if !strings.Contains(notes, "Новое") || !strings.Contains(notes, f.a1.GetShortName()+" доработала и снова сдала отчёт") {
+		t.Fatalf("the methodologist's notifications:\n%s", notes)
+	}
+	if got := text(t, b, ".header__who"); !strings.Contains(got, "Уведомления 1") {
+		t.Errorf("the header: %q", got)
+	}
+	c.check("notifications")
+	shots(t, b, "notifications")
+	if err := b.Submit(`.notices__item--unread button[type="submit"]`); err != nil {
+		t.Fatal(err)
+	}
+	if got := text(t, b, "main"); !strings.Contains(got, "Все прочитаны.") {
+		t.Errorf("after reading:\n%s", got)
+	}
+
 	if err := b.Open("/"); err != nil {
 		t.Fatal(err)
 	}

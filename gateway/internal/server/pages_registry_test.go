@@ -115,4 +115,26 @@ func TestRegistryPagesInTheBrowser(t *testing.T) {
 	}
 	want("main", "Срок продлён", "карантин в школе с 1 по 10 декабря", "(methodologist)")
 	c.check("campaign after an extension")
+
+	// The reminders: a bad list is named beside its field; then 5 and 1
+	// days before, at 10:00 in each school's zone.
+	if err := b.Do(chromedp.SetValue(chromedp.CSS("#reminder_days"), "5, один")); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Submit(`form[action$="/reminders"] button`); err != nil {
+		t.Fatal(err)
+	}
+	want("main", "Не больше 10 чисел от 0 до 60")
+	c.checkHere("campaign reminders with an error")
+	if err := b.Do(chromedp.SetValue(chromedp.CSS("#reminder_days"), "5, 1"), chromedp.SetValue(chromedp.CSS("#reminder_time"), "10:00")); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Submit(`form[action$="/reminders"] button`); err != nil {
+		t.Fatal(err)
+	}
+	want("main", "Напоминания сохранены")
+	if got, err := b.EvalString(`document.getElementById("reminder_days").value + " " + document.getElementById("reminder_time").value`); err != nil || got != "5, 1 10:00" {
+		t.Errorf("the reminders as saved: %q %v", got, err)
+	}
+	c.check("campaign reminders")
 }

@@ -57,6 +57,7 @@ func (p *Pages) base(r *http.Request, title, section string) Base {
 		b.Person.Nav = append(b.Person.Nav, NavItem{Section: "roadmap", Title: "Дорожная карта", Href: "/roadmap"})
 	}
 	b.Person.Nav = append(b.Person.Nav, NavItem{Section: "tokens", Title: "Ключи API", Href: "/account/tokens"})
+	b.Person.Unread = p.unreadNotices(r)
 	return b
 }
 

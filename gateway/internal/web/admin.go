@@ -16,6 +16,7 @@ func (p *Pages) adminRoutes(mux *router) {
 	mux.Handle("GET /campaigns/{id}", p.only(methodologists, p.campaignPage))
 	mux.Handle("POST /campaigns/{id}/refresh", p.only(methodologists, p.refreshExpected))
 	mux.Handle("POST /campaigns/{id}/close", p.only(methodologists, p.closeCampaign))
+	mux.Handle("POST /campaigns/{id}/reminders", p.only(methodologists, p.setReminders))
 	mux.Handle("GET /campaigns/{id}/extend/{org}", p.only(methodologists, p.extendForm))
 	mux.Handle("POST /campaigns/{id}/extend/{org}", p.only(methodologists, p.extendDeadline))
 

@@ -56,6 +56,9 @@ type RegistryBackend interface {
 	ExtendDeadline(ctx context.Context, campaignID, orgID string, deadline time.Time, reason string) error
 	// CloseCampaign closes the version seen.
 	CloseCampaign(ctx context.Context, id string, version int64) error
+	// SetReminders sets a campaign's reminders: days before each
+	// organisation's deadline at a time of day (HH:MM) in its own zone.
+	SetReminders(ctx context.Context, id string, version int64, days []int, at string) error
 }
 
 // OrgKind is what kind of organisation it is.
@@ -190,6 +193,10 @@ type CampaignRecord struct {
 	Open         bool
 	Expected     int
 	Version      int64
+	// Reminders: days before each organisation's deadline, at ReminderTime
+	// (HH:MM) in its own zone.
+	ReminderDays []int
+	ReminderTime string
 }
 
 // ExpectedRow is an organisation a campaign expects.

@@ -148,6 +148,10 @@ type CampaignPage struct {
 	// Added and Dropped name who a refresh added and dropped.
 	Added, Dropped []string
 	Refreshed      bool
+	// The reminders' form: days as typed, the time of day, their errors.
+	ReminderDays, ReminderTime string
+	Errors                     FormErrors
+	Summary                    []SummaryItem
 }
 
 // campaignOf reads a campaign covering the methodologist's municipality.
@@ -176,6 +180,9 @@ func (p *Pages) renderCampaign(w http.ResponseWriter, r *http.Request, page Camp
 	}
 	page.Base = p.base(r, page.Campaign.Name, "campaigns")
 	page.Own = page.Campaign.Municipality != ""
+	if page.Errors == nil {
+		page.ReminderDays, page.ReminderTime = reminderDaysText(page.Campaign.ReminderDays), page.Campaign.ReminderTime
+	}
 	if page.Rows, err = p.registry.Expected(ctx, page.Campaign.ID, methodologistMunicipality(r)); err != nil {
 		return err
 	}
@@ -185,8 +192,66 @@ func (p *Pages) renderCampaign(w http.ResponseWriter, r *http.Request, page Camp
 		}
 		return cmp.Compare(russian.SortKey(a.Name), russian.SortKey(b.Name))
 	})
-	p.render(w, r, http.StatusOK, "campaign.html", page)
+	code := http.StatusOK
+	if len(page.Errors) > 0 {
+		code = http.StatusBadRequest
+		page.Summary = page.Errors.summary("reminder_days", "reminder_time")
+	}
+	p.render(w, r, code, "campaign.html", page)
 	return nil
+}
+
+// reminderDaysText writes days as the form shows them: «7, 3, 1, 0».
+func reminderDaysText(days []int) string {
+	parts := make([]string, len(days))
+	for i, d := range days {
+		parts[i] = strconv.Itoa(d)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// setReminders changes when the campaign's organisations that have not
+// submitted are reminded.
+func (p *Pages) setReminders(w http.ResponseWriter, r *http.Request) error {
+	c, err := p.campaignOf(r)
+	if err != nil {
+		return err
+	}
+	if c.Municipality == "" {
+		return status.Error(codes.PermissionDenied, "a regional campaign")
+	}
+	page := CampaignPage{Errors: FormErrors{}, ReminderDays: strings.TrimSpace(r.PostFormValue("reminder_days")),
+		ReminderTime: strings.TrimSpace(r.PostFormValue("reminder_time"))}
+	var days []int
+	for _, f := range strings.FieldsFunc(page.ReminderDays, func(r rune) bool { return r == ',' || r == ' ' || r == ';' }) {
+		n, err := strconv.Atoi(f)
+		if err != nil || n < 0 || n > 60 || len(days) == 10 {
+			page.Errors["reminder_days"] = "Не больше 10 чисел от 0 до 60 через запятую, например 7, 3, 1, 0 (0 — в день срока); пусто — без напоминаний"
+			break
+		}
+		days = append(days, n)
+	}
+	if len(page.Errors) == 0 {
+		ctx, err := p.callerContext(r)
+		if err != nil {
+			return err
+		}
+		version, _ := strconv.ParseInt(r.PostFormValue("version"), 10, 64)
+		err = p.registry.SetReminders(ctx, c.ID, version, days, page.ReminderTime)
+		switch status.Code(err) {
+		case codes.OK:
+			http.Redirect(w, r, "/campaigns/"+c.ID+"?done=reminders", http.StatusSeeOther)
+			return nil
+		case codes.Aborted:
+			http.Redirect(w, r, "/campaigns/"+c.ID+"?done=stale", http.StatusSeeOther)
+			return nil
+		case codes.InvalidArgument:
+			violationsInto(page.Errors, err, "", map[string]string{"reminder_days": "reminder_days", "reminder_time": "reminder_time"}, "reminder_days")
+		default:
+			return err
+		}
+	}
+	return p.renderCampaign(w, r, page)
 }
 
 func (p *Pages) campaignPage(w http.ResponseWriter, r *http.Request) error {

@@ -32,6 +32,8 @@ type grpcBackend struct {
 	// accounts and audit serve the methodologist's administration pages.
 	accounts registryv1.AccountServiceClient
 	audit    registryv1.AuditServiceClient
+	// notifications are the person's own, from the indicators service.
+	notifications indicatorsv1.NotificationServiceClient
 }
 
 // Backend is every page area's backend.
@@ -53,6 +55,7 @@ func NewBackend(indicators, roadmap, registry grpc.ClientConnInterface) Backend 
 		municipalities: registryv1.NewMunicipalityServiceClient(registry),
 		accounts:       registryv1.NewAccountServiceClient(registry),
 		audit:          registryv1.NewAuditServiceClient(registry),
+		notifications:  indicatorsv1.NewNotificationServiceClient(indicators),
 	}
 }
 

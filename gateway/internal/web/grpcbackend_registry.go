@@ -209,9 +209,14 @@ func (b *grpcBackend) Forms(ctx context.Context) ([]FormChoice, error) {
 
 func campaignRecord(c *indicatorsv1.Campaign) CampaignRecord {
 	d, _ := time.Parse(time.DateOnly, c.GetDeadline())
+	days := []int{}
+	for _, n := range c.GetReminderDays() {
+		days = append(days, int(n))
+	}
 	return CampaignRecord{ID: c.GetId(), Name: c.GetName(), Year: int(c.GetYear()), FormCode: c.GetFormCode(),
 		FormVersion: int(c.GetFormVersion()), Municipality: c.GetMunicipalityId(), Region: c.GetRegionCode(), Deadline: d,
-		Open: c.GetStatus() == indicatorsv1.CampaignStatus_CAMPAIGN_STATUS_OPEN, Expected: int(c.GetExpectedCount()), Version: c.GetVersion()}
+		Open: c.GetStatus() == indicatorsv1.CampaignStatus_CAMPAIGN_STATUS_OPEN, Expected: int(c.GetExpectedCount()), Version: c.GetVersion(),
+		ReminderDays: days, ReminderTime: c.GetReminderTime()}
 }
 
 func (b *grpcBackend) CampaignList(ctx context.Context, municipality string) ([]CampaignRecord, error) {
@@ -282,6 +287,15 @@ func (b *grpcBackend) RefreshExpected(ctx context.Context, campaignID string) ([
 func (b *grpcBackend) ExtendDeadline(ctx context.Context, campaignID, orgID string, deadline time.Time, reason string) error {
 	_, err := b.campaigns.ExtendDeadline(ctx, &indicatorsv1.ExtendDeadlineRequest{CampaignId: campaignID, OrganisationId: orgID,
 		Deadline: deadline.Format(time.DateOnly), Reason: reason})
+	return err
+}
+
+func (b *grpcBackend) SetReminders(ctx context.Context, id string, version int64, days []int, at string) error {
+	req := &indicatorsv1.SetRemindersRequest{Id: id, Version: version, ReminderTime: at}
+	for _, n := range days {
+		req.ReminderDays = append(req.ReminderDays, int32(n))
+	}
+	_, err := b.campaigns.SetReminders(ctx, req)
 	return err
 }
 

@@ -9,6 +9,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/nastavnik/nastavnik/platform/russian"
 	registryv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/registry/v1"
 	roadmapv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/roadmap/v1"
 )
@@ -243,7 +244,7 @@ func windowRU(start, end time.Time) string {
 	case start.Day() == 1 && end.Day() == lastDay(end.Year(), end.Month()) && start.Year() == end.Year() && start.Month() == end.Month():
 		return fmt.Sprintf("в %s %d г.", monthsPrepositional[end.Month()-1], end.Year())
 	case start.Year() == end.Year():
-		return fmt.Sprintf("с %d %s по %s", start.Day(), monthsGenitive[start.Month()-1], DateRU(end))
+		return fmt.Sprintf("с %d %s по %s", start.Day(), russian.MonthGenitive(start.Month()), DateRU(end))
 	}
 	return "с " + DateRU(start) + " по " + DateRU(end)
 }
@@ -261,9 +262,9 @@ func yearlyRU(r *roadmapv1.ScheduleRule) string {
 	case fm == tm && fd == 1 && td >= lastDay(2001, tm):
 		return "в " + monthsPrepositional[tm-1]
 	case fm == time.January && fd == 1:
-		return fmt.Sprintf("до %d %s", td, monthsGenitive[tm-1])
+		return fmt.Sprintf("до %d %s", td, russian.MonthGenitive(tm))
 	}
-	return fmt.Sprintf("с %d %s по %d %s", fd, monthsGenitive[fm-1], td, monthsGenitive[tm-1])
+	return fmt.Sprintf("с %d %s по %d %s", fd, russian.MonthGenitive(fm), td, russian.MonthGenitive(tm))
 }
 
 func yearsRU(first, last int) string {

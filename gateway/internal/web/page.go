@@ -44,6 +44,8 @@ type Person struct {
 	Nav   []NavItem
 	// Scopes are the role bindings to switch between, when there are several.
 	Scopes []ScopeChoice
+	// Unread is how many notifications they have not read.
+	Unread int
 }
 
 // NavItem is one entry of the header's navigation.

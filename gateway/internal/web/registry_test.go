@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"fmt"
 	"html"
 	"log/slog"
 	"mime/multipart"
@@ -38,6 +39,7 @@ type fakeRegistry struct {
 	filters   []OrgFilter
 	campaigns []CampaignRecord
 	closed    []int64
+	reminders []string
 }
 
 func newFakeRegistry() *fakeRegistry {
@@ -48,7 +50,8 @@ func newFakeRegistry() *fakeRegistry {
 	}
 	f.accounts = []AccountRecord{{ID: "acc1", Login: "ivanova", Name: "Иванова Мария", Organisations: []string{"o1"}}}
 	f.campaigns = []CampaignRecord{{ID: campaignID, Name: "Мониторинг 2026", Year: 2026, FormCode: "mentoring", FormVersion: 2,
-		Municipality: munID, Deadline: time.Date(2026, 12, 15, 0, 0, 0, 0, time.UTC), Open: true, Expected: 3, Version: 4}}
+		Municipality: munID, Deadline: time.Date(2026, 12, 15, 0, 0, 0, 0, time.UTC), Open: true, Expected: 3, Version: 4,
+		ReminderDays: []int{7, 3, 1, 0}, ReminderTime: "09:00"}}
 	return f
 }
 
@@ -191,6 +194,14 @@ func (f *fakeRegistry) RefreshExpected(context.Context, string) ([]string, []str
 
 func (f *fakeRegistry) ExtendDeadline(_ context.Context, _, org string, d time.Time, reason string) error {
 	f.extended = append(f.extended, org+" "+d.Format(time.DateOnly)+" "+reason)
+	return nil
+}
+
+func (f *fakeRegistry) SetReminders(_ context.Context, _ string, version int64, days []int, at string) error {
+	if at != "" && (len(at) != 5 || at[2] != ':' || at > "23:59") {
+		return badField("reminder_time", "Время в формате ЧЧ:ММ, например 09:00")
+	}
+	f.reminders = append(f.reminders, fmt.Sprintf("v%d %v %s", version, days, at))
 	return nil
 }
 
@@ -451,6 +462,23 @@ func TestCampaignPagesOverAFake(t *testing.T) {
 	}
 	if resp, _ := do("GET", "/campaigns/c1/extend/o9", nil); resp.StatusCode != 404 {
 		t.Errorf("an organisation not expected: %d", resp.StatusCode)
+	}
+	// Reminders: the days as typed, a bad list or time named beside its field.
+	_, page = do("GET", "/campaigns/c1", nil)
+	mustContain(t, page, `id="reminder_days"`, `value="7, 3, 1, 0"`, `value="09:00"`)
+	resp, page = do("POST", "/campaigns/c1/reminders", url.Values{"csrf_token": {csrfToken}, "version": {"4"}, "reminder_days": {"7, три"}, "reminder_time": {"09:00"}})
+	if resp.StatusCode != 400 {
+		t.Errorf("bad days: %d", resp.StatusCode)
+	}
+	mustContain(t, page, `href="#reminder_days">Не больше 10 чисел от 0 до 60`, `value="7, три"`)
+	resp, page = do("POST", "/campaigns/c1/reminders", url.Values{"csrf_token": {csrfToken}, "version": {"4"}, "reminder_days": {"5, 1"}, "reminder_time": {"25:00"}})
+	if resp.StatusCode != 400 {
+		t.Errorf("bad time: %d", resp.StatusCode)
+	}
+	mustContain(t, page, `href="#reminder_time">Время в формате ЧЧ:ММ`)
+	resp, _ = do("POST", "/campaigns/c1/reminders", url.Values{"csrf_token": {csrfToken}, "version": {"4"}, "reminder_days": {"5, 1"}, "reminder_time": {"18:30"}})
+	if resp.StatusCode != 303 || len(reg.reminders) != 1 || reg.reminders[0] != "v4 [5 1] 18:30" {
+		t.Errorf("reminders: %d %v", resp.StatusCode, reg.reminders)
 	}
 	resp, _ = do("POST", "/campaigns/c1/close", url.Values{"csrf_token": {csrfToken}, "version": {"4"}})
 	if resp.StatusCode != 303 || len(reg.closed) != 1 || reg.closed[0] != 4 {

@@ -1,36 +1,22 @@
 package web
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/nastavnik/nastavnik/platform/russian"
 )
 
 // Russian formatting for pages: dates «15 декабря 2026 г.», numbers with a
 // thin space between thousands, and plurals («1 день», «3 дня», «21 день»).
 
-var monthsGenitive = [...]string{"января", "февраля", "марта", "апреля", "мая", "июня", "июля",
-	"августа", "сентября", "октября", "ноября", "декабря"}
+// DateRU formats a day as «15 декабря 2026 г.» (russian.Date).
+func DateRU(t time.Time) string { return russian.Date(t) }
 
-// DateRU formats a day as «15 декабря 2026 г.».
-func DateRU(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return fmt.Sprintf("%d %s %d г.", t.Day(), monthsGenitive[t.Month()-1], t.Year())
-}
-
-// DateTimeRU formats a moment in loc as «15 декабря 2026 г., 14:05».
-func DateTimeRU(t time.Time, loc *time.Location) string {
-	if t.IsZero() {
-		return ""
-	}
-	if loc != nil {
-		t = t.In(loc)
-	}
-	return DateRU(t) + ", " + t.Format("15:04")
-}
+// DateTimeRU formats a moment in loc as «15 декабря 2026 г., 14:05»
+// (russian.DateTime).
+func DateTimeRU(t time.Time, loc *time.Location) string { return russian.DateTime(t, loc) }
 
 // Plural chooses the Russian form for n: one (1, 21, 101), few (2–4, 22–24)
 // or many (0, 5–20, 25–30, 11–14).

@@ -38,6 +38,8 @@ type Pages struct {
 	// registry serves the methodologist's registry, accounts, audit and
 	// campaign pages.
 	registry RegistryBackend
+	// notices serves the notifications page and the header's count.
+	notices NoticesBackend
 	// maxForm bounds a form's body, maxUpload an uploaded file's.
 	maxForm, maxUpload int64
 	// now reads the clock (tests move it).
@@ -63,6 +65,8 @@ type Deps struct {
 	// Registry serves the methodologist's administration pages; when nil,
 	// Curator must implement it.
 	Registry RegistryBackend
+	// Notices serves the notifications; when nil, Curator's if it does.
+	Notices NoticesBackend
 }
 
 // New parses the templates and indexes the static files.
@@ -91,7 +95,11 @@ func New(d Deps) (*Pages, error) {
 	if reg == nil {
 		reg, _ = d.Curator.(RegistryBackend) // the gRPC backend serves these too
 	}
-	return &Pages{regional: regional, registry: reg, pages: pages, assets: a, logger: d.Logger, auth: d.Auth, account: d.Account, curator: d.Curator, roadmap: d.Roadmap,
+	notices := d.Notices
+	if notices == nil {
+		notices, _ = d.Curator.(NoticesBackend)
+	}
+	return &Pages{notices: notices, regional: regional, registry: reg, pages: pages, assets: a, logger: d.Logger, auth: d.Auth, account: d.Account, curator: d.Curator, roadmap: d.Roadmap,
 		scopes: d.Scopes, excel: excel, methodologist: meth, maxForm: 1 << 20, maxUpload: maxUpload, now: realClock}, nil
 }
 
@@ -140,6 +148,8 @@ func (p *Pages) routes() *router {
 	mux.Handle("GET /account/password", p.only(anyone, p.passwordForm))
 	mux.Handle("POST /account/password", p.only(anyone, p.changePassword))
 	mux.Handle("POST /account/scope", p.only(anyone, p.switchScope))
+	mux.Handle("GET /notifications", p.only(anyone, p.noticesPage))
+	mux.Handle("POST /notifications/read", p.only(anyone, p.markNoticesRead))
 	mux.Handle("GET /account/tokens", p.only(anyone, p.tokens))
 	mux.Handle("POST /account/tokens", p.only(anyone, p.createToken))
 	mux.Handle("POST /account/tokens/{id}/revoke", p.only(anyone, p.revokeToken))
@@ -188,5 +198,5 @@ func (p *Pages) routes() *router {
 }
 
 // Paths are the paths Handler serves, for the gateway's mux.
-var Paths = []string{"/{$}", "/static/", "/login", "/logout", "/account/", "/campaigns/", "/reports/", "/roadmap", "/roadmap/",
+var Paths = []string{"/{$}", "/static/", "/login", "/logout", "/account/", "/notifications", "/notifications/", "/campaigns/", "/reports/", "/roadmap", "/roadmap/",
 	"/organisations", "/overdue", "/review/", "/region/", "/export/", "/campaigns", "/registry", "/registry/", "/accounts", "/accounts/", "/audit"}

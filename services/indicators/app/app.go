@@ -65,6 +65,6 @@ var Spec = service.Spec{
 		}
 		srv.Register(env.Server)
 		server.NewAggregates(srv, dir).Register(env.Server)
-		return nil
+		return startNotices(env, st)
 	},
 }

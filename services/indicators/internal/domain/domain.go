@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -98,6 +99,34 @@ type Campaign struct {
 	Version        int64
 	CreateTime     time.Time
 	CloseTime      time.Time
+	// Reminders: days before each organisation's deadline (0: the day
+	// itself), at ReminderTime (HH:MM) in its own zone.
+	ReminderDays []int32
+	ReminderTime string
+}
+
+// DefaultReminderDays and DefaultReminderTime are a new campaign's
+// reminders: 7, 3 and 1 days before the deadline and the morning of the day.
+var (
+	DefaultReminderDays = []int32{7, 3, 1, 0}
+	DefaultReminderTime = "09:00"
+)
+
+// Reminders checks a campaign's reminders: the days sorted from the
+// earliest, without repeats; an empty time is DefaultReminderTime. A bad time
+// is a problem of field.
+func Reminders(days []int32, at, field string) ([]int32, string, *validation.Error) {
+	ve := &validation.Error{}
+	if at == "" {
+		at = DefaultReminderTime
+	}
+	if t, err := time.Parse("15:04", at); err != nil || t.Format("15:04") != at {
+		ve.Add(field, validation.BadTimeOfDay(at))
+	}
+	out := slices.Clone(days)
+	slices.Sort(out)
+	slices.Reverse(out)
+	return slices.Compact(out), at, ve
 }
 
 // Validate checks a campaign to open; fields named as in the API.

@@ -48,6 +48,13 @@ func (s *Server) CreateCampaign(ctx context.Context, req *indicatorsv1.CreateCam
 	if c.MunicipalityID != "" && !isUUID(c.MunicipalityID) {
 		ve.Add("municipality_id", validation.BadUUID())
 	}
+	days := pc.GetReminderDays()
+	if len(days) == 0 {
+		days = domain.DefaultReminderDays
+	}
+	var rve *validation.Error
+	c.ReminderDays, c.ReminderTime, rve = domain.Reminders(days, pc.GetReminderTime(), "reminder_time")
+	ve.Merge("", rve)
 	bad := c.Validate()
 	for _, k := range []string{"name", "year", "form_code", "form_version", "municipality_id", "deadline"} {
 		if d, ok := bad[k]; ok {
@@ -169,6 +176,26 @@ func (s *Server) CloseCampaign(ctx context.Context, req *indicatorsv1.CloseCampa
 		return nil, err
 	}
 	return &indicatorsv1.CloseCampaignResponse{Campaign: campaignToProto(out)}, nil
+}
+
+// SetReminders implements CampaignService.
+func (s *Server) SetReminders(ctx context.Context, req *indicatorsv1.SetRemindersRequest) (*indicatorsv1.SetRemindersResponse, error) {
+	p, err := identity.Caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.manageableCampaign(ctx, p, req.GetId()); err != nil {
+		return nil, err
+	}
+	days, at, ve := domain.Reminders(req.GetReminderDays(), req.GetReminderTime(), "reminder_time")
+	if err := ve.Err(); err != nil {
+		return nil, err
+	}
+	out, err := s.store.SetReminders(ctx, req.GetId(), req.GetVersion(), days, at)
+	if err != nil {
+		return nil, err
+	}
+	return &indicatorsv1.SetRemindersResponse{Campaign: campaignToProto(out)}, nil
 }
 
 // RefreshExpected implements CampaignService.

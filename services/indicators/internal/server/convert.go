@@ -61,7 +61,8 @@ func campaignToProto(c domain.Campaign) *indicatorsv1.Campaign {
 	return &indicatorsv1.Campaign{Id: c.ID, Name: c.Name, Year: int32(c.Year), FormCode: c.FormCode, FormVersion: int32(c.FormVersion),
 		MunicipalityId: c.MunicipalityID, RegionCode: c.RegionCode, Deadline: dates.Format(c.Deadline),
 		OpenedOn: dates.Format(c.OpenedOn), Status: indicatorsv1.CampaignStatus(c.Status), ExpectedCount: int32(c.ExpectedCount),
-		Version: c.Version, CreateTime: ts(c.CreateTime), CloseTime: ts(c.CloseTime)}
+		Version: c.Version, CreateTime: ts(c.CreateTime), CloseTime: ts(c.CloseTime),
+		ReminderDays: c.ReminderDays, ReminderTime: c.ReminderTime}
 }
 
 func expectedToProto(e domain.Expected, state domain.State, late bool, submit time.Time) *indicatorsv1.ExpectedOrganisation {

@@ -33,6 +33,7 @@ type Server struct {
 	indicatorsv1.UnimplementedFormServiceServer
 	indicatorsv1.UnimplementedCampaignServiceServer
 	indicatorsv1.UnimplementedReportServiceServer
+	indicatorsv1.UnimplementedNotificationServiceServer
 
 	store   *store.Store
 	dir     domain.Directory
@@ -65,6 +66,7 @@ func (s *Server) Register(g grpc.ServiceRegistrar) {
 	indicatorsv1.RegisterFormServiceServer(g, s)
 	indicatorsv1.RegisterCampaignServiceServer(g, s)
 	indicatorsv1.RegisterReportServiceServer(g, s)
+	indicatorsv1.RegisterNotificationServiceServer(g, s)
 }
 
 // Errors is the service's one mapping from errors to gRPC codes; the shared

@@ -17,7 +17,8 @@ import (
 
 const campaignColumns = `c.id, c.name, c.year, c.form_code, c.form_version, COALESCE(c.municipality_id::text, ''), c.region_code,
 	c.deadline, c.opened_on, c.status, c.version, c.create_time, c.close_time,
-	(SELECT count(*) FROM campaign_organisations co WHERE co.campaign_id = c.id AND co.dropped_on IS NULL)`
+	(SELECT count(*) FROM campaign_organisations co WHERE co.campaign_id = c.id AND co.dropped_on IS NULL),
+	c.reminder_days, to_char(c.reminder_time, 'HH24:MI')`
 
 func scanCampaign(row pgx.Row) (domain.Campaign, error) {
 	var (
@@ -26,7 +27,7 @@ func scanCampaign(row pgx.Row) (domain.Campaign, error) {
 		closed *time.Time
 	)
 	err := row.Scan(&c.ID, &c.Name, &c.Year, &c.FormCode, &c.FormVersion, &c.MunicipalityID, &c.RegionCode,
-		&c.Deadline, &c.OpenedOn, &status, &c.Version, &c.CreateTime, &closed, &c.ExpectedCount)
+		&c.Deadline, &c.OpenedOn, &status, &c.Version, &c.CreateTime, &closed, &c.ExpectedCount, &c.ReminderDays, &c.ReminderTime)
 	c.Status = domain.CampaignStatus(status)
 	if closed != nil {
 		c.CloseTime = *closed
@@ -49,11 +50,11 @@ func (s *Store) CreateCampaign(ctx context.Context, actor domain.Actor, c domain
 	var id string
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `INSERT INTO campaigns (id, name, year, form_code, form_version, municipality_id, region_code,
-				deadline, opened_on, create_request_id, created_by, create_time)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+				deadline, opened_on, create_request_id, created_by, create_time, reminder_days, reminder_time)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::time)
 			ON CONFLICT (create_request_id) DO NOTHING RETURNING id`,
 			uuid.New(), c.Name, c.Year, c.FormCode, c.FormVersion, mun, c.RegionCode, c.Deadline, c.OpenedOn, rid,
-			actor.Login, now).Scan(&id)
+			actor.Login, now, reminderDays(c.ReminderDays), c.ReminderTime).Scan(&id)
 		if errors.Is(err, pgx.ErrNoRows) { // a retry
 			return tx.QueryRow(ctx, `SELECT id FROM campaigns WHERE create_request_id = $1`, rid).Scan(&id)
 		}
@@ -192,6 +193,34 @@ func (s *Store) CloseCampaign(ctx context.Context, id string, version int64, now
 		return domain.Campaign{}, translate(op, err)
 	}
 	return s.GetCampaign(ctx, id)
+}
+
+// SetReminders replaces a campaign's reminders when version is current.
+func (s *Store) SetReminders(ctx context.Context, id string, version int64, days []int32, at string) (domain.Campaign, error) {
+	const op = "store.SetReminders"
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		var cur int64
+		if err := tx.QueryRow(ctx, `SELECT version FROM campaigns WHERE id = $1 FOR UPDATE`, id).Scan(&cur); err != nil {
+			return err
+		}
+		if cur != version {
+			return domain.ErrStale
+		}
+		_, err := tx.Exec(ctx, `UPDATE campaigns SET reminder_days = $2, reminder_time = $3::time, version = version + 1 WHERE id = $1`,
+			id, reminderDays(days), at)
+		return err
+	})
+	if err != nil {
+		return domain.Campaign{}, translate(op, err)
+	}
+	return s.GetCampaign(ctx, id)
+}
+
+func reminderDays(d []int32) []int32 {
+	if d == nil {
+		return []int32{}
+	}
+	return d
 }
 
 // RefreshExpected brings the expected list in line with the organisations

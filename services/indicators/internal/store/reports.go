@@ -287,6 +287,9 @@ func (s *Store) UpdateReport(ctx context.Context, actor domain.Actor, id string,
 		if stored != nil {
 			r.SubmitTime = *stored
 		}
+		if err := enqueueReportNotices(ctx, tx, r, events, f, now); err != nil {
+			return err
+		}
 		// Only submitted and accepted reports have contributions: a change
 		// that neither starts nor ends in one of them leaves every sum.
 		if counts(cur.Status) || counts(r.Status) {

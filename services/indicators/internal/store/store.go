@@ -16,14 +16,19 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/nastavnik/nastavnik/platform/database"
+	"github.com/nastavnik/nastavnik/platform/notify"
 	"github.com/nastavnik/nastavnik/services/indicators/internal/domain"
 )
 
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// Migrations returns the embedded migrations, rooted at their directory.
-func Migrations() fs.FS { return database.MigrationsFS(migrations, "migrations") }
+// Migrations returns the embedded migrations, rooted at their directory,
+// with the notifications' outbox (platform/notify) as version 7 (4 and 5 are
+// the municipal sign-off's, on its branch).
+func Migrations() fs.FS {
+	return notify.WithMigration(database.MigrationsFS(migrations, "migrations"), 7)
+}
 
 // Store is the indicators database.
 type Store struct {

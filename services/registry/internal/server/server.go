@@ -26,6 +26,7 @@ type Server struct {
 	registryv1.UnimplementedOrganisationServiceServer
 	registryv1.UnimplementedAccountServiceServer
 	registryv1.UnimplementedAuthServiceServer
+	registryv1.UnimplementedRecipientServiceServer
 	registryv1.UnimplementedAuditServiceServer
 
 	store *store.Store
@@ -52,11 +53,15 @@ func (s *Server) Register(g grpc.ServiceRegistrar) {
 	registryv1.RegisterAccountServiceServer(g, s)
 	registryv1.RegisterAuthServiceServer(g, s)
 	registryv1.RegisterAuditServiceServer(g, s)
+	registryv1.RegisterRecipientServiceServer(g, s)
 }
 
-// SystemOnly reports the methods only the gateway's own identity may call.
+// SystemOnly reports the methods only a system identity may call: the
+// gateway's to authenticate people, the services' outboxes to name the people
+// they notify.
 func SystemOnly(fullMethod string) bool {
-	return strings.HasPrefix(fullMethod, "/"+registryv1.AuthService_ServiceDesc.ServiceName+"/")
+	return strings.HasPrefix(fullMethod, "/"+registryv1.AuthService_ServiceDesc.ServiceName+"/") ||
+		strings.HasPrefix(fullMethod, "/"+registryv1.RecipientService_ServiceDesc.ServiceName+"/")
 }
 
 // Errors is the registry's one mapping from errors to gRPC codes; the shared

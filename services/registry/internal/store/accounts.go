@@ -329,3 +329,33 @@ func (s *Store) SetPassword(ctx context.Context, actor domain.Actor, id, hash st
 	}
 	return nil
 }
+
+// Recipient is an account holding a role in a scope (role as stored: 2
+// regional, 3 methodologist, 4 curator).
+type Recipient struct {
+	Role      int16
+	Scope     string
+	AccountID string
+	Name      string
+	Email     string
+}
+
+// ListRecipients returns the accounts, not blocked, of the curators of orgs,
+// the methodologists of muns and the regional centres of regions.
+func (s *Store) ListRecipients(ctx context.Context, orgs, muns, regions []string) ([]Recipient, error) {
+	rows, err := s.pool.Query(ctx, `SELECT ar.role, COALESCE(ar.organisation_id::text, ar.municipality_id::text, ar.region_code),
+			a.id::text, a.name, a.email
+		FROM account_roles ar JOIN accounts a ON a.id = ar.account_id
+		WHERE NOT a.blocked AND (
+			(ar.role = 4 AND ar.organisation_id = ANY($1::uuid[])) OR
+			(ar.role = 3 AND ar.municipality_id = ANY($2::uuid[])) OR
+			(ar.role = 2 AND ar.region_code = ANY($3)))`, orgs, muns, regions)
+	if err != nil {
+		return nil, fmt.Errorf("store.ListRecipients: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Recipient])
+	if err != nil {
+		return nil, fmt.Errorf("store.ListRecipients: %w", err)
+	}
+	return out, nil
+}

@@ -161,7 +161,13 @@ type Campaign struct {
 	// Output only.
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// Output only.
-	CloseTime     *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=close_time,json=closeTime,proto3" json:"close_time,omitempty"`
+	CloseTime *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=close_time,json=closeTime,proto3" json:"close_time,omitempty"`
+	// Reminders to organisations that have not submitted: days before each
+	// one's deadline (0: the day itself), at reminder_time (HH:MM) in its own
+	// time zone. Empty on creation: 7, 3, 1 and 0 days at 09:00; SetReminders
+	// changes them (to none, too).
+	ReminderDays  []int32 `protobuf:"varint,15,rep,packed,name=reminder_days,json=reminderDays,proto3" json:"reminder_days,omitempty"`
+	ReminderTime  string  `protobuf:"bytes,16,opt,name=reminder_time,json=reminderTime,proto3" json:"reminder_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -292,6 +298,20 @@ func (x *Campaign) GetCloseTime() *timestamppb.Timestamp {
 		return x.CloseTime
 	}
 	return nil
+}
+
+func (x *Campaign) GetReminderDays() []int32 {
+	if x != nil {
+		return x.ReminderDays
+	}
+	return nil
+}
+
+func (x *Campaign) GetReminderTime() string {
+	if x != nil {
+		return x.ReminderTime
+	}
+	return ""
 }
 
 // CreateCampaignRequest opens a campaign.
@@ -837,6 +857,122 @@ func (x *RefreshExpectedResponse) GetDropped() []string {
 	return nil
 }
 
+// SetRemindersRequest sets a campaign's reminders.
+type SetRemindersRequest struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Id      string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Version int64                  `protobuf:"varint,2,opt,name=version,proto3" json:"version,omitempty"`
+	// Days before the deadline (0: the day itself); empty: no reminders.
+	ReminderDays []int32 `protobuf:"varint,3,rep,packed,name=reminder_days,json=reminderDays,proto3" json:"reminder_days,omitempty"`
+	// HH:MM in each organisation's zone; empty: 09:00.
+	ReminderTime  string `protobuf:"bytes,4,opt,name=reminder_time,json=reminderTime,proto3" json:"reminder_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetRemindersRequest) Reset() {
+	*x = SetRemindersRequest{}
+	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetRemindersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetRemindersRequest) ProtoMessage() {}
+
+func (x *SetRemindersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetRemindersRequest.ProtoReflect.Descriptor instead.
+func (*SetRemindersRequest) Descriptor() ([]byte, []int) {
+	return file_nastavnik_indicators_v1_campaign_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *SetRemindersRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *SetRemindersRequest) GetVersion() int64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+func (x *SetRemindersRequest) GetReminderDays() []int32 {
+	if x != nil {
+		return x.ReminderDays
+	}
+	return nil
+}
+
+func (x *SetRemindersRequest) GetReminderTime() string {
+	if x != nil {
+		return x.ReminderTime
+	}
+	return ""
+}
+
+// SetRemindersResponse holds the campaign.
+type SetRemindersResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Campaign      *Campaign              `protobuf:"bytes,1,opt,name=campaign,proto3" json:"campaign,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetRemindersResponse) Reset() {
+	*x = SetRemindersResponse{}
+	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetRemindersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetRemindersResponse) ProtoMessage() {}
+
+func (x *SetRemindersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetRemindersResponse.ProtoReflect.Descriptor instead.
+func (*SetRemindersResponse) Descriptor() ([]byte, []int) {
+	return file_nastavnik_indicators_v1_campaign_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *SetRemindersResponse) GetCampaign() *Campaign {
+	if x != nil {
+		return x.Campaign
+	}
+	return nil
+}
+
 // ExtendDeadlineRequest gives one organisation a new deadline.
 type ExtendDeadlineRequest struct {
 	state          protoimpl.MessageState `protogen:"open.v1"`
@@ -852,7 +988,7 @@ type ExtendDeadlineRequest struct {
 
 func (x *ExtendDeadlineRequest) Reset() {
 	*x = ExtendDeadlineRequest{}
-	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[11]
+	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -864,7 +1000,7 @@ func (x *ExtendDeadlineRequest) String() string {
 func (*ExtendDeadlineRequest) ProtoMessage() {}
 
 func (x *ExtendDeadlineRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[11]
+	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -877,7 +1013,7 @@ func (x *ExtendDeadlineRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExtendDeadlineRequest.ProtoReflect.Descriptor instead.
 func (*ExtendDeadlineRequest) Descriptor() ([]byte, []int) {
-	return file_nastavnik_indicators_v1_campaign_proto_rawDescGZIP(), []int{11}
+	return file_nastavnik_indicators_v1_campaign_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ExtendDeadlineRequest) GetCampaignId() string {
@@ -922,7 +1058,7 @@ type Extension struct {
 
 func (x *Extension) Reset() {
 	*x = Extension{}
-	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[12]
+	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -934,7 +1070,7 @@ func (x *Extension) String() string {
 func (*Extension) ProtoMessage() {}
 
 func (x *Extension) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[12]
+	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -947,7 +1083,7 @@ func (x *Extension) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Extension.ProtoReflect.Descriptor instead.
 func (*Extension) Descriptor() ([]byte, []int) {
-	return file_nastavnik_indicators_v1_campaign_proto_rawDescGZIP(), []int{12}
+	return file_nastavnik_indicators_v1_campaign_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Extension) GetDeadline() string {
@@ -995,7 +1131,7 @@ type ExtendDeadlineResponse struct {
 
 func (x *ExtendDeadlineResponse) Reset() {
 	*x = ExtendDeadlineResponse{}
-	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[13]
+	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1007,7 +1143,7 @@ func (x *ExtendDeadlineResponse) String() string {
 func (*ExtendDeadlineResponse) ProtoMessage() {}
 
 func (x *ExtendDeadlineResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[13]
+	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1020,7 +1156,7 @@ func (x *ExtendDeadlineResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExtendDeadlineResponse.ProtoReflect.Descriptor instead.
 func (*ExtendDeadlineResponse) Descriptor() ([]byte, []int) {
-	return file_nastavnik_indicators_v1_campaign_proto_rawDescGZIP(), []int{13}
+	return file_nastavnik_indicators_v1_campaign_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ExtendDeadlineResponse) GetOrganisation() *ExpectedOrganisation {
@@ -1062,7 +1198,7 @@ type ExpectedOrganisation struct {
 
 func (x *ExpectedOrganisation) Reset() {
 	*x = ExpectedOrganisation{}
-	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[14]
+	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1074,7 +1210,7 @@ func (x *ExpectedOrganisation) String() string {
 func (*ExpectedOrganisation) ProtoMessage() {}
 
 func (x *ExpectedOrganisation) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[14]
+	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1087,7 +1223,7 @@ func (x *ExpectedOrganisation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExpectedOrganisation.ProtoReflect.Descriptor instead.
 func (*ExpectedOrganisation) Descriptor() ([]byte, []int) {
-	return file_nastavnik_indicators_v1_campaign_proto_rawDescGZIP(), []int{14}
+	return file_nastavnik_indicators_v1_campaign_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ExpectedOrganisation) GetOrganisationId() string {
@@ -1209,7 +1345,7 @@ type ListExpectedRequest struct {
 
 func (x *ListExpectedRequest) Reset() {
 	*x = ListExpectedRequest{}
-	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[15]
+	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1221,7 +1357,7 @@ func (x *ListExpectedRequest) String() string {
 func (*ListExpectedRequest) ProtoMessage() {}
 
 func (x *ListExpectedRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[15]
+	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1234,7 +1370,7 @@ func (x *ListExpectedRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListExpectedRequest.ProtoReflect.Descriptor instead.
 func (*ListExpectedRequest) Descriptor() ([]byte, []int) {
-	return file_nastavnik_indicators_v1_campaign_proto_rawDescGZIP(), []int{15}
+	return file_nastavnik_indicators_v1_campaign_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ListExpectedRequest) GetCampaignId() string {
@@ -1277,7 +1413,7 @@ type ListExpectedResponse struct {
 
 func (x *ListExpectedResponse) Reset() {
 	*x = ListExpectedResponse{}
-	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[16]
+	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1289,7 +1425,7 @@ func (x *ListExpectedResponse) String() string {
 func (*ListExpectedResponse) ProtoMessage() {}
 
 func (x *ListExpectedResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[16]
+	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1302,7 +1438,7 @@ func (x *ListExpectedResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListExpectedResponse.ProtoReflect.Descriptor instead.
 func (*ListExpectedResponse) Descriptor() ([]byte, []int) {
-	return file_nastavnik_indicators_v1_campaign_proto_rawDescGZIP(), []int{16}
+	return file_nastavnik_indicators_v1_campaign_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ListExpectedResponse) GetOrganisations() []*ExpectedOrganisation {
@@ -1343,7 +1479,7 @@ type GetCompletenessRequest struct {
 
 func (x *GetCompletenessRequest) Reset() {
 	*x = GetCompletenessRequest{}
-	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[17]
+	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1355,7 +1491,7 @@ func (x *GetCompletenessRequest) String() string {
 func (*GetCompletenessRequest) ProtoMessage() {}
 
 func (x *GetCompletenessRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[17]
+	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1368,7 +1504,7 @@ func (x *GetCompletenessRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCompletenessRequest.ProtoReflect.Descriptor instead.
 func (*GetCompletenessRequest) Descriptor() ([]byte, []int) {
-	return file_nastavnik_indicators_v1_campaign_proto_rawDescGZIP(), []int{17}
+	return file_nastavnik_indicators_v1_campaign_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *GetCompletenessRequest) GetCampaignId() string {
@@ -1424,7 +1560,7 @@ type Completeness struct {
 
 func (x *Completeness) Reset() {
 	*x = Completeness{}
-	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[18]
+	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1436,7 +1572,7 @@ func (x *Completeness) String() string {
 func (*Completeness) ProtoMessage() {}
 
 func (x *Completeness) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[18]
+	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1449,7 +1585,7 @@ func (x *Completeness) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Completeness.ProtoReflect.Descriptor instead.
 func (*Completeness) Descriptor() ([]byte, []int) {
-	return file_nastavnik_indicators_v1_campaign_proto_rawDescGZIP(), []int{18}
+	return file_nastavnik_indicators_v1_campaign_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *Completeness) GetExpected() int32 {
@@ -1512,7 +1648,7 @@ type MunicipalityCompleteness struct {
 
 func (x *MunicipalityCompleteness) Reset() {
 	*x = MunicipalityCompleteness{}
-	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[19]
+	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1524,7 +1660,7 @@ func (x *MunicipalityCompleteness) String() string {
 func (*MunicipalityCompleteness) ProtoMessage() {}
 
 func (x *MunicipalityCompleteness) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[19]
+	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1537,7 +1673,7 @@ func (x *MunicipalityCompleteness) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MunicipalityCompleteness.ProtoReflect.Descriptor instead.
 func (*MunicipalityCompleteness) Descriptor() ([]byte, []int) {
-	return file_nastavnik_indicators_v1_campaign_proto_rawDescGZIP(), []int{19}
+	return file_nastavnik_indicators_v1_campaign_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *MunicipalityCompleteness) GetMunicipalityId() string {
@@ -1567,7 +1703,7 @@ type GetCompletenessResponse struct {
 
 func (x *GetCompletenessResponse) Reset() {
 	*x = GetCompletenessResponse{}
-	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[20]
+	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1579,7 +1715,7 @@ func (x *GetCompletenessResponse) String() string {
 func (*GetCompletenessResponse) ProtoMessage() {}
 
 func (x *GetCompletenessResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[20]
+	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1592,7 +1728,7 @@ func (x *GetCompletenessResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCompletenessResponse.ProtoReflect.Descriptor instead.
 func (*GetCompletenessResponse) Descriptor() ([]byte, []int) {
-	return file_nastavnik_indicators_v1_campaign_proto_rawDescGZIP(), []int{20}
+	return file_nastavnik_indicators_v1_campaign_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *GetCompletenessResponse) GetTotal() *Completeness {
@@ -1620,7 +1756,7 @@ var File_nastavnik_indicators_v1_campaign_proto protoreflect.FileDescriptor
 
 const file_nastavnik_indicators_v1_campaign_proto_rawDesc = "" +
 	"\n" +
-	"&nastavnik/indicators/v1/campaign.proto\x12\x17nastavnik.indicators.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xbf\x04\n" +
+	"&nastavnik/indicators/v1/campaign.proto\x12\x17nastavnik.indicators.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa4\x05\n" +
 	"\bCampaign\x12\x17\n" +
 	"\x02id\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x18@R\x02id\x12\x1c\n" +
 	"\x04name\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xe8\aR\x04name\x12\x12\n" +
@@ -1639,7 +1775,11 @@ const file_nastavnik_indicators_v1_campaign_proto_rawDesc = "" +
 	"\vcreate_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x129\n" +
 	"\n" +
-	"close_time\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\tcloseTime\"\x8a\x01\n" +
+	"close_time\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\tcloseTime\x125\n" +
+	"\rreminder_days\x18\x0f \x03(\x05B\x10\xbaH\r\x92\x01\n" +
+	"\x10\n" +
+	"\"\x06\x1a\x04\x18<(\x00R\freminderDays\x12,\n" +
+	"\rreminder_time\x18\x10 \x01(\tB\a\xbaH\x04r\x02\x18\x05R\freminderTime\"\x8a\x01\n" +
 	"\x15CreateCampaignRequest\x12E\n" +
 	"\bcampaign\x18\x01 \x01(\v2!.nastavnik.indicators.v1.CampaignB\x06\xbaH\x03\xc8\x01\x01R\bcampaign\x12*\n" +
 	"\n" +
@@ -1675,7 +1815,16 @@ const file_nastavnik_indicators_v1_campaign_proto_rawDesc = "" +
 	"\x17RefreshExpectedResponse\x12=\n" +
 	"\bcampaign\x18\x01 \x01(\v2!.nastavnik.indicators.v1.CampaignR\bcampaign\x12\x14\n" +
 	"\x05added\x18\x02 \x03(\tR\x05added\x12\x18\n" +
-	"\adropped\x18\x03 \x03(\tR\adropped\"\xda\x01\n" +
+	"\adropped\x18\x03 \x03(\tR\adropped\"\xb7\x01\n" +
+	"\x13SetRemindersRequest\x12\x18\n" +
+	"\x02id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x02id\x12!\n" +
+	"\aversion\x18\x02 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\aversion\x125\n" +
+	"\rreminder_days\x18\x03 \x03(\x05B\x10\xbaH\r\x92\x01\n" +
+	"\x10\n" +
+	"\"\x06\x1a\x04\x18<(\x00R\freminderDays\x12,\n" +
+	"\rreminder_time\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18\x05R\freminderTime\"U\n" +
+	"\x14SetRemindersResponse\x12=\n" +
+	"\bcampaign\x18\x01 \x01(\v2!.nastavnik.indicators.v1.CampaignR\bcampaign\"\xda\x01\n" +
 	"\x15ExtendDeadlineRequest\x12)\n" +
 	"\vcampaign_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\n" +
 	"campaignId\x121\n" +
@@ -1761,7 +1910,7 @@ const file_nastavnik_indicators_v1_campaign_proto_rawDesc = "" +
 	"\x14REPORT_STATE_MISSING\x10\x01\x12\x1a\n" +
 	"\x16REPORT_STATE_SUBMITTED\x10\x02\x12\x19\n" +
 	"\x15REPORT_STATE_RETURNED\x10\x03\x12\x19\n" +
-	"\x15REPORT_STATE_ACCEPTED\x10\x042\x9a\a\n" +
+	"\x15REPORT_STATE_ACCEPTED\x10\x042\x87\b\n" +
 	"\x0fCampaignService\x12q\n" +
 	"\x0eCreateCampaign\x12..nastavnik.indicators.v1.CreateCampaignRequest\x1a/.nastavnik.indicators.v1.CreateCampaignResponse\x12h\n" +
 	"\vGetCampaign\x12+.nastavnik.indicators.v1.GetCampaignRequest\x1a,.nastavnik.indicators.v1.GetCampaignResponse\x12n\n" +
@@ -1769,6 +1918,7 @@ const file_nastavnik_indicators_v1_campaign_proto_rawDesc = "" +
 	"\rCloseCampaign\x12-.nastavnik.indicators.v1.CloseCampaignRequest\x1a..nastavnik.indicators.v1.CloseCampaignResponse\x12t\n" +
 	"\x0fRefreshExpected\x12/.nastavnik.indicators.v1.RefreshExpectedRequest\x1a0.nastavnik.indicators.v1.RefreshExpectedResponse\x12q\n" +
 	"\x0eExtendDeadline\x12..nastavnik.indicators.v1.ExtendDeadlineRequest\x1a/.nastavnik.indicators.v1.ExtendDeadlineResponse\x12k\n" +
+	"\fSetReminders\x12,.nastavnik.indicators.v1.SetRemindersRequest\x1a-.nastavnik.indicators.v1.SetRemindersResponse\x12k\n" +
 	"\fListExpected\x12,.nastavnik.indicators.v1.ListExpectedRequest\x1a-.nastavnik.indicators.v1.ListExpectedResponse\x12t\n" +
 	"\x0fGetCompleteness\x12/.nastavnik.indicators.v1.GetCompletenessRequest\x1a0.nastavnik.indicators.v1.GetCompletenessResponseB\xf9\x01\n" +
 	"\x1bcom.nastavnik.indicators.v1B\rCampaignProtoP\x01ZMgithub.com/nastavnik/nastavnik/proto/gen/nastavnik/indicators/v1;indicatorsv1\xa2\x02\x03NIX\xaa\x02\x17Nastavnik.Indicators.V1\xca\x02\x17Nastavnik\\Indicators\\V1\xe2\x02#Nastavnik\\Indicators\\V1\\GPBMetadata\xea\x02\x19Nastavnik::Indicators::V1b\x06proto3"
@@ -1786,7 +1936,7 @@ func file_nastavnik_indicators_v1_campaign_proto_rawDescGZIP() []byte {
 }
 
 var file_nastavnik_indicators_v1_campaign_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_nastavnik_indicators_v1_campaign_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
+var file_nastavnik_indicators_v1_campaign_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
 var file_nastavnik_indicators_v1_campaign_proto_goTypes = []any{
 	(CampaignStatus)(0),              // 0: nastavnik.indicators.v1.CampaignStatus
 	(ReportState)(0),                 // 1: nastavnik.indicators.v1.ReportState
@@ -1801,22 +1951,24 @@ var file_nastavnik_indicators_v1_campaign_proto_goTypes = []any{
 	(*CloseCampaignResponse)(nil),    // 10: nastavnik.indicators.v1.CloseCampaignResponse
 	(*RefreshExpectedRequest)(nil),   // 11: nastavnik.indicators.v1.RefreshExpectedRequest
 	(*RefreshExpectedResponse)(nil),  // 12: nastavnik.indicators.v1.RefreshExpectedResponse
-	(*ExtendDeadlineRequest)(nil),    // 13: nastavnik.indicators.v1.ExtendDeadlineRequest
-	(*Extension)(nil),                // 14: nastavnik.indicators.v1.Extension
-	(*ExtendDeadlineResponse)(nil),   // 15: nastavnik.indicators.v1.ExtendDeadlineResponse
-	(*ExpectedOrganisation)(nil),     // 16: nastavnik.indicators.v1.ExpectedOrganisation
-	(*ListExpectedRequest)(nil),      // 17: nastavnik.indicators.v1.ListExpectedRequest
-	(*ListExpectedResponse)(nil),     // 18: nastavnik.indicators.v1.ListExpectedResponse
-	(*GetCompletenessRequest)(nil),   // 19: nastavnik.indicators.v1.GetCompletenessRequest
-	(*Completeness)(nil),             // 20: nastavnik.indicators.v1.Completeness
-	(*MunicipalityCompleteness)(nil), // 21: nastavnik.indicators.v1.MunicipalityCompleteness
-	(*GetCompletenessResponse)(nil),  // 22: nastavnik.indicators.v1.GetCompletenessResponse
-	(*timestamppb.Timestamp)(nil),    // 23: google.protobuf.Timestamp
+	(*SetRemindersRequest)(nil),      // 13: nastavnik.indicators.v1.SetRemindersRequest
+	(*SetRemindersResponse)(nil),     // 14: nastavnik.indicators.v1.SetRemindersResponse
+	(*ExtendDeadlineRequest)(nil),    // 15: nastavnik.indicators.v1.ExtendDeadlineRequest
+	(*Extension)(nil),                // 16: nastavnik.indicators.v1.Extension
+	(*ExtendDeadlineResponse)(nil),   // 17: nastavnik.indicators.v1.ExtendDeadlineResponse
+	(*ExpectedOrganisation)(nil),     // 18: nastavnik.indicators.v1.ExpectedOrganisation
+	(*ListExpectedRequest)(nil),      // 19: nastavnik.indicators.v1.ListExpectedRequest
+	(*ListExpectedResponse)(nil),     // 20: nastavnik.indicators.v1.ListExpectedResponse
+	(*GetCompletenessRequest)(nil),   // 21: nastavnik.indicators.v1.GetCompletenessRequest
+	(*Completeness)(nil),             // 22: nastavnik.indicators.v1.Completeness
+	(*MunicipalityCompleteness)(nil), // 23: nastavnik.indicators.v1.MunicipalityCompleteness
+	(*GetCompletenessResponse)(nil),  // 24: nastavnik.indicators.v1.GetCompletenessResponse
+	(*timestamppb.Timestamp)(nil),    // 25: google.protobuf.Timestamp
 }
 var file_nastavnik_indicators_v1_campaign_proto_depIdxs = []int32{
 	0,  // 0: nastavnik.indicators.v1.Campaign.status:type_name -> nastavnik.indicators.v1.CampaignStatus
-	23, // 1: nastavnik.indicators.v1.Campaign.create_time:type_name -> google.protobuf.Timestamp
-	23, // 2: nastavnik.indicators.v1.Campaign.close_time:type_name -> google.protobuf.Timestamp
+	25, // 1: nastavnik.indicators.v1.Campaign.create_time:type_name -> google.protobuf.Timestamp
+	25, // 2: nastavnik.indicators.v1.Campaign.close_time:type_name -> google.protobuf.Timestamp
 	2,  // 3: nastavnik.indicators.v1.CreateCampaignRequest.campaign:type_name -> nastavnik.indicators.v1.Campaign
 	2,  // 4: nastavnik.indicators.v1.CreateCampaignResponse.campaign:type_name -> nastavnik.indicators.v1.Campaign
 	2,  // 5: nastavnik.indicators.v1.GetCampaignResponse.campaign:type_name -> nastavnik.indicators.v1.Campaign
@@ -1824,38 +1976,41 @@ var file_nastavnik_indicators_v1_campaign_proto_depIdxs = []int32{
 	2,  // 7: nastavnik.indicators.v1.ListCampaignsResponse.campaigns:type_name -> nastavnik.indicators.v1.Campaign
 	2,  // 8: nastavnik.indicators.v1.CloseCampaignResponse.campaign:type_name -> nastavnik.indicators.v1.Campaign
 	2,  // 9: nastavnik.indicators.v1.RefreshExpectedResponse.campaign:type_name -> nastavnik.indicators.v1.Campaign
-	23, // 10: nastavnik.indicators.v1.Extension.create_time:type_name -> google.protobuf.Timestamp
-	16, // 11: nastavnik.indicators.v1.ExtendDeadlineResponse.organisation:type_name -> nastavnik.indicators.v1.ExpectedOrganisation
-	23, // 12: nastavnik.indicators.v1.ExpectedOrganisation.deadline_time:type_name -> google.protobuf.Timestamp
-	14, // 13: nastavnik.indicators.v1.ExpectedOrganisation.extensions:type_name -> nastavnik.indicators.v1.Extension
-	1,  // 14: nastavnik.indicators.v1.ExpectedOrganisation.state:type_name -> nastavnik.indicators.v1.ReportState
-	23, // 15: nastavnik.indicators.v1.ExpectedOrganisation.submit_time:type_name -> google.protobuf.Timestamp
-	16, // 16: nastavnik.indicators.v1.ListExpectedResponse.organisations:type_name -> nastavnik.indicators.v1.ExpectedOrganisation
-	20, // 17: nastavnik.indicators.v1.MunicipalityCompleteness.counts:type_name -> nastavnik.indicators.v1.Completeness
-	20, // 18: nastavnik.indicators.v1.GetCompletenessResponse.total:type_name -> nastavnik.indicators.v1.Completeness
-	21, // 19: nastavnik.indicators.v1.GetCompletenessResponse.municipalities:type_name -> nastavnik.indicators.v1.MunicipalityCompleteness
-	16, // 20: nastavnik.indicators.v1.GetCompletenessResponse.organisations:type_name -> nastavnik.indicators.v1.ExpectedOrganisation
-	3,  // 21: nastavnik.indicators.v1.CampaignService.CreateCampaign:input_type -> nastavnik.indicators.v1.CreateCampaignRequest
-	5,  // 22: nastavnik.indicators.v1.CampaignService.GetCampaign:input_type -> nastavnik.indicators.v1.GetCampaignRequest
-	7,  // 23: nastavnik.indicators.v1.CampaignService.ListCampaigns:input_type -> nastavnik.indicators.v1.ListCampaignsRequest
-	9,  // 24: nastavnik.indicators.v1.CampaignService.CloseCampaign:input_type -> nastavnik.indicators.v1.CloseCampaignRequest
-	11, // 25: nastavnik.indicators.v1.CampaignService.RefreshExpected:input_type -> nastavnik.indicators.v1.RefreshExpectedRequest
-	13, // 26: nastavnik.indicators.v1.CampaignService.ExtendDeadline:input_type -> nastavnik.indicators.v1.ExtendDeadlineRequest
-	17, // 27: nastavnik.indicators.v1.CampaignService.ListExpected:input_type -> nastavnik.indicators.v1.ListExpectedRequest
-	19, // 28: nastavnik.indicators.v1.CampaignService.GetCompleteness:input_type -> nastavnik.indicators.v1.GetCompletenessRequest
-	4,  // 29: nastavnik.indicators.v1.CampaignService.CreateCampaign:output_type -> nastavnik.indicators.v1.CreateCampaignResponse
-	6,  // 30: nastavnik.indicators.v1.CampaignService.GetCampaign:output_type -> nastavnik.indicators.v1.GetCampaignResponse
-	8,  // 31: nastavnik.indicators.v1.CampaignService.ListCampaigns:output_type -> nastavnik.indicators.v1.ListCampaignsResponse
-	10, // 32: nastavnik.indicators.v1.CampaignService.CloseCampaign:output_type -> nastavnik.indicators.v1.CloseCampaignResponse
-	12, // 33: nastavnik.indicators.v1.CampaignService.RefreshExpected:output_type -> nastavnik.indicators.v1.RefreshExpectedResponse
-	15, // 34: nastavnik.indicators.v1.CampaignService.ExtendDeadline:output_type -> nastavnik.indicators.v1.ExtendDeadlineResponse
-	18, // 35: nastavnik.indicators.v1.CampaignService.ListExpected:output_type -> nastavnik.indicators.v1.ListExpectedResponse
-	22, // 36: nastavnik.indicators.v1.CampaignService.GetCompleteness:output_type -> nastavnik.indicators.v1.GetCompletenessResponse
-	29, // [29:37] is the sub-list for method output_type
-	21, // [21:29] is the sub-list for method input_type
-	21, // [21:21] is the sub-list for extension type_name
-	21, // [21:21] is the sub-list for extension extendee
-	0,  // [0:21] is the sub-list for field type_name
+	2,  // 10: nastavnik.indicators.v1.SetRemindersResponse.campaign:type_name -> nastavnik.indicators.v1.Campaign
+	25, // 11: nastavnik.indicators.v1.Extension.create_time:type_name -> google.protobuf.Timestamp
+	18, // 12: nastavnik.indicators.v1.ExtendDeadlineResponse.organisation:type_name -> nastavnik.indicators.v1.ExpectedOrganisation
+	25, // 13: nastavnik.indicators.v1.ExpectedOrganisation.deadline_time:type_name -> google.protobuf.Timestamp
+	16, // 14: nastavnik.indicators.v1.ExpectedOrganisation.extensions:type_name -> nastavnik.indicators.v1.Extension
+	1,  // 15: nastavnik.indicators.v1.ExpectedOrganisation.state:type_name -> nastavnik.indicators.v1.ReportState
+	25, // 16: nastavnik.indicators.v1.ExpectedOrganisation.submit_time:type_name -> google.protobuf.Timestamp
+	18, // 17: nastavnik.indicators.v1.ListExpectedResponse.organisations:type_name -> nastavnik.indicators.v1.ExpectedOrganisation
+	22, // 18: nastavnik.indicators.v1.MunicipalityCompleteness.counts:type_name -> nastavnik.indicators.v1.Completeness
+	22, // 19: nastavnik.indicators.v1.GetCompletenessResponse.total:type_name -> nastavnik.indicators.v1.Completeness
+	23, // 20: nastavnik.indicators.v1.GetCompletenessResponse.municipalities:type_name -> nastavnik.indicators.v1.MunicipalityCompleteness
+	18, // 21: nastavnik.indicators.v1.GetCompletenessResponse.organisations:type_name -> nastavnik.indicators.v1.ExpectedOrganisation
+	3,  // 22: nastavnik.indicators.v1.CampaignService.CreateCampaign:input_type -> nastavnik.indicators.v1.CreateCampaignRequest
+	5,  // 23: nastavnik.indicators.v1.CampaignService.GetCampaign:input_type -> nastavnik.indicators.v1.GetCampaignRequest
+	7,  // 24: nastavnik.indicators.v1.CampaignService.ListCampaigns:input_type -> nastavnik.indicators.v1.ListCampaignsRequest
+	9,  // 25: nastavnik.indicators.v1.CampaignService.CloseCampaign:input_type -> nastavnik.indicators.v1.CloseCampaignRequest
+	11, // 26: nastavnik.indicators.v1.CampaignService.RefreshExpected:input_type -> nastavnik.indicators.v1.RefreshExpectedRequest
+	15, // 27: nastavnik.indicators.v1.CampaignService.ExtendDeadline:input_type -> nastavnik.indicators.v1.ExtendDeadlineRequest
+	13, // 28: nastavnik.indicators.v1.CampaignService.SetReminders:input_type -> nastavnik.indicators.v1.SetRemindersRequest
+	19, // 29: nastavnik.indicators.v1.CampaignService.ListExpected:input_type -> nastavnik.indicators.v1.ListExpectedRequest
+	21, // 30: nastavnik.indicators.v1.CampaignService.GetCompleteness:input_type -> nastavnik.indicators.v1.GetCompletenessRequest
+	4,  // 31: nastavnik.indicators.v1.CampaignService.CreateCampaign:output_type -> nastavnik.indicators.v1.CreateCampaignResponse
+	6,  // 32: nastavnik.indicators.v1.CampaignService.GetCampaign:output_type -> nastavnik.indicators.v1.GetCampaignResponse
+	8,  // 33: nastavnik.indicators.v1.CampaignService.ListCampaigns:output_type -> nastavnik.indicators.v1.ListCampaignsResponse
+	10, // 34: nastavnik.indicators.v1.CampaignService.CloseCampaign:output_type -> nastavnik.indicators.v1.CloseCampaignResponse
+	12, // 35: nastavnik.indicators.v1.CampaignService.RefreshExpected:output_type -> nastavnik.indicators.v1.RefreshExpectedResponse
+	17, // 36: nastavnik.indicators.v1.CampaignService.ExtendDeadline:output_type -> nastavnik.indicators.v1.ExtendDeadlineResponse
+	14, // 37: nastavnik.indicators.v1.CampaignService.SetReminders:output_type -> nastavnik.indicators.v1.SetRemindersResponse
+	20, // 38: nastavnik.indicators.v1.CampaignService.ListExpected:output_type -> nastavnik.indicators.v1.ListExpectedResponse
+	24, // 39: nastavnik.indicators.v1.CampaignService.GetCompleteness:output_type -> nastavnik.indicators.v1.GetCompletenessResponse
+	31, // [31:40] is the sub-list for method output_type
+	22, // [22:31] is the sub-list for method input_type
+	22, // [22:22] is the sub-list for extension type_name
+	22, // [22:22] is the sub-list for extension extendee
+	0,  // [0:22] is the sub-list for field type_name
 }
 
 func init() { file_nastavnik_indicators_v1_campaign_proto_init() }
@@ -1869,7 +2024,7 @@ func file_nastavnik_indicators_v1_campaign_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_nastavnik_indicators_v1_campaign_proto_rawDesc), len(file_nastavnik_indicators_v1_campaign_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   21,
+			NumMessages:   23,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -287,6 +287,51 @@ func local_request_CampaignService_ExtendDeadline_0(ctx context.Context, marshal
 	return msg, metadata, err
 }
 
+func request_CampaignService_SetReminders_0(ctx context.Context, marshaler runtime.Marshaler, client CampaignServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq SetRemindersRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "id")
+	}
+	protoReq.Id, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "id", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.SetReminders(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_CampaignService_SetReminders_0(ctx context.Context, marshaler runtime.Marshaler, server CampaignServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq SetRemindersRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "id")
+	}
+	protoReq.Id, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "id", err)
+	}
+	msg, err := server.SetReminders(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 var filter_CampaignService_ListExpected_0 = &utilities.DoubleArray{Encoding: map[string]int{"campaign_id": 0}, Base: []int{1, 1, 0}, Check: []int{0, 1, 2}}
 
 func request_CampaignService_ListExpected_0(ctx context.Context, marshaler runtime.Marshaler, client CampaignServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
@@ -501,6 +546,26 @@ func RegisterCampaignServiceHandlerServer(ctx context.Context, mux *runtime.Serv
 		}
 		forward_CampaignService_ExtendDeadline_0(annotatedContext, mux, outboundMarshaler, w, req, response_CampaignService_ExtendDeadline_0{resp.(*ExtendDeadlineResponse)}, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_CampaignService_SetReminders_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/nastavnik.indicators.v1.CampaignService/SetReminders", runtime.WithHTTPPathPattern("/v1/campaigns/{id}:setReminders"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_CampaignService_SetReminders_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_CampaignService_SetReminders_0(annotatedContext, mux, outboundMarshaler, w, req, response_CampaignService_SetReminders_0{resp.(*SetRemindersResponse)}, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodGet, pattern_CampaignService_ListExpected_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -683,6 +748,23 @@ func RegisterCampaignServiceHandlerClient(ctx context.Context, mux *runtime.Serv
 		}
 		forward_CampaignService_ExtendDeadline_0(annotatedContext, mux, outboundMarshaler, w, req, response_CampaignService_ExtendDeadline_0{resp.(*ExtendDeadlineResponse)}, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_CampaignService_SetReminders_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/nastavnik.indicators.v1.CampaignService/SetReminders", runtime.WithHTTPPathPattern("/v1/campaigns/{id}:setReminders"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_CampaignService_SetReminders_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_CampaignService_SetReminders_0(annotatedContext, mux, outboundMarshaler, w, req, response_CampaignService_SetReminders_0{resp.(*SetRemindersResponse)}, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodGet, pattern_CampaignService_ListExpected_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -756,6 +838,15 @@ func (m response_CampaignService_ExtendDeadline_0) XXX_ResponseBody() interface{
 	return response.Organisation
 }
 
+type response_CampaignService_SetReminders_0 struct {
+	*SetRemindersResponse
+}
+
+func (m response_CampaignService_SetReminders_0) XXX_ResponseBody() interface{} {
+	response := m.SetRemindersResponse
+	return response.Campaign
+}
+
 var (
 	pattern_CampaignService_CreateCampaign_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "campaigns"}, ""))
 	pattern_CampaignService_GetCampaign_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "campaigns", "id"}, ""))
@@ -763,6 +854,7 @@ var (
 	pattern_CampaignService_CloseCampaign_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "campaigns", "id"}, "close"))
 	pattern_CampaignService_RefreshExpected_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "campaigns", "id"}, "refreshExpected"))
 	pattern_CampaignService_ExtendDeadline_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4}, []string{"v1", "campaigns", "campaign_id", "organisations", "organisation_id"}, "extend"))
+	pattern_CampaignService_SetReminders_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "campaigns", "id"}, "setReminders"))
 	pattern_CampaignService_ListExpected_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "campaigns", "campaign_id", "organisations"}, ""))
 	pattern_CampaignService_GetCompleteness_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "completeness"}, ""))
 )
@@ -774,6 +866,7 @@ var (
 	forward_CampaignService_CloseCampaign_0   = runtime.ForwardResponseMessage
 	forward_CampaignService_RefreshExpected_0 = runtime.ForwardResponseMessage
 	forward_CampaignService_ExtendDeadline_0  = runtime.ForwardResponseMessage
+	forward_CampaignService_SetReminders_0    = runtime.ForwardResponseMessage
 	forward_CampaignService_ListExpected_0    = runtime.ForwardResponseMessage
 	forward_CampaignService_GetCompleteness_0 = runtime.ForwardResponseMessage
 )

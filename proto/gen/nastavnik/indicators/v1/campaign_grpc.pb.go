@@ -25,6 +25,7 @@ const (
 	CampaignService_CloseCampaign_FullMethodName   = "/nastavnik.indicators.v1.CampaignService/CloseCampaign"
 	CampaignService_RefreshExpected_FullMethodName = "/nastavnik.indicators.v1.CampaignService/RefreshExpected"
 	CampaignService_ExtendDeadline_FullMethodName  = "/nastavnik.indicators.v1.CampaignService/ExtendDeadline"
+	CampaignService_SetReminders_FullMethodName    = "/nastavnik.indicators.v1.CampaignService/SetReminders"
 	CampaignService_ListExpected_FullMethodName    = "/nastavnik.indicators.v1.CampaignService/ListExpected"
 	CampaignService_GetCompleteness_FullMethodName = "/nastavnik.indicators.v1.CampaignService/GetCompleteness"
 )
@@ -55,6 +56,10 @@ type CampaignServiceClient interface {
 	// ExtendDeadline reopens a campaign for one organisation with a new
 	// deadline date, recording who, when and why.
 	ExtendDeadline(ctx context.Context, in *ExtendDeadlineRequest, opts ...grpc.CallOption) (*ExtendDeadlineResponse, error)
+	// SetReminders changes when the curators of organisations that have not
+	// submitted are reminded: days before each one's deadline, at a time of
+	// day in each organisation's own zone.
+	SetReminders(ctx context.Context, in *SetRemindersRequest, opts ...grpc.CallOption) (*SetRemindersResponse, error)
 	// ListExpected lists the organisations expected to report, with their
 	// deadlines, extensions and report states.
 	ListExpected(ctx context.Context, in *ListExpectedRequest, opts ...grpc.CallOption) (*ListExpectedResponse, error)
@@ -133,6 +138,16 @@ func (c *campaignServiceClient) ExtendDeadline(ctx context.Context, in *ExtendDe
 	return out, nil
 }
 
+func (c *campaignServiceClient) SetReminders(ctx context.Context, in *SetRemindersRequest, opts ...grpc.CallOption) (*SetRemindersResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SetRemindersResponse)
+	err := c.cc.Invoke(ctx, CampaignService_SetReminders_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *campaignServiceClient) ListExpected(ctx context.Context, in *ListExpectedRequest, opts ...grpc.CallOption) (*ListExpectedResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListExpectedResponse)
@@ -179,6 +194,10 @@ type CampaignServiceServer interface {
 	// ExtendDeadline reopens a campaign for one organisation with a new
 	// deadline date, recording who, when and why.
 	ExtendDeadline(context.Context, *ExtendDeadlineRequest) (*ExtendDeadlineResponse, error)
+	// SetReminders changes when the curators of organisations that have not
+	// submitted are reminded: days before each one's deadline, at a time of
+	// day in each organisation's own zone.
+	SetReminders(context.Context, *SetRemindersRequest) (*SetRemindersResponse, error)
 	// ListExpected lists the organisations expected to report, with their
 	// deadlines, extensions and report states.
 	ListExpected(context.Context, *ListExpectedRequest) (*ListExpectedResponse, error)
@@ -214,6 +233,9 @@ func (UnimplementedCampaignServiceServer) RefreshExpected(context.Context, *Refr
 }
 func (UnimplementedCampaignServiceServer) ExtendDeadline(context.Context, *ExtendDeadlineRequest) (*ExtendDeadlineResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ExtendDeadline not implemented")
+}
+func (UnimplementedCampaignServiceServer) SetReminders(context.Context, *SetRemindersRequest) (*SetRemindersResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetReminders not implemented")
 }
 func (UnimplementedCampaignServiceServer) ListExpected(context.Context, *ListExpectedRequest) (*ListExpectedResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListExpected not implemented")
@@ -350,6 +372,24 @@ func _CampaignService_ExtendDeadline_Handler(srv interface{}, ctx context.Contex
 	return interceptor(ctx, in, info, handler)
 }
 
+func _CampaignService_SetReminders_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetRemindersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CampaignServiceServer).SetReminders(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CampaignService_SetReminders_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CampaignServiceServer).SetReminders(ctx, req.(*SetRemindersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _CampaignService_ListExpected_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ListExpectedRequest)
 	if err := dec(in); err != nil {
@@ -416,6 +456,10 @@ var CampaignService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ExtendDeadline",
 			Handler:    _CampaignService_ExtendDeadline_Handler,
+		},
+		{
+			MethodName: "SetReminders",
+			Handler:    _CampaignService_SetReminders_Handler,
 		},
 		{
 			MethodName: "ListExpected",
