@@ -41,7 +41,9 @@ func TestEveryPanelQueriesPrometheus(t *testing.T) {
 				Datasource struct{ Type, UID string }
 			}
 		}
-		Templating struct{ List []struct{ Name, Type, Query string } }
+		Templating struct {
+			List []struct{ Name, Type, Query string }
+		}
 	}
 	if err := json.Unmarshal(b, &d); err != nil {
 		t.Fatal(err)
