@@ -35,6 +35,10 @@ bench-pages: ## Server time of the report form page vs the JSON read of the same
 screenshots: ## Screenshots of every page at 1280 and 360 px from a running `make run` (into screenshots/).
 	@scripts/screenshots.sh
 
+.PHONY: dashboard
+dashboard: ## Regenerate the Grafana dashboard deploy/grafana/nastavnik.json from deploy/grafana/dashboard.go.
+	@cd deploy && $(GO) run ./grafana/gen
+
 .PHONY: build
 build: ## Build every binary into bin/.
 	@mkdir -p $(BIN)
