@@ -11,6 +11,10 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net"
+	"slices"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgerrcode"
@@ -67,6 +71,63 @@ func open(ctx context.Context, cfg config.Database, url, name, appName string, r
 	return pool, nil
 }
 
+// Connect opens the pool like Open, waiting for PostgreSQL while it does not
+// answer yet (a database that starts after the service, or restarts): it
+// retries with exponential backoff from 100 ms, capped at 5 s, logging each
+// failure, until cfg.ConnectTimeout has passed (zero: one try).
+func Connect(ctx context.Context, cfg config.Database, logger *slog.Logger) (*pgxpool.Pool, error) {
+	deadline := time.Now().Add(cfg.ConnectTimeout)
+	delay := 100 * time.Millisecond
+	const maxDelay = 5 * time.Second
+	for attempt := 1; ; attempt++ {
+		pool, err := Open(ctx, cfg)
+		if err == nil {
+			if attempt > 1 {
+				logger.InfoContext(ctx, "database is up", "attempt", attempt)
+			}
+			return pool, nil
+		}
+		if !IsUnavailable(err) || time.Now().Add(delay).After(deadline) {
+			return nil, err
+		}
+		logger.WarnContext(ctx, "database is not answering; retrying", "attempt", attempt,
+			"retry_in", delay.String(), "error", err.Error())
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("database.Connect: %w", ctx.Err())
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, maxDelay)
+	}
+}
+
+// IsUnavailable reports an error that says the database could not be reached
+// or went away (refused or lost connection, shutdown, starting up, too many
+// connections): the operation may be retried once it is back. An operation
+// that lost its connection during COMMIT may have committed: only calls that
+// are idempotent may be retried blindly.
+func IsUnavailable(err error) bool {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	// pgconn's connection-level errors (refused, lost while sending or
+	// receiving, a closed connection) say whether they are safe to retry;
+	// each of them means the connection is gone.
+	var ce *pgconn.ConnectError
+	var conn interface{ SafeToRetry() bool }
+	if errors.As(err, &ce) || errors.As(err, &conn) {
+		return true
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return strings.HasPrefix(pe.Code, "08") || slices.Contains([]string{pgerrcode.AdminShutdown,
+			pgerrcode.CrashShutdown, pgerrcode.CannotConnectNow, pgerrcode.TooManyConnections}, pe.Code)
+	}
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, net.ErrClosed) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED)
+}
+
 // Migrate applies every pending migration in fsys (goose SQL files at its root).
 // A PostgreSQL advisory lock lets several replicas start at once.
 func Migrate(ctx context.Context, pool *pgxpool.Pool, fsys fs.FS, logger *slog.Logger) error {
@@ -94,8 +155,13 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, fsys fs.FS, logger *slog.L
 
 // InTx runs fn in a transaction at the given isolation level and commits it. At
 // serializable or repeatable read a serialization failure or deadlock is retried
-// a few times; fn must therefore be safe to run again.
+// a few times; fn must therefore be safe to run again. When ctx carries a
+// transaction (WithTx), fn runs in a savepoint of it instead, and what it
+// does commits with that transaction.
 func InTx(ctx context.Context, pool *pgxpool.Pool, iso pgx.TxIsoLevel, fn func(pgx.Tx) error) error {
+	if outer := txFrom(ctx); outer != nil {
+		return pgx.BeginFunc(ctx, outer, fn)
+	}
 	retryable := iso == pgx.Serializable || iso == pgx.RepeatableRead
 	const attempts = 5
 	var err error

@@ -15,14 +15,16 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/nastavnik/nastavnik/platform/config"
 	"github.com/nastavnik/nastavnik/platform/database"
+	"github.com/nastavnik/nastavnik/platform/grpcclient"
 	"github.com/nastavnik/nastavnik/platform/grpcerr"
 	"github.com/nastavnik/nastavnik/platform/grpcserver"
+	"github.com/nastavnik/nastavnik/platform/idempotency"
 	"github.com/nastavnik/nastavnik/platform/identity"
 	"github.com/nastavnik/nastavnik/platform/logging"
+	"github.com/nastavnik/nastavnik/platform/pagination"
 )
 
 // Config is a service's configuration, read from the environment.
@@ -62,6 +64,10 @@ type Spec struct {
 	// Errors is the service's one mapping from its errors to gRPC codes,
 	// applied by the interceptor chain to whatever a handler returns.
 	Errors grpcerr.Table
+	// Idempotent are the full names of the methods that take an idempotency
+	// key (creates and report transitions: writes a client may repeat); the
+	// service needs the idempotency_keys table (package idempotency).
+	Idempotent []string
 	// SystemOnly names the methods only the gateway's own identity may call
 	// (authentication); nil for none.
 	SystemOnly func(fullMethod string) bool
@@ -103,6 +109,7 @@ func Start(ctx context.Context, spec Spec, cfg Config, logger *slog.Logger) (*Se
 	if err != nil {
 		return nil, fmt.Errorf("IDENTITY_KEY %w", err)
 	}
+	pagination.SetKey(key)
 	signer, err := identity.NewSigner(key)
 	if err != nil {
 		return nil, err
@@ -113,14 +120,13 @@ func Start(ctx context.Context, spec Spec, cfg Config, logger *slog.Logger) (*Se
 			return nil, err
 		}
 		// Connections are lazy: the registry may start after this service.
-		// dns:///name:port balances over every replica the name resolves to.
-		registry, err = grpc.NewClient(cfg.RegistryAddr, grpc.WithTransportCredentials(insecure.NewCredentials()),
-			grpc.WithDefaultServiceConfig(`{"loadBalancingConfig":[{"round_robin":{}}]}`))
+		// dns:///name:port or a list balances over every replica.
+		registry, err = grpcclient.Dial(cfg.RegistryAddr)
 		if err != nil {
 			return nil, fmt.Errorf("REGISTRY_ADDR: %w", err)
 		}
 	}
-	pool, err := database.Open(ctx, cfg.Database)
+	pool, err := database.Connect(ctx, cfg.Database, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -141,9 +147,15 @@ func Start(ctx context.Context, spec Spec, cfg Config, logger *slog.Logger) (*Se
 			return nil, err
 		}
 	}
+	keys, err := idempotency.New(pool, spec.Idempotent)
+	if err != nil {
+		closePools()
+		return nil, err
+	}
 	srv, err := grpcserver.New(grpcserver.Options{
 		Name: spec.Name, Config: cfg.Server, Logger: logger, Authenticate: signer.Authenticator(spec.SystemOnly),
 		Errors: spec.Errors,
+		Unary:  []grpc.UnaryServerInterceptor{keys.Unary(spec.Errors)},
 		Ready:  func(ctx context.Context) error { return pool.Ping(ctx) },
 	})
 	if err != nil {
@@ -180,6 +192,10 @@ func (s *Service) Serve(ctx context.Context) error {
 	return s.srv.Serve(ctx)
 }
 
+// Abort cuts every gRPC connection and cancels the calls in flight at once,
+// as a crash would; Serve still returns only when its context ends.
+func (s *Service) Abort() { s.srv.GRPC().Stop() }
+
 // Main is a whole service process: configuration from the environment, JSON
 // logs to stderr, serving until ctx ends.
 //
@@ -189,6 +205,7 @@ func Main(ctx context.Context, spec Spec) error {
 	if db, err := config.Load[config.Database](spec.Defaults); err == nil && db.MigrateOnly {
 		return MigrateOnly(ctx, spec, db, logging.New(os.Stderr, slog.LevelInfo, spec.Name))
 	}
+	config.TuneGC()
 	cfg, err := spec.LoadConfig()
 	if err != nil {
 		return err
@@ -205,7 +222,7 @@ func Main(ctx context.Context, spec Spec) error {
 // MigrateOnly applies the service's embedded migrations to the database of
 // db and returns.
 func MigrateOnly(ctx context.Context, spec Spec, db config.Database, logger *slog.Logger) error {
-	pool, err := database.Open(ctx, db)
+	pool, err := database.Connect(ctx, db, logger)
 	if err != nil {
 		return err
 	}

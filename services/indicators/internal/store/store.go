@@ -46,6 +46,10 @@ func (s *Store) ReadFrom(read *pgxpool.Pool) *Store {
 	return s
 }
 
+// db is where a call runs its SQL: the transaction its context carries
+// (an idempotent call's), or the pool.
+func (s *Store) db(ctx context.Context) database.DB { return database.Use(ctx, s.pool) }
+
 // tx runs fn in a read-committed transaction; rows it must not race on are
 // locked with SELECT … FOR UPDATE.
 func (s *Store) tx(ctx context.Context, fn func(pgx.Tx) error) error {
