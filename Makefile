@@ -43,6 +43,10 @@ peak: ## The December peak load through the gateway against pgbench on the same 
 screenshots: ## Screenshots of every page at 1280 and 360 px from a running `make run` (into screenshots/).
 	@scripts/screenshots.sh
 
+.PHONY: dashboard
+dashboard: ## Regenerate the Grafana dashboard deploy/grafana/nastavnik.json from deploy/grafana/dashboard.go.
+	@cd deploy && $(GO) run ./grafana/gen
+
 .PHONY: build
 build: ## Build every binary into bin/.
 	@mkdir -p $(BIN)

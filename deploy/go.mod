@@ -3,6 +3,8 @@ module github.com/nastavnik/nastavnik/deploy
 go 1.26.0
 
 require (
+	github.com/google/go-cmp v0.7.0
+	github.com/grafana/grafana-foundation-sdk/go v0.0.22
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
 	k8s.io/api v0.37.2
 	k8s.io/apimachinery v0.37.2

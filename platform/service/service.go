@@ -159,7 +159,7 @@ func Start(ctx context.Context, spec Spec, cfg Config, logger *slog.Logger) (*Se
 	}
 	keys, err := idempotency.New(pool, spec.Idempotent)
 	if err != nil {
-		pool.Close()
+		closePools()
 		return nil, err
 	}
 	srv, err := grpcserver.New(grpcserver.Options{
@@ -240,7 +240,7 @@ func Main(ctx context.Context, spec Spec) error {
 // MigrateOnly applies the service's embedded migrations to the database of
 // db and returns.
 func MigrateOnly(ctx context.Context, spec Spec, db config.Database, logger *slog.Logger) error {
-	pool, err := database.Open(ctx, db)
+	pool, err := database.Connect(ctx, db, logger)
 	if err != nil {
 		return err
 	}
