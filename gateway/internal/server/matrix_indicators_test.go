@@ -114,6 +114,19 @@ func (f *fixture) newReport(campaign, org, state string) string {
 	return r.GetId()
 }
 
+// signedCampaign is a fresh campaign of mun that the operator signed off for
+// mun, straight at the service.
+func (f *fixture) signedCampaign(mun string) string {
+	f.t.Helper()
+	f.indicators()
+	id := f.newCampaign(mun)
+	if _, err := indicatorsv1.NewCampaignServiceClient(f.p.ind.Conn).SignOff(context.Background(), &indicatorsv1.SignOffRequest{
+		CampaignId: id, MunicipalityId: mun, Comment: "Отчётов нет: кампания только открыта"}); err != nil {
+		f.t.Fatalf("fixture: sign off: %v", err)
+	}
+	return id
+}
+
 // freshReport is a report in state in a fresh campaign: A1's (own), or B1's
 // (foreign; A2's for the curator).
 func (f *fixture) freshReport(role string, own bool, state string) (id, version string) {
@@ -158,7 +171,10 @@ func (f *fixture) foreignIndicatorsState(orgs []string) string {
 			(SELECT string_agg(x::text, ',' ORDER BY id) FROM extensions x
 				JOIN co USING (campaign_id, organisation_id)),
 			(SELECT string_agg(r::text, ',' ORDER BY id) FROM r),
-			(SELECT string_agg(e::text, ',' ORDER BY id) FROM report_events e WHERE report_id IN (SELECT id FROM r))))`, orgs).Scan(&h)
+			(SELECT string_agg(e::text, ',' ORDER BY id) FROM report_events e WHERE report_id IN (SELECT id FROM r)),
+			(SELECT string_agg(s::text, ',' ORDER BY campaign_id, municipality_id) FROM sign_offs s WHERE region_code = '43'),
+			(SELECT string_agg(e::text, ',' ORDER BY e.id) FROM sign_off_events e
+				JOIN sign_offs s USING (campaign_id, municipality_id) WHERE s.region_code = '43')))`, orgs).Scan(&h)
 	if err != nil {
 		f.t.Fatalf("foreign indicators state: %v", err)
 	}
@@ -297,6 +313,37 @@ func indicatorRows() map[string]row {
 		ind + "CampaignService/GetCompleteness": {
 			own:     get(func(f *fixture, _ string) string { return "/v1/completeness?campaignId=" + f.indicators().campA }),
 			foreign: get(func(f *fixture, role string) string { return "/v1/completeness?campaignId=" + f.foreignCampaign(role) }),
+			wantOwn: all(ok), wantForeign: want{ok, nf, nf, nf},
+		},
+		ind + "CampaignService/SignOff": {
+			own: func(f *fixture, _ string) httpCall {
+				f.indicators()
+				return httpCall{"POST", "/v1/campaigns/" + f.newCampaign(f.munA) + "/municipalities/" + f.munA + ":signOff",
+					map[string]any{"comment": "Школы не сдали: обе на карантине"}}
+			},
+			foreign: func(f *fixture, _ string) httpCall {
+				f.indicators()
+				return httpCall{"POST", "/v1/campaigns/" + f.newCampaign(f.munB) + "/municipalities/" + f.munB + ":signOff",
+					map[string]any{"comment": "Школа не сдала"}}
+			},
+			wantOwn: want{ok, pd, ok, pd}, wantForeign: want{ok, nf, nf, nf},
+		},
+		ind + "CampaignService/SendBackSignOff": {
+			own: func(f *fixture, _ string) httpCall {
+				return httpCall{"POST", "/v1/campaigns/" + f.signedCampaign(f.munA) + "/municipalities/" + f.munA + ":sendBack",
+					map[string]any{"comment": "Дозаполните", "version": "1"}}
+			},
+			foreign: func(f *fixture, _ string) httpCall {
+				return httpCall{"POST", "/v1/campaigns/" + f.signedCampaign(f.munB) + "/municipalities/" + f.munB + ":sendBack",
+					map[string]any{"comment": "Дозаполните", "version": "1"}}
+			},
+			wantOwn: want{ok, ok, pd, pd}, wantForeign: want{ok, nf, nf, nf},
+		},
+		ind + "CampaignService/ListSignOffs": {
+			own: get(func(f *fixture, _ string) string {
+				return "/v1/signOffs?campaignId=" + f.signedCampaign(f.munA)
+			}),
+			foreign: get(func(f *fixture, _ string) string { return "/v1/signOffs?campaignId=" + f.signedCampaign(f.munB) }),
 			wantOwn: all(ok), wantForeign: want{ok, nf, nf, nf},
 		},
 		ind + "ReportService/CreateReport": {

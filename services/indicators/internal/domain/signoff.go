@@ -132,11 +132,11 @@ func (s *SignOff) Sign(by Actor, at time.Time, counts Counts, comment string, ba
 // SendBack returns a signed (or outdated) sign-off to the municipality with
 // a comment saying why.
 func (s *SignOff) SendBack(by Actor, at time.Time, comment string, based int64) (SignOffEvent, error) {
-	if s.Version != based {
-		return SignOffEvent{}, ErrStale
-	}
 	if s.State != Signed && s.State != Outdated {
 		return SignOffEvent{}, StateError{"only a signed-off summary can be sent back"}
+	}
+	if s.Version != based {
+		return SignOffEvent{}, ErrStale
 	}
 	comment, ve := signOffComment(comment, true)
 	if ve != nil {

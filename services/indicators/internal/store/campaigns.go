@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/nastavnik/nastavnik/platform/database"
 	"github.com/nastavnik/nastavnik/platform/russian"
 	"github.com/nastavnik/nastavnik/platform/validation"
 	"github.com/nastavnik/nastavnik/services/indicators/internal/domain"
@@ -317,27 +318,31 @@ func (w *where) expected(f ExpectedFilter) {
 // ListExpected lists expected organisations in name order with their
 // extensions and report state.
 func (s *Store) ListExpected(ctx context.Context, f ExpectedFilter, after *ExpectedCursor, limit int) ([]domain.Expected, int, error) {
+	return listExpected(ctx, s.pool, f, after, limit)
+}
+
+func listExpected(ctx context.Context, q database.Querier, f ExpectedFilter, after *ExpectedCursor, limit int) ([]domain.Expected, int, error) {
 	const op = "store.ListExpected"
 	var w where
 	w.expected(f)
 	var total int
-	if err := s.pool.QueryRow(ctx, `SELECT count(*) `+expectedFrom+w.SQL(), w.Args...).Scan(&total); err != nil {
+	if err := q.QueryRow(ctx, `SELECT count(*) `+expectedFrom+w.SQL(), w.Args...).Scan(&total); err != nil {
 		return nil, 0, translate(op, err)
 	}
 	if after != nil {
 		w.Add("(co.sort_key, co.organisation_id) > (?, ?::uuid)", after.SortKey, after.ID)
 	}
-	q := `SELECT ` + expectedColumns + expectedFrom + w.SQL() + ` ORDER BY co.sort_key, co.organisation_id`
+	sql := `SELECT ` + expectedColumns + expectedFrom + w.SQL() + ` ORDER BY co.sort_key, co.organisation_id`
 	if limit > 0 {
 		w.Args = append(w.Args, limit)
-		q += fmt.Sprintf(" LIMIT $%d", len(w.Args))
+		sql += fmt.Sprintf(" LIMIT $%d", len(w.Args))
 	}
-	out, err := s.queryExpected(ctx, q, w.Args...)
+	out, err := queryExpected(ctx, q, sql, w.Args...)
 	return out, total, translate(op, err)
 }
 
-func (s *Store) queryExpected(ctx context.Context, q string, args ...any) ([]domain.Expected, error) {
-	rows, err := s.pool.Query(ctx, q, args...)
+func queryExpected(ctx context.Context, q database.Querier, sql string, args ...any) ([]domain.Expected, error) {
+	rows, err := q.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -370,7 +375,7 @@ func (s *Store) queryExpected(ctx context.Context, q string, args ...any) ([]dom
 	for i, e := range out {
 		campaigns[i], orgs[i] = e.CampaignID, e.ID
 	}
-	erows, err := s.pool.Query(ctx, `SELECT x.campaign_id::text, x.organisation_id::text, x.deadline, x.reason, x.account_id, x.login, x.create_time
+	erows, err := q.Query(ctx, `SELECT x.campaign_id::text, x.organisation_id::text, x.deadline, x.reason, x.account_id, x.login, x.create_time
 		FROM extensions x JOIN unnest($1::uuid[], $2::uuid[]) AS k(c, o) ON x.campaign_id = k.c AND x.organisation_id = k.o
 		ORDER BY x.id`, campaigns, orgs)
 	if err != nil {
@@ -398,7 +403,7 @@ func (s *Store) queryExpected(ctx context.Context, q string, args ...any) ([]dom
 
 // GetExpected reads one expected organisation of a campaign.
 func (s *Store) GetExpected(ctx context.Context, campaignID, orgID string) (domain.Expected, error) {
-	out, err := s.queryExpected(ctx, `SELECT `+expectedColumns+expectedFrom+`WHERE co.campaign_id = $1 AND co.organisation_id = $2`, campaignID, orgID)
+	out, err := queryExpected(ctx, s.pool, `SELECT `+expectedColumns+expectedFrom+`WHERE co.campaign_id = $1 AND co.organisation_id = $2`, campaignID, orgID)
 	if err == nil && len(out) == 0 {
 		err = pgx.ErrNoRows
 	}
@@ -411,15 +416,19 @@ func (s *Store) GetExpected(ctx context.Context, campaignID, orgID string) (doma
 // Completeness reads the organisations of the filter (dropped ones too) with
 // the status history of their reports.
 func (s *Store) Completeness(ctx context.Context, f ExpectedFilter) ([]domain.Expected, map[string][]domain.StatusEvent, error) {
+	return completeness(ctx, s.pool, f)
+}
+
+func completeness(ctx context.Context, q database.Querier, f ExpectedFilter) ([]domain.Expected, map[string][]domain.StatusEvent, error) {
 	const op = "store.Completeness"
 	f.WithDropped = true
-	orgs, _, err := s.ListExpected(ctx, f, nil, 0)
+	orgs, _, err := listExpected(ctx, q, f, nil, 0)
 	if err != nil {
 		return nil, nil, err
 	}
 	var w where
 	w.expected(f)
-	rows, err := s.pool.Query(ctx, `SELECT co.campaign_id::text || '/' || co.organisation_id::text, e.time, e.new_value, e.late `+expectedFrom+`
+	rows, err := q.Query(ctx, `SELECT co.campaign_id::text || '/' || co.organisation_id::text, e.time, e.new_value, e.late `+expectedFrom+`
 		JOIN report_events e ON e.report_id = r.id AND e.kind = 'status' `+w.SQL()+` ORDER BY e.id`, w.Args...)
 	if err != nil {
 		return nil, nil, translate(op, err)
