@@ -70,9 +70,11 @@ func TestSignOffLifecycle(t *testing.T) {
 			wantField: "comment",
 		},
 		{
-			name:      "a comment too long",
-			from:      SignOff{},
-			step:      func(s *SignOff) (SignOffEvent, error) { return s.Sign(meth, at, complete, strings.Repeat("ы", 2001), 0) },
+			name: "a comment too long",
+			from: SignOff{},
+			step: func(s *SignOff) (SignOffEvent, error) {
+				return s.Sign(meth, at, complete, strings.Repeat("ы", 2001), 0)
+			},
 			wantErr:   &validation.Error{},
 			wantField: "comment",
 		},
@@ -100,7 +102,9 @@ func TestSignOffLifecycle(t *testing.T) {
 		{
 			name: "send back a signed summary",
 			from: signed(),
-			step: func(s *SignOff) (SignOffEvent, error) { return s.SendBack(reg, at, "Нет данных по школе 3", 1) },
+			step: func(s *SignOff) (SignOffEvent, error) {
+				return s.SendBack(reg, at, "Нет данных по школе 3", 1)
+			},
 			want: with(signed(), func(s *SignOff) {
 				s.State, s.Version, s.BackComment, s.BackBy, s.BackTime = SentBack, 2, "Нет данных по школе 3", reg, at
 				s.Events = append(s.Events, SignOffEvent{Kind: SignOffSentBack, Time: at, Actor: reg, Comment: "Нет данных по школе 3"})
@@ -109,7 +113,9 @@ func TestSignOffLifecycle(t *testing.T) {
 		{
 			name: "send back an outdated summary",
 			from: with(signed(), func(s *SignOff) { s.State, s.Version = Outdated, 2 }),
-			step: func(s *SignOff) (SignOffEvent, error) { return s.SendBack(reg, at, "Отчёты изменились", 2) },
+			step: func(s *SignOff) (SignOffEvent, error) {
+				return s.SendBack(reg, at, "Отчёты изменились", 2)
+			},
 			want: with(signed(), func(s *SignOff) {
 				s.State, s.Version, s.BackComment, s.BackBy, s.BackTime = SentBack, 3, "Отчёты изменились", reg, at
 				s.Events = append(s.Events, SignOffEvent{Kind: SignOffSentBack, Time: at, Actor: reg, Comment: "Отчёты изменились"})
