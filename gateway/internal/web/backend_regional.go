@@ -57,6 +57,8 @@ type RegionView struct {
 	// Total is the region as a whole.
 	Total          UnitRow
 	Municipalities []UnitRow
+	// SignOffs are the municipalities' sign-offs of the year's campaigns.
+	SignOffs []SignOffView
 }
 
 // MunicipalityView is a municipality's organisations in a year.
@@ -66,6 +68,8 @@ type MunicipalityView struct {
 	Indicators       []IndicatorDef
 	Total            UnitRow
 	Organisations    []UnitRow
+	// SignOffs are the municipality's sign-offs of the year's campaigns.
+	SignOffs []SignOffView
 }
 
 // TargetScope is the level a target applies at.

@@ -98,6 +98,10 @@ func (b *grpcBackend) Region(ctx context.Context, region string, year int) (Regi
 		tot, rname, err = b.unitValues(gctx, indicatorsv1.Level_LEVEL_REGION, region, year)
 		return err
 	})
+	g.Go(func() (err error) {
+		out.SignOffs, err = b.SignOffs(gctx, SignOffQuery{Year: year, Region: region})
+		return err
+	})
 	if err := g.Wait(); err != nil {
 		return RegionView{}, err
 	}
@@ -146,6 +150,10 @@ func (b *grpcBackend) Municipality(ctx context.Context, municipality string, yea
 	})
 	g.Go(func() (err error) {
 		tot, _, err = b.unitValues(gctx, indicatorsv1.Level_LEVEL_MUNICIPALITY, out.Region, year)
+		return err
+	})
+	g.Go(func() (err error) {
+		out.SignOffs, err = b.SignOffs(gctx, SignOffQuery{Year: year, Municipality: municipality})
 		return err
 	})
 	if err := g.Wait(); err != nil {

@@ -49,6 +49,8 @@ type UnitLine struct {
 	Href     string
 	Coverage string
 	Cells    []Cell
+	// SignOff is a municipality's sign-off (zero: not signed).
+	SignOff SignOffView
 }
 
 // RegionPage is the regional centre's dashboard.
@@ -67,6 +69,20 @@ type RegionPage struct {
 	TargetsURL  string
 	CanTargets  bool
 	OtherRegion bool
+	// SignOffCounts counts the municipalities by sign-off state.
+	SignOffCounts map[SignOffState]int
+}
+
+// latestSignOffs is each municipality's sign-off of the year's newest
+// campaign (the list comes newest campaign first).
+func latestSignOffs(list []SignOffView) map[string]SignOffView {
+	out := map[string]SignOffView{}
+	for _, s := range list {
+		if _, ok := out[s.MunicipalityID]; !ok {
+			out[s.MunicipalityID] = s
+		}
+	}
+	return out
 }
 
 // SortURL orders the table by key; the order in force turns around.
@@ -234,6 +250,7 @@ func (p *Pages) regionPage(w http.ResponseWriter, r *http.Request, region, path 
 	}
 	q := r.URL.Query()
 	page := RegionPage{Base: p.base(r, title, "home"), View: view, Years: years, Year: year, Prev: year - 1, Path: path,
+		SignOffCounts: map[SignOffState]int{},
 		Sort: q.Get("sort"), Desc: q.Get("desc") == "1",
 		ExportURL:  "/export/dashboard.xlsx?" + url.Values{"region": {region}, "year": {strconv.Itoa(year)}}.Encode(),
 		TargetsURL: "/region/targets?" + url.Values{"region": {region}, "year": {strconv.Itoa(year)}}.Encode()}
@@ -244,9 +261,12 @@ func (p *Pages) regionPage(w http.ResponseWriter, r *http.Request, region, path 
 		page.Sort = "name"
 	}
 	page.Total = unitLine(view.Total, view.Indicators, year)
+	signOffs := latestSignOffs(view.SignOffs)
 	for _, m := range view.Municipalities {
 		l := unitLine(m, view.Indicators, year)
 		l.Href = "/region/municipalities/" + m.ID + "?year=" + strconv.Itoa(year)
+		l.SignOff = signOffs[m.ID]
+		page.SignOffCounts[l.SignOff.State]++
 		page.Rows = append(page.Rows, l)
 	}
 	sortLines(page.Rows, view.Indicators, page.Sort, page.Desc)
@@ -265,19 +285,38 @@ type MunicipalityPage struct {
 	Notes     []string
 	BackURL   string
 	ExportURL string
+	// SendBack is a send-back refused, shown again beside its form.
+	SendBack sendBackForm
+	// SentBack: a send-back just succeeded.
+	SentBack bool
+	Summary  []SummaryItem
+}
+
+// Refused is the refused send-back of a sign-off, if it is this one.
+func (p MunicipalityPage) Refused(s SignOffView) sendBackForm {
+	if p.SendBack.Campaign == s.CampaignID {
+		return p.SendBack
+	}
+	return sendBackForm{}
 }
 
 func (p *Pages) regionalMunicipality(w http.ResponseWriter, r *http.Request) error {
+	return p.municipalityPage(w, r, p.chooseYear(r, nil), http.StatusOK, sendBackForm{})
+}
+
+// municipalityPage shows a municipality's organisations in year, with a
+// refused send-back when there is one.
+func (p *Pages) municipalityPage(w http.ResponseWriter, r *http.Request, year, code int, refused sendBackForm) error {
 	ctx, err := p.callerContext(r)
 	if err != nil {
 		return err
 	}
-	year := p.chooseYear(r, nil)
 	view, err := p.regional.Municipality(ctx, r.PathValue("id"), year)
 	if err != nil {
 		return err
 	}
-	page := MunicipalityPage{Base: p.base(r, view.Name, "home"), View: view, Year: year,
+	page := MunicipalityPage{Base: p.base(r, view.Name, "home"), View: view, Year: year, SendBack: refused,
+		SentBack: r.URL.Query().Get("done") == "sentback",
 		Total:     unitLine(view.Total, view.Indicators, year),
 		ExportURL: "/export/dashboard.xlsx?" + url.Values{"municipality": {view.ID}, "year": {strconv.Itoa(year)}}.Encode()}
 	page.BackURL = "/?year=" + strconv.Itoa(year)
@@ -295,7 +334,10 @@ func (p *Pages) regionalMunicipality(w http.ResponseWriter, r *http.Request) err
 		return cmp.Compare(russian.SortKey(a.Name), russian.SortKey(b.Name))
 	})
 	page.Notes = notComparable(view.Indicators, append([]UnitLine{page.Total}, page.Rows...), year)
-	p.render(w, r, http.StatusOK, "regional_municipality.html", page)
+	if len(refused.Error) > 0 {
+		page.Summary = []SummaryItem{{Href: "#comment-" + refused.Campaign, Message: refused.Error}}
+	}
+	p.render(w, r, code, "regional_municipality.html", page)
 	return nil
 }
 

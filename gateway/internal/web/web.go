@@ -37,6 +37,8 @@ type Pages struct {
 	// registry serves the methodologist's registry, accounts, audit and
 	// campaign pages.
 	registry RegistryBackend
+	// signoff serves the municipal sign-off.
+	signoff SignOffBackend
 	// maxForm bounds a form's body, maxUpload an uploaded file's.
 	maxForm, maxUpload int64
 	// now reads the clock (tests move it).
@@ -62,6 +64,8 @@ type Deps struct {
 	// Registry serves the methodologist's administration pages; when nil,
 	// Curator must implement it.
 	Registry RegistryBackend
+	// SignOff serves the municipal sign-off; when nil, Curator's.
+	SignOff SignOffBackend
 }
 
 // New parses the templates and indexes the static files.
@@ -90,7 +94,11 @@ func New(d Deps) (*Pages, error) {
 	if reg == nil {
 		reg, _ = d.Curator.(RegistryBackend) // the gRPC backend serves these too
 	}
-	return &Pages{regional: regional, registry: reg, pages: pages, assets: a, logger: d.Logger, auth: d.Auth, account: d.Account, curator: d.Curator, roadmap: d.Roadmap,
+	signoff := d.SignOff
+	if signoff == nil {
+		signoff, _ = d.Curator.(SignOffBackend)
+	}
+	return &Pages{signoff: signoff, regional: regional, registry: reg, pages: pages, assets: a, logger: d.Logger, auth: d.Auth, account: d.Account, curator: d.Curator, roadmap: d.Roadmap,
 		scopes: d.Scopes, excel: excel, methodologist: meth, maxForm: 1 << 20, maxUpload: maxUpload, now: realClock}, nil
 }
 
@@ -150,6 +158,9 @@ func (p *Pages) Handler() http.Handler {
 	mux.Handle("GET /region/{code}", p.only(regionals, p.regionByCode))
 	mux.Handle("GET /region/municipalities/{id}", p.only(regionals, p.regionalMunicipality))
 	mux.Handle("GET /region/reports/{id}", p.only(regionals, p.regionalReport))
+	mux.Handle("GET /campaigns/{id}/signoff", p.only(methodologists, p.signOffPage))
+	mux.Handle("POST /campaigns/{id}/signoff", p.only(methodologists, p.signOff))
+	mux.Handle("POST /region/municipalities/{id}/sendback", p.only(regionals, p.sendBack))
 	mux.Handle("GET /region/targets", p.only(regionals, p.regionalTargets))
 	mux.Handle("POST /region/targets", p.only(regionals, p.setRegionalTarget))
 	mux.Handle("GET /export/dashboard.xlsx", p.only(exporters, p.exportDashboard))
