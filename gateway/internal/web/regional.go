@@ -251,7 +251,7 @@ func (p *Pages) regionPage(w http.ResponseWriter, r *http.Request, region, path 
 	q := r.URL.Query()
 	page := RegionPage{Base: p.base(r, title, "home"), View: view, Years: years, Year: year, Prev: year - 1, Path: path,
 		SignOffCounts: map[SignOffState]int{},
-		Sort: q.Get("sort"), Desc: q.Get("desc") == "1",
+		Sort:          q.Get("sort"), Desc: q.Get("desc") == "1",
 		ExportURL:  "/export/dashboard.xlsx?" + url.Values{"region": {region}, "year": {strconv.Itoa(year)}}.Encode(),
 		TargetsURL: "/region/targets?" + url.Values{"region": {region}, "year": {strconv.Itoa(year)}}.Encode()}
 	if !slices.Contains(years, year) {
@@ -316,7 +316,7 @@ func (p *Pages) municipalityPage(w http.ResponseWriter, r *http.Request, year, c
 		return err
 	}
 	page := MunicipalityPage{Base: p.base(r, view.Name, "home"), View: view, Year: year, SendBack: refused,
-		SentBack: r.URL.Query().Get("done") == "sentback",
+		SentBack:  r.URL.Query().Get("done") == "sentback",
 		Total:     unitLine(view.Total, view.Indicators, year),
 		ExportURL: "/export/dashboard.xlsx?" + url.Values{"municipality": {view.ID}, "year": {strconv.Itoa(year)}}.Encode()}
 	page.BackURL = "/?year=" + strconv.Itoa(year)
