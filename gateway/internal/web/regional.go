@@ -71,6 +71,24 @@ type RegionPage struct {
 	OtherRegion bool
 	// SignOffCounts counts the municipalities by sign-off state.
 	SignOffCounts map[SignOffState]int
+	// Charts draw the unit as a whole against its targets, this year and
+	// the year before; the indicator table below is their table.
+	Charts []IndicatorCard
+}
+
+// totalCards are the indicator cards of a unit as a whole: this year's
+// value against its target, beside the year before.
+func totalCards(defs []IndicatorDef, total UnitRow, year int) []IndicatorCard {
+	out := make([]IndicatorCard, 0, len(defs))
+	for _, d := range defs {
+		v := total.Values[d.Code]
+		now := v.IndicatorYear
+		now.Year = year
+		before := IndicatorYear{Year: year - 1, Value: v.Previous, HasValue: v.HasPrevious, Comparable: true}
+		out = append(out, indicatorCard(IndicatorView{Code: d.Code, Name: d.Name, Counts: d.Counts, Unit: d.Unit, Share: d.Share,
+			Years: []IndicatorYear{before, now}}))
+	}
+	return out
 }
 
 // latestSignOffs is each municipality's sign-off of the year's newest
@@ -269,6 +287,7 @@ func (p *Pages) regionPage(w http.ResponseWriter, r *http.Request, region, path 
 		page.SignOffCounts[l.SignOff.State]++
 		page.Rows = append(page.Rows, l)
 	}
+	page.Charts = totalCards(view.Indicators, view.Total, year)
 	sortLines(page.Rows, view.Indicators, page.Sort, page.Desc)
 	page.Notes = notComparable(view.Indicators, append([]UnitLine{page.Total}, page.Rows...), year)
 	p.render(w, r, http.StatusOK, "regional.html", page)
