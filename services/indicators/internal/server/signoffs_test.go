@@ -140,6 +140,17 @@ func TestSignOff(t *testing.T) {
 		again.GetCompleteness().GetAccepted() != 0 || again.GetCompleteness().GetMissing() != 2 {
 		t.Errorf("signed again: %v", again)
 	}
+	// The counts the sign-off kept are those of GetCompleteness, by region
+	// too; counts_only leaves the organisations out.
+	comp, err := w.campaigns("operator").GetCompleteness(ctx, &indicatorsv1.GetCompletenessRequest{Year: 2026, CountsOnly: true})
+	if err != nil {
+		t.Fatalf("GetCompleteness: %v", err)
+	}
+	if len(comp.GetOrganisations()) != 0 || len(comp.GetRegions()) != 1 || comp.GetRegions()[0].GetRegionCode() != "24" ||
+		comp.GetRegions()[0].GetCounts().String() != again.GetCompleteness().String() {
+		t.Errorf("counts only: %d organisations, regions %v; want none and region 24 with %v", len(comp.GetOrganisations()),
+			comp.GetRegions(), again.GetCompleteness())
+	}
 	_, err = w.campaigns("methodologist").ListSignOffs(ctx, &indicatorsv1.ListSignOffsRequest{})
 	wantCode(t, "list without campaign or year", err, codes.InvalidArgument)
 }

@@ -1452,7 +1452,9 @@ type GetCompletenessRequest struct {
 	Municipality string `protobuf:"bytes,4,opt,name=municipality,proto3" json:"municipality,omitempty"`
 	// As of the end of this date (YYYY-MM-DD) in each organisation's time zone;
 	// now when empty.
-	AsOf          string `protobuf:"bytes,5,opt,name=as_of,json=asOf,proto3" json:"as_of,omitempty"`
+	AsOf string `protobuf:"bytes,5,opt,name=as_of,json=asOf,proto3" json:"as_of,omitempty"`
+	// Only the counts: leave the list of organisations out.
+	CountsOnly    bool `protobuf:"varint,6,opt,name=counts_only,json=countsOnly,proto3" json:"counts_only,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1520,6 +1522,13 @@ func (x *GetCompletenessRequest) GetAsOf() string {
 		return x.AsOf
 	}
 	return ""
+}
+
+func (x *GetCompletenessRequest) GetCountsOnly() bool {
+	if x != nil {
+		return x.CountsOnly
+	}
+	return false
 }
 
 // Completeness counts reports. submitted, returned, accepted and missing
@@ -1675,8 +1684,10 @@ type GetCompletenessResponse struct {
 	state          protoimpl.MessageState      `protogen:"open.v1"`
 	Total          *Completeness               `protobuf:"bytes,1,opt,name=total,proto3" json:"total,omitempty"`
 	Municipalities []*MunicipalityCompleteness `protobuf:"bytes,2,rep,name=municipalities,proto3" json:"municipalities,omitempty"`
-	// Every expected organisation with its state as of the moment.
+	// Every expected organisation with its state as of the moment (none when
+	// counts_only).
 	Organisations []*ExpectedOrganisation `protobuf:"bytes,3,rep,name=organisations,proto3" json:"organisations,omitempty"`
+	Regions       []*RegionCompleteness   `protobuf:"bytes,4,rep,name=regions,proto3" json:"regions,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1732,6 +1743,66 @@ func (x *GetCompletenessResponse) GetOrganisations() []*ExpectedOrganisation {
 	return nil
 }
 
+func (x *GetCompletenessResponse) GetRegions() []*RegionCompleteness {
+	if x != nil {
+		return x.Regions
+	}
+	return nil
+}
+
+// RegionCompleteness is the count for one region.
+type RegionCompleteness struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	RegionCode    string                 `protobuf:"bytes,1,opt,name=region_code,json=regionCode,proto3" json:"region_code,omitempty"`
+	Counts        *Completeness          `protobuf:"bytes,2,opt,name=counts,proto3" json:"counts,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RegionCompleteness) Reset() {
+	*x = RegionCompleteness{}
+	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RegionCompleteness) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RegionCompleteness) ProtoMessage() {}
+
+func (x *RegionCompleteness) ProtoReflect() protoreflect.Message {
+	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RegionCompleteness.ProtoReflect.Descriptor instead.
+func (*RegionCompleteness) Descriptor() ([]byte, []int) {
+	return file_nastavnik_indicators_v1_campaign_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *RegionCompleteness) GetRegionCode() string {
+	if x != nil {
+		return x.RegionCode
+	}
+	return ""
+}
+
+func (x *RegionCompleteness) GetCounts() *Completeness {
+	if x != nil {
+		return x.Counts
+	}
+	return nil
+}
+
 // SignOffEvent is one step of a sign-off's history.
 type SignOffEvent struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
@@ -1752,7 +1823,7 @@ type SignOffEvent struct {
 
 func (x *SignOffEvent) Reset() {
 	*x = SignOffEvent{}
-	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[21]
+	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1764,7 +1835,7 @@ func (x *SignOffEvent) String() string {
 func (*SignOffEvent) ProtoMessage() {}
 
 func (x *SignOffEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[21]
+	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1777,7 +1848,7 @@ func (x *SignOffEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SignOffEvent.ProtoReflect.Descriptor instead.
 func (*SignOffEvent) Descriptor() ([]byte, []int) {
-	return file_nastavnik_indicators_v1_campaign_proto_rawDescGZIP(), []int{21}
+	return file_nastavnik_indicators_v1_campaign_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *SignOffEvent) GetKind() SignOffEventKind {
@@ -1859,7 +1930,7 @@ type SignOff struct {
 
 func (x *SignOff) Reset() {
 	*x = SignOff{}
-	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[22]
+	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1871,7 +1942,7 @@ func (x *SignOff) String() string {
 func (*SignOff) ProtoMessage() {}
 
 func (x *SignOff) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[22]
+	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1884,7 +1955,7 @@ func (x *SignOff) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SignOff.ProtoReflect.Descriptor instead.
 func (*SignOff) Descriptor() ([]byte, []int) {
-	return file_nastavnik_indicators_v1_campaign_proto_rawDescGZIP(), []int{22}
+	return file_nastavnik_indicators_v1_campaign_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *SignOff) GetCampaignId() string {
@@ -2008,7 +2079,7 @@ type SignOffRequest struct {
 
 func (x *SignOffRequest) Reset() {
 	*x = SignOffRequest{}
-	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[23]
+	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2020,7 +2091,7 @@ func (x *SignOffRequest) String() string {
 func (*SignOffRequest) ProtoMessage() {}
 
 func (x *SignOffRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[23]
+	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2033,7 +2104,7 @@ func (x *SignOffRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SignOffRequest.ProtoReflect.Descriptor instead.
 func (*SignOffRequest) Descriptor() ([]byte, []int) {
-	return file_nastavnik_indicators_v1_campaign_proto_rawDescGZIP(), []int{23}
+	return file_nastavnik_indicators_v1_campaign_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *SignOffRequest) GetCampaignId() string {
@@ -2074,7 +2145,7 @@ type SignOffResponse struct {
 
 func (x *SignOffResponse) Reset() {
 	*x = SignOffResponse{}
-	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[24]
+	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2086,7 +2157,7 @@ func (x *SignOffResponse) String() string {
 func (*SignOffResponse) ProtoMessage() {}
 
 func (x *SignOffResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[24]
+	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2099,7 +2170,7 @@ func (x *SignOffResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SignOffResponse.ProtoReflect.Descriptor instead.
 func (*SignOffResponse) Descriptor() ([]byte, []int) {
-	return file_nastavnik_indicators_v1_campaign_proto_rawDescGZIP(), []int{24}
+	return file_nastavnik_indicators_v1_campaign_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *SignOffResponse) GetSignOff() *SignOff {
@@ -2123,7 +2194,7 @@ type SendBackSignOffRequest struct {
 
 func (x *SendBackSignOffRequest) Reset() {
 	*x = SendBackSignOffRequest{}
-	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[25]
+	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2135,7 +2206,7 @@ func (x *SendBackSignOffRequest) String() string {
 func (*SendBackSignOffRequest) ProtoMessage() {}
 
 func (x *SendBackSignOffRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[25]
+	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2148,7 +2219,7 @@ func (x *SendBackSignOffRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendBackSignOffRequest.ProtoReflect.Descriptor instead.
 func (*SendBackSignOffRequest) Descriptor() ([]byte, []int) {
-	return file_nastavnik_indicators_v1_campaign_proto_rawDescGZIP(), []int{25}
+	return file_nastavnik_indicators_v1_campaign_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *SendBackSignOffRequest) GetCampaignId() string {
@@ -2189,7 +2260,7 @@ type SendBackSignOffResponse struct {
 
 func (x *SendBackSignOffResponse) Reset() {
 	*x = SendBackSignOffResponse{}
-	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[26]
+	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2201,7 +2272,7 @@ func (x *SendBackSignOffResponse) String() string {
 func (*SendBackSignOffResponse) ProtoMessage() {}
 
 func (x *SendBackSignOffResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[26]
+	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2214,7 +2285,7 @@ func (x *SendBackSignOffResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendBackSignOffResponse.ProtoReflect.Descriptor instead.
 func (*SendBackSignOffResponse) Descriptor() ([]byte, []int) {
-	return file_nastavnik_indicators_v1_campaign_proto_rawDescGZIP(), []int{26}
+	return file_nastavnik_indicators_v1_campaign_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *SendBackSignOffResponse) GetSignOff() *SignOff {
@@ -2238,7 +2309,7 @@ type ListSignOffsRequest struct {
 
 func (x *ListSignOffsRequest) Reset() {
 	*x = ListSignOffsRequest{}
-	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[27]
+	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2250,7 +2321,7 @@ func (x *ListSignOffsRequest) String() string {
 func (*ListSignOffsRequest) ProtoMessage() {}
 
 func (x *ListSignOffsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[27]
+	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2263,7 +2334,7 @@ func (x *ListSignOffsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSignOffsRequest.ProtoReflect.Descriptor instead.
 func (*ListSignOffsRequest) Descriptor() ([]byte, []int) {
-	return file_nastavnik_indicators_v1_campaign_proto_rawDescGZIP(), []int{27}
+	return file_nastavnik_indicators_v1_campaign_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ListSignOffsRequest) GetCampaignId() string {
@@ -2304,7 +2375,7 @@ type ListSignOffsResponse struct {
 
 func (x *ListSignOffsResponse) Reset() {
 	*x = ListSignOffsResponse{}
-	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[28]
+	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2316,7 +2387,7 @@ func (x *ListSignOffsResponse) String() string {
 func (*ListSignOffsResponse) ProtoMessage() {}
 
 func (x *ListSignOffsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[28]
+	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2329,7 +2400,7 @@ func (x *ListSignOffsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSignOffsResponse.ProtoReflect.Descriptor instead.
 func (*ListSignOffsResponse) Descriptor() ([]byte, []int) {
-	return file_nastavnik_indicators_v1_campaign_proto_rawDescGZIP(), []int{28}
+	return file_nastavnik_indicators_v1_campaign_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ListSignOffsResponse) GetSignOffs() []*SignOff {
@@ -2451,7 +2522,7 @@ const file_nastavnik_indicators_v1_campaign_proto_rawDesc = "" +
 	"\rorganisations\x18\x01 \x03(\v2-.nastavnik.indicators.v1.ExpectedOrganisationR\rorganisations\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
 	"\n" +
-	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\x82\x02\n" +
+	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\xa3\x02\n" +
 	"\x16GetCompletenessRequest\x12,\n" +
 	"\vcampaign_id\x18\x01 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\n" +
 	"campaignId\x12\x1e\n" +
@@ -2459,7 +2530,9 @@ const file_nastavnik_indicators_v1_campaign_proto_rawDesc = "" +
 	"\xbaH\a\x1a\x05\x18\xb4\x10(\x00R\x04year\x12,\n" +
 	"\x06region\x18\x03 \x01(\tB\x14\xbaH\x11r\x0f2\r^([0-9]{2})?$R\x06region\x12/\n" +
 	"\fmunicipality\x18\x04 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\fmunicipality\x12;\n" +
-	"\x05as_of\x18\x05 \x01(\tB&\xbaH#r!2\x1f^([0-9]{4}-[0-9]{2}-[0-9]{2})?$R\x04asOf\"\xc7\x01\n" +
+	"\x05as_of\x18\x05 \x01(\tB&\xbaH#r!2\x1f^([0-9]{4}-[0-9]{2}-[0-9]{2})?$R\x04asOf\x12\x1f\n" +
+	"\vcounts_only\x18\x06 \x01(\bR\n" +
+	"countsOnly\"\xc7\x01\n" +
 	"\fCompleteness\x12\x1a\n" +
 	"\bexpected\x18\x01 \x01(\x05R\bexpected\x12\x17\n" +
 	"\aon_time\x18\x02 \x01(\x05R\x06onTime\x12\x12\n" +
@@ -2470,11 +2543,16 @@ const file_nastavnik_indicators_v1_campaign_proto_rawDesc = "" +
 	"\baccepted\x18\a \x01(\x05R\baccepted\"\x82\x01\n" +
 	"\x18MunicipalityCompleteness\x12'\n" +
 	"\x0fmunicipality_id\x18\x01 \x01(\tR\x0emunicipalityId\x12=\n" +
-	"\x06counts\x18\x02 \x01(\v2%.nastavnik.indicators.v1.CompletenessR\x06counts\"\x86\x02\n" +
+	"\x06counts\x18\x02 \x01(\v2%.nastavnik.indicators.v1.CompletenessR\x06counts\"\xcd\x02\n" +
 	"\x17GetCompletenessResponse\x12;\n" +
 	"\x05total\x18\x01 \x01(\v2%.nastavnik.indicators.v1.CompletenessR\x05total\x12Y\n" +
 	"\x0emunicipalities\x18\x02 \x03(\v21.nastavnik.indicators.v1.MunicipalityCompletenessR\x0emunicipalities\x12S\n" +
-	"\rorganisations\x18\x03 \x03(\v2-.nastavnik.indicators.v1.ExpectedOrganisationR\rorganisations\"\xc0\x02\n" +
+	"\rorganisations\x18\x03 \x03(\v2-.nastavnik.indicators.v1.ExpectedOrganisationR\rorganisations\x12E\n" +
+	"\aregions\x18\x04 \x03(\v2+.nastavnik.indicators.v1.RegionCompletenessR\aregions\"t\n" +
+	"\x12RegionCompleteness\x12\x1f\n" +
+	"\vregion_code\x18\x01 \x01(\tR\n" +
+	"regionCode\x12=\n" +
+	"\x06counts\x18\x02 \x01(\v2%.nastavnik.indicators.v1.CompletenessR\x06counts\"\xc0\x02\n" +
 	"\fSignOffEvent\x12=\n" +
 	"\x04kind\x18\x01 \x01(\x0e2).nastavnik.indicators.v1.SignOffEventKindR\x04kind\x12.\n" +
 	"\x04time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12\x1d\n" +
@@ -2578,7 +2656,7 @@ func file_nastavnik_indicators_v1_campaign_proto_rawDescGZIP() []byte {
 }
 
 var file_nastavnik_indicators_v1_campaign_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_nastavnik_indicators_v1_campaign_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
+var file_nastavnik_indicators_v1_campaign_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
 var file_nastavnik_indicators_v1_campaign_proto_goTypes = []any{
 	(CampaignStatus)(0),              // 0: nastavnik.indicators.v1.CampaignStatus
 	(ReportState)(0),                 // 1: nastavnik.indicators.v1.ReportState
@@ -2605,20 +2683,21 @@ var file_nastavnik_indicators_v1_campaign_proto_goTypes = []any{
 	(*Completeness)(nil),             // 22: nastavnik.indicators.v1.Completeness
 	(*MunicipalityCompleteness)(nil), // 23: nastavnik.indicators.v1.MunicipalityCompleteness
 	(*GetCompletenessResponse)(nil),  // 24: nastavnik.indicators.v1.GetCompletenessResponse
-	(*SignOffEvent)(nil),             // 25: nastavnik.indicators.v1.SignOffEvent
-	(*SignOff)(nil),                  // 26: nastavnik.indicators.v1.SignOff
-	(*SignOffRequest)(nil),           // 27: nastavnik.indicators.v1.SignOffRequest
-	(*SignOffResponse)(nil),          // 28: nastavnik.indicators.v1.SignOffResponse
-	(*SendBackSignOffRequest)(nil),   // 29: nastavnik.indicators.v1.SendBackSignOffRequest
-	(*SendBackSignOffResponse)(nil),  // 30: nastavnik.indicators.v1.SendBackSignOffResponse
-	(*ListSignOffsRequest)(nil),      // 31: nastavnik.indicators.v1.ListSignOffsRequest
-	(*ListSignOffsResponse)(nil),     // 32: nastavnik.indicators.v1.ListSignOffsResponse
-	(*timestamppb.Timestamp)(nil),    // 33: google.protobuf.Timestamp
+	(*RegionCompleteness)(nil),       // 25: nastavnik.indicators.v1.RegionCompleteness
+	(*SignOffEvent)(nil),             // 26: nastavnik.indicators.v1.SignOffEvent
+	(*SignOff)(nil),                  // 27: nastavnik.indicators.v1.SignOff
+	(*SignOffRequest)(nil),           // 28: nastavnik.indicators.v1.SignOffRequest
+	(*SignOffResponse)(nil),          // 29: nastavnik.indicators.v1.SignOffResponse
+	(*SendBackSignOffRequest)(nil),   // 30: nastavnik.indicators.v1.SendBackSignOffRequest
+	(*SendBackSignOffResponse)(nil),  // 31: nastavnik.indicators.v1.SendBackSignOffResponse
+	(*ListSignOffsRequest)(nil),      // 32: nastavnik.indicators.v1.ListSignOffsRequest
+	(*ListSignOffsResponse)(nil),     // 33: nastavnik.indicators.v1.ListSignOffsResponse
+	(*timestamppb.Timestamp)(nil),    // 34: google.protobuf.Timestamp
 }
 var file_nastavnik_indicators_v1_campaign_proto_depIdxs = []int32{
 	0,  // 0: nastavnik.indicators.v1.Campaign.status:type_name -> nastavnik.indicators.v1.CampaignStatus
-	33, // 1: nastavnik.indicators.v1.Campaign.create_time:type_name -> google.protobuf.Timestamp
-	33, // 2: nastavnik.indicators.v1.Campaign.close_time:type_name -> google.protobuf.Timestamp
+	34, // 1: nastavnik.indicators.v1.Campaign.create_time:type_name -> google.protobuf.Timestamp
+	34, // 2: nastavnik.indicators.v1.Campaign.close_time:type_name -> google.protobuf.Timestamp
 	4,  // 3: nastavnik.indicators.v1.CreateCampaignRequest.campaign:type_name -> nastavnik.indicators.v1.Campaign
 	4,  // 4: nastavnik.indicators.v1.CreateCampaignResponse.campaign:type_name -> nastavnik.indicators.v1.Campaign
 	4,  // 5: nastavnik.indicators.v1.GetCampaignResponse.campaign:type_name -> nastavnik.indicators.v1.Campaign
@@ -2626,56 +2705,58 @@ var file_nastavnik_indicators_v1_campaign_proto_depIdxs = []int32{
 	4,  // 7: nastavnik.indicators.v1.ListCampaignsResponse.campaigns:type_name -> nastavnik.indicators.v1.Campaign
 	4,  // 8: nastavnik.indicators.v1.CloseCampaignResponse.campaign:type_name -> nastavnik.indicators.v1.Campaign
 	4,  // 9: nastavnik.indicators.v1.RefreshExpectedResponse.campaign:type_name -> nastavnik.indicators.v1.Campaign
-	33, // 10: nastavnik.indicators.v1.Extension.create_time:type_name -> google.protobuf.Timestamp
+	34, // 10: nastavnik.indicators.v1.Extension.create_time:type_name -> google.protobuf.Timestamp
 	18, // 11: nastavnik.indicators.v1.ExtendDeadlineResponse.organisation:type_name -> nastavnik.indicators.v1.ExpectedOrganisation
-	33, // 12: nastavnik.indicators.v1.ExpectedOrganisation.deadline_time:type_name -> google.protobuf.Timestamp
+	34, // 12: nastavnik.indicators.v1.ExpectedOrganisation.deadline_time:type_name -> google.protobuf.Timestamp
 	16, // 13: nastavnik.indicators.v1.ExpectedOrganisation.extensions:type_name -> nastavnik.indicators.v1.Extension
 	1,  // 14: nastavnik.indicators.v1.ExpectedOrganisation.state:type_name -> nastavnik.indicators.v1.ReportState
-	33, // 15: nastavnik.indicators.v1.ExpectedOrganisation.submit_time:type_name -> google.protobuf.Timestamp
+	34, // 15: nastavnik.indicators.v1.ExpectedOrganisation.submit_time:type_name -> google.protobuf.Timestamp
 	18, // 16: nastavnik.indicators.v1.ListExpectedResponse.organisations:type_name -> nastavnik.indicators.v1.ExpectedOrganisation
 	22, // 17: nastavnik.indicators.v1.MunicipalityCompleteness.counts:type_name -> nastavnik.indicators.v1.Completeness
 	22, // 18: nastavnik.indicators.v1.GetCompletenessResponse.total:type_name -> nastavnik.indicators.v1.Completeness
 	23, // 19: nastavnik.indicators.v1.GetCompletenessResponse.municipalities:type_name -> nastavnik.indicators.v1.MunicipalityCompleteness
 	18, // 20: nastavnik.indicators.v1.GetCompletenessResponse.organisations:type_name -> nastavnik.indicators.v1.ExpectedOrganisation
-	3,  // 21: nastavnik.indicators.v1.SignOffEvent.kind:type_name -> nastavnik.indicators.v1.SignOffEventKind
-	33, // 22: nastavnik.indicators.v1.SignOffEvent.time:type_name -> google.protobuf.Timestamp
-	22, // 23: nastavnik.indicators.v1.SignOffEvent.completeness:type_name -> nastavnik.indicators.v1.Completeness
-	2,  // 24: nastavnik.indicators.v1.SignOff.state:type_name -> nastavnik.indicators.v1.SignOffState
-	22, // 25: nastavnik.indicators.v1.SignOff.completeness:type_name -> nastavnik.indicators.v1.Completeness
-	33, // 26: nastavnik.indicators.v1.SignOff.sign_time:type_name -> google.protobuf.Timestamp
-	33, // 27: nastavnik.indicators.v1.SignOff.send_back_time:type_name -> google.protobuf.Timestamp
-	33, // 28: nastavnik.indicators.v1.SignOff.outdate_time:type_name -> google.protobuf.Timestamp
-	25, // 29: nastavnik.indicators.v1.SignOff.events:type_name -> nastavnik.indicators.v1.SignOffEvent
-	26, // 30: nastavnik.indicators.v1.SignOffResponse.sign_off:type_name -> nastavnik.indicators.v1.SignOff
-	26, // 31: nastavnik.indicators.v1.SendBackSignOffResponse.sign_off:type_name -> nastavnik.indicators.v1.SignOff
-	26, // 32: nastavnik.indicators.v1.ListSignOffsResponse.sign_offs:type_name -> nastavnik.indicators.v1.SignOff
-	5,  // 33: nastavnik.indicators.v1.CampaignService.CreateCampaign:input_type -> nastavnik.indicators.v1.CreateCampaignRequest
-	7,  // 34: nastavnik.indicators.v1.CampaignService.GetCampaign:input_type -> nastavnik.indicators.v1.GetCampaignRequest
-	9,  // 35: nastavnik.indicators.v1.CampaignService.ListCampaigns:input_type -> nastavnik.indicators.v1.ListCampaignsRequest
-	11, // 36: nastavnik.indicators.v1.CampaignService.CloseCampaign:input_type -> nastavnik.indicators.v1.CloseCampaignRequest
-	13, // 37: nastavnik.indicators.v1.CampaignService.RefreshExpected:input_type -> nastavnik.indicators.v1.RefreshExpectedRequest
-	15, // 38: nastavnik.indicators.v1.CampaignService.ExtendDeadline:input_type -> nastavnik.indicators.v1.ExtendDeadlineRequest
-	19, // 39: nastavnik.indicators.v1.CampaignService.ListExpected:input_type -> nastavnik.indicators.v1.ListExpectedRequest
-	21, // 40: nastavnik.indicators.v1.CampaignService.GetCompleteness:input_type -> nastavnik.indicators.v1.GetCompletenessRequest
-	27, // 41: nastavnik.indicators.v1.CampaignService.SignOff:input_type -> nastavnik.indicators.v1.SignOffRequest
-	29, // 42: nastavnik.indicators.v1.CampaignService.SendBackSignOff:input_type -> nastavnik.indicators.v1.SendBackSignOffRequest
-	31, // 43: nastavnik.indicators.v1.CampaignService.ListSignOffs:input_type -> nastavnik.indicators.v1.ListSignOffsRequest
-	6,  // 44: nastavnik.indicators.v1.CampaignService.CreateCampaign:output_type -> nastavnik.indicators.v1.CreateCampaignResponse
-	8,  // 45: nastavnik.indicators.v1.CampaignService.GetCampaign:output_type -> nastavnik.indicators.v1.GetCampaignResponse
-	10, // 46: nastavnik.indicators.v1.CampaignService.ListCampaigns:output_type -> nastavnik.indicators.v1.ListCampaignsResponse
-	12, // 47: nastavnik.indicators.v1.CampaignService.CloseCampaign:output_type -> nastavnik.indicators.v1.CloseCampaignResponse
-	14, // 48: nastavnik.indicators.v1.CampaignService.RefreshExpected:output_type -> nastavnik.indicators.v1.RefreshExpectedResponse
-	17, // 49: nastavnik.indicators.v1.CampaignService.ExtendDeadline:output_type -> nastavnik.indicators.v1.ExtendDeadlineResponse
-	20, // 50: nastavnik.indicators.v1.CampaignService.ListExpected:output_type -> nastavnik.indicators.v1.ListExpectedResponse
-	24, // 51: nastavnik.indicators.v1.CampaignService.GetCompleteness:output_type -> nastavnik.indicators.v1.GetCompletenessResponse
-	28, // 52: nastavnik.indicators.v1.CampaignService.SignOff:output_type -> nastavnik.indicators.v1.SignOffResponse
-	30, // 53: nastavnik.indicators.v1.CampaignService.SendBackSignOff:output_type -> nastavnik.indicators.v1.SendBackSignOffResponse
-	32, // 54: nastavnik.indicators.v1.CampaignService.ListSignOffs:output_type -> nastavnik.indicators.v1.ListSignOffsResponse
-	44, // [44:55] is the sub-list for method output_type
-	33, // [33:44] is the sub-list for method input_type
-	33, // [33:33] is the sub-list for extension type_name
-	33, // [33:33] is the sub-list for extension extendee
-	0,  // [0:33] is the sub-list for field type_name
+	25, // 21: nastavnik.indicators.v1.GetCompletenessResponse.regions:type_name -> nastavnik.indicators.v1.RegionCompleteness
+	22, // 22: nastavnik.indicators.v1.RegionCompleteness.counts:type_name -> nastavnik.indicators.v1.Completeness
+	3,  // 23: nastavnik.indicators.v1.SignOffEvent.kind:type_name -> nastavnik.indicators.v1.SignOffEventKind
+	34, // 24: nastavnik.indicators.v1.SignOffEvent.time:type_name -> google.protobuf.Timestamp
+	22, // 25: nastavnik.indicators.v1.SignOffEvent.completeness:type_name -> nastavnik.indicators.v1.Completeness
+	2,  // 26: nastavnik.indicators.v1.SignOff.state:type_name -> nastavnik.indicators.v1.SignOffState
+	22, // 27: nastavnik.indicators.v1.SignOff.completeness:type_name -> nastavnik.indicators.v1.Completeness
+	34, // 28: nastavnik.indicators.v1.SignOff.sign_time:type_name -> google.protobuf.Timestamp
+	34, // 29: nastavnik.indicators.v1.SignOff.send_back_time:type_name -> google.protobuf.Timestamp
+	34, // 30: nastavnik.indicators.v1.SignOff.outdate_time:type_name -> google.protobuf.Timestamp
+	26, // 31: nastavnik.indicators.v1.SignOff.events:type_name -> nastavnik.indicators.v1.SignOffEvent
+	27, // 32: nastavnik.indicators.v1.SignOffResponse.sign_off:type_name -> nastavnik.indicators.v1.SignOff
+	27, // 33: nastavnik.indicators.v1.SendBackSignOffResponse.sign_off:type_name -> nastavnik.indicators.v1.SignOff
+	27, // 34: nastavnik.indicators.v1.ListSignOffsResponse.sign_offs:type_name -> nastavnik.indicators.v1.SignOff
+	5,  // 35: nastavnik.indicators.v1.CampaignService.CreateCampaign:input_type -> nastavnik.indicators.v1.CreateCampaignRequest
+	7,  // 36: nastavnik.indicators.v1.CampaignService.GetCampaign:input_type -> nastavnik.indicators.v1.GetCampaignRequest
+	9,  // 37: nastavnik.indicators.v1.CampaignService.ListCampaigns:input_type -> nastavnik.indicators.v1.ListCampaignsRequest
+	11, // 38: nastavnik.indicators.v1.CampaignService.CloseCampaign:input_type -> nastavnik.indicators.v1.CloseCampaignRequest
+	13, // 39: nastavnik.indicators.v1.CampaignService.RefreshExpected:input_type -> nastavnik.indicators.v1.RefreshExpectedRequest
+	15, // 40: nastavnik.indicators.v1.CampaignService.ExtendDeadline:input_type -> nastavnik.indicators.v1.ExtendDeadlineRequest
+	19, // 41: nastavnik.indicators.v1.CampaignService.ListExpected:input_type -> nastavnik.indicators.v1.ListExpectedRequest
+	21, // 42: nastavnik.indicators.v1.CampaignService.GetCompleteness:input_type -> nastavnik.indicators.v1.GetCompletenessRequest
+	28, // 43: nastavnik.indicators.v1.CampaignService.SignOff:input_type -> nastavnik.indicators.v1.SignOffRequest
+	30, // 44: nastavnik.indicators.v1.CampaignService.SendBackSignOff:input_type -> nastavnik.indicators.v1.SendBackSignOffRequest
+	32, // 45: nastavnik.indicators.v1.CampaignService.ListSignOffs:input_type -> nastavnik.indicators.v1.ListSignOffsRequest
+	6,  // 46: nastavnik.indicators.v1.CampaignService.CreateCampaign:output_type -> nastavnik.indicators.v1.CreateCampaignResponse
+	8,  // 47: nastavnik.indicators.v1.CampaignService.GetCampaign:output_type -> nastavnik.indicators.v1.GetCampaignResponse
+	10, // 48: nastavnik.indicators.v1.CampaignService.ListCampaigns:output_type -> nastavnik.indicators.v1.ListCampaignsResponse
+	12, // 49: nastavnik.indicators.v1.CampaignService.CloseCampaign:output_type -> nastavnik.indicators.v1.CloseCampaignResponse
+	14, // 50: nastavnik.indicators.v1.CampaignService.RefreshExpected:output_type -> nastavnik.indicators.v1.RefreshExpectedResponse
+	17, // 51: nastavnik.indicators.v1.CampaignService.ExtendDeadline:output_type -> nastavnik.indicators.v1.ExtendDeadlineResponse
+	20, // 52: nastavnik.indicators.v1.CampaignService.ListExpected:output_type -> nastavnik.indicators.v1.ListExpectedResponse
+	24, // 53: nastavnik.indicators.v1.CampaignService.GetCompleteness:output_type -> nastavnik.indicators.v1.GetCompletenessResponse
+	29, // 54: nastavnik.indicators.v1.CampaignService.SignOff:output_type -> nastavnik.indicators.v1.SignOffResponse
+	31, // 55: nastavnik.indicators.v1.CampaignService.SendBackSignOff:output_type -> nastavnik.indicators.v1.SendBackSignOffResponse
+	33, // 56: nastavnik.indicators.v1.CampaignService.ListSignOffs:output_type -> nastavnik.indicators.v1.ListSignOffsResponse
+	46, // [46:57] is the sub-list for method output_type
+	35, // [35:46] is the sub-list for method input_type
+	35, // [35:35] is the sub-list for extension type_name
+	35, // [35:35] is the sub-list for extension extendee
+	0,  // [0:35] is the sub-list for field type_name
 }
 
 func init() { file_nastavnik_indicators_v1_campaign_proto_init() }
@@ -2689,7 +2770,7 @@ func file_nastavnik_indicators_v1_campaign_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_nastavnik_indicators_v1_campaign_proto_rawDesc), len(file_nastavnik_indicators_v1_campaign_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   29,
+			NumMessages:   30,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
