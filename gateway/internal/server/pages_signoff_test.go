@@ -12,7 +12,9 @@ import (
 // drills down to the municipality and on to the school's report, and sends
 // the summary back (an empty comment refused beside the field); the
 // methodologist reads why and signs again; a school's report changed
-// afterwards marks the sign-off outdated on the region's page. Every page
+// afterwards marks the sign-off outdated on the region's page; the operator
+// sees it on the country's page and drills down region → municipality →
+// school. Every page
 // passes axe-core, the weight bar and the 360-pixel check.
 func TestMunicipalSignOffInTheBrowser(t *testing.T) {
 	f := newFixture(t)
@@ -181,5 +183,41 @@ func TestMunicipalSignOffInTheBrowser(t *testing.T) {
 	}
 	if !strings.Contains(cell, "Подпись устарела") {
 		t.Errorf("after a report changed, municipality A's sign-off: %q", cell)
+	}
+	if err := b.SignOut(); err != nil {
+		t.Fatal(err)
+	}
+
+	// The operator's country: region 24 with its sign-offs, drilled down to
+	// the municipality and on to the school.
+	if err := b.SignIn("operator", rolePassword("operator")); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Submit(`a[href="/country"]`); err != nil {
+		t.Fatal(err)
+	}
+	cell, err = b.EvalString(`document.querySelector('#completeness-table a[href^="/region/24?"]').closest("tr").innerText`)
+	if err != nil {
+		t.Fatalf("no row of region 24: %v\n%s", err, text(t, b, "main"))
+	}
+	if !strings.Contains(cell, "устарело 1") {
+		t.Errorf("region 24's row: %q", cell)
+	}
+	if main = text(t, b, "main"); !strings.Contains(main, "Страна в целом") {
+		t.Errorf("country page:\n%s", main)
+	}
+	c.check("country")
+	shots(t, b, "operator-country")
+	if err := b.Submit(`#completeness-table a[href^="/region/24?"]`); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Submit(`#completeness-table a[href^="/region/municipalities/` + f.munA + `"]`); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Submit(`a[href^="/region/reports/"]`); err != nil {
+		t.Fatal(err)
+	}
+	if main = text(t, b, "main"); !strings.Contains(main, "Только просмотр") {
+		t.Errorf("the operator's drill-down to the school:\n%s", main)
 	}
 }

@@ -40,8 +40,8 @@ const (
 
 // SignOffView is a municipality's sign-off of a campaign.
 type SignOffView struct {
-	CampaignID, CampaignName, MunicipalityID string
-	State                                    SignOffState
+	CampaignID, CampaignName, MunicipalityID, RegionCode string
+	State                                                SignOffState
 	// The latest signing: completeness then, comment, who, when.
 	Counts   Counts
 	Comment  string

@@ -21,7 +21,10 @@ import (
 // year before; a municipality's organisations; a school's report read-only;
 // the region's targets. The operator opens any region at /region/{code}.
 
-var regionals = []identity.Role{identity.Regional, identity.Operator}
+var (
+	regionals = []identity.Role{identity.Regional, identity.Operator}
+	operators = []identity.Role{identity.Operator}
+)
 
 // regionalRegion is the region the person is a regional centre of.
 func regionalRegion(r *http.Request) string {
@@ -49,8 +52,10 @@ type UnitLine struct {
 	Href     string
 	Coverage string
 	Cells    []Cell
-	// SignOff is a municipality's sign-off (zero: not signed).
-	SignOff SignOffView
+	// SignOff is a municipality's sign-off (zero: not signed);
+	// SignOffText a region's count of its municipalities' sign-offs.
+	SignOff     SignOffView
+	SignOffText string
 }
 
 // RegionPage is the regional centre's dashboard.
@@ -74,6 +79,9 @@ type RegionPage struct {
 	// Charts draw the unit as a whole against its targets, this year and
 	// the year before; the indicator table below is their table.
 	Charts []IndicatorCard
+	Level  unitLevel
+	// Idle names the units with nothing to show (country level).
+	Idle []string
 }
 
 // totalCards are the indicator cards of a unit as a whole: this year's
@@ -266,12 +274,82 @@ func (p *Pages) regionPage(w http.ResponseWriter, r *http.Request, region, path 
 	if view.Name != "" {
 		title += " — " + view.Name
 	}
+	page := p.unitsPage(r, title, "home", view, years, year, path, regionLevel)
+	page.ExportURL = "/export/dashboard.xlsx?" + url.Values{"region": {region}, "year": {strconv.Itoa(year)}}.Encode()
+	page.TargetsURL = "/region/targets?" + url.Values{"region": {region}, "year": {strconv.Itoa(year)}}.Encode()
+	signOffs := latestSignOffs(view.SignOffs)
+	for i := range page.Rows {
+		l := &page.Rows[i]
+		l.Href = "/region/municipalities/" + l.ID + "?year=" + strconv.Itoa(year)
+		l.SignOff = signOffs[l.ID]
+		page.SignOffCounts[l.SignOff.State]++
+	}
+	p.render(w, r, http.StatusOK, "regional.html", page)
+	return nil
+}
+
+// countryPage is the operator's equivalent of the region's page: every
+// region with who has reported, how many of its municipalities have signed
+// off, and each indicator against its target; a region opens its page.
+func (p *Pages) countryPage(w http.ResponseWriter, r *http.Request) error {
+	ctx, err := p.callerContext(r)
+	if err != nil {
+		return err
+	}
+	years, err := p.regional.CampaignYears(ctx, "")
+	if err != nil {
+		return err
+	}
+	year := p.chooseYear(r, years)
+	view, err := p.regional.Country(ctx, year)
+	if err != nil {
+		return err
+	}
+	page := p.unitsPage(r, "Мониторинг по стране", "country", view, years, year, "/country", countryLevel)
+	byRegion := map[string]map[SignOffState]int{}
+	for _, s := range latestSignOffs(view.SignOffs) {
+		if byRegion[s.RegionCode] == nil {
+			byRegion[s.RegionCode] = map[SignOffState]int{}
+		}
+		byRegion[s.RegionCode][s.State]++
+		page.SignOffCounts[s.State]++
+	}
+	// Regions with nothing to show are named in one line, not as rows.
+	rows := page.Rows[:0]
+	for _, l := range page.Rows {
+		if l.Counts.Expected == 0 && len(l.Values) == 0 && byRegion[l.ID] == nil {
+			page.Idle = append(page.Idle, l.Name)
+			continue
+		}
+		l.Href = "/region/" + l.ID + "?year=" + strconv.Itoa(year)
+		c := byRegion[l.ID]
+		l.SignOffText = "подписано " + strconv.Itoa(c[SignedOff]) + ", устарело " + strconv.Itoa(c[SignOffOutdated]) +
+			", возвращено " + strconv.Itoa(c[SentBack])
+		rows = append(rows, l)
+	}
+	page.Rows = rows
+	p.render(w, r, http.StatusOK, "regional.html", page)
+	return nil
+}
+
+// unitLevel is what the units of a units page are.
+type unitLevel struct {
+	// Unit heads the units' column; Whole names the total's row; Lead
+	// opens the page.
+	Unit, Whole, Lead string
+}
+
+var (
+	regionLevel  = unitLevel{Unit: "Муниципалитет", Whole: "Регион в целом", Lead: "по муниципалитетам"}
+	countryLevel = unitLevel{Unit: "Регион", Whole: "Страна в целом", Lead: "по регионам"}
+)
+
+// unitsPage builds the region's (or the country's) page from its view: the
+// rows in the order asked, the total, the charts and the notes.
+func (p *Pages) unitsPage(r *http.Request, title, section string, view RegionView, years []int, year int, path string, level unitLevel) RegionPage {
 	q := r.URL.Query()
-	page := RegionPage{Base: p.base(r, title, "home"), View: view, Years: years, Year: year, Prev: year - 1, Path: path,
-		SignOffCounts: map[SignOffState]int{},
-		Sort:          q.Get("sort"), Desc: q.Get("desc") == "1",
-		ExportURL:  "/export/dashboard.xlsx?" + url.Values{"region": {region}, "year": {strconv.Itoa(year)}}.Encode(),
-		TargetsURL: "/region/targets?" + url.Values{"region": {region}, "year": {strconv.Itoa(year)}}.Encode()}
+	page := RegionPage{Base: p.base(r, title, section), View: view, Years: years, Year: year, Prev: year - 1, Path: path,
+		Level: level, SignOffCounts: map[SignOffState]int{}, Sort: q.Get("sort"), Desc: q.Get("desc") == "1"}
 	if !slices.Contains(years, year) {
 		page.Years = append([]int{year}, years...)
 	}
@@ -279,19 +357,13 @@ func (p *Pages) regionPage(w http.ResponseWriter, r *http.Request, region, path 
 		page.Sort = "name"
 	}
 	page.Total = unitLine(view.Total, view.Indicators, year)
-	signOffs := latestSignOffs(view.SignOffs)
 	for _, m := range view.Municipalities {
-		l := unitLine(m, view.Indicators, year)
-		l.Href = "/region/municipalities/" + m.ID + "?year=" + strconv.Itoa(year)
-		l.SignOff = signOffs[m.ID]
-		page.SignOffCounts[l.SignOff.State]++
-		page.Rows = append(page.Rows, l)
+		page.Rows = append(page.Rows, unitLine(m, view.Indicators, year))
 	}
 	page.Charts = totalCards(view.Indicators, view.Total, year)
 	sortLines(page.Rows, view.Indicators, page.Sort, page.Desc)
 	page.Notes = notComparable(view.Indicators, append([]UnitLine{page.Total}, page.Rows...), year)
-	p.render(w, r, http.StatusOK, "regional.html", page)
-	return nil
+	return page
 }
 
 // MunicipalityPage is one municipality's organisations for the region.

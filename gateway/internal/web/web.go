@@ -161,6 +161,7 @@ func (p *Pages) Handler() http.Handler {
 	mux.Handle("GET /campaigns/{id}/signoff", p.only(methodologists, p.signOffPage))
 	mux.Handle("POST /campaigns/{id}/signoff", p.only(methodologists, p.signOff))
 	mux.Handle("POST /region/municipalities/{id}/sendback", p.only(regionals, p.sendBack))
+	mux.Handle("GET /country", p.only(operators, p.countryPage))
 	mux.Handle("GET /region/targets", p.only(regionals, p.regionalTargets))
 	mux.Handle("POST /region/targets", p.only(regionals, p.setRegionalTarget))
 	mux.Handle("GET /export/dashboard.xlsx", p.only(exporters, p.exportDashboard))
@@ -170,4 +171,4 @@ func (p *Pages) Handler() http.Handler {
 
 // Paths are the paths Handler serves, for the gateway's mux.
 var Paths = []string{"/{$}", "/static/", "/login", "/logout", "/account/", "/campaigns/", "/reports/", "/roadmap", "/roadmap/",
-	"/organisations", "/overdue", "/review/", "/region/", "/export/", "/campaigns", "/registry", "/registry/", "/accounts", "/accounts/", "/audit"}
+	"/organisations", "/overdue", "/review/", "/region/", "/country", "/export/", "/campaigns", "/registry", "/registry/", "/accounts", "/accounts/", "/audit"}
