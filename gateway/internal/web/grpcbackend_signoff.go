@@ -47,7 +47,7 @@ func (b *grpcBackend) SignOffs(ctx context.Context, q SignOffQuery) ([]SignOffVi
 	for _, s := range resp.GetSignOffs() {
 		v := SignOffView{CampaignID: s.GetCampaignId(), CampaignName: names[s.GetCampaignId()], MunicipalityID: s.GetMunicipalityId(),
 			RegionCode: s.GetRegionCode(),
-			State: signOffStates[s.GetState()], Counts: counts(s.GetCompleteness()), Comment: s.GetComment(), Login: s.GetLogin(),
+			State:      signOffStates[s.GetState()], Counts: counts(s.GetCompleteness()), Comment: s.GetComment(), Login: s.GetLogin(),
 			SignTime: s.GetSignTime().AsTime(), BackComment: s.GetSendBackComment(), BackLogin: s.GetSendBackLogin(),
 			Version: s.GetVersion()}
 		if s.SendBackTime != nil {
