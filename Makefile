@@ -28,7 +28,7 @@ bench: ## Country-scale benchmark of the indicator aggregates (p95 through the g
 	@scripts/bench-aggregates.sh
 
 .PHONY: bench-pages
-bench-pages: ## Server time of the report form page vs the JSON read of the same report.
+bench-pages: ## Server time of the report form, the methodologist dashboard and the regional page (demo and a 2,000-organisation region) vs JSON reads in the same loop.
 	@scripts/bench-pages.sh
 
 .PHONY: screenshots
