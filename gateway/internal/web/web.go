@@ -39,6 +39,8 @@ type Pages struct {
 	registry RegistryBackend
 	// signoff serves the municipal sign-off.
 	signoff SignOffBackend
+	// cascade hands municipal roadmap items down to the schools.
+	cascade CascadeBackend
 	// maxForm bounds a form's body, maxUpload an uploaded file's.
 	maxForm, maxUpload int64
 	// now reads the clock (tests move it).
@@ -66,6 +68,8 @@ type Deps struct {
 	Registry RegistryBackend
 	// SignOff serves the municipal sign-off; when nil, Curator's.
 	SignOff SignOffBackend
+	// Cascade hands roadmap items down; when nil, Roadmap's.
+	Cascade CascadeBackend
 }
 
 // New parses the templates and indexes the static files.
@@ -98,7 +102,11 @@ func New(d Deps) (*Pages, error) {
 	if signoff == nil {
 		signoff, _ = d.Curator.(SignOffBackend)
 	}
-	return &Pages{signoff: signoff, regional: regional, registry: reg, pages: pages, assets: a, logger: d.Logger, auth: d.Auth, account: d.Account, curator: d.Curator, roadmap: d.Roadmap,
+	cascade := d.Cascade
+	if cascade == nil {
+		cascade, _ = d.Roadmap.(CascadeBackend)
+	}
+	return &Pages{cascade: cascade, signoff: signoff, regional: regional, registry: reg, pages: pages, assets: a, logger: d.Logger, auth: d.Auth, account: d.Account, curator: d.Curator, roadmap: d.Roadmap,
 		scopes: d.Scopes, excel: excel, methodologist: meth, maxForm: 1 << 20, maxUpload: maxUpload, now: realClock}, nil
 }
 
@@ -145,6 +153,7 @@ func (p *Pages) Handler() http.Handler {
 	mux.Handle("POST /roadmap/{id}/items/{item}/edit", p.only(curators, p.updateItem))
 	mux.Handle("POST /roadmap/{id}/items/{item}/mark", p.only(curators, p.markOccurrence))
 	mux.Handle("POST /roadmap/{id}/items/{item}/move", p.only(curators, p.moveItem))
+	mux.Handle("POST /roadmap/{id}/items/{item}/cascade", p.only(methodologists, p.cascadeItem))
 	mux.Handle("GET /organisations", p.only(methodologists, p.currentOrganisations))
 	mux.Handle("GET /campaigns/{id}/organisations", p.only(methodologists, p.campaignOrganisations))
 	mux.Handle("GET /campaigns/{id}/accept", p.only(methodologists, p.bulkAcceptForm))
