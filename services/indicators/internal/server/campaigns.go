@@ -296,7 +296,7 @@ func (s *Server) GetCompleteness(ctx context.Context, req *indicatorsv1.GetCompl
 	if err != nil {
 		return nil, validation.Field("as_of", validation.BadDate(req.GetAsOf()))
 	}
-	orgs, events, err := s.store.Completeness(ctx, f)
+	orgs, events, err := s.store.Completeness(ctx, f, req.GetCountsOnly())
 	if err != nil {
 		return nil, err
 	}

@@ -342,11 +342,19 @@ func listExpected(ctx context.Context, q database.Querier, f ExpectedFilter, aft
 }
 
 func queryExpected(ctx context.Context, q database.Querier, sql string, args ...any) ([]domain.Expected, error) {
-	rows, err := q.Query(ctx, sql, args...)
+	out, err := scanExpected(q.Query(ctx, sql, args...))
+	if err != nil || len(out) == 0 {
+		return out, err
+	}
+	return out, withExtensions(ctx, q, out)
+}
+
+// scanExpected reads rows of expectedColumns.
+func scanExpected(rows pgx.Rows, err error) ([]domain.Expected, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Expected, error) {
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Expected, error) {
 		var (
 			e       domain.Expected
 			dropped *time.Time
@@ -364,13 +372,11 @@ func queryExpected(ctx context.Context, q database.Querier, sql string, args ...
 		}
 		return e, err
 	})
-	if err != nil {
-		return nil, err
-	}
-	if len(out) == 0 {
-		return out, nil
-	}
-	// Extensions of the listed organisations, oldest first.
+}
+
+// withExtensions reads the extensions of the listed organisations, oldest
+// first, and sets the deadline in force.
+func withExtensions(ctx context.Context, q database.Querier, out []domain.Expected) error {
 	campaigns, orgs := make([]string, len(out)), make([]string, len(out))
 	for i, e := range out {
 		campaigns[i], orgs[i] = e.CampaignID, e.ID
@@ -379,7 +385,7 @@ func queryExpected(ctx context.Context, q database.Querier, sql string, args ...
 		FROM extensions x JOIN unnest($1::uuid[], $2::uuid[]) AS k(c, o) ON x.campaign_id = k.c AND x.organisation_id = k.o
 		ORDER BY x.id`, campaigns, orgs)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	ext := map[[2]string][]domain.Extension{}
 	for erows.Next() {
@@ -387,18 +393,18 @@ func queryExpected(ctx context.Context, q database.Querier, sql string, args ...
 		var x domain.Extension
 		if err := erows.Scan(&c, &o, &x.Deadline, &x.Reason, &x.Actor.AccountID, &x.Actor.Login, &x.CreateTime); err != nil {
 			erows.Close()
-			return nil, err
+			return err
 		}
 		ext[[2]string{c, o}] = append(ext[[2]string{c, o}], x)
 	}
 	if err := erows.Err(); err != nil {
-		return nil, err
+		return err
 	}
 	for i := range out {
 		out[i].Extensions = ext[[2]string{out[i].CampaignID, out[i].ID}]
 		out[i].Deadline = domain.EffectiveDeadline(out[i].Deadline, out[i].Extensions)
 	}
-	return out, nil
+	return nil
 }
 
 // GetExpected reads one expected organisation of a campaign.
@@ -415,19 +421,26 @@ func (s *Store) GetExpected(ctx context.Context, campaignID, orgID string) (doma
 
 // Completeness reads the organisations of the filter (dropped ones too) with
 // the status history of their reports.
-func (s *Store) Completeness(ctx context.Context, f ExpectedFilter) ([]domain.Expected, map[string][]domain.StatusEvent, error) {
-	return completeness(ctx, s.pool, f)
+// With countsOnly the organisations come without their extensions (their
+// Deadline is the campaign's): counting needs only their history.
+func (s *Store) Completeness(ctx context.Context, f ExpectedFilter, countsOnly bool) ([]domain.Expected, map[string][]domain.StatusEvent, error) {
+	return completeness(ctx, s.pool, f, countsOnly)
 }
 
-func completeness(ctx context.Context, q database.Querier, f ExpectedFilter) ([]domain.Expected, map[string][]domain.StatusEvent, error) {
+func completeness(ctx context.Context, q database.Querier, f ExpectedFilter, countsOnly bool) ([]domain.Expected, map[string][]domain.StatusEvent, error) {
 	const op = "store.Completeness"
 	f.WithDropped = true
-	orgs, _, err := listExpected(ctx, q, f, nil, 0)
-	if err != nil {
-		return nil, nil, err
-	}
 	var w where
 	w.expected(f)
+	// Counting needs no total, and no extensions: the states and lateness
+	// come from the history.
+	orgs, err := scanExpected(q.Query(ctx, `SELECT `+expectedColumns+expectedFrom+w.SQL()+` ORDER BY co.sort_key, co.organisation_id`, w.Args...))
+	if err == nil && !countsOnly && len(orgs) > 0 {
+		err = withExtensions(ctx, q, orgs)
+	}
+	if err != nil {
+		return nil, nil, translate(op, err)
+	}
 	rows, err := q.Query(ctx, `SELECT co.campaign_id::text || '/' || co.organisation_id::text, e.time, e.new_value, e.late `+expectedFrom+`
 		JOIN report_events e ON e.report_id = r.id AND e.kind = 'status' `+w.SQL()+` ORDER BY e.id`, w.Args...)
 	if err != nil {

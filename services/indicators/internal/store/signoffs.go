@@ -38,7 +38,7 @@ func (s *Store) ChangeSignOff(ctx context.Context, key SignOffKey, step SignOffS
 			return err
 		}
 		orgs, events, err := completeness(ctx, tx, ExpectedFilter{CampaignID: key.CampaignID, Municipality: key.MunicipalityID,
-			Reach: identity.Reach{All: true}})
+			Reach: identity.Reach{All: true}}, true)
 		if err != nil {
 			return err
 		}
