@@ -28,16 +28,18 @@ import (
 
 // platform is the three services and the gateway, started for a test.
 type platform struct {
-	base string
-	reg  *servicetest.Running
-	ind  *servicetest.Running
-	rm   *servicetest.Running
-	logs *servicetest.Logs // the gateway's
+	base    string
+	metrics string // the gateway's /metrics address
+	reg     *servicetest.Running
+	ind     *servicetest.Running
+	rm      *servicetest.Running
+	logs    *servicetest.Logs // the gateway's
 }
 
 // startPlatform runs the three services and the gateway with an operator
-// account "operator" (password operatorPassword).
-func startPlatform(t testing.TB) platform {
+// account "operator" (password operatorPassword); opts change the gateway's
+// configuration.
+func startPlatform(t testing.TB, opts ...func(*config.Config)) platform {
 	t.Helper()
 	reg := servicetest.Start(t, registryapp.Spec)
 	rm := servicetest.StartWith(t, roadmapapp.Spec, servicetest.Options{RegistryAddr: reg.Addr})
@@ -47,6 +49,9 @@ func startPlatform(t testing.TB) platform {
 		RegistryAddr: reg.Addr, RoadmapAddr: rm.Addr, IndicatorsAddr: ind.Addr,
 		RequestTimeout: 10 * time.Second, MaxBodyBytes: 1 << 20, ShutdownTimeout: 5 * time.Second, LogLevel: "error",
 		IdentityKey: base64.StdEncoding.EncodeToString(servicetest.Key),
+	}
+	for _, o := range opts {
+		o(&cfg)
 	}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
@@ -67,7 +72,7 @@ func startPlatform(t testing.TB) platform {
 		}
 	})
 	createAccount(t, reg, "operator", operatorPassword, registryv1.Role_ROLE_OPERATOR, "")
-	return platform{base: "http://" + g.Addr(), reg: reg, rm: rm, ind: ind, logs: logs}
+	return platform{base: "http://" + g.Addr(), metrics: g.MetricsAddr(), reg: reg, rm: rm, ind: ind, logs: logs}
 }
 
 const operatorPassword = "Platform-ops-2026"

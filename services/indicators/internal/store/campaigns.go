@@ -107,7 +107,7 @@ func insertExpected(ctx context.Context, tx pgx.Tx, campaignID string, orgs []do
 
 // GetCampaign reads a campaign.
 func (s *Store) GetCampaign(ctx context.Context, id string) (domain.Campaign, error) {
-	c, err := scanCampaign(s.pool.QueryRow(ctx, `SELECT `+campaignColumns+` FROM campaigns c WHERE c.id = $1`, id))
+	c, err := scanCampaign(s.db(ctx).QueryRow(ctx, `SELECT `+campaignColumns+` FROM campaigns c WHERE c.id = $1`, id))
 	return c, translate("store.GetCampaign", err)
 }
 
@@ -155,14 +155,14 @@ func (s *Store) ListCampaigns(ctx context.Context, f CampaignFilter, after *Camp
 	var w where
 	w.campaigns(f)
 	var total int
-	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM campaigns c `+w.SQL(), w.Args...).Scan(&total); err != nil {
+	if err := s.db(ctx).QueryRow(ctx, `SELECT count(*) FROM campaigns c `+w.SQL(), w.Args...).Scan(&total); err != nil {
 		return nil, 0, translate(op, err)
 	}
 	if after != nil {
 		w.Add("(c.year < ? OR c.year = ? AND (c.create_time, c.id) < (?, ?::uuid))", after.Year, after.Year, after.CreateTime, after.ID)
 	}
 	w.Args = append(w.Args, limit)
-	rows, err := s.pool.Query(ctx, fmt.Sprintf(`SELECT %s FROM campaigns c %s ORDER BY c.year DESC, c.create_time DESC, c.id DESC LIMIT $%d`,
+	rows, err := s.db(ctx).Query(ctx, fmt.Sprintf(`SELECT %s FROM campaigns c %s ORDER BY c.year DESC, c.create_time DESC, c.id DESC LIMIT $%d`,
 		campaignColumns, w.SQL(), len(w.Args)), w.Args...)
 	if err != nil {
 		return nil, 0, translate(op, err)
@@ -318,7 +318,7 @@ func (w *where) expected(f ExpectedFilter) {
 // ListExpected lists expected organisations in name order with their
 // extensions and report state.
 func (s *Store) ListExpected(ctx context.Context, f ExpectedFilter, after *ExpectedCursor, limit int) ([]domain.Expected, int, error) {
-	return listExpected(ctx, s.pool, f, after, limit)
+	return listExpected(ctx, s.db(ctx), f, after, limit)
 }
 
 func listExpected(ctx context.Context, q database.Querier, f ExpectedFilter, after *ExpectedCursor, limit int) ([]domain.Expected, int, error) {
@@ -409,7 +409,7 @@ func withExtensions(ctx context.Context, q database.Querier, out []domain.Expect
 
 // GetExpected reads one expected organisation of a campaign.
 func (s *Store) GetExpected(ctx context.Context, campaignID, orgID string) (domain.Expected, error) {
-	out, err := queryExpected(ctx, s.pool, `SELECT `+expectedColumns+expectedFrom+`WHERE co.campaign_id = $1 AND co.organisation_id = $2`, campaignID, orgID)
+	out, err := queryExpected(ctx, s.db(ctx), `SELECT `+expectedColumns+expectedFrom+`WHERE co.campaign_id = $1 AND co.organisation_id = $2`, campaignID, orgID)
 	if err == nil && len(out) == 0 {
 		err = pgx.ErrNoRows
 	}
@@ -424,7 +424,7 @@ func (s *Store) GetExpected(ctx context.Context, campaignID, orgID string) (doma
 // With countsOnly the organisations come without their extensions (their
 // Deadline is the campaign's): counting needs only their history.
 func (s *Store) Completeness(ctx context.Context, f ExpectedFilter, countsOnly bool) ([]domain.Expected, map[string][]domain.StatusEvent, error) {
-	return completeness(ctx, s.pool, f, countsOnly)
+	return completeness(ctx, s.db(ctx), f, countsOnly)
 }
 
 func completeness(ctx context.Context, q database.Querier, f ExpectedFilter, countsOnly bool) ([]domain.Expected, map[string][]domain.StatusEvent, error) {

@@ -144,7 +144,7 @@ func (s *Store) ListSignOffs(ctx context.Context, f SignOffFilter) ([]domain.Sig
 	if f.Municipality != "" {
 		w.Add("s.municipality_id::text = ?", f.Municipality)
 	}
-	out, err := listSignOffs(ctx, s.pool, w.SQL()+` ORDER BY s.municipality_id, c.year DESC, c.create_time DESC, c.id`, w.Args...)
+	out, err := listSignOffs(ctx, s.db(ctx), w.SQL()+` ORDER BY s.municipality_id, c.year DESC, c.create_time DESC, c.id`, w.Args...)
 	return out, translate("store.ListSignOffs", err)
 }
 
