@@ -114,17 +114,44 @@ func (f *fixture) newReport(campaign, org, state string) string {
 	return r.GetId()
 }
 
-// signedCampaign is a fresh campaign of mun that the operator signed off for
-// mun, straight at the service.
-func (f *fixture) signedCampaign(mun string) string {
+// signOffReady brings the sign-off of mun in the fixture's campaign of mun
+// (A or B) to signed (sign true) or to sent back, straight at the service as
+// the operator, and returns the campaign and the sign-off's version: the
+// sign-off rows make no campaigns (the matrix runs out of years otherwise).
+func (f *fixture) signOffReady(mun string, sign bool) (campaign, version string) {
 	f.t.Helper()
-	f.indicators()
-	id := f.newCampaign(mun)
-	if _, err := indicatorsv1.NewCampaignServiceClient(f.p.ind.Conn).SignOff(context.Background(), &indicatorsv1.SignOffRequest{
-		CampaignId: id, MunicipalityId: mun, Comment: "Отчётов нет: кампания только открыта"}); err != nil {
-		f.t.Fatalf("fixture: sign off: %v", err)
+	ctx := context.Background()
+	campaign = f.indicators().campA
+	if mun == f.munB {
+		campaign = f.indicators().campB
 	}
-	return id
+	cs := indicatorsv1.NewCampaignServiceClient(f.p.ind.Conn)
+	list, err := cs.ListSignOffs(ctx, &indicatorsv1.ListSignOffsRequest{CampaignId: campaign})
+	if err != nil {
+		f.t.Fatalf("fixture: sign-offs: %v", err)
+	}
+	state, v := indicatorsv1.SignOffState_SIGN_OFF_STATE_NOT_SIGNED, int64(0)
+	if so := list.GetSignOffs(); len(so) == 1 {
+		state, v = so[0].GetState(), so[0].GetVersion()
+	}
+	signed := state == indicatorsv1.SignOffState_SIGN_OFF_STATE_SIGNED || state == indicatorsv1.SignOffState_SIGN_OFF_STATE_OUTDATED
+	switch {
+	case sign && !signed:
+		resp, err := cs.SignOff(ctx, &indicatorsv1.SignOffRequest{CampaignId: campaign, MunicipalityId: mun, Version: v,
+			Comment: "Отчёты ещё собираются"})
+		if err != nil {
+			f.t.Fatalf("fixture: sign off: %v", err)
+		}
+		v = resp.GetSignOff().GetVersion()
+	case !sign && signed:
+		resp, err := cs.SendBackSignOff(ctx, &indicatorsv1.SendBackSignOffRequest{CampaignId: campaign, MunicipalityId: mun, Version: v,
+			Comment: "Рано"})
+		if err != nil {
+			f.t.Fatalf("fixture: send back: %v", err)
+		}
+		v = resp.GetSignOff().GetVersion()
+	}
+	return campaign, fmt.Sprint(v)
 }
 
 // freshReport is a report in state in a fresh campaign: A1's (own), or B1's
@@ -317,33 +344,39 @@ func indicatorRows() map[string]row {
 		},
 		ind + "CampaignService/SignOff": {
 			own: func(f *fixture, _ string) httpCall {
-				f.indicators()
-				return httpCall{"POST", "/v1/campaigns/" + f.newCampaign(f.munA) + "/municipalities/" + f.munA + ":signOff",
-					map[string]any{"comment": "Школы не сдали: обе на карантине"}}
+				c, v := f.signOffReady(f.munA, false)
+				return httpCall{"POST", "/v1/campaigns/" + c + "/municipalities/" + f.munA + ":signOff",
+					map[string]any{"comment": "Школы не сдали: обе на карантине", "version": v}}
 			},
 			foreign: func(f *fixture, _ string) httpCall {
-				f.indicators()
-				return httpCall{"POST", "/v1/campaigns/" + f.newCampaign(f.munB) + "/municipalities/" + f.munB + ":signOff",
-					map[string]any{"comment": "Школа не сдала"}}
+				c, v := f.signOffReady(f.munB, false)
+				return httpCall{"POST", "/v1/campaigns/" + c + "/municipalities/" + f.munB + ":signOff",
+					map[string]any{"comment": "Школа не сдала", "version": v}}
 			},
 			wantOwn: want{ok, pd, ok, pd}, wantForeign: want{ok, nf, nf, nf},
 		},
 		ind + "CampaignService/SendBackSignOff": {
 			own: func(f *fixture, _ string) httpCall {
-				return httpCall{"POST", "/v1/campaigns/" + f.signedCampaign(f.munA) + "/municipalities/" + f.munA + ":sendBack",
-					map[string]any{"comment": "Дозаполните", "version": "1"}}
+				c, v := f.signOffReady(f.munA, true)
+				return httpCall{"POST", "/v1/campaigns/" + c + "/municipalities/" + f.munA + ":sendBack",
+					map[string]any{"comment": "Дозаполните", "version": v}}
 			},
 			foreign: func(f *fixture, _ string) httpCall {
-				return httpCall{"POST", "/v1/campaigns/" + f.signedCampaign(f.munB) + "/municipalities/" + f.munB + ":sendBack",
-					map[string]any{"comment": "Дозаполните", "version": "1"}}
+				c, v := f.signOffReady(f.munB, true)
+				return httpCall{"POST", "/v1/campaigns/" + c + "/municipalities/" + f.munB + ":sendBack",
+					map[string]any{"comment": "Дозаполните", "version": v}}
 			},
 			wantOwn: want{ok, ok, pd, pd}, wantForeign: want{ok, nf, nf, nf},
 		},
 		ind + "CampaignService/ListSignOffs": {
 			own: get(func(f *fixture, _ string) string {
-				return "/v1/signOffs?campaignId=" + f.signedCampaign(f.munA)
+				c, _ := f.signOffReady(f.munA, true)
+				return "/v1/signOffs?campaignId=" + c
 			}),
-			foreign: get(func(f *fixture, _ string) string { return "/v1/signOffs?campaignId=" + f.signedCampaign(f.munB) }),
+			foreign: get(func(f *fixture, _ string) string {
+				c, _ := f.signOffReady(f.munB, true)
+				return "/v1/signOffs?campaignId=" + c
+			}),
 			wantOwn: all(ok), wantForeign: want{ok, nf, nf, nf},
 		},
 		ind + "ReportService/CreateReport": {
