@@ -32,7 +32,7 @@ bench-reminders: ## Reminders for 45,000 organisations through the outbox into a
 	@scripts/bench-reminders.sh
 
 .PHONY: bench-pages
-bench-pages: ## Server time of the report form page vs the JSON read of the same report.
+bench-pages: ## Server time of the report form, the methodologist dashboard and the regional page (demo and a 2,000-organisation region) vs JSON reads in the same loop.
 	@scripts/bench-pages.sh
 
 .PHONY: peak

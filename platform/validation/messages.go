@@ -147,6 +147,7 @@ var catalogue = map[string]Message{
 	"form_version":            {"must be a published version of the form", "Выберите опубликованную версию формы"},
 	"campaign_scope":          {"name the municipality, or region_code for a region-wide campaign", "Выберите муниципалитет, а для кампании по всему региону — регион"},
 	"campaign_or_year":        {"name a campaign, or a year", "Выберите кампанию или год"},
+	"sign_off_comment":        {"is required when reports are missing, awaiting review or returned: name what is missing", "Не все отчёты приняты: напишите, чего не хватает и почему"},
 	"campaign_overlap": {"{count} {count|organisation|organisations} of this scope already {count|reports|report} in «{other}» of {year}",
 		"{count} {count|организация|организации|организаций} из этого охвата уже {count|отчитывается|отчитываются|отчитываются} в кампании «{other}» {year} года"},
 	// Reports and their historical import: ready for indicators'

@@ -46,9 +46,19 @@ var accounts = []account{
 	}},
 	{"methodologist", "Kimc-Krsk-2026", []shot{
 		{name: "methodologist-dashboard", path: "/"},
+		{name: "methodologist-signoff", find: `#signoff-link`},
 		{name: "methodologist-organisations", path: "/organisations"},
 		{name: "methodologist-review", find: `a[href^="/review/"]`},
 		{name: "methodologist-overdue", path: "/overdue"},
+	}},
+	{"regional", "Krai-24-centre", []shot{
+		{name: "regional-dashboard", path: "/"},
+		{name: "regional-municipality", find: `#completeness-table a[href^="/region/municipalities/"]`},
+		{name: "regional-targets", path: "/region/targets"},
+	}},
+	{"operator", "Platform-ops-2026", []shot{
+		{name: "operator-country", path: "/country"},
+		{name: "operator-region", find: `#completeness-table a[href^="/region/"]`},
 	}},
 }
 

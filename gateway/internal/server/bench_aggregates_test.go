@@ -68,7 +68,7 @@ func BenchmarkCountryByRegion(b *testing.B) {
 	for _, sec := range draft.Sections {
 		fields = append(fields, sec.Fields...)
 	}
-	if err := generateCountry(ctx, db, fields, orgs, muns); err != nil {
+	if err := generateCountry(ctx, db, fields, orgs, countryMunicipalities(muns)); err != nil {
 		b.Fatal(err)
 	}
 	// Straight at the service: a rebuild of the country outlasts the gateway's request timeout.
@@ -165,11 +165,19 @@ func plainGroupBy(ctx context.Context, db *pgx.Conn) error {
 	return rows.Err()
 }
 
+// countryMunicipalities makes the temporary table bench_mun (id, region) of
+// muns municipalities spread over 89 regions.
+func countryMunicipalities(muns int) string {
+	return fmt.Sprintf(`CREATE TEMP TABLE bench_mun AS SELECT gen_random_uuid() AS id, lpad(((i %% 89) + 1)::text, 2, '0') AS region
+		FROM generate_series(0, %d) i`, muns-1)
+}
+
 // generateCountry writes municipalities' campaigns for 2024–2026, the
 // organisations they expect and their reports (nine in ten accepted, the
 // rest submitted) straight into the indicators schema; the aggregates are
-// then rebuilt through the API.
-func generateCountry(ctx context.Context, db *pgx.Conn, fields []benchField, orgs, muns int) error {
+// then rebuilt through the API. munTable makes the temporary table bench_mun
+// (id, region) of the municipalities; extra statements run last.
+func generateCountry(ctx context.Context, db *pgx.Conn, fields []benchField, orgs int, munTable string, extra ...string) error {
 	var vals []string
 	for _, f := range fields {
 		switch f.Type {
@@ -202,10 +210,10 @@ func generateCountry(ctx context.Context, db *pgx.Conn, fields []benchField, org
 	}
 	stmts := []string{
 		`SET search_path = indicators`,
-		fmt.Sprintf(`CREATE TEMP TABLE bench_mun AS SELECT gen_random_uuid() AS id, lpad(((i %% 89) + 1)::text, 2, '0') AS region
-			FROM generate_series(0, %d) i`, muns-1),
-		fmt.Sprintf(`CREATE TEMP TABLE bench_org AS SELECT gen_random_uuid() AS id, i, (SELECT id FROM bench_mun OFFSET (i %% %d) LIMIT 1) AS mun
-			FROM generate_series(0, %d) i`, muns, orgs-1),
+		munTable,
+		fmt.Sprintf(`CREATE TEMP TABLE bench_org AS SELECT gen_random_uuid() AS id, i,
+			(SELECT id FROM bench_mun OFFSET (i %% (SELECT count(*) FROM bench_mun)) LIMIT 1) AS mun
+			FROM generate_series(0, %d) i`, orgs-1),
 		`UPDATE bench_org o SET mun = o.mun`,
 		`CREATE TEMP TABLE bench_camp AS SELECT gen_random_uuid() AS id, m.id AS mun, m.region, y AS year FROM bench_mun m, generate_series(2024, 2026) y`,
 		`INSERT INTO campaigns (id, name, year, form_code, form_version, municipality_id, region_code, deadline, opened_on, status, created_by)
@@ -221,8 +229,8 @@ func generateCountry(ctx context.Context, db *pgx.Conn, fields []benchField, org
 				FROM campaign_organisations co,
 				LATERAL (SELECT 20 + (random() * 100)::int + (co.organisation_id IS NULL)::int AS t,
 					150 + (random() * 1350)::int + (co.organisation_id IS NULL)::int AS s) AS base) AS g`,
-		`ANALYZE`,
 	}
+	stmts = append(append(stmts, extra...), `ANALYZE`)
 	for _, s := range stmts {
 		if _, err := db.Exec(ctx, s); err != nil {
 			return fmt.Errorf("%.80s…: %w", s, err)

@@ -114,6 +114,46 @@ func (f *fixture) newReport(campaign, org, state string) string {
 	return r.GetId()
 }
 
+// signOffReady brings the sign-off of mun in the fixture's campaign of mun
+// (A or B) to signed (sign true) or to sent back, straight at the service as
+// the operator, and returns the campaign and the sign-off's version: the
+// sign-off rows make no campaigns (the matrix runs out of years otherwise).
+func (f *fixture) signOffReady(mun string, sign bool) (campaign, version string) {
+	f.t.Helper()
+	ctx := context.Background()
+	campaign = f.indicators().campA
+	if mun == f.munB {
+		campaign = f.indicators().campB
+	}
+	cs := indicatorsv1.NewCampaignServiceClient(f.p.ind.Conn)
+	list, err := cs.ListSignOffs(ctx, &indicatorsv1.ListSignOffsRequest{CampaignId: campaign})
+	if err != nil {
+		f.t.Fatalf("fixture: sign-offs: %v", err)
+	}
+	state, v := indicatorsv1.SignOffState_SIGN_OFF_STATE_NOT_SIGNED, int64(0)
+	if so := list.GetSignOffs(); len(so) == 1 {
+		state, v = so[0].GetState(), so[0].GetVersion()
+	}
+	signed := state == indicatorsv1.SignOffState_SIGN_OFF_STATE_SIGNED || state == indicatorsv1.SignOffState_SIGN_OFF_STATE_OUTDATED
+	switch {
+	case sign && !signed:
+		resp, err := cs.SignOff(ctx, &indicatorsv1.SignOffRequest{CampaignId: campaign, MunicipalityId: mun, Version: v,
+			Comment: "Отчёты ещё собираются"})
+		if err != nil {
+			f.t.Fatalf("fixture: sign off: %v", err)
+		}
+		v = resp.GetSignOff().GetVersion()
+	case !sign && signed:
+		resp, err := cs.SendBackSignOff(ctx, &indicatorsv1.SendBackSignOffRequest{CampaignId: campaign, MunicipalityId: mun, Version: v,
+			Comment: "Рано"})
+		if err != nil {
+			f.t.Fatalf("fixture: send back: %v", err)
+		}
+		v = resp.GetSignOff().GetVersion()
+	}
+	return campaign, fmt.Sprint(v)
+}
+
 // freshReport is a report in state in a fresh campaign: A1's (own), or B1's
 // (foreign; A2's for the curator).
 func (f *fixture) freshReport(role string, own bool, state string) (id, version string) {
@@ -158,7 +198,10 @@ func (f *fixture) foreignIndicatorsState(orgs []string) string {
 			(SELECT string_agg(x::text, ',' ORDER BY id) FROM extensions x
 				JOIN co USING (campaign_id, organisation_id)),
 			(SELECT string_agg(r::text, ',' ORDER BY id) FROM r),
-			(SELECT string_agg(e::text, ',' ORDER BY id) FROM report_events e WHERE report_id IN (SELECT id FROM r))))`, orgs).Scan(&h)
+			(SELECT string_agg(e::text, ',' ORDER BY id) FROM report_events e WHERE report_id IN (SELECT id FROM r)),
+			(SELECT string_agg(s::text, ',' ORDER BY campaign_id, municipality_id) FROM sign_offs s WHERE region_code = '43'),
+			(SELECT string_agg(e::text, ',' ORDER BY e.id) FROM sign_off_events e
+				JOIN sign_offs s USING (campaign_id, municipality_id) WHERE s.region_code = '43')))`, orgs).Scan(&h)
 	if err != nil {
 		f.t.Fatalf("foreign indicators state: %v", err)
 	}
@@ -323,6 +366,43 @@ func indicatorRows() map[string]row {
 		ind + "CampaignService/GetCompleteness": {
 			own:     get(func(f *fixture, _ string) string { return "/v1/completeness?campaignId=" + f.indicators().campA }),
 			foreign: get(func(f *fixture, role string) string { return "/v1/completeness?campaignId=" + f.foreignCampaign(role) }),
+			wantOwn: all(ok), wantForeign: want{ok, nf, nf, nf},
+		},
+		ind + "CampaignService/SignOff": {
+			own: func(f *fixture, _ string) httpCall {
+				c, v := f.signOffReady(f.munA, false)
+				return httpCall{"POST", "/v1/campaigns/" + c + "/municipalities/" + f.munA + ":signOff",
+					map[string]any{"comment": "Школы не сдали: обе на карантине", "version": v}}
+			},
+			foreign: func(f *fixture, _ string) httpCall {
+				c, v := f.signOffReady(f.munB, false)
+				return httpCall{"POST", "/v1/campaigns/" + c + "/municipalities/" + f.munB + ":signOff",
+					map[string]any{"comment": "Школа не сдала", "version": v}}
+			},
+			wantOwn: want{ok, pd, ok, pd}, wantForeign: want{ok, nf, nf, nf},
+		},
+		ind + "CampaignService/SendBackSignOff": {
+			own: func(f *fixture, _ string) httpCall {
+				c, v := f.signOffReady(f.munA, true)
+				return httpCall{"POST", "/v1/campaigns/" + c + "/municipalities/" + f.munA + ":sendBack",
+					map[string]any{"comment": "Дозаполните", "version": v}}
+			},
+			foreign: func(f *fixture, _ string) httpCall {
+				c, v := f.signOffReady(f.munB, true)
+				return httpCall{"POST", "/v1/campaigns/" + c + "/municipalities/" + f.munB + ":sendBack",
+					map[string]any{"comment": "Дозаполните", "version": v}}
+			},
+			wantOwn: want{ok, ok, pd, pd}, wantForeign: want{ok, nf, nf, nf},
+		},
+		ind + "CampaignService/ListSignOffs": {
+			own: get(func(f *fixture, _ string) string {
+				c, _ := f.signOffReady(f.munA, true)
+				return "/v1/signOffs?campaignId=" + c
+			}),
+			foreign: get(func(f *fixture, _ string) string {
+				c, _ := f.signOffReady(f.munB, true)
+				return "/v1/signOffs?campaignId=" + c
+			}),
 			wantOwn: all(ok), wantForeign: want{ok, nf, nf, nf},
 		},
 		ind + "ReportService/CreateReport": {

@@ -50,6 +50,9 @@ func (p *Pages) base(r *http.Request, title, section string) Base {
 		}
 		b.Person.Scopes = append(b.Person.Scopes, ScopeChoice{Text: "все роли сразу", Current: s.current == ""})
 	}
+	if c.Principal.IsOperator() {
+		b.Person.Nav = append(b.Person.Nav, NavItem{Section: "country", Title: "Страна", Href: "/country"})
+	}
 	if c.Principal.Is(identity.Regional) {
 		b.Person.Nav = append(b.Person.Nav, NavItem{Section: "targets", Title: "Целевые значения", Href: "/region/targets"})
 	}

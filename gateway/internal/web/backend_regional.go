@@ -13,6 +13,10 @@ type RegionalBackend interface {
 	// of every campaign of the year and the indicators from accepted reports
 	// (with last year's values beside them).
 	Region(ctx context.Context, region string, year int) (RegionView, error)
+	// Country reads every region in year, as Region reads a region's
+	// municipalities (the view's Municipalities are the regions, its Total
+	// the country).
+	Country(ctx context.Context, year int) (RegionView, error)
 	// Municipality reads one municipality's organisations in year with their
 	// report state and indicators.
 	Municipality(ctx context.Context, municipality string, year int) (MunicipalityView, error)
@@ -49,7 +53,8 @@ type UnitValue struct {
 	HasPrevious bool
 }
 
-// RegionView is the region's municipalities in a year.
+// RegionView is the region's municipalities in a year (at country level, the
+// regions).
 type RegionView struct {
 	Region, Name string
 	Year         int
@@ -57,6 +62,8 @@ type RegionView struct {
 	// Total is the region as a whole.
 	Total          UnitRow
 	Municipalities []UnitRow
+	// SignOffs are the municipalities' sign-offs of the year's campaigns.
+	SignOffs []SignOffView
 }
 
 // MunicipalityView is a municipality's organisations in a year.
@@ -66,6 +73,8 @@ type MunicipalityView struct {
 	Indicators       []IndicatorDef
 	Total            UnitRow
 	Organisations    []UnitRow
+	// SignOffs are the municipality's sign-offs of the year's campaigns.
+	SignOffs []SignOffView
 }
 
 // TargetScope is the level a target applies at.

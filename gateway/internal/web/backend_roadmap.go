@@ -259,3 +259,44 @@ const (
 	RowApproval
 	RowSignature
 )
+
+// CascadeBackend hands an item of a municipal roadmap down to every school of
+// the municipality and says where each school stands with it.
+type CascadeBackend interface {
+	// CascadeItem gives every school in scope a linked copy of the item
+	// (and a roadmap when it has none covering the period); repeating it
+	// adds only the schools that lack it.
+	CascadeItem(ctx context.Context, itemID string) (CascadeResult, error)
+	// Cascade lists the schools that have the item, by name, with the
+	// counts per state.
+	Cascade(ctx context.Context, itemID string) (CascadeView, error)
+}
+
+// CascadeResult counts what a hand-down did.
+type CascadeResult struct {
+	Added, Existing, RoadmapsCreated int
+}
+
+// CascadeState is where a handed-down item stands in one school.
+type CascadeState int
+
+// Cascade states, as the roadmap service says.
+const (
+	CascadeDone CascadeState = iota + 1
+	CascadeNotDone
+	CascadeOverdue
+)
+
+// CascadeView is the per-school table of a handed-down item.
+type CascadeView struct {
+	Done, NotDone, Overdue int
+	Rows                   []CascadeRow
+}
+
+// CascadeRow is one school's copy of the item.
+type CascadeRow struct {
+	OrgName, RoadmapID, ItemID string
+	State                      CascadeState
+	// Occurrences done, in all, and overdue.
+	Done, Total, Overdue int
+}

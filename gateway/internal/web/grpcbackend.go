@@ -27,8 +27,10 @@ type grpcBackend struct {
 	roadmaps   roadmapv1.RoadmapServiceClient
 	// organisations names the schools of the roadmap pages.
 	organisations registryv1.OrganisationServiceClient
-	// municipalities names the municipalities of the regional pages.
+	// municipalities names the municipalities of the regional pages,
+	// regions the regions of the country's.
 	municipalities registryv1.MunicipalityServiceClient
+	regions        registryv1.RegionServiceClient
 	// accounts and audit serve the methodologist's administration pages.
 	accounts registryv1.AccountServiceClient
 	audit    registryv1.AuditServiceClient
@@ -53,6 +55,7 @@ func NewBackend(indicators, roadmap, registry grpc.ClientConnInterface) Backend 
 		roadmaps:       roadmapv1.NewRoadmapServiceClient(roadmap),
 		organisations:  registryv1.NewOrganisationServiceClient(registry),
 		municipalities: registryv1.NewMunicipalityServiceClient(registry),
+		regions:        registryv1.NewRegionServiceClient(registry),
 		accounts:       registryv1.NewAccountServiceClient(registry),
 		audit:          registryv1.NewAuditServiceClient(registry),
 		notifications:  indicatorsv1.NewNotificationServiceClient(indicators),

@@ -87,7 +87,7 @@ func (b *grpcBackend) Region(ctx context.Context, region string, year int) (Regi
 		return err
 	})
 	g.Go(func() (err error) {
-		comp, err = b.campaigns.GetCompleteness(gctx, &indicatorsv1.GetCompletenessRequest{Year: int32(year), Region: region})
+		comp, err = b.campaigns.GetCompleteness(gctx, &indicatorsv1.GetCompletenessRequest{Year: int32(year), Region: region, CountsOnly: true})
 		return err
 	})
 	g.Go(func() (err error) {
@@ -96,6 +96,10 @@ func (b *grpcBackend) Region(ctx context.Context, region string, year int) (Regi
 	})
 	g.Go(func() (err error) {
 		tot, rname, err = b.unitValues(gctx, indicatorsv1.Level_LEVEL_REGION, region, year)
+		return err
+	})
+	g.Go(func() (err error) {
+		out.SignOffs, err = b.SignOffs(gctx, SignOffQuery{Year: year, Region: region})
 		return err
 	})
 	if err := g.Wait(); err != nil {
@@ -116,6 +120,62 @@ func (b *grpcBackend) Region(ctx context.Context, region string, year int) (Regi
 		if !seen[id] {
 			out.Municipalities = append(out.Municipalities, UnitRow{ID: id, Name: names[id], Counts: byMun[id], Values: v})
 		}
+	}
+	return out, nil
+}
+
+func (b *grpcBackend) Country(ctx context.Context, year int) (RegionView, error) {
+	out := RegionView{Year: year, Name: "Россия"}
+	var (
+		regions     []*registryv1.Region
+		comp        *indicatorsv1.GetCompletenessResponse
+		values, tot map[string]map[string]UnitValue
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		out.Indicators, err = b.indicatorDefs(gctx)
+		return err
+	})
+	g.Go(func() error {
+		token := ""
+		for {
+			resp, err := b.regions.ListRegions(gctx, &registryv1.ListRegionsRequest{PageSize: 500, PageToken: token})
+			if err != nil {
+				return err
+			}
+			regions = append(regions, resp.GetRegions()...)
+			if token = resp.GetNextPageToken(); token == "" {
+				return nil
+			}
+		}
+	})
+	g.Go(func() (err error) {
+		comp, err = b.campaigns.GetCompleteness(gctx, &indicatorsv1.GetCompletenessRequest{Year: int32(year), CountsOnly: true})
+		return err
+	})
+	g.Go(func() (err error) {
+		values, _, err = b.unitValues(gctx, indicatorsv1.Level_LEVEL_REGION, "", year)
+		return err
+	})
+	g.Go(func() (err error) {
+		tot, _, err = b.unitValues(gctx, indicatorsv1.Level_LEVEL_COUNTRY, "", year)
+		return err
+	})
+	g.Go(func() (err error) {
+		out.SignOffs, err = b.SignOffs(gctx, SignOffQuery{Year: year})
+		return err
+	})
+	if err := g.Wait(); err != nil {
+		return RegionView{}, err
+	}
+	byRegion := map[string]Counts{}
+	for _, r := range comp.GetRegions() {
+		byRegion[r.GetRegionCode()] = counts(r.GetCounts())
+	}
+	out.Total = UnitRow{Name: out.Name, Counts: counts(comp.GetTotal()), Values: tot[""]}
+	for _, r := range regions {
+		out.Municipalities = append(out.Municipalities, UnitRow{ID: r.GetCode(), Name: r.GetName(), Counts: byRegion[r.GetCode()],
+			Values: values[r.GetCode()]})
 	}
 	return out, nil
 }
@@ -146,6 +206,10 @@ func (b *grpcBackend) Municipality(ctx context.Context, municipality string, yea
 	})
 	g.Go(func() (err error) {
 		tot, _, err = b.unitValues(gctx, indicatorsv1.Level_LEVEL_MUNICIPALITY, out.Region, year)
+		return err
+	})
+	g.Go(func() (err error) {
+		out.SignOffs, err = b.SignOffs(gctx, SignOffQuery{Year: year, Municipality: municipality})
 		return err
 	})
 	if err := g.Wait(); err != nil {

@@ -21,7 +21,10 @@ import (
 // year before; a municipality's organisations; a school's report read-only;
 // the region's targets. The operator opens any region at /region/{code}.
 
-var regionals = []identity.Role{identity.Regional, identity.Operator}
+var (
+	regionals = []identity.Role{identity.Regional, identity.Operator}
+	operators = []identity.Role{identity.Operator}
+)
 
 // regionalRegion is the region the person is a regional centre of.
 func regionalRegion(r *http.Request) string {
@@ -49,6 +52,10 @@ type UnitLine struct {
 	Href     string
 	Coverage string
 	Cells    []Cell
+	// SignOff is a municipality's sign-off (zero: not signed);
+	// SignOffText a region's count of its municipalities' sign-offs.
+	SignOff     SignOffView
+	SignOffText string
 }
 
 // RegionPage is the regional centre's dashboard.
@@ -67,6 +74,41 @@ type RegionPage struct {
 	TargetsURL  string
 	CanTargets  bool
 	OtherRegion bool
+	// SignOffCounts counts the municipalities by sign-off state.
+	SignOffCounts map[SignOffState]int
+	// Charts draw the unit as a whole against its targets, this year and
+	// the year before; the indicator table below is their table.
+	Charts []IndicatorCard
+	Level  unitLevel
+	// Idle names the units with nothing to show (country level).
+	Idle []string
+}
+
+// totalCards are the indicator cards of a unit as a whole: this year's
+// value against its target, beside the year before.
+func totalCards(defs []IndicatorDef, total UnitRow, year int) []IndicatorCard {
+	out := make([]IndicatorCard, 0, len(defs))
+	for _, d := range defs {
+		v := total.Values[d.Code]
+		now := v.IndicatorYear
+		now.Year = year
+		before := IndicatorYear{Year: year - 1, Value: v.Previous, HasValue: v.HasPrevious, Comparable: true}
+		out = append(out, indicatorCard(IndicatorView{Code: d.Code, Name: d.Name, Counts: d.Counts, Unit: d.Unit, Share: d.Share,
+			Years: []IndicatorYear{before, now}}))
+	}
+	return out
+}
+
+// latestSignOffs is each municipality's sign-off of the year's newest
+// campaign (the list comes newest campaign first).
+func latestSignOffs(list []SignOffView) map[string]SignOffView {
+	out := map[string]SignOffView{}
+	for _, s := range list {
+		if _, ok := out[s.MunicipalityID]; !ok {
+			out[s.MunicipalityID] = s
+		}
+	}
+	return out
 }
 
 // SortURL orders the table by key; the order in force turns around.
@@ -232,11 +274,82 @@ func (p *Pages) regionPage(w http.ResponseWriter, r *http.Request, region, path 
 	if view.Name != "" {
 		title += " — " + view.Name
 	}
+	page := p.unitsPage(r, title, "home", view, years, year, path, regionLevel)
+	page.ExportURL = "/export/dashboard.xlsx?" + url.Values{"region": {region}, "year": {strconv.Itoa(year)}}.Encode()
+	page.TargetsURL = "/region/targets?" + url.Values{"region": {region}, "year": {strconv.Itoa(year)}}.Encode()
+	signOffs := latestSignOffs(view.SignOffs)
+	for i := range page.Rows {
+		l := &page.Rows[i]
+		l.Href = "/region/municipalities/" + l.ID + "?year=" + strconv.Itoa(year)
+		l.SignOff = signOffs[l.ID]
+		page.SignOffCounts[l.SignOff.State]++
+	}
+	p.render(w, r, http.StatusOK, "regional.html", page)
+	return nil
+}
+
+// countryPage is the operator's equivalent of the region's page: every
+// region with who has reported, how many of its municipalities have signed
+// off, and each indicator against its target; a region opens its page.
+func (p *Pages) countryPage(w http.ResponseWriter, r *http.Request) error {
+	ctx, err := p.callerContext(r)
+	if err != nil {
+		return err
+	}
+	years, err := p.regional.CampaignYears(ctx, "")
+	if err != nil {
+		return err
+	}
+	year := p.chooseYear(r, years)
+	view, err := p.regional.Country(ctx, year)
+	if err != nil {
+		return err
+	}
+	page := p.unitsPage(r, "Мониторинг по стране", "country", view, years, year, "/country", countryLevel)
+	byRegion := map[string]map[SignOffState]int{}
+	for _, s := range latestSignOffs(view.SignOffs) {
+		if byRegion[s.RegionCode] == nil {
+			byRegion[s.RegionCode] = map[SignOffState]int{}
+		}
+		byRegion[s.RegionCode][s.State]++
+		page.SignOffCounts[s.State]++
+	}
+	// Regions with nothing to show are named in one line, not as rows.
+	rows := page.Rows[:0]
+	for _, l := range page.Rows {
+		if l.Counts.Expected == 0 && len(l.Values) == 0 && byRegion[l.ID] == nil {
+			page.Idle = append(page.Idle, l.Name)
+			continue
+		}
+		l.Href = "/region/" + l.ID + "?year=" + strconv.Itoa(year)
+		c := byRegion[l.ID]
+		l.SignOffText = "подписано " + strconv.Itoa(c[SignedOff]) + ", устарело " + strconv.Itoa(c[SignOffOutdated]) +
+			", возвращено " + strconv.Itoa(c[SentBack])
+		rows = append(rows, l)
+	}
+	page.Rows = rows
+	p.render(w, r, http.StatusOK, "regional.html", page)
+	return nil
+}
+
+// unitLevel is what the units of a units page are.
+type unitLevel struct {
+	// Unit heads the units' column; Whole names the total's row; Lead
+	// opens the page.
+	Unit, Whole, Lead string
+}
+
+var (
+	regionLevel  = unitLevel{Unit: "Муниципалитет", Whole: "Регион в целом", Lead: "по муниципалитетам"}
+	countryLevel = unitLevel{Unit: "Регион", Whole: "Страна в целом", Lead: "по регионам"}
+)
+
+// unitsPage builds the region's (or the country's) page from its view: the
+// rows in the order asked, the total, the charts and the notes.
+func (p *Pages) unitsPage(r *http.Request, title, section string, view RegionView, years []int, year int, path string, level unitLevel) RegionPage {
 	q := r.URL.Query()
-	page := RegionPage{Base: p.base(r, title, "home"), View: view, Years: years, Year: year, Prev: year - 1, Path: path,
-		Sort: q.Get("sort"), Desc: q.Get("desc") == "1",
-		ExportURL:  "/export/dashboard.xlsx?" + url.Values{"region": {region}, "year": {strconv.Itoa(year)}}.Encode(),
-		TargetsURL: "/region/targets?" + url.Values{"region": {region}, "year": {strconv.Itoa(year)}}.Encode()}
+	page := RegionPage{Base: p.base(r, title, section), View: view, Years: years, Year: year, Prev: year - 1, Path: path,
+		Level: level, SignOffCounts: map[SignOffState]int{}, Sort: q.Get("sort"), Desc: q.Get("desc") == "1"}
 	if !slices.Contains(years, year) {
 		page.Years = append([]int{year}, years...)
 	}
@@ -245,14 +358,12 @@ func (p *Pages) regionPage(w http.ResponseWriter, r *http.Request, region, path 
 	}
 	page.Total = unitLine(view.Total, view.Indicators, year)
 	for _, m := range view.Municipalities {
-		l := unitLine(m, view.Indicators, year)
-		l.Href = "/region/municipalities/" + m.ID + "?year=" + strconv.Itoa(year)
-		page.Rows = append(page.Rows, l)
+		page.Rows = append(page.Rows, unitLine(m, view.Indicators, year))
 	}
+	page.Charts = totalCards(view.Indicators, view.Total, year)
 	sortLines(page.Rows, view.Indicators, page.Sort, page.Desc)
 	page.Notes = notComparable(view.Indicators, append([]UnitLine{page.Total}, page.Rows...), year)
-	p.render(w, r, http.StatusOK, "regional.html", page)
-	return nil
+	return page
 }
 
 // MunicipalityPage is one municipality's organisations for the region.
@@ -265,19 +376,38 @@ type MunicipalityPage struct {
 	Notes     []string
 	BackURL   string
 	ExportURL string
+	// SendBack is a send-back refused, shown again beside its form.
+	SendBack sendBackForm
+	// SentBack: a send-back just succeeded.
+	SentBack bool
+	Summary  []SummaryItem
+}
+
+// Refused is the refused send-back of a sign-off, if it is this one.
+func (p MunicipalityPage) Refused(s SignOffView) sendBackForm {
+	if p.SendBack.Campaign == s.CampaignID {
+		return p.SendBack
+	}
+	return sendBackForm{}
 }
 
 func (p *Pages) regionalMunicipality(w http.ResponseWriter, r *http.Request) error {
+	return p.municipalityPage(w, r, p.chooseYear(r, nil), http.StatusOK, sendBackForm{})
+}
+
+// municipalityPage shows a municipality's organisations in year, with a
+// refused send-back when there is one.
+func (p *Pages) municipalityPage(w http.ResponseWriter, r *http.Request, year, code int, refused sendBackForm) error {
 	ctx, err := p.callerContext(r)
 	if err != nil {
 		return err
 	}
-	year := p.chooseYear(r, nil)
 	view, err := p.regional.Municipality(ctx, r.PathValue("id"), year)
 	if err != nil {
 		return err
 	}
-	page := MunicipalityPage{Base: p.base(r, view.Name, "home"), View: view, Year: year,
+	page := MunicipalityPage{Base: p.base(r, view.Name, "home"), View: view, Year: year, SendBack: refused,
+		SentBack:  r.URL.Query().Get("done") == "sentback",
 		Total:     unitLine(view.Total, view.Indicators, year),
 		ExportURL: "/export/dashboard.xlsx?" + url.Values{"municipality": {view.ID}, "year": {strconv.Itoa(year)}}.Encode()}
 	page.BackURL = "/?year=" + strconv.Itoa(year)
@@ -295,7 +425,10 @@ func (p *Pages) regionalMunicipality(w http.ResponseWriter, r *http.Request) err
 		return cmp.Compare(russian.SortKey(a.Name), russian.SortKey(b.Name))
 	})
 	page.Notes = notComparable(view.Indicators, append([]UnitLine{page.Total}, page.Rows...), year)
-	p.render(w, r, http.StatusOK, "regional_municipality.html", page)
+	if len(refused.Error) > 0 {
+		page.Summary = []SummaryItem{{Href: "#comment-" + refused.Campaign, Message: refused.Error}}
+	}
+	p.render(w, r, code, "regional_municipality.html", page)
 	return nil
 }
 

@@ -27,7 +27,10 @@ import (
 // completeness and indicators against targets, sorting, the drill-down, the
 // read-only report, targets with errors beside fields, and the workbooks.
 
-const regionalCookie = "regional-session"
+const (
+	regionalCookie = "regional-session"
+	operatorCookie = "operator-session"
+)
 
 type regionalAuth struct{ methAuth }
 
@@ -36,7 +39,33 @@ func (a regionalAuth) Authenticate(ctx context.Context, req *registryv1.Authenti
 		return &registryv1.AuthenticateResponse{CsrfToken: csrfToken, Principal: &registryv1.Principal{AccountId: "a9", Login: "region",
 			Roles: []*registryv1.ScopedRole{{Role: registryv1.Role_ROLE_REGIONAL, Region: "39"}}}}, nil
 	}
+	if req.GetSession() == operatorCookie {
+		return &registryv1.AuthenticateResponse{CsrfToken: csrfToken, Principal: &registryv1.Principal{AccountId: "a0", Login: "operator",
+			Roles: []*registryv1.ScopedRole{{Role: registryv1.Role_ROLE_OPERATOR}}}}, nil
+	}
 	return a.methAuth.Authenticate(ctx, req, opts...)
+}
+
+// The operator's country page reuses the region's: every region with data as
+// a row opening the region's page, the others named in one line, sign-offs
+// counted by region; the regional centre may not open it.
+func TestCountryPageOverAFake(t *testing.T) {
+	t.Parallel()
+	_, get := newRegionalPages(t, operatorCookie)
+	resp, page := get("GET", "/country?year=2026", nil)
+	if resp.StatusCode != 200 {
+		t.Fatalf("country: %d\n%s", resp.StatusCode, page)
+	}
+	mustContain(t, page, "Мониторинг по стране", "Страна в целом", "Калининградская область", "/region/39?year=2026",
+		"подписано 1, устарело 0, возвращено 0", "Без кампаний и данных за 2026 год: Камчатский край", "Страна в целом против целевых значений",
+		`href="/country"`)
+	if strings.Contains(page, "/region/41?") {
+		t.Error("a region without data is a row")
+	}
+	_, get = newRegionalPages(t, regionalCookie)
+	if resp, _ := get("GET", "/country", nil); resp.StatusCode != http.StatusForbidden && resp.StatusCode != http.StatusNotFound {
+		t.Errorf("the regional centre opens the country: %d", resp.StatusCode)
+	}
 }
 
 type fakeRegional struct {
@@ -66,6 +95,15 @@ func (f *fakeRegional) Region(_ context.Context, region string, year int) (Regio
 			{ID: "m2", Name: "Балтийск", Counts: Counts{Expected: 3, Accepted: 1, Missing: 2},
 				Values: map[string]UnitValue{"share": v(30, 50, TargetNotMet, 35, true)}},
 		}}, nil
+}
+
+func (f *fakeRegional) Country(ctx context.Context, year int) (RegionView, error) {
+	v, err := f.Region(ctx, "39", year)
+	v.Name, v.Total.Name = "Россия", "Россия"
+	v.Municipalities = []UnitRow{{ID: "39", Name: "Калининградская область", Counts: v.Total.Counts, Values: v.Total.Values},
+		{ID: "41", Name: "Камчатский край"}}
+	v.SignOffs = []SignOffView{{CampaignID: "c", MunicipalityID: "m1", RegionCode: "39", State: SignedOff}}
+	return v, err
 }
 
 func (f *fakeRegional) Municipality(_ context.Context, id string, year int) (MunicipalityView, error) {

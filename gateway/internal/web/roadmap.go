@@ -161,6 +161,69 @@ type ItemPage struct {
 	Summary []SummaryItem
 	// Form is the occurrence form as the person sent it, shown again.
 	Form *MarkForm
+	// CanCascade: the item is in the person's municipal roadmap, to be
+	// handed down to every school; Cascade is where each school stands
+	// with it (nil when not handed down).
+	CanCascade bool
+	Cascade    *CascadeView
+}
+
+// StateText says where the school stands with the handed-down item.
+func (c CascadeRow) StateText() string {
+	switch c.State {
+	case CascadeDone:
+		return "Выполнено"
+	case CascadeOverdue:
+		return "Просрочено"
+	}
+	return "Ещё не выполнено"
+}
+
+// canCascade: a methodologist of the roadmap's municipality hands its items
+// down.
+func canCascade(r *http.Request, rv RoadmapView) bool {
+	return rv.OwnerKind == OwnerMunicipality && slices.Contains(methodologistMunicipalities(r), rv.MunicipalityID)
+}
+
+// withCascade adds the per-school table of a municipal item.
+func (p *Pages) withCascade(r *http.Request, page *ItemPage) error {
+	if page.Roadmap.OwnerKind != OwnerMunicipality || p.cascade == nil {
+		return nil
+	}
+	ctx, err := p.callerContext(r)
+	if err != nil {
+		return err
+	}
+	v, err := p.cascade.Cascade(ctx, page.Item.ID)
+	if err != nil {
+		return err
+	}
+	if len(v.Rows) > 0 {
+		page.Cascade = &v
+	}
+	return nil
+}
+
+// cascadeItem hands the item down to every school of the municipality.
+func (p *Pages) cascadeItem(w http.ResponseWriter, r *http.Request) error {
+	rv, _, it, err := p.itemOf(r)
+	if err != nil {
+		return err
+	}
+	if !canCascade(r, rv) {
+		return status.Error(codes.PermissionDenied, "not the person's municipal roadmap")
+	}
+	ctx, err := p.callerContext(r)
+	if err != nil {
+		return err
+	}
+	res, err := p.cascade.CascadeItem(ctx, it.ID)
+	if err != nil {
+		return err
+	}
+	v := url.Values{"done": {"cascaded"}, "added": {strconv.Itoa(res.Added)}, "existing": {strconv.Itoa(res.Existing)}}
+	http.Redirect(w, r, "/roadmap/"+rv.ID+"/items/"+it.ID+"?"+v.Encode()+"#cascade", http.StatusSeeOther)
+	return nil
 }
 
 // Shown are the occurrences the page shows with their form: done, overdue,
@@ -325,6 +388,17 @@ func (p *Pages) itemPage(w http.ResponseWriter, r *http.Request) error {
 		page.Notice = "Отметка о выполнении снята."
 	case "saved":
 		page.Notice = "Мероприятие сохранено."
+	case "cascaded":
+		added, _ := strconv.Atoi(r.URL.Query().Get("added"))
+		existing, _ := strconv.Atoi(r.URL.Query().Get("existing"))
+		page.Notice = "Мероприятие передано: получили " + Count(int64(added), "школа", "школы", "школ")
+		if existing > 0 {
+			page.Notice += ", у " + Count(int64(existing), "школы", "школ", "школ") + " оно уже было"
+		}
+		page.Notice += "."
+	}
+	if err := p.withCascade(r, &page); err != nil {
+		return err
 	}
 	p.render(w, r, http.StatusOK, "roadmap_item.html", page)
 	return nil
@@ -332,7 +406,7 @@ func (p *Pages) itemPage(w http.ResponseWriter, r *http.Request) error {
 
 func (p *Pages) newItemPage(r *http.Request, rv RoadmapView, s StageView, it ItemView) ItemPage {
 	return ItemPage{Base: p.base(r, "Мероприятие "+it.Number, "roadmap"), dayCounter: dayCounter{today(p.now(), rv.TimeZone)},
-		Roadmap: rv, Stage: s, Item: it, Editable: canEdit(r, rv)}
+		Roadmap: rv, Stage: s, Item: it, Editable: canEdit(r, rv), CanCascade: canCascade(r, rv)}
 }
 
 // markFields are the mark form's inputs by the service's field names.

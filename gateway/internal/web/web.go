@@ -40,6 +40,10 @@ type Pages struct {
 	registry RegistryBackend
 	// notices serves the notifications page and the header's count.
 	notices NoticesBackend
+	// signoff serves the municipal sign-off.
+	signoff SignOffBackend
+	// cascade hands municipal roadmap items down to the schools.
+	cascade CascadeBackend
 	// maxForm bounds a form's body, maxUpload an uploaded file's.
 	maxForm, maxUpload int64
 	// now reads the clock (tests move it).
@@ -67,6 +71,10 @@ type Deps struct {
 	Registry RegistryBackend
 	// Notices serves the notifications; when nil, Curator's if it does.
 	Notices NoticesBackend
+	// SignOff serves the municipal sign-off; when nil, Curator's.
+	SignOff SignOffBackend
+	// Cascade hands roadmap items down; when nil, Roadmap's.
+	Cascade CascadeBackend
 }
 
 // New parses the templates and indexes the static files.
@@ -99,7 +107,15 @@ func New(d Deps) (*Pages, error) {
 	if notices == nil {
 		notices, _ = d.Curator.(NoticesBackend)
 	}
-	return &Pages{notices: notices, regional: regional, registry: reg, pages: pages, assets: a, logger: d.Logger, auth: d.Auth, account: d.Account, curator: d.Curator, roadmap: d.Roadmap,
+	signoff := d.SignOff
+	if signoff == nil {
+		signoff, _ = d.Curator.(SignOffBackend)
+	}
+	cascade := d.Cascade
+	if cascade == nil {
+		cascade, _ = d.Roadmap.(CascadeBackend)
+	}
+	return &Pages{notices: notices, cascade: cascade, signoff: signoff, regional: regional, registry: reg, pages: pages, assets: a, logger: d.Logger, auth: d.Auth, account: d.Account, curator: d.Curator, roadmap: d.Roadmap,
 		scopes: d.Scopes, excel: excel, methodologist: meth, maxForm: 1 << 20, maxUpload: maxUpload, now: realClock}, nil
 }
 
@@ -177,6 +193,7 @@ func (p *Pages) routes() *router {
 	mux.Handle("POST /roadmap/{id}/items/{item}/edit", p.only(curators, p.updateItem))
 	mux.Handle("POST /roadmap/{id}/items/{item}/mark", p.only(curators, p.markOccurrence))
 	mux.Handle("POST /roadmap/{id}/items/{item}/move", p.only(curators, p.moveItem))
+	mux.Handle("POST /roadmap/{id}/items/{item}/cascade", p.only(methodologists, p.cascadeItem))
 	mux.Handle("GET /organisations", p.only(methodologists, p.currentOrganisations))
 	mux.Handle("GET /campaigns/{id}/organisations", p.only(methodologists, p.campaignOrganisations))
 	mux.Handle("GET /campaigns/{id}/accept", p.only(methodologists, p.bulkAcceptForm))
@@ -190,6 +207,10 @@ func (p *Pages) routes() *router {
 	mux.Handle("GET /region/{code}", p.only(regionals, p.regionByCode))
 	mux.Handle("GET /region/municipalities/{id}", p.only(regionals, p.regionalMunicipality))
 	mux.Handle("GET /region/reports/{id}", p.only(regionals, p.regionalReport))
+	mux.Handle("GET /campaigns/{id}/signoff", p.only(methodologists, p.signOffPage))
+	mux.Handle("POST /campaigns/{id}/signoff", p.only(methodologists, p.signOff))
+	mux.Handle("POST /region/municipalities/{id}/sendback", p.only(regionals, p.sendBack))
+	mux.Handle("GET /country", p.only(operators, p.countryPage))
 	mux.Handle("GET /region/targets", p.only(regionals, p.regionalTargets))
 	mux.Handle("POST /region/targets", p.only(regionals, p.setRegionalTarget))
 	mux.Handle("GET /export/dashboard.xlsx", p.only(exporters, p.exportDashboard))
@@ -199,4 +220,4 @@ func (p *Pages) routes() *router {
 
 // Paths are the paths Handler serves, for the gateway's mux.
 var Paths = []string{"/{$}", "/static/", "/login", "/logout", "/account/", "/notifications", "/notifications/", "/campaigns/", "/reports/", "/roadmap", "/roadmap/",
-	"/organisations", "/overdue", "/review/", "/region/", "/export/", "/campaigns", "/registry", "/registry/", "/accounts", "/accounts/", "/audit"}
+	"/organisations", "/overdue", "/review/", "/region/", "/country", "/export/", "/campaigns", "/registry", "/registry/", "/accounts", "/accounts/", "/audit"}

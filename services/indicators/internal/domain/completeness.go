@@ -74,6 +74,12 @@ func (c *Counts) add(s Standing) {
 	}
 }
 
+// Plus returns the counts with one more standing.
+func (c Counts) Plus(s Standing) Counts {
+	c.add(s)
+	return c
+}
+
 // StandingAt replays a report's status events (oldest first) up to cutoff
 // (zero: all of them).
 func StandingAt(e Expected, events []StatusEvent, cutoff time.Time) Standing {

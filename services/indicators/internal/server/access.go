@@ -44,6 +44,18 @@ func mayManageExpected(p identity.Principal, o domain.Organisation) bool {
 	return p.Holds(orgLocation(o), identity.Operator, identity.Regional, identity.Methodologist)
 }
 
+// maySignOff: the methodologist of a municipality (or an operator) signs its
+// summary off to the region.
+func maySignOff(p identity.Principal, municipality identity.Scope) bool {
+	return p.Holds(municipality, identity.Operator, identity.Methodologist)
+}
+
+// maySendBack: the regional centre of the municipality's region (or an
+// operator) sends a signed-off summary back.
+func maySendBack(p identity.Principal, municipality identity.Scope) bool {
+	return p.Holds(municipality, identity.Operator, identity.Regional)
+}
+
 // mayImportArchive: only an operator loads past reports from an archive.
 func mayImportArchive(p identity.Principal) bool { return p.IsOperator() }
 

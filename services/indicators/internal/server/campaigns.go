@@ -323,7 +323,7 @@ func (s *Server) GetCompleteness(ctx context.Context, req *indicatorsv1.GetCompl
 	if err != nil {
 		return nil, validation.Field("as_of", validation.BadDate(req.GetAsOf()))
 	}
-	orgs, events, err := s.store.Completeness(ctx, f)
+	orgs, events, err := s.store.Completeness(ctx, f, req.GetCountsOnly())
 	if err != nil {
 		return nil, err
 	}
@@ -338,8 +338,20 @@ func (s *Server) GetCompleteness(ctx context.Context, req *indicatorsv1.GetCompl
 		resp.Municipalities = append(resp.Municipalities, &indicatorsv1.MunicipalityCompleteness{MunicipalityId: m,
 			Counts: countsToProto(res.Municipalities[m])})
 	}
+	regions := map[string]domain.Counts{}
 	for _, st := range res.Standings {
-		resp.Organisations = append(resp.Organisations, expectedToProto(st.Expected, st.State, st.Late, st.SubmitTime))
+		regions[st.RegionCode] = regions[st.RegionCode].Plus(st)
+		if !req.GetCountsOnly() {
+			resp.Organisations = append(resp.Organisations, expectedToProto(st.Expected, st.State, st.Late, st.SubmitTime))
+		}
+	}
+	codes := make([]string, 0, len(regions))
+	for r := range regions {
+		codes = append(codes, r)
+	}
+	sort.Strings(codes)
+	for _, r := range codes {
+		resp.Regions = append(resp.Regions, &indicatorsv1.RegionCompleteness{RegionCode: r, Counts: countsToProto(regions[r])})
 	}
 	return resp, nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/nastavnik/nastavnik/platform/database"
 	"github.com/nastavnik/nastavnik/platform/russian"
 	"github.com/nastavnik/nastavnik/platform/validation"
 	"github.com/nastavnik/nastavnik/services/indicators/internal/domain"
@@ -346,31 +347,43 @@ func (w *where) expected(f ExpectedFilter) {
 // ListExpected lists expected organisations in name order with their
 // extensions and report state.
 func (s *Store) ListExpected(ctx context.Context, f ExpectedFilter, after *ExpectedCursor, limit int) ([]domain.Expected, int, error) {
+	return listExpected(ctx, s.db(ctx), f, after, limit)
+}
+
+func listExpected(ctx context.Context, q database.Querier, f ExpectedFilter, after *ExpectedCursor, limit int) ([]domain.Expected, int, error) {
 	const op = "store.ListExpected"
 	var w where
 	w.expected(f)
 	var total int
-	if err := s.db(ctx).QueryRow(ctx, `SELECT count(*) `+expectedFrom+w.SQL(), w.Args...).Scan(&total); err != nil {
+	if err := q.QueryRow(ctx, `SELECT count(*) `+expectedFrom+w.SQL(), w.Args...).Scan(&total); err != nil {
 		return nil, 0, translate(op, err)
 	}
 	if after != nil {
 		w.Add("(co.sort_key, co.organisation_id) > (?, ?::uuid)", after.SortKey, after.ID)
 	}
-	q := `SELECT ` + expectedColumns + expectedFrom + w.SQL() + ` ORDER BY co.sort_key, co.organisation_id`
+	sql := `SELECT ` + expectedColumns + expectedFrom + w.SQL() + ` ORDER BY co.sort_key, co.organisation_id`
 	if limit > 0 {
 		w.Args = append(w.Args, limit)
-		q += fmt.Sprintf(" LIMIT $%d", len(w.Args))
+		sql += fmt.Sprintf(" LIMIT $%d", len(w.Args))
 	}
-	out, err := s.queryExpected(ctx, q, w.Args...)
+	out, err := queryExpected(ctx, q, sql, w.Args...)
 	return out, total, translate(op, err)
 }
 
-func (s *Store) queryExpected(ctx context.Context, q string, args ...any) ([]domain.Expected, error) {
-	rows, err := s.db(ctx).Query(ctx, q, args...)
+func queryExpected(ctx context.Context, q database.Querier, sql string, args ...any) ([]domain.Expected, error) {
+	out, err := scanExpected(q.Query(ctx, sql, args...))
+	if err != nil || len(out) == 0 {
+		return out, err
+	}
+	return out, withExtensions(ctx, q, out)
+}
+
+// scanExpected reads rows of expectedColumns.
+func scanExpected(rows pgx.Rows, err error) ([]domain.Expected, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Expected, error) {
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Expected, error) {
 		var (
 			e       domain.Expected
 			dropped *time.Time
@@ -388,22 +401,20 @@ func (s *Store) queryExpected(ctx context.Context, q string, args ...any) ([]dom
 		}
 		return e, err
 	})
-	if err != nil {
-		return nil, err
-	}
-	if len(out) == 0 {
-		return out, nil
-	}
-	// Extensions of the listed organisations, oldest first.
+}
+
+// withExtensions reads the extensions of the listed organisations, oldest
+// first, and sets the deadline in force.
+func withExtensions(ctx context.Context, q database.Querier, out []domain.Expected) error {
 	campaigns, orgs := make([]string, len(out)), make([]string, len(out))
 	for i, e := range out {
 		campaigns[i], orgs[i] = e.CampaignID, e.ID
 	}
-	erows, err := s.db(ctx).Query(ctx, `SELECT x.campaign_id::text, x.organisation_id::text, x.deadline, x.reason, x.account_id, x.login, x.create_time
+	erows, err := q.Query(ctx, `SELECT x.campaign_id::text, x.organisation_id::text, x.deadline, x.reason, x.account_id, x.login, x.create_time
 		FROM extensions x JOIN unnest($1::uuid[], $2::uuid[]) AS k(c, o) ON x.campaign_id = k.c AND x.organisation_id = k.o
 		ORDER BY x.id`, campaigns, orgs)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	ext := map[[2]string][]domain.Extension{}
 	for erows.Next() {
@@ -411,23 +422,23 @@ func (s *Store) queryExpected(ctx context.Context, q string, args ...any) ([]dom
 		var x domain.Extension
 		if err := erows.Scan(&c, &o, &x.Deadline, &x.Reason, &x.Actor.AccountID, &x.Actor.Login, &x.CreateTime); err != nil {
 			erows.Close()
-			return nil, err
+			return err
 		}
 		ext[[2]string{c, o}] = append(ext[[2]string{c, o}], x)
 	}
 	if err := erows.Err(); err != nil {
-		return nil, err
+		return err
 	}
 	for i := range out {
 		out[i].Extensions = ext[[2]string{out[i].CampaignID, out[i].ID}]
 		out[i].Deadline = domain.EffectiveDeadline(out[i].Deadline, out[i].Extensions)
 	}
-	return out, nil
+	return nil
 }
 
 // GetExpected reads one expected organisation of a campaign.
 func (s *Store) GetExpected(ctx context.Context, campaignID, orgID string) (domain.Expected, error) {
-	out, err := s.queryExpected(ctx, `SELECT `+expectedColumns+expectedFrom+`WHERE co.campaign_id = $1 AND co.organisation_id = $2`, campaignID, orgID)
+	out, err := queryExpected(ctx, s.db(ctx), `SELECT `+expectedColumns+expectedFrom+`WHERE co.campaign_id = $1 AND co.organisation_id = $2`, campaignID, orgID)
 	if err == nil && len(out) == 0 {
 		err = pgx.ErrNoRows
 	}
@@ -439,16 +450,27 @@ func (s *Store) GetExpected(ctx context.Context, campaignID, orgID string) (doma
 
 // Completeness reads the organisations of the filter (dropped ones too) with
 // the status history of their reports.
-func (s *Store) Completeness(ctx context.Context, f ExpectedFilter) ([]domain.Expected, map[string][]domain.StatusEvent, error) {
+// With countsOnly the organisations come without their extensions (their
+// Deadline is the campaign's): counting needs only their history.
+func (s *Store) Completeness(ctx context.Context, f ExpectedFilter, countsOnly bool) ([]domain.Expected, map[string][]domain.StatusEvent, error) {
+	return completeness(ctx, s.db(ctx), f, countsOnly)
+}
+
+func completeness(ctx context.Context, q database.Querier, f ExpectedFilter, countsOnly bool) ([]domain.Expected, map[string][]domain.StatusEvent, error) {
 	const op = "store.Completeness"
 	f.WithDropped = true
-	orgs, _, err := s.ListExpected(ctx, f, nil, 0)
-	if err != nil {
-		return nil, nil, err
-	}
 	var w where
 	w.expected(f)
-	rows, err := s.db(ctx).Query(ctx, `SELECT co.campaign_id::text || '/' || co.organisation_id::text, e.time, e.new_value, e.late `+expectedFrom+`
+	// Counting needs no total, and no extensions: the states and lateness
+	// come from the history.
+	orgs, err := scanExpected(q.Query(ctx, `SELECT `+expectedColumns+expectedFrom+w.SQL()+` ORDER BY co.sort_key, co.organisation_id`, w.Args...))
+	if err == nil && !countsOnly && len(orgs) > 0 {
+		err = withExtensions(ctx, q, orgs)
+	}
+	if err != nil {
+		return nil, nil, translate(op, err)
+	}
+	rows, err := q.Query(ctx, `SELECT co.campaign_id::text || '/' || co.organisation_id::text, e.time, e.new_value, e.late `+expectedFrom+`
 		JOIN report_events e ON e.report_id = r.id AND e.kind = 'status' `+w.SQL()+` ORDER BY e.id`, w.Args...)
 	if err != nil {
 		return nil, nil, translate(op, err)

@@ -223,7 +223,7 @@ func (t txReads) PreviousValues(ctx context.Context, orgID string, year int, for
 // UpdateReport reads the report once, locked, runs prepare on it, applies fn
 // and, when it made events, writes the report with its version incremented
 // and the events, in one transaction, with the aggregates the report
-// contributes to. It returns the report as written (as it was, when fn
+// contributes to and the municipality's sign-off of the campaign outdated. It returns the report as written (as it was, when fn
 // changed nothing), without reading it again.
 func (s *Store) UpdateReport(ctx context.Context, actor domain.Actor, id string, now time.Time, prepare Prepare, fn Mutation) (domain.Report, error) {
 	const op = "store.UpdateReport"
@@ -296,6 +296,10 @@ func (s *Store) UpdateReport(ctx context.Context, actor domain.Actor, id string,
 			if err := s.contribute(ctx, tx, r, f); err != nil {
 				return err
 			}
+		}
+		// The municipality's signed summary is no longer the one signed.
+		if err := outdateSignOff(ctx, tx, r.CampaignID, r.Organisation.MunicipalityID, r.Organisation.ID, actor, now); err != nil {
+			return err
 		}
 		out = r
 		return nil

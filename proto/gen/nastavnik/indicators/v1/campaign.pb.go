@@ -132,6 +132,122 @@ func (ReportState) EnumDescriptor() ([]byte, []int) {
 	return file_nastavnik_indicators_v1_campaign_proto_rawDescGZIP(), []int{1}
 }
 
+// SignOffState is where a municipality's sign-off of a campaign stands.
+type SignOffState int32
+
+const (
+	SignOffState_SIGN_OFF_STATE_UNSPECIFIED SignOffState = 0
+	// Never signed off.
+	SignOffState_SIGN_OFF_STATE_NOT_SIGNED SignOffState = 1
+	// Signed off, and no report of the municipality changed since.
+	SignOffState_SIGN_OFF_STATE_SIGNED SignOffState = 2
+	// Signed off, but a report changed since: the summary is no longer the one
+	// signed.
+	SignOffState_SIGN_OFF_STATE_OUTDATED SignOffState = 3
+	// Sent back by the regional centre.
+	SignOffState_SIGN_OFF_STATE_SENT_BACK SignOffState = 4
+)
+
+// Enum value maps for SignOffState.
+var (
+	SignOffState_name = map[int32]string{
+		0: "SIGN_OFF_STATE_UNSPECIFIED",
+		1: "SIGN_OFF_STATE_NOT_SIGNED",
+		2: "SIGN_OFF_STATE_SIGNED",
+		3: "SIGN_OFF_STATE_OUTDATED",
+		4: "SIGN_OFF_STATE_SENT_BACK",
+	}
+	SignOffState_value = map[string]int32{
+		"SIGN_OFF_STATE_UNSPECIFIED": 0,
+		"SIGN_OFF_STATE_NOT_SIGNED":  1,
+		"SIGN_OFF_STATE_SIGNED":      2,
+		"SIGN_OFF_STATE_OUTDATED":    3,
+		"SIGN_OFF_STATE_SENT_BACK":   4,
+	}
+)
+
+func (x SignOffState) Enum() *SignOffState {
+	p := new(SignOffState)
+	*p = x
+	return p
+}
+
+func (x SignOffState) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (SignOffState) Descriptor() protoreflect.EnumDescriptor {
+	return file_nastavnik_indicators_v1_campaign_proto_enumTypes[2].Descriptor()
+}
+
+func (SignOffState) Type() protoreflect.EnumType {
+	return &file_nastavnik_indicators_v1_campaign_proto_enumTypes[2]
+}
+
+func (x SignOffState) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use SignOffState.Descriptor instead.
+func (SignOffState) EnumDescriptor() ([]byte, []int) {
+	return file_nastavnik_indicators_v1_campaign_proto_rawDescGZIP(), []int{2}
+}
+
+// SignOffEventKind is a step of a sign-off's history.
+type SignOffEventKind int32
+
+const (
+	SignOffEventKind_SIGN_OFF_EVENT_KIND_UNSPECIFIED SignOffEventKind = 0
+	SignOffEventKind_SIGN_OFF_EVENT_KIND_SIGNED      SignOffEventKind = 1
+	SignOffEventKind_SIGN_OFF_EVENT_KIND_SENT_BACK   SignOffEventKind = 2
+	// A report changed after the signing; account and login are whoever
+	// changed it.
+	SignOffEventKind_SIGN_OFF_EVENT_KIND_OUTDATED SignOffEventKind = 3
+)
+
+// Enum value maps for SignOffEventKind.
+var (
+	SignOffEventKind_name = map[int32]string{
+		0: "SIGN_OFF_EVENT_KIND_UNSPECIFIED",
+		1: "SIGN_OFF_EVENT_KIND_SIGNED",
+		2: "SIGN_OFF_EVENT_KIND_SENT_BACK",
+		3: "SIGN_OFF_EVENT_KIND_OUTDATED",
+	}
+	SignOffEventKind_value = map[string]int32{
+		"SIGN_OFF_EVENT_KIND_UNSPECIFIED": 0,
+		"SIGN_OFF_EVENT_KIND_SIGNED":      1,
+		"SIGN_OFF_EVENT_KIND_SENT_BACK":   2,
+		"SIGN_OFF_EVENT_KIND_OUTDATED":    3,
+	}
+)
+
+func (x SignOffEventKind) Enum() *SignOffEventKind {
+	p := new(SignOffEventKind)
+	*p = x
+	return p
+}
+
+func (x SignOffEventKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (SignOffEventKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_nastavnik_indicators_v1_campaign_proto_enumTypes[3].Descriptor()
+}
+
+func (SignOffEventKind) Type() protoreflect.EnumType {
+	return &file_nastavnik_indicators_v1_campaign_proto_enumTypes[3]
+}
+
+func (x SignOffEventKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use SignOffEventKind.Descriptor instead.
+func (SignOffEventKind) EnumDescriptor() ([]byte, []int) {
+	return file_nastavnik_indicators_v1_campaign_proto_rawDescGZIP(), []int{3}
+}
+
 // Campaign is one monitoring round.
 type Campaign struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1472,7 +1588,9 @@ type GetCompletenessRequest struct {
 	Municipality string `protobuf:"bytes,4,opt,name=municipality,proto3" json:"municipality,omitempty"`
 	// As of the end of this date (YYYY-MM-DD) in each organisation's time zone;
 	// now when empty.
-	AsOf          string `protobuf:"bytes,5,opt,name=as_of,json=asOf,proto3" json:"as_of,omitempty"`
+	AsOf string `protobuf:"bytes,5,opt,name=as_of,json=asOf,proto3" json:"as_of,omitempty"`
+	// Only the counts: leave the list of organisations out.
+	CountsOnly    bool `protobuf:"varint,6,opt,name=counts_only,json=countsOnly,proto3" json:"counts_only,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1540,6 +1658,13 @@ func (x *GetCompletenessRequest) GetAsOf() string {
 		return x.AsOf
 	}
 	return ""
+}
+
+func (x *GetCompletenessRequest) GetCountsOnly() bool {
+	if x != nil {
+		return x.CountsOnly
+	}
+	return false
 }
 
 // Completeness counts reports. submitted, returned, accepted and missing
@@ -1695,8 +1820,10 @@ type GetCompletenessResponse struct {
 	state          protoimpl.MessageState      `protogen:"open.v1"`
 	Total          *Completeness               `protobuf:"bytes,1,opt,name=total,proto3" json:"total,omitempty"`
 	Municipalities []*MunicipalityCompleteness `protobuf:"bytes,2,rep,name=municipalities,proto3" json:"municipalities,omitempty"`
-	// Every expected organisation with its state as of the moment.
+	// Every expected organisation with its state as of the moment (none when
+	// counts_only).
 	Organisations []*ExpectedOrganisation `protobuf:"bytes,3,rep,name=organisations,proto3" json:"organisations,omitempty"`
+	Regions       []*RegionCompleteness   `protobuf:"bytes,4,rep,name=regions,proto3" json:"regions,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1748,6 +1875,673 @@ func (x *GetCompletenessResponse) GetMunicipalities() []*MunicipalityCompletenes
 func (x *GetCompletenessResponse) GetOrganisations() []*ExpectedOrganisation {
 	if x != nil {
 		return x.Organisations
+	}
+	return nil
+}
+
+func (x *GetCompletenessResponse) GetRegions() []*RegionCompleteness {
+	if x != nil {
+		return x.Regions
+	}
+	return nil
+}
+
+// RegionCompleteness is the count for one region.
+type RegionCompleteness struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	RegionCode    string                 `protobuf:"bytes,1,opt,name=region_code,json=regionCode,proto3" json:"region_code,omitempty"`
+	Counts        *Completeness          `protobuf:"bytes,2,opt,name=counts,proto3" json:"counts,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RegionCompleteness) Reset() {
+	*x = RegionCompleteness{}
+	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RegionCompleteness) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RegionCompleteness) ProtoMessage() {}
+
+func (x *RegionCompleteness) ProtoReflect() protoreflect.Message {
+	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RegionCompleteness.ProtoReflect.Descriptor instead.
+func (*RegionCompleteness) Descriptor() ([]byte, []int) {
+	return file_nastavnik_indicators_v1_campaign_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *RegionCompleteness) GetRegionCode() string {
+	if x != nil {
+		return x.RegionCode
+	}
+	return ""
+}
+
+func (x *RegionCompleteness) GetCounts() *Completeness {
+	if x != nil {
+		return x.Counts
+	}
+	return nil
+}
+
+// SignOffEvent is one step of a sign-off's history.
+type SignOffEvent struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Kind      SignOffEventKind       `protobuf:"varint,1,opt,name=kind,proto3,enum=nastavnik.indicators.v1.SignOffEventKind" json:"kind,omitempty"`
+	Time      *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=time,proto3" json:"time,omitempty"`
+	AccountId string                 `protobuf:"bytes,3,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	Login     string                 `protobuf:"bytes,4,opt,name=login,proto3" json:"login,omitempty"`
+	// The methodologist's comment at signing, the regional centre's at a
+	// send-back.
+	Comment string `protobuf:"bytes,5,opt,name=comment,proto3" json:"comment,omitempty"`
+	// The completeness signed (signed events).
+	Completeness *Completeness `protobuf:"bytes,6,opt,name=completeness,proto3" json:"completeness,omitempty"`
+	// The organisation whose report changed (outdated events).
+	OrganisationId string `protobuf:"bytes,7,opt,name=organisation_id,json=organisationId,proto3" json:"organisation_id,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *SignOffEvent) Reset() {
+	*x = SignOffEvent{}
+	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SignOffEvent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SignOffEvent) ProtoMessage() {}
+
+func (x *SignOffEvent) ProtoReflect() protoreflect.Message {
+	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SignOffEvent.ProtoReflect.Descriptor instead.
+func (*SignOffEvent) Descriptor() ([]byte, []int) {
+	return file_nastavnik_indicators_v1_campaign_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *SignOffEvent) GetKind() SignOffEventKind {
+	if x != nil {
+		return x.Kind
+	}
+	return SignOffEventKind_SIGN_OFF_EVENT_KIND_UNSPECIFIED
+}
+
+func (x *SignOffEvent) GetTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Time
+	}
+	return nil
+}
+
+func (x *SignOffEvent) GetAccountId() string {
+	if x != nil {
+		return x.AccountId
+	}
+	return ""
+}
+
+func (x *SignOffEvent) GetLogin() string {
+	if x != nil {
+		return x.Login
+	}
+	return ""
+}
+
+func (x *SignOffEvent) GetComment() string {
+	if x != nil {
+		return x.Comment
+	}
+	return ""
+}
+
+func (x *SignOffEvent) GetCompleteness() *Completeness {
+	if x != nil {
+		return x.Completeness
+	}
+	return nil
+}
+
+func (x *SignOffEvent) GetOrganisationId() string {
+	if x != nil {
+		return x.OrganisationId
+	}
+	return ""
+}
+
+// SignOff is a municipality's sign-off of a campaign. Output only.
+type SignOff struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	CampaignId     string                 `protobuf:"bytes,1,opt,name=campaign_id,json=campaignId,proto3" json:"campaign_id,omitempty"`
+	MunicipalityId string                 `protobuf:"bytes,2,opt,name=municipality_id,json=municipalityId,proto3" json:"municipality_id,omitempty"`
+	RegionCode     string                 `protobuf:"bytes,3,opt,name=region_code,json=regionCode,proto3" json:"region_code,omitempty"`
+	State          SignOffState           `protobuf:"varint,4,opt,name=state,proto3,enum=nastavnik.indicators.v1.SignOffState" json:"state,omitempty"`
+	// The latest signing: the completeness at that moment, the comment, who
+	// and when.
+	Completeness *Completeness          `protobuf:"bytes,5,opt,name=completeness,proto3" json:"completeness,omitempty"`
+	Comment      string                 `protobuf:"bytes,6,opt,name=comment,proto3" json:"comment,omitempty"`
+	AccountId    string                 `protobuf:"bytes,7,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	Login        string                 `protobuf:"bytes,8,opt,name=login,proto3" json:"login,omitempty"`
+	SignTime     *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=sign_time,json=signTime,proto3" json:"sign_time,omitempty"`
+	// The latest send-back.
+	SendBackComment string                 `protobuf:"bytes,10,opt,name=send_back_comment,json=sendBackComment,proto3" json:"send_back_comment,omitempty"`
+	SendBackLogin   string                 `protobuf:"bytes,11,opt,name=send_back_login,json=sendBackLogin,proto3" json:"send_back_login,omitempty"`
+	SendBackTime    *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=send_back_time,json=sendBackTime,proto3" json:"send_back_time,omitempty"`
+	// When a report first changed after the latest signing.
+	OutdateTime *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=outdate_time,json=outdateTime,proto3" json:"outdate_time,omitempty"`
+	// Counts the steps: pass it back to sign or send back.
+	Version int64 `protobuf:"varint,14,opt,name=version,proto3" json:"version,omitempty"`
+	// Every step, oldest first.
+	Events        []*SignOffEvent `protobuf:"bytes,15,rep,name=events,proto3" json:"events,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SignOff) Reset() {
+	*x = SignOff{}
+	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SignOff) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SignOff) ProtoMessage() {}
+
+func (x *SignOff) ProtoReflect() protoreflect.Message {
+	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SignOff.ProtoReflect.Descriptor instead.
+func (*SignOff) Descriptor() ([]byte, []int) {
+	return file_nastavnik_indicators_v1_campaign_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *SignOff) GetCampaignId() string {
+	if x != nil {
+		return x.CampaignId
+	}
+	return ""
+}
+
+func (x *SignOff) GetMunicipalityId() string {
+	if x != nil {
+		return x.MunicipalityId
+	}
+	return ""
+}
+
+func (x *SignOff) GetRegionCode() string {
+	if x != nil {
+		return x.RegionCode
+	}
+	return ""
+}
+
+func (x *SignOff) GetState() SignOffState {
+	if x != nil {
+		return x.State
+	}
+	return SignOffState_SIGN_OFF_STATE_UNSPECIFIED
+}
+
+func (x *SignOff) GetCompleteness() *Completeness {
+	if x != nil {
+		return x.Completeness
+	}
+	return nil
+}
+
+func (x *SignOff) GetComment() string {
+	if x != nil {
+		return x.Comment
+	}
+	return ""
+}
+
+func (x *SignOff) GetAccountId() string {
+	if x != nil {
+		return x.AccountId
+	}
+	return ""
+}
+
+func (x *SignOff) GetLogin() string {
+	if x != nil {
+		return x.Login
+	}
+	return ""
+}
+
+func (x *SignOff) GetSignTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.SignTime
+	}
+	return nil
+}
+
+func (x *SignOff) GetSendBackComment() string {
+	if x != nil {
+		return x.SendBackComment
+	}
+	return ""
+}
+
+func (x *SignOff) GetSendBackLogin() string {
+	if x != nil {
+		return x.SendBackLogin
+	}
+	return ""
+}
+
+func (x *SignOff) GetSendBackTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.SendBackTime
+	}
+	return nil
+}
+
+func (x *SignOff) GetOutdateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OutdateTime
+	}
+	return nil
+}
+
+func (x *SignOff) GetVersion() int64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+func (x *SignOff) GetEvents() []*SignOffEvent {
+	if x != nil {
+		return x.Events
+	}
+	return nil
+}
+
+// SignOffRequest signs a municipality's summary off.
+type SignOffRequest struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	CampaignId     string                 `protobuf:"bytes,1,opt,name=campaign_id,json=campaignId,proto3" json:"campaign_id,omitempty"`
+	MunicipalityId string                 `protobuf:"bytes,2,opt,name=municipality_id,json=municipalityId,proto3" json:"municipality_id,omitempty"`
+	// What is missing and why; required when not every report is accepted.
+	Comment string `protobuf:"bytes,3,opt,name=comment,proto3" json:"comment,omitempty"`
+	// The version of the sign-off the request is based on: 0 when never
+	// signed.
+	Version       int64 `protobuf:"varint,4,opt,name=version,proto3" json:"version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SignOffRequest) Reset() {
+	*x = SignOffRequest{}
+	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SignOffRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SignOffRequest) ProtoMessage() {}
+
+func (x *SignOffRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SignOffRequest.ProtoReflect.Descriptor instead.
+func (*SignOffRequest) Descriptor() ([]byte, []int) {
+	return file_nastavnik_indicators_v1_campaign_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *SignOffRequest) GetCampaignId() string {
+	if x != nil {
+		return x.CampaignId
+	}
+	return ""
+}
+
+func (x *SignOffRequest) GetMunicipalityId() string {
+	if x != nil {
+		return x.MunicipalityId
+	}
+	return ""
+}
+
+func (x *SignOffRequest) GetComment() string {
+	if x != nil {
+		return x.Comment
+	}
+	return ""
+}
+
+func (x *SignOffRequest) GetVersion() int64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+// SignOffResponse holds the sign-off.
+type SignOffResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SignOff       *SignOff               `protobuf:"bytes,1,opt,name=sign_off,json=signOff,proto3" json:"sign_off,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SignOffResponse) Reset() {
+	*x = SignOffResponse{}
+	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SignOffResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SignOffResponse) ProtoMessage() {}
+
+func (x *SignOffResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SignOffResponse.ProtoReflect.Descriptor instead.
+func (*SignOffResponse) Descriptor() ([]byte, []int) {
+	return file_nastavnik_indicators_v1_campaign_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *SignOffResponse) GetSignOff() *SignOff {
+	if x != nil {
+		return x.SignOff
+	}
+	return nil
+}
+
+// SendBackSignOffRequest sends a signed-off summary back.
+type SendBackSignOffRequest struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	CampaignId     string                 `protobuf:"bytes,1,opt,name=campaign_id,json=campaignId,proto3" json:"campaign_id,omitempty"`
+	MunicipalityId string                 `protobuf:"bytes,2,opt,name=municipality_id,json=municipalityId,proto3" json:"municipality_id,omitempty"`
+	// Why, for the municipality.
+	Comment       string `protobuf:"bytes,3,opt,name=comment,proto3" json:"comment,omitempty"`
+	Version       int64  `protobuf:"varint,4,opt,name=version,proto3" json:"version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SendBackSignOffRequest) Reset() {
+	*x = SendBackSignOffRequest{}
+	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SendBackSignOffRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SendBackSignOffRequest) ProtoMessage() {}
+
+func (x *SendBackSignOffRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SendBackSignOffRequest.ProtoReflect.Descriptor instead.
+func (*SendBackSignOffRequest) Descriptor() ([]byte, []int) {
+	return file_nastavnik_indicators_v1_campaign_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *SendBackSignOffRequest) GetCampaignId() string {
+	if x != nil {
+		return x.CampaignId
+	}
+	return ""
+}
+
+func (x *SendBackSignOffRequest) GetMunicipalityId() string {
+	if x != nil {
+		return x.MunicipalityId
+	}
+	return ""
+}
+
+func (x *SendBackSignOffRequest) GetComment() string {
+	if x != nil {
+		return x.Comment
+	}
+	return ""
+}
+
+func (x *SendBackSignOffRequest) GetVersion() int64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+// SendBackSignOffResponse holds the sign-off.
+type SendBackSignOffResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SignOff       *SignOff               `protobuf:"bytes,1,opt,name=sign_off,json=signOff,proto3" json:"sign_off,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SendBackSignOffResponse) Reset() {
+	*x = SendBackSignOffResponse{}
+	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SendBackSignOffResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SendBackSignOffResponse) ProtoMessage() {}
+
+func (x *SendBackSignOffResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SendBackSignOffResponse.ProtoReflect.Descriptor instead.
+func (*SendBackSignOffResponse) Descriptor() ([]byte, []int) {
+	return file_nastavnik_indicators_v1_campaign_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *SendBackSignOffResponse) GetSignOff() *SignOff {
+	if x != nil {
+		return x.SignOff
+	}
+	return nil
+}
+
+// ListSignOffsRequest chooses the sign-offs.
+type ListSignOffsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One campaign; or, when empty, every campaign of year in scope.
+	CampaignId    string `protobuf:"bytes,1,opt,name=campaign_id,json=campaignId,proto3" json:"campaign_id,omitempty"`
+	Year          int32  `protobuf:"varint,2,opt,name=year,proto3" json:"year,omitempty"`
+	Region        string `protobuf:"bytes,3,opt,name=region,proto3" json:"region,omitempty"`
+	Municipality  string `protobuf:"bytes,4,opt,name=municipality,proto3" json:"municipality,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListSignOffsRequest) Reset() {
+	*x = ListSignOffsRequest{}
+	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListSignOffsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListSignOffsRequest) ProtoMessage() {}
+
+func (x *ListSignOffsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListSignOffsRequest.ProtoReflect.Descriptor instead.
+func (*ListSignOffsRequest) Descriptor() ([]byte, []int) {
+	return file_nastavnik_indicators_v1_campaign_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *ListSignOffsRequest) GetCampaignId() string {
+	if x != nil {
+		return x.CampaignId
+	}
+	return ""
+}
+
+func (x *ListSignOffsRequest) GetYear() int32 {
+	if x != nil {
+		return x.Year
+	}
+	return 0
+}
+
+func (x *ListSignOffsRequest) GetRegion() string {
+	if x != nil {
+		return x.Region
+	}
+	return ""
+}
+
+func (x *ListSignOffsRequest) GetMunicipality() string {
+	if x != nil {
+		return x.Municipality
+	}
+	return ""
+}
+
+// ListSignOffsResponse holds the sign-offs, by municipality then campaign.
+type ListSignOffsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SignOffs      []*SignOff             `protobuf:"bytes,1,rep,name=sign_offs,json=signOffs,proto3" json:"sign_offs,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListSignOffsResponse) Reset() {
+	*x = ListSignOffsResponse{}
+	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListSignOffsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListSignOffsResponse) ProtoMessage() {}
+
+func (x *ListSignOffsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_nastavnik_indicators_v1_campaign_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListSignOffsResponse.ProtoReflect.Descriptor instead.
+func (*ListSignOffsResponse) Descriptor() ([]byte, []int) {
+	return file_nastavnik_indicators_v1_campaign_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *ListSignOffsResponse) GetSignOffs() []*SignOff {
+	if x != nil {
+		return x.SignOffs
 	}
 	return nil
 }
@@ -1877,7 +2671,7 @@ const file_nastavnik_indicators_v1_campaign_proto_rawDesc = "" +
 	"\rorganisations\x18\x01 \x03(\v2-.nastavnik.indicators.v1.ExpectedOrganisationR\rorganisations\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
 	"\n" +
-	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\x82\x02\n" +
+	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\xa3\x02\n" +
 	"\x16GetCompletenessRequest\x12,\n" +
 	"\vcampaign_id\x18\x01 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\n" +
 	"campaignId\x12\x1e\n" +
@@ -1885,7 +2679,9 @@ const file_nastavnik_indicators_v1_campaign_proto_rawDesc = "" +
 	"\xbaH\a\x1a\x05\x18\xb4\x10(\x00R\x04year\x12,\n" +
 	"\x06region\x18\x03 \x01(\tB\x14\xbaH\x11r\x0f2\r^([0-9]{2})?$R\x06region\x12/\n" +
 	"\fmunicipality\x18\x04 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\fmunicipality\x12;\n" +
-	"\x05as_of\x18\x05 \x01(\tB&\xbaH#r!2\x1f^([0-9]{4}-[0-9]{2}-[0-9]{2})?$R\x04asOf\"\xc7\x01\n" +
+	"\x05as_of\x18\x05 \x01(\tB&\xbaH#r!2\x1f^([0-9]{4}-[0-9]{2}-[0-9]{2})?$R\x04asOf\x12\x1f\n" +
+	"\vcounts_only\x18\x06 \x01(\bR\n" +
+	"countsOnly\"\xc7\x01\n" +
 	"\fCompleteness\x12\x1a\n" +
 	"\bexpected\x18\x01 \x01(\x05R\bexpected\x12\x17\n" +
 	"\aon_time\x18\x02 \x01(\x05R\x06onTime\x12\x12\n" +
@@ -1896,11 +2692,71 @@ const file_nastavnik_indicators_v1_campaign_proto_rawDesc = "" +
 	"\baccepted\x18\a \x01(\x05R\baccepted\"\x82\x01\n" +
 	"\x18MunicipalityCompleteness\x12'\n" +
 	"\x0fmunicipality_id\x18\x01 \x01(\tR\x0emunicipalityId\x12=\n" +
-	"\x06counts\x18\x02 \x01(\v2%.nastavnik.indicators.v1.CompletenessR\x06counts\"\x86\x02\n" +
+	"\x06counts\x18\x02 \x01(\v2%.nastavnik.indicators.v1.CompletenessR\x06counts\"\xcd\x02\n" +
 	"\x17GetCompletenessResponse\x12;\n" +
 	"\x05total\x18\x01 \x01(\v2%.nastavnik.indicators.v1.CompletenessR\x05total\x12Y\n" +
 	"\x0emunicipalities\x18\x02 \x03(\v21.nastavnik.indicators.v1.MunicipalityCompletenessR\x0emunicipalities\x12S\n" +
-	"\rorganisations\x18\x03 \x03(\v2-.nastavnik.indicators.v1.ExpectedOrganisationR\rorganisations*g\n" +
+	"\rorganisations\x18\x03 \x03(\v2-.nastavnik.indicators.v1.ExpectedOrganisationR\rorganisations\x12E\n" +
+	"\aregions\x18\x04 \x03(\v2+.nastavnik.indicators.v1.RegionCompletenessR\aregions\"t\n" +
+	"\x12RegionCompleteness\x12\x1f\n" +
+	"\vregion_code\x18\x01 \x01(\tR\n" +
+	"regionCode\x12=\n" +
+	"\x06counts\x18\x02 \x01(\v2%.nastavnik.indicators.v1.CompletenessR\x06counts\"\xc0\x02\n" +
+	"\fSignOffEvent\x12=\n" +
+	"\x04kind\x18\x01 \x01(\x0e2).nastavnik.indicators.v1.SignOffEventKindR\x04kind\x12.\n" +
+	"\x04time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12\x1d\n" +
+	"\n" +
+	"account_id\x18\x03 \x01(\tR\taccountId\x12\x14\n" +
+	"\x05login\x18\x04 \x01(\tR\x05login\x12\x18\n" +
+	"\acomment\x18\x05 \x01(\tR\acomment\x12I\n" +
+	"\fcompleteness\x18\x06 \x01(\v2%.nastavnik.indicators.v1.CompletenessR\fcompleteness\x12'\n" +
+	"\x0forganisation_id\x18\a \x01(\tR\x0eorganisationId\"\xb2\x05\n" +
+	"\aSignOff\x12\x1f\n" +
+	"\vcampaign_id\x18\x01 \x01(\tR\n" +
+	"campaignId\x12'\n" +
+	"\x0fmunicipality_id\x18\x02 \x01(\tR\x0emunicipalityId\x12\x1f\n" +
+	"\vregion_code\x18\x03 \x01(\tR\n" +
+	"regionCode\x12;\n" +
+	"\x05state\x18\x04 \x01(\x0e2%.nastavnik.indicators.v1.SignOffStateR\x05state\x12I\n" +
+	"\fcompleteness\x18\x05 \x01(\v2%.nastavnik.indicators.v1.CompletenessR\fcompleteness\x12\x18\n" +
+	"\acomment\x18\x06 \x01(\tR\acomment\x12\x1d\n" +
+	"\n" +
+	"account_id\x18\a \x01(\tR\taccountId\x12\x14\n" +
+	"\x05login\x18\b \x01(\tR\x05login\x127\n" +
+	"\tsign_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\bsignTime\x12*\n" +
+	"\x11send_back_comment\x18\n" +
+	" \x01(\tR\x0fsendBackComment\x12&\n" +
+	"\x0fsend_back_login\x18\v \x01(\tR\rsendBackLogin\x12@\n" +
+	"\x0esend_back_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\fsendBackTime\x12=\n" +
+	"\foutdate_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\voutdateTime\x12\x18\n" +
+	"\aversion\x18\x0e \x01(\x03R\aversion\x12=\n" +
+	"\x06events\x18\x0f \x03(\v2%.nastavnik.indicators.v1.SignOffEventR\x06events\"\xb5\x01\n" +
+	"\x0eSignOffRequest\x12)\n" +
+	"\vcampaign_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\n" +
+	"campaignId\x121\n" +
+	"\x0fmunicipality_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x0emunicipalityId\x12\"\n" +
+	"\acomment\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\acomment\x12!\n" +
+	"\aversion\x18\x04 \x01(\x03B\a\xbaH\x04\"\x02(\x00R\aversion\"N\n" +
+	"\x0fSignOffResponse\x12;\n" +
+	"\bsign_off\x18\x01 \x01(\v2 .nastavnik.indicators.v1.SignOffR\asignOff\"\xbf\x01\n" +
+	"\x16SendBackSignOffRequest\x12)\n" +
+	"\vcampaign_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\n" +
+	"campaignId\x121\n" +
+	"\x0fmunicipality_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x0emunicipalityId\x12$\n" +
+	"\acomment\x18\x03 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\xd0\x0fR\acomment\x12!\n" +
+	"\aversion\x18\x04 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\aversion\"V\n" +
+	"\x17SendBackSignOffResponse\x12;\n" +
+	"\bsign_off\x18\x01 \x01(\v2 .nastavnik.indicators.v1.SignOffR\asignOff\"\xc2\x01\n" +
+	"\x13ListSignOffsRequest\x12,\n" +
+	"\vcampaign_id\x18\x01 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\n" +
+	"campaignId\x12\x1e\n" +
+	"\x04year\x18\x02 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\xb4\x10(\x00R\x04year\x12,\n" +
+	"\x06region\x18\x03 \x01(\tB\x14\xbaH\x11r\x0f2\r^([0-9]{2})?$R\x06region\x12/\n" +
+	"\fmunicipality\x18\x04 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\fmunicipality\"U\n" +
+	"\x14ListSignOffsResponse\x12=\n" +
+	"\tsign_offs\x18\x01 \x03(\v2 .nastavnik.indicators.v1.SignOffR\bsignOffs*g\n" +
 	"\x0eCampaignStatus\x12\x1f\n" +
 	"\x1bCAMPAIGN_STATUS_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14CAMPAIGN_STATUS_OPEN\x10\x01\x12\x1a\n" +
@@ -1910,7 +2766,19 @@ const file_nastavnik_indicators_v1_campaign_proto_rawDesc = "" +
 	"\x14REPORT_STATE_MISSING\x10\x01\x12\x1a\n" +
 	"\x16REPORT_STATE_SUBMITTED\x10\x02\x12\x19\n" +
 	"\x15REPORT_STATE_RETURNED\x10\x03\x12\x19\n" +
-	"\x15REPORT_STATE_ACCEPTED\x10\x042\x87\b\n" +
+	"\x15REPORT_STATE_ACCEPTED\x10\x04*\xa3\x01\n" +
+	"\fSignOffState\x12\x1e\n" +
+	"\x1aSIGN_OFF_STATE_UNSPECIFIED\x10\x00\x12\x1d\n" +
+	"\x19SIGN_OFF_STATE_NOT_SIGNED\x10\x01\x12\x19\n" +
+	"\x15SIGN_OFF_STATE_SIGNED\x10\x02\x12\x1b\n" +
+	"\x17SIGN_OFF_STATE_OUTDATED\x10\x03\x12\x1c\n" +
+	"\x18SIGN_OFF_STATE_SENT_BACK\x10\x04*\x9c\x01\n" +
+	"\x10SignOffEventKind\x12#\n" +
+	"\x1fSIGN_OFF_EVENT_KIND_UNSPECIFIED\x10\x00\x12\x1e\n" +
+	"\x1aSIGN_OFF_EVENT_KIND_SIGNED\x10\x01\x12!\n" +
+	"\x1dSIGN_OFF_EVENT_KIND_SENT_BACK\x10\x02\x12 \n" +
+	"\x1cSIGN_OFF_EVENT_KIND_OUTDATED\x10\x032\xc8\n" +
+	"\n" +
 	"\x0fCampaignService\x12q\n" +
 	"\x0eCreateCampaign\x12..nastavnik.indicators.v1.CreateCampaignRequest\x1a/.nastavnik.indicators.v1.CreateCampaignResponse\x12h\n" +
 	"\vGetCampaign\x12+.nastavnik.indicators.v1.GetCampaignRequest\x1a,.nastavnik.indicators.v1.GetCampaignResponse\x12n\n" +
@@ -1920,7 +2788,10 @@ const file_nastavnik_indicators_v1_campaign_proto_rawDesc = "" +
 	"\x0eExtendDeadline\x12..nastavnik.indicators.v1.ExtendDeadlineRequest\x1a/.nastavnik.indicators.v1.ExtendDeadlineResponse\x12k\n" +
 	"\fSetReminders\x12,.nastavnik.indicators.v1.SetRemindersRequest\x1a-.nastavnik.indicators.v1.SetRemindersResponse\x12k\n" +
 	"\fListExpected\x12,.nastavnik.indicators.v1.ListExpectedRequest\x1a-.nastavnik.indicators.v1.ListExpectedResponse\x12t\n" +
-	"\x0fGetCompleteness\x12/.nastavnik.indicators.v1.GetCompletenessRequest\x1a0.nastavnik.indicators.v1.GetCompletenessResponseB\xf9\x01\n" +
+	"\x0fGetCompleteness\x12/.nastavnik.indicators.v1.GetCompletenessRequest\x1a0.nastavnik.indicators.v1.GetCompletenessResponse\x12\\\n" +
+	"\aSignOff\x12'.nastavnik.indicators.v1.SignOffRequest\x1a(.nastavnik.indicators.v1.SignOffResponse\x12t\n" +
+	"\x0fSendBackSignOff\x12/.nastavnik.indicators.v1.SendBackSignOffRequest\x1a0.nastavnik.indicators.v1.SendBackSignOffResponse\x12k\n" +
+	"\fListSignOffs\x12,.nastavnik.indicators.v1.ListSignOffsRequest\x1a-.nastavnik.indicators.v1.ListSignOffsResponseB\xf9\x01\n" +
 	"\x1bcom.nastavnik.indicators.v1B\rCampaignProtoP\x01ZMgithub.com/nastavnik/nastavnik/proto/gen/nastavnik/indicators/v1;indicatorsv1\xa2\x02\x03NIX\xaa\x02\x17Nastavnik.Indicators.V1\xca\x02\x17Nastavnik\\Indicators\\V1\xe2\x02#Nastavnik\\Indicators\\V1\\GPBMetadata\xea\x02\x19Nastavnik::Indicators::V1b\x06proto3"
 
 var (
@@ -1935,82 +2806,113 @@ func file_nastavnik_indicators_v1_campaign_proto_rawDescGZIP() []byte {
 	return file_nastavnik_indicators_v1_campaign_proto_rawDescData
 }
 
-var file_nastavnik_indicators_v1_campaign_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_nastavnik_indicators_v1_campaign_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
+var file_nastavnik_indicators_v1_campaign_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
+var file_nastavnik_indicators_v1_campaign_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
 var file_nastavnik_indicators_v1_campaign_proto_goTypes = []any{
 	(CampaignStatus)(0),              // 0: nastavnik.indicators.v1.CampaignStatus
 	(ReportState)(0),                 // 1: nastavnik.indicators.v1.ReportState
-	(*Campaign)(nil),                 // 2: nastavnik.indicators.v1.Campaign
-	(*CreateCampaignRequest)(nil),    // 3: nastavnik.indicators.v1.CreateCampaignRequest
-	(*CreateCampaignResponse)(nil),   // 4: nastavnik.indicators.v1.CreateCampaignResponse
-	(*GetCampaignRequest)(nil),       // 5: nastavnik.indicators.v1.GetCampaignRequest
-	(*GetCampaignResponse)(nil),      // 6: nastavnik.indicators.v1.GetCampaignResponse
-	(*ListCampaignsRequest)(nil),     // 7: nastavnik.indicators.v1.ListCampaignsRequest
-	(*ListCampaignsResponse)(nil),    // 8: nastavnik.indicators.v1.ListCampaignsResponse
-	(*CloseCampaignRequest)(nil),     // 9: nastavnik.indicators.v1.CloseCampaignRequest
-	(*CloseCampaignResponse)(nil),    // 10: nastavnik.indicators.v1.CloseCampaignResponse
-	(*RefreshExpectedRequest)(nil),   // 11: nastavnik.indicators.v1.RefreshExpectedRequest
-	(*RefreshExpectedResponse)(nil),  // 12: nastavnik.indicators.v1.RefreshExpectedResponse
-	(*SetRemindersRequest)(nil),      // 13: nastavnik.indicators.v1.SetRemindersRequest
-	(*SetRemindersResponse)(nil),     // 14: nastavnik.indicators.v1.SetRemindersResponse
-	(*ExtendDeadlineRequest)(nil),    // 15: nastavnik.indicators.v1.ExtendDeadlineRequest
-	(*Extension)(nil),                // 16: nastavnik.indicators.v1.Extension
-	(*ExtendDeadlineResponse)(nil),   // 17: nastavnik.indicators.v1.ExtendDeadlineResponse
-	(*ExpectedOrganisation)(nil),     // 18: nastavnik.indicators.v1.ExpectedOrganisation
-	(*ListExpectedRequest)(nil),      // 19: nastavnik.indicators.v1.ListExpectedRequest
-	(*ListExpectedResponse)(nil),     // 20: nastavnik.indicators.v1.ListExpectedResponse
-	(*GetCompletenessRequest)(nil),   // 21: nastavnik.indicators.v1.GetCompletenessRequest
-	(*Completeness)(nil),             // 22: nastavnik.indicators.v1.Completeness
-	(*MunicipalityCompleteness)(nil), // 23: nastavnik.indicators.v1.MunicipalityCompleteness
-	(*GetCompletenessResponse)(nil),  // 24: nastavnik.indicators.v1.GetCompletenessResponse
-	(*timestamppb.Timestamp)(nil),    // 25: google.protobuf.Timestamp
+	(SignOffState)(0),                // 2: nastavnik.indicators.v1.SignOffState
+	(SignOffEventKind)(0),            // 3: nastavnik.indicators.v1.SignOffEventKind
+	(*Campaign)(nil),                 // 4: nastavnik.indicators.v1.Campaign
+	(*CreateCampaignRequest)(nil),    // 5: nastavnik.indicators.v1.CreateCampaignRequest
+	(*CreateCampaignResponse)(nil),   // 6: nastavnik.indicators.v1.CreateCampaignResponse
+	(*GetCampaignRequest)(nil),       // 7: nastavnik.indicators.v1.GetCampaignRequest
+	(*GetCampaignResponse)(nil),      // 8: nastavnik.indicators.v1.GetCampaignResponse
+	(*ListCampaignsRequest)(nil),     // 9: nastavnik.indicators.v1.ListCampaignsRequest
+	(*ListCampaignsResponse)(nil),    // 10: nastavnik.indicators.v1.ListCampaignsResponse
+	(*CloseCampaignRequest)(nil),     // 11: nastavnik.indicators.v1.CloseCampaignRequest
+	(*CloseCampaignResponse)(nil),    // 12: nastavnik.indicators.v1.CloseCampaignResponse
+	(*RefreshExpectedRequest)(nil),   // 13: nastavnik.indicators.v1.RefreshExpectedRequest
+	(*RefreshExpectedResponse)(nil),  // 14: nastavnik.indicators.v1.RefreshExpectedResponse
+	(*SetRemindersRequest)(nil),      // 15: nastavnik.indicators.v1.SetRemindersRequest
+	(*SetRemindersResponse)(nil),     // 16: nastavnik.indicators.v1.SetRemindersResponse
+	(*ExtendDeadlineRequest)(nil),    // 17: nastavnik.indicators.v1.ExtendDeadlineRequest
+	(*Extension)(nil),                // 18: nastavnik.indicators.v1.Extension
+	(*ExtendDeadlineResponse)(nil),   // 19: nastavnik.indicators.v1.ExtendDeadlineResponse
+	(*ExpectedOrganisation)(nil),     // 20: nastavnik.indicators.v1.ExpectedOrganisation
+	(*ListExpectedRequest)(nil),      // 21: nastavnik.indicators.v1.ListExpectedRequest
+	(*ListExpectedResponse)(nil),     // 22: nastavnik.indicators.v1.ListExpectedResponse
+	(*GetCompletenessRequest)(nil),   // 23: nastavnik.indicators.v1.GetCompletenessRequest
+	(*Completeness)(nil),             // 24: nastavnik.indicators.v1.Completeness
+	(*MunicipalityCompleteness)(nil), // 25: nastavnik.indicators.v1.MunicipalityCompleteness
+	(*GetCompletenessResponse)(nil),  // 26: nastavnik.indicators.v1.GetCompletenessResponse
+	(*RegionCompleteness)(nil),       // 27: nastavnik.indicators.v1.RegionCompleteness
+	(*SignOffEvent)(nil),             // 28: nastavnik.indicators.v1.SignOffEvent
+	(*SignOff)(nil),                  // 29: nastavnik.indicators.v1.SignOff
+	(*SignOffRequest)(nil),           // 30: nastavnik.indicators.v1.SignOffRequest
+	(*SignOffResponse)(nil),          // 31: nastavnik.indicators.v1.SignOffResponse
+	(*SendBackSignOffRequest)(nil),   // 32: nastavnik.indicators.v1.SendBackSignOffRequest
+	(*SendBackSignOffResponse)(nil),  // 33: nastavnik.indicators.v1.SendBackSignOffResponse
+	(*ListSignOffsRequest)(nil),      // 34: nastavnik.indicators.v1.ListSignOffsRequest
+	(*ListSignOffsResponse)(nil),     // 35: nastavnik.indicators.v1.ListSignOffsResponse
+	(*timestamppb.Timestamp)(nil),    // 36: google.protobuf.Timestamp
 }
 var file_nastavnik_indicators_v1_campaign_proto_depIdxs = []int32{
 	0,  // 0: nastavnik.indicators.v1.Campaign.status:type_name -> nastavnik.indicators.v1.CampaignStatus
-	25, // 1: nastavnik.indicators.v1.Campaign.create_time:type_name -> google.protobuf.Timestamp
-	25, // 2: nastavnik.indicators.v1.Campaign.close_time:type_name -> google.protobuf.Timestamp
-	2,  // 3: nastavnik.indicators.v1.CreateCampaignRequest.campaign:type_name -> nastavnik.indicators.v1.Campaign
-	2,  // 4: nastavnik.indicators.v1.CreateCampaignResponse.campaign:type_name -> nastavnik.indicators.v1.Campaign
-	2,  // 5: nastavnik.indicators.v1.GetCampaignResponse.campaign:type_name -> nastavnik.indicators.v1.Campaign
+	36, // 1: nastavnik.indicators.v1.Campaign.create_time:type_name -> google.protobuf.Timestamp
+	36, // 2: nastavnik.indicators.v1.Campaign.close_time:type_name -> google.protobuf.Timestamp
+	4,  // 3: nastavnik.indicators.v1.CreateCampaignRequest.campaign:type_name -> nastavnik.indicators.v1.Campaign
+	4,  // 4: nastavnik.indicators.v1.CreateCampaignResponse.campaign:type_name -> nastavnik.indicators.v1.Campaign
+	4,  // 5: nastavnik.indicators.v1.GetCampaignResponse.campaign:type_name -> nastavnik.indicators.v1.Campaign
 	0,  // 6: nastavnik.indicators.v1.ListCampaignsRequest.status:type_name -> nastavnik.indicators.v1.CampaignStatus
-	2,  // 7: nastavnik.indicators.v1.ListCampaignsResponse.campaigns:type_name -> nastavnik.indicators.v1.Campaign
-	2,  // 8: nastavnik.indicators.v1.CloseCampaignResponse.campaign:type_name -> nastavnik.indicators.v1.Campaign
-	2,  // 9: nastavnik.indicators.v1.RefreshExpectedResponse.campaign:type_name -> nastavnik.indicators.v1.Campaign
-	2,  // 10: nastavnik.indicators.v1.SetRemindersResponse.campaign:type_name -> nastavnik.indicators.v1.Campaign
-	25, // 11: nastavnik.indicators.v1.Extension.create_time:type_name -> google.protobuf.Timestamp
-	18, // 12: nastavnik.indicators.v1.ExtendDeadlineResponse.organisation:type_name -> nastavnik.indicators.v1.ExpectedOrganisation
-	25, // 13: nastavnik.indicators.v1.ExpectedOrganisation.deadline_time:type_name -> google.protobuf.Timestamp
-	16, // 14: nastavnik.indicators.v1.ExpectedOrganisation.extensions:type_name -> nastavnik.indicators.v1.Extension
+	4,  // 7: nastavnik.indicators.v1.ListCampaignsResponse.campaigns:type_name -> nastavnik.indicators.v1.Campaign
+	4,  // 8: nastavnik.indicators.v1.CloseCampaignResponse.campaign:type_name -> nastavnik.indicators.v1.Campaign
+	4,  // 9: nastavnik.indicators.v1.RefreshExpectedResponse.campaign:type_name -> nastavnik.indicators.v1.Campaign
+	4,  // 10: nastavnik.indicators.v1.SetRemindersResponse.campaign:type_name -> nastavnik.indicators.v1.Campaign
+	36, // 11: nastavnik.indicators.v1.Extension.create_time:type_name -> google.protobuf.Timestamp
+	20, // 12: nastavnik.indicators.v1.ExtendDeadlineResponse.organisation:type_name -> nastavnik.indicators.v1.ExpectedOrganisation
+	36, // 13: nastavnik.indicators.v1.ExpectedOrganisation.deadline_time:type_name -> google.protobuf.Timestamp
+	18, // 14: nastavnik.indicators.v1.ExpectedOrganisation.extensions:type_name -> nastavnik.indicators.v1.Extension
 	1,  // 15: nastavnik.indicators.v1.ExpectedOrganisation.state:type_name -> nastavnik.indicators.v1.ReportState
-	25, // 16: nastavnik.indicators.v1.ExpectedOrganisation.submit_time:type_name -> google.protobuf.Timestamp
-	18, // 17: nastavnik.indicators.v1.ListExpectedResponse.organisations:type_name -> nastavnik.indicators.v1.ExpectedOrganisation
-	22, // 18: nastavnik.indicators.v1.MunicipalityCompleteness.counts:type_name -> nastavnik.indicators.v1.Completeness
-	22, // 19: nastavnik.indicators.v1.GetCompletenessResponse.total:type_name -> nastavnik.indicators.v1.Completeness
-	23, // 20: nastavnik.indicators.v1.GetCompletenessResponse.municipalities:type_name -> nastavnik.indicators.v1.MunicipalityCompleteness
-	18, // 21: nastavnik.indicators.v1.GetCompletenessResponse.organisations:type_name -> nastavnik.indicators.v1.ExpectedOrganisation
-	3,  // 22: nastavnik.indicators.v1.CampaignService.CreateCampaign:input_type -> nastavnik.indicators.v1.CreateCampaignRequest
-	5,  // 23: nastavnik.indicators.v1.CampaignService.GetCampaign:input_type -> nastavnik.indicators.v1.GetCampaignRequest
-	7,  // 24: nastavnik.indicators.v1.CampaignService.ListCampaigns:input_type -> nastavnik.indicators.v1.ListCampaignsRequest
-	9,  // 25: nastavnik.indicators.v1.CampaignService.CloseCampaign:input_type -> nastavnik.indicators.v1.CloseCampaignRequest
-	11, // 26: nastavnik.indicators.v1.CampaignService.RefreshExpected:input_type -> nastavnik.indicators.v1.RefreshExpectedRequest
-	15, // 27: nastavnik.indicators.v1.CampaignService.ExtendDeadline:input_type -> nastavnik.indicators.v1.ExtendDeadlineRequest
-	13, // 28: nastavnik.indicators.v1.CampaignService.SetReminders:input_type -> nastavnik.indicators.v1.SetRemindersRequest
-	19, // 29: nastavnik.indicators.v1.CampaignService.ListExpected:input_type -> nastavnik.indicators.v1.ListExpectedRequest
-	21, // 30: nastavnik.indicators.v1.CampaignService.GetCompleteness:input_type -> nastavnik.indicators.v1.GetCompletenessRequest
-	4,  // 31: nastavnik.indicators.v1.CampaignService.CreateCampaign:output_type -> nastavnik.indicators.v1.CreateCampaignResponse
-	6,  // 32: nastavnik.indicators.v1.CampaignService.GetCampaign:output_type -> nastavnik.indicators.v1.GetCampaignResponse
-	8,  // 33: nastavnik.indicators.v1.CampaignService.ListCampaigns:output_type -> nastavnik.indicators.v1.ListCampaignsResponse
-	10, // 34: nastavnik.indicators.v1.CampaignService.CloseCampaign:output_type -> nastavnik.indicators.v1.CloseCampaignResponse
-	12, // 35: nastavnik.indicators.v1.CampaignService.RefreshExpected:output_type -> nastavnik.indicators.v1.RefreshExpectedResponse
-	17, // 36: nastavnik.indicators.v1.CampaignService.ExtendDeadline:output_type -> nastavnik.indicators.v1.ExtendDeadlineResponse
-	14, // 37: nastavnik.indicators.v1.CampaignService.SetReminders:output_type -> nastavnik.indicators.v1.SetRemindersResponse
-	20, // 38: nastavnik.indicators.v1.CampaignService.ListExpected:output_type -> nastavnik.indicators.v1.ListExpectedResponse
-	24, // 39: nastavnik.indicators.v1.CampaignService.GetCompleteness:output_type -> nastavnik.indicators.v1.GetCompletenessResponse
-	31, // [31:40] is the sub-list for method output_type
-	22, // [22:31] is the sub-list for method input_type
-	22, // [22:22] is the sub-list for extension type_name
-	22, // [22:22] is the sub-list for extension extendee
-	0,  // [0:22] is the sub-list for field type_name
+	36, // 16: nastavnik.indicators.v1.ExpectedOrganisation.submit_time:type_name -> google.protobuf.Timestamp
+	20, // 17: nastavnik.indicators.v1.ListExpectedResponse.organisations:type_name -> nastavnik.indicators.v1.ExpectedOrganisation
+	24, // 18: nastavnik.indicators.v1.MunicipalityCompleteness.counts:type_name -> nastavnik.indicators.v1.Completeness
+	24, // 19: nastavnik.indicators.v1.GetCompletenessResponse.total:type_name -> nastavnik.indicators.v1.Completeness
+	25, // 20: nastavnik.indicators.v1.GetCompletenessResponse.municipalities:type_name -> nastavnik.indicators.v1.MunicipalityCompleteness
+	20, // 21: nastavnik.indicators.v1.GetCompletenessResponse.organisations:type_name -> nastavnik.indicators.v1.ExpectedOrganisation
+	27, // 22: nastavnik.indicators.v1.GetCompletenessResponse.regions:type_name -> nastavnik.indicators.v1.RegionCompleteness
+	24, // 23: nastavnik.indicators.v1.RegionCompleteness.counts:type_name -> nastavnik.indicators.v1.Completeness
+	3,  // 24: nastavnik.indicators.v1.SignOffEvent.kind:type_name -> nastavnik.indicators.v1.SignOffEventKind
+	36, // 25: nastavnik.indicators.v1.SignOffEvent.time:type_name -> google.protobuf.Timestamp
+	24, // 26: nastavnik.indicators.v1.SignOffEvent.completeness:type_name -> nastavnik.indicators.v1.Completeness
+	2,  // 27: nastavnik.indicators.v1.SignOff.state:type_name -> nastavnik.indicators.v1.SignOffState
+	24, // 28: nastavnik.indicators.v1.SignOff.completeness:type_name -> nastavnik.indicators.v1.Completeness
+	36, // 29: nastavnik.indicators.v1.SignOff.sign_time:type_name -> google.protobuf.Timestamp
+	36, // 30: nastavnik.indicators.v1.SignOff.send_back_time:type_name -> google.protobuf.Timestamp
+	36, // 31: nastavnik.indicators.v1.SignOff.outdate_time:type_name -> google.protobuf.Timestamp
+	28, // 32: nastavnik.indicators.v1.SignOff.events:type_name -> nastavnik.indicators.v1.SignOffEvent
+	29, // 33: nastavnik.indicators.v1.SignOffResponse.sign_off:type_name -> nastavnik.indicators.v1.SignOff
+	29, // 34: nastavnik.indicators.v1.SendBackSignOffResponse.sign_off:type_name -> nastavnik.indicators.v1.SignOff
+	29, // 35: nastavnik.indicators.v1.ListSignOffsResponse.sign_offs:type_name -> nastavnik.indicators.v1.SignOff
+	5,  // 36: nastavnik.indicators.v1.CampaignService.CreateCampaign:input_type -> nastavnik.indicators.v1.CreateCampaignRequest
+	7,  // 37: nastavnik.indicators.v1.CampaignService.GetCampaign:input_type -> nastavnik.indicators.v1.GetCampaignRequest
+	9,  // 38: nastavnik.indicators.v1.CampaignService.ListCampaigns:input_type -> nastavnik.indicators.v1.ListCampaignsRequest
+	11, // 39: nastavnik.indicators.v1.CampaignService.CloseCampaign:input_type -> nastavnik.indicators.v1.CloseCampaignRequest
+	13, // 40: nastavnik.indicators.v1.CampaignService.RefreshExpected:input_type -> nastavnik.indicators.v1.RefreshExpectedRequest
+	17, // 41: nastavnik.indicators.v1.CampaignService.ExtendDeadline:input_type -> nastavnik.indicators.v1.ExtendDeadlineRequest
+	15, // 42: nastavnik.indicators.v1.CampaignService.SetReminders:input_type -> nastavnik.indicators.v1.SetRemindersRequest
+	21, // 43: nastavnik.indicators.v1.CampaignService.ListExpected:input_type -> nastavnik.indicators.v1.ListExpectedRequest
+	23, // 44: nastavnik.indicators.v1.CampaignService.GetCompleteness:input_type -> nastavnik.indicators.v1.GetCompletenessRequest
+	30, // 45: nastavnik.indicators.v1.CampaignService.SignOff:input_type -> nastavnik.indicators.v1.SignOffRequest
+	32, // 46: nastavnik.indicators.v1.CampaignService.SendBackSignOff:input_type -> nastavnik.indicators.v1.SendBackSignOffRequest
+	34, // 47: nastavnik.indicators.v1.CampaignService.ListSignOffs:input_type -> nastavnik.indicators.v1.ListSignOffsRequest
+	6,  // 48: nastavnik.indicators.v1.CampaignService.CreateCampaign:output_type -> nastavnik.indicators.v1.CreateCampaignResponse
+	8,  // 49: nastavnik.indicators.v1.CampaignService.GetCampaign:output_type -> nastavnik.indicators.v1.GetCampaignResponse
+	10, // 50: nastavnik.indicators.v1.CampaignService.ListCampaigns:output_type -> nastavnik.indicators.v1.ListCampaignsResponse
+	12, // 51: nastavnik.indicators.v1.CampaignService.CloseCampaign:output_type -> nastavnik.indicators.v1.CloseCampaignResponse
+	14, // 52: nastavnik.indicators.v1.CampaignService.RefreshExpected:output_type -> nastavnik.indicators.v1.RefreshExpectedResponse
+	19, // 53: nastavnik.indicators.v1.CampaignService.ExtendDeadline:output_type -> nastavnik.indicators.v1.ExtendDeadlineResponse
+	16, // 54: nastavnik.indicators.v1.CampaignService.SetReminders:output_type -> nastavnik.indicators.v1.SetRemindersResponse
+	22, // 55: nastavnik.indicators.v1.CampaignService.ListExpected:output_type -> nastavnik.indicators.v1.ListExpectedResponse
+	26, // 56: nastavnik.indicators.v1.CampaignService.GetCompleteness:output_type -> nastavnik.indicators.v1.GetCompletenessResponse
+	31, // 57: nastavnik.indicators.v1.CampaignService.SignOff:output_type -> nastavnik.indicators.v1.SignOffResponse
+	33, // 58: nastavnik.indicators.v1.CampaignService.SendBackSignOff:output_type -> nastavnik.indicators.v1.SendBackSignOffResponse
+	35, // 59: nastavnik.indicators.v1.CampaignService.ListSignOffs:output_type -> nastavnik.indicators.v1.ListSignOffsResponse
+	48, // [48:60] is the sub-list for method output_type
+	36, // [36:48] is the sub-list for method input_type
+	36, // [36:36] is the sub-list for extension type_name
+	36, // [36:36] is the sub-list for extension extendee
+	0,  // [0:36] is the sub-list for field type_name
 }
 
 func init() { file_nastavnik_indicators_v1_campaign_proto_init() }
@@ -2023,8 +2925,8 @@ func file_nastavnik_indicators_v1_campaign_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_nastavnik_indicators_v1_campaign_proto_rawDesc), len(file_nastavnik_indicators_v1_campaign_proto_rawDesc)),
-			NumEnums:      2,
-			NumMessages:   23,
+			NumEnums:      4,
+			NumMessages:   32,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

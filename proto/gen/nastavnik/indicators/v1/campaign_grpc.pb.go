@@ -28,6 +28,9 @@ const (
 	CampaignService_SetReminders_FullMethodName    = "/nastavnik.indicators.v1.CampaignService/SetReminders"
 	CampaignService_ListExpected_FullMethodName    = "/nastavnik.indicators.v1.CampaignService/ListExpected"
 	CampaignService_GetCompleteness_FullMethodName = "/nastavnik.indicators.v1.CampaignService/GetCompleteness"
+	CampaignService_SignOff_FullMethodName         = "/nastavnik.indicators.v1.CampaignService/SignOff"
+	CampaignService_SendBackSignOff_FullMethodName = "/nastavnik.indicators.v1.CampaignService/SendBackSignOff"
+	CampaignService_ListSignOffs_FullMethodName    = "/nastavnik.indicators.v1.CampaignService/ListSignOffs"
 )
 
 // CampaignServiceClient is the client API for CampaignService service.
@@ -68,6 +71,18 @@ type CampaignServiceClient interface {
 	// year in a region or municipality — with the list behind each count, as of
 	// now or as of the end of a given date.
 	GetCompleteness(ctx context.Context, in *GetCompletenessRequest, opts ...grpc.CallOption) (*GetCompletenessResponse, error)
+	// SignOff signs a municipality's summary of a campaign off to the regional
+	// centre (the municipality's methodologist, or an operator), keeping the
+	// completeness at that moment; a summary with reports missing, awaiting
+	// review or returned needs a comment naming what is missing.
+	SignOff(ctx context.Context, in *SignOffRequest, opts ...grpc.CallOption) (*SignOffResponse, error)
+	// SendBackSignOff returns a signed-off summary to the municipality with a
+	// comment (the regional centre of its region, or an operator).
+	SendBackSignOff(ctx context.Context, in *SendBackSignOffRequest, opts ...grpc.CallOption) (*SendBackSignOffResponse, error)
+	// ListSignOffs lists the municipalities' sign-offs with their history: of
+	// a campaign, or of every campaign of a year in a region or municipality.
+	// A municipality never signed has no entry.
+	ListSignOffs(ctx context.Context, in *ListSignOffsRequest, opts ...grpc.CallOption) (*ListSignOffsResponse, error)
 }
 
 type campaignServiceClient struct {
@@ -168,6 +183,36 @@ func (c *campaignServiceClient) GetCompleteness(ctx context.Context, in *GetComp
 	return out, nil
 }
 
+func (c *campaignServiceClient) SignOff(ctx context.Context, in *SignOffRequest, opts ...grpc.CallOption) (*SignOffResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SignOffResponse)
+	err := c.cc.Invoke(ctx, CampaignService_SignOff_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *campaignServiceClient) SendBackSignOff(ctx context.Context, in *SendBackSignOffRequest, opts ...grpc.CallOption) (*SendBackSignOffResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SendBackSignOffResponse)
+	err := c.cc.Invoke(ctx, CampaignService_SendBackSignOff_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *campaignServiceClient) ListSignOffs(ctx context.Context, in *ListSignOffsRequest, opts ...grpc.CallOption) (*ListSignOffsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListSignOffsResponse)
+	err := c.cc.Invoke(ctx, CampaignService_ListSignOffs_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // CampaignServiceServer is the server API for CampaignService service.
 // All implementations must embed UnimplementedCampaignServiceServer
 // for forward compatibility.
@@ -206,6 +251,18 @@ type CampaignServiceServer interface {
 	// year in a region or municipality — with the list behind each count, as of
 	// now or as of the end of a given date.
 	GetCompleteness(context.Context, *GetCompletenessRequest) (*GetCompletenessResponse, error)
+	// SignOff signs a municipality's summary of a campaign off to the regional
+	// centre (the municipality's methodologist, or an operator), keeping the
+	// completeness at that moment; a summary with reports missing, awaiting
+	// review or returned needs a comment naming what is missing.
+	SignOff(context.Context, *SignOffRequest) (*SignOffResponse, error)
+	// SendBackSignOff returns a signed-off summary to the municipality with a
+	// comment (the regional centre of its region, or an operator).
+	SendBackSignOff(context.Context, *SendBackSignOffRequest) (*SendBackSignOffResponse, error)
+	// ListSignOffs lists the municipalities' sign-offs with their history: of
+	// a campaign, or of every campaign of a year in a region or municipality.
+	// A municipality never signed has no entry.
+	ListSignOffs(context.Context, *ListSignOffsRequest) (*ListSignOffsResponse, error)
 	mustEmbedUnimplementedCampaignServiceServer()
 }
 
@@ -242,6 +299,15 @@ func (UnimplementedCampaignServiceServer) ListExpected(context.Context, *ListExp
 }
 func (UnimplementedCampaignServiceServer) GetCompleteness(context.Context, *GetCompletenessRequest) (*GetCompletenessResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetCompleteness not implemented")
+}
+func (UnimplementedCampaignServiceServer) SignOff(context.Context, *SignOffRequest) (*SignOffResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SignOff not implemented")
+}
+func (UnimplementedCampaignServiceServer) SendBackSignOff(context.Context, *SendBackSignOffRequest) (*SendBackSignOffResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SendBackSignOff not implemented")
+}
+func (UnimplementedCampaignServiceServer) ListSignOffs(context.Context, *ListSignOffsRequest) (*ListSignOffsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListSignOffs not implemented")
 }
 func (UnimplementedCampaignServiceServer) mustEmbedUnimplementedCampaignServiceServer() {}
 func (UnimplementedCampaignServiceServer) testEmbeddedByValue()                         {}
@@ -426,6 +492,60 @@ func _CampaignService_GetCompleteness_Handler(srv interface{}, ctx context.Conte
 	return interceptor(ctx, in, info, handler)
 }
 
+func _CampaignService_SignOff_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SignOffRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CampaignServiceServer).SignOff(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CampaignService_SignOff_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CampaignServiceServer).SignOff(ctx, req.(*SignOffRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CampaignService_SendBackSignOff_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SendBackSignOffRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CampaignServiceServer).SendBackSignOff(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CampaignService_SendBackSignOff_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CampaignServiceServer).SendBackSignOff(ctx, req.(*SendBackSignOffRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CampaignService_ListSignOffs_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListSignOffsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CampaignServiceServer).ListSignOffs(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CampaignService_ListSignOffs_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CampaignServiceServer).ListSignOffs(ctx, req.(*ListSignOffsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // CampaignService_ServiceDesc is the grpc.ServiceDesc for CampaignService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -468,6 +588,18 @@ var CampaignService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetCompleteness",
 			Handler:    _CampaignService_GetCompleteness_Handler,
+		},
+		{
+			MethodName: "SignOff",
+			Handler:    _CampaignService_SignOff_Handler,
+		},
+		{
+			MethodName: "SendBackSignOff",
+			Handler:    _CampaignService_SendBackSignOff_Handler,
+		},
+		{
+			MethodName: "ListSignOffs",
+			Handler:    _CampaignService_ListSignOffs_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
