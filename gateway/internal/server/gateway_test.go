@@ -28,11 +28,12 @@ import (
 
 // platform is the three services and the gateway, started for a test.
 type platform struct {
-	base string
-	reg  *servicetest.Running
-	ind  *servicetest.Running
-	rm   *servicetest.Running
-	logs *servicetest.Logs // the gateway's
+	base    string
+	metrics string // the gateway's /metrics address
+	reg     *servicetest.Running
+	ind     *servicetest.Running
+	rm      *servicetest.Running
+	logs    *servicetest.Logs // the gateway's
 }
 
 // startPlatform runs the three services and the gateway with an operator
@@ -71,7 +72,7 @@ func startPlatform(t testing.TB, opts ...func(*config.Config)) platform {
 		}
 	})
 	createAccount(t, reg, "operator", operatorPassword, registryv1.Role_ROLE_OPERATOR, "")
-	return platform{base: "http://" + g.Addr(), reg: reg, rm: rm, ind: ind, logs: logs}
+	return platform{base: "http://" + g.Addr(), metrics: g.MetricsAddr(), reg: reg, rm: rm, ind: ind, logs: logs}
 }
 
 const operatorPassword = "Platform-ops-2026"

@@ -16,6 +16,7 @@ import (
 	"net/http"
 
 	"github.com/nastavnik/nastavnik/gateway/internal/auth"
+	"github.com/nastavnik/nastavnik/gateway/internal/httpmetrics"
 	"github.com/nastavnik/nastavnik/platform/identity"
 )
 
@@ -101,7 +102,7 @@ var (
 
 // Handler returns the pages with their middleware, for the gateway's mux.
 func (p *Pages) Handler() http.Handler {
-	return p.secure(p.withSession(p.textOnly(p.routes())))
+	return p.secure(p.withSession(p.textOnly(httpmetrics.Mux(p.routes().ServeMux))))
 }
 
 // Routes lists the patterns ("METHOD /path/{param}") the pages serve, in the
