@@ -31,6 +31,10 @@ bench: ## Country-scale benchmark of the indicator aggregates (p95 through the g
 bench-pages: ## Server time of the report form page vs the JSON read of the same report.
 	@scripts/bench-pages.sh
 
+.PHONY: peak
+peak: ## The December peak load through the gateway against pgbench on the same PostgreSQL (one table).
+	@scripts/peak-load.sh
+
 .PHONY: screenshots
 screenshots: ## Screenshots of every page at 1280 and 360 px from a running `make run` (into screenshots/).
 	@scripts/screenshots.sh

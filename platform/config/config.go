@@ -115,9 +115,18 @@ func CheckAddr(name, addr string) error {
 	return nil
 }
 
-// CheckTarget checks a gRPC dial target: host:port, or a resolver target
-// such as dns:///registry:9090 that balances over every address of a name.
+// CheckTarget checks a gRPC dial target: host:port, a resolver target
+// (dns:///host:port, passthrough:///host:port) or a comma-separated list of
+// host:port, one per replica (see platform/grpcclient).
 func CheckTarget(name, target string) error {
+	if strings.Contains(target, ",") {
+		for _, a := range strings.Split(target, ",") {
+			if _, _, err := net.SplitHostPort(strings.TrimSpace(a)); err != nil || strings.TrimSpace(a) == "" {
+				return fmt.Errorf("%s must be host:port, dns:///host:port or host:port,host:port,…, got %q", name, target)
+			}
+		}
+		return nil
+	}
 	rest := target
 	if scheme, after, ok := strings.Cut(target, ":///"); ok {
 		if scheme != "dns" && scheme != "passthrough" {
@@ -126,7 +135,7 @@ func CheckTarget(name, target string) error {
 		rest = after
 	}
 	if _, _, err := net.SplitHostPort(rest); err != nil || rest == "" {
-		return fmt.Errorf("%s must be host:port or dns:///host:port, got %q", name, target)
+		return fmt.Errorf("%s must be host:port, dns:///host:port or host:port,host:port,…, got %q", name, target)
 	}
 	return nil
 }

@@ -15,10 +15,10 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/nastavnik/nastavnik/platform/config"
 	"github.com/nastavnik/nastavnik/platform/database"
+	"github.com/nastavnik/nastavnik/platform/grpcclient"
 	"github.com/nastavnik/nastavnik/platform/grpcerr"
 	"github.com/nastavnik/nastavnik/platform/grpcserver"
 	"github.com/nastavnik/nastavnik/platform/idempotency"
@@ -120,9 +120,8 @@ func Start(ctx context.Context, spec Spec, cfg Config, logger *slog.Logger) (*Se
 			return nil, err
 		}
 		// Connections are lazy: the registry may start after this service.
-		// dns:///name:port balances over every replica the name resolves to.
-		registry, err = grpc.NewClient(cfg.RegistryAddr, grpc.WithTransportCredentials(insecure.NewCredentials()),
-			grpc.WithDefaultServiceConfig(`{"loadBalancingConfig":[{"round_robin":{}}]}`))
+		// dns:///name:port or a list balances over every replica.
+		registry, err = grpcclient.Dial(cfg.RegistryAddr)
 		if err != nil {
 			return nil, fmt.Errorf("REGISTRY_ADDR: %w", err)
 		}
@@ -193,6 +192,10 @@ func (s *Service) Serve(ctx context.Context) error {
 	return s.srv.Serve(ctx)
 }
 
+// Abort cuts every gRPC connection and cancels the calls in flight at once,
+// as a crash would; Serve still returns only when its context ends.
+func (s *Service) Abort() { s.srv.GRPC().Stop() }
+
 // Main is a whole service process: configuration from the environment, JSON
 // logs to stderr, serving until ctx ends.
 //
@@ -202,6 +205,7 @@ func Main(ctx context.Context, spec Spec) error {
 	if db, err := config.Load[config.Database](spec.Defaults); err == nil && db.MigrateOnly {
 		return MigrateOnly(ctx, spec, db, logging.New(os.Stderr, slog.LevelInfo, spec.Name))
 	}
+	config.TuneGC()
 	cfg, err := spec.LoadConfig()
 	if err != nil {
 		return err

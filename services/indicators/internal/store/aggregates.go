@@ -183,7 +183,7 @@ type contribution struct {
 func (s *Store) contribute(ctx context.Context, tx pgx.Tx, r domain.Report, f form.Form) error {
 	reportID := r.ID
 	var want []contribution
-	if r.Status == domain.Submitted || r.Status == domain.Accepted {
+	if counts(r.Status) {
 		if f.Code != r.FormCode || f.Version != r.FormVersion || f.Status != form.Published {
 			var err error
 			if f, err = scanForm(tx.QueryRow(ctx, `SELECT `+formColumns+` FROM forms WHERE code = $1 AND version = $2`, r.FormCode, r.FormVersion)); err != nil {
