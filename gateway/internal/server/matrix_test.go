@@ -22,6 +22,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
 
+	"github.com/nastavnik/nastavnik/gateway/internal/config"
 	"github.com/nastavnik/nastavnik/platform/identity"
 	registryv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/registry/v1"
 )
@@ -513,8 +514,8 @@ func newToken(f *fixture, c client) string {
 	return resp.Token.ID
 }
 
-func newFixture(t testing.TB) *fixture {
-	p := startPlatform(t)
+func newFixture(t testing.TB, opts ...func(*config.Config)) *fixture {
+	p := startPlatform(t, opts...)
 	f := &fixture{t: t, p: p, clients: map[string]client{}, ids: map[string]string{}}
 	ctx := context.Background()
 	regions := registryv1.NewRegionServiceClient(p.reg.Conn)

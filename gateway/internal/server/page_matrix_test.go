@@ -73,10 +73,10 @@ func pageDo(t *testing.T, hc *http.Client, base, cookie string, q fuzzRequest) (
 // "organisation", and nothing else: the classes, not the outcomes, are the
 // point here (the page tests do the outcomes).
 var pageRows = map[string]struct {
-	want  string // one letter per pagePrincipals
-	query string // added to the path
+	want   string // one letter per pagePrincipals
+	suffix string // added to the path
 }{
-	"GET /static/":                              {want: "A A A A A A A"},
+	"GET /static/":                              {want: "A A A A A A A", suffix: "site.css"},
 	"GET /{$}":                                  {want: "L A A A A A A"},
 	"GET /login":                                {want: "A A A A A A A"},
 	"POST /login":                               {want: "C C C C C C C"}, // without the sign-in form's own cookie
@@ -87,6 +87,8 @@ var pageRows = map[string]struct {
 	"GET /account/tokens":                       {want: "L A A A A A A"},
 	"POST /account/tokens":                      {want: "L A A A A A A"},
 	"POST /account/tokens/{id}/revoke":          {want: "L N N N N N N"}, // a token nobody holds
+	"GET /notifications":                        {want: "L A A A A A A"},
+	"POST /notifications/read":                  {want: "L A A A A A A"},
 	"POST /campaigns/{id}/start":                {want: "L A R R R R R"},
 	"GET /reports/{id}":                         {want: "L A R R R R R"},
 	"POST /reports/{id}":                        {want: "L A R R R R R"},
@@ -127,9 +129,9 @@ var pageRows = map[string]struct {
 	"GET /region/{code}":                        {want: "L R R R A N A"},
 	"GET /region/municipalities/{id}":           {want: "L R R R A N A"},
 	"GET /region/reports/{id}":                  {want: "L R R R A N A"},
-	"GET /region/targets":                       {want: "L R R R A N A", query: "?region=24"},
+	"GET /region/targets":                       {want: "L R R R A N A", suffix: "?region=24"},
 	"POST /region/targets":                      {want: "L R R R A A N"}, // no region named: one's own, none for the operator
-	"GET /export/dashboard.xlsx":                {want: "L R A N A N A", query: "?region=24"},
+	"GET /export/dashboard.xlsx":                {want: "L R A N A N A", suffix: "?region=24"},
 	"GET /campaigns":                            {want: "L R A A R R R"},
 	"GET /campaigns/new":                        {want: "L R A A R R R"},
 	"POST /campaigns/new":                       {want: "L R A A R R R"},
@@ -211,7 +213,7 @@ func TestPageAccessMatrix(t *testing.T) {
 			continue
 		}
 		method, _, _ := strings.Cut(pattern, " ")
-		path := f.ownPagePath(pattern) + row.query
+		path := f.ownPagePath(pattern) + row.suffix
 		want := strings.Fields(row.want)
 		if len(want) != len(pagePrincipals) {
 			t.Fatalf("%s: %d classes, want %d", pattern, len(want), len(pagePrincipals))
@@ -229,6 +231,12 @@ func TestPageAccessMatrix(t *testing.T) {
 		}
 		if g := strings.Join(got, " "); g != row.want {
 			t.Errorf("%s %s:\n got %s\nwant %s\n(%s)", method, path, g, row.want, strings.Join(pagePrincipals, ", "))
+		}
+	}
+	// The static files are there, their directories are not listed.
+	for _, dir := range []string{"/static/", "/static/?C=M;O=D"} {
+		if status, _, body := pageDo(t, hc, f.p.base, "", fuzzRequest{method: "GET", url: dir}); status != http.StatusNotFound {
+			t.Errorf("GET %s: %d, want 404 (%.200s)", dir, status, body)
 		}
 	}
 	t.Logf("page access matrix: %d page routes × %d principals = %d cells", len(routes), len(pagePrincipals), cells)

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"strings"
 	"time"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
@@ -141,6 +142,10 @@ func (a *assets) url(name string) string {
 }
 
 func (a *assets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasSuffix(r.URL.Path, "/") {
+		http.NotFound(w, r) // files only: no directory listings
+		return
+	}
 	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 	a.handler.ServeHTTP(w, r)
 }
