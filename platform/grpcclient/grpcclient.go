@@ -2,7 +2,7 @@
 // resolver target (dns:///name:port balances over every address the name
 // resolves to) or a comma-separated list of host:port, one per replica. Calls
 // go round-robin over the replicas that answer, and reads (Get…, List…,
-// health checks) that meet a replica going away (UNAVAILABLE) are retried on
+// Authenticate, health checks) that meet a replica going away (UNAVAILABLE) are retried on
 // another; a write that meets it returns UNAVAILABLE, which callers may retry.
 package grpcclient
 
@@ -52,10 +52,12 @@ func Dial(target string, opts ...grpc.DialOption) (*grpc.ClientConn, error) {
 	return conn, nil
 }
 
-// idempotent reports methods that only read.
+// idempotent reports methods that only read (Authenticate only notes when a
+// session was last used).
 func idempotent(method string) bool {
 	name := method[strings.LastIndexByte(method, '/')+1:]
-	return strings.HasPrefix(name, "Get") || strings.HasPrefix(name, "List") || method == "/grpc.health.v1.Health/Check"
+	return strings.HasPrefix(name, "Get") || strings.HasPrefix(name, "List") || name == "Authenticate" ||
+		method == "/grpc.health.v1.Health/Check"
 }
 
 // retryReads tries a read again on UNAVAILABLE (a replica stopping or gone):
