@@ -4,7 +4,7 @@ SHELL := /bin/bash
 
 GO        ?= go
 BUF       := build/bin/buf
-MODULES   := platform proto services/registry services/roadmap services/indicators gateway
+MODULES   := platform proto services/registry services/roadmap services/indicators gateway deploy
 PKGS      := $(addsuffix /...,$(addprefix ./,$(MODULES)))
 BIN       := bin
 PROTODEPS := build/protodeps

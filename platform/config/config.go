@@ -70,12 +70,23 @@ type Database struct {
 	// URL is a libpq connection string or URL. It may carry a password, so it is
 	// never printed.
 	URL string `env:"DATABASE_URL"`
+	// ReadURL, when set, is where read-only paths that tolerate a little
+	// replication lag (the dashboards' aggregates, the business gauges) read:
+	// a streaming replica, such as CloudNativePG's "-ro" service. Empty: they
+	// read through URL. It may carry a password, so it is never printed.
+	ReadURL string `env:"DATABASE_READ_URL"`
 	// Schema is the schema the service owns; it becomes the search_path.
 	Schema string `env:"DATABASE_SCHEMA"`
 	// MaxConns caps the pool per process.
 	MaxConns int32 `env:"DATABASE_MAX_CONNS" envDefault:"10"`
 	// Migrate applies the embedded migrations at start.
 	Migrate bool `env:"DATABASE_MIGRATE" envDefault:"true"`
+	// MigrateOnly makes the process apply the embedded migrations and exit
+	// (a deployment's migration Job), without serving.
+	MigrateOnly bool `env:"DATABASE_MIGRATE_ONLY" envDefault:"false"`
+	// ConnectTimeout bounds how long a starting service waits for PostgreSQL
+	// to answer, retrying with capped exponential backoff.
+	ConnectTimeout time.Duration `env:"DATABASE_CONNECT_TIMEOUT" envDefault:"2m"`
 }
 
 // Validate reports every problem of the database configuration.
@@ -89,6 +100,9 @@ func (d Database) Validate() error {
 	}
 	if d.MaxConns < 1 || d.MaxConns > 1000 {
 		errs = append(errs, fmt.Errorf("DATABASE_MAX_CONNS must be within 1..1000, got %d", d.MaxConns))
+	}
+	if d.ConnectTimeout < 0 {
+		errs = append(errs, fmt.Errorf("DATABASE_CONNECT_TIMEOUT must not be negative, got %s", d.ConnectTimeout))
 	}
 	return errors.Join(errs...)
 }

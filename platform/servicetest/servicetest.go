@@ -9,6 +9,9 @@ import (
 	"encoding/base64"
 	"io"
 	"log/slog"
+	"net/http"
+	"regexp"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -101,6 +104,10 @@ func Start(t testing.TB, spec service.Spec) *Running {
 type Options struct {
 	// RegistryAddr is the registry a service with UsesRegistry talks to.
 	RegistryAddr string
+	// ReadReplica sets DATABASE_READ_URL to the test's own database: the
+	// read pool then runs read-only sessions named "<schema>-ro", as it
+	// would against a replica.
+	ReadReplica bool
 	// ReplicaOf, when set, makes this a second replica of a running service:
 	// it shares that one's database.
 	ReplicaOf *Running
@@ -124,6 +131,9 @@ func StartWith(t testing.TB, spec service.Spec, opts Options) *Running {
 		Database:     db,
 		IdentityKey:  base64.StdEncoding.EncodeToString(Key),
 		RegistryAddr: opts.RegistryAddr,
+	}
+	if opts.ReadReplica {
+		cfg.Database.ReadURL = db.URL
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &Logs{}
@@ -176,4 +186,32 @@ func (w testWriter) Write(p []byte) (int, error) {
 		w.t.Log(string(p))
 	}
 	return len(p), nil
+}
+
+// Scrape reads the /metrics page served at addr (host:port).
+func Scrape(t testing.TB, addr string) string {
+	t.Helper()
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatalf("servicetest: GET /metrics: %v", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("servicetest: GET /metrics = %d, %v", resp.StatusCode, err)
+	}
+	return string(body)
+}
+
+// Sample is the value of metric with exactly the label set labels (as
+// printed, e.g. `{pool="read"}`; "" for none) on a /metrics page, and
+// whether it is there.
+func Sample(page, metric, labels string) (float64, bool) {
+	re := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(metric+labels) + ` (\S+)$`)
+	m := re.FindStringSubmatch(page)
+	if m == nil {
+		return 0, false
+	}
+	v, err := strconv.ParseFloat(m[1], 64)
+	return v, err == nil
 }

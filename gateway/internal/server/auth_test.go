@@ -358,6 +358,30 @@ func TestReadOnlyTokenCannotWrite(t *testing.T) {
 	}
 }
 
+// Wrong current passwords on the password page are throttled as sign-ins
+// are: three are told the password is wrong, the next that there were too
+// many (429), in Russian beside the field; the password stays unchanged.
+func TestPasswordChangeIsThrottledOnThePage(t *testing.T) {
+	p := startPlatform(t)
+	b := newBrowser(t, p.base)
+	csrf := b.signIn("operator", operatorPassword)
+	form := url.Values{"current": {"не-тот-пароль"}, "new": {"Brand-new-pass-2026"}, "csrf_token": {csrf}}
+	for i := range 3 {
+		if code, body := b.post("/account/password", form); code != http.StatusBadRequest || !strings.Contains(body, "Текущий пароль введён неверно") {
+			t.Fatalf("wrong password %d: %d, want 400 saying the password is wrong", i+1, code)
+		}
+	}
+	code, body := b.post("/account/password", form)
+	if code != http.StatusTooManyRequests || !strings.Contains(body, "Слишком много неверных попыток ввести текущий пароль") ||
+		!strings.Contains(body, `href="#current"`) {
+		t.Errorf("fourth wrong password: %d, want 429 with the Russian message linked to the field", code)
+	}
+	form.Set("current", operatorPassword)
+	if code, _ := b.post("/account/password", form); code != http.StatusTooManyRequests {
+		t.Errorf("the right password while throttled: %d, want 429", code)
+	}
+}
+
 // authenticateCalls is how many Authenticate calls the registry has answered,
 // from its /metrics.
 func authenticateCalls(t testing.TB, reg *servicetest.Running) int {

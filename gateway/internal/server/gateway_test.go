@@ -41,14 +41,15 @@ type platform struct {
 }
 
 // startPlatform runs the three services and the gateway with an operator
-// account "operator" (password operatorPassword).
-func startPlatform(t testing.TB) platform {
+// account "operator" (password operatorPassword); opts change the gateway's
+// configuration.
+func startPlatform(t testing.TB, opts ...func(*config.Config)) platform {
 	t.Helper()
 	reg := servicetest.Start(t, registryapp.Spec)
 	rm := servicetest.StartWith(t, roadmapapp.Spec, servicetest.Options{RegistryAddr: reg.Addr})
 	ind := servicetest.StartWith(t, indicatorsapp.Spec, servicetest.Options{RegistryAddr: reg.Addr})
 	p := platform{reg: reg, rm: rm, ind: ind}
-	p.base, p.metrics, p.logs = p.startGateway(t)
+	p.base, p.metrics, p.logs = p.startGateway(t, opts...)
 	createAccount(t, reg, "operator", operatorPassword, registryv1.Role_ROLE_OPERATOR, "")
 	return p
 }
@@ -56,7 +57,7 @@ func startPlatform(t testing.TB) platform {
 // startGateway starts a gateway in front of the platform's services (a test
 // may start a second replica) and returns its base URL, its /metrics address
 // and its logs.
-func (p platform) startGateway(t testing.TB) (base, metrics string, logs *servicetest.Logs) {
+func (p platform) startGateway(t testing.TB, opts ...func(*config.Config)) (base, metrics string, logs *servicetest.Logs) {
 	t.Helper()
 	targets := p.targets
 	if targets == [3]string{} {
@@ -68,6 +69,9 @@ func (p platform) startGateway(t testing.TB) (base, metrics string, logs *servic
 		RequestTimeout: 10 * time.Second, MaxBodyBytes: 1 << 20, ShutdownTimeout: 5 * time.Second, LogLevel: "error",
 		IdentityKey:  base64.StdEncoding.EncodeToString(servicetest.Key),
 		AuthCacheTTL: auth.MaxCacheTTL, AuthCacheSize: 1000,
+	}
+	for _, o := range opts {
+		o(&cfg)
 	}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)

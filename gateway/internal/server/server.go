@@ -20,6 +20,7 @@ import (
 
 	"github.com/google/uuid"
 	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -30,9 +31,11 @@ import (
 	"github.com/nastavnik/nastavnik/gateway/internal/api"
 	"github.com/nastavnik/nastavnik/gateway/internal/auth"
 	"github.com/nastavnik/nastavnik/gateway/internal/config"
+	"github.com/nastavnik/nastavnik/gateway/internal/httpmetrics"
 	"github.com/nastavnik/nastavnik/gateway/internal/web"
 	"github.com/nastavnik/nastavnik/platform/grpcclient"
 	"github.com/nastavnik/nastavnik/platform/grpcserver"
+	"github.com/nastavnik/nastavnik/platform/idempotency"
 	"github.com/nastavnik/nastavnik/platform/identity"
 	"github.com/nastavnik/nastavnik/platform/logging"
 	"github.com/nastavnik/nastavnik/platform/registryclient"
@@ -161,7 +164,7 @@ func (g *Gateway) Serve(ctx context.Context) error {
 }
 
 func (g *Gateway) handler(ctx context.Context, reg *prometheus.Registry) (http.Handler, error) {
-	apiMux, err := api.NewMux(ctx, g.backends, g.auth.Metadata)
+	apiMux, err := api.NewMux(ctx, g.backends, g.auth.Metadata, runtime.WithMiddlewares(httpmetrics.GatewayMiddleware))
 	if err != nil {
 		return nil, err
 	}
@@ -191,17 +194,26 @@ func (g *Gateway) handler(ctx context.Context, reg *prometheus.Registry) (http.H
 		mux.Handle(path, pagesHandler)
 	}
 
-	requests := prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "http_requests_total", Help: "HTTP requests by method and status code."}, []string{"code", "method"})
-	duration := prometheus.NewHistogramVec(prometheus.HistogramOpts{
-		Name: "http_request_duration_seconds", Help: "HTTP request latency.",
-		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}}, []string{"code", "method"})
-	reg.MustRegister(requests, duration)
-	var h http.Handler = g.secureHeaders(mux)
-	h = promhttp.InstrumentHandlerDuration(duration, promhttp.InstrumentHandlerCounter(requests, h))
+	red, err := httpmetrics.New(reg)
+	if err != nil {
+		return nil, err
+	}
+	h := red.Instrument(g.secureHeaders(httpmetrics.Mux(mux)))
+	h = safeReads(h)
 	h = g.recoverPanics(h)
 	h = g.requestID(h)
 	return h, nil
+}
+
+// safeReads marks GET and HEAD requests as reads, whose calls to the
+// services may be repeated while a service restarts (idempotency.Retry).
+func safeReads(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			r = r.WithContext(idempotency.Safe(r.Context()))
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // requestID gives every request an id (kept from X-Request-Id when sent), echoes

@@ -64,7 +64,7 @@ func scanReport(row pgx.Row, extra ...any) (reportRow, error) {
 
 // GetReport reads a report.
 func (s *Store) GetReport(ctx context.Context, id string) (domain.Report, error) {
-	r, err := getReport(ctx, s.pool, id, "")
+	r, err := getReport(ctx, s.db(ctx), id, "")
 	return r.Report, translate("store.GetReport", err)
 }
 
@@ -75,14 +75,14 @@ func getReport(ctx context.Context, q database.Querier, id, lock string) (report
 // ReportOf returns the id of an organisation's report in a campaign.
 func (s *Store) ReportOf(ctx context.Context, campaignID, orgID string) (string, error) {
 	var id string
-	err := s.pool.QueryRow(ctx, `SELECT id::text FROM reports WHERE campaign_id = $1 AND organisation_id = $2`, campaignID, orgID).Scan(&id)
+	err := s.db(ctx).QueryRow(ctx, `SELECT id::text FROM reports WHERE campaign_id = $1 AND organisation_id = $2`, campaignID, orgID).Scan(&id)
 	return id, translate("store.ReportOf", err)
 }
 
 // PreviousValues returns the values of the organisation's accepted report in
 // a campaign of the year before with the same form code, or nil.
 func (s *Store) PreviousValues(ctx context.Context, orgID string, year int, formCode string) (map[string]form.Value, error) {
-	return previousValues(ctx, s.pool, orgID, year, formCode)
+	return previousValues(ctx, s.db(ctx), orgID, year, formCode)
 }
 
 // previousValuesOf is the accepted values of the organisation of report r
@@ -327,14 +327,14 @@ func (s *Store) ListReports(ctx context.Context, f ReportFilter, after *Expected
 		w.Add("co.municipality_id::text = ?", f.Municipality)
 	}
 	var total int
-	if err := s.pool.QueryRow(ctx, `SELECT count(*) `+reportFrom+w.SQL(), w.Args...).Scan(&total); err != nil {
+	if err := s.db(ctx).QueryRow(ctx, `SELECT count(*) `+reportFrom+w.SQL(), w.Args...).Scan(&total); err != nil {
 		return nil, 0, translate(op, err)
 	}
 	if after != nil {
 		w.Add("(co.sort_key, co.organisation_id) > (?, ?::uuid)", after.SortKey, after.ID)
 	}
 	w.Args = append(w.Args, limit)
-	rows, err := s.pool.Query(ctx, fmt.Sprintf(`SELECT %s %s %s ORDER BY co.sort_key, co.organisation_id LIMIT $%d`,
+	rows, err := s.db(ctx).Query(ctx, fmt.Sprintf(`SELECT %s %s %s ORDER BY co.sort_key, co.organisation_id LIMIT $%d`,
 		reportColumns, reportFrom, w.SQL(), len(w.Args)), w.Args...)
 	if err != nil {
 		return nil, 0, translate(op, err)
@@ -361,14 +361,14 @@ type HistoryEvent struct {
 func (s *Store) History(ctx context.Context, reportID string, after *HistoryCursor, limit int) ([]HistoryEvent, int, error) {
 	const op = "store.History"
 	var total int
-	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM report_events WHERE report_id = $1`, reportID).Scan(&total); err != nil {
+	if err := s.db(ctx).QueryRow(ctx, `SELECT count(*) FROM report_events WHERE report_id = $1`, reportID).Scan(&total); err != nil {
 		return nil, 0, translate(op, err)
 	}
 	var from int64
 	if after != nil {
 		from = after.ID
 	}
-	rows, err := s.pool.Query(ctx, `SELECT id, time, account_id, login, kind, field, old_value, new_value, comment, late, version
+	rows, err := s.db(ctx).Query(ctx, `SELECT id, time, account_id, login, kind, field, old_value, new_value, comment, late, version
 		FROM report_events WHERE report_id = $1 AND id > $2 ORDER BY id LIMIT $3`, reportID, from, limit)
 	if err != nil {
 		return nil, 0, translate(op, err)
