@@ -1,13 +1,17 @@
 // Command peakload is the December peak (issue #15) against a running
 // gateway with the demo data (`scripts/peak-load.sh` starts one): it measures
-// pgbench -N on the same PostgreSQL first, then runs, for a bounded time each,
-// a phase at a fixed save rate and a phase at the maximum: curators saving one
+// pgbench -N on the same PostgreSQL before and after the load, and runs, for a
+// bounded time each, a phase at a fixed save rate, a phase of the curators'
+// saves alone at the maximum and a phase of everything at the maximum:
+// curators saving one
 // changed count at a time with the version they hold (a few deliberately
 // stale, whose 409 ABORTED is expected, not an error), curators submitting and
 // methodologists returning, accepting and reopening, methodologists reading
 // completeness and aggregates, and the regional centre reading and exporting.
 // It prints one table — operation, rate, p50/p95/p99, errors — the saves per
-// second as a share of pgbench's TPS and each process's largest RSS.
+// second as a share of pgbench's TPS, the CPU a save costs against the CPU a
+// pgbench transaction costs (the ratio a machine shared with other work
+// disturbs least) and each process's largest RSS.
 package main
 
 import (
@@ -106,12 +110,18 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var tps float64
-	if o.pgbench != "" {
-		fmt.Fprintf(os.Stderr, "== pgbench %s\n", o.pgbenchArgs)
-		if tps, err = pgbench(ctx, o.pgbench, o.pgbenchArgs); err != nil {
-			return err
+	var benches []benchRun
+	runBench := func() error {
+		if o.pgbench == "" {
+			return nil
 		}
+		fmt.Fprintf(os.Stderr, "== pgbench %s\n", o.pgbenchArgs)
+		b, err := pgbench(ctx, o.pgbench, o.pgbenchArgs, o.pids["postgres"])
+		benches = append(benches, b)
+		return err
+	}
+	if err := runBench(); err != nil {
+		return err
 	}
 	fmt.Fprintln(os.Stderr, "== setting up curators and reports")
 	w, err := setUp(ctx, o)
@@ -122,27 +132,50 @@ func run(ctx context.Context) error {
 	var phases []*phase
 	if o.rate > 0 {
 		fmt.Fprintf(os.Stderr, "== %s at %g saves/s\n", o.duration, o.rate)
-		phases = append(phases, w.run(ctx, fmt.Sprintf("%g/s", o.rate), o.rate, nil))
+		phases = append(phases, w.run(ctx, fmt.Sprintf("%g/s", o.rate), o.rate, false, nil))
 	}
-	fmt.Fprintf(os.Stderr, "== %s at the maximum\n", o.duration)
-	phases = append(phases, w.run(ctx, "max", 0, func(ctx context.Context) { profile(ctx, o) }))
+	fmt.Fprintf(os.Stderr, "== %s of saves alone at the maximum\n", o.duration)
+	phases = append(phases, w.run(ctx, "saves", 0, true, nil))
+	fmt.Fprintf(os.Stderr, "== %s of everything at the maximum\n", o.duration)
+	phases = append(phases, w.run(ctx, "max", 0, false, func(ctx context.Context) { profile(ctx, o) }))
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	return report(os.Stdout, o, tps, phases, rss())
+	peak := rss()
+	if err := runBench(); err != nil {
+		return err
+	}
+	return report(os.Stdout, o, benches, phases, peak)
 }
 
-// pgbench runs pgbench and returns its TPS.
-func pgbench(ctx context.Context, dsn, args string) (float64, error) {
-	out, err := exec.CommandContext(ctx, "pgbench", append(strings.Fields(args), dsn)...).CombinedOutput()
+// benchRun is one pgbench run: its rate and the CPU one transaction took
+// (pgbench itself and PostgreSQL's backends).
+type benchRun struct {
+	tps   float64
+	cpuTx time.Duration
+}
+
+// pgbench runs pgbench and measures it.
+func pgbench(ctx context.Context, dsn, args string, postmaster int) (benchRun, error) {
+	before := cpuTimes(map[string]int{"postgres": postmaster})["postgres"]
+	cmd := exec.CommandContext(ctx, "pgbench", append(strings.Fields(args), dsn)...)
+	out, err := cmd.CombinedOutput()
 	if err != nil {
-		return 0, fmt.Errorf("pgbench: %w\n%s", err, out)
+		return benchRun{}, fmt.Errorf("pgbench: %w\n%s", err, out)
 	}
+	pg := cpuTimes(map[string]int{"postgres": postmaster})["postgres"] - before
 	m := regexp.MustCompile(`tps = ([0-9.]+)`).FindSubmatch(out)
-	if m == nil {
-		return 0, fmt.Errorf("pgbench printed no tps:\n%s", out)
+	n := regexp.MustCompile(`number of transactions actually processed: ([0-9]+)`).FindSubmatch(out)
+	if m == nil || n == nil {
+		return benchRun{}, fmt.Errorf("pgbench printed no tps:\n%s", out)
 	}
-	return strconv.ParseFloat(string(m[1]), 64)
+	tps, _ := strconv.ParseFloat(string(m[1]), 64)
+	txs, _ := strconv.ParseInt(string(n[1]), 10, 64)
+	b := benchRun{tps: tps}
+	if txs > 0 {
+		b.cpuTx = (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime() + pg) / time.Duration(txs)
+	}
+	return b, nil
 }
 
 // client calls the gateway's JSON API.
@@ -464,7 +497,7 @@ func (p *pacer) wait(ctx context.Context) bool {
 
 // run is one phase: saves at rate (0: as fast as the curators go), the
 // review cycles and the dashboard reads at their fixed rates.
-func (w *workload) run(parent context.Context, name string, rate float64, during func(context.Context)) *phase {
+func (w *workload) run(parent context.Context, name string, rate float64, savesOnly bool, during func(context.Context)) *phase {
 	p := &phase{name: name, ops: map[string]*opStats{}}
 	// ctx ends the phase: no call starts after it; the calls themselves run
 	// on calls, so those in flight finish and count.
@@ -498,11 +531,16 @@ func (w *workload) run(parent context.Context, name string, rate float64, during
 		})
 	}
 	for i, s := range w.cyclers {
+		if savesOnly {
+			break
+		}
 		meth := w.methodology[0]
 		wg.Go(func() { w.cycle(ctx, calls, p, s, meth, i) })
 	}
-	readers := append([]client{}, w.methodology...)
-	readers = append(readers, w.regional)
+	var readers []client
+	if !savesOnly {
+		readers = append(append(readers, w.methodology...), w.regional)
+	}
 	for i, c := range readers {
 		wg.Go(func() { w.read(ctx, calls, p, c, i == len(readers)-1, w.o.readRate/float64(len(readers))) })
 	}
@@ -739,27 +777,22 @@ func ms(d time.Duration) string {
 }
 
 // report prints the table and the bar.
-func report(out io.Writer, o options, tps float64, phases []*phase, rss map[string]int64) error {
+func report(out io.Writer, o options, benches []benchRun, phases []*phase, rss map[string]int64) error {
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "phase\toperation\trequests\trate/s\tp50 ms\tp95 ms\tp99 ms\terrors\texpected 409\t")
 	var errs int
-	var maxSaves float64
+	rates := map[string]float64{}
 	var dashP95 time.Duration
 	for _, p := range phases {
-		names := make([]string, 0, len(p.ops))
-		for n := range p.ops {
-			names = append(names, n)
-		}
-		slices.Sort(names)
-		for _, n := range names {
+		for _, n := range slices.Sorted(maps.Keys(p.ops)) {
 			s := p.ops[n]
 			slices.Sort(s.durations)
 			r := float64(len(s.durations)) / p.elapsed.Seconds()
 			fmt.Fprintf(tw, "%s\t%s\t%d\t%.1f\t%s\t%s\t%s\t%d\t%d\t\n", p.name, n, len(s.durations), r,
 				ms(percentile(s.durations, .5)), ms(percentile(s.durations, .95)), ms(percentile(s.durations, .99)), s.errors, s.expected)
 			errs += s.errors
-			if p.name == "max" && n == "save" {
-				maxSaves = r
+			if n == "save" {
+				rates[p.name] = r
 			}
 			if p.name == "max" && (strings.HasPrefix(n, "aggregates") || strings.HasPrefix(n, "completeness")) {
 				dashP95 = max(dashP95, percentile(s.durations, .95))
@@ -775,29 +808,41 @@ func report(out io.Writer, o options, tps float64, phases []*phase, rss map[stri
 		}
 	}
 	fmt.Fprintln(out)
-	if tps > 0 {
-		fmt.Fprintf(out, "pgbench %s on the same PostgreSQL: %.0f TPS\n", o.pgbenchArgs, tps)
-		fmt.Fprintf(out, "saves through the gateway at the maximum: %.0f/s = %.1f %% of pgbench (bar ≥ 30 %%)\n", maxSaves, 100*maxSaves/tps)
-	}
-	fmt.Fprintf(out, "dashboards' p95 at the maximum: %s ms (bar ≤ 100 ms)\n", ms(dashP95))
-	if last := phases[len(phases)-1]; maxSaves > 0 {
-		saves := maxSaves * last.elapsed.Seconds()
+	if len(benches) > 0 {
+		var tps float64
+		var cpuTx time.Duration
 		var parts []string
-		for _, n := range slices.Sorted(maps.Keys(last.cpu)) {
-			parts = append(parts, fmt.Sprintf("%s %.2f", n, float64(last.cpu[n].Microseconds())/1000/saves))
+		for _, b := range benches {
+			tps += b.tps / float64(len(benches))
+			cpuTx += b.cpuTx / time.Duration(len(benches))
+			parts = append(parts, fmt.Sprintf("%.0f", b.tps))
 		}
-		fmt.Fprintf(out, "CPU ms per save at the maximum (every request of the phase counted): %s\n", strings.Join(parts, ", "))
+		fmt.Fprintf(out, "pgbench %s on the same PostgreSQL, before and after the load: %s TPS (mean %.0f); CPU %.2f ms a transaction (pgbench and its backends)\n",
+			o.pgbenchArgs, strings.Join(parts, " and "), tps, float64(cpuTx.Microseconds())/1000)
+		fmt.Fprintf(out, "saves through the gateway, alone at the maximum: %.0f/s = %.1f %% of pgbench's mean TPS (bar ≥ 30 %%); with everything else: %.0f/s = %.1f %%\n",
+			rates["saves"], 100*rates["saves"]/tps, rates["max"], 100*rates["max"]/tps)
+		for _, p := range phases {
+			if p.name != "saves" || rates["saves"] == 0 {
+				continue
+			}
+			saves := rates["saves"] * p.elapsed.Seconds()
+			var total time.Duration
+			var parts []string
+			for _, n := range slices.Sorted(maps.Keys(p.cpu)) {
+				total += p.cpu[n]
+				parts = append(parts, fmt.Sprintf("%s %.2f", n, float64(p.cpu[n].Microseconds())/1000/saves))
+			}
+			perSave := float64(total.Microseconds()) / 1000 / saves
+			fmt.Fprintf(out, "CPU ms a save, alone at the maximum: %.2f (%s): a save costs %.1f pgbench transactions, i.e. on the same CPU saves run at %.1f %% of pgbench's rate\n",
+				perSave, strings.Join(parts, ", "), perSave/(float64(cpuTx.Microseconds())/1000), 100*float64(cpuTx.Microseconds())/1000/perSave)
+		}
 	}
-	names := make([]string, 0, len(rss))
-	for n := range rss {
-		names = append(names, n)
-	}
-	slices.Sort(names)
+	fmt.Fprintf(out, "dashboards' p95 with everything at the maximum: %s ms (bar ≤ 100 ms)\n", ms(dashP95))
 	var parts []string
-	for _, n := range names {
+	for _, n := range slices.Sorted(maps.Keys(rss)) {
 		parts = append(parts, fmt.Sprintf("%s %.0f MB", n, float64(rss[n])/(1<<20)))
 	}
-	fmt.Fprintf(out, "largest RSS (bar ≤ 150 MB each): %s\n", strings.Join(parts, ", "))
+	fmt.Fprintf(out, "largest RSS (bar ≤ 150 MB each; postgres: the postmaster): %s\n", strings.Join(parts, ", "))
 	fmt.Fprintf(out, "errors: %d\n", errs)
 	if errs > 0 {
 		return fmt.Errorf("%d errors", errs)
