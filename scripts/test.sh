@@ -26,6 +26,9 @@ make --no-print-directory check-generated
 echo "== lint"
 make --no-print-directory lint
 
+echo "== govulncheck, offline (the first run builds it and the local vulnerability database)"
+scripts/vulncheck.sh
+
 echo "== go test (the first run compiles every dependency: several minutes before the first result)"
 go test -race -count=1 ${GOTESTFLAGS:-} ./platform/... ./services/registry/... ./services/roadmap/... \
   ./services/indicators/... ./gateway/...
