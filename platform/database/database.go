@@ -32,14 +32,33 @@ import (
 // Open connects to PostgreSQL with search_path set to the service's schema, and
 // checks the connection.
 func Open(ctx context.Context, cfg config.Database) (*pgxpool.Pool, error) {
-	pc, err := pgxpool.ParseConfig(cfg.URL)
+	return open(ctx, cfg, cfg.URL, "DATABASE_URL", cfg.Schema, false)
+}
+
+// OpenRead connects the read-only pool to DATABASE_READ_URL (a replica), or
+// returns nil when it is not set. Its sessions are read-only whatever the
+// server (default_transaction_read_only), so a write sent there fails instead
+// of landing on a primary by mistake, and they are named "<schema>-ro" in
+// pg_stat_activity.
+func OpenRead(ctx context.Context, cfg config.Database) (*pgxpool.Pool, error) {
+	if cfg.ReadURL == "" {
+		return nil, nil
+	}
+	return open(ctx, cfg, cfg.ReadURL, "DATABASE_READ_URL", cfg.Schema+"-ro", true)
+}
+
+func open(ctx context.Context, cfg config.Database, url, name, appName string, readOnly bool) (*pgxpool.Pool, error) {
+	pc, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		// The URL may hold a password: do not echo it.
-		return nil, errors.New("database.Open: DATABASE_URL cannot be parsed")
+		return nil, fmt.Errorf("database.Open: %s cannot be parsed", name)
 	}
 	pc.MaxConns = cfg.MaxConns
 	pc.ConnConfig.RuntimeParams["search_path"] = cfg.Schema
-	pc.ConnConfig.RuntimeParams["application_name"] = cfg.Schema
+	pc.ConnConfig.RuntimeParams["application_name"] = appName
+	if readOnly {
+		pc.ConnConfig.RuntimeParams["default_transaction_read_only"] = "on"
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		return nil, fmt.Errorf("database.Open: %w", err)
@@ -48,7 +67,7 @@ func Open(ctx context.Context, cfg config.Database) (*pgxpool.Pool, error) {
 	defer cancel()
 	if err := pool.Ping(pingCtx); err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("database.Open: ping: %w", err)
+		return nil, fmt.Errorf("database.Open: ping %s: %w", name, err)
 	}
 	return pool, nil
 }

@@ -178,5 +178,6 @@ func (s *Server) sideHandler() http.Handler {
 		}
 		_, _ = w.Write([]byte("ok\n"))
 	})
+	AddPprof(mux)
 	return mux
 }

@@ -2,6 +2,7 @@ package idempotency
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"google.golang.org/grpc"
@@ -15,10 +16,15 @@ type safeKey struct{}
 // Safe marks ctx as a read: its calls may be repeated (an HTTP GET, say).
 func Safe(ctx context.Context) context.Context { return context.WithValue(ctx, safeKey{}, true) }
 
-// repeatable reports whether a call may be sent again: a read, or a write
-// carrying an idempotency key, which the service answers once.
-func repeatable(ctx context.Context) bool {
+// repeatable reports whether a call may be sent again: a read (marked Safe,
+// or a Get…/List… method or a health check), or a write carrying an
+// idempotency key, which the service answers once.
+func repeatable(ctx context.Context, method string) bool {
 	if safe, _ := ctx.Value(safeKey{}).(bool); safe {
+		return true
+	}
+	name := method[strings.LastIndexByte(method, '/')+1:]
+	if strings.HasPrefix(name, "Get") || strings.HasPrefix(name, "List") || method == "/grpc.health.v1.Health/Check" {
 		return true
 	}
 	md, _ := metadata.FromOutgoingContext(ctx)
@@ -45,7 +51,7 @@ var DefaultRetry = RetryPolicy{Attempts: 6, First: 100 * time.Millisecond, Max: 
 func Retry(p RetryPolicy) grpc.UnaryClientInterceptor {
 	return func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
 		err := invoker(ctx, method, req, reply, cc, opts...)
-		if err == nil || !repeatable(ctx) {
+		if err == nil || !repeatable(ctx, method) {
 			return err
 		}
 		wait := p.First

@@ -81,12 +81,36 @@ func ReadXLSX(b []byte, maxRows int) ([][]string, error) {
 	if len(sheets) == 0 {
 		return nil, Unreadable(validation.New("file_no_sheets"))
 	}
-	rows, err := f.GetRows(sheets[0])
+	// Rows are counted while the sheet is read: a sheet of a million rows
+	// stops at the first one over the limit. Empty rows count only when a
+	// row with text follows them (as GetRows, which drops them at the end,
+	// where formatting often reaches far beyond the table).
+	it, err := f.Rows(sheets[0])
 	if err != nil {
 		return nil, Unreadablef(err)
 	}
-	if len(rows) > maxRows {
-		return nil, TooManyRows(maxRows)
+	defer it.Close()
+	var rows [][]string
+	empty := 0
+	for it.Next() {
+		row, err := it.Columns()
+		if err != nil {
+			return nil, Unreadablef(err)
+		}
+		if len(row) == 0 {
+			empty++
+			continue
+		}
+		if len(rows)+empty >= maxRows {
+			return nil, TooManyRows(maxRows)
+		}
+		for ; empty > 0; empty-- {
+			rows = append(rows, nil)
+		}
+		rows = append(rows, row)
+	}
+	if err := it.Error(); err != nil {
+		return nil, Unreadablef(err)
 	}
 	return rows, nil
 }

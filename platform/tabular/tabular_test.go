@@ -5,7 +5,12 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/xuri/excelize/v2"
 
 	"github.com/nastavnik/nastavnik/platform/validation"
 )
@@ -77,5 +82,58 @@ func TestZipBombsAreRefusedUnread(t *testing.T) {
 	}
 	if err := CheckZip(zipOf(t, 2, 1<<20)); err != nil {
 		t.Errorf("a small archive: %v", err)
+	}
+}
+
+// TestRowsCountedWhileRead: a sheet over the row limit fails; empty rows
+// count only between rows with text (formatting past the table's end does
+// not make a sheet too long).
+func TestRowsCountedWhileRead(t *testing.T) {
+	t.Parallel()
+	sheet := func(rows map[int]string) []byte {
+		f := excelize.NewFile()
+		defer f.Close()
+		for r, v := range rows {
+			if err := f.SetCellValue("Sheet1", fmt.Sprintf("A%d", r), v); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Formatting far below the table writes empty rows into the sheet.
+		if err := f.SetRowHeight("Sheet1", 50, 30); err != nil {
+			t.Fatal(err)
+		}
+		buf, err := f.WriteToBuffer()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes()
+	}
+	tests := []struct {
+		name string
+		rows map[int]string
+		want [][]string
+		err  string
+	}{
+		{"within", map[int]string{1: "a", 3: "c"}, [][]string{{"a"}, nil, {"c"}}, ""},
+		{"over", map[int]string{1: "a", 2: "b", 3: "c", 4: "d"}, nil, "more than 3 rows"},
+		{"over by an empty row", map[int]string{1: "a", 4: "d"}, nil, "more than 3 rows"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := ReadXLSX(sheet(tc.rows), 3)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("ReadXLSX = %v, want %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, got, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("rows (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

@@ -29,6 +29,7 @@ var catalogue = map[string]Message{
 	"too_short":                   {"must be at least {min} characters", "Не короче {min} {min|символа|символов|символов}"},
 	"not_utf8":                    {"must be UTF-8 text", "В тексте есть нечитаемые символы: наберите или вставьте его заново"},
 	"nul_character":               {"must not contain NUL characters", "В тексте есть невидимые служебные символы: наберите или вставьте его заново"},
+	"bidi_control":                {"must not contain bidirectional control characters (U+202A–U+202E, U+2066–U+2069)", "В тексте есть невидимые символы, меняющие направление письма: наберите его заново"},
 	"date_format":                 {`"{value}" is not a date in the form YYYY-MM-DD`, "Дата в формате ГГГГ-ММ-ДД, например 2025-09-01"},
 	"future":                      {"must not be in the future", "Дата не может быть позже сегодняшней"},
 	"range":                       {"must be from {min} to {max}", "Число от {min} до {max}"},
@@ -53,6 +54,18 @@ var catalogue = map[string]Message{
 	"not_found_field":        {"no such field in the form", "Такого поля в форме нет"},
 	"not_found_indicator":    {"no such indicator", "Такого показателя нет"},
 	"not_found_stage":        {"no such stage in this roadmap", "Такого этапа в этой дорожной карте нет"},
+
+	// Request bodies of the JSON API (the gateway reads them).
+	"body_too_large": {"the request body is larger than {max} bytes", "Запрос слишком большой: не больше {max} {max|байта|байт|байт}"},
+	"json_end":       {"unexpected end of JSON at offset {offset}", "Запрос оборвался: JSON не закончен (позиция {offset})"},
+	"json_syntax":    {"invalid JSON at line {line}, column {column} (offset {offset}): {detail}", "Ошибка в JSON: строка {line}, позиция {column}"},
+	"json_object":    {"the body must be one JSON object", "Тело запроса должно быть одним объектом JSON"},
+	"json_trailing":  {"unexpected data after the JSON object at offset {offset}", "После объекта JSON лишние данные (позиция {offset})"},
+	"json_type":      {"must be a {type} value, not {value} (line {line}, column {column})", "Значение не того типа: здесь нужно {type}"},
+	"json_unknown":   {"unknown field (line {line}, column {column})", "Такого поля нет: проверьте его имя"},
+	"json_duplicate": {"the field is given twice (line {line}, column {column})", "Поле указано дважды"},
+	"json_oneof":     {"only one of {members} may be given (line {line}, column {column})", "Укажите только одно из полей: {members}"},
+	"json_value":     {"invalid value: {detail}", "Проверьте значение этого поля"},
 
 	// Regions, municipalities, organisations.
 	"region_code":          {"must be a two-digit subject code from 01 to 99", "Код региона — две цифры, от 01 до 99"},

@@ -13,7 +13,7 @@ import (
 // know in this form.
 var allowedLatin = map[string]bool{
 	"INN": true, "OKTMO": true, "UUID": true, "CSV": true, "XLSX": true, "DOCX": true,
-	"UTF": true, "Excel": true, "Word": true, "http": true, "https": true,
+	"UTF": true, "JSON": true, "Excel": true, "Word": true, "http": true, "https": true,
 }
 
 var (

@@ -29,15 +29,16 @@ type Backends struct {
 }
 
 // NewMux returns the REST/JSON handler of every service; annotate adds the
-// caller's signed identity to each call.
-func NewMux(ctx context.Context, b Backends, annotate func(context.Context, *http.Request) metadata.MD) (http.Handler, error) {
-	mux := runtime.NewServeMux(
+// caller's signed identity to each call; opts are further options (the
+// gateway's route metrics).
+func NewMux(ctx context.Context, b Backends, annotate func(context.Context, *http.Request) metadata.MD, opts ...runtime.ServeMuxOption) (http.Handler, error) {
+	mux := runtime.NewServeMux(append([]runtime.ServeMuxOption{
 		runtime.WithErrorHandler(errorHandler),
 		runtime.WithMetadata(annotate),
-		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.JSONPb{
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, jsonBody{&runtime.JSONPb{
 			MarshalOptions:   protojson.MarshalOptions{EmitDefaultValues: true},
 			UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
-		}),
+		}}),
 		// Only the request id and the idempotency key cross from HTTP headers
 		// into gRPC metadata: no client may write other metadata (an identity
 		// least of all).
@@ -58,7 +59,7 @@ func NewMux(ctx context.Context, b Backends, annotate func(context.Context, *htt
 			}
 			return "", false
 		}),
-	)
+	}, opts...)...)
 	registrations := []struct {
 		name     string
 		conn     *grpc.ClientConn
@@ -86,5 +87,5 @@ func NewMux(ctx context.Context, b Backends, annotate func(context.Context, *htt
 	if err := mux.HandlePath("GET", "/v1/aggregates:download", download); err != nil {
 		return nil, fmt.Errorf("api: register download: %w", err)
 	}
-	return mux, nil
+	return withBodySlot(mux), nil
 }

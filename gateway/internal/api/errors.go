@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/nastavnik/nastavnik/platform/grpcerr"
 	"github.com/nastavnik/nastavnik/platform/logging"
 )
 
@@ -69,6 +70,9 @@ func HTTPStatus(c codes.Code) int {
 // errorHandler writes gRPC errors as {code, message, details:[{field,
 // description, reason, localizedMessage}]}.
 func errorHandler(ctx context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
+	if ve := bodyProblem(ctx, r); ve != nil && status.Code(err) == codes.InvalidArgument {
+		err = grpcerr.InvalidArgument(ve) // the body decoder's violation, with its field
+	}
 	WriteStatus(ctx, w, r, err)
 }
 
@@ -89,6 +93,15 @@ func WriteStatus(ctx context.Context, w http.ResponseWriter, r *http.Request, er
 					Reason: v.GetReason(), LocalizedMessage: v.GetLocalizedMessage().GetMessage()})
 			}
 		}
+	}
+	if len(body.Details) > 0 {
+		// The message lists the details, so that it names fields as they do
+		// (expireTime, not the services' expire_time).
+		parts := make([]string, len(body.Details))
+		for i, d := range body.Details {
+			parts[i] = d.Field + ": " + d.Description
+		}
+		body.Message = "invalid input: " + strings.Join(parts, "; ")
 	}
 	WriteError(w, HTTPStatus(st.Code()), body)
 }

@@ -89,7 +89,9 @@ func TestWriteStatusCarriesReasonAndRussian(t *testing.T) {
 	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
 		t.Fatal(err)
 	}
-	want := Error{Code: "INVALID_ARGUMENT", Message: ve.Error(), Details: []FieldDetail{
+	// The message names the fields as the details do, by their JSON names.
+	message := strings.Replace(ve.Error(), "organisation.full_name", "organisation.fullName", 1)
+	want := Error{Code: "INVALID_ARGUMENT", Message: message, Details: []FieldDetail{
 		{Field: "organisation.inn", Description: "check digit does not match: the INN has a typo", Reason: "inn_checksum",
 			LocalizedMessage: "В ИНН опечатка: не сходится контрольная цифра"},
 		{Field: "organisation.fullName", Description: "must be at most 1000 characters", Reason: "too_long",

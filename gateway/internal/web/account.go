@@ -160,6 +160,10 @@ func (p *Pages) login(w http.ResponseWriter, r *http.Request) {
 		p.forbidden(w, r)
 		return
 	}
+	if !textForm(r) {
+		p.notText(w, r)
+		return
+	}
 	ctx, err := p.auth.SystemContext(r.Context(), r)
 	if err != nil {
 		p.serveError(w, r, err)
@@ -252,6 +256,10 @@ func (p *Pages) changePassword(w http.ResponseWriter, r *http.Request) error {
 		page.Errors = []SummaryItem{{Href: "#current", Message: "Текущий пароль введён неверно."}}
 	case WeakPassword:
 		page.Errors = []SummaryItem{{Href: "#new", Message: "Новый пароль не подходит: он короче 10 символов, слишком простой или содержит логин."}}
+	case TooManyAttempts:
+		page.Errors = []SummaryItem{{Href: "#current", Message: "Слишком много неверных попыток ввести текущий пароль. Повторите через 15 минут."}}
+		p.render(w, r, http.StatusTooManyRequests, "password.html", page)
+		return nil
 	default:
 		return err
 	}

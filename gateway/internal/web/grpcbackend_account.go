@@ -24,6 +24,9 @@ func NewAccountBackend(registry grpc.ClientConnInterface) AccountBackend {
 
 func (a *grpcAccount) ChangePassword(ctx context.Context, current, next string) error {
 	_, err := a.accounts.ChangePassword(ctx, &registryv1.ChangePasswordRequest{CurrentPassword: current, NewPassword: next})
+	if status.Code(err) == codes.ResourceExhausted {
+		return TooManyAttempts
+	}
 	if status.Code(err) == codes.InvalidArgument {
 		if _, wrong := fieldViolations(err)["current_password"]; wrong {
 			return WrongPassword

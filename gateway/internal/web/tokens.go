@@ -15,7 +15,8 @@ import (
 // AccountBackend is what the person's own account pages need.
 type AccountBackend interface {
 	// ChangePassword changes the person's password; a wrong current one is
-	// WrongPassword, a weak new one WeakPassword.
+	// WrongPassword, a weak new one WeakPassword, and too many wrong ones in
+	// a row TooManyAttempts.
 	ChangePassword(ctx context.Context, current, next string) error
 	// Tokens lists the person's API tokens.
 	Tokens(ctx context.Context) ([]TokenView, error)
@@ -29,6 +30,8 @@ type AccountBackend interface {
 var (
 	WrongPassword = status.Error(codes.InvalidArgument, "current password does not match")
 	WeakPassword  = status.Error(codes.InvalidArgument, "new password is too weak")
+	// TooManyAttempts: too many wrong current passwords; wait and retry.
+	TooManyAttempts = status.Error(codes.ResourceExhausted, "too many wrong current passwords")
 )
 
 // TokenView is an API token as its owner sees it (never its secret).

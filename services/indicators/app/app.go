@@ -40,7 +40,7 @@ var Spec = service.Spec{
 		indicatorsv1.ReportService_ReopenReport_FullMethodName,
 	},
 	Register: func(env service.Env) error {
-		st := store.New(env.Pool)
+		st := store.New(env.Pool).ReadFrom(env.ReadPool)
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		added, err := st.EnsureIndicators(ctx, indicator.Shipped)
@@ -60,6 +60,9 @@ var Spec = service.Spec{
 		}
 		dir := directory.New(env.Signer, env.Registry)
 		srv := server.New(st, dir)
+		if err := srv.Instrument(env.Metrics, env.Logger, 30*time.Second); err != nil {
+			return fmt.Errorf("indicators: metrics: %w", err)
+		}
 		srv.Register(env.Server)
 		server.NewAggregates(srv, dir).Register(env.Server)
 		return nil

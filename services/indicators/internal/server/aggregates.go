@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -100,8 +101,16 @@ func years32(ys []int32) []int {
 	return slices.Compact(out)
 }
 
-// ListTargets implements AggregateService.
+// ListTargets implements AggregateService: the targets the caller may see —
+// those for every unit or a level, and those of the named units Related to
+// its scope (a regional centre's region and its municipalities; a
+// methodologist's or curator's municipality and region). Any other is left
+// out, as if it did not exist.
 func (a *Aggregates) ListTargets(ctx context.Context, req *indicatorsv1.ListTargetsRequest) (*indicatorsv1.ListTargetsResponse, error) {
+	p, err := identity.Caller(ctx)
+	if err != nil {
+		return nil, err
+	}
 	defs, err := a.codes(ctx, req.GetIndicatorCodes(), "indicator_codes")
 	if err != nil {
 		return nil, err
@@ -111,7 +120,21 @@ func (a *Aggregates) ListTargets(ctx context.Context, req *indicatorsv1.ListTarg
 		return nil, err
 	}
 	resp := &indicatorsv1.ListTargetsResponse{}
+	regions := map[string]string{} // municipality → region, as the directory tells the caller
 	for _, t := range ts {
+		if !p.IsOperator() && t.Unit != "" {
+			if (t.Level == indicator.LevelRegion && !regionCode.MatchString(t.Unit)) ||
+				(t.Level == indicator.LevelMunicipality && !isUUID(t.Unit)) {
+				continue // no unit anyone but the operator can place
+			}
+			scope, err := a.targetScope(ctx, t, regions)
+			if errors.Is(err, domain.ErrNotFound) || (err == nil && !p.Related(scope)) {
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+		}
 		resp.Targets = append(resp.Targets, targetToProto(t))
 	}
 	return resp, nil
@@ -148,8 +171,30 @@ func (a *Aggregates) PutTarget(ctx context.Context, req *indicatorsv1.PutTargetR
 	if t.Level < indicator.LevelUnspecified || t.Level > indicator.LevelCountry {
 		ve.Add("target.level", validation.OneOf("organisation", "municipality", "region", "country"))
 	}
-	if t.Unit != "" && t.Level != indicator.LevelRegion && t.Level != indicator.LevelMunicipality {
+	var scope identity.Scope
+	switch {
+	case t.Unit == "":
+	case t.Level == indicator.LevelRegion && !regionCode.MatchString(t.Unit):
+		ve.Add("target.unit", validation.New("region_code"))
+	case t.Level == indicator.LevelMunicipality && !isUUID(t.Unit):
+		ve.Add("target.unit", validation.BadUUID())
+	case t.Level != indicator.LevelRegion && t.Level != indicator.LevelMunicipality:
 		ve.Add("target.unit", validation.New("target_unit"))
+	default:
+		// A named unit exists (for the operator, who sees every unit; to
+		// anyone else a unit it does not see is one it may not set).
+		s, err := a.targetScope(ctx, t, nil)
+		switch {
+		case errors.Is(err, domain.ErrNotFound) && !p.IsOperator():
+			return nil, domain.ErrPermissionDenied
+		case errors.Is(err, domain.ErrNotFound) && t.Level == indicator.LevelRegion:
+			ve.Add("target.unit", validation.NotFound("region"))
+		case errors.Is(err, domain.ErrNotFound):
+			ve.Add("target.unit", validation.NotFound("municipality"))
+		case err != nil:
+			return nil, err
+		}
+		scope = s
 	}
 	if len(t.Source) > 500 {
 		ve.Add("target.source", validation.TooLong(500))
@@ -157,11 +202,8 @@ func (a *Aggregates) PutTarget(ctx context.Context, req *indicatorsv1.PutTargetR
 	if err := ve.Err(); err != nil {
 		return nil, err
 	}
-	if !p.IsOperator() {
-		scope, err := a.targetScope(ctx, t)
-		if err != nil || !maySetRegionalTarget(p, scope, t) {
-			return nil, domain.ErrPermissionDenied
-		}
+	if !p.IsOperator() && !maySetRegionalTarget(p, scope, t) {
+		return nil, domain.ErrPermissionDenied
 	}
 	if err := a.s.store.PutTarget(ctx, t); err != nil {
 		return nil, err
@@ -169,15 +211,26 @@ func (a *Aggregates) PutTarget(ctx context.Context, req *indicatorsv1.PutTargetR
 	return &indicatorsv1.PutTargetResponse{Target: targetToProto(t)}, nil
 }
 
-// targetScope locates a target's named unit.
-func (a *Aggregates) targetScope(ctx context.Context, t indicator.Target) (identity.Scope, error) {
+// targetScope locates a target's named unit, asking the directory (as the
+// caller) for a municipality's region once per request when regions is
+// given; a unit the caller does not see is ErrNotFound.
+func (a *Aggregates) targetScope(ctx context.Context, t indicator.Target, regions map[string]string) (identity.Scope, error) {
 	switch {
 	case t.Unit == "":
 		return identity.Scope{}, nil
 	case t.Level == indicator.LevelRegion:
-		return identity.Scope{Region: t.Unit}, nil
+		return identity.Scope{Region: t.Unit}, a.s.dir.Region(ctx, t.Unit)
+	}
+	if region, ok := regions[t.Unit]; ok {
+		if region == "" {
+			return identity.Scope{}, domain.ErrNotFound
+		}
+		return identity.Scope{Region: region, Municipality: t.Unit}, nil
 	}
 	region, err := a.s.dir.Municipality(ctx, t.Unit)
+	if regions != nil && (err == nil || errors.Is(err, domain.ErrNotFound)) {
+		regions[t.Unit] = region
+	}
 	return identity.Scope{Region: region, Municipality: t.Unit}, err
 }
 

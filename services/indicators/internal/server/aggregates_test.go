@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -68,7 +69,8 @@ func (d manyOrgs) Municipality(ctx context.Context, id string) (string, error) {
 }
 
 func (d manyOrgs) Region(ctx context.Context, code string) error {
-	if p, _ := identity.FromContext(ctx); !p.Related(identity.Scope{Region: code}) {
+	p, _ := identity.FromContext(ctx)
+	if !p.Related(identity.Scope{Region: code}) || !slices.ContainsFunc(d.orgs, func(o domain.Organisation) bool { return o.RegionCode == code }) {
 		return domain.ErrNotFound
 	}
 	return nil

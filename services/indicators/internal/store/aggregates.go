@@ -183,7 +183,7 @@ type contribution struct {
 func (s *Store) contribute(ctx context.Context, tx pgx.Tx, r domain.Report, f form.Form) error {
 	reportID := r.ID
 	var want []contribution
-	if r.Status == domain.Submitted || r.Status == domain.Accepted {
+	if counts(r.Status) {
 		if f.Code != r.FormCode || f.Version != r.FormVersion || f.Status != form.Published {
 			var err error
 			if f, err = scanForm(tx.QueryRow(ctx, `SELECT `+formColumns+` FROM forms WHERE code = $1 AND version = $2`, r.FormCode, r.FormVersion)); err != nil {
@@ -363,7 +363,7 @@ func (s *Store) Aggregates(ctx context.Context, q AggregateQuery) ([]Sums, error
 	}
 	expected := map[unitYear]int{}
 	regions := map[string]string{}
-	rows, err := s.db(ctx).Query(ctx, expectedSQL, q.Years, q.Parent)
+	rows, err := s.read.Query(ctx, expectedSQL, q.Years, q.Parent)
 	if err != nil {
 		return nil, translate(op, err)
 	}
@@ -381,7 +381,7 @@ func (s *Store) Aggregates(ctx context.Context, q AggregateQuery) ([]Sums, error
 		regions[uy.unit] = region
 	}
 	rows.Close()
-	rows, err = s.db(ctx).Query(ctx, sumsSQL, args...)
+	rows, err = s.read.Query(ctx, sumsSQL, args...)
 	if err != nil {
 		return nil, translate(op, err)
 	}

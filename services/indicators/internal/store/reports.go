@@ -34,7 +34,7 @@ type reportRow struct {
 	extended         bool
 }
 
-func scanReport(row pgx.Row) (reportRow, error) {
+func scanReport(row pgx.Row, extra ...any) (reportRow, error) {
 	var (
 		r                     reportRow
 		cstatus, status       int16
@@ -42,10 +42,10 @@ func scanReport(row pgx.Row) (reportRow, error) {
 		submit                *time.Time
 		campaignDeadline, eff time.Time
 	)
-	err := row.Scan(&r.ID, &r.CampaignID, &r.Organisation.ID, &r.Organisation.ShortName, &r.Organisation.FullName,
+	err := row.Scan(append([]any{&r.ID, &r.CampaignID, &r.Organisation.ID, &r.Organisation.ShortName, &r.Organisation.FullName,
 		&r.Organisation.MunicipalityID, &r.Organisation.RegionCode, &r.Organisation.TimeZone, &r.FormCode, &r.FormVersion,
 		&cstatus, &r.Year, &campaignDeadline, &eff, &status, &values, &r.CarriedOver, &r.ReturnComment, &remarks, &r.Late,
-		&submit, &r.ReopenReason, &r.Version, &r.CreateTime, &r.UpdateTime, &r.extended)
+		&submit, &r.ReopenReason, &r.Version, &r.CreateTime, &r.UpdateTime, &r.extended}, extra...)...)
 	if err != nil {
 		return reportRow{}, err
 	}
@@ -85,6 +85,12 @@ func (s *Store) PreviousValues(ctx context.Context, orgID string, year int, form
 	return previousValues(ctx, s.db(ctx), orgID, year, formCode)
 }
 
+// previousValuesOf is the accepted values of the organisation of report r
+// (campaign c) in a campaign of the year before with the same form code.
+const previousValuesOf = `(SELECT p."values" FROM reports p JOIN campaigns pc ON pc.id = p.campaign_id
+	WHERE p.organisation_id = r.organisation_id AND pc.year = c.year - 1 AND pc.form_code = c.form_code AND p.status = 4
+	ORDER BY pc.create_time DESC LIMIT 1)`
+
 func previousValues(ctx context.Context, q database.Querier, orgID string, year int, formCode string) (map[string]form.Value, error) {
 	var raw []byte
 	err := q.QueryRow(ctx, `SELECT r."values" FROM reports r JOIN campaigns c ON c.id = r.campaign_id
@@ -95,6 +101,13 @@ func previousValues(ctx context.Context, q database.Querier, orgID string, year 
 	}
 	if err != nil {
 		return nil, translate("store.PreviousValues", err)
+	}
+	return decodePrevious(raw)
+}
+
+func decodePrevious(raw []byte) (map[string]form.Value, error) {
+	if raw == nil {
+		return nil, nil
 	}
 	out := map[string]form.Value{}
 	return out, json.Unmarshal(raw, &out)
@@ -143,14 +156,27 @@ func (s *Store) CreateReport(ctx context.Context, actor domain.Actor, campaignID
 }
 
 func insertEvents(ctx context.Context, tx pgx.Tx, reportID string, actor domain.Actor, now time.Time, version int64, events []domain.Event) error {
-	for _, e := range events {
-		if _, err := tx.Exec(ctx, `INSERT INTO report_events (report_id, time, account_id, login, kind, field, old_value, new_value, comment, late, version)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-			reportID, now, actor.AccountID, actor.Login, e.Kind, e.Field, e.OldValue, e.NewValue, e.Comment, e.Late, version); err != nil {
-			return err
-		}
+	if len(events) == 0 {
+		return nil
 	}
-	return nil
+	sql, args := eventsInsert(reportID, actor, now, version, events)
+	_, err := tx.Exec(ctx, sql, args...)
+	return err
+}
+
+// eventsInsert is one statement writing a change's history rows in order.
+func eventsInsert(reportID string, actor domain.Actor, now time.Time, version int64, events []domain.Event) (string, []any) {
+	n := len(events)
+	kinds, fields, olds, news, comments, lates := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]bool, n)
+	for i, e := range events {
+		kinds[i], fields[i], olds[i], news[i], comments[i], lates[i] = e.Kind, e.Field, e.OldValue, e.NewValue, e.Comment, e.Late
+	}
+	return `INSERT INTO report_events (report_id, time, account_id, login, kind, field, old_value, new_value, comment, late, version)
+		SELECT $1, $2, $3, $4, e.kind, e.field, e.old_value, e.new_value, e.comment, e.late, $5
+		FROM unnest($6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::boolean[]) WITH ORDINALITY
+			AS e (kind, field, old_value, new_value, comment, late, n)
+		ORDER BY e.n`,
+		[]any{reportID, now, actor.AccountID, actor.Login, version, kinds, fields, olds, news, comments, lates}
 }
 
 // Mutation changes a locked report in place and returns the events of the
@@ -174,7 +200,13 @@ type Reads interface {
 	PreviousValues(ctx context.Context, orgID string, year int, formCode string) (map[string]form.Value, error)
 }
 
-type txReads struct{ q database.Querier }
+type txReads struct {
+	q database.Querier
+	// prev: the previous year's values read with the locked report, for
+	// its own organisation, year and form code.
+	prev    map[string]form.Value
+	prevFor *domain.Report
+}
 
 func (t txReads) Form(ctx context.Context, code string, version int) (form.Form, error) {
 	f, err := scanForm(t.q.QueryRow(ctx, `SELECT `+formColumns+` FROM forms WHERE code = $1 AND version = $2`, code, version))
@@ -182,6 +214,9 @@ func (t txReads) Form(ctx context.Context, code string, version int) (form.Form,
 }
 
 func (t txReads) PreviousValues(ctx context.Context, orgID string, year int, formCode string) (map[string]form.Value, error) {
+	if r := t.prevFor; r != nil && r.Organisation.ID == orgID && r.Year == year && r.FormCode == formCode {
+		return t.prev, nil
+	}
 	return previousValues(ctx, t.q, orgID, year, formCode)
 }
 
@@ -194,11 +229,17 @@ func (s *Store) UpdateReport(ctx context.Context, actor domain.Actor, id string,
 	const op = "store.UpdateReport"
 	var out domain.Report
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		cur, err := getReport(ctx, tx, id, "FOR UPDATE OF r")
+		// One round trip: the report, locked, with last year's accepted values.
+		var prevRaw []byte
+		cur, err := scanReport(tx.QueryRow(ctx, `SELECT `+reportColumns+`, `+previousValuesOf+reportFrom+`WHERE r.id = $1 FOR UPDATE OF r`, id), &prevRaw)
 		if err != nil {
 			return err
 		}
-		f, err := prepare(ctx, cur.Report, txReads{tx})
+		prev, err := decodePrevious(prevRaw)
+		if err != nil {
+			return err
+		}
+		f, err := prepare(ctx, cur.Report, txReads{q: tx, prev: prev, prevFor: &cur.Report})
 		if err != nil {
 			return err
 		}
@@ -229,23 +270,29 @@ func (s *Store) UpdateReport(ctx context.Context, actor domain.Actor, id string,
 		if !r.SubmitTime.IsZero() {
 			submit = &r.SubmitTime
 		}
-		// The times come back as the database keeps them (to the microsecond).
-		if err := tx.QueryRow(ctx, `UPDATE reports SET status = $2, "values" = $3, carried_over = $4, return_comment = $5, remarks = $6,
+		// The report and its history rows in one round trip. The times come
+		// back as the database keeps them (to the microsecond).
+		batch := &pgx.Batch{}
+		batch.Queue(`UPDATE reports SET status = $2, "values" = $3, carried_over = $4, return_comment = $5, remarks = $6,
 				late = $7, submit_time = $8, reopen_reason = $9, version = version + 1, update_time = $10
 			WHERE id = $1 RETURNING version, update_time, submit_time`,
-			id, int16(r.Status), values, r.CarriedOver, r.ReturnComment, remarks, r.Late, submit, r.ReopenReason, now).Scan(
-			&r.Version, &r.UpdateTime, &stored); err != nil {
+			id, int16(r.Status), values, r.CarriedOver, r.ReturnComment, remarks, r.Late, submit, r.ReopenReason, now).QueryRow(
+			func(row pgx.Row) error { return row.Scan(&r.Version, &r.UpdateTime, &stored) })
+		sql, args := eventsInsert(id, actor, now, cur.Version+1, events)
+		batch.Queue(sql, args...)
+		if err := tx.SendBatch(ctx, batch).Close(); err != nil {
 			return err
 		}
 		r.SubmitTime = time.Time{}
 		if stored != nil {
 			r.SubmitTime = *stored
 		}
-		if err := insertEvents(ctx, tx, id, actor, now, cur.Version+1, events); err != nil {
-			return err
-		}
-		if err := s.contribute(ctx, tx, r, f); err != nil {
-			return err
+		// Only submitted and accepted reports have contributions: a change
+		// that neither starts nor ends in one of them leaves every sum.
+		if counts(cur.Status) || counts(r.Status) {
+			if err := s.contribute(ctx, tx, r, f); err != nil {
+				return err
+			}
 		}
 		out = r
 		return nil
@@ -255,6 +302,9 @@ func (s *Store) UpdateReport(ctx context.Context, actor domain.Actor, id string,
 	}
 	return out, nil
 }
+
+// counts reports whether a report in status st contributes to the aggregates.
+func counts(st domain.Status) bool { return st == domain.Submitted || st == domain.Accepted }
 
 // ReportFilter filters a campaign's reports.
 type ReportFilter struct {

@@ -15,11 +15,14 @@ import (
 
 // Errors of accounts and sign-in.
 var (
-	ErrLoginTaken       = errors.New("an account with this login already exists")
-	ErrBadCredentials   = errors.New("wrong login or password")
-	ErrTooManyAttempts  = errors.New("too many failed sign-ins: try again later")
-	ErrPermissionDenied = errors.New("you may not do this")
-	ErrUnauthenticated  = errors.New("sign in again")
+	ErrLoginTaken      = errors.New("an account with this login already exists")
+	ErrBadCredentials  = errors.New("wrong login or password")
+	ErrTooManyAttempts = errors.New("too many failed sign-ins: try again later")
+	// ErrTooManyPasswordAttempts: too many wrong current passwords given to
+	// change a password.
+	ErrTooManyPasswordAttempts = errors.New("too many wrong current passwords: try again later")
+	ErrPermissionDenied        = errors.New("you may not do this")
+	ErrUnauthenticated         = errors.New("sign in again")
 )
 
 // RoleBinding is a role of an account within a scope id (empty for operators;
@@ -172,6 +175,11 @@ type Throttle struct {
 // DefaultThrottle: three free failures, then a wait that doubles from 1 s,
 // and after ten a 15-minute lock.
 var DefaultThrottle = Throttle{Free: 3, LockAfter: 10, LockFor: 15 * time.Minute}
+
+// SourceThrottle bounds the wrong current passwords one client address may
+// give across accounts (an office behind one address has several people):
+// ten free, then the doubling wait, and after thirty a 15-minute lock.
+var SourceThrottle = Throttle{Free: 10, LockAfter: 30, LockFor: 15 * time.Minute}
 
 // Wait returns until when a login with failures failed sign-ins, the last at
 // last, must wait before another attempt.

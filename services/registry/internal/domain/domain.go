@@ -131,5 +131,7 @@ func checkText(ve *validation.Error, field, s string, maxRunes int, required boo
 		ve.Add(field, validation.Required())
 	case len([]rune(s)) > maxRunes:
 		ve.Add(field, validation.TooLong(maxRunes))
+	case validation.HasBidiControl(s): // from an imported file: the API refuses them first
+		ve.Add(field, validation.BidiControl())
 	}
 }

@@ -170,7 +170,7 @@ func (sh *Sheet) cell(r Row, f Field) (string, bool) {
 	if i >= len(r.Cells) {
 		return "", true
 	}
-	return strings.Join(strings.Fields(r.Cells[i]), " "), true
+	return validation.CleanName(r.Cells[i]), true
 }
 
 func (sh *Sheet) header(f Field) string {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/nastavnik/nastavnik/platform/identity"
@@ -273,12 +274,16 @@ func (s *Server) ChangePassword(ctx context.Context, req *registryv1.ChangePassw
 	if err != nil {
 		return nil, err
 	}
-	hash, err := s.store.PasswordHash(ctx, p.AccountID)
+	err = s.store.CheckPassword(ctx, actor(p), p.AccountID, s.now(), domain.DefaultThrottle, domain.SourceThrottle,
+		func(hash string) bool {
+			ok, err := password.Verify(req.GetCurrentPassword(), hash)
+			return err == nil && ok
+		})
+	if errors.Is(err, domain.ErrBadCredentials) {
+		return nil, validation.Field("current_password", validation.New("password_mismatch"))
+	}
 	if err != nil {
 		return nil, err
-	}
-	if ok, err := password.Verify(req.GetCurrentPassword(), hash); err != nil || !ok {
-		return nil, validation.Field("current_password", validation.New("password_mismatch"))
 	}
 	if err := password.CheckStrength(req.GetNewPassword(), p.Login); err != nil {
 		return nil, validation.Field("new_password", err)

@@ -74,6 +74,7 @@ var Errors = grpcerr.Table{
 	{Target: domain.ErrBadCredentials, Code: codes.Unauthenticated},
 	{Target: domain.ErrUnauthenticated, Code: codes.Unauthenticated},
 	{Target: domain.ErrTooManyAttempts, Code: codes.ResourceExhausted},
+	{Target: domain.ErrTooManyPasswordAttempts, Code: codes.ResourceExhausted},
 	{Target: domain.ErrPermissionDenied, Code: codes.PermissionDenied},
 }
 

@@ -303,15 +303,6 @@ func endCredentials(ctx context.Context, tx pgx.Tx, accountID string) error {
 	return err
 }
 
-// PasswordHash returns the stored hash of an account's password.
-func (s *Store) PasswordHash(ctx context.Context, id string) (string, error) {
-	var h string
-	if err := s.db(ctx).QueryRow(ctx, `SELECT password_hash FROM accounts WHERE id = $1`, id).Scan(&h); err != nil {
-		return "", notFound("store.PasswordHash", err)
-	}
-	return h, nil
-}
-
 // SetPassword stores a new password hash. A reset by someone else also ends
 // the account's sessions.
 func (s *Store) SetPassword(ctx context.Context, actor domain.Actor, id, hash string, reset bool) error {

@@ -27,13 +27,11 @@ func (s *Store) SignIn(ctx context.Context, actor domain.Actor, login string, no
 		outcome error
 	)
 	err := s.change(ctx, actor, func(tx pgx.Tx) ([]AuditEntry, error) {
-		var failures int
-		var last time.Time
-		err := tx.QueryRow(ctx, `SELECT failures, last_failure FROM sign_in_failures WHERE login = $1 FOR UPDATE`, login).Scan(&failures, &last)
-		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		failures, throttled, err := throttle(ctx, tx, login, now, t)
+		if err != nil {
 			return nil, err
 		}
-		if wait := t.Wait(failures, last); now.Before(wait) {
+		if throttled {
 			outcome = domain.ErrTooManyAttempts
 			return []AuditEntry{{Action: "auth.sign_in_throttled", ObjectType: "login", ObjectID: login}}, nil
 		}
@@ -50,14 +48,13 @@ func (s *Store) SignIn(ctx context.Context, actor domain.Actor, login string, no
 			}
 		}
 		if hash != "" && check(hash) && !a.Blocked {
-			if _, err := tx.Exec(ctx, `DELETE FROM sign_in_failures WHERE login = $1`, login); err != nil {
+			if err := clearFailures(ctx, tx, login); err != nil {
 				return nil, err
 			}
 			account = a
 			return []AuditEntry{accountEntry("auth.sign_in", a, nil)}, nil
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO sign_in_failures (login, failures, last_failure) VALUES ($1, 1, $2)
-			ON CONFLICT (login) DO UPDATE SET failures = sign_in_failures.failures + 1, last_failure = $2`, login, now); err != nil {
+		if err := recordFailure(ctx, tx, login, now); err != nil {
 			return nil, err
 		}
 		outcome = domain.ErrBadCredentials
@@ -75,6 +72,91 @@ func (s *Store) SignIn(ctx context.Context, actor domain.Actor, login string, no
 		return domain.Account{}, outcome
 	}
 	return account, nil
+}
+
+// CheckPassword verifies an account's current password (before the account
+// changes it) under the throttle of sign-in: wrong passwords count against the
+// account's login — the same count a sign-in adds to and waits on, so a
+// session cannot guess faster than the sign-in form — and against the client's
+// address (when the actor has one) under perSource, so that one client cannot
+// guess through many accounts.
+func (s *Store) CheckPassword(ctx context.Context, actor domain.Actor, accountID string, now time.Time,
+	perAccount, perSource domain.Throttle, check SignInCheck) error {
+	const op = "store.CheckPassword"
+	var outcome error
+	err := s.change(ctx, actor, func(tx pgx.Tx) ([]AuditEntry, error) {
+		a, err := getAccount(ctx, tx, `a.id = $1`, accountID)
+		if err != nil {
+			return nil, err
+		}
+		keys := map[string]domain.Throttle{a.Login: perAccount}
+		if actor.RemoteAddr != "" {
+			keys[SourceKey(actor.RemoteAddr)] = perSource
+		}
+		failures := 0
+		for key, t := range keys {
+			n, throttled, err := throttle(ctx, tx, key, now, t)
+			if err != nil {
+				return nil, err
+			}
+			if throttled {
+				outcome = domain.ErrTooManyPasswordAttempts
+				return []AuditEntry{accountEntry("account.password_check_throttled", a, map[string]any{"key": key})}, nil
+			}
+			if key == a.Login {
+				failures = n
+			}
+		}
+		var hash string
+		if err := tx.QueryRow(ctx, `SELECT password_hash FROM accounts WHERE id = $1`, a.ID).Scan(&hash); err != nil {
+			return nil, err
+		}
+		if check(hash) {
+			return nil, clearFailures(ctx, tx, a.Login)
+		}
+		for key := range keys {
+			if err := recordFailure(ctx, tx, key, now); err != nil {
+				return nil, err
+			}
+		}
+		outcome = domain.ErrBadCredentials
+		return []AuditEntry{accountEntry("account.password_check_failed", a, map[string]any{"failures": failures + 1})}, nil
+	})
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	return outcome
+}
+
+// The throttle's failures are kept per key: a login, or SourceKey of a
+// client's address (no login has a space).
+
+// SourceKey is the throttle key of a client's address.
+func SourceKey(addr string) string { return "from " + addr }
+
+// throttle locks key's failures for the transaction and reports them and
+// whether t makes the next attempt wait.
+func throttle(ctx context.Context, tx pgx.Tx, key string, now time.Time, t domain.Throttle) (int, bool, error) {
+	var failures int
+	var last time.Time
+	err := tx.QueryRow(ctx, `SELECT failures, last_failure FROM sign_in_failures WHERE login = $1 FOR UPDATE`, key).Scan(&failures, &last)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return 0, false, err
+	}
+	return failures, now.Before(t.Wait(failures, last)), nil
+}
+
+// recordFailure counts one more failure of key at now.
+func recordFailure(ctx context.Context, tx pgx.Tx, key string, now time.Time) error {
+	_, err := tx.Exec(ctx, `INSERT INTO sign_in_failures (login, failures, last_failure) VALUES ($1, 1, $2)
+		ON CONFLICT (login) DO UPDATE SET failures = sign_in_failures.failures + 1, last_failure = $2`, key, now)
+	return err
+}
+
+// clearFailures forgets key's failures after a success.
+func clearFailures(ctx context.Context, tx pgx.Tx, key string) error {
+	_, err := tx.Exec(ctx, `DELETE FROM sign_in_failures WHERE login = $1`, key)
+	return err
 }
 
 // CreateSession stores a session under the hash of its secret.

@@ -187,6 +187,8 @@ func checkText(ve *validation.Error, field, s string, max int, required bool) {
 		ve.Add(field, validation.TooLong(max))
 	case strings.ContainsRune(s, 0):
 		ve.Add(field, validation.New("nul_character"))
+	case validation.HasBidiControl(s): // from an imported file: the API refuses them first
+		ve.Add(field, validation.BidiControl())
 	}
 }
 

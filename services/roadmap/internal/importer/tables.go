@@ -17,8 +17,16 @@ import (
 // error carries the validation.Problem that says why.
 var ErrUnreadable = tabular.ErrUnreadable
 
-// maxRows bounds the rows of one table file.
-const maxRows = 5000
+// Limits of one table file, checked while it is read so that a small
+// hostile document fails fast in bounded memory: rows (table rows and
+// paragraphs outside tables), cells of a row, characters of a cell and
+// nesting of XML elements.
+const (
+	maxRows      = 5000
+	maxCells     = 256
+	maxCellBytes = 64 << 10
+	maxDepth     = 256
+)
 
 // ReadXLSX returns the rows of the first sheet of a workbook, as displayed.
 func ReadXLSX(b []byte) ([][]string, error) { return tabular.ReadXLSX(b, maxRows) }
@@ -58,18 +66,22 @@ func readDOCX(b []byte, lines bool) ([][]string, error) {
 	}
 	defer doc.Close()
 	rows, err := docxRows(io.LimitReader(doc, 64<<20), lines)
+	if errors.Is(err, ErrUnreadable) {
+		return nil, err
+	}
 	if err != nil {
 		return nil, tabular.Unreadablef(err)
-	}
-	if len(rows) > maxRows {
-		return nil, tabular.TooManyRows(maxRows)
 	}
 	return rows, nil
 }
 
-// docxRows walks the WordprocessingML tokens.
+// docxRows walks the WordprocessingML tokens, stopping at the first limit
+// passed.
 func docxRows(r io.Reader, lines bool) ([][]string, error) {
-	dec := xml.NewDecoder(r)
+	tooLarge := tabular.Unreadable(validation.New("file_too_large"))
+	// The decoder gathers a run of text whole before it hands it over: the
+	// reader refuses a run longer than a cell may be.
+	dec := xml.NewDecoder(&runLimit{r: r, max: maxCellBytes + 1024, err: tooLarge})
 	var (
 		rows       [][]string
 		row        []string
@@ -113,7 +125,11 @@ func docxRows(r io.Reader, lines bool) ([][]string, error) {
 			rows = append(rows, []string{t})
 		}
 	}
+	nesting := 0
 	for {
+		if len(rows) > maxRows {
+			return nil, tabular.TooManyRows(maxRows)
+		}
 		tok, err := dec.Token()
 		if errors.Is(err, io.EOF) {
 			return rows, nil
@@ -123,6 +139,9 @@ func docxRows(r io.Reader, lines bool) ([][]string, error) {
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
+			if nesting++; nesting > maxDepth {
+				return nil, tooLarge
+			}
 			switch t.Name.Local {
 			case "tbl":
 				depth++
@@ -159,8 +178,12 @@ func docxRows(r io.Reader, lines bool) ([][]string, error) {
 				}
 			}
 		case xml.CharData:
+			if para.Len()+cell.Len()+len(t) > maxCellBytes {
+				return nil, tooLarge
+			}
 			para.Write(t)
 		case xml.EndElement:
+			nesting--
 			switch t.Name.Local {
 			case "p":
 				flushPara()
@@ -168,12 +191,16 @@ func docxRows(r io.Reader, lines bool) ([][]string, error) {
 				if depth == 1 {
 					flushPara()
 					text := cell.String()
+					cell.Reset()
 					if vContinued {
 						text = ""
 					}
 					row = append(row, text)
 					for i := 1; i < span; i++ {
 						row = append(row, "")
+					}
+					if len(row) > maxCells {
+						return nil, tooLarge
 					}
 					inCell = false
 				}
@@ -186,6 +213,28 @@ func docxRows(r io.Reader, lines bool) ([][]string, error) {
 			}
 		}
 	}
+}
+
+// runLimit reads r, failing with err once more than max bytes pass without
+// a '<'.
+type runLimit struct {
+	r   io.Reader
+	max int
+	run int
+	err error
+}
+
+func (l *runLimit) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	if i := bytes.LastIndexByte(p[:n], '<'); i >= 0 {
+		l.run = n - i - 1
+	} else {
+		l.run += n
+	}
+	if l.run > l.max {
+		return 0, l.err
+	}
+	return n, err
 }
 
 func attr(e xml.StartElement, local string) string {

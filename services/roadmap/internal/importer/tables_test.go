@@ -3,7 +3,9 @@ package importer
 import (
 	"archive/zip"
 	"bytes"
+	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -89,5 +91,66 @@ func TestReadXLSX(t *testing.T) {
 	r := Rebuild(rows, Options{Period: tuzhaPeriod})
 	if r.Roadmap.Items() != 1 || r.Roadmap.Stages[0].Items[0].Responsible != "Администрация" {
 		t.Errorf("rebuilt from XLSX: %s", dump(r))
+	}
+}
+
+// hostileDOCX is a Word document whose document part is unpacked bytes of
+// repeat after an opening: a small upload that inflates many times.
+func hostileDOCX(t *testing.T, open, repeat string, unpacked int) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, err := zw.Create("word/document.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(w, `<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>%s`, open)
+	chunk := []byte(strings.Repeat(repeat, 64<<10/len(repeat)))
+	for n := 0; n < unpacked; n += len(chunk) {
+		if _, err := w.Write(chunk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestReadDOCXHostile: documents that unpack to tens of megabytes of empty
+// rows, cells, nested elements or one endless cell fail at the first limit
+// passed, having read only that far: what the reader allocates stays within
+// a small bound, far below the document's unpacked size.
+func TestReadDOCXHostile(t *testing.T) {
+	const unpacked = 60 << 20
+	tests := []struct {
+		name, open, repeat, want string
+	}{
+		{"empty rows", "<w:tbl>", "<w:tr></w:tr>", "more than 5000 rows"},
+		{"paragraphs", "", "<w:p><w:r><w:t>x</w:t></w:r></w:p>", "more than 5000 rows"},
+		{"cells of one row", "<w:tbl><w:tr>", "<w:tc></w:tc>", "too large"},
+		{"nesting", "", "<w:p>", "too large"},
+		{"one endless cell", "<w:tbl><w:tr><w:tc><w:p><w:r><w:t>", "строка ", "too large"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			b := hostileDOCX(t, tc.open, tc.repeat, unpacked)
+			if len(b) > 1<<20 {
+				t.Fatalf("the hostile file is %d bytes: it should be small", len(b))
+			}
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			_, err := ReadDOCX(b)
+			runtime.ReadMemStats(&after)
+			if err == nil || !errors.Is(err, ErrUnreadable) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("ReadDOCX(%d bytes unpacking to %d) = %v, want an unreadable file error %q", len(b), unpacked, err, tc.want)
+			}
+			// Before rows were counted while reading, the empty rows took
+			// ~300 MB.
+			if allocated := after.TotalAlloc - before.TotalAlloc; allocated > 16<<20 {
+				t.Errorf("ReadDOCX allocated %d bytes for a %d-byte file, want at most 16 MiB", allocated, len(b))
+			}
+		})
 	}
 }

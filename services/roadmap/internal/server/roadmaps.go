@@ -416,7 +416,9 @@ func validUTF8(b []byte) bool { return strings.ToValidUTF8(string(b), "\uFFFD") 
 // fromImport turns an imported roadmap into the domain's; imported numbers
 // give the depth of each item.
 func fromImport(in importer.Roadmap, owner domain.Owner, title string) domain.Roadmap {
-	r := domain.Roadmap{Owner: owner, Title: in.Title, Goal: in.Goal, Period: in.Period, Targets: []domain.Target{}}
+	// Cleaned as the same texts typed into a form are (grpcserver's nameFields and textFields).
+	name, text := validation.CleanName, validation.CleanText
+	r := domain.Roadmap{Owner: owner, Title: name(in.Title), Goal: text(in.Goal), Period: in.Period, Targets: []domain.Target{}}
 	if r.Title == "" {
 		r.Title = title
 	}
@@ -427,11 +429,11 @@ func fromImport(in importer.Roadmap, owner domain.Owner, title string) domain.Ro
 		r.Targets = append(r.Targets, domain.Target{Year: t.Year, Percent: t.Percent})
 	}
 	for _, st := range in.Stages {
-		ds := domain.Stage{Number: st.Number, Title: st.Title, Task: st.Task, Result: st.Result}
+		ds := domain.Stage{Number: st.Number, Title: name(st.Title), Task: text(st.Task), Result: text(st.Result)}
 		for _, it := range st.Items {
 			ds.Items = append(ds.Items, domain.Item{
-				Number: it.Number, Depth: max(strings.Count(it.Number, "."), 1), Measure: it.Measure, ResultForm: it.ResultForm,
-				DeadlineText: it.DeadlineText, Responsible: it.Responsible, Schedule: it.Schedule,
+				Number: it.Number, Depth: max(strings.Count(it.Number, "."), 1), Measure: text(it.Measure), ResultForm: text(it.ResultForm),
+				DeadlineText: text(it.DeadlineText), Responsible: text(it.Responsible), Schedule: it.Schedule,
 				Occurrences: domain.Occurrences(it.Schedule, in.Period, nil),
 			})
 		}

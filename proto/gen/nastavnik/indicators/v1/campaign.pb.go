@@ -1620,18 +1620,18 @@ var File_nastavnik_indicators_v1_campaign_proto protoreflect.FileDescriptor
 
 const file_nastavnik_indicators_v1_campaign_proto_rawDesc = "" +
 	"\n" +
-	"&nastavnik/indicators/v1/campaign.proto\x12\x17nastavnik.indicators.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xff\x03\n" +
-	"\bCampaign\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
-	"\x04name\x18\x02 \x01(\tR\x04name\x12\x12\n" +
-	"\x04year\x18\x03 \x01(\x05R\x04year\x12\x1b\n" +
-	"\tform_code\x18\x04 \x01(\tR\bformCode\x12!\n" +
-	"\fform_version\x18\x05 \x01(\x05R\vformVersion\x12'\n" +
-	"\x0fmunicipality_id\x18\x06 \x01(\tR\x0emunicipalityId\x12\x1f\n" +
-	"\vregion_code\x18\a \x01(\tR\n" +
-	"regionCode\x12\x1a\n" +
-	"\bdeadline\x18\b \x01(\tR\bdeadline\x12\x1b\n" +
-	"\topened_on\x18\t \x01(\tR\bopenedOn\x12?\n" +
+	"&nastavnik/indicators/v1/campaign.proto\x12\x17nastavnik.indicators.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xbf\x04\n" +
+	"\bCampaign\x12\x17\n" +
+	"\x02id\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x18@R\x02id\x12\x1c\n" +
+	"\x04name\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xe8\aR\x04name\x12\x12\n" +
+	"\x04year\x18\x03 \x01(\x05R\x04year\x12$\n" +
+	"\tform_code\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18@R\bformCode\x12!\n" +
+	"\fform_version\x18\x05 \x01(\x05R\vformVersion\x120\n" +
+	"\x0fmunicipality_id\x18\x06 \x01(\tB\a\xbaH\x04r\x02\x18@R\x0emunicipalityId\x12(\n" +
+	"\vregion_code\x18\a \x01(\tB\a\xbaH\x04r\x02\x18\x10R\n" +
+	"regionCode\x12#\n" +
+	"\bdeadline\x18\b \x01(\tB\a\xbaH\x04r\x02\x18 R\bdeadline\x12$\n" +
+	"\topened_on\x18\t \x01(\tB\a\xbaH\x04r\x02\x18 R\bopenedOn\x12?\n" +
 	"\x06status\x18\n" +
 	" \x01(\x0e2'.nastavnik.indicators.v1.CampaignStatusR\x06status\x12%\n" +
 	"\x0eexpected_count\x18\v \x01(\x05R\rexpectedCount\x12\x18\n" +

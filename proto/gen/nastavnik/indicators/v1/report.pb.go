@@ -2062,20 +2062,20 @@ const file_nastavnik_indicators_v1_report_proto_rawDesc = "" +
 	"\areports\x18\x01 \x03(\v2\x1f.nastavnik.indicators.v1.ReportR\areports\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
 	"\n" +
-	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\xab\x02\n" +
+	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\xb7\x02\n" +
 	"\x11SaveReportRequest\x12\x18\n" +
 	"\x02id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x02id\x12!\n" +
-	"\aversion\x18\x02 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\aversion\x12Y\n" +
-	"\x06values\x18\x03 \x03(\v26.nastavnik.indicators.v1.SaveReportRequest.ValuesEntryB\t\xbaH\x06\x9a\x01\x03\x10\xf4\x03R\x06values\x12#\n" +
-	"\aconfirm\x18\x04 \x03(\tB\t\xbaH\x06\x92\x01\x03\x10\xf4\x03R\aconfirm\x1aY\n" +
+	"\aversion\x18\x02 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\aversion\x12_\n" +
+	"\x06values\x18\x03 \x03(\v26.nastavnik.indicators.v1.SaveReportRequest.ValuesEntryB\x0f\xbaH\f\x9a\x01\t\x10\xf4\x03\"\x04r\x02\x18@R\x06values\x12)\n" +
+	"\aconfirm\x18\x04 \x03(\tB\x0f\xbaH\f\x92\x01\t\x10\xf4\x03\"\x04r\x02\x18@R\aconfirm\x1aY\n" +
 	"\vValuesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x124\n" +
 	"\x05value\x18\x02 \x01(\v2\x1e.nastavnik.indicators.v1.ValueR\x05value:\x028\x01\"M\n" +
 	"\x12SaveReportResponse\x127\n" +
-	"\x06report\x18\x01 \x01(\v2\x1f.nastavnik.indicators.v1.ReportR\x06report\"\xe5\x01\n" +
+	"\x06report\x18\x01 \x01(\v2\x1f.nastavnik.indicators.v1.ReportR\x06report\"\xeb\x01\n" +
 	"\x12CheckReportRequest\x12\x18\n" +
-	"\x02id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x02id\x12Z\n" +
-	"\x06values\x18\x02 \x03(\v27.nastavnik.indicators.v1.CheckReportRequest.ValuesEntryB\t\xbaH\x06\x9a\x01\x03\x10\xf4\x03R\x06values\x1aY\n" +
+	"\x02id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x02id\x12`\n" +
+	"\x06values\x18\x02 \x03(\v27.nastavnik.indicators.v1.CheckReportRequest.ValuesEntryB\x0f\xbaH\f\x9a\x01\t\x10\xf4\x03\"\x04r\x02\x18@R\x06values\x1aY\n" +
 	"\vValuesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x124\n" +
 	"\x05value\x18\x02 \x01(\v2\x1e.nastavnik.indicators.v1.ValueR\x05value:\x028\x01\"Y\n" +
@@ -2093,14 +2093,13 @@ const file_nastavnik_indicators_v1_report_proto_rawDesc = "" +
 	"\x02id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x02id\x12!\n" +
 	"\aversion\x18\x02 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\aversion\"O\n" +
 	"\x14AcceptReportResponse\x127\n" +
-	"\x06report\x18\x01 \x01(\v2\x1f.nastavnik.indicators.v1.ReportR\x06report\"\x9b\x02\n" +
+	"\x06report\x18\x01 \x01(\v2\x1f.nastavnik.indicators.v1.ReportR\x06report\"\xa1\x02\n" +
 	"\x13ReturnReportRequest\x12\x18\n" +
 	"\x02id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x02id\x12!\n" +
 	"\aversion\x18\x02 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\aversion\x12$\n" +
 	"\acomment\x18\x03 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\xa0\x1fR\acomment\x12e\n" +
-	"\aremarks\x18\x04 \x03(\v29.nastavnik.indicators.v1.ReturnReportRequest.RemarksEntryB\x10\xbaH\r\x9a\x01\n" +
-	"\x10\xf4\x03*\x05r\x03\x18\xd0\x0fR\aremarks\x1a:\n" +
+	"\xbaH\ar\x05\x10\x01\x18\xa0\x1fR\acomment\x12k\n" +
+	"\aremarks\x18\x04 \x03(\v29.nastavnik.indicators.v1.ReturnReportRequest.RemarksEntryB\x16\xbaH\x13\x9a\x01\x10\x10\xf4\x03\"\x04r\x02\x18@*\x05r\x03\x18\xd0\x0fR\aremarks\x1a:\n" +
 	"\fRemarksEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"O\n" +
@@ -2134,12 +2133,12 @@ const file_nastavnik_indicators_v1_report_proto_rawDesc = "" +
 	"\x06events\x18\x01 \x03(\v2$.nastavnik.indicators.v1.ReportEventR\x06events\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
 	"\n" +
-	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\xd9\x03\n" +
+	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\xdf\x03\n" +
 	"\x13ImportReportRequest\x12)\n" +
 	"\vcampaign_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\n" +
 	"campaignId\x121\n" +
-	"\x0forganisation_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x0eorganisationId\x12[\n" +
-	"\x06values\x18\x03 \x03(\v28.nastavnik.indicators.v1.ImportReportRequest.ValuesEntryB\t\xbaH\x06\x9a\x01\x03\x10\xf4\x03R\x06values\x12C\n" +
+	"\x0forganisation_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x0eorganisationId\x12a\n" +
+	"\x06values\x18\x03 \x03(\v28.nastavnik.indicators.v1.ImportReportRequest.ValuesEntryB\x0f\xbaH\f\x9a\x01\t\x10\xf4\x03\"\x04r\x02\x18@R\x06values\x12C\n" +
 	"\vsubmit_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xc8\x01\x01R\n" +
 	"submitTime\x12;\n" +
 	"\vaccept_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +

@@ -634,16 +634,16 @@ var File_nastavnik_registry_v1_municipality_proto protoreflect.FileDescriptor
 
 const file_nastavnik_registry_v1_municipality_proto_rawDesc = "" +
 	"\n" +
-	"(nastavnik/registry/v1/municipality.proto\x12\x15nastavnik.registry.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x87\x03\n" +
-	"\fMunicipality\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1f\n" +
-	"\vregion_code\x18\x02 \x01(\tR\n" +
-	"regionCode\x12\x12\n" +
-	"\x04name\x18\x03 \x01(\tR\x04name\x12;\n" +
-	"\x04kind\x18\x04 \x01(\x0e2'.nastavnik.registry.v1.MunicipalityKindR\x04kind\x12\x1b\n" +
-	"\ttime_zone\x18\x05 \x01(\tR\btimeZone\x12.\n" +
-	"\x13effective_time_zone\x18\x06 \x01(\tR\x11effectiveTimeZone\x12\x14\n" +
-	"\x05oktmo\x18\a \x01(\tR\x05oktmo\x12\x18\n" +
+	"(nastavnik/registry/v1/municipality.proto\x12\x15nastavnik.registry.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xbe\x03\n" +
+	"\fMunicipality\x12\x17\n" +
+	"\x02id\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x18@R\x02id\x12(\n" +
+	"\vregion_code\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18\x10R\n" +
+	"regionCode\x12\x1c\n" +
+	"\x04name\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xe8\aR\x04name\x12;\n" +
+	"\x04kind\x18\x04 \x01(\x0e2'.nastavnik.registry.v1.MunicipalityKindR\x04kind\x12$\n" +
+	"\ttime_zone\x18\x05 \x01(\tB\a\xbaH\x04r\x02\x18@R\btimeZone\x127\n" +
+	"\x13effective_time_zone\x18\x06 \x01(\tB\a\xbaH\x04r\x02\x18@R\x11effectiveTimeZone\x12\x1d\n" +
+	"\x05oktmo\x18\a \x01(\tB\a\xbaH\x04r\x02\x18 R\x05oktmo\x12\x18\n" +
 	"\aversion\x18\b \x01(\x03R\aversion\x12;\n" +
 	"\vcreate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12;\n" +

@@ -1485,31 +1485,31 @@ var File_nastavnik_registry_v1_organisation_proto protoreflect.FileDescriptor
 
 const file_nastavnik_registry_v1_organisation_proto_rawDesc = "" +
 	"\n" +
-	"(nastavnik/registry/v1/organisation.proto\x12\x15nastavnik.registry.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"I\n" +
-	"\aCurator\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
-	"\x05email\x18\x02 \x01(\tR\x05email\x12\x14\n" +
-	"\x05phone\x18\x03 \x01(\tR\x05phone\"\x95\x06\n" +
-	"\fOrganisation\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\x12'\n" +
-	"\x0fmunicipality_id\x18\x02 \x01(\tR\x0emunicipalityId\x12\x1f\n" +
-	"\vregion_code\x18\x03 \x01(\tR\n" +
-	"regionCode\x12\x1b\n" +
-	"\tfull_name\x18\x04 \x01(\tR\bfullName\x12\x1d\n" +
+	"(nastavnik/registry/v1/organisation.proto\x12\x15nastavnik.registry.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"g\n" +
+	"\aCurator\x12\x1c\n" +
+	"\x04name\x18\x01 \x01(\tB\b\xbaH\x05r\x03\x18\xe8\aR\x04name\x12\x1e\n" +
+	"\x05email\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xc0\x02R\x05email\x12\x1e\n" +
+	"\x05phone\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\x05phone\"\x84\a\n" +
+	"\fOrganisation\x12\x17\n" +
+	"\x02id\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x18@R\x02id\x120\n" +
+	"\x0fmunicipality_id\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x0emunicipalityId\x12(\n" +
+	"\vregion_code\x18\x03 \x01(\tB\a\xbaH\x04r\x02\x18\x10R\n" +
+	"regionCode\x12%\n" +
+	"\tfull_name\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xa0\x1fR\bfullName\x12'\n" +
 	"\n" +
-	"short_name\x18\x05 \x01(\tR\tshortName\x12\x10\n" +
-	"\x03inn\x18\x06 \x01(\tR\x03inn\x12;\n" +
-	"\x04kind\x18\a \x01(\x0e2'.nastavnik.registry.v1.OrganisationKindR\x04kind\x12\x1b\n" +
-	"\ttime_zone\x18\b \x01(\tR\btimeZone\x12.\n" +
-	"\x13effective_time_zone\x18\t \x01(\tR\x11effectiveTimeZone\x12\x18\n" +
+	"short_name\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\xe8\aR\tshortName\x12\x19\n" +
+	"\x03inn\x18\x06 \x01(\tB\a\xbaH\x04r\x02\x18 R\x03inn\x12;\n" +
+	"\x04kind\x18\a \x01(\x0e2'.nastavnik.registry.v1.OrganisationKindR\x04kind\x12$\n" +
+	"\ttime_zone\x18\b \x01(\tB\a\xbaH\x04r\x02\x18@R\btimeZone\x127\n" +
+	"\x13effective_time_zone\x18\t \x01(\tB\a\xbaH\x04r\x02\x18@R\x11effectiveTimeZone\x12\"\n" +
 	"\aaddress\x18\n" +
-	" \x01(\tR\aaddress\x128\n" +
-	"\acurator\x18\v \x01(\v2\x1e.nastavnik.registry.v1.CuratorR\acurator\x12\x1b\n" +
-	"\topened_on\x18\f \x01(\tR\bopenedOn\x12A\n" +
-	"\x06status\x18\r \x01(\x0e2).nastavnik.registry.v1.OrganisationStatusR\x06status\x12\x1b\n" +
-	"\tclosed_on\x18\x0e \x01(\tR\bclosedOn\x12K\n" +
-	"\x0eclosure_reason\x18\x0f \x01(\x0e2$.nastavnik.registry.v1.ClosureReasonR\rclosureReason\x12!\n" +
-	"\fsuccessor_id\x18\x10 \x01(\tR\vsuccessorId\x12\x18\n" +
+	" \x01(\tB\b\xbaH\x05r\x03\x18\xa0\x1fR\aaddress\x128\n" +
+	"\acurator\x18\v \x01(\v2\x1e.nastavnik.registry.v1.CuratorR\acurator\x12$\n" +
+	"\topened_on\x18\f \x01(\tB\a\xbaH\x04r\x02\x18 R\bopenedOn\x12A\n" +
+	"\x06status\x18\r \x01(\x0e2).nastavnik.registry.v1.OrganisationStatusR\x06status\x12$\n" +
+	"\tclosed_on\x18\x0e \x01(\tB\a\xbaH\x04r\x02\x18 R\bclosedOn\x12K\n" +
+	"\x0eclosure_reason\x18\x0f \x01(\x0e2$.nastavnik.registry.v1.ClosureReasonR\rclosureReason\x12*\n" +
+	"\fsuccessor_id\x18\x10 \x01(\tB\a\xbaH\x04r\x02\x18@R\vsuccessorId\x12\x18\n" +
 	"\aversion\x18\x11 \x01(\x03R\aversion\x12;\n" +
 	"\vcreate_time\x18\x12 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12;\n" +

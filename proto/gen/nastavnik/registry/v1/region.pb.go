@@ -499,11 +499,11 @@ var File_nastavnik_registry_v1_region_proto protoreflect.FileDescriptor
 
 const file_nastavnik_registry_v1_region_proto_rawDesc = "" +
 	"\n" +
-	"\"nastavnik/registry/v1/region.proto\x12\x15nastavnik.registry.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe1\x01\n" +
-	"\x06Region\x12\x12\n" +
-	"\x04code\x18\x01 \x01(\tR\x04code\x12\x12\n" +
-	"\x04name\x18\x02 \x01(\tR\x04name\x12\x1b\n" +
-	"\ttime_zone\x18\x03 \x01(\tR\btimeZone\x12\x18\n" +
+	"\"nastavnik/registry/v1/region.proto\x12\x15nastavnik.registry.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xfd\x01\n" +
+	"\x06Region\x12\x1b\n" +
+	"\x04code\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x18\x10R\x04code\x12\x1c\n" +
+	"\x04name\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xe8\aR\x04name\x12$\n" +
+	"\ttime_zone\x18\x03 \x01(\tB\a\xbaH\x04r\x02\x18@R\btimeZone\x12\x18\n" +
 	"\aversion\x18\x04 \x01(\x03R\aversion\x12;\n" +
 	"\vcreate_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12;\n" +
