@@ -14,7 +14,7 @@ import (
 )
 
 // docx builds a minimal Word document with a title paragraph and one table.
-func docx(t *testing.T, title string, rows [][]string) []byte {
+func docx(t testing.TB, title string, rows [][]string) []byte {
 	t.Helper()
 	var body strings.Builder
 	fmt.Fprintf(&body, `<w:p><w:r><w:t>%s</w:t></w:r></w:p><w:tbl>`, title)
