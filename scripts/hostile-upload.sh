@@ -53,16 +53,17 @@ before=()
 for svc in gateway registry roadmap indicators; do before+=("$(hwm "${pid[$svc]}")"); done
 
 api() { # method path body-file → prints "status seconds"
-  curl -s -o "$WORK/answer.json" -w '%{http_code} %{time_total}' -X "$1" "http://$HTTP$2" \
+  curl -s -o "$WORK/answer.json" -w '%{http_code} %{time_total}\n' -X "$1" "http://$HTTP$2" \
     -H "Authorization: Bearer $token" -H 'Content-Type: application/json' --data-binary "@$3"
 }
 printf '{"login":"operator","password":"%s"}' "$OPERATOR_PASSWORD" >"$WORK/body.json"
 token=$(curl -fsS -X POST "http://$HTTP/v1/auth/token" --data-binary "@$WORK/body.json" | sed 's/.*"token":"\([^"]*\)".*/\1/')
 echo '{"code":"24","name":"Красноярский край","timeZone":"Asia/Krasnoyarsk"}' >"$WORK/body.json"
 api POST /v1/regions "$WORK/body.json" >/dev/null
-echo '{"regionCode":"24","name":"городской округ Бомбинск","kind":"MUNICIPALITY_KIND_URBAN_DISTRICT"}' >"$WORK/body.json"
+echo '{"regionCode":"24","name":"городской округ Бомбинск '"$(date +%s%N)"'","kind":"MUNICIPALITY_KIND_URBAN_DISTRICT"}' >"$WORK/body.json"
 api POST /v1/municipalities "$WORK/body.json" >/dev/null
 mun=$(sed 's/.*"id":"\([^"]*\)".*/\1/' "$WORK/answer.json")
+[[ $mun =~ ^[0-9a-f-]{36}$ ]] || { echo "hostile-upload: no municipality: $(cat "$WORK/answer.json")" >&2; exit 1; }
 
 printf '%-52s %-6s %-7s %s\n' "upload" "status" "seconds" "answer"
 for kind in xlsx docx; do
