@@ -4,7 +4,7 @@ SHELL := /bin/bash
 
 GO        ?= go
 BUF       := build/bin/buf
-MODULES   := platform proto services/registry services/roadmap services/indicators gateway
+MODULES   := platform proto services/registry services/roadmap services/indicators gateway deploy
 PKGS      := $(addsuffix /...,$(addprefix ./,$(MODULES)))
 BIN       := bin
 PROTODEPS := build/protodeps
@@ -30,6 +30,10 @@ bench: ## Country-scale benchmark of the indicator aggregates (p95 through the g
 .PHONY: bench-pages
 bench-pages: ## Server time of the report form page vs the JSON read of the same report.
 	@scripts/bench-pages.sh
+
+.PHONY: peak
+peak: ## The December peak load through the gateway against pgbench on the same PostgreSQL (one table).
+	@scripts/peak-load.sh
 
 .PHONY: screenshots
 screenshots: ## Screenshots of every page at 1280 and 360 px from a running `make run` (into screenshots/).

@@ -10,6 +10,12 @@ if ! command -v chromium >/dev/null; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
 fi
+# The alert rules are unit-tested with promtool, which Debian's prometheus ships.
+if ! command -v promtool >/dev/null; then
+  echo "== installing Debian's prometheus for promtool (once)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+fi
 if [[ ! -f tools/axe/node_modules/axe-core/axe.min.js ]]; then
   echo "== installing axe-core for the page tests (once)"
   npm install --prefix tools/axe --no-audit --no-fund --loglevel=error >/dev/null
@@ -26,6 +32,11 @@ make --no-print-directory check-generated
 echo "== lint"
 make --no-print-directory lint
 
+echo "== Prometheus configuration and rules (promtool check, promtool test rules)"
+promtool check config deploy/prometheus.yml
+promtool check rules deploy/prometheus/nastavnik.rules.yml
+promtool test rules deploy/prometheus/nastavnik.test.yml
+
 echo "== go test (the first run compiles every dependency: several minutes before the first result)"
 go test -race -count=1 ${GOTESTFLAGS:-} ./platform/... ./services/registry/... ./services/roadmap/... \
-  ./services/indicators/... ./gateway/...
+  ./services/indicators/... ./gateway/... ./deploy/...

@@ -70,12 +70,23 @@ type Database struct {
 	// URL is a libpq connection string or URL. It may carry a password, so it is
 	// never printed.
 	URL string `env:"DATABASE_URL"`
+	// ReadURL, when set, is where read-only paths that tolerate a little
+	// replication lag (the dashboards' aggregates, the business gauges) read:
+	// a streaming replica, such as CloudNativePG's "-ro" service. Empty: they
+	// read through URL. It may carry a password, so it is never printed.
+	ReadURL string `env:"DATABASE_READ_URL"`
 	// Schema is the schema the service owns; it becomes the search_path.
 	Schema string `env:"DATABASE_SCHEMA"`
 	// MaxConns caps the pool per process.
 	MaxConns int32 `env:"DATABASE_MAX_CONNS" envDefault:"10"`
 	// Migrate applies the embedded migrations at start.
 	Migrate bool `env:"DATABASE_MIGRATE" envDefault:"true"`
+	// MigrateOnly makes the process apply the embedded migrations and exit
+	// (a deployment's migration Job), without serving.
+	MigrateOnly bool `env:"DATABASE_MIGRATE_ONLY" envDefault:"false"`
+	// ConnectTimeout bounds how long a starting service waits for PostgreSQL
+	// to answer, retrying with capped exponential backoff.
+	ConnectTimeout time.Duration `env:"DATABASE_CONNECT_TIMEOUT" envDefault:"2m"`
 }
 
 // Validate reports every problem of the database configuration.
@@ -90,6 +101,9 @@ func (d Database) Validate() error {
 	if d.MaxConns < 1 || d.MaxConns > 1000 {
 		errs = append(errs, fmt.Errorf("DATABASE_MAX_CONNS must be within 1..1000, got %d", d.MaxConns))
 	}
+	if d.ConnectTimeout < 0 {
+		errs = append(errs, fmt.Errorf("DATABASE_CONNECT_TIMEOUT must not be negative, got %s", d.ConnectTimeout))
+	}
 	return errors.Join(errs...)
 }
 
@@ -101,9 +115,18 @@ func CheckAddr(name, addr string) error {
 	return nil
 }
 
-// CheckTarget checks a gRPC dial target: host:port, or a resolver target
-// such as dns:///registry:9090 that balances over every address of a name.
+// CheckTarget checks a gRPC dial target: host:port, a resolver target
+// (dns:///host:port, passthrough:///host:port) or a comma-separated list of
+// host:port, one per replica (see platform/grpcclient).
 func CheckTarget(name, target string) error {
+	if strings.Contains(target, ",") {
+		for _, a := range strings.Split(target, ",") {
+			if _, _, err := net.SplitHostPort(strings.TrimSpace(a)); err != nil || strings.TrimSpace(a) == "" {
+				return fmt.Errorf("%s must be host:port, dns:///host:port or host:port,host:port,…, got %q", name, target)
+			}
+		}
+		return nil
+	}
 	rest := target
 	if scheme, after, ok := strings.Cut(target, ":///"); ok {
 		if scheme != "dns" && scheme != "passthrough" {
@@ -112,7 +135,7 @@ func CheckTarget(name, target string) error {
 		rest = after
 	}
 	if _, _, err := net.SplitHostPort(rest); err != nil || rest == "" {
-		return fmt.Errorf("%s must be host:port or dns:///host:port, got %q", name, target)
+		return fmt.Errorf("%s must be host:port, dns:///host:port or host:port,host:port,…, got %q", name, target)
 	}
 	return nil
 }

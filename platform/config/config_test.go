@@ -60,7 +60,9 @@ func TestDatabaseURLIsNeverPrinted(t *testing.T) {
 func TestCheckTarget(t *testing.T) {
 	for target, ok := range map[string]bool{
 		"127.0.0.1:9101": true, "registry:9090": true, "dns:///registry:9090": true, "passthrough:///10.0.0.1:9090": true,
+		"127.0.0.1:9101,127.0.0.1:9111": true, "a:1, b:2": true,
 		"": false, "registry": false, "dns:///registry": false, "unix:///tmp/x:1": false, "dns:///": false,
+		"a:1,": false, "a:1,b": false, "dns:///a:1,dns:///b:1": false,
 	} {
 		if err := config.CheckTarget("REGISTRY_ADDR", target); (err == nil) != ok {
 			t.Errorf("%q: %v, want ok=%v", target, err, ok)

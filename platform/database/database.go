@@ -11,6 +11,10 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net"
+	"slices"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgerrcode"
@@ -27,14 +31,33 @@ import (
 // Open connects to PostgreSQL with search_path set to the service's schema, and
 // checks the connection.
 func Open(ctx context.Context, cfg config.Database) (*pgxpool.Pool, error) {
-	pc, err := pgxpool.ParseConfig(cfg.URL)
+	return open(ctx, cfg, cfg.URL, "DATABASE_URL", cfg.Schema, false)
+}
+
+// OpenRead connects the read-only pool to DATABASE_READ_URL (a replica), or
+// returns nil when it is not set. Its sessions are read-only whatever the
+// server (default_transaction_read_only), so a write sent there fails instead
+// of landing on a primary by mistake, and they are named "<schema>-ro" in
+// pg_stat_activity.
+func OpenRead(ctx context.Context, cfg config.Database) (*pgxpool.Pool, error) {
+	if cfg.ReadURL == "" {
+		return nil, nil
+	}
+	return open(ctx, cfg, cfg.ReadURL, "DATABASE_READ_URL", cfg.Schema+"-ro", true)
+}
+
+func open(ctx context.Context, cfg config.Database, url, name, appName string, readOnly bool) (*pgxpool.Pool, error) {
+	pc, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		// The URL may hold a password: do not echo it.
-		return nil, errors.New("database.Open: DATABASE_URL cannot be parsed")
+		return nil, fmt.Errorf("database.Open: %s cannot be parsed", name)
 	}
 	pc.MaxConns = cfg.MaxConns
 	pc.ConnConfig.RuntimeParams["search_path"] = cfg.Schema
-	pc.ConnConfig.RuntimeParams["application_name"] = cfg.Schema
+	pc.ConnConfig.RuntimeParams["application_name"] = appName
+	if readOnly {
+		pc.ConnConfig.RuntimeParams["default_transaction_read_only"] = "on"
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		return nil, fmt.Errorf("database.Open: %w", err)
@@ -43,9 +66,66 @@ func Open(ctx context.Context, cfg config.Database) (*pgxpool.Pool, error) {
 	defer cancel()
 	if err := pool.Ping(pingCtx); err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("database.Open: ping: %w", err)
+		return nil, fmt.Errorf("database.Open: ping %s: %w", name, err)
 	}
 	return pool, nil
+}
+
+// Connect opens the pool like Open, waiting for PostgreSQL while it does not
+// answer yet (a database that starts after the service, or restarts): it
+// retries with exponential backoff from 100 ms, capped at 5 s, logging each
+// failure, until cfg.ConnectTimeout has passed (zero: one try).
+func Connect(ctx context.Context, cfg config.Database, logger *slog.Logger) (*pgxpool.Pool, error) {
+	deadline := time.Now().Add(cfg.ConnectTimeout)
+	delay := 100 * time.Millisecond
+	const maxDelay = 5 * time.Second
+	for attempt := 1; ; attempt++ {
+		pool, err := Open(ctx, cfg)
+		if err == nil {
+			if attempt > 1 {
+				logger.InfoContext(ctx, "database is up", "attempt", attempt)
+			}
+			return pool, nil
+		}
+		if !IsUnavailable(err) || time.Now().Add(delay).After(deadline) {
+			return nil, err
+		}
+		logger.WarnContext(ctx, "database is not answering; retrying", "attempt", attempt,
+			"retry_in", delay.String(), "error", err.Error())
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("database.Connect: %w", ctx.Err())
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, maxDelay)
+	}
+}
+
+// IsUnavailable reports an error that says the database could not be reached
+// or went away (refused or lost connection, shutdown, starting up, too many
+// connections): the operation may be retried once it is back. An operation
+// that lost its connection during COMMIT may have committed: only calls that
+// are idempotent may be retried blindly.
+func IsUnavailable(err error) bool {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	// pgconn's connection-level errors (refused, lost while sending or
+	// receiving, a closed connection) say whether they are safe to retry;
+	// each of them means the connection is gone.
+	var ce *pgconn.ConnectError
+	var conn interface{ SafeToRetry() bool }
+	if errors.As(err, &ce) || errors.As(err, &conn) {
+		return true
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return strings.HasPrefix(pe.Code, "08") || slices.Contains([]string{pgerrcode.AdminShutdown,
+			pgerrcode.CrashShutdown, pgerrcode.CannotConnectNow, pgerrcode.TooManyConnections}, pe.Code)
+	}
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, net.ErrClosed) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED)
 }
 
 // Migrate applies every pending migration in fsys (goose SQL files at its root).
@@ -75,8 +155,13 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, fsys fs.FS, logger *slog.L
 
 // InTx runs fn in a transaction at the given isolation level and commits it. At
 // serializable or repeatable read a serialization failure or deadlock is retried
-// a few times; fn must therefore be safe to run again.
+// a few times; fn must therefore be safe to run again. When ctx carries a
+// transaction (WithTx), fn runs in a savepoint of it instead, and what it
+// does commits with that transaction.
 func InTx(ctx context.Context, pool *pgxpool.Pool, iso pgx.TxIsoLevel, fn func(pgx.Tx) error) error {
+	if outer := txFrom(ctx); outer != nil {
+		return pgx.BeginFunc(ctx, outer, fn)
+	}
 	retryable := iso == pgx.Serializable || iso == pgx.RepeatableRead
 	const attempts = 5
 	var err error

@@ -1,6 +1,7 @@
 // Package grpcerr turns errors into gRPC statuses: validation errors into
 // InvalidArgument with field violations, context errors into Canceled or
-// DeadlineExceeded, and anything unknown into Internal with a generic message,
+// DeadlineExceeded, a database that cannot be reached into Unavailable, and
+// anything unknown into Internal with a generic message,
 // its cause logged with the request id and never sent to the client.
 package grpcerr
 
@@ -13,6 +14,7 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/protoadapt"
 
+	"github.com/nastavnik/nastavnik/platform/database"
 	"github.com/nastavnik/nastavnik/platform/logging"
 	"github.com/nastavnik/nastavnik/platform/validation"
 )
@@ -57,6 +59,10 @@ func Fallback(ctx context.Context, err error) error {
 		return status.Error(codes.Canceled, "request canceled")
 	case errors.Is(err, context.DeadlineExceeded):
 		return status.Error(codes.DeadlineExceeded, "deadline exceeded")
+	case database.IsUnavailable(err):
+		// The database is down or restarting: the client may try again.
+		logging.FromContext(ctx).WarnContext(ctx, "database unavailable", "error", err.Error())
+		return status.Error(codes.Unavailable, "the database is not available; try again")
 	}
 	if st, ok := status.FromError(err); ok {
 		return st.Err()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -37,7 +38,8 @@ type chain struct {
 
 // newChain builds the one interceptor chain every service uses, outermost first:
 // panic recovery → request id and logging → metrics → authentication → request
-// validation → handler errors. The innermost step applies the service's error
+// validation → the service's own (Options.Unary: idempotency keys) → handler
+// errors. The innermost step applies the service's error
 // table to what a handler returns, and turns a panic or an unknown error into
 // Internal, so that logs and metrics record them as
 // such; the outermost recovery guards the interceptors themselves.
@@ -51,14 +53,15 @@ func newChain(opts Options, m *grpcprom.ServerMetrics) (chain, error) {
 		return status.Error(codes.Internal, "internal error")
 	})
 	c := chain{
-		unary: []grpc.UnaryServerInterceptor{
+		unary: slices.Concat([]grpc.UnaryServerInterceptor{
 			recovery.UnaryServerInterceptor(rec),
 			logUnary(opts),
 			m.UnaryServerInterceptor(),
 			authUnary(opts.Authenticate),
 			validateUnary(validator),
+		}, opts.Unary, []grpc.UnaryServerInterceptor{
 			handlerErrors(opts),
-		},
+		}),
 		stream: []grpc.StreamServerInterceptor{
 			recovery.StreamServerInterceptor(rec),
 			m.StreamServerInterceptor(),

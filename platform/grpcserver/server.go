@@ -42,6 +42,9 @@ type Options struct {
 	// Errors is the service's error table, applied to every error a handler
 	// returns that is not already a status.
 	Errors grpcerr.Table
+	// Unary are interceptors of the service's own, run after request
+	// validation, before the handler (idempotency keys).
+	Unary []grpc.UnaryServerInterceptor
 	// Ready reports whether the service can serve (e.g. its database answers);
 	// it backs /readyz. Nil means always ready.
 	Ready func(context.Context) error
@@ -175,5 +178,6 @@ func (s *Server) sideHandler() http.Handler {
 		}
 		_, _ = w.Write([]byte("ok\n"))
 	})
+	AddPprof(mux)
 	return mux
 }

@@ -1,14 +1,48 @@
 // Package pagination encodes opaque, filter-bound cursor tokens for keyset
-// pagination: a token from one query is refused by a query with other filters.
+// pagination: a token from one query is refused by a query with other filters,
+// and a token is signed, so a client can hand one back but never forge or
+// alter the cursor in it (a cursor the services read back is always one they
+// wrote: no id that is not a UUID, no NUL character, reaches their SQL).
 package pagination
 
 import (
+	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync/atomic"
 )
+
+// macSize is the length of a token's signature.
+const macSize = 16
+
+// macKey signs tokens: a random key of this process until SetKey.
+var macKey atomic.Pointer[[]byte]
+
+func init() {
+	k := make([]byte, 32)
+	_, _ = rand.Read(k)
+	macKey.Store(&k)
+}
+
+// SetKey derives the key tokens are signed with from secret. Every replica of
+// every service must use the same secret (service.Start passes IDENTITY_KEY),
+// so that a token one replica wrote is read by another.
+func SetKey(secret []byte) {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("nastavnik pagination token"))
+	k := m.Sum(nil)
+	macKey.Store(&k)
+}
+
+func sign(payload []byte) []byte {
+	m := hmac.New(sha256.New, *macKey.Load())
+	m.Write(payload)
+	return m.Sum(nil)[:macSize]
+}
 
 // DefaultSize and MaxSize bound page sizes.
 const (
@@ -46,7 +80,7 @@ func Encode(filters any, cursor any) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("pagination.Encode: %w", err)
 	}
-	return base64.RawURLEncoding.EncodeToString(b), nil
+	return base64.RawURLEncoding.EncodeToString(append(b, sign(b)...)), nil
 }
 
 // Decode reads token into cursor. An empty token leaves cursor untouched and
@@ -55,8 +89,12 @@ func Decode(token string, filters any, cursor any) (bool, error) {
 	if token == "" {
 		return false, nil
 	}
-	b, err := base64.RawURLEncoding.DecodeString(token)
-	if err != nil {
+	raw, err := base64.RawURLEncoding.DecodeString(token)
+	if err != nil || len(raw) <= macSize {
+		return false, ErrBadToken
+	}
+	b, mac := raw[:len(raw)-macSize], raw[len(raw)-macSize:]
+	if !hmac.Equal(mac, sign(b)) {
 		return false, ErrBadToken
 	}
 	var env envelope

@@ -1,6 +1,9 @@
 package pagination
 
 import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"testing"
 )
@@ -33,6 +36,8 @@ func TestTokenRoundTripAndBinding(t *testing.T) {
 		{"other filters", tok, filter{"43"}},
 		{"not base64", "!!!", filter{"24"}},
 		{"base64 of garbage", "aGVsbG8", filter{"24"}},
+		{"a cursor written by the client", forged(t, filter{"24"}, `{"k":"\u0000","i":"' OR 1=1 --"}`), filter{"24"}},
+		{"a cursor altered by the client", altered(t, tok), filter{"24"}},
 	}
 	for _, tc := range tests {
 		if _, err := Decode(tc.token, tc.f, &got); !errors.Is(err, ErrBadToken) {
@@ -41,6 +46,49 @@ func TestTokenRoundTripAndBinding(t *testing.T) {
 	}
 	if more, err := Decode("", filter{}, &got); more || err != nil {
 		t.Errorf("empty token = %v, %v; want first page", more, err)
+	}
+}
+
+// forged is a token as Encode wrote it before tokens were signed: the
+// envelope alone, with the right filter and a cursor of the client's choosing.
+func forged(t *testing.T, f filter, cursor string) string {
+	t.Helper()
+	b, err := json.Marshal(envelope{Filter: fingerprint(f), Cursor: json.RawMessage(cursor)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// altered is tok with its cursor's key changed and the signature kept.
+func altered(t *testing.T, tok string) string {
+	t.Helper()
+	raw, err := base64.RawURLEncoding.DecodeString(tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := bytes.Replace(raw, []byte("id-1"), []byte("id-2"), 1)
+	if bytes.Equal(out, raw) {
+		t.Fatalf("no cursor in %q", raw)
+	}
+	return base64.RawURLEncoding.EncodeToString(out)
+}
+
+// A key set by SetKey signs and checks tokens alike in every process that
+// shares it.
+func TestSetKeySharesTokens(t *testing.T) {
+	SetKey([]byte("one secret"))
+	tok, err := Encode(filter{"24"}, cursor{"k", "id-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got cursor
+	if _, err := Decode(tok, filter{"24"}, &got); err != nil {
+		t.Fatalf("same key: %v", err)
+	}
+	SetKey([]byte("another secret"))
+	if _, err := Decode(tok, filter{"24"}, &got); !errors.Is(err, ErrBadToken) {
+		t.Errorf("another key: %v, want ErrBadToken", err)
 	}
 }
 

@@ -13,15 +13,18 @@ import (
 	"os"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/nastavnik/nastavnik/platform/config"
 	"github.com/nastavnik/nastavnik/platform/database"
+	"github.com/nastavnik/nastavnik/platform/grpcclient"
 	"github.com/nastavnik/nastavnik/platform/grpcerr"
 	"github.com/nastavnik/nastavnik/platform/grpcserver"
+	"github.com/nastavnik/nastavnik/platform/idempotency"
 	"github.com/nastavnik/nastavnik/platform/identity"
 	"github.com/nastavnik/nastavnik/platform/logging"
+	"github.com/nastavnik/nastavnik/platform/pagination"
 )
 
 // Config is a service's configuration, read from the environment.
@@ -61,6 +64,10 @@ type Spec struct {
 	// Errors is the service's one mapping from its errors to gRPC codes,
 	// applied by the interceptor chain to whatever a handler returns.
 	Errors grpcerr.Table
+	// Idempotent are the full names of the methods that take an idempotency
+	// key (creates and report transitions: writes a client may repeat); the
+	// service needs the idempotency_keys table (package idempotency).
+	Idempotent []string
 	// SystemOnly names the methods only the gateway's own identity may call
 	// (authentication); nil for none.
 	SystemOnly func(fullMethod string) bool
@@ -68,7 +75,14 @@ type Spec struct {
 
 // Env is what a service's Register gets to build its implementation.
 type Env struct {
-	Pool   *pgxpool.Pool
+	Pool *pgxpool.Pool
+	// ReadPool is for read-only paths that tolerate replication lag: a pool
+	// on DATABASE_READ_URL (a replica) when set, else Pool itself.
+	ReadPool *pgxpool.Pool
+	// Metrics registers the service's own metrics, served on /metrics.
+	Metrics prometheus.Registerer
+	// Logger is the service's logger.
+	Logger *slog.Logger
 	Server grpc.ServiceRegistrar
 	// Signer signs the caller's identity into calls to other services, so
 	// they answer within the caller's scope.
@@ -84,6 +98,7 @@ func (s Spec) LoadConfig() (Config, error) { return config.Load[Config](s.Defaul
 type Service struct {
 	srv      *grpcserver.Server
 	pool     *pgxpool.Pool
+	readPool *pgxpool.Pool // nil without DATABASE_READ_URL
 	registry *grpc.ClientConn
 }
 
@@ -94,6 +109,7 @@ func Start(ctx context.Context, spec Spec, cfg Config, logger *slog.Logger) (*Se
 	if err != nil {
 		return nil, fmt.Errorf("IDENTITY_KEY %w", err)
 	}
+	pagination.SetKey(key)
 	signer, err := identity.NewSigner(key)
 	if err != nil {
 		return nil, err
@@ -104,37 +120,58 @@ func Start(ctx context.Context, spec Spec, cfg Config, logger *slog.Logger) (*Se
 			return nil, err
 		}
 		// Connections are lazy: the registry may start after this service.
-		// dns:///name:port balances over every replica the name resolves to.
-		registry, err = grpc.NewClient(cfg.RegistryAddr, grpc.WithTransportCredentials(insecure.NewCredentials()),
-			grpc.WithDefaultServiceConfig(`{"loadBalancingConfig":[{"round_robin":{}}]}`))
+		// dns:///name:port or a list balances over every replica.
+		registry, err = grpcclient.Dial(cfg.RegistryAddr)
 		if err != nil {
 			return nil, fmt.Errorf("REGISTRY_ADDR: %w", err)
 		}
 	}
-	pool, err := database.Open(ctx, cfg.Database)
+	pool, err := database.Connect(ctx, cfg.Database, logger)
 	if err != nil {
 		return nil, err
 	}
+	readPool, err := database.OpenRead(ctx, cfg.Database)
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	closePools := func() {
+		if readPool != nil {
+			readPool.Close()
+		}
+		pool.Close()
+	}
 	if cfg.Database.Migrate && spec.Migrations != nil {
 		if err := database.Migrate(ctx, pool, spec.Migrations, logger); err != nil {
-			pool.Close()
+			closePools()
 			return nil, err
 		}
+	}
+	keys, err := idempotency.New(pool, spec.Idempotent)
+	if err != nil {
+		pool.Close()
+		return nil, err
 	}
 	srv, err := grpcserver.New(grpcserver.Options{
 		Name: spec.Name, Config: cfg.Server, Logger: logger, Authenticate: signer.Authenticator(spec.SystemOnly),
 		Errors: spec.Errors,
+		Unary:  []grpc.UnaryServerInterceptor{keys.Unary(spec.Errors)},
 		Ready:  func(ctx context.Context) error { return pool.Ping(ctx) },
 	})
 	if err != nil {
-		pool.Close()
+		closePools()
 		return nil, err
 	}
-	if err := spec.Register(Env{Pool: pool, Server: srv.GRPC(), Signer: signer, Registry: registry}); err != nil {
-		pool.Close()
+	srv.Registry().MustRegister(database.NewPoolCollector(map[string]*pgxpool.Pool{"primary": pool, "read": readPool}))
+	env := Env{Pool: pool, ReadPool: pool, Metrics: srv.Registry(), Logger: logger, Server: srv.GRPC(), Signer: signer, Registry: registry}
+	if readPool != nil {
+		env.ReadPool = readPool
+	}
+	if err := spec.Register(env); err != nil {
+		closePools()
 		return nil, fmt.Errorf("register: %w", err)
 	}
-	return &Service{srv: srv, pool: pool, registry: registry}, nil
+	return &Service{srv: srv, pool: pool, readPool: readPool, registry: registry}, nil
 }
 
 // Addr is the gRPC address.
@@ -146,15 +183,29 @@ func (s *Service) MetricsAddr() string { return s.srv.MetricsAddr() }
 // Serve serves until ctx ends, then stops gracefully and closes the database.
 func (s *Service) Serve(ctx context.Context) error {
 	defer s.pool.Close()
+	if s.readPool != nil {
+		defer s.readPool.Close()
+	}
 	if s.registry != nil {
 		defer s.registry.Close()
 	}
 	return s.srv.Serve(ctx)
 }
 
+// Abort cuts every gRPC connection and cancels the calls in flight at once,
+// as a crash would; Serve still returns only when its context ends.
+func (s *Service) Abort() { s.srv.GRPC().Stop() }
+
 // Main is a whole service process: configuration from the environment, JSON
 // logs to stderr, serving until ctx ends.
+//
+// With DATABASE_MIGRATE_ONLY=true it applies the service's migrations and
+// exits instead (only the DATABASE_* variables are read then).
 func Main(ctx context.Context, spec Spec) error {
+	if db, err := config.Load[config.Database](spec.Defaults); err == nil && db.MigrateOnly {
+		return MigrateOnly(ctx, spec, db, logging.New(os.Stderr, slog.LevelInfo, spec.Name))
+	}
+	config.TuneGC()
 	cfg, err := spec.LoadConfig()
 	if err != nil {
 		return err
@@ -166,4 +217,22 @@ func Main(ctx context.Context, spec Spec) error {
 		return err
 	}
 	return svc.Serve(ctx)
+}
+
+// MigrateOnly applies the service's embedded migrations to the database of
+// db and returns.
+func MigrateOnly(ctx context.Context, spec Spec, db config.Database, logger *slog.Logger) error {
+	pool, err := database.Open(ctx, db)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	if spec.Migrations == nil {
+		return nil
+	}
+	if err := database.Migrate(ctx, pool, spec.Migrations, logger); err != nil {
+		return err
+	}
+	logger.InfoContext(ctx, "migrated; exiting (DATABASE_MIGRATE_ONLY)")
+	return nil
 }

@@ -9,6 +9,9 @@ import (
 	"encoding/base64"
 	"io"
 	"log/slog"
+	"net/http"
+	"regexp"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -48,6 +51,8 @@ type Running struct {
 	Conn     *grpc.ClientConn
 	Database config.Database
 	logs     *Logs
+	stop     func()
+	abort    func()
 }
 
 // Logs is everything the service logged (at info and above).
@@ -99,12 +104,25 @@ func Start(t testing.TB, spec service.Spec) *Running {
 type Options struct {
 	// RegistryAddr is the registry a service with UsesRegistry talks to.
 	RegistryAddr string
+	// ReadReplica sets DATABASE_READ_URL to the test's own database: the
+	// read pool then runs read-only sessions named "<schema>-ro", as it
+	// would against a replica.
+	ReadReplica bool
+	// ReplicaOf, when set, makes this a second replica of a running service:
+	// it shares that one's database.
+	ReplicaOf *Running
 }
 
-// StartWith runs spec with opts against a fresh database.
+// StartWith runs spec with opts against a fresh database (or, for a
+// replica, the database of the one it replicates).
 func StartWith(t testing.TB, spec service.Spec, opts Options) *Running {
 	t.Helper()
-	db := testdb.Config(t, spec.Defaults["DATABASE_SCHEMA"], spec.Migrations)
+	var db config.Database
+	if opts.ReplicaOf != nil {
+		db = opts.ReplicaOf.Database
+	} else {
+		db = testdb.Config(t, spec.Defaults["DATABASE_SCHEMA"], spec.Migrations)
+	}
 	cfg := service.Config{
 		Server: config.Server{
 			GRPCAddr: "127.0.0.1:0", MetricsAddr: "127.0.0.1:0",
@@ -113,6 +131,9 @@ func StartWith(t testing.TB, spec service.Spec, opts Options) *Running {
 		Database:     db,
 		IdentityKey:  base64.StdEncoding.EncodeToString(Key),
 		RegistryAddr: opts.RegistryAddr,
+	}
+	if opts.ReadReplica {
+		cfg.Database.ReadURL = db.URL
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &Logs{}
@@ -130,15 +151,31 @@ func StartWith(t testing.TB, spec service.Spec, opts Options) *Running {
 		cancel()
 		t.Fatalf("servicetest: dial: %v", err)
 	}
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("servicetest: %s stopped with %v", spec.Name, err)
+			}
+		})
+	}
 	t.Cleanup(func() {
 		conn.Close()
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("servicetest: %s stopped with %v", spec.Name, err)
-		}
+		stop()
 	})
-	return &Running{Addr: svc.Addr(), MetricsAddr: svc.MetricsAddr(), Conn: conn, Database: db, logs: logs}
+	return &Running{Addr: svc.Addr(), MetricsAddr: svc.MetricsAddr(), Conn: conn, Database: db, logs: logs,
+		stop: stop, abort: svc.Abort}
 }
+
+// Stop stops the service as SIGTERM does: health turns NOT_SERVING and calls
+// in flight finish, then it closes.
+func (r *Running) Stop() { r.stop() }
+
+// Abort stops the service as kill -9 looks to its clients: every connection
+// is cut at once and the calls in flight are cancelled (their transactions
+// roll back). The rest of the process ends with the test.
+func (r *Running) Abort() { r.abort() }
 
 // testWriter sends warnings and errors of the service to the test log, shown
 // only on failure.
@@ -149,4 +186,32 @@ func (w testWriter) Write(p []byte) (int, error) {
 		w.t.Log(string(p))
 	}
 	return len(p), nil
+}
+
+// Scrape reads the /metrics page served at addr (host:port).
+func Scrape(t testing.TB, addr string) string {
+	t.Helper()
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatalf("servicetest: GET /metrics: %v", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("servicetest: GET /metrics = %d, %v", resp.StatusCode, err)
+	}
+	return string(body)
+}
+
+// Sample is the value of metric with exactly the label set labels (as
+// printed, e.g. `{pool="read"}`; "" for none) on a /metrics page, and
+// whether it is there.
+func Sample(page, metric, labels string) (float64, bool) {
+	re := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(metric+labels) + ` (\S+)$`)
+	m := re.FindStringSubmatch(page)
+	if m == nil {
+		return 0, false
+	}
+	v, err := strconv.ParseFloat(m[1], 64)
+	return v, err == nil
 }

@@ -26,6 +26,7 @@ func main() {
 }
 
 func run(ctx context.Context) error {
+	pconfig.TuneGC()
 	cfg, err := config.Load()
 	if err != nil {
 		return err

@@ -15,6 +15,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/nastavnik/nastavnik/platform/grpcserver"
+	"github.com/nastavnik/nastavnik/platform/idempotency"
 	indicatorsv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/indicators/v1"
 	registryv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/registry/v1"
 	roadmapv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/roadmap/v1"
@@ -28,27 +29,37 @@ type Backends struct {
 }
 
 // NewMux returns the REST/JSON handler of every service; annotate adds the
-// caller's signed identity to each call.
-func NewMux(ctx context.Context, b Backends, annotate func(context.Context, *http.Request) metadata.MD) (http.Handler, error) {
-	mux := runtime.NewServeMux(
+// caller's signed identity to each call; opts are further options (the
+// gateway's route metrics).
+func NewMux(ctx context.Context, b Backends, annotate func(context.Context, *http.Request) metadata.MD, opts ...runtime.ServeMuxOption) (http.Handler, error) {
+	mux := runtime.NewServeMux(append([]runtime.ServeMuxOption{
 		runtime.WithErrorHandler(errorHandler),
 		runtime.WithMetadata(annotate),
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, jsonBody{&runtime.JSONPb{
 			MarshalOptions:   protojson.MarshalOptions{EmitDefaultValues: true},
 			UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
 		}}),
-		// Only the request id crosses from HTTP headers into gRPC metadata: no
-		// client may write metadata (an identity least of all).
+		// Only the request id and the idempotency key cross from HTTP headers
+		// into gRPC metadata: no client may write other metadata (an identity
+		// least of all).
 		runtime.WithIncomingHeaderMatcher(func(h string) (string, bool) {
-			if strings.EqualFold(h, grpcserver.RequestIDKey) {
+			switch {
+			case strings.EqualFold(h, grpcserver.RequestIDKey):
 				return grpcserver.RequestIDKey, true
+			case strings.EqualFold(h, idempotency.Header):
+				return idempotency.MetadataKey, true
 			}
 			return "", false
 		}),
+		// Services' metadata stays internal (the request id is set by the
+		// middleware), except the mark of a replayed answer.
 		runtime.WithOutgoingHeaderMatcher(func(h string) (string, bool) {
-			return "", false // services' metadata stays internal; the request id is set by the middleware
+			if h == idempotency.ReplayedKey {
+				return "Idempotent-Replayed", true
+			}
+			return "", false
 		}),
-	)
+	}, opts...)...)
 	registrations := []struct {
 		name     string
 		conn     *grpc.ClientConn

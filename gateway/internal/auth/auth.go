@@ -52,6 +52,8 @@ type Authenticator struct {
 	Signer         *identity.Signer
 	Auth           registryv1.AuthServiceClient
 	TrustForwarded bool
+	// Cache, when set, remembers resolved credentials for a few seconds.
+	Cache *Cache
 }
 
 // gateway is the gateway's own identity, allowed only to authenticate people.
@@ -90,18 +92,29 @@ func (a *Authenticator) Secure(r *http.Request) bool {
 // Errors are gRPC statuses (Unauthenticated for a bad credential).
 func (a *Authenticator) Resolve(r *http.Request) (Caller, error) {
 	req := &registryv1.AuthenticateRequest{}
-	var session string
+	var (
+		session string
+		key     [32]byte
+	)
 	if h := r.Header.Get("Authorization"); h != "" {
 		scheme, tok, ok := strings.Cut(h, " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") || tok == "" {
 			return Caller{}, status.Error(codes.Unauthenticated, "Authorization must be \"Bearer <token>\"")
 		}
-		req.Credential = &registryv1.AuthenticateRequest_Bearer{Bearer: strings.TrimSpace(tok)}
+		tok = strings.TrimSpace(tok)
+		req.Credential = &registryv1.AuthenticateRequest_Bearer{Bearer: tok}
+		key = cacheKey('b', tok)
 	} else if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
 		session = c.Value
 		req.Credential = &registryv1.AuthenticateRequest_Session{Session: c.Value}
+		key = cacheKey('s', c.Value)
 	} else {
 		return Caller{Anonymous: true}, nil
+	}
+	cached, gen, ok := a.Cache.get(key)
+	if ok {
+		cached.Session = session
+		return cached, nil
 	}
 	ctx, err := a.SystemContext(r.Context(), r)
 	if err != nil {
@@ -113,7 +126,9 @@ func (a *Authenticator) Resolve(r *http.Request) (Caller, error) {
 	if err != nil {
 		return Caller{}, err
 	}
-	return Caller{Principal: principalFromProto(resp.GetPrincipal()), Session: session, CSRF: resp.GetCsrfToken()}, nil
+	caller := Caller{Principal: principalFromProto(resp.GetPrincipal()), Session: session, CSRF: resp.GetCsrfToken()}
+	a.Cache.put(key, gen, caller)
+	return caller, nil
 }
 
 var roleNames = map[registryv1.Role]identity.Role{

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/nastavnik/nastavnik/gateway/internal/auth"
 	pconfig "github.com/nastavnik/nastavnik/platform/config"
 	"github.com/nastavnik/nastavnik/platform/identity"
 )
@@ -34,6 +35,12 @@ type Config struct {
 	// TrustForwarded takes the client's address from X-Forwarded-For and TLS
 	// from X-Forwarded-Proto: set it only behind a proxy that sets them.
 	TrustForwarded bool `env:"TRUST_FORWARDED" envDefault:"false"`
+	// AuthCacheTTL is how long a resolved session or token is remembered
+	// (0 asks the registry on every request; at most 5s): a credential ended
+	// elsewhere stops working within it, one ended through this gateway at once.
+	AuthCacheTTL time.Duration `env:"AUTH_CACHE_TTL" envDefault:"5s"`
+	// AuthCacheSize bounds the remembered credentials.
+	AuthCacheSize int `env:"AUTH_CACHE_SIZE" envDefault:"20000"`
 }
 
 // Validate reports every problem at once.
@@ -55,6 +62,12 @@ func (c Config) Validate() error {
 	}
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("SHUTDOWN_TIMEOUT must be positive, got %s", c.ShutdownTimeout))
+	}
+	if c.AuthCacheTTL < 0 || c.AuthCacheTTL > auth.MaxCacheTTL {
+		errs = append(errs, fmt.Errorf("AUTH_CACHE_TTL must be between 0 and %s, got %s", auth.MaxCacheTTL, c.AuthCacheTTL))
+	}
+	if c.AuthCacheSize < 1 {
+		errs = append(errs, fmt.Errorf("AUTH_CACHE_SIZE must be positive, got %d", c.AuthCacheSize))
 	}
 	if _, err := pconfig.ParseLogLevel(c.LogLevel); err != nil {
 		errs = append(errs, err)

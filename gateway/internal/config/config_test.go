@@ -9,7 +9,8 @@ import (
 func valid() Config {
 	return Config{HTTPAddr: "127.0.0.1:8080", MetricsAddr: "127.0.0.1:9200", RegistryAddr: "r:1", RoadmapAddr: "m:2",
 		IndicatorsAddr: "i:3", RequestTimeout: time.Second, MaxBodyBytes: 1 << 20, ShutdownTimeout: time.Second, LogLevel: "info",
-		IdentityKey: "bmFzdGF2bmlrLXRlc3QtaWRlbnRpdHkta2V5LTAxMjM0NTY3ODlhYmNkZWY="}
+		IdentityKey:  "bmFzdGF2bmlrLXRlc3QtaWRlbnRpdHkta2V5LTAxMjM0NTY3ODlhYmNkZWY=",
+		AuthCacheTTL: 5 * time.Second, AuthCacheSize: 100}
 }
 
 func TestValidate(t *testing.T) {
@@ -23,7 +24,9 @@ func TestValidate(t *testing.T) {
 		{"everything wrong", func(c *Config) {
 			c.HTTPAddr, c.RegistryAddr, c.RequestTimeout, c.MaxBodyBytes, c.LogLevel = "8080", "", 0, 10, "chatty"
 			c.IdentityKey = "c2hvcnQ="
-		}, []string{"HTTP_ADDR", "REGISTRY_ADDR", "REQUEST_TIMEOUT", "MAX_BODY_BYTES", "LOG_LEVEL", "IDENTITY_KEY"}},
+			c.AuthCacheTTL, c.AuthCacheSize = time.Minute, 0
+		}, []string{"HTTP_ADDR", "REGISTRY_ADDR", "REQUEST_TIMEOUT", "MAX_BODY_BYTES", "LOG_LEVEL", "IDENTITY_KEY", "AUTH_CACHE_TTL", "AUTH_CACHE_SIZE"}},
+		{"cache off", func(c *Config) { c.AuthCacheTTL = 0 }, nil},
 	}
 	for _, tc := range tests {
 		c := valid()

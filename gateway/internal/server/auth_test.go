@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -13,6 +14,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/nastavnik/nastavnik/gateway/internal/auth"
+	"github.com/nastavnik/nastavnik/platform/servicetest"
 	registryv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/registry/v1"
 )
 
@@ -376,5 +379,114 @@ func TestPasswordChangeIsThrottledOnThePage(t *testing.T) {
 	form.Set("current", operatorPassword)
 	if code, _ := b.post("/account/password", form); code != http.StatusTooManyRequests {
 		t.Errorf("the right password while throttled: %d, want 429", code)
+	}
+}
+
+// authenticateCalls is how many Authenticate calls the registry has answered,
+// from its /metrics.
+func authenticateCalls(t testing.TB, reg *servicetest.Running) int {
+	t.Helper()
+	resp, err := http.Get("http://" + reg.MetricsAddr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	total, found := 0, false
+	for _, line := range strings.Split(string(body), "\n") {
+		if strings.HasPrefix(line, "grpc_server_handled_total{") && strings.Contains(line, `grpc_method="Authenticate"`) {
+			var n int
+			if _, err := fmt.Sscan(line[strings.LastIndexByte(line, ' ')+1:], &n); err != nil {
+				t.Fatalf("metrics line %q: %v", line, err)
+			}
+			total, found = total+n, true
+		}
+	}
+	if !found {
+		t.Fatalf("the registry's /metrics has no Authenticate counter")
+	}
+	return total
+}
+
+// TestGatewayRemembersCredentialsBriefly: a credential just checked is not
+// checked at the registry again within the cache's TTL; a token revoked or an
+// account blocked through this gateway is refused on the very next request,
+// and through another gateway replica within the TTL.
+func TestGatewayRemembersCredentialsBriefly(t *testing.T) {
+	p := startPlatform(t)
+	op := p.operator(t)
+	if code := op.do("POST", "/v1/regions", map[string]string{"code": "24", "name": "Красноярский край", "timeZone": "Asia/Krasnoyarsk"}, nil); code != 200 {
+		t.Fatalf("region: %d", code)
+	}
+	id := createAccount(t, p.reg, "rcn", "Krai-centre-2026", registryv1.Role_ROLE_REGIONAL, "24")
+	rcn := p.as(t, "rcn", "Krai-centre-2026")
+
+	// Cache hits make no registry call.
+	start := time.Now()
+	if code := rcn.do("GET", "/v1/me", nil, nil); code != 200 {
+		t.Fatalf("me: %d", code)
+	}
+	before := authenticateCalls(t, p.reg)
+	const requests = 20
+	for range requests {
+		if code := rcn.do("GET", "/v1/regions/24", nil, nil); code != 200 {
+			t.Fatalf("region: %d", code)
+		}
+	}
+	// At most one registry call per TTL that has run out since the first
+	// request (none when the loop took less than the TTL).
+	allowed := int(time.Since(start) / auth.MaxCacheTTL)
+	if got := authenticateCalls(t, p.reg) - before; got > allowed {
+		t.Errorf("%d requests with a remembered token made %d Authenticate calls, want at most %d", requests, got, allowed)
+	}
+
+	// A token revoked through this gateway is refused at once.
+	var created struct {
+		Token struct {
+			ID string `json:"id"`
+		} `json:"token"`
+		Secret string `json:"secret"`
+	}
+	if code := rcn.do("POST", "/v1/me/tokens", map[string]any{"name": "выгрузка", "expireTime": time.Now().Add(time.Hour).UTC().Format(time.RFC3339)}, &created); code != 200 || created.Secret == "" {
+		t.Fatalf("create token: %d %+v", code, created)
+	}
+	script := client{t: t, base: p.base, token: created.Secret}
+	if code := script.do("GET", "/v1/regions/24", nil, nil); code != 200 {
+		t.Fatalf("new token: %d", code)
+	}
+	if code := rcn.do("POST", "/v1/me/tokens/"+created.Token.ID+":revoke", map[string]any{}, nil); code != 200 {
+		t.Fatalf("revoke: %d", code)
+	}
+	if code := script.do("GET", "/v1/regions/24", nil, nil); code != http.StatusUnauthorized {
+		t.Errorf("a token revoked through this gateway, the next request: %d, want 401", code)
+	}
+
+	// Blocked through another gateway replica: this one refuses within the TTL.
+	base2, _, _ := p.startGateway(t)
+	op2 := client{t: t, base: base2, token: op.token}
+	if code := rcn.do("GET", "/v1/regions/24", nil, nil); code != 200 { // remembered here
+		t.Fatalf("region: %d", code)
+	}
+	if code := op2.do("POST", "/v1/accounts/"+id+":block", map[string]any{}, nil); code != 200 {
+		t.Fatalf("block through the second gateway: %d", code)
+	}
+	blocked := time.Now()
+	for {
+		sent := time.Now()
+		code := rcn.do("GET", "/v1/regions/24", nil, nil)
+		if code == http.StatusUnauthorized {
+			break
+		}
+		if code != 200 {
+			t.Fatalf("while the block spreads: %d, want 200 or 401", code)
+		}
+		// An entry remembered before the block lives at most the TTL.
+		if sent.Sub(blocked) > auth.MaxCacheTTL {
+			t.Fatalf("a blocked account's token still works %s after the block, want refused within %s", sent.Sub(blocked), auth.MaxCacheTTL)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

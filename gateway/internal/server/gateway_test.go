@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/nastavnik/nastavnik/gateway/internal/api"
+	"github.com/nastavnik/nastavnik/gateway/internal/auth"
 	"github.com/nastavnik/nastavnik/gateway/internal/config"
 	"github.com/nastavnik/nastavnik/gateway/internal/server"
 	"github.com/nastavnik/nastavnik/platform/servicetest"
@@ -28,31 +29,55 @@ import (
 
 // platform is the three services and the gateway, started for a test.
 type platform struct {
-	base string
-	reg  *servicetest.Running
-	ind  *servicetest.Running
-	rm   *servicetest.Running
-	logs *servicetest.Logs // the gateway's
+	base    string
+	metrics string // the gateway's /metrics address
+	reg     *servicetest.Running
+	ind     *servicetest.Running
+	rm      *servicetest.Running
+	logs    *servicetest.Logs // the gateway's
+	// targets, when set, are the gateway's registry, roadmap and indicators
+	// addresses (lists of replicas) instead of reg, rm and ind.
+	targets [3]string
 }
 
 // startPlatform runs the three services and the gateway with an operator
-// account "operator" (password operatorPassword).
-func startPlatform(t testing.TB) platform {
+// account "operator" (password operatorPassword); opts change the gateway's
+// configuration.
+func startPlatform(t testing.TB, opts ...func(*config.Config)) platform {
 	t.Helper()
 	reg := servicetest.Start(t, registryapp.Spec)
 	rm := servicetest.StartWith(t, roadmapapp.Spec, servicetest.Options{RegistryAddr: reg.Addr})
 	ind := servicetest.StartWith(t, indicatorsapp.Spec, servicetest.Options{RegistryAddr: reg.Addr})
+	p := platform{reg: reg, rm: rm, ind: ind}
+	p.base, p.metrics, p.logs = p.startGateway(t, opts...)
+	createAccount(t, reg, "operator", operatorPassword, registryv1.Role_ROLE_OPERATOR, "")
+	return p
+}
+
+// startGateway starts a gateway in front of the platform's services (a test
+// may start a second replica) and returns its base URL, its /metrics address
+// and its logs.
+func (p platform) startGateway(t testing.TB, opts ...func(*config.Config)) (base, metrics string, logs *servicetest.Logs) {
+	t.Helper()
+	targets := p.targets
+	if targets == [3]string{} {
+		targets = [3]string{p.reg.Addr, p.rm.Addr, p.ind.Addr}
+	}
 	cfg := config.Config{
 		HTTPAddr: "127.0.0.1:0", MetricsAddr: "127.0.0.1:0",
-		RegistryAddr: reg.Addr, RoadmapAddr: rm.Addr, IndicatorsAddr: ind.Addr,
+		RegistryAddr: targets[0], RoadmapAddr: targets[1], IndicatorsAddr: targets[2],
 		RequestTimeout: 10 * time.Second, MaxBodyBytes: 1 << 20, ShutdownTimeout: 5 * time.Second, LogLevel: "error",
-		IdentityKey: base64.StdEncoding.EncodeToString(servicetest.Key),
+		IdentityKey:  base64.StdEncoding.EncodeToString(servicetest.Key),
+		AuthCacheTTL: auth.MaxCacheTTL, AuthCacheSize: 1000,
+	}
+	for _, o := range opts {
+		o(&cfg)
 	}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	logs := &servicetest.Logs{}
+	logs = &servicetest.Logs{}
 	g, err := server.New(ctx, cfg, slog.New(slog.NewJSONHandler(logs, nil)))
 	if err != nil {
 		cancel()
@@ -66,8 +91,7 @@ func startPlatform(t testing.TB) platform {
 			t.Errorf("gateway stopped with %v", err)
 		}
 	})
-	createAccount(t, reg, "operator", operatorPassword, registryv1.Role_ROLE_OPERATOR, "")
-	return platform{base: "http://" + g.Addr(), reg: reg, rm: rm, ind: ind, logs: logs}
+	return "http://" + g.Addr(), g.MetricsAddr(), logs
 }
 
 const operatorPassword = "Platform-ops-2026"

@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"regexp"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -56,6 +59,18 @@ type row struct {
 	// grpcOnly: a method only the gateway may call, not exposed over HTTP; it is
 	// called straight at the service with each role's identity instead.
 	grpcOnly bool
+	// wantOther are the codes of the methodologist of municipality B and the
+	// regional centre of region 43 making the own call of the methodologist
+	// and the regional of A (another tenant's objects); when nil, the
+	// methodologist's and regional's wantForeign.
+	wantOther *[2]codes.Code
+}
+
+// other is a principal of the other tenant who makes the call an A-side role
+// makes on its own objects.
+type other struct {
+	name, as string // as: the A-side role whose own call it makes
+	client   client
 }
 
 // fixture is the world the matrix runs in: region 24 with municipality A
@@ -445,6 +460,8 @@ func matrix() map[string]row {
 				return httpCall{"POST", "/v1/auth/token", map[string]string{"login": "nobody-" + role, "password": "Guess-pass-2026"}}
 			},
 			wantOwn: all(ok), wantForeign: all(codes.Unauthenticated), anonymousOK: true,
+			// Signing in with the A-side role's credentials works whoever sends them.
+			wantOther: &[2]codes.Code{ok, ok},
 		},
 		"/nastavnik.roadmap.v1.DeadlineService/ParseDeadline": {
 			own: func(f *fixture, role string) httpCall {
@@ -631,7 +648,17 @@ func TestAccessMatrix(t *testing.T) {
 	if len(rpcs) < len(rows) {
 		t.Fatalf("found %d RPCs in the descriptors, fewer than the %d rows: is every service linked in?", len(rpcs), len(rows))
 	}
+	others := []other{
+		{"methodologist of B", "methodologist", f.p.as(t, createOther(f, "methodologist-b", registryv1.Role_ROLE_METHODOLOGIST, f.munB), "Fixture-pass-2026")},
+		{"regional of 43", "regional", f.p.as(t, createOther(f, "regional-43", registryv1.Role_ROLE_REGIONAL, "43"), "Fixture-pass-2026")},
+	}
+	// What region 24 holds, which no answer to the other tenant may carry.
+	ind := f.indicators()
+	markersA := []string{f.munA, f.a1.GetId(), f.a2.GetId(), f.a1.GetInn(), f.a2.GetInn(), f.accA2, f.ids["curator"],
+		f.ids["methodologist"], ind.campA, ind.repA1, ind.repA2, "Красноярский"}
+	var sent sync.Map // "METHOD /path" of every HTTP call made
 	seen := map[string]bool{}
+	cells := 0
 	for _, rpc := range rpcs {
 		seen[rpc] = true
 		r, ok := rows[rpc]
@@ -650,13 +677,18 @@ func TestAccessMatrix(t *testing.T) {
 			}
 			for i, role := range roles {
 				token := f.clients[role].token
-				got, body := send(t, f.p.base, token, r.own(f, role))
+				own := r.own(f, role)
+				sent.Store(own.method+" "+own.path, true)
+				got, body := send(t, f.p.base, token, own)
+				cells++
 				if got != r.wantOwn[i] {
 					t.Errorf("%s, own scope: %v, want %v (%s)", role, got, r.wantOwn[i], body)
 				}
 				f.noLeak(t, role, "own", body)
 
 				call := foreign(f, role)
+				sent.Store(call.method+" "+call.path, true)
+				cells++
 				var before string
 				if role != "operator" {
 					before = f.foreignState(role)
@@ -676,16 +708,57 @@ func TestAccessMatrix(t *testing.T) {
 			if r.anonymousOK {
 				wantAnon = codes.OK
 			}
+			cells++
 			if got, body := send(t, f.p.base, "", r.own(f, "operator")); got != wantAnon {
 				t.Errorf("no identity: %v, want %v (%s)", got, wantAnon, body)
 			}
+			for i, o := range others {
+				call := r.own(f, o.as)
+				want := r.wantForeign[slices.Index(roles, o.as)]
+				if r.wantOther != nil {
+					want = r.wantOther[i]
+				}
+				cells++
+				got, body := send(t, f.p.base, o.client.token, call)
+				if got != want {
+					t.Errorf("%s, the %s's own call %s %s: %v, want %v (%s)", o.name, o.as, call.method, call.path, got, want, body)
+				}
+				for _, m := range markersA {
+					if strings.Contains(body, m) && !strings.Contains(call.path, m) && !strings.Contains(fmt.Sprint(call.body), m) {
+						t.Errorf("%s: the response carries %q of region 24: %s", o.name, m, body)
+					}
+				}
+			}
 		})
 	}
+	// Every route of the OpenAPI document was called by some row.
+	routes, _ := apiRoutes(t, f.p.base)
+	for _, rt := range routes {
+		if _, ok := undocumentedRoutes[rt.String()]; ok {
+			continue // not an RPC: TestAggregateDownload checks who may download
+		}
+		re := regexp.MustCompile("^" + rt.method + " " + regexp.MustCompile(`\\\{[^}]+\\\}`).ReplaceAllString(regexp.QuoteMeta(rt.path), `[^/]+`) + `(\?.*)?$`)
+		hit := false
+		sent.Range(func(k, _ any) bool {
+			hit = re.MatchString(k.(string))
+			return !hit
+		})
+		if !hit {
+			t.Errorf("%s: no row of the access matrix calls this route", rt)
+		}
+	}
+	t.Logf("access matrix: %d RPCs, %d HTTP routes, %d cells (roles × own/foreign scope, nobody, the other tenant)", len(rows), len(routes), cells)
 	for rpc := range rows {
 		if !seen[rpc] {
 			t.Errorf("the matrix has a row for %s, which no service has", rpc)
 		}
 	}
+}
+
+// createOther creates an account of the other tenant with the fixture's password.
+func createOther(f *fixture, login string, role registryv1.Role, scope string) string {
+	createAccount(f.t, f.p.reg, login, "Fixture-pass-2026", role, scope)
+	return login
 }
 
 func (f *fixture) noLeak(t *testing.T, role, scope, body string) {

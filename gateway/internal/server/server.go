@@ -20,19 +20,22 @@ import (
 
 	"github.com/google/uuid"
 	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	"github.com/nastavnik/nastavnik/gateway/internal/api"
 	"github.com/nastavnik/nastavnik/gateway/internal/auth"
 	"github.com/nastavnik/nastavnik/gateway/internal/config"
+	"github.com/nastavnik/nastavnik/gateway/internal/httpmetrics"
 	"github.com/nastavnik/nastavnik/gateway/internal/web"
+	"github.com/nastavnik/nastavnik/platform/grpcclient"
 	"github.com/nastavnik/nastavnik/platform/grpcserver"
+	"github.com/nastavnik/nastavnik/platform/idempotency"
 	"github.com/nastavnik/nastavnik/platform/identity"
 	"github.com/nastavnik/nastavnik/platform/logging"
 	"github.com/nastavnik/nastavnik/platform/registryclient"
@@ -60,21 +63,20 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Gateway,
 	clientMetrics := grpcprom.NewClientMetrics(grpcprom.WithClientHandlingTimeHistogram())
 	reg.MustRegister(clientMetrics)
 
-	dial := func(addr string) (*grpc.ClientConn, error) {
-		conn, err := grpc.NewClient(addr,
-			grpc.WithTransportCredentials(insecure.NewCredentials()),
-			grpc.WithDefaultServiceConfig(`{"loadBalancingConfig":[{"round_robin":{}}]}`),
-			grpc.WithChainUnaryInterceptor(clientMetrics.UnaryClientInterceptor()),
+	authCache := auth.NewCache(cfg.AuthCacheTTL, cfg.AuthCacheSize)
+	dial := func(addr string, interceptors ...grpc.UnaryClientInterceptor) (*grpc.ClientConn, error) {
+		conn, err := grpcclient.Dial(addr,
+			grpc.WithChainUnaryInterceptor(append([]grpc.UnaryClientInterceptor{clientMetrics.UnaryClientInterceptor()}, interceptors...)...),
 			grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(32<<20), grpc.MaxCallSendMsgSize(16<<20)),
 		)
 		if err != nil {
-			return nil, fmt.Errorf("gateway: dial %s: %w", addr, err)
+			return nil, fmt.Errorf("gateway: %w", err)
 		}
 		g.conns = append(g.conns, conn)
 		return conn, nil
 	}
 	var err error
-	if g.backends.Registry, err = dial(cfg.RegistryAddr); err != nil {
+	if g.backends.Registry, err = dial(cfg.RegistryAddr, authCache.Interceptor()); err != nil {
 		return nil, g.closeConns(err)
 	}
 	if g.backends.Roadmap, err = dial(cfg.RoadmapAddr); err != nil {
@@ -93,7 +95,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Gateway,
 		return nil, g.closeConns(err)
 	}
 	g.auth = &auth.Authenticator{Signer: signer, Auth: registryv1.NewAuthServiceClient(g.backends.Registry),
-		TrustForwarded: cfg.TrustForwarded}
+		TrustForwarded: cfg.TrustForwarded, Cache: authCache}
 
 	handler, err := g.handler(ctx, reg)
 	if err != nil {
@@ -109,6 +111,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Gateway,
 	}
 	mmux := http.NewServeMux()
 	mmux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	grpcserver.AddPprof(mmux)
 	g.metrics = &http.Server{Handler: mmux, ReadHeaderTimeout: 5 * time.Second}
 
 	if g.lis, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
@@ -161,7 +164,7 @@ func (g *Gateway) Serve(ctx context.Context) error {
 }
 
 func (g *Gateway) handler(ctx context.Context, reg *prometheus.Registry) (http.Handler, error) {
-	apiMux, err := api.NewMux(ctx, g.backends, g.auth.Metadata)
+	apiMux, err := api.NewMux(ctx, g.backends, g.auth.Metadata, runtime.WithMiddlewares(httpmetrics.GatewayMiddleware))
 	if err != nil {
 		return nil, err
 	}
@@ -191,17 +194,26 @@ func (g *Gateway) handler(ctx context.Context, reg *prometheus.Registry) (http.H
 		mux.Handle(path, pagesHandler)
 	}
 
-	requests := prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "http_requests_total", Help: "HTTP requests by method and status code."}, []string{"code", "method"})
-	duration := prometheus.NewHistogramVec(prometheus.HistogramOpts{
-		Name: "http_request_duration_seconds", Help: "HTTP request latency.",
-		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}}, []string{"code", "method"})
-	reg.MustRegister(requests, duration)
-	var h http.Handler = g.secureHeaders(mux)
-	h = promhttp.InstrumentHandlerDuration(duration, promhttp.InstrumentHandlerCounter(requests, h))
+	red, err := httpmetrics.New(reg)
+	if err != nil {
+		return nil, err
+	}
+	h := red.Instrument(g.secureHeaders(httpmetrics.Mux(mux)))
+	h = safeReads(h)
 	h = g.recoverPanics(h)
 	h = g.requestID(h)
 	return h, nil
+}
+
+// safeReads marks GET and HEAD requests as reads, whose calls to the
+// services may be repeated while a service restarts (idempotency.Retry).
+func safeReads(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			r = r.WithContext(idempotency.Safe(r.Context()))
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // requestID gives every request an id (kept from X-Request-Id when sent), echoes

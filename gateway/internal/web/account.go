@@ -160,6 +160,10 @@ func (p *Pages) login(w http.ResponseWriter, r *http.Request) {
 		p.forbidden(w, r)
 		return
 	}
+	if !textForm(r) {
+		p.notText(w, r)
+		return
+	}
 	ctx, err := p.auth.SystemContext(r.Context(), r)
 	if err != nil {
 		p.serveError(w, r, err)

@@ -2,7 +2,6 @@ package web
 
 import (
 	"crypto/rand"
-	"net/http"
 	"strings"
 )
 
@@ -10,7 +9,7 @@ import (
 // (campaigns.go), its registry of organisations (registry.go), its curators'
 // accounts (accounts.go) and the audit log (audit.go).
 
-func (p *Pages) adminRoutes(mux *http.ServeMux) {
+func (p *Pages) adminRoutes(mux *router) {
 	mux.Handle("GET /campaigns", p.only(methodologists, p.campaignsPage))
 	mux.Handle("GET /campaigns/new", p.only(methodologists, p.newCampaignForm))
 	mux.Handle("POST /campaigns/new", p.only(methodologists, p.createCampaign))

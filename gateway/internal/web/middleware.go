@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/nastavnik/nastavnik/gateway/internal/auth"
 	"github.com/nastavnik/nastavnik/platform/identity"
@@ -141,11 +142,70 @@ func (p *Pages) guard(roles []identity.Role, limit int64, h handler) http.Handle
 				p.forbidden(w, r)
 				return
 			}
+			if !textForm(r) {
+				p.notText(w, r)
+				return
+			}
 		}
 		if err := h(w, r); err != nil {
 			p.serveError(w, r, err)
 		}
 	})
+}
+
+// textOnly refuses a path or query that is not UTF-8 text, before any page
+// reads it: the services could not be asked about it (gRPC refuses such
+// strings with an internal error). A browser never sends one.
+func (p *Pages) textOnly(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !utf8.ValidString(r.URL.Path) || !textValues(r.URL.Query()) {
+			p.notText(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// textForm reports a parsed form whose fields, values and file names are
+// UTF-8 text.
+func textForm(r *http.Request) bool {
+	if !textValues(r.PostForm) {
+		return false
+	}
+	if m := r.MultipartForm; m != nil {
+		if !textValues(m.Value) {
+			return false
+		}
+		for k, fs := range m.File {
+			for _, f := range fs {
+				if !utf8.ValidString(k) || !utf8.ValidString(f.Filename) {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
+func textValues(vs map[string][]string) bool {
+	for k, v := range vs {
+		if !utf8.ValidString(k) {
+			return false
+		}
+		for _, s := range v {
+			if !utf8.ValidString(s) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// notText explains a request that is not text.
+func (p *Pages) notText(w http.ResponseWriter, r *http.Request) {
+	p.render(w, r, http.StatusBadRequest, "error.html", ErrorPage{Base: p.base(r, "Недопустимые символы", ""),
+		Heading: "Недопустимые символы",
+		Message: "В адресе или в форме есть символы, которые не являются текстом. Проверьте введённое и повторите."})
 }
 
 // urlPath is the local path to come back to after signing in.

@@ -16,6 +16,7 @@ import (
 	"net/http"
 
 	"github.com/nastavnik/nastavnik/gateway/internal/auth"
+	"github.com/nastavnik/nastavnik/gateway/internal/httpmetrics"
 	"github.com/nastavnik/nastavnik/platform/identity"
 )
 
@@ -101,7 +102,36 @@ var (
 
 // Handler returns the pages with their middleware, for the gateway's mux.
 func (p *Pages) Handler() http.Handler {
-	mux := http.NewServeMux()
+	return p.secure(p.withSession(p.textOnly(httpmetrics.Mux(p.routes().ServeMux))))
+}
+
+// Routes lists the patterns ("METHOD /path/{param}") the pages serve, in the
+// order they are registered: the access matrix, the CSRF and the fuzz tests
+// derive their rows from it, so a new page without a row fails them.
+func Routes() []string {
+	return (&Pages{}).routes().patterns
+}
+
+// router is the pages' mux; it keeps the patterns registered on it.
+type router struct {
+	*http.ServeMux
+	patterns []string
+}
+
+// Handle registers h for pattern.
+func (r *router) Handle(pattern string, h http.Handler) {
+	r.patterns = append(r.patterns, pattern)
+	r.ServeMux.Handle(pattern, h)
+}
+
+// HandleFunc registers h for pattern.
+func (r *router) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
+	r.Handle(pattern, http.HandlerFunc(h))
+}
+
+// routes registers every page; routes live only here (and in adminRoutes).
+func (p *Pages) routes() *router {
+	mux := &router{ServeMux: http.NewServeMux()}
 	mux.Handle("GET /static/", p.assets)
 	mux.HandleFunc("GET /{$}", p.home)
 	mux.HandleFunc("GET /login", p.loginForm)
@@ -154,7 +184,7 @@ func (p *Pages) Handler() http.Handler {
 	mux.Handle("POST /region/targets", p.only(regionals, p.setRegionalTarget))
 	mux.Handle("GET /export/dashboard.xlsx", p.only(exporters, p.exportDashboard))
 	p.adminRoutes(mux)
-	return p.secure(p.withSession(mux))
+	return mux
 }
 
 // Paths are the paths Handler serves, for the gateway's mux.

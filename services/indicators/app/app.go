@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/nastavnik/nastavnik/platform/service"
+	indicatorsv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/indicators/v1"
 	"github.com/nastavnik/nastavnik/services/indicators/internal/directory"
 	"github.com/nastavnik/nastavnik/services/indicators/internal/indicator"
 	"github.com/nastavnik/nastavnik/services/indicators/internal/server"
@@ -29,8 +30,17 @@ var Spec = service.Spec{
 	Errors:       server.Errors,
 	Migrations:   store.Migrations(),
 	UsesRegistry: true,
+	Idempotent: []string{
+		indicatorsv1.CampaignService_CreateCampaign_FullMethodName,
+		indicatorsv1.ReportService_CreateReport_FullMethodName,
+		indicatorsv1.ReportService_SaveReport_FullMethodName,
+		indicatorsv1.ReportService_SubmitReport_FullMethodName,
+		indicatorsv1.ReportService_AcceptReport_FullMethodName,
+		indicatorsv1.ReportService_ReturnReport_FullMethodName,
+		indicatorsv1.ReportService_ReopenReport_FullMethodName,
+	},
 	Register: func(env service.Env) error {
-		st := store.New(env.Pool)
+		st := store.New(env.Pool).ReadFrom(env.ReadPool)
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		added, err := st.EnsureIndicators(ctx, indicator.Shipped)
@@ -50,6 +60,9 @@ var Spec = service.Spec{
 		}
 		dir := directory.New(env.Signer, env.Registry)
 		srv := server.New(st, dir)
+		if err := srv.Instrument(env.Metrics, env.Logger, 30*time.Second); err != nil {
+			return fmt.Errorf("indicators: metrics: %w", err)
+		}
 		srv.Register(env.Server)
 		server.NewAggregates(srv, dir).Register(env.Server)
 		return nil

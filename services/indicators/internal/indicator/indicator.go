@@ -87,7 +87,7 @@ func Compile(d Definition, f form.Form) (Compiled, error) {
 		if ast.OutputType() != cel.IntType {
 			return nil, nil, fmt.Errorf("%s %s: must be a whole number, is %s", d.Code, what, ast.OutputType())
 		}
-		prg, err := env.Program(ast, cel.CostLimit(100_000))
+		prg, err := env.Program(ast, rules.ProgramOptions(env, ast, len(fields))...)
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s %s: %w", d.Code, what, err)
 		}

@@ -9,6 +9,8 @@ import (
 	"slices"
 
 	"cel.dev/cel-go/cel"
+	"cel.dev/cel-go/checker"
+	"cel.dev/cel-go/common/types"
 
 	"github.com/nastavnik/nastavnik/platform/validation"
 	"github.com/nastavnik/nastavnik/services/indicators/internal/form"
@@ -26,6 +28,42 @@ const (
 
 // costLimit bounds the work one expression may do.
 const costLimit = 100_000
+
+// maxString is the longest string a variable holds: a text field or a
+// reference (number, date and link) is at most a few thousand characters.
+const maxString = 4096
+
+// bounds tells CEL's cost estimate how large the variables can be: strings
+// up to maxString, prev up to one entry per field.
+type bounds struct{ fields int }
+
+func (b bounds) EstimateSize(n checker.AstNode) *checker.SizeEstimate {
+	if len(n.Path()) == 0 {
+		return nil
+	}
+	switch n.Type().Kind() {
+	case types.StringKind:
+		return &checker.SizeEstimate{Min: 0, Max: maxString}
+	case types.MapKind:
+		return &checker.SizeEstimate{Min: 0, Max: uint64(b.fields)}
+	}
+	return nil
+}
+
+func (bounds) EstimateCallCost(string, string, *checker.AstNode, []checker.AstNode) *checker.CallEstimate {
+	return nil
+}
+
+// ProgramOptions are those of an expression over Env: one whose worst case stays within
+// costLimit is evaluated as it is; any other counts its cost as it runs and
+// stops at the limit (counting makes every evaluation several times slower,
+// and the rules are evaluated on every save).
+func ProgramOptions(env *cel.Env, ast *cel.Ast, fields int) []cel.ProgramOption {
+	if est, err := env.EstimateCost(ast, bounds{fields: fields}); err == nil && est.Max <= costLimit {
+		return nil
+	}
+	return []cel.ProgramOption{cel.CostLimit(costLimit)}
+}
 
 // Env returns the CEL environment of expressions over fields: each count
 // field is an int variable named by its code, each yes/no field a bool with a
@@ -55,24 +93,26 @@ func Env(fields []form.Field) (*cel.Env, error) {
 }
 
 // Activation binds values to the variables of Env: unfilled fields get their
-// zero value.
+// zero value. Values are CEL's own types already, so evaluation converts
+// nothing.
 func Activation(fields []form.Field, values map[string]form.Value, prev map[string]int64, share float64) map[string]any {
-	act := map[string]any{HasPrev: prev != nil, Share: share}
-	p := map[string]int64{}
+	act := make(map[string]any, len(fields)+8)
+	act[HasPrev], act[Share] = types.Bool(prev != nil), types.Double(share)
+	p := make(map[string]int64, len(prev))
 	for k, v := range prev {
 		p[k] = v
 	}
-	act[Prev] = p
+	act[Prev] = types.DefaultTypeAdapter.NativeToValue(p)
 	for _, f := range fields {
 		v := values[f.Code]
 		switch f.Type {
 		case form.Count:
-			act[f.Code] = v.Count
+			act[f.Code] = types.Int(v.Count)
 		case form.YesNo:
-			act[f.Code] = v.Yes
-			act[f.Code+"_ref"] = v.RefText()
+			act[f.Code] = types.Bool(v.Yes)
+			act[f.Code+"_ref"] = types.String(v.RefText())
 		case form.Text:
-			act[f.Code] = v.Text
+			act[f.Code] = types.String(v.Text)
 		}
 	}
 	return act
@@ -105,7 +145,7 @@ func Compile(f form.Form) (*Set, error) {
 			ve.Add(fmt.Sprintf("rules[%d].expression", i), validation.New("rule_not_bool").With("rule", r.Code).With("type", fmt.Sprint(ast.OutputType())))
 			continue
 		}
-		prg, err := env.Program(ast, cel.CostLimit(costLimit))
+		prg, err := env.Program(ast, ProgramOptions(env, ast, len(fields))...)
 		if err != nil {
 			ve.Add(fmt.Sprintf("rules[%d].expression", i), validation.New("rule_program").With("rule", r.Code).With("detail", err.Error()))
 			continue

@@ -172,3 +172,63 @@ func TestViolationProblems(t *testing.T) {
 		}
 	}
 }
+
+// TestBoundedRulesRunWithoutCounting: every rule of the shipped form is
+// bounded by its static estimate, so it is evaluated without counting its
+// cost; an expression whose worst case is beyond the limit still counts,
+// and stops at the limit.
+func TestBoundedRulesRunWithoutCounting(t *testing.T) {
+	t.Parallel()
+	f := form.Mentorship()
+	env, err := Env(f.Fields())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range f.Rules {
+		ast, iss := env.Compile(r.Expression)
+		if iss.Err() != nil {
+			t.Fatalf("%s: %v", r.Code, iss.Err())
+		}
+		if opts := ProgramOptions(env, ast, len(f.Fields())); opts != nil {
+			t.Errorf("rule %s (%s) counts its cost at run time, want it bounded statically", r.Code, r.Expression)
+		}
+	}
+
+	costly := `prev.all(a, prev.all(b, prev.all(c, a + b + c != "")))`
+	ast, iss := env.Compile(costly)
+	if iss.Err() != nil {
+		t.Fatal(iss.Err())
+	}
+	opts := ProgramOptions(env, ast, len(f.Fields()))
+	if opts == nil {
+		t.Fatalf("%s is bounded statically, want its cost counted", costly)
+	}
+	prg, err := env.Program(ast, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prev := map[string]int64{}
+	for i := range 200 {
+		prev[strings.Repeat("x", i+1)] = 1
+	}
+	if _, _, err := prg.Eval(Activation(f.Fields(), full(), prev, 0.5)); err == nil || !strings.Contains(err.Error(), "cost limit") {
+		t.Errorf("a costly expression over a large prev: %v, want the cost limit", err)
+	}
+}
+
+// BenchmarkCheck is the rules' part of every save: a full report of the
+// mentorship form with last year's values.
+func BenchmarkCheck(b *testing.B) {
+	s, err := Compile(form.Mentorship())
+	if err != nil {
+		b.Fatal(err)
+	}
+	values := full()
+	prev := map[string]int64{}
+	for k, v := range values {
+		prev[k] = v.Count
+	}
+	for b.Loop() {
+		s.Check(values, prev)
+	}
+}

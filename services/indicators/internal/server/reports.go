@@ -245,6 +245,7 @@ func (s *Server) SaveReport(ctx context.Context, req *indicatorsv1.SaveReportReq
 	if err != nil {
 		return nil, err
 	}
+	s.metrics.reportSaved()
 	return &indicatorsv1.SaveReportResponse{Report: out}, nil
 }
 
@@ -281,6 +282,7 @@ func (s *Server) SubmitReport(ctx context.Context, req *indicatorsv1.SubmitRepor
 	if err != nil {
 		return nil, err
 	}
+	s.metrics.reportSubmitted()
 	return &indicatorsv1.SubmitReportResponse{Report: out}, nil
 }
 

@@ -34,9 +34,10 @@ type Server struct {
 	indicatorsv1.UnimplementedCampaignServiceServer
 	indicatorsv1.UnimplementedReportServiceServer
 
-	store *store.Store
-	dir   domain.Directory
-	now   func() time.Time
+	store   *store.Store
+	dir     domain.Directory
+	now     func() time.Time
+	metrics metrics
 
 	mu       sync.Mutex
 	compiled map[string]compiledForm // published form versions

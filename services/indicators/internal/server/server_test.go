@@ -110,11 +110,15 @@ func newWorld(t *testing.T) *world {
 		Errors:     server.Errors,
 		Migrations: store.Migrations(),
 		Register: func(env service.Env) error {
-			server.New(store.New(env.Pool), fakeDirectory{}).WithClock(c.Now).Register(env.Server)
-			return nil
+			srv := server.New(store.New(env.Pool).ReadFrom(env.ReadPool), fakeDirectory{}).WithClock(c.Now)
+			srv.Register(env.Server)
+			// Gauges cached for an hour: a test's first scrape computes them.
+			return srv.Instrument(env.Metrics, env.Logger, time.Hour)
 		},
 	}
-	w := &world{t: t, clock: c, svc: servicetest.Start(t, spec), conns: map[string]*grpc.ClientConn{}}
+	// The reads that may lag go through a read-only pool, as on a replica.
+	svc := servicetest.StartWith(t, spec, servicetest.Options{ReadReplica: true})
+	w := &world{t: t, clock: c, svc: svc, conns: map[string]*grpc.ClientConn{}}
 	for name, p := range principals {
 		w.conns[name] = w.svc.Dial(t, p)
 	}

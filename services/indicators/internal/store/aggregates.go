@@ -91,7 +91,7 @@ func (s *Store) EnsureTargets(ctx context.Context, targets []indicator.Target) e
 // PutTarget sets a target, replacing one for the same indicator, year, level
 // and unit.
 func (s *Store) PutTarget(ctx context.Context, t indicator.Target) error {
-	_, err := s.pool.Exec(ctx, `INSERT INTO targets (indicator_code, year, level, unit, min_value, source)
+	_, err := s.db(ctx).Exec(ctx, `INSERT INTO targets (indicator_code, year, level, unit, min_value, source)
 		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (indicator_code, year, level, unit) DO UPDATE SET min_value = $5, source = $6`,
 		t.Indicator, t.Year, int16(t.Level), t.Unit, t.Min, t.Source)
 	return translate("store.PutTarget", err)
@@ -99,7 +99,7 @@ func (s *Store) PutTarget(ctx context.Context, t indicator.Target) error {
 
 // Indicators lists the definitions in order.
 func (s *Store) Indicators(ctx context.Context) ([]indicator.Definition, error) {
-	return listIndicators(ctx, s.pool)
+	return listIndicators(ctx, s.db(ctx))
 }
 
 func listIndicators(ctx context.Context, q database.Querier) ([]indicator.Definition, error) {
@@ -113,7 +113,7 @@ func listIndicators(ctx context.Context, q database.Querier) ([]indicator.Defini
 
 // Targets lists the targets of indicators in years.
 func (s *Store) Targets(ctx context.Context, codes []string, years []int) ([]indicator.Target, error) {
-	rows, err := s.pool.Query(ctx, `SELECT indicator_code, year, level, unit, min_value, source FROM targets
+	rows, err := s.db(ctx).Query(ctx, `SELECT indicator_code, year, level, unit, min_value, source FROM targets
 		WHERE indicator_code = ANY($1) AND year = ANY($2) ORDER BY indicator_code, year, level, unit`, codes, years)
 	if err != nil {
 		return nil, translate("store.Targets", err)
@@ -183,7 +183,7 @@ type contribution struct {
 func (s *Store) contribute(ctx context.Context, tx pgx.Tx, r domain.Report, f form.Form) error {
 	reportID := r.ID
 	var want []contribution
-	if r.Status == domain.Submitted || r.Status == domain.Accepted {
+	if counts(r.Status) {
 		if f.Code != r.FormCode || f.Version != r.FormVersion || f.Status != form.Published {
 			var err error
 			if f, err = scanForm(tx.QueryRow(ctx, `SELECT `+formColumns+` FROM forms WHERE code = $1 AND version = $2`, r.FormCode, r.FormVersion)); err != nil {
@@ -363,7 +363,7 @@ func (s *Store) Aggregates(ctx context.Context, q AggregateQuery) ([]Sums, error
 	}
 	expected := map[unitYear]int{}
 	regions := map[string]string{}
-	rows, err := s.pool.Query(ctx, expectedSQL, q.Years, q.Parent)
+	rows, err := s.read.Query(ctx, expectedSQL, q.Years, q.Parent)
 	if err != nil {
 		return nil, translate(op, err)
 	}
@@ -381,7 +381,7 @@ func (s *Store) Aggregates(ctx context.Context, q AggregateQuery) ([]Sums, error
 		regions[uy.unit] = region
 	}
 	rows.Close()
-	rows, err = s.pool.Query(ctx, sumsSQL, args...)
+	rows, err = s.read.Query(ctx, sumsSQL, args...)
 	if err != nil {
 		return nil, translate(op, err)
 	}
@@ -433,7 +433,7 @@ func (s *Store) Aggregates(ctx context.Context, q AggregateQuery) ([]Sums, error
 // Signatures returns, per year and indicator, the definitions its values
 // were computed with.
 func (s *Store) Signatures(ctx context.Context, years []int, codes []string) (map[int]map[string][]string, error) {
-	rows, err := s.pool.Query(ctx, `SELECT year, indicator_code, signature FROM year_signatures
+	rows, err := s.db(ctx).Query(ctx, `SELECT year, indicator_code, signature FROM year_signatures
 		WHERE year = ANY($1) AND indicator_code = ANY($2) ORDER BY 1, 2, 3`, years, codes)
 	if err != nil {
 		return nil, translate("store.Signatures", err)
@@ -459,7 +459,7 @@ func (s *Store) Signatures(ctx context.Context, years []int, codes []string) (ma
 // OrganisationNames returns the short names of organisations from the
 // campaigns' copy of the registry, by id.
 func (s *Store) OrganisationNames(ctx context.Context, ids []string) (map[string]string, error) {
-	rows, err := s.pool.Query(ctx, `SELECT DISTINCT ON (organisation_id) organisation_id::text, short_name FROM campaign_organisations
+	rows, err := s.db(ctx).Query(ctx, `SELECT DISTINCT ON (organisation_id) organisation_id::text, short_name FROM campaign_organisations
 		WHERE organisation_id::text = ANY($1) ORDER BY organisation_id, added_on DESC`, ids)
 	if err != nil {
 		return nil, translate("store.OrganisationNames", err)

@@ -106,7 +106,7 @@ func insertExpected(ctx context.Context, tx pgx.Tx, campaignID string, orgs []do
 
 // GetCampaign reads a campaign.
 func (s *Store) GetCampaign(ctx context.Context, id string) (domain.Campaign, error) {
-	c, err := scanCampaign(s.pool.QueryRow(ctx, `SELECT `+campaignColumns+` FROM campaigns c WHERE c.id = $1`, id))
+	c, err := scanCampaign(s.db(ctx).QueryRow(ctx, `SELECT `+campaignColumns+` FROM campaigns c WHERE c.id = $1`, id))
 	return c, translate("store.GetCampaign", err)
 }
 
@@ -154,14 +154,14 @@ func (s *Store) ListCampaigns(ctx context.Context, f CampaignFilter, after *Camp
 	var w where
 	w.campaigns(f)
 	var total int
-	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM campaigns c `+w.SQL(), w.Args...).Scan(&total); err != nil {
+	if err := s.db(ctx).QueryRow(ctx, `SELECT count(*) FROM campaigns c `+w.SQL(), w.Args...).Scan(&total); err != nil {
 		return nil, 0, translate(op, err)
 	}
 	if after != nil {
 		w.Add("(c.year < ? OR c.year = ? AND (c.create_time, c.id) < (?, ?::uuid))", after.Year, after.Year, after.CreateTime, after.ID)
 	}
 	w.Args = append(w.Args, limit)
-	rows, err := s.pool.Query(ctx, fmt.Sprintf(`SELECT %s FROM campaigns c %s ORDER BY c.year DESC, c.create_time DESC, c.id DESC LIMIT $%d`,
+	rows, err := s.db(ctx).Query(ctx, fmt.Sprintf(`SELECT %s FROM campaigns c %s ORDER BY c.year DESC, c.create_time DESC, c.id DESC LIMIT $%d`,
 		campaignColumns, w.SQL(), len(w.Args)), w.Args...)
 	if err != nil {
 		return nil, 0, translate(op, err)
@@ -321,7 +321,7 @@ func (s *Store) ListExpected(ctx context.Context, f ExpectedFilter, after *Expec
 	var w where
 	w.expected(f)
 	var total int
-	if err := s.pool.QueryRow(ctx, `SELECT count(*) `+expectedFrom+w.SQL(), w.Args...).Scan(&total); err != nil {
+	if err := s.db(ctx).QueryRow(ctx, `SELECT count(*) `+expectedFrom+w.SQL(), w.Args...).Scan(&total); err != nil {
 		return nil, 0, translate(op, err)
 	}
 	if after != nil {
@@ -337,7 +337,7 @@ func (s *Store) ListExpected(ctx context.Context, f ExpectedFilter, after *Expec
 }
 
 func (s *Store) queryExpected(ctx context.Context, q string, args ...any) ([]domain.Expected, error) {
-	rows, err := s.pool.Query(ctx, q, args...)
+	rows, err := s.db(ctx).Query(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -370,7 +370,7 @@ func (s *Store) queryExpected(ctx context.Context, q string, args ...any) ([]dom
 	for i, e := range out {
 		campaigns[i], orgs[i] = e.CampaignID, e.ID
 	}
-	erows, err := s.pool.Query(ctx, `SELECT x.campaign_id::text, x.organisation_id::text, x.deadline, x.reason, x.account_id, x.login, x.create_time
+	erows, err := s.db(ctx).Query(ctx, `SELECT x.campaign_id::text, x.organisation_id::text, x.deadline, x.reason, x.account_id, x.login, x.create_time
 		FROM extensions x JOIN unnest($1::uuid[], $2::uuid[]) AS k(c, o) ON x.campaign_id = k.c AND x.organisation_id = k.o
 		ORDER BY x.id`, campaigns, orgs)
 	if err != nil {
@@ -419,7 +419,7 @@ func (s *Store) Completeness(ctx context.Context, f ExpectedFilter) ([]domain.Ex
 	}
 	var w where
 	w.expected(f)
-	rows, err := s.pool.Query(ctx, `SELECT co.campaign_id::text || '/' || co.organisation_id::text, e.time, e.new_value, e.late `+expectedFrom+`
+	rows, err := s.db(ctx).Query(ctx, `SELECT co.campaign_id::text || '/' || co.organisation_id::text, e.time, e.new_value, e.late `+expectedFrom+`
 		JOIN report_events e ON e.report_id = r.id AND e.kind = 'status' `+w.SQL()+` ORDER BY e.id`, w.Args...)
 	if err != nil {
 		return nil, nil, translate(op, err)

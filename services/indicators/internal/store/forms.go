@@ -50,7 +50,7 @@ func formDefinition(f form.Form) ([]byte, error) {
 
 // GetForm reads one form version.
 func (s *Store) GetForm(ctx context.Context, code string, version int) (form.Form, error) {
-	f, err := scanForm(s.pool.QueryRow(ctx, `SELECT `+formColumns+` FROM forms WHERE code = $1 AND version = $2`, code, version))
+	f, err := scanForm(s.db(ctx).QueryRow(ctx, `SELECT `+formColumns+` FROM forms WHERE code = $1 AND version = $2`, code, version))
 	return f, translate("store.GetForm", err)
 }
 
@@ -71,14 +71,14 @@ func (s *Store) ListForms(ctx context.Context, code string, status form.Status, 
 		w.Add("status = ?", int16(status))
 	}
 	var total int
-	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM forms `+w.SQL(), w.Args...).Scan(&total); err != nil {
+	if err := s.db(ctx).QueryRow(ctx, `SELECT count(*) FROM forms `+w.SQL(), w.Args...).Scan(&total); err != nil {
 		return nil, 0, translate(op, err)
 	}
 	if after != nil {
 		w.Add("(code > ? OR code = ? AND version < ?)", after.Code, after.Code, after.Version)
 	}
 	w.Args = append(w.Args, limit)
-	rows, err := s.pool.Query(ctx, fmt.Sprintf(`SELECT %s FROM forms %s ORDER BY code, version DESC LIMIT $%d`, formColumns, w.SQL(), len(w.Args)), w.Args...)
+	rows, err := s.db(ctx).Query(ctx, fmt.Sprintf(`SELECT %s FROM forms %s ORDER BY code, version DESC LIMIT $%d`, formColumns, w.SQL(), len(w.Args)), w.Args...)
 	if err != nil {
 		return nil, 0, translate(op, err)
 	}

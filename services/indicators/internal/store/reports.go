@@ -34,7 +34,7 @@ type reportRow struct {
 	extended         bool
 }
 
-func scanReport(row pgx.Row) (reportRow, error) {
+func scanReport(row pgx.Row, extra ...any) (reportRow, error) {
 	var (
 		r                     reportRow
 		cstatus, status       int16
@@ -42,10 +42,10 @@ func scanReport(row pgx.Row) (reportRow, error) {
 		submit                *time.Time
 		campaignDeadline, eff time.Time
 	)
-	err := row.Scan(&r.ID, &r.CampaignID, &r.Organisation.ID, &r.Organisation.ShortName, &r.Organisation.FullName,
+	err := row.Scan(append([]any{&r.ID, &r.CampaignID, &r.Organisation.ID, &r.Organisation.ShortName, &r.Organisation.FullName,
 		&r.Organisation.MunicipalityID, &r.Organisation.RegionCode, &r.Organisation.TimeZone, &r.FormCode, &r.FormVersion,
 		&cstatus, &r.Year, &campaignDeadline, &eff, &status, &values, &r.CarriedOver, &r.ReturnComment, &remarks, &r.Late,
-		&submit, &r.ReopenReason, &r.Version, &r.CreateTime, &r.UpdateTime, &r.extended)
+		&submit, &r.ReopenReason, &r.Version, &r.CreateTime, &r.UpdateTime, &r.extended}, extra...)...)
 	if err != nil {
 		return reportRow{}, err
 	}
@@ -64,7 +64,7 @@ func scanReport(row pgx.Row) (reportRow, error) {
 
 // GetReport reads a report.
 func (s *Store) GetReport(ctx context.Context, id string) (domain.Report, error) {
-	r, err := getReport(ctx, s.pool, id, "")
+	r, err := getReport(ctx, s.db(ctx), id, "")
 	return r.Report, translate("store.GetReport", err)
 }
 
@@ -75,15 +75,21 @@ func getReport(ctx context.Context, q database.Querier, id, lock string) (report
 // ReportOf returns the id of an organisation's report in a campaign.
 func (s *Store) ReportOf(ctx context.Context, campaignID, orgID string) (string, error) {
 	var id string
-	err := s.pool.QueryRow(ctx, `SELECT id::text FROM reports WHERE campaign_id = $1 AND organisation_id = $2`, campaignID, orgID).Scan(&id)
+	err := s.db(ctx).QueryRow(ctx, `SELECT id::text FROM reports WHERE campaign_id = $1 AND organisation_id = $2`, campaignID, orgID).Scan(&id)
 	return id, translate("store.ReportOf", err)
 }
 
 // PreviousValues returns the values of the organisation's accepted report in
 // a campaign of the year before with the same form code, or nil.
 func (s *Store) PreviousValues(ctx context.Context, orgID string, year int, formCode string) (map[string]form.Value, error) {
-	return previousValues(ctx, s.pool, orgID, year, formCode)
+	return previousValues(ctx, s.db(ctx), orgID, year, formCode)
 }
+
+// previousValuesOf is the accepted values of the organisation of report r
+// (campaign c) in a campaign of the year before with the same form code.
+const previousValuesOf = `(SELECT p."values" FROM reports p JOIN campaigns pc ON pc.id = p.campaign_id
+	WHERE p.organisation_id = r.organisation_id AND pc.year = c.year - 1 AND pc.form_code = c.form_code AND p.status = 4
+	ORDER BY pc.create_time DESC LIMIT 1)`
 
 func previousValues(ctx context.Context, q database.Querier, orgID string, year int, formCode string) (map[string]form.Value, error) {
 	var raw []byte
@@ -95,6 +101,13 @@ func previousValues(ctx context.Context, q database.Querier, orgID string, year 
 	}
 	if err != nil {
 		return nil, translate("store.PreviousValues", err)
+	}
+	return decodePrevious(raw)
+}
+
+func decodePrevious(raw []byte) (map[string]form.Value, error) {
+	if raw == nil {
+		return nil, nil
 	}
 	out := map[string]form.Value{}
 	return out, json.Unmarshal(raw, &out)
@@ -143,14 +156,27 @@ func (s *Store) CreateReport(ctx context.Context, actor domain.Actor, campaignID
 }
 
 func insertEvents(ctx context.Context, tx pgx.Tx, reportID string, actor domain.Actor, now time.Time, version int64, events []domain.Event) error {
-	for _, e := range events {
-		if _, err := tx.Exec(ctx, `INSERT INTO report_events (report_id, time, account_id, login, kind, field, old_value, new_value, comment, late, version)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-			reportID, now, actor.AccountID, actor.Login, e.Kind, e.Field, e.OldValue, e.NewValue, e.Comment, e.Late, version); err != nil {
-			return err
-		}
+	if len(events) == 0 {
+		return nil
 	}
-	return nil
+	sql, args := eventsInsert(reportID, actor, now, version, events)
+	_, err := tx.Exec(ctx, sql, args...)
+	return err
+}
+
+// eventsInsert is one statement writing a change's history rows in order.
+func eventsInsert(reportID string, actor domain.Actor, now time.Time, version int64, events []domain.Event) (string, []any) {
+	n := len(events)
+	kinds, fields, olds, news, comments, lates := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]bool, n)
+	for i, e := range events {
+		kinds[i], fields[i], olds[i], news[i], comments[i], lates[i] = e.Kind, e.Field, e.OldValue, e.NewValue, e.Comment, e.Late
+	}
+	return `INSERT INTO report_events (report_id, time, account_id, login, kind, field, old_value, new_value, comment, late, version)
+		SELECT $1, $2, $3, $4, e.kind, e.field, e.old_value, e.new_value, e.comment, e.late, $5
+		FROM unnest($6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::boolean[]) WITH ORDINALITY
+			AS e (kind, field, old_value, new_value, comment, late, n)
+		ORDER BY e.n`,
+		[]any{reportID, now, actor.AccountID, actor.Login, version, kinds, fields, olds, news, comments, lates}
 }
 
 // Mutation changes a locked report in place and returns the events of the
@@ -174,7 +200,13 @@ type Reads interface {
 	PreviousValues(ctx context.Context, orgID string, year int, formCode string) (map[string]form.Value, error)
 }
 
-type txReads struct{ q database.Querier }
+type txReads struct {
+	q database.Querier
+	// prev: the previous year's values read with the locked report, for
+	// its own organisation, year and form code.
+	prev    map[string]form.Value
+	prevFor *domain.Report
+}
 
 func (t txReads) Form(ctx context.Context, code string, version int) (form.Form, error) {
 	f, err := scanForm(t.q.QueryRow(ctx, `SELECT `+formColumns+` FROM forms WHERE code = $1 AND version = $2`, code, version))
@@ -182,6 +214,9 @@ func (t txReads) Form(ctx context.Context, code string, version int) (form.Form,
 }
 
 func (t txReads) PreviousValues(ctx context.Context, orgID string, year int, formCode string) (map[string]form.Value, error) {
+	if r := t.prevFor; r != nil && r.Organisation.ID == orgID && r.Year == year && r.FormCode == formCode {
+		return t.prev, nil
+	}
 	return previousValues(ctx, t.q, orgID, year, formCode)
 }
 
@@ -194,11 +229,17 @@ func (s *Store) UpdateReport(ctx context.Context, actor domain.Actor, id string,
 	const op = "store.UpdateReport"
 	var out domain.Report
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		cur, err := getReport(ctx, tx, id, "FOR UPDATE OF r")
+		// One round trip: the report, locked, with last year's accepted values.
+		var prevRaw []byte
+		cur, err := scanReport(tx.QueryRow(ctx, `SELECT `+reportColumns+`, `+previousValuesOf+reportFrom+`WHERE r.id = $1 FOR UPDATE OF r`, id), &prevRaw)
 		if err != nil {
 			return err
 		}
-		f, err := prepare(ctx, cur.Report, txReads{tx})
+		prev, err := decodePrevious(prevRaw)
+		if err != nil {
+			return err
+		}
+		f, err := prepare(ctx, cur.Report, txReads{q: tx, prev: prev, prevFor: &cur.Report})
 		if err != nil {
 			return err
 		}
@@ -229,23 +270,29 @@ func (s *Store) UpdateReport(ctx context.Context, actor domain.Actor, id string,
 		if !r.SubmitTime.IsZero() {
 			submit = &r.SubmitTime
 		}
-		// The times come back as the database keeps them (to the microsecond).
-		if err := tx.QueryRow(ctx, `UPDATE reports SET status = $2, "values" = $3, carried_over = $4, return_comment = $5, remarks = $6,
+		// The report and its history rows in one round trip. The times come
+		// back as the database keeps them (to the microsecond).
+		batch := &pgx.Batch{}
+		batch.Queue(`UPDATE reports SET status = $2, "values" = $3, carried_over = $4, return_comment = $5, remarks = $6,
 				late = $7, submit_time = $8, reopen_reason = $9, version = version + 1, update_time = $10
 			WHERE id = $1 RETURNING version, update_time, submit_time`,
-			id, int16(r.Status), values, r.CarriedOver, r.ReturnComment, remarks, r.Late, submit, r.ReopenReason, now).Scan(
-			&r.Version, &r.UpdateTime, &stored); err != nil {
+			id, int16(r.Status), values, r.CarriedOver, r.ReturnComment, remarks, r.Late, submit, r.ReopenReason, now).QueryRow(
+			func(row pgx.Row) error { return row.Scan(&r.Version, &r.UpdateTime, &stored) })
+		sql, args := eventsInsert(id, actor, now, cur.Version+1, events)
+		batch.Queue(sql, args...)
+		if err := tx.SendBatch(ctx, batch).Close(); err != nil {
 			return err
 		}
 		r.SubmitTime = time.Time{}
 		if stored != nil {
 			r.SubmitTime = *stored
 		}
-		if err := insertEvents(ctx, tx, id, actor, now, cur.Version+1, events); err != nil {
-			return err
-		}
-		if err := s.contribute(ctx, tx, r, f); err != nil {
-			return err
+		// Only submitted and accepted reports have contributions: a change
+		// that neither starts nor ends in one of them leaves every sum.
+		if counts(cur.Status) || counts(r.Status) {
+			if err := s.contribute(ctx, tx, r, f); err != nil {
+				return err
+			}
 		}
 		out = r
 		return nil
@@ -255,6 +302,9 @@ func (s *Store) UpdateReport(ctx context.Context, actor domain.Actor, id string,
 	}
 	return out, nil
 }
+
+// counts reports whether a report in status st contributes to the aggregates.
+func counts(st domain.Status) bool { return st == domain.Submitted || st == domain.Accepted }
 
 // ReportFilter filters a campaign's reports.
 type ReportFilter struct {
@@ -277,14 +327,14 @@ func (s *Store) ListReports(ctx context.Context, f ReportFilter, after *Expected
 		w.Add("co.municipality_id::text = ?", f.Municipality)
 	}
 	var total int
-	if err := s.pool.QueryRow(ctx, `SELECT count(*) `+reportFrom+w.SQL(), w.Args...).Scan(&total); err != nil {
+	if err := s.db(ctx).QueryRow(ctx, `SELECT count(*) `+reportFrom+w.SQL(), w.Args...).Scan(&total); err != nil {
 		return nil, 0, translate(op, err)
 	}
 	if after != nil {
 		w.Add("(co.sort_key, co.organisation_id) > (?, ?::uuid)", after.SortKey, after.ID)
 	}
 	w.Args = append(w.Args, limit)
-	rows, err := s.pool.Query(ctx, fmt.Sprintf(`SELECT %s %s %s ORDER BY co.sort_key, co.organisation_id LIMIT $%d`,
+	rows, err := s.db(ctx).Query(ctx, fmt.Sprintf(`SELECT %s %s %s ORDER BY co.sort_key, co.organisation_id LIMIT $%d`,
 		reportColumns, reportFrom, w.SQL(), len(w.Args)), w.Args...)
 	if err != nil {
 		return nil, 0, translate(op, err)
@@ -311,14 +361,14 @@ type HistoryEvent struct {
 func (s *Store) History(ctx context.Context, reportID string, after *HistoryCursor, limit int) ([]HistoryEvent, int, error) {
 	const op = "store.History"
 	var total int
-	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM report_events WHERE report_id = $1`, reportID).Scan(&total); err != nil {
+	if err := s.db(ctx).QueryRow(ctx, `SELECT count(*) FROM report_events WHERE report_id = $1`, reportID).Scan(&total); err != nil {
 		return nil, 0, translate(op, err)
 	}
 	var from int64
 	if after != nil {
 		from = after.ID
 	}
-	rows, err := s.pool.Query(ctx, `SELECT id, time, account_id, login, kind, field, old_value, new_value, comment, late, version
+	rows, err := s.db(ctx).Query(ctx, `SELECT id, time, account_id, login, kind, field, old_value, new_value, comment, late, version
 		FROM report_events WHERE report_id = $1 AND id > $2 ORDER BY id LIMIT $3`, reportID, from, limit)
 	if err != nil {
 		return nil, 0, translate(op, err)

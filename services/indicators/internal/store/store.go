@@ -27,12 +27,28 @@ func Migrations() fs.FS { return database.MigrationsFS(migrations, "migrations")
 
 // Store is the indicators database.
 type Store struct {
-	pool  *pgxpool.Pool
+	pool *pgxpool.Pool
+	// read serves the reads that tolerate replication lag (the dashboards'
+	// aggregates, the business gauges): a replica's pool, or pool.
+	read  *pgxpool.Pool
 	cache compiledCache
 }
 
 // New returns a store over pool.
-func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool, read: pool} }
+
+// ReadFrom makes the reads that tolerate replication lag go to read (a
+// pool on a replica); nil keeps them on the primary.
+func (s *Store) ReadFrom(read *pgxpool.Pool) *Store {
+	if read != nil {
+		s.read = read
+	}
+	return s
+}
+
+// db is where a call runs its SQL: the transaction its context carries
+// (an idempotent call's), or the pool.
+func (s *Store) db(ctx context.Context) database.DB { return database.Use(ctx, s.pool) }
 
 // tx runs fn in a read-committed transaction; rows it must not race on are
 // locked with SELECT … FOR UPDATE.

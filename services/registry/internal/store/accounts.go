@@ -36,13 +36,13 @@ func (s *Store) ResolveRoles(ctx context.Context, roles []domain.RoleBinding) ([
 		var err error
 		switch r.Role {
 		case identity.Regional:
-			err = s.pool.QueryRow(ctx, `SELECT code FROM regions WHERE code = $1`, r.Scope).Scan(&r.Path.Region)
+			err = s.db(ctx).QueryRow(ctx, `SELECT code FROM regions WHERE code = $1`, r.Scope).Scan(&r.Path.Region)
 		case identity.Methodologist:
 			r.Path.Municipality = r.Scope
-			err = s.pool.QueryRow(ctx, `SELECT region_code FROM municipalities WHERE id = $1`, r.Scope).Scan(&r.Path.Region)
+			err = s.db(ctx).QueryRow(ctx, `SELECT region_code FROM municipalities WHERE id = $1`, r.Scope).Scan(&r.Path.Region)
 		case identity.Curator:
 			r.Path.Organisation = r.Scope
-			err = s.pool.QueryRow(ctx, `SELECT m.region_code, o.municipality_id FROM organisations o
+			err = s.db(ctx).QueryRow(ctx, `SELECT m.region_code, o.municipality_id FROM organisations o
 				JOIN municipalities m ON m.id = o.municipality_id WHERE o.id = $1`, r.Scope).Scan(&r.Path.Region, &r.Path.Municipality)
 		}
 		if errors.Is(err, pgx.ErrNoRows) {
@@ -179,7 +179,7 @@ func (s *Store) CreateAccount(ctx context.Context, actor domain.Actor, a domain.
 
 // GetAccount reads an account with its roles.
 func (s *Store) GetAccount(ctx context.Context, id string) (domain.Account, error) {
-	return getAccount(ctx, s.pool, `a.id = $1`, id)
+	return getAccount(ctx, s.db(ctx), `a.id = $1`, id)
 }
 
 func getAccount(ctx context.Context, q database.Querier, cond string, arg any) (domain.Account, error) {
@@ -221,7 +221,7 @@ func (s *Store) ListAccounts(ctx context.Context, f AccountFilter, afterLogin st
 	}
 	w.Add("a.login > ?", afterLogin)
 	w.Args = append(w.Args, limit)
-	rows, err := s.pool.Query(ctx, fmt.Sprintf(`SELECT %s FROM accounts a %s ORDER BY a.login LIMIT $%d`,
+	rows, err := s.db(ctx).Query(ctx, fmt.Sprintf(`SELECT %s FROM accounts a %s ORDER BY a.login LIMIT $%d`,
 		accountColumns, w.SQL(), len(w.Args)), w.Args...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
@@ -230,7 +230,7 @@ func (s *Store) ListAccounts(ctx context.Context, f AccountFilter, afterLogin st
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
-	if err := loadRoles(ctx, s.pool, list); err != nil {
+	if err := loadRoles(ctx, s.db(ctx), list); err != nil {
 		return nil, err
 	}
 	return list, nil

@@ -107,7 +107,7 @@ func (s *Store) ListAuditEvents(ctx context.Context, f AuditFilter, beforeID int
 	q := fmt.Sprintf(`SELECT id, time, COALESCE(actor_id::text, ''), actor_login, action, object_type, object_id, region,
 		COALESCE(municipality_id::text, ''), details::text, remote_addr, request_id
 		FROM audit_events %s ORDER BY id DESC LIMIT $%d`, w.SQL(), len(w.Args))
-	rows, err := s.pool.Query(ctx, q, w.Args...)
+	rows, err := s.db(ctx).Query(ctx, q, w.Args...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}

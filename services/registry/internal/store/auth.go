@@ -160,7 +160,7 @@ func clearFailures(ctx context.Context, tx pgx.Tx, key string) error {
 
 // CreateSession stores a session under the hash of its secret.
 func (s *Store) CreateSession(ctx context.Context, accountID string, secretHash []byte, csrf string, now time.Time, remote, userAgent string) error {
-	_, err := s.pool.Exec(ctx, `INSERT INTO sessions (secret_hash, account_id, csrf_token, create_time, last_seen_time, expire_time, remote_addr, user_agent)
+	_, err := s.db(ctx).Exec(ctx, `INSERT INTO sessions (secret_hash, account_id, csrf_token, create_time, last_seen_time, expire_time, remote_addr, user_agent)
 		VALUES ($1, $2, $3, $4, $4, $5, $6, $7)`, secretHash, accountID, csrf, now, now.Add(domain.AbsoluteTimeout), remote, userAgent)
 	if err != nil {
 		return fmt.Errorf("store.CreateSession: %w", err)
@@ -173,7 +173,7 @@ func (s *Store) CreateSession(ctx context.Context, accountID string, secretHash 
 // of blocked accounts are not found.
 func (s *Store) Session(ctx context.Context, secretHash []byte, now time.Time) (domain.Session, error) {
 	var sess domain.Session
-	err := s.pool.QueryRow(ctx, `UPDATE sessions s SET last_seen_time = $2
+	err := s.db(ctx).QueryRow(ctx, `UPDATE sessions s SET last_seen_time = $2
 		FROM accounts a
 		WHERE s.secret_hash = $1 AND a.id = s.account_id AND NOT a.blocked
 		  AND s.expire_time > $2 AND s.last_seen_time > $3
@@ -229,7 +229,7 @@ func (s *Store) CreateAPIToken(ctx context.Context, actor domain.Actor, t domain
 
 // ListAPITokens lists an account's tokens, newest first.
 func (s *Store) ListAPITokens(ctx context.Context, accountID string) ([]domain.APIToken, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+tokenColumns+` FROM api_tokens WHERE account_id = $1 ORDER BY create_time DESC, id`, accountID)
+	rows, err := s.db(ctx).Query(ctx, `SELECT `+tokenColumns+` FROM api_tokens WHERE account_id = $1 ORDER BY create_time DESC, id`, accountID)
 	if err != nil {
 		return nil, fmt.Errorf("store.ListAPITokens: %w", err)
 	}
@@ -262,14 +262,14 @@ func (s *Store) RevokeAPIToken(ctx context.Context, actor domain.Actor, accountI
 // blocked accounts' tokens are not found. Its last use is noted at most once a
 // minute.
 func (s *Store) Token(ctx context.Context, secretHash []byte, now time.Time) (domain.APIToken, error) {
-	t, err := scanToken(s.pool.QueryRow(ctx, `SELECT `+tokenColumns+` FROM api_tokens t
+	t, err := scanToken(s.db(ctx).QueryRow(ctx, `SELECT `+tokenColumns+` FROM api_tokens t
 		WHERE secret_hash = $1 AND revoke_time IS NULL AND expire_time > $2
 		  AND EXISTS (SELECT 1 FROM accounts a WHERE a.id = t.account_id AND NOT a.blocked)`, secretHash, now))
 	if err != nil {
 		return domain.APIToken{}, notFound("store.Token", err)
 	}
 	if now.Sub(t.LastUseTime) > time.Minute {
-		if _, err := s.pool.Exec(ctx, `UPDATE api_tokens SET last_use_time = $2 WHERE id = $1`, t.ID, now); err != nil {
+		if _, err := s.db(ctx).Exec(ctx, `UPDATE api_tokens SET last_use_time = $2 WHERE id = $1`, t.ID, now); err != nil {
 			return domain.APIToken{}, fmt.Errorf("store.Token: %w", err)
 		}
 	}

@@ -75,7 +75,7 @@ func (s *Store) CreateMunicipality(ctx context.Context, actor domain.Actor, m do
 
 // GetMunicipality reads one municipality.
 func (s *Store) GetMunicipality(ctx context.Context, id string) (domain.Municipality, error) {
-	m, err := scanMunicipality(s.pool.QueryRow(ctx, `SELECT `+municipalityColumns+municipalityFrom+`WHERE m.id = $1`, id))
+	m, err := scanMunicipality(s.db(ctx).QueryRow(ctx, `SELECT `+municipalityColumns+municipalityFrom+`WHERE m.id = $1`, id))
 	if err != nil {
 		return domain.Municipality{}, notFound("store.GetMunicipality", err)
 	}
@@ -115,7 +115,7 @@ func (s *Store) ListMunicipalities(ctx context.Context, f MunicipalityFilter, af
 		w.Add(`m.search_key LIKE '%' || ? || '%'`, database.LikeEscape(f.Query))
 	}
 	var total int
-	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM municipalities m `+w.SQL(), w.Args...).Scan(&total); err != nil {
+	if err := s.db(ctx).QueryRow(ctx, `SELECT count(*) FROM municipalities m `+w.SQL(), w.Args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("%s: %w", op, err)
 	}
 	if after != nil {
@@ -123,7 +123,7 @@ func (s *Store) ListMunicipalities(ctx context.Context, f MunicipalityFilter, af
 	}
 	w.Args = append(w.Args, limit)
 	q := fmt.Sprintf(`SELECT %s %s %s ORDER BY m.sort_key, m.id LIMIT $%d`, municipalityColumns, municipalityFrom, w.SQL(), len(w.Args))
-	rows, err := s.pool.Query(ctx, q, w.Args...)
+	rows, err := s.db(ctx).Query(ctx, q, w.Args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("%s: %w", op, err)
 	}

@@ -113,7 +113,7 @@ func (s *Store) CreateOrganisation(ctx context.Context, actor domain.Actor, o do
 
 // GetOrganisation reads one organisation.
 func (s *Store) GetOrganisation(ctx context.Context, id string) (domain.Organisation, error) {
-	return getOrganisation(ctx, s.pool, id, "")
+	return getOrganisation(ctx, s.db(ctx), id, "")
 }
 
 func getOrganisation(ctx context.Context, q database.Querier, id, lock string) (domain.Organisation, error) {
@@ -214,7 +214,7 @@ func (s *Store) ListOrganisations(ctx context.Context, f domain.OrganisationFilt
 		w.Add("(o.opened_on IS NULL OR o.opened_on <= ?) AND (o.closed_on IS NULL OR o.closed_on > ?)", f.OpenOn, f.OpenOn)
 	}
 	var total int
-	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM organisations o JOIN municipalities m ON m.id = o.municipality_id `+w.SQL(), w.Args...).Scan(&total); err != nil {
+	if err := s.db(ctx).QueryRow(ctx, `SELECT count(*) FROM organisations o JOIN municipalities m ON m.id = o.municipality_id `+w.SQL(), w.Args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("%s: %w", op, err)
 	}
 	if after != nil {
@@ -222,7 +222,7 @@ func (s *Store) ListOrganisations(ctx context.Context, f domain.OrganisationFilt
 	}
 	w.Args = append(w.Args, limit)
 	q := fmt.Sprintf(`SELECT %s %s %s ORDER BY o.sort_key, o.id LIMIT $%d`, organisationColumns, organisationFrom, w.SQL(), len(w.Args))
-	rows, err := s.pool.Query(ctx, q, w.Args...)
+	rows, err := s.db(ctx).Query(ctx, q, w.Args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("%s: %w", op, err)
 	}

@@ -53,7 +53,7 @@ func (s *Store) CreateRegion(ctx context.Context, actor domain.Actor, r domain.R
 
 // GetRegion reads one region.
 func (s *Store) GetRegion(ctx context.Context, code string) (domain.Region, error) {
-	r, err := scanRegion(s.pool.QueryRow(ctx, `SELECT `+regionColumns+` FROM regions WHERE code = $1`, code))
+	r, err := scanRegion(s.db(ctx).QueryRow(ctx, `SELECT `+regionColumns+` FROM regions WHERE code = $1`, code))
 	if err != nil {
 		return domain.Region{}, notFound("store.GetRegion", err)
 	}
@@ -63,7 +63,7 @@ func (s *Store) GetRegion(ctx context.Context, code string) (domain.Region, erro
 // ListRegions returns up to limit regions with codes after the given one
 // that the reader holds or lies in (all of them for an operator).
 func (s *Store) ListRegions(ctx context.Context, reach identity.Reach, after string, limit int) ([]domain.Region, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+regionColumns+` FROM regions WHERE code > $1 AND ($2 OR code = ANY($3))
+	rows, err := s.db(ctx).Query(ctx, `SELECT `+regionColumns+` FROM regions WHERE code > $1 AND ($2 OR code = ANY($3))
 		ORDER BY code LIMIT $4`, after, reach.All, reach.RelatedRegions(), limit)
 	if err != nil {
 		return nil, fmt.Errorf("store.ListRegions: %w", err)

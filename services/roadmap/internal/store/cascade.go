@@ -137,7 +137,7 @@ const cascadeQuery = `SELECT r.organisation::text, r.owner_name, r.id, i.id,
 func (s *Store) ListCascade(ctx context.Context, itemID string, now time.Time, after *CascadeCursor, limit int) ([]CascadeEntry, CascadeTotals, error) {
 	const op = "store.ListCascade"
 	var totals CascadeTotals
-	rows, err := s.pool.Query(ctx, `SELECT
+	rows, err := s.db(ctx).Query(ctx, `SELECT
 		count(*) FILTER (WHERE overdue > 0),
 		count(*) FILTER (WHERE overdue = 0 AND total > 0 AND done = total),
 		count(*) FILTER (WHERE overdue = 0 AND NOT (total > 0 AND done = total))
@@ -158,7 +158,7 @@ func (s *Store) ListCascade(ctx context.Context, itemID string, now time.Time, a
 		cond = "WHERE (name, org) > ($4, $5)"
 		args = append(args, after.Name, after.ID)
 	}
-	rows, err = s.pool.Query(ctx, `SELECT * FROM (`+cascadeQuery+`) AS e(org, name, roadmap, item, total, done, overdue) `+
+	rows, err = s.db(ctx).Query(ctx, `SELECT * FROM (`+cascadeQuery+`) AS e(org, name, roadmap, item, total, done, overdue) `+
 		cond+` ORDER BY name, org LIMIT $3`, args...)
 	if err != nil {
 		return nil, totals, fmt.Errorf("%s: %w", op, err)

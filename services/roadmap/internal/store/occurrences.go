@@ -102,14 +102,14 @@ func (s *Store) ListOverdue(ctx context.Context, f OverdueFilter, now time.Time,
 	}
 	from := ` FROM occurrence o JOIN item i ON i.id = o.item_id JOIN stage s ON s.id = i.stage_id JOIN roadmap r ON r.id = o.roadmap_id `
 	var total int
-	if err := s.pool.QueryRow(ctx, `SELECT count(*)`+from+w.SQL(), w.Args...).Scan(&total); err != nil {
+	if err := s.db(ctx).QueryRow(ctx, `SELECT count(*)`+from+w.SQL(), w.Args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("%s: %w", op, err)
 	}
 	if after != nil {
 		w.Add("(o.due, o.item_id) > (?, ?)", after.Due, after.ItemID)
 	}
 	w.Args = append(w.Args, limit)
-	rows, err := s.pool.Query(ctx, fmt.Sprintf(`SELECT r.id, r.owner_kind, r.region, COALESCE(r.municipality::text, ''),
+	rows, err := s.db(ctx).Query(ctx, fmt.Sprintf(`SELECT r.id, r.owner_kind, r.region, COALESCE(r.municipality::text, ''),
 		COALESCE(r.organisation::text, ''), r.owner_name, r.time_zone, i.id, i.number, i.measure, i.responsible, s.number,
 		o.due, o.due_end %s %s ORDER BY o.due, o.item_id LIMIT $%d`, from, w.SQL(), len(w.Args)), w.Args...)
 	if err != nil {

@@ -54,7 +54,7 @@ func (s *Store) Create(ctx context.Context, actor, requestID string, r domain.Ro
 
 // Get reads a roadmap with everything in it.
 func (s *Store) Get(ctx context.Context, id string) (domain.Roadmap, error) {
-	r, err := load(ctx, s.pool, id, "")
+	r, err := load(ctx, s.db(ctx), id, "")
 	if err != nil {
 		return r, fmt.Errorf("store.Get: %w", err)
 	}
@@ -96,7 +96,7 @@ func (s *Store) Owner(ctx context.Context, id string) (domain.Owner, error) {
 		o    domain.Owner
 		kind string
 	)
-	err := s.pool.QueryRow(ctx, `SELECT owner_kind, region, COALESCE(municipality::text, ''), COALESCE(organisation::text, ''),
+	err := s.db(ctx).QueryRow(ctx, `SELECT owner_kind, region, COALESCE(municipality::text, ''), COALESCE(organisation::text, ''),
 		owner_name, time_zone FROM roadmap WHERE id = $1`, id).Scan(&kind, &o.Region, &o.Municipality, &o.Organisation, &o.Name, &o.TimeZone)
 	if err != nil {
 		return o, notFound("store.Owner", err)
@@ -110,9 +110,9 @@ func (s *Store) RoadmapOf(ctx context.Context, itemID, stageID string) (string, 
 	var id string
 	var err error
 	if itemID != "" {
-		err = s.pool.QueryRow(ctx, `SELECT roadmap_id FROM item WHERE id = $1`, itemID).Scan(&id)
+		err = s.db(ctx).QueryRow(ctx, `SELECT roadmap_id FROM item WHERE id = $1`, itemID).Scan(&id)
 	} else {
-		err = s.pool.QueryRow(ctx, `SELECT roadmap_id FROM stage WHERE id = $1`, stageID).Scan(&id)
+		err = s.db(ctx).QueryRow(ctx, `SELECT roadmap_id FROM stage WHERE id = $1`, stageID).Scan(&id)
 	}
 	if err != nil {
 		return "", notFound("store.RoadmapOf", err)
@@ -151,7 +151,7 @@ func (s *Store) List(ctx context.Context, f Filter, after *Cursor, limit int) ([
 		w.Add("(r.period_start, r.id) < (?, ?)", after.PeriodStart, after.ID)
 	}
 	w.Args = append(w.Args, limit)
-	rows, err := s.pool.Query(ctx, fmt.Sprintf(`SELECT %s FROM roadmap r %s ORDER BY r.period_start DESC, r.id DESC LIMIT $%d`,
+	rows, err := s.db(ctx).Query(ctx, fmt.Sprintf(`SELECT %s FROM roadmap r %s ORDER BY r.period_start DESC, r.id DESC LIMIT $%d`,
 		roadmapColumns, w.SQL(), len(w.Args)), w.Args...)
 	if err != nil {
 		return nil, fmt.Errorf("store.List: %w", err)

@@ -34,6 +34,10 @@ type Store struct {
 // New returns a store over pool.
 func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
 
+// db is where a call runs its SQL: the transaction its context carries
+// (an idempotent call's), or the pool.
+func (s *Store) db(ctx context.Context) database.DB { return database.Use(ctx, s.pool) }
+
 // sentinels are the domain's errors for the driver's.
 var sentinels = database.Sentinels{NoRows: domain.ErrNotFound}
 

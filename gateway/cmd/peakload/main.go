@@ -1,0 +1,806 @@
+// Command peakload is the December peak (issue #15) against a running
+// gateway with the demo data (`scripts/peak-load.sh` starts one): it measures
+// pgbench -N on the same PostgreSQL first, then runs, for a bounded time each,
+// a phase at a fixed save rate and a phase at the maximum: curators saving one
+// changed count at a time with the version they hold (a few deliberately
+// stale, whose 409 ABORTED is expected, not an error), curators submitting and
+// methodologists returning, accepting and reopening, methodologists reading
+// completeness and aggregates, and the regional centre reading and exporting.
+// It prints one table — operation, rate, p50/p95/p99, errors — the saves per
+// second as a share of pgbench's TPS and each process's largest RSS.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"maps"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "peakload:", err)
+		os.Exit(1)
+	}
+}
+
+type options struct {
+	base        string
+	duration    time.Duration
+	rate        float64
+	curators    int
+	cyclers     int
+	readRate    float64
+	stale       float64
+	pgbench     string
+	pgbenchArgs string
+	pids        map[string]int
+	metrics     map[string]string
+	profile     string
+	password    string
+}
+
+func parseOptions() (options, error) {
+	var o options
+	var pids, metrics string
+	flag.StringVar(&o.base, "base", "http://127.0.0.1:8080", "the gateway")
+	flag.DurationVar(&o.duration, "duration", 20*time.Second, "length of each phase")
+	flag.Float64Var(&o.rate, "rate", 60, "saves per second of the fixed-rate phase (0 skips it)")
+	flag.IntVar(&o.curators, "curators", 8, "curators saving in a loop, each their own report")
+	flag.IntVar(&o.cyclers, "cyclers", 3, "reports going round submit → return → save → submit → accept → reopen")
+	flag.Float64Var(&o.readRate, "read-rate", 10, "dashboard reads per second (methodologists and the regional centre together)")
+	flag.Float64Var(&o.stale, "stale", 0.05, "share of saves sent with an old version (expected 409)")
+	flag.StringVar(&o.pgbench, "pgbench", "", "URL of a pgbench-initialised database on the same PostgreSQL (empty: no baseline)")
+	flag.StringVar(&o.pgbenchArgs, "pgbench-args", "-N -c 8 -j 2 -T 20", "pgbench's arguments")
+	flag.StringVar(&pids, "pids", "", "processes whose RSS to sample: name=pid,…")
+	flag.StringVar(&metrics, "metrics", "", "side ports to take CPU profiles from during the maximum phase: name=host:port,…")
+	flag.StringVar(&o.profile, "profile", "", "directory for the CPU profiles (empty: none)")
+	flag.Parse()
+	o.password = os.Getenv("OPERATOR_PASSWORD")
+	if o.password == "" {
+		o.password = "Platform-ops-2026"
+	}
+	o.pids, o.metrics = map[string]int{}, map[string]string{}
+	for _, kv := range strings.Split(pids, ",") {
+		if name, v, ok := strings.Cut(kv, "="); ok {
+			pid, err := strconv.Atoi(v)
+			if err != nil {
+				return o, fmt.Errorf("-pids %q: %w", kv, err)
+			}
+			o.pids[name] = pid
+		}
+	}
+	for _, kv := range strings.Split(metrics, ",") {
+		if name, v, ok := strings.Cut(kv, "="); ok {
+			o.metrics[name] = v
+		}
+	}
+	if o.duration <= 0 || o.curators < 1 || o.cyclers < 0 || o.readRate <= 0 {
+		return o, errors.New("-duration, -curators and -read-rate must be positive")
+	}
+	return o, nil
+}
+
+func run(ctx context.Context) error {
+	o, err := parseOptions()
+	if err != nil {
+		return err
+	}
+	var tps float64
+	if o.pgbench != "" {
+		fmt.Fprintf(os.Stderr, "== pgbench %s\n", o.pgbenchArgs)
+		if tps, err = pgbench(ctx, o.pgbench, o.pgbenchArgs); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintln(os.Stderr, "== setting up curators and reports")
+	w, err := setUp(ctx, o)
+	if err != nil {
+		return err
+	}
+	rss := sampleRSS(ctx, o.pids)
+	var phases []*phase
+	if o.rate > 0 {
+		fmt.Fprintf(os.Stderr, "== %s at %g saves/s\n", o.duration, o.rate)
+		phases = append(phases, w.run(ctx, fmt.Sprintf("%g/s", o.rate), o.rate, nil))
+	}
+	fmt.Fprintf(os.Stderr, "== %s at the maximum\n", o.duration)
+	phases = append(phases, w.run(ctx, "max", 0, func(ctx context.Context) { profile(ctx, o) }))
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return report(os.Stdout, o, tps, phases, rss())
+}
+
+// pgbench runs pgbench and returns its TPS.
+func pgbench(ctx context.Context, dsn, args string) (float64, error) {
+	out, err := exec.CommandContext(ctx, "pgbench", append(strings.Fields(args), dsn)...).CombinedOutput()
+	if err != nil {
+		return 0, fmt.Errorf("pgbench: %w\n%s", err, out)
+	}
+	m := regexp.MustCompile(`tps = ([0-9.]+)`).FindSubmatch(out)
+	if m == nil {
+		return 0, fmt.Errorf("pgbench printed no tps:\n%s", out)
+	}
+	return strconv.ParseFloat(string(m[1]), 64)
+}
+
+// client calls the gateway's JSON API.
+type client struct {
+	base  string
+	token string
+	http  *http.Client
+}
+
+// apiError is a non-2xx answer.
+type apiError struct {
+	Status int
+	Code   string `json:"code"`
+	Body   string
+}
+
+func (e *apiError) Error() string { return fmt.Sprintf("HTTP %d %s: %.300s", e.Status, e.Code, e.Body) }
+
+func (c client) do(ctx context.Context, method, path string, body, out any) error {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode/100 != 2 {
+		e := &apiError{Status: resp.StatusCode, Body: string(raw)}
+		_ = json.Unmarshal(raw, e)
+		return e
+	}
+	if out != nil {
+		return json.Unmarshal(raw, out)
+	}
+	return nil
+}
+
+func (c client) as(ctx context.Context, login, password string) (client, error) {
+	var tok struct {
+		Token string `json:"token"`
+	}
+	if err := c.do(ctx, "POST", "/v1/auth/token", map[string]string{"login": login, "password": password}, &tok); err != nil {
+		return client{}, fmt.Errorf("sign in %s: %w", login, err)
+	}
+	c.token = tok.Token
+	return c, nil
+}
+
+// reportBody is the part of a report the load needs.
+type reportBody struct {
+	ID      string                     `json:"id"`
+	Status  string                     `json:"status"`
+	Version string                     `json:"version"`
+	Values  map[string]json.RawMessage `json:"values"`
+}
+
+// workload is what the phases act on.
+type workload struct {
+	o           options
+	methodology []client // the demo methodologist, one client per reader
+	regional    client
+	campaign    string
+	mun         string
+	savers      []*saver
+	cyclers     []*saver
+	values      map[string]json.RawMessage // a full valid set
+}
+
+type saver struct {
+	c        client
+	report   string
+	version  int64
+	teachers int64
+	step     int // of a report going round its life
+}
+
+func setUp(ctx context.Context, o options) (*workload, error) {
+	hc := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxIdleConns: 256}}
+	anon := client{base: o.base, http: hc}
+	op, err := anon.as(ctx, "operator", o.password)
+	if err != nil {
+		return nil, err
+	}
+	w := &workload{o: o}
+	meth, err := anon.as(ctx, "methodologist", "Kimc-Krsk-2026")
+	if err != nil {
+		return nil, err
+	}
+	w.methodology = []client{meth}
+	if w.regional, err = anon.as(ctx, "regional", "Krai-24-centre"); err != nil {
+		return nil, err
+	}
+	var campaigns struct {
+		Campaigns []struct {
+			ID             string `json:"id"`
+			Status         string `json:"status"`
+			MunicipalityID string `json:"municipalityId"`
+		} `json:"campaigns"`
+	}
+	if err := meth.do(ctx, "GET", "/v1/campaigns?year=2026", nil, &campaigns); err != nil {
+		return nil, err
+	}
+	for _, c := range campaigns.Campaigns {
+		if c.Status == "CAMPAIGN_STATUS_OPEN" {
+			w.campaign, w.mun = c.ID, c.MunicipalityID
+		}
+	}
+	if w.campaign == "" {
+		return nil, fmt.Errorf("no open 2026 campaign for the methodologist (is the demo data loaded?): %+v", campaigns)
+	}
+	var expected struct {
+		Organisations []struct {
+			ID       string `json:"organisationId"`
+			State    string `json:"state"`
+			ReportID string `json:"reportId"`
+		} `json:"organisations"`
+	}
+	if err := meth.do(ctx, "GET", "/v1/campaigns/"+w.campaign+"/organisations?pageSize=500", nil, &expected); err != nil {
+		return nil, err
+	}
+	var free []string
+	states := map[string]int{}
+	for _, e := range expected.Organisations {
+		states[e.State]++
+		switch {
+		case e.State == "REPORT_STATE_ACCEPTED" && w.values == nil:
+			var r reportBody
+			if err := meth.do(ctx, "GET", "/v1/reports/"+e.ReportID, nil, &r); err != nil {
+				return nil, err
+			}
+			w.values = r.Values
+		case e.State == "REPORT_STATE_MISSING" && e.ReportID == "":
+			free = append(free, e.ID)
+		}
+	}
+	need := o.curators + o.cyclers
+	if len(free) < need || w.values == nil {
+		return nil, fmt.Errorf("the campaign has %d organisations without a report (states %v) and accepted values %v; need %d", len(free), states, w.values != nil, need)
+	}
+	var teachers struct {
+		Count string `json:"count"`
+	}
+	if err := json.Unmarshal(w.values["teachers_total"], &teachers); err != nil {
+		return nil, fmt.Errorf("teachers_total of the accepted report: %w", err)
+	}
+	base, err := strconv.ParseInt(teachers.Count, 10, 64)
+	if err != nil {
+		return nil, fmt.Errorf("teachers_total %q: %w", teachers.Count, err)
+	}
+	for i, org := range free[:need] {
+		login, pw := fmt.Sprintf("peak-curator-%02d", i+1), "Peak-load-2026-pass"
+		err := op.do(ctx, "POST", "/v1/accounts", map[string]any{"password": pw, "account": map[string]any{
+			"login": login, "name": "Нагрузочный куратор " + strconv.Itoa(i+1),
+			"roles": []map[string]string{{"role": "ROLE_CURATOR", "scope": org}}}}, nil)
+		var ae *apiError
+		if err != nil && !(errors.As(err, &ae) && ae.Status == http.StatusConflict) {
+			return nil, fmt.Errorf("account %s: %w", login, err)
+		}
+		cur, err := anon.as(ctx, login, pw)
+		if err != nil {
+			return nil, err
+		}
+		var r reportBody
+		if err := cur.do(ctx, "POST", "/v1/campaigns/"+w.campaign+"/reports", map[string]any{"organisationId": org}, &r); err != nil {
+			return nil, fmt.Errorf("start the report of %s: %w", org, err)
+		}
+		s := &saver{c: cur, report: r.ID, teachers: base}
+		if s.version, err = strconv.ParseInt(r.Version, 10, 64); err != nil {
+			return nil, err
+		}
+		if err := s.save(ctx, w.values); err != nil {
+			return nil, fmt.Errorf("fill the report of %s: %w", org, err)
+		}
+		if i < o.curators {
+			w.savers = append(w.savers, s)
+		} else {
+			w.cyclers = append(w.cyclers, s)
+		}
+	}
+	// A second reader of the methodologist's dashboards with its own token.
+	if meth2, err := anon.as(ctx, "methodologist", "Kimc-Krsk-2026"); err == nil {
+		w.methodology = append(w.methodology, meth2)
+	}
+	return w, nil
+}
+
+// save sends values with the version held and keeps the new version.
+func (s *saver) save(ctx context.Context, values map[string]json.RawMessage) error {
+	var r reportBody
+	if err := s.c.do(ctx, "PATCH", "/v1/reports/"+s.report, map[string]any{"version": s.version, "values": values}, &r); err != nil {
+		return err
+	}
+	return s.hold(r)
+}
+
+func (s *saver) hold(r reportBody) error {
+	v, err := strconv.ParseInt(r.Version, 10, 64)
+	if err != nil {
+		return fmt.Errorf("version %q: %w", r.Version, err)
+	}
+	s.version = v
+	return nil
+}
+
+// nextCount is one changed count: teachers grow and fall back within 60,
+// above the accepted report's figure, so no rule is broken.
+func (s *saver) nextCount() map[string]json.RawMessage {
+	s.teachers++
+	n := s.teachers
+	if n%60 == 0 {
+		s.teachers -= 59
+	}
+	return map[string]json.RawMessage{"teachers_total": json.RawMessage(`{"count":"` + strconv.FormatInt(n, 10) + `"}`)}
+}
+
+// phase is one bounded run of the workload.
+type phase struct {
+	name    string
+	elapsed time.Duration
+	cpu     map[string]time.Duration // CPU time each process used in the phase
+	mu      sync.Mutex
+	ops     map[string]*opStats
+	samples []string // first errors
+}
+
+type opStats struct {
+	durations []time.Duration
+	errors    int
+	expected  int // answers the load asked for (stale-version 409s)
+}
+
+// outcome of one call.
+type outcome int
+
+const (
+	ok outcome = iota
+	expected
+	failed
+)
+
+func (p *phase) record(op string, d time.Duration, out outcome, err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s := p.ops[op]
+	if s == nil {
+		s = &opStats{}
+		p.ops[op] = s
+	}
+	s.durations = append(s.durations, d)
+	switch out {
+	case expected:
+		s.expected++
+	case failed:
+		s.errors++
+		if len(p.samples) < 10 {
+			p.samples = append(p.samples, fmt.Sprintf("%s: %v", op, err))
+		}
+	}
+}
+
+// timed runs one call and records it.
+func (p *phase) timed(op string, f func() (outcome, error)) outcome {
+	start := time.Now()
+	out, err := f()
+	if out == ok && err != nil {
+		out = failed
+	}
+	p.record(op, time.Since(start), out, err)
+	return out
+}
+
+// pace waits for the next slot of a fixed rate (nothing at rate 0).
+type pacer struct {
+	every time.Duration
+	next  time.Time
+}
+
+func newPacer(rate float64) *pacer {
+	if rate <= 0 {
+		return &pacer{}
+	}
+	return &pacer{every: time.Duration(float64(time.Second) / rate), next: time.Now()}
+}
+
+func (p *pacer) wait(ctx context.Context) bool {
+	if p.every == 0 {
+		return ctx.Err() == nil
+	}
+	p.next = p.next.Add(p.every)
+	if d := time.Until(p.next); d > 0 {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(d):
+		}
+	} else if d < -time.Second {
+		p.next = time.Now() // fell behind: do not burst
+	}
+	return ctx.Err() == nil
+}
+
+// run is one phase: saves at rate (0: as fast as the curators go), the
+// review cycles and the dashboard reads at their fixed rates.
+func (w *workload) run(parent context.Context, name string, rate float64, during func(context.Context)) *phase {
+	p := &phase{name: name, ops: map[string]*opStats{}}
+	// ctx ends the phase: no call starts after it; the calls themselves run
+	// on calls, so those in flight finish and count.
+	calls := parent
+	ctx, cancel := context.WithTimeout(parent, w.o.duration)
+	defer cancel()
+	var wg sync.WaitGroup
+	start := time.Now()
+	cpu0 := cpuTimes(w.o.pids)
+	if during != nil {
+		wg.Go(func() { during(ctx) })
+	}
+	for i, s := range w.savers {
+		wg.Go(func() {
+			rng := rand.New(rand.NewPCG(uint64(i), 15))
+			pc := newPacer(rate / float64(len(w.savers)))
+			for pc.wait(ctx) {
+				if rng.Float64() < w.o.stale {
+					p.timed("save, stale version (409 expected)", func() (outcome, error) {
+						err := s.c.do(calls, "PATCH", "/v1/reports/"+s.report, map[string]any{"version": s.version - 1, "values": s.nextCount()}, nil)
+						var ae *apiError
+						if errors.As(err, &ae) && ae.Status == http.StatusConflict && ae.Code == "ABORTED" {
+							return expected, nil
+						}
+						return failed, fmt.Errorf("a stale save answered %v, want 409 ABORTED", err)
+					})
+					continue
+				}
+				p.timed("save", func() (outcome, error) { return ok, s.save(calls, s.nextCount()) })
+			}
+		})
+	}
+	for i, s := range w.cyclers {
+		meth := w.methodology[0]
+		wg.Go(func() { w.cycle(ctx, calls, p, s, meth, i) })
+	}
+	readers := append([]client{}, w.methodology...)
+	readers = append(readers, w.regional)
+	for i, c := range readers {
+		wg.Go(func() { w.read(ctx, calls, p, c, i == len(readers)-1, w.o.readRate/float64(len(readers))) })
+	}
+	wg.Wait()
+	p.elapsed = time.Since(start)
+	p.cpu = cpuTimes(w.o.pids)
+	for n, t := range cpu0 {
+		p.cpu[n] -= t
+	}
+	return p
+}
+
+// cpuTimes is the CPU time (user and system) each process has used so far;
+// "postgres" counts the postmaster and every backend it started, "peakload"
+// this process.
+func cpuTimes(pids map[string]int) map[string]time.Duration {
+	out := map[string]time.Duration{}
+	for name, pid := range pids {
+		out[name] = procCPU(pid)
+		if name == "postgres" {
+			entries, _ := os.ReadDir("/proc")
+			for _, e := range entries {
+				child, err := strconv.Atoi(e.Name())
+				if err == nil && procParent(child) == pid {
+					out[name] += procCPU(child)
+				}
+			}
+		}
+	}
+	out["peakload"] = procCPU(os.Getpid())
+	return out
+}
+
+// procStat is the fields of /proc/PID/stat after the command's name.
+func procStat(pid int) []string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return nil
+	}
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return nil
+	}
+	return strings.Fields(string(b[i+1:]))
+}
+
+func procParent(pid int) int {
+	f := procStat(pid)
+	if len(f) < 2 {
+		return 0
+	}
+	n, _ := strconv.Atoi(f[1])
+	return n
+}
+
+// procCPU reads utime and stime (clock ticks of 10 ms).
+func procCPU(pid int) time.Duration {
+	f := procStat(pid)
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	s, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(u+s) * 10 * time.Millisecond
+}
+
+// cycle takes a report round its life: submit, returned by the
+// methodologist, corrected, submitted again, accepted, reopened; about one
+// step a second. The report's place in the round is kept between phases.
+func (w *workload) cycle(ctx, calls context.Context, p *phase, s *saver, meth client, i int) {
+	type step struct {
+		op, path string
+		reviewer bool
+		body     func() map[string]any
+	}
+	steps := []step{
+		{"submit", ":submit", false, func() map[string]any { return map[string]any{"confirmWarnings": true} }},
+		{"return", ":return", true, func() map[string]any {
+			return map[string]any{"comment": "Проверьте численность педагогов на 1 декабря."}
+		}},
+		{"save", "", false, nil},
+		{"submit", ":submit", false, func() map[string]any { return map[string]any{"confirmWarnings": true} }},
+		{"accept", ":accept", true, func() map[string]any { return map[string]any{} }},
+		{"reopen", ":reopen", true, func() map[string]any {
+			return map[string]any{"reason": "Нагрузочная проверка " + strconv.Itoa(i)}
+		}},
+	}
+	pc := newPacer(1)
+	for pc.wait(ctx) {
+		st := steps[s.step%len(steps)]
+		out := p.timed(st.op, func() (outcome, error) {
+			if st.body == nil {
+				return ok, s.save(calls, s.nextCount())
+			}
+			c := s.c
+			if st.reviewer {
+				c = meth
+			}
+			body := st.body()
+			body["version"] = s.version
+			var r reportBody
+			if err := c.do(calls, "POST", "/v1/reports/"+s.report+st.path, body, &r); err != nil {
+				return failed, err
+			}
+			return ok, s.hold(r)
+		})
+		if out != ok {
+			return
+		}
+		s.step++
+	}
+}
+
+// read pulls dashboards in turn: a methodologist the campaign's completeness
+// and the municipality's schools' indicators; the regional centre its
+// municipalities, the country by region and an XLSX export.
+func (w *workload) read(ctx, calls context.Context, p *phase, c client, regional bool, rate float64) {
+	pc := newPacer(rate)
+	paths := []struct{ op, path string }{
+		{"completeness (methodologist)", "/v1/completeness?campaignId=" + w.campaign},
+		{"aggregates of schools (methodologist)", "/v1/aggregates?level=LEVEL_ORGANISATION&parent=" + w.mun + "&years=2025&years=2026&basis=BASIS_SUBMITTED"},
+	}
+	if regional {
+		paths = []struct{ op, path string }{
+			{"aggregates by municipality (regional)", "/v1/aggregates?level=LEVEL_MUNICIPALITY&parent=24&years=2025&years=2026"},
+			{"aggregates by region (regional)", "/v1/aggregates?level=LEVEL_REGION&years=2025&years=2026"},
+			{"completeness of the region (regional)", "/v1/completeness?year=2026&region=24"},
+			{"export XLSX (regional)", "/v1/aggregates:download?query.level=LEVEL_MUNICIPALITY&query.parent=24&query.years=2026&format=EXPORT_FORMAT_XLSX"},
+		}
+	}
+	for i := 0; pc.wait(ctx); i++ {
+		q := paths[i%len(paths)]
+		p.timed(q.op, func() (outcome, error) { return ok, c.do(calls, "GET", q.path, nil, nil) })
+	}
+}
+
+// profile takes a CPU profile of every side port over most of the phase.
+func profile(ctx context.Context, o options) {
+	if o.profile == "" || len(o.metrics) == 0 {
+		return
+	}
+	if err := os.MkdirAll(o.profile, 0o755); err != nil {
+		fmt.Fprintln(os.Stderr, "profile:", err)
+		return
+	}
+	secs := max(int(o.duration.Seconds())-4, 1)
+	select {
+	case <-ctx.Done():
+		return
+	case <-time.After(2 * time.Second):
+	}
+	var wg sync.WaitGroup
+	for name, addr := range o.metrics {
+		wg.Go(func() {
+			u := url.URL{Scheme: "http", Host: addr, Path: "/debug/pprof/profile", RawQuery: "seconds=" + strconv.Itoa(secs)}
+			resp, err := http.Get(u.String())
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "profile", name, err)
+				return
+			}
+			defer resp.Body.Close()
+			b, err := io.ReadAll(resp.Body)
+			if err == nil && resp.StatusCode == 200 {
+				err = os.WriteFile(filepath.Join(o.profile, name+".pprof"), b, 0o644)
+			}
+			if err != nil || resp.StatusCode != 200 {
+				fmt.Fprintln(os.Stderr, "profile", name, resp.Status, err)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// sampleRSS samples each process's resident set from /proc until ctx ends
+// or the returned function is called, which gives the largest, in bytes.
+func sampleRSS(ctx context.Context, pids map[string]int) func() map[string]int64 {
+	peak := map[string]int64{}
+	var mu sync.Mutex
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		t := time.NewTicker(200 * time.Millisecond)
+		defer t.Stop()
+		for {
+			for name, pid := range pids {
+				if rss, err := readRSS(pid); err == nil {
+					mu.Lock()
+					peak[name] = max(peak[name], rss)
+					mu.Unlock()
+				}
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() map[string]int64 {
+		close(done)
+		<-stopped
+		mu.Lock()
+		defer mu.Unlock()
+		return peak
+	}
+}
+
+func readRSS(pid int) (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			return kb << 10, err
+		}
+	}
+	return 0, fmt.Errorf("no VmRSS for %d", pid)
+}
+
+func percentile(sorted []time.Duration, q float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	return sorted[min(int(q*float64(len(sorted))), len(sorted)-1)]
+}
+
+func ms(d time.Duration) string {
+	return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 1, 64)
+}
+
+// report prints the table and the bar.
+func report(out io.Writer, o options, tps float64, phases []*phase, rss map[string]int64) error {
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "phase\toperation\trequests\trate/s\tp50 ms\tp95 ms\tp99 ms\terrors\texpected 409\t")
+	var errs int
+	var maxSaves float64
+	var dashP95 time.Duration
+	for _, p := range phases {
+		names := make([]string, 0, len(p.ops))
+		for n := range p.ops {
+			names = append(names, n)
+		}
+		slices.Sort(names)
+		for _, n := range names {
+			s := p.ops[n]
+			slices.Sort(s.durations)
+			r := float64(len(s.durations)) / p.elapsed.Seconds()
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%.1f\t%s\t%s\t%s\t%d\t%d\t\n", p.name, n, len(s.durations), r,
+				ms(percentile(s.durations, .5)), ms(percentile(s.durations, .95)), ms(percentile(s.durations, .99)), s.errors, s.expected)
+			errs += s.errors
+			if p.name == "max" && n == "save" {
+				maxSaves = r
+			}
+			if p.name == "max" && (strings.HasPrefix(n, "aggregates") || strings.HasPrefix(n, "completeness")) {
+				dashP95 = max(dashP95, percentile(s.durations, .95))
+			}
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, p := range phases {
+		for _, s := range p.samples {
+			fmt.Fprintf(out, "error (%s): %s\n", p.name, s)
+		}
+	}
+	fmt.Fprintln(out)
+	if tps > 0 {
+		fmt.Fprintf(out, "pgbench %s on the same PostgreSQL: %.0f TPS\n", o.pgbenchArgs, tps)
+		fmt.Fprintf(out, "saves through the gateway at the maximum: %.0f/s = %.1f %% of pgbench (bar ≥ 30 %%)\n", maxSaves, 100*maxSaves/tps)
+	}
+	fmt.Fprintf(out, "dashboards' p95 at the maximum: %s ms (bar ≤ 100 ms)\n", ms(dashP95))
+	if last := phases[len(phases)-1]; maxSaves > 0 {
+		saves := maxSaves * last.elapsed.Seconds()
+		var parts []string
+		for _, n := range slices.Sorted(maps.Keys(last.cpu)) {
+			parts = append(parts, fmt.Sprintf("%s %.2f", n, float64(last.cpu[n].Microseconds())/1000/saves))
+		}
+		fmt.Fprintf(out, "CPU ms per save at the maximum (every request of the phase counted): %s\n", strings.Join(parts, ", "))
+	}
+	names := make([]string, 0, len(rss))
+	for n := range rss {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	var parts []string
+	for _, n := range names {
+		parts = append(parts, fmt.Sprintf("%s %.0f MB", n, float64(rss[n])/(1<<20)))
+	}
+	fmt.Fprintf(out, "largest RSS (bar ≤ 150 MB each): %s\n", strings.Join(parts, ", "))
+	fmt.Fprintf(out, "errors: %d\n", errs)
+	if errs > 0 {
+		return fmt.Errorf("%d errors", errs)
+	}
+	return nil
+}

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# The December peak (issue #15): a `make run`-like stack with the demo data on
+# its own PostgreSQL, then `bin/peakload`: pgbench -N on the same server (the
+# baseline), curators saving and submitting, methodologists reading dashboards
+# and accepting/returning, the regional centre exporting — first at a fixed
+# rate, then at the maximum — through the real gateway over loopback. Prints
+# one table (operation, rate, p50/p95/p99, errors), saves/s as a share of
+# pgbench's TPS and each process's largest RSS.
+#
+#   scripts/peak-load.sh                 # 20 s per phase
+#   PEAK_DURATION=30s PEAK_RATE=80 scripts/peak-load.sh
+#   PEAK_PGPORT=5547 PEAK_PORTS=5547     # PostgreSQL port; services on ${PEAK_PORTS}0..9
+#   PEAK_BIN=/elsewhere/bin              # measure other builds (a baseline) with this load
+#   PEAK_PROFILE=dir                     # CPU profiles of the maximum phase from the side ports
+#   PEAK_HOLD=1                          # keep the stack up after the run (Ctrl-C stops it)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PGPORT=${PEAK_PGPORT:-5547}
+PORTS=${PEAK_PORTS:-$PGPORT} # services listen on ${PORTS}1.. (5547 → 55471..55478)
+DATA=.data/pgpeak
+LOGS=.data/peak-logs
+mkdir -p "$LOGS"
+command -v pgbench >/dev/null || { echo "peak-load: pgbench not found (Debian's postgresql-client)" >&2; exit 1; }
+
+# fsync off by default: both pgbench and the saves are then bound by CPU,
+# not by a disk other work on the machine shares (PG_FSYNC=on for make run's).
+PG_FSYNC=${PG_FSYNC:-off} scripts/pg.sh start "$DATA" "$PGPORT" >/dev/null
+ADMIN="postgres://postgres@127.0.0.1:$PGPORT/postgres"
+pids=()
+cleanup() {
+  trap - EXIT INT TERM
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  [[ -n ${PEAK_KEEP_DB:-} ]] || scripts/pg.sh stop "$DATA" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+trap 'cleanup; exit 130' INT TERM
+
+echo "== building" >&2
+BIN=${PEAK_BIN:-bin}
+[[ -n ${PEAK_BIN:-} ]] || make --no-print-directory build >/dev/null
+go build -o bin/peakload ./gateway/cmd/peakload
+
+# A fresh database every run, so each run starts from the same demo data.
+psql -q "$ADMIN" -c 'DROP DATABASE IF EXISTS nastavnik WITH (FORCE)' -c 'DROP DATABASE IF EXISTS pgbench' -c 'CREATE DATABASE pgbench' >/dev/null
+"$BIN/dbinit" -admin "$ADMIN" -db nastavnik >/dev/null
+pgbench -q -i "postgres://postgres@127.0.0.1:$PGPORT/pgbench" >/dev/null 2>&1
+
+export IDENTITY_KEY; IDENTITY_KEY=$(head -c 32 /dev/urandom | base64)
+export OPERATOR_PASSWORD=Platform-ops-2026
+DATABASE_URL="postgres://registry:registry@127.0.0.1:$PGPORT/nastavnik" \
+  "$BIN/registry-admin" create-operator -login operator -if-missing >/dev/null
+
+export REGISTRY_ADDR=127.0.0.1:${PORTS}1 ROADMAP_ADDR=127.0.0.1:${PORTS}2 INDICATORS_ADDR=127.0.0.1:${PORTS}3
+HTTP=127.0.0.1:${PORTS}0
+declare -A port=([registry]=1 [roadmap]=2 [indicators]=3)
+names=()
+for svc in registry roadmap indicators; do
+  env DATABASE_URL="postgres://$svc:$svc@127.0.0.1:$PGPORT/nastavnik" GRPC_ADDR=127.0.0.1:${PORTS}${port[$svc]} \
+    METRICS_ADDR=127.0.0.1:${PORTS}$((port[$svc] + 5)) LOG_LEVEL=warn "$BIN/$svc" >"$LOGS/$svc.log" 2>&1 &
+  pids+=($!); names+=("$svc=$!")
+done
+env HTTP_ADDR="$HTTP" METRICS_ADDR=127.0.0.1:${PORTS}5 LOG_LEVEL=warn "$BIN/gateway" >"$LOGS/gateway.log" 2>&1 &
+pids+=($!); names+=("gateway=$!")
+for _ in $(seq 1 150); do
+  curl -fsS "http://$HTTP/readyz" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+curl -fsS "http://$HTTP/readyz" >/dev/null || { echo "peak-load: the gateway is not ready; see $LOGS/" >&2; exit 1; }
+
+echo "== demo data" >&2
+"$BIN/seed" >"$LOGS/seed.log" 2>&1 || { tail "$LOGS/seed.log" >&2; exit 1; }
+
+# The postmaster (its backends' CPU is counted with it).
+names+=("postgres=$(ss -Hltnp "sport = :$PGPORT" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)")
+status=0
+bin/peakload -base "http://$HTTP" -duration "${PEAK_DURATION:-20s}" -rate "${PEAK_RATE:-60}" \
+  -pgbench "postgres://postgres@127.0.0.1:$PGPORT/pgbench" -pids "$(IFS=,; echo "${names[*]}")" \
+  -profile "${PEAK_PROFILE:-}" -metrics "gateway=127.0.0.1:${PORTS}5,registry=127.0.0.1:${PORTS}6,indicators=127.0.0.1:${PORTS}8" || status=$?
+if [[ -n ${PEAK_HOLD:-} ]]; then
+  echo "== holding the stack: http://$HTTP/ (operator / $OPERATOR_PASSWORD); Ctrl-C stops it" >&2
+  wait
+fi
+exit $status

@@ -1,0 +1,135 @@
+package server
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/nastavnik/nastavnik/services/indicators/internal/store"
+)
+
+// metrics are the service's business counters. The zero value (no
+// Instrument) counts nothing.
+type metrics struct {
+	saved, submitted prometheus.Counter
+}
+
+func (m metrics) reportSaved() {
+	if m.saved != nil {
+		m.saved.Inc()
+	}
+}
+
+func (m metrics) reportSubmitted() {
+	if m.submitted != nil {
+		m.submitted.Inc()
+	}
+}
+
+// Instrument registers the business metrics on reg: counters of reports
+// saved and submitted (rate() gives them per hour), and per-region gauges of
+// the open campaigns (completeness, late share, reports awaiting review),
+// computed by one bounded query at most every cacheFor, on scrape.
+func (s *Server) Instrument(reg prometheus.Registerer, logger *slog.Logger, cacheFor time.Duration) error {
+	s.metrics = metrics{
+		saved: prometheus.NewCounter(prometheus.CounterOpts{Name: "nastavnik_reports_saved_total",
+			Help: "Reports saved (a successful SaveReport)."}),
+		submitted: prometheus.NewCounter(prometheus.CounterOpts{Name: "nastavnik_reports_submitted_total",
+			Help: "Reports submitted for review (a successful SubmitReport)."}),
+	}
+	for _, c := range []prometheus.Collector{s.metrics.saved, s.metrics.submitted, newStandings(s.store, func() time.Time { return s.now() }, logger, cacheFor)} {
+		if err := reg.Register(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// standings collects the per-region gauges from store.RegionStandings,
+// cached so that frequent scrapes (or several Prometheus servers) cost one
+// query per cacheFor. When the query fails the last answer is served and the
+// failure counted.
+type standings struct {
+	store    *store.Store
+	now      func() time.Time
+	logger   *slog.Logger
+	cacheFor time.Duration
+
+	mu      sync.Mutex
+	at      time.Time
+	regions []store.RegionStanding
+	errors  float64
+
+	expected, submitted, completeness, late, awaiting, oldest, deadline, failures *prometheus.Desc
+}
+
+func newStandings(st *store.Store, now func() time.Time, logger *slog.Logger, cacheFor time.Duration) *standings {
+	region := []string{"region"}
+	return &standings{store: st, now: now, logger: logger, cacheFor: cacheFor,
+		expected: prometheus.NewDesc("nastavnik_region_expected_organisations",
+			"Organisations expected to report in the campaigns open now.", region, nil),
+		submitted: prometheus.NewDesc("nastavnik_region_submitted_reports",
+			"Reports of the open campaigns submitted or accepted.", region, nil),
+		completeness: prometheus.NewDesc("nastavnik_region_completeness_ratio",
+			"Share of the expected organisations of the open campaigns whose report is submitted or accepted.", region, nil),
+		late: prometheus.NewDesc("nastavnik_region_late_ratio",
+			"Share of the submitted or accepted reports of the open campaigns that came after the deadline in force.", region, nil),
+		awaiting: prometheus.NewDesc("nastavnik_region_reports_awaiting_review",
+			"Reports submitted and neither accepted nor returned yet.", region, nil),
+		oldest: prometheus.NewDesc("nastavnik_region_oldest_awaiting_review_seconds",
+			"How long the oldest report awaiting review has waited since it was submitted.", region, nil),
+		deadline: prometheus.NewDesc("nastavnik_region_next_deadline_timestamp_seconds",
+			"End of the earliest deadline day of the open campaigns (the next midnight UTC after it), as a Unix time.", region, nil),
+		failures: prometheus.NewDesc("nastavnik_region_gauges_errors_total",
+			"Failed refreshes of the per-region gauges (the previous values were served).", nil, nil),
+	}
+}
+
+// Describe implements prometheus.Collector.
+func (c *standings) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{c.expected, c.submitted, c.completeness, c.late, c.awaiting, c.oldest, c.deadline, c.failures} {
+		ch <- d
+	}
+}
+
+// Collect implements prometheus.Collector.
+func (c *standings) Collect(ch chan<- prometheus.Metric) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if time.Since(c.at) >= c.cacheFor {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		regions, err := c.store.RegionStandings(ctx, c.now())
+		cancel()
+		if err != nil {
+			c.errors++
+			c.logger.Warn("business gauges: refresh failed", "error", err)
+		} else {
+			c.regions = regions
+		}
+		c.at = time.Now()
+	}
+	for _, r := range c.regions {
+		gauge := func(d *prometheus.Desc, v float64) {
+			ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, r.Region)
+		}
+		gauge(c.expected, float64(r.Expected))
+		gauge(c.submitted, float64(r.Submitted))
+		gauge(c.completeness, ratio(r.Submitted, r.Expected))
+		gauge(c.late, ratio(r.Late, r.Submitted))
+		gauge(c.awaiting, float64(r.AwaitingReview))
+		gauge(c.oldest, r.OldestAwaiting.Seconds())
+		gauge(c.deadline, float64(r.NextDeadline.AddDate(0, 0, 1).Unix()))
+	}
+	ch <- prometheus.MustNewConstMetric(c.failures, prometheus.CounterValue, c.errors)
+}
+
+// ratio is part/whole, 0 for an empty whole.
+func ratio(part, whole int) float64 {
+	if whole == 0 {
+		return 0
+	}
+	return float64(part) / float64(whole)
+}
