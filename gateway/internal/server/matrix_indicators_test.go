@@ -71,7 +71,7 @@ func (f *fixture) newCampaign(mun string) string {
 	f.t.Helper()
 	resp, err := indicatorsv1.NewCampaignServiceClient(f.p.ind.Conn).CreateCampaign(context.Background(), &indicatorsv1.CreateCampaignRequest{
 		Campaign: &indicatorsv1.Campaign{Name: fmt.Sprint("Мониторинг ", f.seq()), Year: int32(f.nextYear(mun)), FormCode: formCode, FormVersion: 1,
-			MunicipalityId: mun, Deadline: fmt.Sprintf("%d-12-15", time.Now().Year()+1)}}) // not before the campaign opens
+			MunicipalityId: mun, Deadline: deadline(f.years[mun])}})
 	if err != nil {
 		f.t.Fatalf("fixture: campaign: %v", err)
 	}
@@ -275,13 +275,13 @@ func indicatorRows() map[string]row {
 				f.indicators()
 				y := f.nextYear(f.munA)
 				return httpCall{"POST", "/v1/campaigns", map[string]any{"campaign": map[string]any{"name": "Мониторинг", "year": y,
-					"formCode": formCode, "formVersion": 1, "municipalityId": f.munA, "deadline": fmt.Sprintf("%d-12-15", time.Now().Year()+1)}}}
+					"formCode": formCode, "formVersion": 1, "municipalityId": f.munA, "deadline": deadline(y)}}}
 			},
 			foreign: func(f *fixture, _ string) httpCall {
 				f.indicators()
 				y := f.nextYear(f.munB)
 				return httpCall{"POST", "/v1/campaigns", map[string]any{"campaign": map[string]any{"name": "Мониторинг", "year": y,
-					"formCode": formCode, "formVersion": 1, "municipalityId": f.munB, "deadline": fmt.Sprintf("%d-12-15", time.Now().Year()+1)}}}
+					"formCode": formCode, "formVersion": 1, "municipalityId": f.munB, "deadline": deadline(y)}}}
 			},
 			wantOwn: want{ok, ok, ok, pd}, wantForeign: want{ok, ia, ia, ia},
 		},
@@ -545,6 +545,10 @@ func TestReportThroughTheGateway(t *testing.T) {
 		t.Errorf("stale save: %d %s, want 409 ABORTED", code, apiErr.Code)
 	}
 }
+
+// deadline is 15 December of a campaign's year, or of this year for the
+// wrapped years before it (a deadline may not be before the campaign opens).
+func deadline(year int) string { return fmt.Sprintf("%d-12-15", max(year, time.Now().Year())) }
 
 // nextYear is a year no campaign of the municipality has yet: one campaign a
 // year may expect an organisation. Years run from 2026 to 2100, the last a
