@@ -3,8 +3,9 @@
 # copy of the Go vulnerability database, built once from the OSV files of the
 # module golang.org/x/vulndb at the version pinned in tools/go.mod (with its
 # indexdb, into build/vulndb/<version>). Fails when a module the platform
-# requires has a known vulnerability; prints, without failing, the standard
-# library's that the code calls, which only a newer Go toolchain fixes.
+# requires has a known vulnerability, or the code calls a vulnerable part of
+# the standard library of the Go it is built with (GOTOOLCHAIN, set by the
+# Makefile).
 # To take newer advisories, move golang.org/x/vulndb in tools/go.mod.
 set -euo pipefail
 cd "$(dirname "$0")/.."

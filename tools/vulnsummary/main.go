@@ -1,8 +1,8 @@
 // Command vulnsummary reads govulncheck's JSON (-format json) on standard
 // input and sums it up: one line per vulnerability the code reaches or a
 // module it requires holds. It exits 1 when a module the platform requires
-// is affected — upgrade it — and prints, without failing, what only a newer
-// Go toolchain fixes (the standard library), naming that version.
+// is affected — upgrade it — or when the code calls a vulnerable part of the
+// standard library — move GOTOOLCHAIN in the Makefile to the version named.
 package main
 
 import (
@@ -112,6 +112,9 @@ func run(in io.Reader, out io.Writer) error {
 	}
 	if modules > 0 {
 		return fmt.Errorf("%d vulnerabilities in required modules: upgrade them", modules)
+	}
+	if stdlib > 0 {
+		return fmt.Errorf("%d vulnerabilities in the standard library of %s: move GOTOOLCHAIN in the Makefile", stdlib, goVersion)
 	}
 	return nil
 }
