@@ -84,6 +84,10 @@ var pageRows = map[string]struct {
 	"GET /account/password":                     {want: "L A A A A A A"},
 	"POST /account/password":                    {want: "L A A A A A A"},
 	"POST /account/scope":                       {want: "L A A A A A A"},
+	"GET /account/notifications":                {want: "L A A A A A A"},
+	"POST /account/notifications":               {want: "L A A A A A A"},
+	"GET /unsubscribe":                          {want: "400 400 400 400 400 400 400"}, // no token: the 400 page, signed in or not
+	"POST /unsubscribe":                         {want: "A A A A A A A"},               // no token: the 400 page
 	"GET /account/tokens":                       {want: "L A A A A A A"},
 	"POST /account/tokens":                      {want: "L A A A A A A"},
 	"POST /account/tokens/{id}/revoke":          {want: "L N N N N N N"}, // a token nobody holds
