@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"slices"
 	"sort"
 	"strings"
@@ -117,6 +118,7 @@ func newNotifyWorld(t *testing.T) *notifyWorld {
 	if nw.tmpl, err = notices.Templates("https://nastavnik.test"); err != nil {
 		t.Fatal(err)
 	}
+	nw.tmpl.Unsubscribe = notify.UnsubscribeLink("https://nastavnik.test")
 	return nw
 }
 
@@ -677,5 +679,24 @@ func TestMethodologistDigest(t *testing.T) {
 		if !strings.Contains(m.Text, part) {
 			t.Errorf("the digest lacks %q:\n%s", part, m.Text)
 		}
+	}
+	// The footer and the List-Unsubscribe header carry the same signed link,
+	// naming the methodologist's account and the digest's kind.
+	_, link, ok := strings.Cut(m.Text, "Отписаться от сводок: ")
+	link = strings.TrimSpace(link)
+	if !ok || !strings.HasPrefix(link, "https://nastavnik.test/unsubscribe?t=") || !strings.Contains(m.HTML, `href="`+strings.ReplaceAll(link, "&", "&amp;")+`"`) {
+		t.Fatalf("the digest's unsubscribe link %q:\n%s\n%s", link, m.Text, m.HTML)
+	}
+	h, err := nw.mp.Headers(ctx, all[0].ID)
+	if err != nil || len(h["List-Unsubscribe"]) != 1 || h["List-Unsubscribe"][0] != "<"+link+">" {
+		t.Errorf("List-Unsubscribe: %v %v, want <%s>", h["List-Unsubscribe"], err, link)
+	}
+	u, err := url.Parse(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	account, kind, err := notify.ParseUnsubscribe(u.Query().Get("t"))
+	if err != nil || account != principals["methodologist"].AccountID || kind != notices.KindDigest {
+		t.Errorf("the token names %q %q (%v), want %q %q", account, kind, err, principals["methodologist"].AccountID, notices.KindDigest)
 	}
 }
