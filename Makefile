@@ -87,6 +87,14 @@ check-generated: generate ## Fail when regenerating changes committed code.
 	@untracked=$$(git ls-files --others --exclude-standard -- proto/gen gateway/internal/api/openapi); \
 		if [ -n "$$untracked" ]; then echo "untracked generated files:"; echo "$$untracked"; exit 1; fi
 
+.PHONY: vulncheck
+vulncheck: ## govulncheck over every module, offline, against the pinned Go vulnerability database.
+	@scripts/vulncheck.sh
+
+.PHONY: backup
+backup: ## Back up make run's database into .data/backup/ (scripts/backup.sh; restore with scripts/restore.sh).
+	@scripts/backup.sh "postgres://postgres@127.0.0.1:$${PGPORT:-5544}/nastavnik" ".data/backup/nastavnik-$$(date +%Y%m%d-%H%M%S).dump"
+
 .PHONY: tidy
 tidy: ## go mod tidy in every module.
 	@for m in $(MODULES); do (cd $$m && $(GO) mod tidy) || exit 1; done

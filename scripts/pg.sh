@@ -3,7 +3,8 @@
 # on loopback only, its unix socket inside the data directory.
 #
 #   scripts/pg.sh start DIR PORT   initialise when missing, start when stopped
-#   scripts/pg.sh stop DIR         stop when running
+#   scripts/pg.sh stop DIR         stop when running (PG_STOP_MODE=immediate
+#                                  stops it as a crash would; default fast)
 #
 # Installs the server with apt-get when no PostgreSQL binaries are found. Run as
 # root, the cluster runs as the `postgres` user (PostgreSQL refuses root). When
@@ -71,7 +72,7 @@ start)
   ;;
 stop)
   if [[ -f "$dir/PG_VERSION" ]] && as_owner "'$bin/pg_ctl' -D '$dir' status" >/dev/null 2>&1; then
-    as_owner "'$bin/pg_ctl' -D '$dir' -w -m fast stop" >/dev/null
+    as_owner "'$bin/pg_ctl' -D '$dir' -w -m ${PG_STOP_MODE:-fast} stop" >/dev/null
   fi
   ;;
 *)

@@ -32,6 +32,9 @@ make --no-print-directory check-generated
 echo "== lint"
 make --no-print-directory lint
 
+echo "== govulncheck, offline (the first run builds it and the local vulnerability database)"
+scripts/vulncheck.sh
+
 echo "== Prometheus configuration and rules (promtool check, promtool test rules)"
 promtool check config deploy/prometheus.yml
 promtool check rules deploy/prometheus/nastavnik.rules.yml

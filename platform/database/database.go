@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -99,6 +100,27 @@ func Connect(ctx context.Context, cfg config.Database, logger *slog.Logger) (*pg
 		}
 		delay = min(2*delay, maxDelay)
 	}
+}
+
+// ErrUnavailable is in the chain of an error of a database that could not be
+// reached or went away (see Driver).
+var ErrUnavailable = errors.New("database unavailable")
+
+type unavailableError struct{ err error }
+
+func (e unavailableError) Error() string   { return e.err.Error() }
+func (e unavailableError) Unwrap() []error { return []error{e.err, ErrUnavailable} }
+
+// Driver marks an error that a database call returned: when it says the
+// database went away — IsUnavailable, or an answer cut off in the middle,
+// which pgx returns as a bare io.ErrUnexpectedEOF — it is ErrUnavailable
+// too. Only errors of database calls go through it: elsewhere a bare
+// unexpected EOF means something else.
+func Driver(err error) error {
+	if err != nil && !errors.Is(err, ErrUnavailable) && (IsUnavailable(err) || errors.Is(err, io.ErrUnexpectedEOF)) {
+		return unavailableError{err}
+	}
+	return err
 }
 
 // IsUnavailable reports an error that says the database could not be reached

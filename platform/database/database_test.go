@@ -1,15 +1,24 @@
 package database_test
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
 	"os"
+	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/jackc/pgerrcode"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/nastavnik/nastavnik/platform/config"
 	"github.com/nastavnik/nastavnik/platform/database"
 	"github.com/nastavnik/nastavnik/platform/testdb"
 )
@@ -79,5 +88,52 @@ func TestBootstrapRefusesOddNames(t *testing.T) {
 		if err := database.Bootstrap(context.Background(), nil, name, "p"); err == nil {
 			t.Errorf("Bootstrap(%q) = nil, want an error", name)
 		}
+	}
+}
+
+// Errors of a database that cannot be reached or went away are Unavailable;
+// others, and the caller's own deadline, are not.
+func TestUnavailable(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close() // nobody listens there now
+	cfg := config.Database{URL: "postgres://nobody@" + addr + "/none?connect_timeout=2", Schema: "none", MaxConns: 1}
+
+	var logs bytes.Buffer
+	_, refused := database.Connect(context.Background(), cfg, slog.New(slog.NewTextHandler(&logs, nil)))
+	if !database.IsUnavailable(refused) || logs.Len() != 0 {
+		t.Errorf("connect to a closed port without a timeout: %v, logged %q, want one try and an unavailable error", refused, logs.String())
+	}
+	cfg.ConnectTimeout = time.Second
+	_, err = database.Connect(context.Background(), cfg, slog.New(slog.NewTextHandler(&logs, nil)))
+	if n := strings.Count(logs.String(), "database is not answering; retrying"); !database.IsUnavailable(err) || n < 3 {
+		t.Errorf("connect with a timeout: %v after %d retries, want retries (100, 200, 400 ms…), then unavailable", err, n)
+	}
+	tests := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"refused", refused, true},
+		{"admin shutdown", &pgconn.PgError{Code: pgerrcode.AdminShutdown}, true},
+		{"cannot connect now", &pgconn.PgError{Code: pgerrcode.CannotConnectNow}, true},
+		{"connection failure", &pgconn.PgError{Code: pgerrcode.ConnectionFailure}, true},
+		{"an answer cut off", fmt.Errorf("store.X: %w", io.ErrUnexpectedEOF), true},
+		{"unique violation", &pgconn.PgError{Code: pgerrcode.UniqueViolation}, false},
+		{"the caller's deadline", fmt.Errorf("x: %w", context.DeadlineExceeded), false},
+		{"no rows", pgx.ErrNoRows, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := errors.Is(database.Driver(tc.err), database.ErrUnavailable); got != tc.want {
+				t.Errorf("Driver(%v) is ErrUnavailable: got %v, want %v", tc.err, got, tc.want)
+			}
+		})
+	}
+	if errors.Is(io.ErrUnexpectedEOF, database.ErrUnavailable) || database.IsUnavailable(io.ErrUnexpectedEOF) {
+		t.Error("a bare unexpected EOF outside a database call is unavailable, want only through Driver")
 	}
 }

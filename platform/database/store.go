@@ -51,6 +51,8 @@ func (s Sentinels) Translate(op string, err error) error {
 	switch {
 	case err == nil:
 		return nil
+	case errors.Is(Driver(err), ErrUnavailable):
+		return fmt.Errorf("%s: %w", op, Driver(err))
 	case s.NoRows != nil && errors.Is(err, pgx.ErrNoRows):
 		return fmt.Errorf("%s: %w", op, s.NoRows)
 	case errors.As(err, &pe):

@@ -59,7 +59,7 @@ func Fallback(ctx context.Context, err error) error {
 		return status.Error(codes.Canceled, "request canceled")
 	case errors.Is(err, context.DeadlineExceeded):
 		return status.Error(codes.DeadlineExceeded, "deadline exceeded")
-	case database.IsUnavailable(err):
+	case errors.Is(err, database.ErrUnavailable) || database.IsUnavailable(err):
 		// The database is down or restarting: the client may try again.
 		logging.FromContext(ctx).WarnContext(ctx, "database unavailable", "error", err.Error())
 		return status.Error(codes.Unavailable, "the database is not available; try again")

@@ -186,7 +186,7 @@ func (s *Server) call(ctx context.Context, who, key, method string, req proto.Me
 
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("idempotency: begin: %w", err)
+		return nil, fmt.Errorf("idempotency: begin: %w", database.Driver(err))
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // a no-op after commit
 	now := s.now()
@@ -203,7 +203,7 @@ func (s *Server) call(ctx context.Context, who, key, method string, req proto.Me
 	case errors.Is(err, pgx.ErrNoRows):
 		return s.replay(ctx, tx, who, key, method, hash, respType)
 	case err != nil:
-		return nil, fmt.Errorf("idempotency: record key: %w", err)
+		return nil, fmt.Errorf("idempotency: record key: %w", database.Driver(err))
 	}
 	resp, err := handler(database.WithTx(ctx, tx), req)
 	if err != nil {
@@ -211,19 +211,19 @@ func (s *Server) call(ctx context.Context, who, key, method string, req proto.Me
 	}
 	out, err := proto.MarshalOptions{Deterministic: true}.Marshal(resp.(proto.Message))
 	if err != nil {
-		return nil, fmt.Errorf("idempotency: store answer: %w", err)
+		return nil, fmt.Errorf("idempotency: store answer: %w", database.Driver(err))
 	}
 	if _, err := tx.Exec(ctx, `UPDATE idempotency_keys SET response = $3 WHERE principal = $1 AND key = $2`,
 		who, key, out); err != nil {
-		return nil, fmt.Errorf("idempotency: store answer: %w", err)
+		return nil, fmt.Errorf("idempotency: store answer: %w", database.Driver(err))
 	}
 	if _, err := tx.Exec(ctx, `DELETE FROM idempotency_keys WHERE (principal, key) IN (
 		SELECT principal, key FROM idempotency_keys WHERE expire_time < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
 		now, cleanBatch); err != nil {
-		return nil, fmt.Errorf("idempotency: clean expired keys: %w", err)
+		return nil, fmt.Errorf("idempotency: clean expired keys: %w", database.Driver(err))
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return nil, fmt.Errorf("idempotency: commit: %w", err)
+		return nil, fmt.Errorf("idempotency: commit: %w", database.Driver(err))
 	}
 	return resp, nil
 }
@@ -236,7 +236,7 @@ func (s *Server) replay(ctx context.Context, tx pgx.Tx, who, key, method string,
 	var storedHash, stored []byte
 	if err := tx.QueryRow(ctx, `SELECT method, request_hash, response FROM idempotency_keys WHERE principal = $1 AND key = $2`,
 		who, key).Scan(&storedMethod, &storedHash, &stored); err != nil {
-		return nil, fmt.Errorf("idempotency: read key: %w", err)
+		return nil, fmt.Errorf("idempotency: read key: %w", database.Driver(err))
 	}
 	if storedMethod != method || string(storedHash) != string(hash) {
 		return nil, validation.Field(Header, validation.New("idempotency_key_reused").With("value", key))

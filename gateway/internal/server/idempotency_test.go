@@ -133,6 +133,37 @@ func TestIdempotencyKeys(t *testing.T) {
 			t.Errorf("reused key: %d %+v, want 400 naming %s", code, e, idempotency.Header)
 		}
 	})
+	t.Run("an expired key is free again and expired keys are removed", func(t *testing.T) {
+		op := f.p.as(t, "operator", operatorPassword)
+		key := fmt.Sprint("expiring-", f.seq())
+		create := func(key string, n int) (int, bool) {
+			o := organisation{MunicipalityID: f.munA, FullName: fmt.Sprintf("МАОУ «Средняя школа № %d»", n),
+				ShortName: fmt.Sprintf("МАОУ СШ № %d", n), INN: validINN(n), Kind: "ORGANISATION_KIND_SCHOOL"}
+			return op.keyed("POST", "/v1/organisations", key, o, nil)
+		}
+		if code, _ := create(key, 920); code != http.StatusOK {
+			t.Fatalf("create: %d", code)
+		}
+		if _, err := f.db.Exec(ctx, `UPDATE idempotency_keys SET expire_time = now() - interval '1 second' WHERE key = $1`, key); err != nil {
+			t.Fatal(err)
+		}
+		if code, replayed := create(key, 921); code != http.StatusOK || replayed {
+			t.Errorf("another request under an expired key: %d replayed=%v, want 200 fresh", code, replayed)
+		}
+		if _, err := f.db.Exec(ctx, `UPDATE idempotency_keys SET expire_time = now() - interval '1 second' WHERE key = $1`, key); err != nil {
+			t.Fatal(err)
+		}
+		if code, _ := create(key+"-next", 922); code != http.StatusOK { // a new key's write removes the expired ones
+			t.Fatalf("create: %d", code)
+		}
+		var expired int
+		if err := f.db.QueryRow(ctx, `SELECT count(*) FROM idempotency_keys WHERE expire_time < now()`).Scan(&expired); err != nil {
+			t.Fatal(err)
+		}
+		if expired != 0 {
+			t.Errorf("%d expired keys left, want them removed", expired)
+		}
+	})
 	t.Run("a key on a write that takes none is refused", func(t *testing.T) {
 		var e apiError
 		if code, _ := methodologist.keyed("POST", "/v1/campaigns/"+campaign+":close", "close-1", map[string]any{"version": "1"}, &e); code != http.StatusBadRequest ||

@@ -71,7 +71,7 @@ func (f *fixture) newCampaign(mun string) string {
 	f.t.Helper()
 	resp, err := indicatorsv1.NewCampaignServiceClient(f.p.ind.Conn).CreateCampaign(context.Background(), &indicatorsv1.CreateCampaignRequest{
 		Campaign: &indicatorsv1.Campaign{Name: fmt.Sprint("Мониторинг ", f.seq()), Year: int32(f.nextYear(mun)), FormCode: formCode, FormVersion: 1,
-			MunicipalityId: mun, Deadline: fmt.Sprintf("%d-12-15", f.years[mun])}})
+			MunicipalityId: mun, Deadline: fmt.Sprintf("%d-12-15", time.Now().Year()+1)}}) // not before the campaign opens
 	if err != nil {
 		f.t.Fatalf("fixture: campaign: %v", err)
 	}
@@ -275,13 +275,13 @@ func indicatorRows() map[string]row {
 				f.indicators()
 				y := f.nextYear(f.munA)
 				return httpCall{"POST", "/v1/campaigns", map[string]any{"campaign": map[string]any{"name": "Мониторинг", "year": y,
-					"formCode": formCode, "formVersion": 1, "municipalityId": f.munA, "deadline": fmt.Sprintf("%d-12-15", y)}}}
+					"formCode": formCode, "formVersion": 1, "municipalityId": f.munA, "deadline": fmt.Sprintf("%d-12-15", time.Now().Year()+1)}}}
 			},
 			foreign: func(f *fixture, _ string) httpCall {
 				f.indicators()
 				y := f.nextYear(f.munB)
 				return httpCall{"POST", "/v1/campaigns", map[string]any{"campaign": map[string]any{"name": "Мониторинг", "year": y,
-					"formCode": formCode, "formVersion": 1, "municipalityId": f.munB, "deadline": fmt.Sprintf("%d-12-15", y)}}}
+					"formCode": formCode, "formVersion": 1, "municipalityId": f.munB, "deadline": fmt.Sprintf("%d-12-15", time.Now().Year()+1)}}}
 			},
 			wantOwn: want{ok, ok, ok, pd}, wantForeign: want{ok, ia, ia, ia},
 		},
@@ -547,7 +547,9 @@ func TestReportThroughTheGateway(t *testing.T) {
 }
 
 // nextYear is a year no campaign of the municipality has yet: one campaign a
-// year may expect an organisation.
+// year may expect an organisation. Years run from 2026 to 2100, the last a
+// campaign may have, then on from 2005 (a dashboard still has the four years
+// before a campaign's within the range).
 func (f *fixture) nextYear(mun string) int {
 	if f.years == nil {
 		f.years = map[string]int{}
@@ -556,5 +558,8 @@ func (f *fixture) nextYear(mun string) int {
 		f.years[mun] = 2025
 	}
 	f.years[mun]++
+	if f.years[mun] > 2100 {
+		f.years[mun] = 2005
+	}
 	return f.years[mun]
 }

@@ -141,6 +141,7 @@ var pageRows = map[string]struct {
 	"GET /campaigns/new":                        {want: "L R A A R R R"},
 	"POST /campaigns/new":                       {want: "L R A A R R R"},
 	"GET /campaigns/{id}":                       {want: "L R A N R R R"},
+	"POST /campaigns/{id}/reminders":            {want: "L R A N R R R"},
 	"POST /campaigns/{id}/refresh":              {want: "L R A N R R R"},
 	"POST /campaigns/{id}/close":                {want: "L R A N R R R"},
 	"GET /campaigns/{id}/extend/{org}":          {want: "L R A N R R R"},

@@ -41,7 +41,7 @@ const (
 	rowComment  = headerRow + 6
 )
 
-func build(t *testing.T, rv ReportView) []byte {
+func build(t testing.TB, rv ReportView) []byte {
 	t.Helper()
 	f, err := workbook(rv, time.Date(2026, 11, 20, 8, 30, 0, 0, time.UTC))
 	if err != nil {

@@ -227,3 +227,30 @@ func TestRepairINN(t *testing.T) {
 		t.Errorf("repairINN with spaces = %q, want 2465001018", got)
 	}
 }
+
+// A workbook over the limit says the limit of organisations, as the CSV
+// reader does (the header row aside).
+func TestReadXLSXTooManyRows(t *testing.T) {
+	t.Parallel()
+	f := excelize.NewFile()
+	sw, err := f.NewStreamWriter("Sheet1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= MaxRows+2; i++ {
+		if err := sw.SetRow(fmt.Sprintf("A%d", i), []any{i}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	_, err = ReadXLSX(buf.Bytes())
+	if want := fmt.Sprintf("the file cannot be read: more than %d rows", MaxRows); err == nil || err.Error() != want {
+		t.Errorf("ReadXLSX(%d rows) = %v, want %q", MaxRows+2, err, want)
+	}
+}

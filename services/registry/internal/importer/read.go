@@ -72,5 +72,13 @@ func delimiter(b []byte) rune {
 	return best
 }
 
-// ReadXLSX returns the cells of the first sheet of a workbook, as displayed.
-func ReadXLSX(b []byte) ([][]string, error) { return tabular.ReadXLSX(b, MaxRows+1) }
+// ReadXLSX returns the cells of the first sheet of a workbook, as displayed:
+// MaxRows rows of organisations after the header.
+func ReadXLSX(b []byte) ([][]string, error) {
+	rows, err := tabular.ReadXLSX(b, MaxRows+1)
+	var p validation.Problem
+	if errors.As(err, &p) && p.Code == "file_too_many_rows" {
+		return nil, tabular.TooManyRows(MaxRows) // the limit as the CSV reader says it, without the header
+	}
+	return rows, err
+}

@@ -45,6 +45,9 @@ var (
 // New returns a server over st.
 func New(st *store.Store) *Server { return &Server{store: st, now: time.Now} }
 
+// WithClock makes the server read the time from now (tests of throttling).
+func (s *Server) WithClock(now func() time.Time) *Server { s.now = now; return s }
+
 // Register registers every registry service on g.
 func (s *Server) Register(g grpc.ServiceRegistrar) {
 	registryv1.RegisterRegionServiceServer(g, s)

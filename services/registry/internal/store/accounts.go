@@ -51,7 +51,7 @@ func (s *Store) ResolveRoles(ctx context.Context, roles []domain.RoleBinding) ([
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("store.ResolveRoles: %w", err)
+			return nil, fmt.Errorf("store.ResolveRoles: %w", database.Driver(err))
 		}
 		out[i] = r
 	}
@@ -83,7 +83,7 @@ func loadRoles(ctx context.Context, q database.Querier, accounts []domain.Accoun
 		WHERE ar.account_id = ANY($1)
 		ORDER BY ar.role, 3, 4, 5`, ids)
 	if err != nil {
-		return fmt.Errorf("store.loadRoles: %w", err)
+		return fmt.Errorf("store.loadRoles: %w", database.Driver(err))
 	}
 	defer rows.Close()
 	for rows.Next() {
@@ -93,7 +93,7 @@ func loadRoles(ctx context.Context, q database.Querier, accounts []domain.Accoun
 			b         identity.Binding
 		)
 		if err := rows.Scan(&accountID, &role, &b.Region, &b.Municipality, &b.Organisation); err != nil {
-			return fmt.Errorf("store.loadRoles: %w", err)
+			return fmt.Errorf("store.loadRoles: %w", database.Driver(err))
 		}
 		b.Role = roleNames[role]
 		rb := domain.RoleBinding{Role: b.Role, Path: b}
@@ -109,7 +109,7 @@ func loadRoles(ctx context.Context, q database.Querier, accounts []domain.Accoun
 		accounts[i].Roles = append(accounts[i].Roles, rb)
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("store.loadRoles: %w", err)
+		return fmt.Errorf("store.loadRoles: %w", database.Driver(err))
 	}
 	return nil
 }

@@ -47,7 +47,7 @@ func insertAudit(ctx context.Context, tx pgx.Tx, a domain.Actor, entries ...Audi
 	for _, e := range entries {
 		details, err := json.Marshal(e.Details)
 		if err != nil {
-			return fmt.Errorf("store.insertAudit: %w", err)
+			return fmt.Errorf("store.insertAudit: %w", database.Driver(err))
 		}
 		if e.Details == nil {
 			details = []byte("{}")
@@ -62,7 +62,7 @@ func insertAudit(ctx context.Context, tx pgx.Tx, a domain.Actor, entries ...Audi
 			actor, a.Login, e.Action, e.ObjectType, e.ObjectID, e.Region, mun, details, a.RemoteAddr, a.RequestID)
 	}
 	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
-		return fmt.Errorf("store.insertAudit: %w", err)
+		return fmt.Errorf("store.insertAudit: %w", database.Driver(err))
 	}
 	return nil
 }

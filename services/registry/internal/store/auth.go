@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/nastavnik/nastavnik/platform/database"
 	"github.com/nastavnik/nastavnik/services/registry/internal/domain"
 )
 
@@ -163,7 +164,7 @@ func (s *Store) CreateSession(ctx context.Context, accountID string, secretHash 
 	_, err := s.db(ctx).Exec(ctx, `INSERT INTO sessions (secret_hash, account_id, csrf_token, create_time, last_seen_time, expire_time, remote_addr, user_agent)
 		VALUES ($1, $2, $3, $4, $4, $5, $6, $7)`, secretHash, accountID, csrf, now, now.Add(domain.AbsoluteTimeout), remote, userAgent)
 	if err != nil {
-		return fmt.Errorf("store.CreateSession: %w", err)
+		return fmt.Errorf("store.CreateSession: %w", database.Driver(err))
 	}
 	return nil
 }
@@ -222,7 +223,7 @@ func (s *Store) CreateAPIToken(ctx context.Context, actor domain.Actor, t domain
 			Details: map[string]any{"name": t.Name, "read_only": t.ReadOnly, "expire_time": t.ExpireTime}}}, nil
 	})
 	if err != nil {
-		return domain.APIToken{}, fmt.Errorf("store.CreateAPIToken: %w", err)
+		return domain.APIToken{}, fmt.Errorf("store.CreateAPIToken: %w", database.Driver(err))
 	}
 	return out, nil
 }
@@ -231,11 +232,11 @@ func (s *Store) CreateAPIToken(ctx context.Context, actor domain.Actor, t domain
 func (s *Store) ListAPITokens(ctx context.Context, accountID string) ([]domain.APIToken, error) {
 	rows, err := s.db(ctx).Query(ctx, `SELECT `+tokenColumns+` FROM api_tokens WHERE account_id = $1 ORDER BY create_time DESC, id`, accountID)
 	if err != nil {
-		return nil, fmt.Errorf("store.ListAPITokens: %w", err)
+		return nil, fmt.Errorf("store.ListAPITokens: %w", database.Driver(err))
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.APIToken, error) { return scanToken(row) })
 	if err != nil {
-		return nil, fmt.Errorf("store.ListAPITokens: %w", err)
+		return nil, fmt.Errorf("store.ListAPITokens: %w", database.Driver(err))
 	}
 	return out, nil
 }
@@ -253,7 +254,7 @@ func (s *Store) RevokeAPIToken(ctx context.Context, actor domain.Actor, accountI
 		return []AuditEntry{{Action: "token.revoke", ObjectType: "api_token", ObjectID: id}}, nil
 	})
 	if err != nil {
-		return domain.APIToken{}, fmt.Errorf("store.RevokeAPIToken: %w", err)
+		return domain.APIToken{}, fmt.Errorf("store.RevokeAPIToken: %w", database.Driver(err))
 	}
 	return out, nil
 }
@@ -270,7 +271,7 @@ func (s *Store) Token(ctx context.Context, secretHash []byte, now time.Time) (do
 	}
 	if now.Sub(t.LastUseTime) > time.Minute {
 		if _, err := s.db(ctx).Exec(ctx, `UPDATE api_tokens SET last_use_time = $2 WHERE id = $1`, t.ID, now); err != nil {
-			return domain.APIToken{}, fmt.Errorf("store.Token: %w", err)
+			return domain.APIToken{}, fmt.Errorf("store.Token: %w", database.Driver(err))
 		}
 	}
 	return t, nil

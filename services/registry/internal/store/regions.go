@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/nastavnik/nastavnik/platform/database"
 	"github.com/nastavnik/nastavnik/services/registry/internal/domain"
 )
 
@@ -39,7 +40,7 @@ func (s *Store) CreateRegion(ctx context.Context, actor domain.Actor, r domain.R
 		return out, nil
 	}
 	if !errors.Is(err, pgx.ErrNoRows) {
-		return domain.Region{}, fmt.Errorf("store.CreateRegion: %w", err)
+		return domain.Region{}, fmt.Errorf("store.CreateRegion: %w", database.Driver(err))
 	}
 	existing, err := s.GetRegion(ctx, r.Code)
 	if err != nil {
@@ -66,11 +67,11 @@ func (s *Store) ListRegions(ctx context.Context, reach identity.Reach, after str
 	rows, err := s.db(ctx).Query(ctx, `SELECT `+regionColumns+` FROM regions WHERE code > $1 AND ($2 OR code = ANY($3))
 		ORDER BY code LIMIT $4`, after, reach.All, reach.RelatedRegions(), limit)
 	if err != nil {
-		return nil, fmt.Errorf("store.ListRegions: %w", err)
+		return nil, fmt.Errorf("store.ListRegions: %w", database.Driver(err))
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Region, error) { return scanRegion(row) })
 	if err != nil {
-		return nil, fmt.Errorf("store.ListRegions: %w", err)
+		return nil, fmt.Errorf("store.ListRegions: %w", database.Driver(err))
 	}
 	return out, nil
 }
@@ -99,7 +100,7 @@ func (s *Store) UpdateRegion(ctx context.Context, actor domain.Actor, r domain.R
 		return domain.Region{}, fmt.Errorf("store.UpdateRegion: %w", domain.ErrStale)
 	}
 	if err != nil {
-		return domain.Region{}, fmt.Errorf("store.UpdateRegion: %w", err)
+		return domain.Region{}, fmt.Errorf("store.UpdateRegion: %w", database.Driver(err))
 	}
 	return out, nil
 }

@@ -3,8 +3,10 @@ package importer
 import (
 	"archive/zip"
 	"bytes"
+	"compress/flate"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"runtime"
 	"strings"
 	"testing"
@@ -14,7 +16,7 @@ import (
 )
 
 // docx builds a minimal Word document with a title paragraph and one table.
-func docx(t *testing.T, title string, rows [][]string) []byte {
+func docx(t testing.TB, title string, rows [][]string) []byte {
 	t.Helper()
 	var body strings.Builder
 	fmt.Fprintf(&body, `<w:p><w:r><w:t>%s</w:t></w:r></w:p><w:tbl>`, title)
@@ -95,21 +97,45 @@ func TestReadXLSX(t *testing.T) {
 }
 
 // hostileDOCX is a Word document whose document part is unpacked bytes of
-// repeat after an opening: a small upload that inflates many times.
+// repeat after an opening: a small upload that inflates many times. The
+// part's deflate stream is one compressed chunk repeated (each a
+// self-contained, flushed block run), so that building it costs little.
 func hostileDOCX(t *testing.T, open, repeat string, unpacked int) []byte {
 	t.Helper()
+	deflate := func(b []byte, final bool) []byte {
+		var buf bytes.Buffer
+		fw, err := flate.NewWriter(&buf, flate.BestCompression)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fw.Write(b)
+		if final {
+			fw.Close()
+		} else {
+			fw.Flush()
+		}
+		return buf.Bytes()
+	}
+	head := []byte(`<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>` + open)
+	chunk := []byte(strings.Repeat(repeat, 64<<10/len(repeat)))
+	packed := deflate(head, false)
+	crc := crc32.Update(0, crc32.IEEETable, head)
+	size := len(head)
+	seg := deflate(chunk, false)
+	for ; size < unpacked; size += len(chunk) {
+		packed = append(packed, seg...)
+		crc = crc32.Update(crc, crc32.IEEETable, chunk)
+	}
+	packed = append(packed, deflate(nil, true)...)
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
-	w, err := zw.Create("word/document.xml")
+	w, err := zw.CreateRaw(&zip.FileHeader{Name: "word/document.xml", Method: zip.Deflate, CRC32: crc,
+		CompressedSize64: uint64(len(packed)), UncompressedSize64: uint64(size)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	fmt.Fprintf(w, `<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>%s`, open)
-	chunk := []byte(strings.Repeat(repeat, 64<<10/len(repeat)))
-	for n := 0; n < unpacked; n += len(chunk) {
-		if _, err := w.Write(chunk); err != nil {
-			t.Fatal(err)
-		}
+	if _, err := w.Write(packed); err != nil {
+		t.Fatal(err)
 	}
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)

@@ -56,7 +56,7 @@ func (s *Store) Create(ctx context.Context, actor, requestID string, r domain.Ro
 func (s *Store) Get(ctx context.Context, id string) (domain.Roadmap, error) {
 	r, err := load(ctx, s.db(ctx), id, "")
 	if err != nil {
-		return r, fmt.Errorf("store.Get: %w", err)
+		return r, fmt.Errorf("store.Get: %w", database.Driver(err))
 	}
 	return r, nil
 }
@@ -154,11 +154,11 @@ func (s *Store) List(ctx context.Context, f Filter, after *Cursor, limit int) ([
 	rows, err := s.db(ctx).Query(ctx, fmt.Sprintf(`SELECT %s FROM roadmap r %s ORDER BY r.period_start DESC, r.id DESC LIMIT $%d`,
 		roadmapColumns, w.SQL(), len(w.Args)), w.Args...)
 	if err != nil {
-		return nil, fmt.Errorf("store.List: %w", err)
+		return nil, fmt.Errorf("store.List: %w", database.Driver(err))
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Roadmap, error) { return scanRoadmap(row) })
 	if err != nil {
-		return nil, fmt.Errorf("store.List: %w", err)
+		return nil, fmt.Errorf("store.List: %w", database.Driver(err))
 	}
 	return out, nil
 }
