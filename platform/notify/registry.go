@@ -61,7 +61,8 @@ func (r *Registry) Recipients(ctx context.Context, audiences []Audience) (map[Au
 		}
 		for _, p := range resp.GetRecipients() {
 			a := Audience{Role: back[p.GetAudience().GetRole()], Scope: p.GetAudience().GetScope()}
-			out[a] = append(out[a], Recipient{AccountID: p.GetAccountId(), Name: p.GetName(), Email: p.GetEmail()})
+			out[a] = append(out[a], Recipient{AccountID: p.GetAccountId(), Name: p.GetName(), Email: p.GetEmail(),
+				DigestsOff: p.GetDigestsOff()})
 		}
 	}
 	return out, nil

@@ -30,9 +30,9 @@ type Templates struct {
 	html          map[string]*htemplate.Template
 	// Link is the gateway's public address, for links in messages.
 	Link string
-	// Unsubscribe returns the unsubscribe address of a digest for an
-	// account; nil for none.
-	Unsubscribe func(accountID string) string
+	// Unsubscribe returns the unsubscribe address of a digest of kind for
+	// an account (UnsubscribeLink); nil for none.
+	Unsubscribe func(accountID, kind string) string
 }
 
 var _ Renderer = (*Templates)(nil)
@@ -103,7 +103,7 @@ func (t *Templates) Render(kind string, data json.RawMessage, to Recipient) (Con
 		return Content{}, fmt.Errorf("notify: %s data: %w", kind, err)
 	}
 	if digest, _ := v.D["digest"].(bool); digest && t.Unsubscribe != nil {
-		v.Unsubscribe = t.Unsubscribe(to.AccountID)
+		v.Unsubscribe = t.Unsubscribe(to.AccountID, kind)
 	}
 	var s, txt, html bytes.Buffer
 	if err := subj.Execute(&s, v); err != nil {

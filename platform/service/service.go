@@ -120,6 +120,7 @@ func Start(ctx context.Context, spec Spec, cfg Config, logger *slog.Logger) (*Se
 		return nil, fmt.Errorf("IDENTITY_KEY %w", err)
 	}
 	pagination.SetKey(key)
+	notify.SetUnsubscribeKey(key)
 	signer, err := identity.NewSigner(key)
 	if err != nil {
 		return nil, err

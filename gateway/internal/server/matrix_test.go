@@ -413,6 +413,12 @@ func matrix() map[string]row {
 			own:     func(f *fixture, role string) httpCall { return httpCall{"GET", "/v1/me", nil} },
 			wantOwn: all(ok), wantForeign: all(ok),
 		},
+		reg + "AccountService/SetMyDigests": {
+			own: func(f *fixture, role string) httpCall {
+				return httpCall{"POST", "/v1/me:setDigests", map[string]bool{"digestsOff": false}}
+			},
+			wantOwn: all(ok), wantForeign: all(ok),
+		},
 		reg + "AccountService/ChangePassword": {
 			own: func(f *fixture, role string) httpCall {
 				pw := rolePassword(role)

@@ -84,6 +84,10 @@ var pageRows = map[string]struct {
 	"GET /account/password":                     {want: "L A A A A A A"},
 	"POST /account/password":                    {want: "L A A A A A A"},
 	"POST /account/scope":                       {want: "L A A A A A A"},
+	"GET /account/notifications":                {want: "L A A A A A A"},
+	"POST /account/notifications":               {want: "L A A A A A A"},
+	"GET /unsubscribe":                          {want: "400 400 400 400 400 400 400"}, // no token: the 400 page, signed in or not
+	"POST /unsubscribe":                         {want: "A A A A A A A"},               // no token: the 400 page
 	"GET /account/tokens":                       {want: "L A A A A A A"},
 	"POST /account/tokens":                      {want: "L A A A A A A"},
 	"POST /account/tokens/{id}/revoke":          {want: "L N N N N N N"}, // a token nobody holds
@@ -115,6 +119,7 @@ var pageRows = map[string]struct {
 	"GET /campaigns/{id}/organisations":         {want: "L R A N R R R"},
 	"GET /campaigns/{id}/accept":                {want: "L R A N R R R"},
 	"POST /campaigns/{id}/accept":               {want: "L R A N R R R"},
+	"POST /campaigns/{id}/reminders":            {want: "L R A N R R R"},
 	"GET /campaigns/{id}/signoff":               {want: "L R A N R R R"},
 	"POST /campaigns/{id}/signoff":              {want: "L R A N R R R"},
 	"POST /region/municipalities/{id}/sendback": {want: "L R R R A N A"},

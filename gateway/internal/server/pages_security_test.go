@@ -163,6 +163,20 @@ func TestEveryFormNeedsItsCSRFToken(t *testing.T) {
 			continue
 		}
 		forms++
+		if pattern == "POST /unsubscribe" {
+			// Its authority is the digest's signed link, not a session (a
+			// List-Unsubscribe click carries none): without a valid link it
+			// is refused, signed in or not, and changes nothing.
+			for _, cookie := range []string{"", sessions[roles[0]].cookie} {
+				status, page := doRaw(t, hc, f.p.base, "", cookie, fuzzRequest{method: method, url: f.ownPagePath(pattern),
+					body: []byte("t=forged.AAAA"), contentType: "application/x-www-form-urlencoded"})
+				cells++
+				if status != http.StatusBadRequest || !strings.Contains(page, "Ссылка недействительна") {
+					t.Errorf("%s without a valid link: %d, want 400", pattern, status)
+				}
+			}
+			continue
+		}
 		refusedForToken := false
 		for _, role := range roles {
 			s := sessions[role]

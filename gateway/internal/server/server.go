@@ -38,6 +38,7 @@ import (
 	"github.com/nastavnik/nastavnik/platform/idempotency"
 	"github.com/nastavnik/nastavnik/platform/identity"
 	"github.com/nastavnik/nastavnik/platform/logging"
+	"github.com/nastavnik/nastavnik/platform/notify"
 	"github.com/nastavnik/nastavnik/platform/registryclient"
 	registryv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/registry/v1"
 )
@@ -90,6 +91,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Gateway,
 	if err != nil {
 		return nil, g.closeConns(fmt.Errorf("gateway: IDENTITY_KEY %w", err))
 	}
+	notify.SetUnsubscribeKey(key)
 	signer, err := identity.NewSigner(key)
 	if err != nil {
 		return nil, g.closeConns(err)

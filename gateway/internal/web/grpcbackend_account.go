@@ -36,6 +36,16 @@ func (a *grpcAccount) ChangePassword(ctx context.Context, current, next string) 
 	return err
 }
 
+func (a *grpcAccount) DigestsOff(ctx context.Context) (bool, error) {
+	resp, err := a.accounts.GetMe(ctx, &registryv1.GetMeRequest{})
+	return resp.GetAccount().GetDigestsOff(), err
+}
+
+func (a *grpcAccount) SetDigestsOff(ctx context.Context, off bool) error {
+	_, err := a.accounts.SetMyDigests(ctx, &registryv1.SetMyDigestsRequest{DigestsOff: off})
+	return err
+}
+
 func (a *grpcAccount) Tokens(ctx context.Context) ([]TokenView, error) {
 	resp, err := a.accounts.ListApiTokens(ctx, &registryv1.ListApiTokensRequest{})
 	if err != nil {

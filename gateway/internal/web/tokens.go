@@ -18,6 +18,10 @@ type AccountBackend interface {
 	// WrongPassword, a weak new one WeakPassword, and too many wrong ones in
 	// a row TooManyAttempts.
 	ChangePassword(ctx context.Context, current, next string) error
+	// DigestsOff reports whether the person turned digests off.
+	DigestsOff(ctx context.Context) (bool, error)
+	// SetDigestsOff turns the person's own digests off or on.
+	SetDigestsOff(ctx context.Context, off bool) error
 	// Tokens lists the person's API tokens.
 	Tokens(ctx context.Context) ([]TokenView, error)
 	// CreateToken creates a token and returns it with its secret, shown once.

@@ -166,6 +166,10 @@ func (p *Pages) routes() *router {
 	mux.Handle("POST /account/scope", p.only(anyone, p.switchScope))
 	mux.Handle("GET /notifications", p.only(anyone, p.noticesPage))
 	mux.Handle("POST /notifications/read", p.only(anyone, p.markNoticesRead))
+	mux.Handle("GET /account/notifications", p.only(anyone, p.digestsForm))
+	mux.Handle("POST /account/notifications", p.only(anyone, p.setDigests))
+	mux.HandleFunc("GET /unsubscribe", p.unsubscribeForm)
+	mux.HandleFunc("POST /unsubscribe", p.unsubscribe)
 	mux.Handle("GET /account/tokens", p.only(anyone, p.tokens))
 	mux.Handle("POST /account/tokens", p.only(anyone, p.createToken))
 	mux.Handle("POST /account/tokens/{id}/revoke", p.only(anyone, p.revokeToken))
@@ -219,5 +223,5 @@ func (p *Pages) routes() *router {
 }
 
 // Paths are the paths Handler serves, for the gateway's mux.
-var Paths = []string{"/{$}", "/static/", "/login", "/logout", "/account/", "/notifications", "/notifications/", "/campaigns/", "/reports/", "/roadmap", "/roadmap/",
+var Paths = []string{"/{$}", "/static/", "/login", "/logout", "/account/", "/unsubscribe", "/notifications", "/notifications/", "/campaigns/", "/reports/", "/roadmap", "/roadmap/",
 	"/organisations", "/overdue", "/review/", "/region/", "/country", "/export/", "/campaigns", "/registry", "/registry/", "/accounts", "/accounts/", "/audit"}

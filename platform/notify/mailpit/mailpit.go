@@ -122,6 +122,13 @@ func (c *Client) Message(ctx context.Context, id string) (Message, error) {
 	return m, err
 }
 
+// Headers returns the headers of a message, by name.
+func (c *Client) Headers(ctx context.Context, id string) (map[string][]string, error) {
+	var h map[string][]string
+	err := c.get(ctx, "/api/v1/message/"+url.PathEscape(id)+"/headers", nil, &h)
+	return h, err
+}
+
 // Delivered reports whether a message with the Message-ID (without angle
 // brackets) reached Mailpit.
 func (c *Client) Delivered(ctx context.Context, messageID string) (bool, error) {

@@ -19,6 +19,7 @@ func startNotices(env service.Env, st *store.Store) error {
 	if err != nil {
 		return err
 	}
+	tmpl.Unsubscribe = notify.UnsubscribeLink(env.Notify.PublicURL)
 	ob := &notify.Outbox{Pool: env.Pool, Directory: notify.NewRegistry(env.Signer, env.Registry, "indicators"),
 		Renderer: tmpl, Guard: st.Guard, Domain: env.Notify.Domain(), Workers: env.Notify.Workers,
 		Metrics: notify.NewMetrics(env.Metrics), Logger: env.Logger}

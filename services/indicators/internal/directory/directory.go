@@ -48,6 +48,15 @@ func (r *Registry) Municipality(ctx context.Context, id string) (string, error) 
 	return m.RegionCode, nil
 }
 
+// MunicipalityName implements domain.Directory.
+func (r *Registry) MunicipalityName(ctx context.Context, id string) (string, error) {
+	m, err := r.reg.Municipality(ctx, id)
+	if err != nil {
+		return "", fromRegistry("directory.MunicipalityName", err)
+	}
+	return m.Name, nil
+}
+
 // Region implements domain.Directory.
 func (r *Registry) Region(ctx context.Context, code string) error {
 	if _, err := r.reg.Region(ctx, code); err != nil {

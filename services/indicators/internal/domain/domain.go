@@ -175,6 +175,9 @@ type Directory interface {
 	// Municipality returns the region of a municipality the caller may see;
 	// ErrNotFound otherwise.
 	Municipality(ctx context.Context, id string) (region string, err error)
+	// MunicipalityName returns the name of a municipality the caller may
+	// see; ErrNotFound otherwise.
+	MunicipalityName(ctx context.Context, id string) (string, error)
 	// Region reports ErrNotFound for a region the caller may not see.
 	Region(ctx context.Context, code string) error
 	// OpenOrganisations lists the organisations of a municipality (or of a

@@ -118,10 +118,11 @@ func ForReport(after domain.Report, events []domain.Event, campaign string, f fo
 }
 
 // SignedOff is the regional centre's notice that a municipality signed off a
-// campaign at now: the hook of the municipal sign-off, written in its
-// transaction with notify.Enqueue.
-func SignedOff(campaignID, campaign, municipalityID, municipality, regionCode, timeZone string, now time.Time) notify.Event {
-	return notify.Event{Key: fmt.Sprintf("%s:%s:%s", KindSignedOff, campaignID, municipalityID), Kind: KindSignedOff,
+// campaign at now, the sign-off then at version: written by the municipal
+// sign-off in its transaction with notify.Enqueue. The key names the version,
+// so a signing again after a send-back is told again, and a signing once.
+func SignedOff(campaignID, campaign, municipalityID, municipality, regionCode, timeZone string, version int64, now time.Time) notify.Event {
+	return notify.Event{Key: fmt.Sprintf("%s:%s:%s/v%d", KindSignedOff, campaignID, municipalityID, version), Kind: KindSignedOff,
 		Audience: []notify.Audience{{Role: notify.Regional, Scope: regionCode}},
 		Data: map[string]any{"campaign": campaign, "municipality": municipality, "municipalityId": municipalityID,
 			"timeZone": timeZone, "at": now.UTC().Format(time.RFC3339)}}

@@ -68,6 +68,14 @@ func (d manyOrgs) Municipality(ctx context.Context, id string) (string, error) {
 	return "", domain.ErrNotFound
 }
 
+// MunicipalityName names a municipality "Муниципалитет <last two digits>".
+func (d manyOrgs) MunicipalityName(ctx context.Context, id string) (string, error) {
+	if _, err := d.Municipality(ctx, id); err != nil {
+		return "", err
+	}
+	return "Муниципалитет " + id[len(id)-2:], nil
+}
+
 func (d manyOrgs) Region(ctx context.Context, code string) error {
 	p, _ := identity.FromContext(ctx)
 	if !p.Related(identity.Scope{Region: code}) || !slices.ContainsFunc(d.orgs, func(o domain.Organisation) bool { return o.RegionCode == code }) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"slices"
 	"sort"
 	"strings"
@@ -67,7 +68,8 @@ func (people) Recipients(_ context.Context, auds []notify.Audience) (map[notify.
 		id := a.Role + "-" + a.Scope
 		for _, p := range principals { // the test principals are these people's accounts
 			for _, b := range p.Bindings {
-				if string(b.Role) == a.Role && (b.Organisation == a.Scope || b.Organisation == "" && b.Municipality == a.Scope) {
+				if string(b.Role) == a.Role && (b.Organisation == a.Scope || b.Organisation == "" && b.Municipality == a.Scope ||
+					b.Organisation == "" && b.Municipality == "" && b.Region == a.Scope) {
 					id = p.AccountID
 				}
 			}
@@ -116,6 +118,7 @@ func newNotifyWorld(t *testing.T) *notifyWorld {
 	if nw.tmpl, err = notices.Templates("https://nastavnik.test"); err != nil {
 		t.Fatal(err)
 	}
+	nw.tmpl.Unsubscribe = notify.UnsubscribeLink("https://nastavnik.test")
 	return nw
 }
 
@@ -231,6 +234,83 @@ func TestReturnedReportMail(t *testing.T) {
 		if !strings.Contains(m.HTML, part) {
 			t.Errorf("the HTML lacks %q:\n%s", part, m.HTML)
 		}
+	}
+}
+
+// TestSignedOffMail: a municipality's signing tells its region's centre by
+// e-mail and in its notifications, once per signing; a send-back tells no
+// one, a signing again after it is told again.
+func TestSignedOffMail(t *testing.T) {
+	nw := newNotifyWorld(t)
+	ctx := context.Background()
+	nw.publish()
+	c := nw.campaign("methodologist", &indicatorsv1.Campaign{Name: "Мониторинг ЦМН 2026", Year: 2026, MunicipalityId: munA, Deadline: "2026-12-15"})
+	nw.clock.Set(time.Date(2026, 12, 16, 4, 30, 0, 0, time.UTC)) // 11:30 in Krasnoyarsk
+	so, err := nw.campaigns("methodologist").SignOff(ctx, &indicatorsv1.SignOffRequest{CampaignId: c.GetId(), MunicipalityId: munA,
+		Comment: "Обе школы не сдали: карантин"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	drain := func() []string {
+		t.Helper()
+		if err := nw.outbox(nil).Drain(ctx); err != nil {
+			t.Fatal(err)
+		}
+		all, err := nw.mp.All(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, m := range all {
+			got = append(got, m.To[0].Address+" "+m.Subject)
+		}
+		sort.Strings(got)
+		return got
+	}
+	one := "regional-24@school.test Муниципалитет подписал отчётность: Муниципалитет 0a, Мониторинг ЦМН 2026"
+	if diff := cmp.Diff([]string{one}, drain()); diff != "" {
+		t.Fatalf("mails after the signing (-want +got):\n%s", diff)
+	}
+	found, err := nw.mp.Search(ctx, `subject:"подписал"`)
+	if err != nil || len(found) != 1 {
+		t.Fatalf("search: %v %v", found, err)
+	}
+	m, err := nw.mp.Message(ctx, found[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, part := range []string{"Муниципалитет 0a подписал отчётность «Мониторинг ЦМН 2026» 16 декабря 2026 г., 11:30",
+		"https://nastavnik.test/region/municipalities/" + munA} {
+		if !strings.Contains(m.Text, part) || !strings.Contains(m.HTML, part) {
+			t.Errorf("the mail lacks %q:\n%s\n%s", part, m.Text, m.HTML)
+		}
+	}
+	if strings.Contains(m.Text, "Отписаться") {
+		t.Errorf("a notice that is not a digest offers to unsubscribe:\n%s", m.Text)
+	}
+	notes, err := indicatorsv1.NewNotificationServiceClient(nw.conns["regional"]).ListNotifications(ctx, &indicatorsv1.ListNotificationsRequest{})
+	if err != nil || len(notes.GetNotifications()) != 1 || notes.GetNotifications()[0].GetKind() != notices.KindSignedOff {
+		t.Fatalf("the regional's notifications: %v %v", notes, err)
+	}
+	if n, err := indicatorsv1.NewNotificationServiceClient(nw.conns["methodologist"]).ListNotifications(ctx,
+		&indicatorsv1.ListNotificationsRequest{}); err != nil || len(n.GetNotifications()) != 0 {
+		t.Errorf("the methodologist's notifications: %v %v", n, err)
+	}
+
+	back, err := nw.campaigns("regional").SendBackSignOff(ctx, &indicatorsv1.SendBackSignOffRequest{CampaignId: c.GetId(),
+		MunicipalityId: munA, Comment: "Уточните причины", Version: so.GetSignOff().GetVersion()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{one}, drain()); diff != "" {
+		t.Fatalf("mails after the send-back (-want +got):\n%s", diff)
+	}
+	if _, err := nw.campaigns("methodologist").SignOff(ctx, &indicatorsv1.SignOffRequest{CampaignId: c.GetId(), MunicipalityId: munA,
+		Comment: "Карантин до 20 декабря", Version: back.GetSignOff().GetVersion()}); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{one, one}, drain()); diff != "" {
+		t.Fatalf("mails after signing again (-want +got):\n%s", diff)
 	}
 }
 
@@ -599,5 +679,24 @@ func TestMethodologistDigest(t *testing.T) {
 		if !strings.Contains(m.Text, part) {
 			t.Errorf("the digest lacks %q:\n%s", part, m.Text)
 		}
+	}
+	// The footer and the List-Unsubscribe header carry the same signed link,
+	// naming the methodologist's account and the digest's kind.
+	_, link, ok := strings.Cut(m.Text, "Отписаться от сводок: ")
+	link = strings.TrimSpace(link)
+	if !ok || !strings.HasPrefix(link, "https://nastavnik.test/unsubscribe?t=") || !strings.Contains(m.HTML, `href="`+strings.ReplaceAll(link, "&", "&amp;")+`"`) {
+		t.Fatalf("the digest's unsubscribe link %q:\n%s\n%s", link, m.Text, m.HTML)
+	}
+	h, err := nw.mp.Headers(ctx, all[0].ID)
+	if err != nil || len(h["List-Unsubscribe"]) != 1 || h["List-Unsubscribe"][0] != "<"+link+">" {
+		t.Errorf("List-Unsubscribe: %v %v, want <%s>", h["List-Unsubscribe"], err, link)
+	}
+	u, err := url.Parse(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	account, kind, err := notify.ParseUnsubscribe(u.Query().Get("t"))
+	if err != nil || account != principals["methodologist"].AccountID || kind != notices.KindDigest {
+		t.Errorf("the token names %q %q (%v), want %q %q", account, kind, err, principals["methodologist"].AccountID, notices.KindDigest)
 	}
 }

@@ -56,6 +56,14 @@ func (fakeDirectory) Municipality(ctx context.Context, id string) (string, error
 	return "", domain.ErrNotFound
 }
 
+// MunicipalityName names a municipality "Муниципалитет <last two digits>".
+func (fakeDirectory) MunicipalityName(ctx context.Context, id string) (string, error) {
+	if _, err := (fakeDirectory{}).Municipality(ctx, id); err != nil {
+		return "", err
+	}
+	return "Муниципалитет " + id[len(id)-2:], nil
+}
+
 func (fakeDirectory) Region(ctx context.Context, code string) error {
 	p, _ := identity.FromContext(ctx)
 	if !p.Related(identity.Scope{Region: code}) {

@@ -45,6 +45,9 @@ func (s *Server) SignOff(ctx context.Context, req *indicatorsv1.SignOffRequest) 
 	if !maySignOff(p, scope) {
 		return nil, domain.ErrPermissionDenied
 	}
+	if key.MunicipalityName, err = s.dir.MunicipalityName(ctx, key.MunicipalityID); err != nil {
+		return nil, err
+	}
 	now := s.now()
 	so, err := s.store.ChangeSignOff(ctx, key, func(so *domain.SignOff, counts domain.Counts) (domain.SignOffEvent, error) {
 		return so.Sign(actor(p), now, counts, req.GetComment(), req.GetVersion())

@@ -37,6 +37,21 @@ func enqueueReportNotices(ctx context.Context, tx pgx.Tx, after domain.Report, e
 	return err
 }
 
+// enqueueSignedOff writes the regional centre's notice of a signing at now,
+// in the sign-off's transaction. The municipality's time is its
+// organisations' zone in the campaign (Moscow's for one without any).
+func enqueueSignedOff(ctx context.Context, tx pgx.Tx, key SignOffKey, so domain.SignOff, now time.Time) error {
+	var campaign, zone string
+	if err := tx.QueryRow(ctx, `SELECT c.name, COALESCE((SELECT co.time_zone FROM campaign_organisations co
+			WHERE co.campaign_id = c.id AND co.municipality_id = $2 ORDER BY co.organisation_id LIMIT 1), 'Europe/Moscow')
+		FROM campaigns c WHERE c.id = $1`, key.CampaignID, key.MunicipalityID).Scan(&campaign, &zone); err != nil {
+		return fmt.Errorf("notices: %w", err)
+	}
+	_, err := notify.Enqueue(ctx, tx, now, notices.SignedOff(key.CampaignID, campaign, key.MunicipalityID, key.MunicipalityName,
+		key.RegionCode, zone, so.Version, now))
+	return err
+}
+
 // ScheduleReminders writes the reminders due at now into the outbox: for
 // every organisation of an open campaign whose report is neither submitted
 // nor accepted, the latest of the campaign's reminder points (days before the

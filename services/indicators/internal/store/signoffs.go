@@ -12,9 +12,11 @@ import (
 	"github.com/nastavnik/nastavnik/services/indicators/internal/domain"
 )
 
-// SignOffKey names a municipality's sign-off of a campaign.
+// SignOffKey names a municipality's sign-off of a campaign;
+// MunicipalityName is for the regional centre's notice of a signing.
 type SignOffKey struct {
 	CampaignID, MunicipalityID, RegionCode string
+	MunicipalityName                       string
 }
 
 // SignOffStep changes a locked sign-off (a fresh one, never signed, when it
@@ -27,7 +29,8 @@ type SignOffStep func(s *domain.SignOff, now domain.Counts) (domain.SignOffEvent
 // (a report write in flight finishes first; the next one waits for this
 // transaction and then finds the new signing to outdate), reads the
 // completeness now, reads the sign-off locked, applies step and writes the
-// sign-off with its event.
+// sign-off with its event; a signing also writes the regional centre's
+// notice (notices.SignedOff) into the outbox.
 func (s *Store) ChangeSignOff(ctx context.Context, key SignOffKey, step SignOffStep) (domain.SignOff, error) {
 	const op = "store.ChangeSignOff"
 	var out domain.SignOff
@@ -64,6 +67,11 @@ func (s *Store) ChangeSignOff(ctx context.Context, key SignOffKey, step SignOffS
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, so.CampaignID, so.MunicipalityID, e.Kind, e.Time, e.Actor.AccountID,
 			e.Actor.Login, e.Comment, countsArray(e.Counts)); err != nil {
 			return err
+		}
+		if e.Kind == domain.SignOffSigned {
+			if err := enqueueSignedOff(ctx, tx, key, so, e.Time); err != nil {
+				return err
+			}
 		}
 		out = so
 		return nil

@@ -45,6 +45,8 @@ type Account struct {
 	Version    int64
 	CreateTime time.Time
 	UpdateTime time.Time
+	// DigestsOff: the person turned digests off.
+	DigestsOff bool
 }
 
 var loginPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{2,63}$`)

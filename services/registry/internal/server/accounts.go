@@ -40,7 +40,7 @@ func accountFromProto(a *registryv1.Account) domain.Account {
 
 func accountToProto(a domain.Account) *registryv1.Account {
 	out := &registryv1.Account{Id: a.ID, Login: a.Login, Name: a.Name, Email: a.Email, Blocked: a.Blocked,
-		Version: a.Version, CreateTime: ts(a.CreateTime), UpdateTime: ts(a.UpdateTime)}
+		Version: a.Version, CreateTime: ts(a.CreateTime), UpdateTime: ts(a.UpdateTime), DigestsOff: a.DigestsOff}
 	for _, r := range a.Roles {
 		out.Roles = append(out.Roles, &registryv1.RoleBinding{Role: roleToProto(r.Role), Scope: r.Scope})
 	}
@@ -266,6 +266,19 @@ func (s *Server) GetMe(ctx context.Context, _ *registryv1.GetMeRequest) (*regist
 		return nil, err
 	}
 	return &registryv1.GetMeResponse{Account: accountToProto(a)}, nil
+}
+
+// SetMyDigests implements AccountService: a person changes only their own.
+func (s *Server) SetMyDigests(ctx context.Context, req *registryv1.SetMyDigestsRequest) (*registryv1.SetMyDigestsResponse, error) {
+	p, err := identity.Caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a, err := s.store.SetDigests(ctx, actor(p), p.AccountID, req.GetDigestsOff())
+	if err != nil {
+		return nil, err
+	}
+	return &registryv1.SetMyDigestsResponse{Account: accountToProto(a)}, nil
 }
 
 // ChangePassword implements AccountService.

@@ -37,7 +37,7 @@ func (s *Server) ListRecipients(ctx context.Context, req *registryv1.ListRecipie
 	for _, r := range list {
 		resp.Recipients = append(resp.Recipients, &registryv1.Recipient{
 			Audience:  &registryv1.Audience{Role: registryv1.Role(r.Role), Scope: r.Scope},
-			AccountId: r.AccountID, Name: r.Name, Email: r.Email,
+			AccountId: r.AccountID, Name: r.Name, Email: r.Email, DigestsOff: r.DigestsOff,
 		})
 	}
 	return resp, nil

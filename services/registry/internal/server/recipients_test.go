@@ -66,6 +66,32 @@ func TestListRecipients(t *testing.T) {
 		t.Errorf("recipients (-want +got):\n%s", diff)
 	}
 
+	// The methodologist turns digests off: its own account only, seen by
+	// GetMe and by the outboxes (which then skip it for digests only).
+	methConn := registryv1.NewAccountServiceClient(r.Dial(t, identity.Principal{AccountID: meth, Login: "meth",
+		Bindings: []identity.Binding{{Role: identity.Methodologist, Region: "24", Municipality: mun.GetId()}}}))
+	set, err := methConn.SetMyDigests(ctx, &registryv1.SetMyDigestsRequest{DigestsOff: true})
+	if err != nil || set.GetAccount().GetId() != meth || !set.GetAccount().GetDigestsOff() {
+		t.Fatalf("SetMyDigests: %v %v", set, err)
+	}
+	if me, err := methConn.GetMe(ctx, &registryv1.GetMeRequest{}); err != nil || !me.GetAccount().GetDigestsOff() {
+		t.Errorf("GetMe after SetMyDigests: %v %v", me, err)
+	}
+	got, err = dir.Recipients(ctx, []notify.Audience{{Role: notify.Curator, Scope: o1.GetId()}, {Role: notify.Methodologist, Scope: mun.GetId()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = map[notify.Audience][]notify.Recipient{
+		{Role: notify.Curator, Scope: o1.GetId()}:        {{AccountID: cur1, Name: "Имя cur1", Email: "cur1@school.test"}},
+		{Role: notify.Methodologist, Scope: mun.GetId()}: {{AccountID: meth, Name: "Имя meth", Email: "meth@mun.test", DigestsOff: true}},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("recipients after digests off (-want +got):\n%s", diff)
+	}
+	if set, err = methConn.SetMyDigests(ctx, &registryv1.SetMyDigestsRequest{}); err != nil || set.GetAccount().GetDigestsOff() {
+		t.Errorf("digests on again: %v %v", set, err)
+	}
+
 	// A malformed scope names the field; a person (even an operator) is refused.
 	_, err = registryv1.NewRecipientServiceClient(sys).ListRecipients(ctx, &registryv1.ListRecipientsRequest{
 		Audiences: []*registryv1.Audience{{Role: registryv1.Role_ROLE_CURATOR, Scope: "x"}}})

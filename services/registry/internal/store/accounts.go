@@ -18,11 +18,11 @@ import (
 var roleCodes = map[identity.Role]int16{identity.Operator: 1, identity.Regional: 2, identity.Methodologist: 3, identity.Curator: 4}
 var roleNames = map[int16]identity.Role{1: identity.Operator, 2: identity.Regional, 3: identity.Methodologist, 4: identity.Curator}
 
-const accountColumns = `a.id, a.login, a.name, a.email, a.blocked, a.version, a.create_time, a.update_time`
+const accountColumns = `a.id, a.login, a.name, a.email, a.blocked, a.version, a.create_time, a.update_time, a.digests_off`
 
 func scanAccount(row pgx.Row) (domain.Account, error) {
 	var a domain.Account
-	err := row.Scan(&a.ID, &a.Login, &a.Name, &a.Email, &a.Blocked, &a.Version, &a.CreateTime, &a.UpdateTime)
+	err := row.Scan(&a.ID, &a.Login, &a.Name, &a.Email, &a.Blocked, &a.Version, &a.CreateTime, &a.UpdateTime, &a.DigestsOff)
 	return a, err
 }
 
@@ -330,6 +330,29 @@ func (s *Store) SetPassword(ctx context.Context, actor domain.Actor, id, hash st
 	return nil
 }
 
+// SetDigests turns the digests of account id off or on and returns the
+// account; an unknown id is ErrNotFound. It changes no version (the person's
+// choice does not conflict with a manager's edit).
+func (s *Store) SetDigests(ctx context.Context, actor domain.Actor, id string, off bool) (domain.Account, error) {
+	const op = "store.SetDigests"
+	var out domain.Account
+	err := s.change(ctx, actor, func(tx pgx.Tx) ([]AuditEntry, error) {
+		if _, err := tx.Exec(ctx, `UPDATE accounts SET digests_off = $2 WHERE id = $1`, id, off); err != nil {
+			return nil, err
+		}
+		a, err := getAccount(ctx, tx, `a.id = $1`, id)
+		if err != nil {
+			return nil, err
+		}
+		out = a
+		return []AuditEntry{accountEntry("account.digests", a, map[string]bool{"digestsOff": off})}, nil
+	})
+	if err != nil {
+		return domain.Account{}, fmt.Errorf("%s: %w", op, err)
+	}
+	return out, nil
+}
+
 // Recipient is an account holding a role in a scope (role as stored: 2
 // regional, 3 methodologist, 4 curator).
 type Recipient struct {
@@ -338,13 +361,15 @@ type Recipient struct {
 	AccountID string
 	Name      string
 	Email     string
+	// DigestsOff: the person turned digests off.
+	DigestsOff bool
 }
 
 // ListRecipients returns the accounts, not blocked, of the curators of orgs,
 // the methodologists of muns and the regional centres of regions.
 func (s *Store) ListRecipients(ctx context.Context, orgs, muns, regions []string) ([]Recipient, error) {
 	rows, err := s.pool.Query(ctx, `SELECT ar.role, COALESCE(ar.organisation_id::text, ar.municipality_id::text, ar.region_code),
-			a.id::text, a.name, a.email
+			a.id::text, a.name, a.email, a.digests_off
 		FROM account_roles ar JOIN accounts a ON a.id = ar.account_id
 		WHERE NOT a.blocked AND (
 			(ar.role = 4 AND ar.organisation_id = ANY($1::uuid[])) OR

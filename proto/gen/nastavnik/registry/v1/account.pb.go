@@ -154,7 +154,9 @@ type Account struct {
 	// Output only.
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// Output only.
-	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	// The person turned digests off (SetMyDigests). Output only.
+	DigestsOff    bool `protobuf:"varint,10,opt,name=digests_off,json=digestsOff,proto3" json:"digests_off,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -250,6 +252,13 @@ func (x *Account) GetUpdateTime() *timestamppb.Timestamp {
 		return x.UpdateTime
 	}
 	return nil
+}
+
+func (x *Account) GetDigestsOff() bool {
+	if x != nil {
+		return x.DigestsOff
+	}
+	return false
 }
 
 // CreateAccountRequest creates an account.
@@ -998,6 +1007,96 @@ func (x *GetMeResponse) GetAccount() *Account {
 	return nil
 }
 
+// SetMyDigestsRequest turns the caller's digests off or on.
+type SetMyDigestsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	DigestsOff    bool                   `protobuf:"varint,1,opt,name=digests_off,json=digestsOff,proto3" json:"digests_off,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetMyDigestsRequest) Reset() {
+	*x = SetMyDigestsRequest{}
+	mi := &file_nastavnik_registry_v1_account_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetMyDigestsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetMyDigestsRequest) ProtoMessage() {}
+
+func (x *SetMyDigestsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_nastavnik_registry_v1_account_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetMyDigestsRequest.ProtoReflect.Descriptor instead.
+func (*SetMyDigestsRequest) Descriptor() ([]byte, []int) {
+	return file_nastavnik_registry_v1_account_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *SetMyDigestsRequest) GetDigestsOff() bool {
+	if x != nil {
+		return x.DigestsOff
+	}
+	return false
+}
+
+// SetMyDigestsResponse holds the caller's account.
+type SetMyDigestsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Account       *Account               `protobuf:"bytes,1,opt,name=account,proto3" json:"account,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetMyDigestsResponse) Reset() {
+	*x = SetMyDigestsResponse{}
+	mi := &file_nastavnik_registry_v1_account_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetMyDigestsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetMyDigestsResponse) ProtoMessage() {}
+
+func (x *SetMyDigestsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_nastavnik_registry_v1_account_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetMyDigestsResponse.ProtoReflect.Descriptor instead.
+func (*SetMyDigestsResponse) Descriptor() ([]byte, []int) {
+	return file_nastavnik_registry_v1_account_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *SetMyDigestsResponse) GetAccount() *Account {
+	if x != nil {
+		return x.Account
+	}
+	return nil
+}
+
 // ChangePasswordRequest changes the caller's password.
 type ChangePasswordRequest struct {
 	state           protoimpl.MessageState `protogen:"open.v1"`
@@ -1009,7 +1108,7 @@ type ChangePasswordRequest struct {
 
 func (x *ChangePasswordRequest) Reset() {
 	*x = ChangePasswordRequest{}
-	mi := &file_nastavnik_registry_v1_account_proto_msgTypes[18]
+	mi := &file_nastavnik_registry_v1_account_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1021,7 +1120,7 @@ func (x *ChangePasswordRequest) String() string {
 func (*ChangePasswordRequest) ProtoMessage() {}
 
 func (x *ChangePasswordRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_registry_v1_account_proto_msgTypes[18]
+	mi := &file_nastavnik_registry_v1_account_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1034,7 +1133,7 @@ func (x *ChangePasswordRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChangePasswordRequest.ProtoReflect.Descriptor instead.
 func (*ChangePasswordRequest) Descriptor() ([]byte, []int) {
-	return file_nastavnik_registry_v1_account_proto_rawDescGZIP(), []int{18}
+	return file_nastavnik_registry_v1_account_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ChangePasswordRequest) GetCurrentPassword() string {
@@ -1060,7 +1159,7 @@ type ChangePasswordResponse struct {
 
 func (x *ChangePasswordResponse) Reset() {
 	*x = ChangePasswordResponse{}
-	mi := &file_nastavnik_registry_v1_account_proto_msgTypes[19]
+	mi := &file_nastavnik_registry_v1_account_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1072,7 +1171,7 @@ func (x *ChangePasswordResponse) String() string {
 func (*ChangePasswordResponse) ProtoMessage() {}
 
 func (x *ChangePasswordResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_registry_v1_account_proto_msgTypes[19]
+	mi := &file_nastavnik_registry_v1_account_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1085,7 +1184,7 @@ func (x *ChangePasswordResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChangePasswordResponse.ProtoReflect.Descriptor instead.
 func (*ChangePasswordResponse) Descriptor() ([]byte, []int) {
-	return file_nastavnik_registry_v1_account_proto_rawDescGZIP(), []int{19}
+	return file_nastavnik_registry_v1_account_proto_rawDescGZIP(), []int{21}
 }
 
 // ApiToken is a credential for scripts, sent as `Authorization: Bearer`.
@@ -1109,7 +1208,7 @@ type ApiToken struct {
 
 func (x *ApiToken) Reset() {
 	*x = ApiToken{}
-	mi := &file_nastavnik_registry_v1_account_proto_msgTypes[20]
+	mi := &file_nastavnik_registry_v1_account_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1121,7 +1220,7 @@ func (x *ApiToken) String() string {
 func (*ApiToken) ProtoMessage() {}
 
 func (x *ApiToken) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_registry_v1_account_proto_msgTypes[20]
+	mi := &file_nastavnik_registry_v1_account_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1134,7 +1233,7 @@ func (x *ApiToken) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApiToken.ProtoReflect.Descriptor instead.
 func (*ApiToken) Descriptor() ([]byte, []int) {
-	return file_nastavnik_registry_v1_account_proto_rawDescGZIP(), []int{20}
+	return file_nastavnik_registry_v1_account_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ApiToken) GetId() string {
@@ -1199,7 +1298,7 @@ type CreateApiTokenRequest struct {
 
 func (x *CreateApiTokenRequest) Reset() {
 	*x = CreateApiTokenRequest{}
-	mi := &file_nastavnik_registry_v1_account_proto_msgTypes[21]
+	mi := &file_nastavnik_registry_v1_account_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1211,7 +1310,7 @@ func (x *CreateApiTokenRequest) String() string {
 func (*CreateApiTokenRequest) ProtoMessage() {}
 
 func (x *CreateApiTokenRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_registry_v1_account_proto_msgTypes[21]
+	mi := &file_nastavnik_registry_v1_account_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1224,7 +1323,7 @@ func (x *CreateApiTokenRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateApiTokenRequest.ProtoReflect.Descriptor instead.
 func (*CreateApiTokenRequest) Descriptor() ([]byte, []int) {
-	return file_nastavnik_registry_v1_account_proto_rawDescGZIP(), []int{21}
+	return file_nastavnik_registry_v1_account_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *CreateApiTokenRequest) GetName() string {
@@ -1260,7 +1359,7 @@ type CreateApiTokenResponse struct {
 
 func (x *CreateApiTokenResponse) Reset() {
 	*x = CreateApiTokenResponse{}
-	mi := &file_nastavnik_registry_v1_account_proto_msgTypes[22]
+	mi := &file_nastavnik_registry_v1_account_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1272,7 +1371,7 @@ func (x *CreateApiTokenResponse) String() string {
 func (*CreateApiTokenResponse) ProtoMessage() {}
 
 func (x *CreateApiTokenResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_registry_v1_account_proto_msgTypes[22]
+	mi := &file_nastavnik_registry_v1_account_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1285,7 +1384,7 @@ func (x *CreateApiTokenResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateApiTokenResponse.ProtoReflect.Descriptor instead.
 func (*CreateApiTokenResponse) Descriptor() ([]byte, []int) {
-	return file_nastavnik_registry_v1_account_proto_rawDescGZIP(), []int{22}
+	return file_nastavnik_registry_v1_account_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *CreateApiTokenResponse) GetToken() *ApiToken {
@@ -1311,7 +1410,7 @@ type ListApiTokensRequest struct {
 
 func (x *ListApiTokensRequest) Reset() {
 	*x = ListApiTokensRequest{}
-	mi := &file_nastavnik_registry_v1_account_proto_msgTypes[23]
+	mi := &file_nastavnik_registry_v1_account_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1323,7 +1422,7 @@ func (x *ListApiTokensRequest) String() string {
 func (*ListApiTokensRequest) ProtoMessage() {}
 
 func (x *ListApiTokensRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_registry_v1_account_proto_msgTypes[23]
+	mi := &file_nastavnik_registry_v1_account_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1336,7 +1435,7 @@ func (x *ListApiTokensRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListApiTokensRequest.ProtoReflect.Descriptor instead.
 func (*ListApiTokensRequest) Descriptor() ([]byte, []int) {
-	return file_nastavnik_registry_v1_account_proto_rawDescGZIP(), []int{23}
+	return file_nastavnik_registry_v1_account_proto_rawDescGZIP(), []int{25}
 }
 
 // ListApiTokensResponse holds the caller's tokens.
@@ -1349,7 +1448,7 @@ type ListApiTokensResponse struct {
 
 func (x *ListApiTokensResponse) Reset() {
 	*x = ListApiTokensResponse{}
-	mi := &file_nastavnik_registry_v1_account_proto_msgTypes[24]
+	mi := &file_nastavnik_registry_v1_account_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1361,7 +1460,7 @@ func (x *ListApiTokensResponse) String() string {
 func (*ListApiTokensResponse) ProtoMessage() {}
 
 func (x *ListApiTokensResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_registry_v1_account_proto_msgTypes[24]
+	mi := &file_nastavnik_registry_v1_account_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1374,7 +1473,7 @@ func (x *ListApiTokensResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListApiTokensResponse.ProtoReflect.Descriptor instead.
 func (*ListApiTokensResponse) Descriptor() ([]byte, []int) {
-	return file_nastavnik_registry_v1_account_proto_rawDescGZIP(), []int{24}
+	return file_nastavnik_registry_v1_account_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ListApiTokensResponse) GetTokens() []*ApiToken {
@@ -1394,7 +1493,7 @@ type RevokeApiTokenRequest struct {
 
 func (x *RevokeApiTokenRequest) Reset() {
 	*x = RevokeApiTokenRequest{}
-	mi := &file_nastavnik_registry_v1_account_proto_msgTypes[25]
+	mi := &file_nastavnik_registry_v1_account_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1406,7 +1505,7 @@ func (x *RevokeApiTokenRequest) String() string {
 func (*RevokeApiTokenRequest) ProtoMessage() {}
 
 func (x *RevokeApiTokenRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_registry_v1_account_proto_msgTypes[25]
+	mi := &file_nastavnik_registry_v1_account_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1419,7 +1518,7 @@ func (x *RevokeApiTokenRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeApiTokenRequest.ProtoReflect.Descriptor instead.
 func (*RevokeApiTokenRequest) Descriptor() ([]byte, []int) {
-	return file_nastavnik_registry_v1_account_proto_rawDescGZIP(), []int{25}
+	return file_nastavnik_registry_v1_account_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *RevokeApiTokenRequest) GetId() string {
@@ -1439,7 +1538,7 @@ type RevokeApiTokenResponse struct {
 
 func (x *RevokeApiTokenResponse) Reset() {
 	*x = RevokeApiTokenResponse{}
-	mi := &file_nastavnik_registry_v1_account_proto_msgTypes[26]
+	mi := &file_nastavnik_registry_v1_account_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1451,7 +1550,7 @@ func (x *RevokeApiTokenResponse) String() string {
 func (*RevokeApiTokenResponse) ProtoMessage() {}
 
 func (x *RevokeApiTokenResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_registry_v1_account_proto_msgTypes[26]
+	mi := &file_nastavnik_registry_v1_account_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1464,7 +1563,7 @@ func (x *RevokeApiTokenResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeApiTokenResponse.ProtoReflect.Descriptor instead.
 func (*RevokeApiTokenResponse) Descriptor() ([]byte, []int) {
-	return file_nastavnik_registry_v1_account_proto_rawDescGZIP(), []int{26}
+	return file_nastavnik_registry_v1_account_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *RevokeApiTokenResponse) GetToken() *ApiToken {
@@ -1482,7 +1581,7 @@ const file_nastavnik_registry_v1_account_proto_rawDesc = "" +
 	"\vRoleBinding\x12;\n" +
 	"\x04role\x18\x01 \x01(\x0e2\x1b.nastavnik.registry.v1.RoleB\n" +
 	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x04role\x12\x1d\n" +
-	"\x05scope\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x05scope\"\xf2\x02\n" +
+	"\x05scope\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x05scope\"\x93\x03\n" +
 	"\aAccount\x12\x17\n" +
 	"\x02id\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x18@R\x02id\x12\x1e\n" +
 	"\x05login\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\x05login\x12\x1c\n" +
@@ -1494,7 +1593,10 @@ const file_nastavnik_registry_v1_account_proto_rawDesc = "" +
 	"\vcreate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12;\n" +
 	"\vupdate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\"~\n" +
+	"updateTime\x12\x1f\n" +
+	"\vdigests_off\x18\n" +
+	" \x01(\bR\n" +
+	"digestsOff\"~\n" +
 	"\x14CreateAccountRequest\x12@\n" +
 	"\aaccount\x18\x01 \x01(\v2\x1e.nastavnik.registry.v1.AccountB\x06\xbaH\x03\xc8\x01\x01R\aaccount\x12$\n" +
 	"\bpassword\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\bpassword\"Q\n" +
@@ -1531,6 +1633,11 @@ const file_nastavnik_registry_v1_account_proto_rawDesc = "" +
 	"\x15ResetPasswordResponse\"\x0e\n" +
 	"\fGetMeRequest\"I\n" +
 	"\rGetMeResponse\x128\n" +
+	"\aaccount\x18\x01 \x01(\v2\x1e.nastavnik.registry.v1.AccountR\aaccount\"6\n" +
+	"\x13SetMyDigestsRequest\x12\x1f\n" +
+	"\vdigests_off\x18\x01 \x01(\bR\n" +
+	"digestsOff\"P\n" +
+	"\x14SetMyDigestsResponse\x128\n" +
 	"\aaccount\x18\x01 \x01(\v2\x1e.nastavnik.registry.v1.AccountR\aaccount\"y\n" +
 	"\x15ChangePasswordRequest\x123\n" +
 	"\x10current_password\x18\x01 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\x0fcurrentPassword\x12+\n" +
@@ -1566,7 +1673,7 @@ const file_nastavnik_registry_v1_account_proto_rawDesc = "" +
 	"\rROLE_OPERATOR\x10\x01\x12\x11\n" +
 	"\rROLE_REGIONAL\x10\x02\x12\x16\n" +
 	"\x12ROLE_METHODOLOGIST\x10\x03\x12\x10\n" +
-	"\fROLE_CURATOR\x10\x042\x85\n" +
+	"\fROLE_CURATOR\x10\x042\xee\n" +
 	"\n" +
 	"\x0eAccountService\x12j\n" +
 	"\rCreateAccount\x12+.nastavnik.registry.v1.CreateAccountRequest\x1a,.nastavnik.registry.v1.CreateAccountResponse\x12a\n" +
@@ -1577,7 +1684,8 @@ const file_nastavnik_registry_v1_account_proto_rawDesc = "" +
 	"\fBlockAccount\x12*.nastavnik.registry.v1.BlockAccountRequest\x1a+.nastavnik.registry.v1.BlockAccountResponse\x12m\n" +
 	"\x0eUnblockAccount\x12,.nastavnik.registry.v1.UnblockAccountRequest\x1a-.nastavnik.registry.v1.UnblockAccountResponse\x12j\n" +
 	"\rResetPassword\x12+.nastavnik.registry.v1.ResetPasswordRequest\x1a,.nastavnik.registry.v1.ResetPasswordResponse\x12R\n" +
-	"\x05GetMe\x12#.nastavnik.registry.v1.GetMeRequest\x1a$.nastavnik.registry.v1.GetMeResponse\x12m\n" +
+	"\x05GetMe\x12#.nastavnik.registry.v1.GetMeRequest\x1a$.nastavnik.registry.v1.GetMeResponse\x12g\n" +
+	"\fSetMyDigests\x12*.nastavnik.registry.v1.SetMyDigestsRequest\x1a+.nastavnik.registry.v1.SetMyDigestsResponse\x12m\n" +
 	"\x0eChangePassword\x12,.nastavnik.registry.v1.ChangePasswordRequest\x1a-.nastavnik.registry.v1.ChangePasswordResponse\x12m\n" +
 	"\x0eCreateApiToken\x12,.nastavnik.registry.v1.CreateApiTokenRequest\x1a-.nastavnik.registry.v1.CreateApiTokenResponse\x12j\n" +
 	"\rListApiTokens\x12+.nastavnik.registry.v1.ListApiTokensRequest\x1a,.nastavnik.registry.v1.ListApiTokensResponse\x12m\n" +
@@ -1597,7 +1705,7 @@ func file_nastavnik_registry_v1_account_proto_rawDescGZIP() []byte {
 }
 
 var file_nastavnik_registry_v1_account_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_nastavnik_registry_v1_account_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
+var file_nastavnik_registry_v1_account_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
 var file_nastavnik_registry_v1_account_proto_goTypes = []any{
 	(Role)(0),                      // 0: nastavnik.registry.v1.Role
 	(*RoleBinding)(nil),            // 1: nastavnik.registry.v1.RoleBinding
@@ -1618,22 +1726,24 @@ var file_nastavnik_registry_v1_account_proto_goTypes = []any{
 	(*ResetPasswordResponse)(nil),  // 16: nastavnik.registry.v1.ResetPasswordResponse
 	(*GetMeRequest)(nil),           // 17: nastavnik.registry.v1.GetMeRequest
 	(*GetMeResponse)(nil),          // 18: nastavnik.registry.v1.GetMeResponse
-	(*ChangePasswordRequest)(nil),  // 19: nastavnik.registry.v1.ChangePasswordRequest
-	(*ChangePasswordResponse)(nil), // 20: nastavnik.registry.v1.ChangePasswordResponse
-	(*ApiToken)(nil),               // 21: nastavnik.registry.v1.ApiToken
-	(*CreateApiTokenRequest)(nil),  // 22: nastavnik.registry.v1.CreateApiTokenRequest
-	(*CreateApiTokenResponse)(nil), // 23: nastavnik.registry.v1.CreateApiTokenResponse
-	(*ListApiTokensRequest)(nil),   // 24: nastavnik.registry.v1.ListApiTokensRequest
-	(*ListApiTokensResponse)(nil),  // 25: nastavnik.registry.v1.ListApiTokensResponse
-	(*RevokeApiTokenRequest)(nil),  // 26: nastavnik.registry.v1.RevokeApiTokenRequest
-	(*RevokeApiTokenResponse)(nil), // 27: nastavnik.registry.v1.RevokeApiTokenResponse
-	(*timestamppb.Timestamp)(nil),  // 28: google.protobuf.Timestamp
+	(*SetMyDigestsRequest)(nil),    // 19: nastavnik.registry.v1.SetMyDigestsRequest
+	(*SetMyDigestsResponse)(nil),   // 20: nastavnik.registry.v1.SetMyDigestsResponse
+	(*ChangePasswordRequest)(nil),  // 21: nastavnik.registry.v1.ChangePasswordRequest
+	(*ChangePasswordResponse)(nil), // 22: nastavnik.registry.v1.ChangePasswordResponse
+	(*ApiToken)(nil),               // 23: nastavnik.registry.v1.ApiToken
+	(*CreateApiTokenRequest)(nil),  // 24: nastavnik.registry.v1.CreateApiTokenRequest
+	(*CreateApiTokenResponse)(nil), // 25: nastavnik.registry.v1.CreateApiTokenResponse
+	(*ListApiTokensRequest)(nil),   // 26: nastavnik.registry.v1.ListApiTokensRequest
+	(*ListApiTokensResponse)(nil),  // 27: nastavnik.registry.v1.ListApiTokensResponse
+	(*RevokeApiTokenRequest)(nil),  // 28: nastavnik.registry.v1.RevokeApiTokenRequest
+	(*RevokeApiTokenResponse)(nil), // 29: nastavnik.registry.v1.RevokeApiTokenResponse
+	(*timestamppb.Timestamp)(nil),  // 30: google.protobuf.Timestamp
 }
 var file_nastavnik_registry_v1_account_proto_depIdxs = []int32{
 	0,  // 0: nastavnik.registry.v1.RoleBinding.role:type_name -> nastavnik.registry.v1.Role
 	1,  // 1: nastavnik.registry.v1.Account.roles:type_name -> nastavnik.registry.v1.RoleBinding
-	28, // 2: nastavnik.registry.v1.Account.create_time:type_name -> google.protobuf.Timestamp
-	28, // 3: nastavnik.registry.v1.Account.update_time:type_name -> google.protobuf.Timestamp
+	30, // 2: nastavnik.registry.v1.Account.create_time:type_name -> google.protobuf.Timestamp
+	30, // 3: nastavnik.registry.v1.Account.update_time:type_name -> google.protobuf.Timestamp
 	2,  // 4: nastavnik.registry.v1.CreateAccountRequest.account:type_name -> nastavnik.registry.v1.Account
 	2,  // 5: nastavnik.registry.v1.CreateAccountResponse.account:type_name -> nastavnik.registry.v1.Account
 	2,  // 6: nastavnik.registry.v1.GetAccountResponse.account:type_name -> nastavnik.registry.v1.Account
@@ -1643,42 +1753,45 @@ var file_nastavnik_registry_v1_account_proto_depIdxs = []int32{
 	2,  // 10: nastavnik.registry.v1.BlockAccountResponse.account:type_name -> nastavnik.registry.v1.Account
 	2,  // 11: nastavnik.registry.v1.UnblockAccountResponse.account:type_name -> nastavnik.registry.v1.Account
 	2,  // 12: nastavnik.registry.v1.GetMeResponse.account:type_name -> nastavnik.registry.v1.Account
-	28, // 13: nastavnik.registry.v1.ApiToken.expire_time:type_name -> google.protobuf.Timestamp
-	28, // 14: nastavnik.registry.v1.ApiToken.create_time:type_name -> google.protobuf.Timestamp
-	28, // 15: nastavnik.registry.v1.ApiToken.last_use_time:type_name -> google.protobuf.Timestamp
-	28, // 16: nastavnik.registry.v1.CreateApiTokenRequest.expire_time:type_name -> google.protobuf.Timestamp
-	21, // 17: nastavnik.registry.v1.CreateApiTokenResponse.token:type_name -> nastavnik.registry.v1.ApiToken
-	21, // 18: nastavnik.registry.v1.ListApiTokensResponse.tokens:type_name -> nastavnik.registry.v1.ApiToken
-	21, // 19: nastavnik.registry.v1.RevokeApiTokenResponse.token:type_name -> nastavnik.registry.v1.ApiToken
-	3,  // 20: nastavnik.registry.v1.AccountService.CreateAccount:input_type -> nastavnik.registry.v1.CreateAccountRequest
-	5,  // 21: nastavnik.registry.v1.AccountService.GetAccount:input_type -> nastavnik.registry.v1.GetAccountRequest
-	7,  // 22: nastavnik.registry.v1.AccountService.ListAccounts:input_type -> nastavnik.registry.v1.ListAccountsRequest
-	9,  // 23: nastavnik.registry.v1.AccountService.UpdateAccount:input_type -> nastavnik.registry.v1.UpdateAccountRequest
-	11, // 24: nastavnik.registry.v1.AccountService.BlockAccount:input_type -> nastavnik.registry.v1.BlockAccountRequest
-	13, // 25: nastavnik.registry.v1.AccountService.UnblockAccount:input_type -> nastavnik.registry.v1.UnblockAccountRequest
-	15, // 26: nastavnik.registry.v1.AccountService.ResetPassword:input_type -> nastavnik.registry.v1.ResetPasswordRequest
-	17, // 27: nastavnik.registry.v1.AccountService.GetMe:input_type -> nastavnik.registry.v1.GetMeRequest
-	19, // 28: nastavnik.registry.v1.AccountService.ChangePassword:input_type -> nastavnik.registry.v1.ChangePasswordRequest
-	22, // 29: nastavnik.registry.v1.AccountService.CreateApiToken:input_type -> nastavnik.registry.v1.CreateApiTokenRequest
-	24, // 30: nastavnik.registry.v1.AccountService.ListApiTokens:input_type -> nastavnik.registry.v1.ListApiTokensRequest
-	26, // 31: nastavnik.registry.v1.AccountService.RevokeApiToken:input_type -> nastavnik.registry.v1.RevokeApiTokenRequest
-	4,  // 32: nastavnik.registry.v1.AccountService.CreateAccount:output_type -> nastavnik.registry.v1.CreateAccountResponse
-	6,  // 33: nastavnik.registry.v1.AccountService.GetAccount:output_type -> nastavnik.registry.v1.GetAccountResponse
-	8,  // 34: nastavnik.registry.v1.AccountService.ListAccounts:output_type -> nastavnik.registry.v1.ListAccountsResponse
-	10, // 35: nastavnik.registry.v1.AccountService.UpdateAccount:output_type -> nastavnik.registry.v1.UpdateAccountResponse
-	12, // 36: nastavnik.registry.v1.AccountService.BlockAccount:output_type -> nastavnik.registry.v1.BlockAccountResponse
-	14, // 37: nastavnik.registry.v1.AccountService.UnblockAccount:output_type -> nastavnik.registry.v1.UnblockAccountResponse
-	16, // 38: nastavnik.registry.v1.AccountService.ResetPassword:output_type -> nastavnik.registry.v1.ResetPasswordResponse
-	18, // 39: nastavnik.registry.v1.AccountService.GetMe:output_type -> nastavnik.registry.v1.GetMeResponse
-	20, // 40: nastavnik.registry.v1.AccountService.ChangePassword:output_type -> nastavnik.registry.v1.ChangePasswordResponse
-	23, // 41: nastavnik.registry.v1.AccountService.CreateApiToken:output_type -> nastavnik.registry.v1.CreateApiTokenResponse
-	25, // 42: nastavnik.registry.v1.AccountService.ListApiTokens:output_type -> nastavnik.registry.v1.ListApiTokensResponse
-	27, // 43: nastavnik.registry.v1.AccountService.RevokeApiToken:output_type -> nastavnik.registry.v1.RevokeApiTokenResponse
-	32, // [32:44] is the sub-list for method output_type
-	20, // [20:32] is the sub-list for method input_type
-	20, // [20:20] is the sub-list for extension type_name
-	20, // [20:20] is the sub-list for extension extendee
-	0,  // [0:20] is the sub-list for field type_name
+	2,  // 13: nastavnik.registry.v1.SetMyDigestsResponse.account:type_name -> nastavnik.registry.v1.Account
+	30, // 14: nastavnik.registry.v1.ApiToken.expire_time:type_name -> google.protobuf.Timestamp
+	30, // 15: nastavnik.registry.v1.ApiToken.create_time:type_name -> google.protobuf.Timestamp
+	30, // 16: nastavnik.registry.v1.ApiToken.last_use_time:type_name -> google.protobuf.Timestamp
+	30, // 17: nastavnik.registry.v1.CreateApiTokenRequest.expire_time:type_name -> google.protobuf.Timestamp
+	23, // 18: nastavnik.registry.v1.CreateApiTokenResponse.token:type_name -> nastavnik.registry.v1.ApiToken
+	23, // 19: nastavnik.registry.v1.ListApiTokensResponse.tokens:type_name -> nastavnik.registry.v1.ApiToken
+	23, // 20: nastavnik.registry.v1.RevokeApiTokenResponse.token:type_name -> nastavnik.registry.v1.ApiToken
+	3,  // 21: nastavnik.registry.v1.AccountService.CreateAccount:input_type -> nastavnik.registry.v1.CreateAccountRequest
+	5,  // 22: nastavnik.registry.v1.AccountService.GetAccount:input_type -> nastavnik.registry.v1.GetAccountRequest
+	7,  // 23: nastavnik.registry.v1.AccountService.ListAccounts:input_type -> nastavnik.registry.v1.ListAccountsRequest
+	9,  // 24: nastavnik.registry.v1.AccountService.UpdateAccount:input_type -> nastavnik.registry.v1.UpdateAccountRequest
+	11, // 25: nastavnik.registry.v1.AccountService.BlockAccount:input_type -> nastavnik.registry.v1.BlockAccountRequest
+	13, // 26: nastavnik.registry.v1.AccountService.UnblockAccount:input_type -> nastavnik.registry.v1.UnblockAccountRequest
+	15, // 27: nastavnik.registry.v1.AccountService.ResetPassword:input_type -> nastavnik.registry.v1.ResetPasswordRequest
+	17, // 28: nastavnik.registry.v1.AccountService.GetMe:input_type -> nastavnik.registry.v1.GetMeRequest
+	19, // 29: nastavnik.registry.v1.AccountService.SetMyDigests:input_type -> nastavnik.registry.v1.SetMyDigestsRequest
+	21, // 30: nastavnik.registry.v1.AccountService.ChangePassword:input_type -> nastavnik.registry.v1.ChangePasswordRequest
+	24, // 31: nastavnik.registry.v1.AccountService.CreateApiToken:input_type -> nastavnik.registry.v1.CreateApiTokenRequest
+	26, // 32: nastavnik.registry.v1.AccountService.ListApiTokens:input_type -> nastavnik.registry.v1.ListApiTokensRequest
+	28, // 33: nastavnik.registry.v1.AccountService.RevokeApiToken:input_type -> nastavnik.registry.v1.RevokeApiTokenRequest
+	4,  // 34: nastavnik.registry.v1.AccountService.CreateAccount:output_type -> nastavnik.registry.v1.CreateAccountResponse
+	6,  // 35: nastavnik.registry.v1.AccountService.GetAccount:output_type -> nastavnik.registry.v1.GetAccountResponse
+	8,  // 36: nastavnik.registry.v1.AccountService.ListAccounts:output_type -> nastavnik.registry.v1.ListAccountsResponse
+	10, // 37: nastavnik.registry.v1.AccountService.UpdateAccount:output_type -> nastavnik.registry.v1.UpdateAccountResponse
+	12, // 38: nastavnik.registry.v1.AccountService.BlockAccount:output_type -> nastavnik.registry.v1.BlockAccountResponse
+	14, // 39: nastavnik.registry.v1.AccountService.UnblockAccount:output_type -> nastavnik.registry.v1.UnblockAccountResponse
+	16, // 40: nastavnik.registry.v1.AccountService.ResetPassword:output_type -> nastavnik.registry.v1.ResetPasswordResponse
+	18, // 41: nastavnik.registry.v1.AccountService.GetMe:output_type -> nastavnik.registry.v1.GetMeResponse
+	20, // 42: nastavnik.registry.v1.AccountService.SetMyDigests:output_type -> nastavnik.registry.v1.SetMyDigestsResponse
+	22, // 43: nastavnik.registry.v1.AccountService.ChangePassword:output_type -> nastavnik.registry.v1.ChangePasswordResponse
+	25, // 44: nastavnik.registry.v1.AccountService.CreateApiToken:output_type -> nastavnik.registry.v1.CreateApiTokenResponse
+	27, // 45: nastavnik.registry.v1.AccountService.ListApiTokens:output_type -> nastavnik.registry.v1.ListApiTokensResponse
+	29, // 46: nastavnik.registry.v1.AccountService.RevokeApiToken:output_type -> nastavnik.registry.v1.RevokeApiTokenResponse
+	34, // [34:47] is the sub-list for method output_type
+	21, // [21:34] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_nastavnik_registry_v1_account_proto_init() }
@@ -1692,7 +1805,7 @@ func file_nastavnik_registry_v1_account_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_nastavnik_registry_v1_account_proto_rawDesc), len(file_nastavnik_registry_v1_account_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   27,
+			NumMessages:   29,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

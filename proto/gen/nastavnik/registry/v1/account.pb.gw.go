@@ -337,6 +337,33 @@ func local_request_AccountService_GetMe_0(ctx context.Context, marshaler runtime
 	return msg, metadata, err
 }
 
+func request_AccountService_SetMyDigests_0(ctx context.Context, marshaler runtime.Marshaler, client AccountServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq SetMyDigestsRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.SetMyDigests(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_AccountService_SetMyDigests_0(ctx context.Context, marshaler runtime.Marshaler, server AccountServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq SetMyDigestsRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	msg, err := server.SetMyDigests(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 func request_AccountService_ChangePassword_0(ctx context.Context, marshaler runtime.Marshaler, client AccountServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
 		protoReq ChangePasswordRequest
@@ -623,6 +650,26 @@ func RegisterAccountServiceHandlerServer(ctx context.Context, mux *runtime.Serve
 		}
 		forward_AccountService_GetMe_0(annotatedContext, mux, outboundMarshaler, w, req, response_AccountService_GetMe_0{resp.(*GetMeResponse)}, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_AccountService_SetMyDigests_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/nastavnik.registry.v1.AccountService/SetMyDigests", runtime.WithHTTPPathPattern("/v1/me:setDigests"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_AccountService_SetMyDigests_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_AccountService_SetMyDigests_0(annotatedContext, mux, outboundMarshaler, w, req, response_AccountService_SetMyDigests_0{resp.(*SetMyDigestsResponse)}, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodPost, pattern_AccountService_ChangePassword_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -879,6 +926,23 @@ func RegisterAccountServiceHandlerClient(ctx context.Context, mux *runtime.Serve
 		}
 		forward_AccountService_GetMe_0(annotatedContext, mux, outboundMarshaler, w, req, response_AccountService_GetMe_0{resp.(*GetMeResponse)}, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_AccountService_SetMyDigests_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/nastavnik.registry.v1.AccountService/SetMyDigests", runtime.WithHTTPPathPattern("/v1/me:setDigests"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_AccountService_SetMyDigests_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_AccountService_SetMyDigests_0(annotatedContext, mux, outboundMarshaler, w, req, response_AccountService_SetMyDigests_0{resp.(*SetMyDigestsResponse)}, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodPost, pattern_AccountService_ChangePassword_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -1004,6 +1068,15 @@ func (m response_AccountService_GetMe_0) XXX_ResponseBody() interface{} {
 	return response.Account
 }
 
+type response_AccountService_SetMyDigests_0 struct {
+	*SetMyDigestsResponse
+}
+
+func (m response_AccountService_SetMyDigests_0) XXX_ResponseBody() interface{} {
+	response := m.SetMyDigestsResponse
+	return response.Account
+}
+
 type response_AccountService_RevokeApiToken_0 struct {
 	*RevokeApiTokenResponse
 }
@@ -1022,6 +1095,7 @@ var (
 	pattern_AccountService_UnblockAccount_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "accounts", "id"}, "unblock"))
 	pattern_AccountService_ResetPassword_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "accounts", "id"}, "resetPassword"))
 	pattern_AccountService_GetMe_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "me"}, ""))
+	pattern_AccountService_SetMyDigests_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "me"}, "setDigests"))
 	pattern_AccountService_ChangePassword_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "me"}, "changePassword"))
 	pattern_AccountService_CreateApiToken_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "me", "tokens"}, ""))
 	pattern_AccountService_ListApiTokens_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "me", "tokens"}, ""))
@@ -1037,6 +1111,7 @@ var (
 	forward_AccountService_UnblockAccount_0 = runtime.ForwardResponseMessage
 	forward_AccountService_ResetPassword_0  = runtime.ForwardResponseMessage
 	forward_AccountService_GetMe_0          = runtime.ForwardResponseMessage
+	forward_AccountService_SetMyDigests_0   = runtime.ForwardResponseMessage
 	forward_AccountService_ChangePassword_0 = runtime.ForwardResponseMessage
 	forward_AccountService_CreateApiToken_0 = runtime.ForwardResponseMessage
 	forward_AccountService_ListApiTokens_0  = runtime.ForwardResponseMessage

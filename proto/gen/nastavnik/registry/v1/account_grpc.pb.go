@@ -27,6 +27,7 @@ const (
 	AccountService_UnblockAccount_FullMethodName = "/nastavnik.registry.v1.AccountService/UnblockAccount"
 	AccountService_ResetPassword_FullMethodName  = "/nastavnik.registry.v1.AccountService/ResetPassword"
 	AccountService_GetMe_FullMethodName          = "/nastavnik.registry.v1.AccountService/GetMe"
+	AccountService_SetMyDigests_FullMethodName   = "/nastavnik.registry.v1.AccountService/SetMyDigests"
 	AccountService_ChangePassword_FullMethodName = "/nastavnik.registry.v1.AccountService/ChangePassword"
 	AccountService_CreateApiToken_FullMethodName = "/nastavnik.registry.v1.AccountService/CreateApiToken"
 	AccountService_ListApiTokens_FullMethodName  = "/nastavnik.registry.v1.AccountService/ListApiTokens"
@@ -58,6 +59,9 @@ type AccountServiceClient interface {
 	ResetPassword(ctx context.Context, in *ResetPasswordRequest, opts ...grpc.CallOption) (*ResetPasswordResponse, error)
 	// GetMe returns the caller's own account.
 	GetMe(ctx context.Context, in *GetMeRequest, opts ...grpc.CallOption) (*GetMeResponse, error)
+	// SetMyDigests turns the caller's own digests (summaries and weekly lists)
+	// off or on; messages about the person's own report always come.
+	SetMyDigests(ctx context.Context, in *SetMyDigestsRequest, opts ...grpc.CallOption) (*SetMyDigestsResponse, error)
 	// ChangePassword changes the caller's own password.
 	ChangePassword(ctx context.Context, in *ChangePasswordRequest, opts ...grpc.CallOption) (*ChangePasswordResponse, error)
 	// CreateApiToken creates a token for the caller's scripts; the secret is in
@@ -157,6 +161,16 @@ func (c *accountServiceClient) GetMe(ctx context.Context, in *GetMeRequest, opts
 	return out, nil
 }
 
+func (c *accountServiceClient) SetMyDigests(ctx context.Context, in *SetMyDigestsRequest, opts ...grpc.CallOption) (*SetMyDigestsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SetMyDigestsResponse)
+	err := c.cc.Invoke(ctx, AccountService_SetMyDigests_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *accountServiceClient) ChangePassword(ctx context.Context, in *ChangePasswordRequest, opts ...grpc.CallOption) (*ChangePasswordResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ChangePasswordResponse)
@@ -222,6 +236,9 @@ type AccountServiceServer interface {
 	ResetPassword(context.Context, *ResetPasswordRequest) (*ResetPasswordResponse, error)
 	// GetMe returns the caller's own account.
 	GetMe(context.Context, *GetMeRequest) (*GetMeResponse, error)
+	// SetMyDigests turns the caller's own digests (summaries and weekly lists)
+	// off or on; messages about the person's own report always come.
+	SetMyDigests(context.Context, *SetMyDigestsRequest) (*SetMyDigestsResponse, error)
 	// ChangePassword changes the caller's own password.
 	ChangePassword(context.Context, *ChangePasswordRequest) (*ChangePasswordResponse, error)
 	// CreateApiToken creates a token for the caller's scripts; the secret is in
@@ -264,6 +281,9 @@ func (UnimplementedAccountServiceServer) ResetPassword(context.Context, *ResetPa
 }
 func (UnimplementedAccountServiceServer) GetMe(context.Context, *GetMeRequest) (*GetMeResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetMe not implemented")
+}
+func (UnimplementedAccountServiceServer) SetMyDigests(context.Context, *SetMyDigestsRequest) (*SetMyDigestsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetMyDigests not implemented")
 }
 func (UnimplementedAccountServiceServer) ChangePassword(context.Context, *ChangePasswordRequest) (*ChangePasswordResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ChangePassword not implemented")
@@ -442,6 +462,24 @@ func _AccountService_GetMe_Handler(srv interface{}, ctx context.Context, dec fun
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AccountService_SetMyDigests_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetMyDigestsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AccountServiceServer).SetMyDigests(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AccountService_SetMyDigests_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AccountServiceServer).SetMyDigests(ctx, req.(*SetMyDigestsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _AccountService_ChangePassword_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ChangePasswordRequest)
 	if err := dec(in); err != nil {
@@ -552,6 +590,10 @@ var AccountService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetMe",
 			Handler:    _AccountService_GetMe_Handler,
+		},
+		{
+			MethodName: "SetMyDigests",
+			Handler:    _AccountService_SetMyDigests_Handler,
 		},
 		{
 			MethodName: "ChangePassword",

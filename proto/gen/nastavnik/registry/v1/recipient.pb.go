@@ -125,11 +125,13 @@ func (x *ListRecipientsRequest) GetAudiences() []*Audience {
 
 // Recipient is an account of an audience.
 type Recipient struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Audience      *Audience              `protobuf:"bytes,1,opt,name=audience,proto3" json:"audience,omitempty"`
-	AccountId     string                 `protobuf:"bytes,2,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
-	Name          string                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
-	Email         string                 `protobuf:"bytes,4,opt,name=email,proto3" json:"email,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Audience  *Audience              `protobuf:"bytes,1,opt,name=audience,proto3" json:"audience,omitempty"`
+	AccountId string                 `protobuf:"bytes,2,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	Name      string                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	Email     string                 `protobuf:"bytes,4,opt,name=email,proto3" json:"email,omitempty"`
+	// The person turned digests off: send them no digest.
+	DigestsOff    bool `protobuf:"varint,5,opt,name=digests_off,json=digestsOff,proto3" json:"digests_off,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -192,6 +194,13 @@ func (x *Recipient) GetEmail() string {
 	return ""
 }
 
+func (x *Recipient) GetDigestsOff() bool {
+	if x != nil {
+		return x.DigestsOff
+	}
+	return false
+}
+
 // ListRecipientsResponse lists the recipients, grouped by audience in no
 // particular order.
 type ListRecipientsResponse struct {
@@ -247,13 +256,15 @@ const file_nastavnik_registry_v1_recipient_proto_rawDesc = "" +
 	"\x04role\x18\x01 \x01(\x0e2\x1b.nastavnik.registry.v1.RoleB\f\xbaH\t\x82\x01\x06\x18\x02\x18\x03\x18\x04R\x04role\x12\x1f\n" +
 	"\x05scope\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x05scope\"c\n" +
 	"\x15ListRecipientsRequest\x12J\n" +
-	"\taudiences\x18\x01 \x03(\v2\x1f.nastavnik.registry.v1.AudienceB\v\xbaH\b\x92\x01\x05\b\x01\x10\xe8\aR\taudiences\"\x91\x01\n" +
+	"\taudiences\x18\x01 \x03(\v2\x1f.nastavnik.registry.v1.AudienceB\v\xbaH\b\x92\x01\x05\b\x01\x10\xe8\aR\taudiences\"\xb2\x01\n" +
 	"\tRecipient\x12;\n" +
 	"\baudience\x18\x01 \x01(\v2\x1f.nastavnik.registry.v1.AudienceR\baudience\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x02 \x01(\tR\taccountId\x12\x12\n" +
 	"\x04name\x18\x03 \x01(\tR\x04name\x12\x14\n" +
-	"\x05email\x18\x04 \x01(\tR\x05email\"Z\n" +
+	"\x05email\x18\x04 \x01(\tR\x05email\x12\x1f\n" +
+	"\vdigests_off\x18\x05 \x01(\bR\n" +
+	"digestsOff\"Z\n" +
 	"\x16ListRecipientsResponse\x12@\n" +
 	"\n" +
 	"recipients\x18\x01 \x03(\v2 .nastavnik.registry.v1.RecipientR\n" +
