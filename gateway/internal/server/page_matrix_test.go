@@ -119,7 +119,6 @@ var pageRows = map[string]struct {
 	"GET /campaigns/{id}/organisations":         {want: "L R A N R R R"},
 	"GET /campaigns/{id}/accept":                {want: "L R A N R R R"},
 	"POST /campaigns/{id}/accept":               {want: "L R A N R R R"},
-	"POST /campaigns/{id}/reminders":            {want: "L R A N R R R"},
 	"GET /campaigns/{id}/signoff":               {want: "L R A N R R R"},
 	"POST /campaigns/{id}/signoff":              {want: "L R A N R R R"},
 	"POST /region/municipalities/{id}/sendback": {want: "L R R R A N A"},
