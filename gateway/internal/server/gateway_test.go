@@ -66,7 +66,10 @@ func (p platform) startGateway(t testing.TB, opts ...func(*config.Config)) (base
 	cfg := config.Config{
 		HTTPAddr: "127.0.0.1:0", MetricsAddr: "127.0.0.1:0",
 		RegistryAddr: targets[0], RoadmapAddr: targets[1], IndicatorsAddr: targets[2],
-		RequestTimeout: 10 * time.Second, MaxBodyBytes: 1 << 20, ShutdownTimeout: 5 * time.Second, LogLevel: "error",
+		// A request still in flight when a test ends (a password hash under
+		// -race on a busy machine can take seconds) is let finish: graceful
+		// shutdown waits up to its whole request timeout.
+		RequestTimeout: 10 * time.Second, MaxBodyBytes: 1 << 20, ShutdownTimeout: 15 * time.Second, LogLevel: "error",
 		IdentityKey:  base64.StdEncoding.EncodeToString(servicetest.Key),
 		AuthCacheTTL: auth.MaxCacheTTL, AuthCacheSize: 1000,
 	}
