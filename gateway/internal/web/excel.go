@@ -13,6 +13,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/nastavnik/nastavnik/platform/tabular"
 )
 
 // The Excel round trip of a report: the workbook a curator downloads, fills
@@ -38,12 +40,6 @@ const (
 
 	// maxUpload bounds the uploaded file; a filled report is about 20 KB.
 	maxUpload = 4 << 20
-	// maxUnzipped bounds the sum of the sizes the zip's parts say they
-	// unpack to, checked before any is unpacked (archive/zip refuses a part
-	// that unpacks to more than it says).
-	maxUnzipped = 20 << 20
-	// maxParts bounds the parts of the zip.
-	maxParts = 1000
 	// maxRows bounds the rows read from either sheet.
 	maxRows = 1000
 	// maxCellErrors bounds the cell problems listed at once.
@@ -429,7 +425,7 @@ func readUpload(data []byte, rv ReportView) (upload, error) {
 		return up, err
 	}
 	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{
-		RawCellValue: true, UnzipSizeLimit: maxUnzipped, UnzipXMLSizeLimit: maxUnzipped})
+		RawCellValue: true, UnzipSizeLimit: tabular.MaxUnzipped, UnzipXMLSizeLimit: tabular.MaxUnzipped})
 	if err != nil {
 		return up, openProblem(err)
 	}
@@ -559,36 +555,32 @@ func changesFrom(rv ReportView, up upload) ([]Change, map[string]FieldInput) {
 	return out, inputs
 }
 
-// checkZip refuses a file whose parts say, in the zip's directory, that they
-// unpack to more than maxUnzipped in all, before any part is unpacked.
-// (excelize checks the same sum part by part as it unpacks them, and
-// archive/zip refuses a part that unpacks to more than it says.)
+// checkZip refuses an old .xls or encrypted workbook, a file that is not a
+// zip, and an archive over the limits of every office file
+// (tabular.CheckZip, which reads only the zip's directory), each with its
+// Russian sentence.
 func checkZip(data []byte) error {
 	if bytes.HasPrefix(data, []byte{0xd0, 0xcf, 0x11, 0xe0}) {
 		return openProblem(excelize.ErrWorkbookFileFormat) // an old .xls or an encrypted workbook
 	}
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
-	if err != nil {
+	if _, err := zip.NewReader(bytes.NewReader(data), int64(len(data))); err != nil {
 		return openProblem(zip.ErrFormat)
 	}
-	if len(zr.File) > maxParts {
-		return problem("", "", "В файле слишком много частей: это не файл отчёта. "+downloadAgain)
-	}
-	var total uint64
-	for _, zf := range zr.File {
-		total += zf.UncompressedSize64
-		if total > maxUnzipped {
-			return problem("", "", "Файл распаковывается больше чем в 20 МБ: это не файл отчёта. "+downloadAgain)
-		}
+	if err := tabular.CheckZip(data); err != nil {
+		return problem("", "", tooLarge)
 	}
 	return nil
 }
+
+// tooLarge is the problem of an archive over tabular's limits.
+var tooLarge = fmt.Sprintf("Файл распаковывается больше чем в %d МБ или в слишком много частей: это не файл отчёта. ",
+	tabular.MaxUnzipped>>20) + downloadAgain
 
 // openProblem explains why a file does not open as a workbook.
 func openProblem(err error) error {
 	switch {
 	case strings.Contains(err.Error(), "unzip size exceeds"):
-		return problem("", "", "Файл распаковывается больше чем в 20 МБ: это не файл отчёта. "+downloadAgain)
+		return problem("", "", tooLarge)
 	case errors.Is(err, excelize.ErrWorkbookFileFormat), errors.Is(err, excelize.ErrWorkbookPassword):
 		return problem("", "", "Файл защищён паролем или сохранён в старом формате .xls. "+
 			"Сохраните его как «Книга Excel (*.xlsx)» без пароля и загрузите снова.")

@@ -4,11 +4,14 @@ import (
 	"archive/zip"
 	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/nastavnik/nastavnik/platform/tabular"
 )
 
 // sampleReport is a small report with every field type, a value of each and
@@ -336,38 +339,52 @@ func TestExcelUploadProblems(t *testing.T) {
 }
 
 // TestExcelZipBomb: a file whose parts say they unpack to more than the
-// limit is refused from the sizes the zip declares, before unpacking: the
-// parts here hold a few bytes that are not even deflate data, so reading
-// any of them would fail differently.
+// limit every office file shares (tabular.CheckZip) is refused from the
+// sizes the zip declares, before unpacking: the parts here hold a few bytes
+// that are not even deflate data, so reading any of them would fail
+// differently. A file exactly at the limit passes the guard and fails only
+// later, as not being a workbook: the gateway has no stricter rule of its own.
 func TestExcelZipBomb(t *testing.T) {
 	rv := sampleReport()
-	for name, sizes := range map[string][]uint64{
-		"one huge part":           {1 << 40},
-		"many parts over the sum": {8 << 20, 8 << 20, 8 << 20},
-	} {
-		t.Run(name, func(t *testing.T) {
-			var buf bytes.Buffer
-			zw := zip.NewWriter(&buf)
-			for i, n := range sizes {
-				w, err := zw.CreateRaw(&zip.FileHeader{Name: "xl/worksheets/sheet" + string(rune('1'+i)) + ".xml", Method: zip.Deflate,
-					CompressedSize64: 4, UncompressedSize64: n, CRC32: 1})
-				if err != nil {
-					t.Fatal(err)
-				}
-				if _, err := w.Write([]byte{0xde, 0xad, 0xbe, 0xef}); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if err := zw.Close(); err != nil {
+	const tooLargeStart = "Файл распаковывается больше чем в 64 МБ"
+	rawZip := func(t *testing.T, sizes []uint64) []byte {
+		var buf bytes.Buffer
+		zw := zip.NewWriter(&buf)
+		for i, n := range sizes {
+			w, err := zw.CreateRaw(&zip.FileHeader{Name: fmt.Sprintf("xl/worksheets/sheet%d.xml", i+1), Method: zip.Deflate,
+				CompressedSize64: 4, UncompressedSize64: n, CRC32: 1})
+			if err != nil {
 				t.Fatal(err)
 			}
-			if got := problemOf(t, buf.Bytes(), rv); !strings.HasPrefix(got, "Файл распаковывается больше чем в 20 МБ") {
-				t.Errorf("problem %q", got)
+			if _, err := w.Write([]byte{0xde, 0xad, 0xbe, 0xef}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := zw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes()
+	}
+	third := uint64(tabular.MaxUnzipped/3 + 1)
+	for name, sizes := range map[string][]uint64{
+		"one huge part":           {1 << 40},
+		"many parts over the sum": {third, third, third},
+		"too many parts":          make([]uint64, tabular.MaxParts+1),
+	} {
+		t.Run(name, func(t *testing.T) {
+			if got := problemOf(t, rawZip(t, sizes), rv); !strings.HasPrefix(got, tooLargeStart) {
+				t.Errorf("problem %q, want it to start with %q", got, tooLargeStart)
 			}
 		})
 	}
+	t.Run("at the shared limit", func(t *testing.T) {
+		got := problemOf(t, rawZip(t, []uint64{tabular.MaxUnzipped / 2, tabular.MaxUnzipped / 2}), rv)
+		if strings.HasPrefix(got, tooLargeStart) || got == "" {
+			t.Errorf("problem %q, want one that is not about the size", got)
+		}
+	})
 
-	// A real one: 30 MB of XML deflated to a few kilobytes.
+	// A real one: 70 MB of XML deflated to well under a megabyte.
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
 	w, err := zw.Create("xl/sharedStrings.xml")
@@ -375,7 +392,7 @@ func TestExcelZipBomb(t *testing.T) {
 		t.Fatal(err)
 	}
 	chunk := bytes.Repeat([]byte("<si><t>a</t></si>"), 1<<16)
-	for n := 0; n < 30<<20; n += len(chunk) {
+	for n := 0; n < tabular.MaxUnzipped+(6<<20); n += len(chunk) {
 		if _, err := w.Write(chunk); err != nil {
 			t.Fatal(err)
 		}
@@ -386,8 +403,8 @@ func TestExcelZipBomb(t *testing.T) {
 	if buf.Len() > 1<<20 {
 		t.Fatalf("the bomb is %d bytes", buf.Len())
 	}
-	if got := problemOf(t, buf.Bytes(), rv); !strings.HasPrefix(got, "Файл распаковывается больше чем в 20 МБ") {
-		t.Errorf("problem %q", got)
+	if got := problemOf(t, buf.Bytes(), rv); !strings.HasPrefix(got, tooLargeStart) {
+		t.Errorf("problem %q, want it to start with %q", got, tooLargeStart)
 	}
 	if got := problemOf(t, make([]byte, maxUpload+1), rv); !strings.HasPrefix(got, "Файл больше 4 МБ") {
 		t.Errorf("problem %q", got)
