@@ -402,7 +402,10 @@ func (p *Pages) saveReport(w http.ResponseWriter, r *http.Request) error {
 		p.render(w, r, http.StatusBadRequest, "report.html", page)
 		return nil
 	}
-	if version != current.Version {
+	// A stale form is a conflict; but a form posted again (its key is the
+	// same) goes to the service, which answers the first post's result or
+	// does nothing when the values are already saved.
+	if version != current.Version && formKey(r.Context()) == "" {
 		return p.conflict(w, r, current, in)
 	}
 	saved, err := p.curator.SaveReport(ctx, id, version, changed(in, current), r.PostForm["confirm"])

@@ -45,8 +45,10 @@ type Backend interface {
 }
 
 // NewBackend returns the backend over the indicators, roadmap and registry
-// services.
+// services. The writes of a form carrying an idempotency key send it on
+// (keyedConn).
 func NewBackend(indicators, roadmap, registry grpc.ClientConnInterface) Backend {
+	indicators, roadmap, registry = keyedConn{indicators}, keyedConn{roadmap}, keyedConn{registry}
 	return &grpcBackend{
 		campaigns:      indicatorsv1.NewCampaignServiceClient(indicators),
 		reports:        indicatorsv1.NewReportServiceClient(indicators),

@@ -146,6 +146,7 @@ func (p *Pages) guard(roles []identity.Role, limit int64, h handler) http.Handle
 				p.notText(w, r)
 				return
 			}
+			r = r.WithContext(withFormKey(r.Context(), r.PostFormValue(formKeyField)))
 		}
 		if err := h(w, r); err != nil {
 			p.serveError(w, r, err)

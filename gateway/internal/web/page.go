@@ -59,10 +59,11 @@ type NavItem struct {
 type pageSet map[string]*template.Template
 
 var funcs = template.FuncMap{
-	"date":   DateRU,
-	"number": NumberRU,
-	"count":  func(n any, one, few, many string) string { return Count(toInt64(n), one, few, many) },
-	"plural": func(n any, one, few, many string) string { return Plural(toInt64(n), one, few, many) },
+	"formKey": newFormKey,
+	"date":    DateRU,
+	"number":  NumberRU,
+	"count":   func(n any, one, few, many string) string { return Count(toInt64(n), one, few, many) },
+	"plural":  func(n any, one, few, many string) string { return Plural(toInt64(n), one, few, many) },
 	"dict": func(kv ...any) (map[string]any, error) {
 		if len(kv)%2 != 0 {
 			return nil, fmt.Errorf("dict: odd number of arguments")

@@ -10,8 +10,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/nastavnik/nastavnik/platform/idempotency"
 	"github.com/nastavnik/nastavnik/platform/service"
-	indicatorsv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/indicators/v1"
 	"github.com/nastavnik/nastavnik/services/indicators/internal/directory"
 	"github.com/nastavnik/nastavnik/services/indicators/internal/indicator"
 	"github.com/nastavnik/nastavnik/services/indicators/internal/server"
@@ -30,15 +30,7 @@ var Spec = service.Spec{
 	Errors:       server.Errors,
 	Migrations:   store.Migrations(),
 	UsesRegistry: true,
-	Idempotent: []string{
-		indicatorsv1.CampaignService_CreateCampaign_FullMethodName,
-		indicatorsv1.ReportService_CreateReport_FullMethodName,
-		indicatorsv1.ReportService_SaveReport_FullMethodName,
-		indicatorsv1.ReportService_SubmitReport_FullMethodName,
-		indicatorsv1.ReportService_AcceptReport_FullMethodName,
-		indicatorsv1.ReportService_ReturnReport_FullMethodName,
-		indicatorsv1.ReportService_ReopenReport_FullMethodName,
-	},
+	Idempotent:   idempotency.IndicatorsMethods,
 	Register: func(env service.Env) error {
 		st := store.New(env.Pool).ReadFrom(env.ReadPool)
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

@@ -4,8 +4,8 @@
 package app
 
 import (
+	"github.com/nastavnik/nastavnik/platform/idempotency"
 	"github.com/nastavnik/nastavnik/platform/service"
-	registryv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/registry/v1"
 	"github.com/nastavnik/nastavnik/services/registry/internal/server"
 	"github.com/nastavnik/nastavnik/services/registry/internal/store"
 )
@@ -20,12 +20,7 @@ var Spec = service.Spec{
 	},
 	Errors:     server.Errors,
 	Migrations: store.Migrations(),
-	Idempotent: []string{
-		registryv1.RegionService_CreateRegion_FullMethodName,
-		registryv1.MunicipalityService_CreateMunicipality_FullMethodName,
-		registryv1.OrganisationService_CreateOrganisation_FullMethodName,
-		registryv1.AccountService_CreateAccount_FullMethodName,
-	},
+	Idempotent: idempotency.RegistryMethods,
 	Register: func(env service.Env) error {
 		server.New(store.New(env.Pool)).Register(env.Server)
 		return nil
