@@ -3,6 +3,7 @@ package idempotency
 import (
 	indicatorsv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/indicators/v1"
 	registryv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/registry/v1"
+	roadmapv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/roadmap/v1"
 )
 
 // The methods that take an idempotency key, per service, in one place: each
@@ -29,12 +30,28 @@ var (
 		indicatorsv1.ReportService_ReturnReport_FullMethodName,
 		indicatorsv1.ReportService_ReopenReport_FullMethodName,
 	}
+	// RoadmapMethods are every write of a roadmap but the cascade (which
+	// writes each school's roadmap in a transaction of its own): its create
+	// and import, its stages and items, and the marks of occurrences.
+	RoadmapMethods = []string{
+		roadmapv1.RoadmapService_CreateRoadmap_FullMethodName,
+		roadmapv1.RoadmapService_ImportRoadmap_FullMethodName,
+		roadmapv1.RoadmapService_UpdateRoadmap_FullMethodName,
+		roadmapv1.RoadmapService_RenumberRoadmap_FullMethodName,
+		roadmapv1.RoadmapService_CreateStage_FullMethodName,
+		roadmapv1.RoadmapService_UpdateStage_FullMethodName,
+		roadmapv1.RoadmapService_CreateItem_FullMethodName,
+		roadmapv1.RoadmapService_UpdateItem_FullMethodName,
+		roadmapv1.RoadmapService_MoveItem_FullMethodName,
+		roadmapv1.RoadmapService_DeleteItem_FullMethodName,
+		roadmapv1.RoadmapService_MarkOccurrence_FullMethodName,
+	}
 )
 
 // keyed is every method of the lists above.
 var keyed = func() map[string]bool {
 	m := map[string]bool{}
-	for _, l := range [][]string{RegistryMethods, IndicatorsMethods} {
+	for _, l := range [][]string{RegistryMethods, IndicatorsMethods, RoadmapMethods} {
 		for _, name := range l {
 			m[name] = true
 		}

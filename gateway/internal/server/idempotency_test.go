@@ -3,10 +3,12 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 
@@ -240,4 +242,73 @@ func TestIdempotencyKeyConcurrent(t *testing.T) {
 	if submits != 1 || got[0].Status != "REPORT_STATUS_SUBMITTED" {
 		t.Errorf("%d submissions recorded, report %s, want 1 and submitted", submits, got[0].Status)
 	}
+}
+
+// TestRoadmapIdempotencyKeys: the roadmap service takes keys like the
+// others: a keyed create of a roadmap, an import, a create of an item and a
+// mark of an occurrence, each sent twice, change the roadmap rows once and
+// answer the repeat with the first answer.
+func TestRoadmapIdempotencyKeys(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	curator, methodologist, op := f.clients["curator"], f.clients["methodologist"], f.p.as(t, "operator", operatorPassword)
+	type roadmap struct {
+		ID      string `json:"id"`
+		Version string `json:"version"`
+		Stages  []struct {
+			ID    string `json:"id"`
+			Items []struct {
+				ID string `json:"id"`
+			} `json:"items"`
+		} `json:"stages"`
+	}
+	type answer struct {
+		Roadmap roadmap `json:"roadmap"`
+		ItemID  string  `json:"itemId"`
+	}
+	// rows is the number of roadmap, stage, item and marked occurrence rows.
+	rows := func() string {
+		t.Helper()
+		var s string
+		if err := f.rmdb.QueryRow(ctx, `SELECT concat_ws('/', (SELECT count(*) FROM roadmap), (SELECT count(*) FROM stage),
+			(SELECT count(*) FROM item), (SELECT count(*) FROM occurrence WHERE done))`).Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	twice := func(c client, name, method, path string, body any) answer {
+		t.Helper()
+		key := fmt.Sprintf("roadmap-%s-%d", strings.ReplaceAll(name, " ", "-"), f.seq())
+		var first, second answer
+		before := rows()
+		if code, replayed := c.keyed(method, path, key, body, &first); code != http.StatusOK || replayed {
+			var e apiError
+			c.keyed(method, path, key+"-why", body, &e)
+			t.Fatalf("%s: %d replayed=%v, want 200 fresh (%+v)", name, code, replayed, e)
+		}
+		once := rows()
+		if once == before {
+			t.Fatalf("%s changed no row (%s)", name, before)
+		}
+		if code, replayed := c.keyed(method, path, key, body, &second); code != http.StatusOK || !replayed {
+			t.Fatalf("%s again: %d replayed=%v, want 200 replayed", name, code, replayed)
+		}
+		if first.Roadmap.ID != second.Roadmap.ID || first.Roadmap.Version != second.Roadmap.Version || first.ItemID != second.ItemID {
+			t.Errorf("%s: got %+v then %+v, want the same answer", name, first, second)
+		}
+		if after := rows(); after != once {
+			t.Errorf("%s repeated: rows %s, want %s (as after the first)", name, after, once)
+		}
+		return first
+	}
+
+	twice(methodologist, "create", "POST", "/v1/roadmaps", map[string]any{"owner": map[string]any{"municipalityId": f.munA},
+		"title": "Дорожная карта муниципалитета", "periodStart": "2025-01-01", "periodEnd": "2026-12-31"})
+	imported := twice(op, "import", "POST", "/v1/roadmaps:import", map[string]any{"owner": map[string]any{"organisationId": f.a1.GetId()},
+		"format": "IMPORT_FORMAT_TSV", "content": base64.StdEncoding.EncodeToString([]byte(fixtureTSV)),
+		"periodStart": "2021-01-01", "periodEnd": "2024-12-31"}).Roadmap
+	created := twice(curator, "create item", "POST", "/v1/stages/"+imported.Stages[0].ID+"/items", map[string]any{
+		"version": imported.Version, "item": map[string]any{"measure": "Провести педагогический совет", "deadlineText": "До 30.06.2022"}})
+	twice(curator, "mark", "POST", "/v1/items/"+created.ItemID+"/occurrences/2022-06-30:mark", map[string]any{
+		"version": "0", "done": true, "doneOn": "2022-06-20"})
 }

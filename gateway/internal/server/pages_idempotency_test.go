@@ -121,4 +121,44 @@ func TestFormPostedTwiceChangesOnce(t *testing.T) {
 	if got := report(ind.repA1).GetValues()["teachers_total"].GetCount(); got != 77 {
 		t.Errorf("teachers_total %d, want 77", got)
 	}
+
+	// The roadmap's forms: a new item, and an occurrence marked done.
+	rm := f.pageRoadmap()
+	rows := func() string {
+		t.Helper()
+		var s string
+		if err := f.rmdb.QueryRow(ctx, `SELECT concat_ws('/', (SELECT count(*) FROM item WHERE roadmap_id = $1),
+			(SELECT count(*) FROM occurrence WHERE roadmap_id = $1 AND done))`, rm.id).Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	for _, tc := range []struct {
+		name, page, action string
+		fields             url.Values
+		want               string // rows after: items/done occurrences
+	}{
+		{"create item", "/roadmap/" + rm.id + "/items/new?stage=" + rm.stage, "/roadmap/" + rm.id + "/items/new",
+			url.Values{"stage": {rm.stage}, "measure": {"Провести педагогический совет"}, "deadline_text": {"До 30.06.2022"}}, "2/0"},
+		{"mark done", "/roadmap/" + rm.id + "/items/" + rm.item, "/roadmap/" + rm.id + "/items/" + rm.item + "/mark",
+			url.Values{"done": {"yes"}, "note": {"Положение утверждено"}}, "2/1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, page := curator.get(tc.page)
+			if code != http.StatusOK {
+				t.Fatalf("GET %s: %d", tc.page, code)
+			}
+			form := formOf(t, page, tc.action)
+			for k, v := range tc.fields {
+				form[k] = v
+			}
+			got := curator.postTwice(tc.action, form)
+			if got[0] != got[1] || !strings.HasPrefix(got[0], "303 ") {
+				t.Errorf("answers %q, want the same redirect twice", got)
+			}
+			if r := rows(); r != tc.want {
+				t.Errorf("items/done occurrences %s, want %s (one change)", r, tc.want)
+			}
+		})
+	}
 }

@@ -4,6 +4,7 @@
 package app
 
 import (
+	"github.com/nastavnik/nastavnik/platform/idempotency"
 	"github.com/nastavnik/nastavnik/platform/service"
 	"github.com/nastavnik/nastavnik/services/roadmap/internal/directory"
 	"github.com/nastavnik/nastavnik/services/roadmap/internal/server"
@@ -22,6 +23,7 @@ var Spec = service.Spec{
 	Errors:       server.Errors,
 	Migrations:   store.Migrations(),
 	UsesRegistry: true,
+	Idempotent:   idempotency.RoadmapMethods,
 	Register: func(env service.Env) error {
 		server.New(store.New(env.Pool), directory.New(env.Signer, env.Registry)).Register(env.Server)
 		return nil
