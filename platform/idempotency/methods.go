@@ -1,6 +1,8 @@
 package idempotency
 
 import (
+	"slices"
+
 	indicatorsv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/indicators/v1"
 	registryv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/registry/v1"
 	roadmapv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/roadmap/v1"
@@ -62,3 +64,13 @@ var keyed = func() map[string]bool {
 // Keyed reports whether a method (its full name, /package.Service/Method)
 // takes an idempotency key.
 func Keyed(fullMethod string) bool { return keyed[fullMethod] }
+
+// Methods are the full names of every method that takes a key, sorted.
+func Methods() []string {
+	out := make([]string, 0, len(keyed))
+	for m := range keyed {
+		out = append(out, m)
+	}
+	slices.Sort(out)
+	return out
+}

@@ -84,9 +84,22 @@ func NewMux(ctx context.Context, b Backends, annotate func(context.Context, *htt
 			return nil, fmt.Errorf("api: register %s: %w", r.name, err)
 		}
 	}
-	download := downloadAggregates(mux, b.Indicators, func(r *http.Request) metadata.MD { return annotate(r.Context(), r) })
-	if err := mux.HandlePath("GET", "/v1/aggregates:download", download); err != nil {
-		return nil, fmt.Errorf("api: register download: %w", err)
+	// The hand-written routes: exactly those of HandRoutes, which the
+	// OpenAPI document lists.
+	hand := map[string]runtime.HandlerFunc{
+		"GET /v1/aggregates:download": downloadAggregates(mux, b.Indicators, func(r *http.Request) metadata.MD { return annotate(r.Context(), r) }),
+	}
+	if len(hand) != len(HandRoutes) {
+		return nil, fmt.Errorf("api: %d hand-written routes, %d described in HandRoutes", len(hand), len(HandRoutes))
+	}
+	for _, h := range HandRoutes {
+		handler, ok := hand[h.Method+" "+h.Path]
+		if !ok {
+			return nil, fmt.Errorf("api: %s %s is described but has no handler", h.Method, h.Path)
+		}
+		if err := mux.HandlePath(h.Method, h.Path, handler); err != nil {
+			return nil, fmt.Errorf("api: register %s %s: %w", h.Method, h.Path, err)
+		}
 	}
 	return withBodySlot(mux), nil
 }

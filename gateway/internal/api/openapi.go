@@ -12,6 +12,9 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
+
+	"github.com/nastavnik/nastavnik/platform/idempotency"
 )
 
 // openAPI is the merged OpenAPI (Swagger 2.0) document generated from proto/.
@@ -19,28 +22,95 @@ import (
 //go:embed openapi/nastavnik.swagger.json
 var openAPI []byte
 
-// OpenAPIHandler serves the merged OpenAPI document, titled for the whole
-// API (the generator titles a merged document after its first proto file).
-func OpenAPIHandler() http.Handler {
-	doc := titled(openAPI)
+// HandRoute is a REST route the gateway serves beside the generated ones,
+// with what the OpenAPI document says of it.
+type HandRoute struct {
+	Method, Path string
+	// OperationID, Summary and Produces describe the operation; it takes
+	// the parameters, tags and error answer of the generated operation
+	// Like (its path; same method).
+	OperationID, Summary string
+	Produces             []string
+	Like                 string
+}
+
+// HandRoutes are the routes written by hand (NewMux registers exactly
+// these, and the served document lists them).
+var HandRoutes = []HandRoute{{
+	Method: "GET", Path: "/v1/aggregates:download", OperationID: "AggregateService_DownloadAggregates",
+	Summary: "DownloadAggregates answers the file of ExportAggregates itself (Content-Disposition: attachment), " +
+		"for a browser to save; the query parameters are those of /v1/aggregates:export.",
+	Produces: []string{"text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+	Like:     "/v1/aggregates:export",
+}}
+
+// idempotencyHeader is the header parameter of every operation that takes
+// an idempotency key.
+var idempotencyHeader = map[string]any{
+	"name": idempotency.Header, "in": "header", "required": false, "type": "string",
+	"description": "A fresh key (a UUID) per logical write, the same on every retry: a repeat of the same request " +
+		"gets the first answer (header Idempotent-Replayed: true) and changes nothing; the same key with another " +
+		"request is a 400 naming Idempotency-Key. Keys live 24 hours and belong to the caller.",
+}
+
+// servedDoc is the document the gateway serves: the generated one, titled
+// for the whole API (the generator titles a merged document after its first
+// proto file), with the hand-written routes and the Idempotency-Key header
+// of the operations that take it.
+var servedDoc = sync.OnceValues(func() ([]byte, error) {
+	var doc map[string]any
+	if err := json.Unmarshal(openAPI, &doc); err != nil {
+		return nil, fmt.Errorf("api: openapi document: %w", err)
+	}
+	doc["info"] = map[string]any{"title": "nastavnik API", "version": "v1",
+		"description": "Monitoring of the mentorship target model: registry, roadmaps, campaigns, reports and indicators."}
+	paths, _ := doc["paths"].(map[string]any)
+	for _, h := range HandRoutes {
+		method := strings.ToLower(h.Method)
+		like, _ := paths[h.Like].(map[string]any)
+		likeOp, ok := like[method].(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("api: openapi document: %s %s is like %s, which it has not", h.Method, h.Path, h.Like)
+		}
+		likeAnswers, _ := likeOp["responses"].(map[string]any)
+		paths[h.Path] = map[string]any{method: map[string]any{
+			"operationId": h.OperationID, "summary": h.Summary, "produces": h.Produces,
+			"tags": likeOp["tags"], "parameters": likeOp["parameters"],
+			"responses": map[string]any{
+				"200":     map[string]any{"description": "The file.", "schema": map[string]any{"type": "file"}},
+				"default": likeAnswers["default"],
+			},
+		}}
+	}
+	keyed := map[string]bool{}
+	for _, m := range idempotency.Methods() {
+		// /nastavnik.registry.v1.RegionService/CreateRegion → RegionService_CreateRegion
+		svc, name, _ := strings.Cut(strings.TrimPrefix(m, "/"), "/")
+		keyed[svc[strings.LastIndexByte(svc, '.')+1:]+"_"+name] = true
+	}
+	for _, ops := range paths {
+		for _, op := range ops.(map[string]any) {
+			op, ok := op.(map[string]any)
+			if id, _ := op["operationId"].(string); ok && keyed[id] {
+				params, _ := op["parameters"].([]any)
+				op["parameters"] = append(params, idempotencyHeader)
+			}
+		}
+	}
+	return json.MarshalIndent(doc, "", "  ")
+})
+
+// OpenAPIHandler serves the OpenAPI document (servedDoc).
+func OpenAPIHandler() (http.Handler, error) {
+	doc, err := servedDoc()
+	if err != nil {
+		return nil, err
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "public, max-age=300")
 		_, _ = w.Write(doc)
-	})
-}
-
-func titled(doc []byte) []byte {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(doc, &m); err != nil {
-		return doc
-	}
-	m["info"] = json.RawMessage(`{"title":"nastavnik API","description":"Monitoring of the mentorship target model: registry, roadmaps, campaigns, reports and indicators.","version":"v1"}`)
-	out, err := json.MarshalIndent(m, "", "  ")
-	if err != nil {
-		return doc
-	}
-	return out
+	}), nil
 }
 
 type swaggerDoc struct {
@@ -106,8 +176,12 @@ Errors are <code>{"code", "message", "details": [{"field", "description", "reaso
 
 // Groups reads the operations of the OpenAPI document, grouped by service.
 func Groups() ([]Group, error) {
+	served, err := servedDoc()
+	if err != nil {
+		return nil, err
+	}
 	var doc swaggerDoc
-	if err := json.Unmarshal(openAPI, &doc); err != nil {
+	if err := json.Unmarshal(served, &doc); err != nil {
 		return nil, fmt.Errorf("api: openapi document: %w", err)
 	}
 	byTag := map[string][]Operation{}

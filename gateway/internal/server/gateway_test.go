@@ -387,7 +387,7 @@ func TestServingEssentials(t *testing.T) {
 			t.Errorf("title %q", doc.Info.Title)
 		}
 		for _, p := range []string{"/v1/organisations", "/v1/regions", "/v1/municipalities/{municipalityId}/organisations:import",
-			"/v1/roadmaps:import", "/v1/reports/{id}:submit", "/v1/completeness"} {
+			"/v1/roadmaps:import", "/v1/reports/{id}:submit", "/v1/completeness", "/v1/aggregates:download"} {
 			if _, ok := doc.Paths[p]; !ok {
 				t.Errorf("openapi.json has no path %s", p)
 			}

@@ -742,7 +742,7 @@ func TestAccessMatrix(t *testing.T) {
 	// Every route of the OpenAPI document was called by some row.
 	routes, _ := apiRoutes(t, f.p.base)
 	for _, rt := range routes {
-		if _, ok := undocumentedRoutes[rt.String()]; ok {
+		if handRoutes[rt.String()] {
 			continue // not an RPC: TestAggregateDownload checks who may download
 		}
 		re := regexp.MustCompile("^" + rt.method + " " + regexp.MustCompile(`\\\{[^}]+\\\}`).ReplaceAllString(regexp.QuoteMeta(rt.path), `[^/]+`) + `(\?.*)?$`)

@@ -177,6 +177,10 @@ func (g *Gateway) handler(ctx context.Context, reg *prometheus.Registry) (http.H
 	if err != nil {
 		return nil, err
 	}
+	openAPI, err := api.OpenAPIHandler()
+	if err != nil {
+		return nil, err
+	}
 	backend := web.NewBackend(g.backends.Indicators, g.backends.Roadmap, g.backends.Registry)
 	pages, err := web.New(web.Deps{Logger: g.logger, Auth: g.auth,
 		Account: web.NewAccountBackend(g.backends.Registry),
@@ -187,7 +191,7 @@ func (g *Gateway) handler(ctx context.Context, reg *prometheus.Registry) (http.H
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/v1/", g.limitBody(cleanQuery(g.timeout(authenticate(apiMux)))))
-	mux.Handle("GET /openapi.json", api.OpenAPIHandler())
+	mux.Handle("GET /openapi.json", openAPI)
 	mux.Handle("GET /docs", docs)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", g.ready)
