@@ -1,6 +1,7 @@
 package validation
 
 import (
+	"fmt"
 	"strings"
 	"unicode"
 
@@ -75,6 +76,34 @@ func HasBidiControl(s string) bool {
 	return strings.ContainsFunc(s, func(r rune) bool {
 		return (r >= '\u202A' && r <= '\u202E') || (r >= '\u2066' && r <= '\u2069')
 	})
+}
+
+// Visible returns s with every character that a reader cannot see or that
+// changes how the text around it is shown — bidirectional controls, zero-width
+// characters and direction marks, control characters other than line breaks
+// and tabs — written as its code point, «U+202E»: text echoed back (a
+// file's cell in an import's notes, a refused value) then shows what it holds
+// and cannot reorder the page around it. Every text parameter of a problem's
+// message is shown so (see Problem.Russian).
+func Visible(s string) string {
+	if !strings.ContainsFunc(s, hidden) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if hidden(r) {
+			fmt.Fprintf(&b, "«U+%04X»", r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// hidden: a character Visible writes as its code point.
+func hidden(r rune) bool {
+	return invisible(r) || (r >= '\u202A' && r <= '\u202E') || (r >= '\u2066' && r <= '\u2069') ||
+		(unicode.IsControl(r) && r != '\n' && r != '\t')
 }
 
 // BidiControl: text holding bidirectional control characters.

@@ -1,6 +1,9 @@
 package validation
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestCleanName(t *testing.T) {
 	t.Parallel()
@@ -47,5 +50,39 @@ func TestCleanText(t *testing.T) {
 		if got := CleanText(tc.in); got != tc.want {
 			t.Errorf("%s: CleanText(%q) = %q, want %q", tc.name, tc.in, got, tc.want)
 		}
+	}
+}
+
+func TestVisible(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ name, in, want string }{
+		{"plain", "Провести совет\nв\tшколе", "Провести совет\nв\tшколе"},
+		{"bidi override", "Приказ \u202eдп.1", "Приказ «U+202E»дп.1"},
+		{"isolates and embeddings", "\u2066a\u2069\u202ab", "«U+2066»a«U+2069»«U+202A»b"},
+		{"zero-width and marks", "a\u200bb\u200ec\ufeff", "a«U+200B»b«U+200E»c«U+FEFF»"},
+		{"controls", "a\u0000b\u0007c\rd", "a«U+0000»b«U+0007»c«U+000D»d"},
+		{"right-to-left text itself stays", "שלום", "שלום"},
+	}
+	for _, tc := range tests {
+		if got := Visible(tc.in); got != tc.want {
+			t.Errorf("%s: Visible(%q) = %q, want %q", tc.name, tc.in, got, tc.want)
+		}
+	}
+}
+
+// TestMessagesShowHiddenCharacters: a text echoed in a message (a file's row
+// in an import's notes) shows a bidirectional override as its code point, in
+// both languages and in lists, so it cannot reorder the page it is shown on.
+func TestMessagesShowHiddenCharacters(t *testing.T) {
+	t.Parallel()
+	p := New("import_before_stage").With("text", "Цель: \u202eевонв")
+	for lang, got := range map[string]string{"Russian": p.Russian(), "English": p.English()} {
+		if HasBidiControl(got) || !strings.Contains(got, "Цель: «U+202E»евонв") {
+			t.Errorf("%s: %q, want the override shown as «U+202E»", lang, got)
+		}
+	}
+	l := New("import_scan_noise").With("cells", []string{"a\u202eb", "c"})
+	if got := l.Russian(); HasBidiControl(got) || !strings.Contains(got, "a«U+202E»b") {
+		t.Errorf("list: %q, want the override shown as «U+202E»", got)
 	}
 }

@@ -24,7 +24,8 @@ type Problem struct {
 }
 
 // Params are the values a problem's texts name, by the names the templates
-// use. Values are written per language: numbers (Russian groups thousands),
+// use. Values are written per language: text with its hidden characters
+// shown as code points (Visible), numbers (Russian groups thousands),
 // time.Time as a date (2025-09-01, 01.09.2025), []string as a list
 // ("a, b or c", «a, b или c»), Words in their language, anything else with
 // fmt.
@@ -167,7 +168,7 @@ func format(v any, lang language) string {
 	}
 	switch v := v.(type) {
 	case string:
-		return v
+		return Visible(v)
 	case float64:
 		if lang == russianLang {
 			return russian.Decimal(v)
@@ -179,10 +180,14 @@ func format(v any, lang language) string {
 		}
 		return v.Format(time.DateOnly)
 	case []string:
-		if lang == russianLang {
-			return list(v, "или")
+		shown := make([]string, len(v))
+		for i, s := range v {
+			shown[i] = Visible(s)
 		}
-		return list(v, "or")
+		if lang == russianLang {
+			return list(shown, "или")
+		}
+		return list(shown, "or")
 	case Words:
 		if lang == russianLang {
 			return v.Russian

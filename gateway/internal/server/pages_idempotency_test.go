@@ -1,8 +1,11 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"html"
+	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -160,5 +163,54 @@ func TestFormPostedTwiceChangesOnce(t *testing.T) {
 				t.Errorf("items/done occurrences %s, want %s (one change)", r, tc.want)
 			}
 		})
+	}
+}
+
+// TestImportPreviewShowsHiddenCharacters: a row of an imported file that did
+// not go into the roadmap is echoed in the preview's notes with a
+// bidirectional override shown as its code point, «U+202E», never the
+// character itself (which would reorder the page around it).
+func TestImportPreviewShowsHiddenCharacters(t *testing.T) {
+	f := newFixture(t)
+	curator := newBrowser(t, f.p.base)
+	curator.signIn("curator", rolePassword("curator"))
+	_, page := curator.get("/roadmap/import")
+	form := formOf(t, page, "/roadmap/import")
+
+	tsv := "№\tМероприятие\tСрок\tОтветственный\n" +
+		"Цель: \u202eяинечанс хит\t\t\t\n" +
+		"1.\tПодготовка условий\t\t\n" +
+		"1.1\tРазработать положение о наставничестве\tДо 31.03.2022\tКуратор\n"
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for k, vs := range form {
+		for _, v := range vs {
+			_ = mw.WriteField(k, v)
+		}
+	}
+	_ = mw.WriteField("organisation", f.a1.GetId())
+	w, err := mw.CreateFormFile("file", "карта.tsv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = w.Write([]byte(tsv))
+	if err := mw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := curator.c.Post(f.p.base+"/roadmap/import", mw.FormDataContentType(), &body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	preview := html.UnescapeString(string(raw))
+	if resp.StatusCode != http.StatusOK || !strings.Contains(preview, "Проверьте дорожную карту перед сохранением") {
+		t.Fatalf("preview: %d %s", resp.StatusCode, preview)
+	}
+	if strings.ContainsRune(preview, '\u202e') {
+		t.Errorf("the preview carries U+202E itself")
+	}
+	if !strings.Contains(preview, "Цель: «U+202E»яинечанс хит") {
+		t.Errorf("the preview does not show the refused row with «U+202E»: %s", preview)
 	}
 }
