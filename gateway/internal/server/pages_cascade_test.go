@@ -1,8 +1,13 @@
 package server_test
 
 import (
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/chromedp/chromedp"
 )
 
 // TestMunicipalRoadmapCascadeInTheBrowser: the methodologist opens an item of
@@ -63,4 +68,113 @@ func TestMunicipalRoadmapCascadeInTheBrowser(t *testing.T) {
 	if main = text(t, b, "main"); !strings.Contains(main, "получили 0 школ, у 2 школ оно уже было") {
 		t.Errorf("a second hand-down:\n%s", main)
 	}
+}
+
+// TestMunicipalRoadmapKeptInTheBrowser: the methodologist keeps the
+// municipality's roadmap with the same pages as a school's: loads it from a
+// file through the import form and its preview, adds an item, edits it, moves
+// it up and marks it done. The pages pass axe-core, the weight bar and the
+// 360-pixel check.
+func TestMunicipalRoadmapKeptInTheBrowser(t *testing.T) {
+	f := newFixture(t)
+	c := newPageChecker(t, f.p.base)
+	b := c.b
+	if err := b.SignIn("methodologist", rolePassword("methodologist")); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Open("/roadmap"); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Submit(`a[href="/roadmap/import?org=` + f.munA + `"]`); err != nil {
+		t.Fatal(err)
+	}
+	c.check("municipal roadmap import form")
+	file := filepath.Join(t.TempDir(), "карта-муниципалитета.txt")
+	if err := os.WriteFile(file, []byte(municipalTSV), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Do(chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{file}),
+		chromedp.SetValue(chromedp.ID("period_start"), "2021-01-01"), chromedp.SetValue(chromedp.ID("period_end"), "2021-12-31")); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Submit(`form[action="/roadmap/import"] button[type=submit]`); err != nil {
+		t.Fatal(err)
+	}
+	if h1 := text(t, b, "h1"); h1 != "Проверьте дорожную карту перед сохранением" {
+		t.Fatalf("after upload: %q\n%s", h1, text(t, b, "main"))
+	}
+	if main := text(t, b, "main"); !strings.Contains(main, "Муниципалитет") || !strings.Contains(main, "Представить отчёт о мониторинге наставничества") {
+		t.Errorf("municipal preview:\n%s", main)
+	}
+	c.checkHere("municipal roadmap import preview")
+	if err := b.Submit(`form[action="/roadmap/import/confirm"] button[type=submit]`); err != nil {
+		t.Fatal(err)
+	}
+	loc, err := chromedp.Run(b.Context(), chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`/roadmap/([0-9a-f-]{36})\?done=imported$`).FindStringSubmatch(loc)
+	if m == nil {
+		t.Fatalf("after confirming: %s\n%s", loc, text(t, b, "main"))
+	}
+	roadmap := "/roadmap/" + m[1]
+	c.check("municipal roadmap")
+
+	// Add an item to stage 1.
+	if err := b.Submit(`#stage-1 a[href*="/items/new"]`); err != nil {
+		t.Fatal(err)
+	}
+	c.check("municipal new item form")
+	if err := b.Do(chromedp.SetValue(chromedp.ID("measure"), "Провести семинар для кураторов"),
+		chromedp.SetValue(chromedp.ID("deadline_text"), "До 01.12.2021")); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Submit(`form[action$="/items/new"] button[type=submit]`); err != nil {
+		t.Fatal(err)
+	}
+	if h1 := text(t, b, "h1"); h1 != "Мероприятие 1.2" {
+		t.Fatalf("new item: %q\n%s", h1, text(t, b, "main"))
+	}
+	// Edit it.
+	if err := b.Submit(`a[href$="/edit"]`); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Do(chromedp.SetValue(chromedp.ID("measure"), "Провести семинар для кураторов школ")); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Submit(`form[action$="/edit"] button[type=submit]`); err != nil {
+		t.Fatal(err)
+	}
+	if main := text(t, b, "main"); !strings.Contains(main, "Провести семинар для кураторов школ") {
+		t.Fatalf("edited item:\n%s", main)
+	}
+	// Move it up: it becomes 1.1.
+	if err := b.Open(roadmap); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Submit(`#stage-1 tr:last-child button[value=up]`); err != nil {
+		t.Fatal(err)
+	}
+	if row := text(t, b, "#stage-1 tbody tr:first-child"); !strings.Contains(row, "1.1") || !strings.Contains(row, "Провести семинар для кураторов школ") {
+		t.Errorf("after moving up, 1.1 is:\n%s", row)
+	}
+	// Mark it done, on its page.
+	if err := b.Submit(`#stage-1 tr:first-child td a[href*="/items/"]`); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Do(chromedp.SetValue(chromedp.ID("note-2021-12-01"), "Семинар проведён")); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Submit(`#occ-2021-12-01 button[value=yes]`); err != nil {
+		t.Fatal(err)
+	}
+	occ := text(t, b, "#occ-2021-12-01")
+	for _, want := range []string{"выполнено", "отметил(а) methodologist", "Заметка: Семинар проведён"} {
+		if !strings.Contains(occ, want) {
+			t.Errorf("marked occurrence lacks %q:\n%s", want, occ)
+		}
+	}
+	c.check("municipal roadmap item done")
+	shots(t, b, "methodologist-municipal-roadmap-item")
 }

@@ -16,6 +16,9 @@ type RoadmapBackend interface {
 	// MunicipalityRoadmaps lists the roadmaps of municipalities: their own and
 	// their organisations'.
 	MunicipalityRoadmaps(ctx context.Context, munIDs []string) ([]RoadmapSummary, error)
+	// MunicipalOwners returns the municipalities with their own roadmaps
+	// (not their schools'), as owners a methodologist keeps a roadmap for.
+	MunicipalOwners(ctx context.Context, munIDs []string) ([]SchoolRoadmaps, error)
 	// Roadmap reads a roadmap with everything in it.
 	Roadmap(ctx context.Context, id string) (RoadmapView, error)
 	// MarkOccurrence records an occurrence done or not done, on the version of
@@ -37,9 +40,11 @@ type RoadmapBackend interface {
 // ErrChanged is a write based on a stale version: nothing was written.
 var ErrChanged = errors.New("changed since it was read")
 
-// SchoolRoadmaps is an organisation with its roadmaps.
+// SchoolRoadmaps is an organisation with its roadmaps, or, when Municipal,
+// a municipality (OrgID is then the municipality's id) with its own.
 type SchoolRoadmaps struct {
 	OrgID, OrgName, TimeZone string
+	Municipal                bool
 	Roadmaps                 []RoadmapSummary
 }
 
@@ -170,9 +175,11 @@ const (
 
 // ImportInput is a document to read into an organisation's roadmap.
 type ImportInput struct {
-	OrgID   string
-	Format  ImportFormat
-	Content []byte
+	// OrgID is the school whose roadmap it is, or MunicipalityID the
+	// municipality.
+	OrgID, MunicipalityID string
+	Format                ImportFormat
+	Content               []byte
 	// PeriodStart and PeriodEnd, when the document does not say (both or none).
 	PeriodStart, PeriodEnd time.Time
 	Title                  string

@@ -56,6 +56,28 @@ func (b *grpcBackend) MunicipalityRoadmaps(ctx context.Context, munIDs []string)
 	return out, nil
 }
 
+func (b *grpcBackend) MunicipalOwners(ctx context.Context, munIDs []string) ([]SchoolRoadmaps, error) {
+	var out []SchoolRoadmaps
+	for _, id := range munIDs {
+		m, err := b.municipalities.GetMunicipality(ctx, &registryv1.GetMunicipalityRequest{Id: id})
+		if err != nil {
+			return nil, err
+		}
+		s := SchoolRoadmaps{OrgID: id, OrgName: m.GetMunicipality().GetName(), Municipal: true}
+		l, err := b.roadmaps.ListRoadmaps(ctx, &roadmapv1.ListRoadmapsRequest{MunicipalityId: id, PageSize: roadmapsListed})
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range l.GetRoadmaps() {
+			if r.GetOwner().GetKind() == roadmapv1.OwnerKind_OWNER_KIND_MUNICIPALITY {
+				s.Roadmaps = append(s.Roadmaps, roadmapSummary(r))
+			}
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
 func (b *grpcBackend) Roadmap(ctx context.Context, id string) (RoadmapView, error) {
 	resp, err := b.roadmaps.GetRoadmap(ctx, &roadmapv1.GetRoadmapRequest{Id: id})
 	if err != nil {
@@ -103,7 +125,7 @@ var importFormats = map[ImportFormat]roadmapv1.ImportFormat{
 }
 
 func (b *grpcBackend) ImportRoadmap(ctx context.Context, in ImportInput) (ImportView, error) {
-	req := &roadmapv1.ImportRoadmapRequest{Owner: &roadmapv1.OwnerRef{OrganisationId: in.OrgID}, Format: importFormats[in.Format],
+	req := &roadmapv1.ImportRoadmapRequest{Owner: &roadmapv1.OwnerRef{OrganisationId: in.OrgID, MunicipalityId: in.MunicipalityID}, Format: importFormats[in.Format],
 		Content: in.Content, Title: in.Title, DryRun: in.DryRun, RequestId: in.RequestID}
 	if !in.PeriodStart.IsZero() {
 		req.PeriodStart = in.PeriodStart.Format(time.DateOnly)

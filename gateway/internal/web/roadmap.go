@@ -39,10 +39,20 @@ func methodologistMunicipalities(r *http.Request) []string {
 }
 
 // canEdit reports whether the person keeps this roadmap: a curator of its
-// school.
+// school, a methodologist of its municipality.
 func canEdit(r *http.Request, rv RoadmapView) bool {
-	return rv.OwnerKind == OwnerOrganisation && slices.Contains(curatorOrgs(r), rv.OrganisationID)
+	switch rv.OwnerKind {
+	case OwnerOrganisation:
+		return slices.Contains(curatorOrgs(r), rv.OrganisationID)
+	case OwnerMunicipality:
+		return slices.Contains(methodologistMunicipalities(r), rv.MunicipalityID)
+	}
+	return false
 }
+
+// roadmapEditors keep roadmaps on the pages: a curator its school's, a
+// methodologist its municipality's (canEdit says which roadmap).
+var roadmapEditors = []identity.Role{identity.Curator, identity.Methodologist}
 
 // today is the day now in the roadmap owner's zone, as a UTC midnight like
 // the occurrences' days.
@@ -129,6 +139,9 @@ type RoadmapListPage struct {
 	Schools []SchoolRoadmaps
 	// Municipal are the roadmaps of the methodologist's municipalities.
 	Municipal []RoadmapSummary
+	// MunicipalOwners are the methodologist's municipalities with their own
+	// roadmaps, each with the way to load one.
+	MunicipalOwners []SchoolRoadmaps
 }
 
 // RoadmapPage is a roadmap with its stages and items.
@@ -286,6 +299,9 @@ func (p *Pages) roadmapHome(w http.ResponseWriter, r *http.Request) error {
 		if page.Municipal, err = p.roadmap.MunicipalityRoadmaps(ctx, muns); err != nil {
 			return err
 		}
+		if page.MunicipalOwners, err = p.roadmap.MunicipalOwners(ctx, muns); err != nil {
+			return err
+		}
 	}
 	if len(page.Schools) == 1 && len(page.Municipal) == 0 {
 		s := page.Schools[0]
@@ -328,7 +344,12 @@ func (p *Pages) showRoadmap(w http.ResponseWriter, r *http.Request, id string, c
 	page := RoadmapPage{Base: p.base(r, rv.Title, "roadmap"), dayCounter: dayCounter{today(p.now(), rv.TimeZone)},
 		Roadmap: rv, Editable: canEdit(r, rv), Notice: notice, Problem: problem}
 	if page.Editable {
-		schools, err := p.roadmap.Schools(ctx, []string{rv.OrganisationID})
+		var schools []SchoolRoadmaps
+		if rv.OwnerKind == OwnerMunicipality {
+			schools, err = p.roadmap.MunicipalOwners(ctx, []string{rv.MunicipalityID})
+		} else {
+			schools, err = p.roadmap.Schools(ctx, []string{rv.OrganisationID})
+		}
 		if err != nil {
 			return err
 		}

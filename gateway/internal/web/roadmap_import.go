@@ -3,6 +3,7 @@ package web
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"encoding/base64"
 	"io"
 	"net/http"
@@ -44,6 +45,8 @@ const (
 // ImportPage is the import form.
 type ImportPage struct {
 	Base
+	// Schools are the owners the person may load a roadmap for: the
+	// curator's schools, the methodologist's municipalities (Municipal).
 	// First: the school has no roadmap yet.
 	First   bool
 	Schools []SchoolRoadmaps
@@ -61,6 +64,8 @@ type ImportPreviewPage struct {
 	FileName string
 	// Items counts the items found.
 	Items int
+	// Municipal: the roadmap is a municipality's (OrgID is its id).
+	Municipal bool
 	// Hidden fields of the confirmation.
 	OrgID, Format, Content, PeriodStart, PeriodEnd, Title, RequestID string
 }
@@ -146,12 +151,39 @@ func (p *Pages) importPage(r *http.Request, schools []SchoolRoadmaps) ImportPage
 	return page
 }
 
+// importOwners are the owners the person may load a roadmap for: the
+// curator's schools, then the methodologist's municipalities.
+func (p *Pages) importOwners(ctx context.Context, r *http.Request) ([]SchoolRoadmaps, error) {
+	schools, err := p.roadmap.Schools(ctx, curatorOrgs(r))
+	if err != nil {
+		return nil, err
+	}
+	muns, err := p.roadmap.MunicipalOwners(ctx, methodologistMunicipalities(r))
+	if err != nil {
+		return nil, err
+	}
+	return append(schools, muns...), nil
+}
+
+// importOwner is the import's owner by the form's "organisation": a school
+// of the curator's or a municipality of the methodologist's; ok false for
+// any other.
+func importOwner(r *http.Request, id string) (in ImportInput, municipal, ok bool) {
+	switch {
+	case id != "" && slices.Contains(curatorOrgs(r), id):
+		return ImportInput{OrgID: id}, false, true
+	case id != "" && slices.Contains(methodologistMunicipalities(r), id):
+		return ImportInput{MunicipalityID: id}, true, true
+	}
+	return ImportInput{}, false, false
+}
+
 func (p *Pages) importForm(w http.ResponseWriter, r *http.Request) error {
 	ctx, err := p.callerContext(r)
 	if err != nil {
 		return err
 	}
-	schools, err := p.roadmap.Schools(ctx, curatorOrgs(r))
+	schools, err := p.importOwners(ctx, r)
 	if err != nil {
 		return err
 	}
@@ -171,7 +203,7 @@ func (p *Pages) importPreview(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	schools, err := p.roadmap.Schools(ctx, curatorOrgs(r))
+	schools, err := p.importOwners(ctx, r)
 	if err != nil {
 		return err
 	}
@@ -179,10 +211,11 @@ func (p *Pages) importPreview(w http.ResponseWriter, r *http.Request) error {
 	page.OrgID = r.PostFormValue("organisation")
 	page.PeriodStart, page.PeriodEnd = strings.TrimSpace(r.PostFormValue("period_start")), strings.TrimSpace(r.PostFormValue("period_end"))
 	page.Title = strings.TrimSpace(r.PostFormValue("title"))
-	if !slices.ContainsFunc(schools, func(s SchoolRoadmaps) bool { return s.OrgID == page.OrgID }) {
+	in, municipal, ok := importOwner(r, page.OrgID)
+	if !ok {
 		return status.Error(codes.NotFound, "not the person's organisation")
 	}
-	in := ImportInput{OrgID: page.OrgID, Title: page.Title, DryRun: true, RequestID: uuid.NewString()}
+	in.Title, in.DryRun, in.RequestID = page.Title, true, uuid.NewString()
 	readPeriod(&page, &in)
 	if utf8.RuneCountInString(page.Title) > 500 {
 		page.Errors["title"] = "Название не длиннее 500 символов"
@@ -226,7 +259,7 @@ func (p *Pages) importPreview(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	preview := ImportPreviewPage{Base: p.base(r, "Проверьте дорожную карту", "roadmap"), Preview: view, FileName: filepath.Base(name),
-		OrgID: in.OrgID, Format: formatNames[in.Format], Content: base64.StdEncoding.EncodeToString(in.Content),
+		OrgID: page.OrgID, Municipal: municipal, Format: formatNames[in.Format], Content: base64.StdEncoding.EncodeToString(in.Content),
 		PeriodStart: page.PeriodStart, PeriodEnd: page.PeriodEnd, Title: page.Title, RequestID: in.RequestID}
 	for _, s := range view.Roadmap.Stages {
 		preview.Items += len(s.Items)
@@ -327,7 +360,8 @@ var formatsByName = map[string]ImportFormat{"tsv": ImportTSV, "docx": ImportDOCX
 
 func (p *Pages) importConfirm(w http.ResponseWriter, r *http.Request) error {
 	org := r.PostFormValue("organisation")
-	if !slices.Contains(curatorOrgs(r), org) {
+	in, municipal, ok := importOwner(r, org)
+	if !ok {
 		return status.Error(codes.NotFound, "not the person's organisation")
 	}
 	format, ok := formatsByName[r.PostFormValue("format")]
@@ -340,7 +374,7 @@ func (p *Pages) importConfirm(w http.ResponseWriter, r *http.Request) error {
 		requestID = ""
 	}
 	page := ImportPage{Errors: map[string]string{}, PeriodStart: r.PostFormValue("period_start"), PeriodEnd: r.PostFormValue("period_end")}
-	in := ImportInput{OrgID: org, Format: format, Content: content, Title: r.PostFormValue("title"), RequestID: requestID}
+	in.Format, in.Content, in.Title, in.RequestID = format, content, r.PostFormValue("title"), requestID
 	for key, vals := range r.PostForm {
 		col, err := strconv.Atoi(strings.TrimPrefix(key, "column_"))
 		if !strings.HasPrefix(key, "column_") || err != nil || col < 1 || col > 64 || len(vals) != 1 {
@@ -367,7 +401,7 @@ func (p *Pages) importConfirm(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		preview := ImportPreviewPage{Base: p.base(r, "Проверьте дорожную карту", "roadmap"), Preview: view,
-			FileName: r.PostFormValue("file_name"), OrgID: org, Format: r.PostFormValue("format"), Content: r.PostFormValue("content"),
+			FileName: r.PostFormValue("file_name"), OrgID: org, Municipal: municipal, Format: r.PostFormValue("format"), Content: r.PostFormValue("content"),
 			PeriodStart: page.PeriodStart, PeriodEnd: page.PeriodEnd, Title: in.Title, RequestID: requestID}
 		for _, s := range view.Roadmap.Stages {
 			preview.Items += len(s.Items)

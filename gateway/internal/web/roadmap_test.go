@@ -287,6 +287,14 @@ func (f *fakeRoadmaps) MunicipalityRoadmaps(context.Context, []string) ([]Roadma
 	return f.municipal, nil
 }
 
+func (f *fakeRoadmaps) MunicipalOwners(_ context.Context, munIDs []string) ([]SchoolRoadmaps, error) {
+	var out []SchoolRoadmaps
+	for _, id := range munIDs {
+		out = append(out, SchoolRoadmaps{OrgID: id, OrgName: "Муниципалитет", Municipal: true})
+	}
+	return out, nil
+}
+
 func (f *fakeRoadmaps) Roadmap(_ context.Context, id string) (RoadmapView, error) {
 	if id != f.roadmap.ID {
 		return RoadmapView{}, status.Error(codes.NotFound, "no roadmap")
