@@ -255,11 +255,13 @@ func TestReplicas(t *testing.T) {
 		want := acknowledged() + n
 		deadline := time.Now().Add(time.Minute)
 		for {
-			busy := true
+			var idle []string // replicas that answered no call yet
 			for _, r := range replicas {
-				busy = busy && r.served(t) > 0
+				if r.served(t) == 0 {
+					idle = append(idle, r.name)
+				}
 			}
-			if acknowledged() >= want && busy {
+			if acknowledged() >= want && len(idle) == 0 {
 				return
 			}
 			if time.Now().After(deadline) {
@@ -268,7 +270,8 @@ func TestReplicas(t *testing.T) {
 				for _, x := range d.procs() {
 					t.Log(x.tail())
 				}
-				t.Fatalf("%s: %d of %d writes acknowledged in a minute (errors so far: %s)", what, acknowledged(), want, tally(l.errors))
+				t.Fatalf("%s: %d of %d writes acknowledged in a minute, replicas that answered no call: %v (errors so far: %s)",
+					what, acknowledged(), want, idle, tally(l.errors))
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
@@ -302,7 +305,7 @@ func TestReplicas(t *testing.T) {
 	}
 
 	phase("both")
-	await("both replicas up", 60, d.replicas()...)
+	await("both replicas up", 40, d.replicas()...)
 	before := counts(d.replicas())
 
 	phase("SIGTERM")
@@ -320,7 +323,7 @@ func TestReplicas(t *testing.T) {
 			t.Errorf("%s: the graceful stop timed out and cut calls off\n%s", r.name, r.tail())
 		}
 	}
-	await("replica 1 stopped", 30)
+	await("replica 1 stopped", 20)
 
 	phase("restart")
 	for _, r := range d.replicas(1) {
@@ -329,7 +332,7 @@ func TestReplicas(t *testing.T) {
 	for _, r := range d.replicas(1) {
 		waitReady(t, "http://"+r.metrics+"/readyz", 60*time.Second, r.proc)
 	}
-	await("replica 1 restarted", 30, d.replicas(1)...)
+	await("replica 1 restarted", 20, d.replicas(1)...)
 	restarted := counts(d.replicas(1))
 
 	phase("SIGKILL")
@@ -340,7 +343,7 @@ func TestReplicas(t *testing.T) {
 	for _, r := range d.replicas(2) {
 		r.kill()
 	}
-	await("replica 2 killed", 60)
+	await("replica 2 killed", 40)
 	var alone []string
 	for _, r := range d.replicas(1) {
 		grew := r.served(t) - atKill[r]
