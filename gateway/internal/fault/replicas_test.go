@@ -141,7 +141,6 @@ func (d *replicated) procs() []*proc {
 
 // roadmapWrites is what the roadmap writer was told.
 type roadmapWrites struct {
-	id      string
 	stages  int    // stages whose creation was acknowledged
 	version string // the version the last acknowledged write answered with
 }
@@ -152,9 +151,11 @@ type roadmapWrites struct {
 // submitted and returned; organisations created in the registry; stages
 // added to a roadmap — and read every service. Both replicas of every
 // service must have answered calls; then replica 1 of each gets SIGTERM
-// (it must finish what it has in flight and exit 0 within its timeout),
-// is started again and must take calls again; then replica 2 of each gets
-// SIGKILL, and replica 1 must go on alone. At the end every acknowledged
+// (it must finish what it has in flight and exit 0 within its timeout, and
+// the gateway must meet no UNAVAILABLE meanwhile), is started again and
+// must take calls again; then replica 2 of each gets SIGKILL, and replica 1
+// must go on alone (the calls cut off in flight are sent again to it by the
+// gateway, being reads or keyed writes). At the end every acknowledged
 // write must be there once (nothing lost, nothing applied twice), and the
 // only answers other than 200 the clients saw must be retriable (503),
 // never a 500.
@@ -184,7 +185,7 @@ func TestReplicas(t *testing.T) {
 		wg       sync.WaitGroup
 		mu       sync.Mutex
 		orgs     = map[string]string{} // acknowledged organisations: id → short name
-		roadmap  = roadmapWrites{id: rm.ID, version: rm.Version}
+		roadmap  = roadmapWrites{version: rm.Version}
 		reads    = map[string]int{} // answers to reads other than 200
 		progress atomic.Int64       // acknowledged writes of every kind
 	)
