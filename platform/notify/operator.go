@@ -97,9 +97,9 @@ func (a *OutboxAPI) GetOutboxStats(ctx context.Context, req *notifyv1.GetOutboxS
 	}
 	now := a.now()
 	since := now.Add(-time.Duration(hours) * time.Hour)
-	rows, err := a.Pool.Query(ctx, `SELECT kind, CASE WHEN state = $3 AND attempts > 0 THEN $4 ELSE state END, count(*)
-		FROM notify_messages WHERE create_time >= $1 AND create_time <= $2 GROUP BY 1, 2 ORDER BY 1, 2`,
-		since, now, statePending, stateRetrying)
+	rows, err := a.Pool.Query(ctx, `SELECT kind, CASE WHEN state = $2 AND attempts > 0 THEN $3 ELSE state END, count(*)
+		FROM notify_messages WHERE create_time >= $1 GROUP BY 1, 2 ORDER BY 1, 2`,
+		since, statePending, stateRetrying)
 	if err != nil {
 		return nil, fmt.Errorf("notify.GetOutboxStats: %w", err)
 	}

@@ -900,7 +900,7 @@ func (g *gen) pageValue(kind string) string {
 func pageParamKind(before string) string {
 	return map[string]string{"reports": "report", "campaigns": "campaign", "roadmap": "roadmap", "review": "report",
 		"region": "region", "municipalities": "municipality", "registry": "organisation", "accounts": "account",
-		"tokens": "token", "items": "item", "extend": "organisation"}[before]
+		"tokens": "token", "items": "item", "extend": "organisation", "outbox": "source", "messages": "message"}[before]
 }
 
 // pagePath fills a page pattern ("POST /reports/{id}") with identifiers.

@@ -114,7 +114,10 @@ func (f *fixture) ownPagePath(pattern string) string {
 	ind := f.indicators()
 	own := map[string]string{"region": "24", "municipality": f.munA, "organisation": f.a1.GetId(), "campaign": ind.campA,
 		"report": ind.repA1, "roadmap": f.pageRoadmap().id, "item": f.pageRoadmap().item, "account": f.accA2,
-		"token": "0b0e4d4e-0000-4000-8000-000000000002"}
+		"token": "0b0e4d4e-0000-4000-8000-000000000002", "source": "indicators"}
+	if strings.Contains(path, "/messages/") {
+		own["message"] = f.outboxMessage(5) // a failed message of the indicators' outbox
+	}
 	segs := strings.Split(strings.TrimSuffix(path, "{$}"), "/")
 	for i, s := range segs {
 		if strings.HasPrefix(s, "{") {
