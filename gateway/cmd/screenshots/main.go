@@ -88,6 +88,7 @@ var accounts = []account{
 	{"operator", "Platform-ops-2026", []shot{
 		{name: "operator-country", route: "GET /country", path: "/country"},
 		{name: "operator-region", route: "GET /region/{code}", find: `#completeness-table a[href^="/region/"]`},
+		{name: "operator-outbox", route: "GET /operator/outbox", path: "/operator/outbox"},
 	}},
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/nastavnik/nastavnik/platform/grpcserver"
 	"github.com/nastavnik/nastavnik/platform/idempotency"
 	indicatorsv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/indicators/v1"
+	notifyv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/notify/v1"
 	registryv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/registry/v1"
 	roadmapv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/roadmap/v1"
 )
@@ -83,6 +84,9 @@ func NewMux(ctx context.Context, b Backends, annotate func(context.Context, *htt
 		if err := r.register(ctx, mux, r.conn); err != nil {
 			return nil, fmt.Errorf("api: register %s: %w", r.name, err)
 		}
+	}
+	if err := notifyv1.RegisterOutboxServiceHandlerClient(ctx, mux, NewOutboxRouter(OutboxSources(b))); err != nil {
+		return nil, fmt.Errorf("api: register OutboxService: %w", err)
 	}
 	// The hand-written routes: exactly those of HandRoutes, which the
 	// OpenAPI document lists.

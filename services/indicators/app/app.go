@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/nastavnik/nastavnik/platform/idempotency"
+	"github.com/nastavnik/nastavnik/platform/notify"
 	"github.com/nastavnik/nastavnik/platform/service"
 	"github.com/nastavnik/nastavnik/services/indicators/internal/directory"
 	"github.com/nastavnik/nastavnik/services/indicators/internal/indicator"
@@ -57,6 +58,8 @@ var Spec = service.Spec{
 		}
 		srv.Register(env.Server)
 		server.NewAggregates(srv, dir).Register(env.Server)
+		// The operator's view of this service's outbox (GET /v1/outbox/indicators/…).
+		notify.RegisterOutboxService(env.Server, "indicators", env.Pool, env.Logger)
 		return startNotices(env, st)
 	},
 }

@@ -23,7 +23,10 @@ var Spec = service.Spec{
 	Errors:       server.Errors,
 	Migrations:   store.Migrations(),
 	UsesRegistry: true,
-	Idempotent:   idempotency.RoadmapMethods,
+	// The edits of one roadmap take a key: a retry after a replica went away
+	// mid-call gets the first answer, not a 409 for a version it moved on
+	// itself (the list: idempotency.RoadmapMethods).
+	Idempotent: idempotency.RoadmapMethods,
 	Register: func(env service.Env) error {
 		server.New(store.New(env.Pool), directory.New(env.Signer, env.Registry)).Register(env.Server)
 		return nil
