@@ -161,31 +161,38 @@ func (p *Pages) methodologistHome(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	mun := methodologistMunicipality(r)
-	campaigns, err := p.methodologist.Campaigns(ctx, mun)
-	if err != nil {
-		return err
-	}
 	q := r.URL.Query()
 	year, _ := strconv.Atoi(q.Get("year"))
-	page := MethodologistHome{Base: p.base(r, "Мониторинг муниципалитета", "home"), Campaigns: campaigns,
-		Campaign: chooseCampaign(campaigns, year), Year: p.now().Year()}
+	page := MethodologistHome{Base: p.base(r, "Мониторинг муниципалитета", "home"), Year: p.now().Year()}
 	page.AsOf, page.AsOfError = parseAsOf(q.Get("asOf"))
 	if page.AsOfError == "" {
 		page.AsOfInput = q.Get("asOf")
 	}
-	if page.Campaign != nil {
-		page.Year = page.Campaign.Year
+	trend := func(year int) []int {
+		var out []int
+		for y := year - trendYears + 1; y <= year; y++ {
+			out = append(out, y)
+		}
+		return out
 	}
-	for y := page.Year - trendYears + 1; y <= page.Year; y++ {
-		page.Years = append(page.Years, y)
-	}
+	// Everything at once: the campaigns, then the chosen one's completeness
+	// and activity; the roadmaps' overdue items; the indicators over the
+	// years up to the year asked or this one — the campaign's year, but
+	// for a campaign of another year, read again below.
+	guess := p.chooseYear(r, nil)
 	var (
 		comp       CompletenessView
 		indicators []IndicatorView
 		overdue    OverduePage
 	)
 	g, gctx := errgroup.WithContext(ctx)
-	if page.Campaign != nil {
+	g.Go(func() (err error) {
+		if page.Campaigns, err = p.methodologist.Campaigns(gctx, mun); err != nil {
+			return err
+		}
+		if page.Campaign = chooseCampaign(page.Campaigns, year); page.Campaign == nil {
+			return nil
+		}
 		g.Go(func() (err error) {
 			comp, err = p.methodologist.Completeness(gctx, page.Campaign.ID, mun, page.AsOf)
 			return err
@@ -194,9 +201,10 @@ func (p *Pages) methodologistHome(w http.ResponseWriter, r *http.Request) error 
 			page.Activity, err = p.methodologist.Activity(gctx, page.Campaign.ID, mun, dashboardActivity)
 			return err
 		})
-	}
+		return nil
+	})
 	g.Go(func() (err error) {
-		indicators, err = p.methodologist.Indicators(gctx, mun, page.Years)
+		indicators, err = p.methodologist.Indicators(gctx, mun, trend(guess))
 		return err
 	})
 	g.Go(func() (err error) {
@@ -205,6 +213,15 @@ func (p *Pages) methodologistHome(w http.ResponseWriter, r *http.Request) error 
 	})
 	if err := g.Wait(); err != nil {
 		return err
+	}
+	if page.Campaign != nil {
+		page.Year = page.Campaign.Year
+	}
+	page.Years = trend(page.Year)
+	if page.Year != guess {
+		if indicators, err = p.methodologist.Indicators(ctx, mun, page.Years); err != nil {
+			return err
+		}
 	}
 	page.Overdue, page.OverdueTotal = overdue.Items, overdue.Total
 	for _, v := range indicators {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -9,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -240,6 +242,31 @@ func (p *Pages) chooseYear(r *http.Request, years []int) int {
 	return p.now().Year()
 }
 
+// yearsAndView reads a region's (empty: the country's) campaign years and
+// its view of the year shown (see chooseYear) at once: the view of the year
+// asked, or of this year, which is the newest campaign's in the season; for
+// a newest campaign of another year the view is read again.
+func yearsAndView(ctx context.Context, p *Pages, r *http.Request, region string,
+	read func(ctx context.Context, region string, year int) (RegionView, error)) (years []int, year int, view RegionView, err error) {
+	guess := p.chooseYear(r, nil)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		years, err = p.regional.CampaignYears(gctx, region)
+		return err
+	})
+	g.Go(func() (err error) {
+		view, err = read(gctx, region, guess)
+		return err
+	})
+	if err := g.Wait(); err != nil {
+		return nil, 0, RegionView{}, err
+	}
+	if year = p.chooseYear(r, years); year != guess {
+		view, err = read(ctx, region, year)
+	}
+	return years, year, view, err
+}
+
 var regionCode = func(s string) bool {
 	return len(s) == 2 && s[0] >= '0' && s[0] <= '9' && s[1] >= '0' && s[1] <= '9'
 }
@@ -261,12 +288,7 @@ func (p *Pages) regionPage(w http.ResponseWriter, r *http.Request, region, path 
 	if err != nil {
 		return err
 	}
-	years, err := p.regional.CampaignYears(ctx, region)
-	if err != nil {
-		return err
-	}
-	year := p.chooseYear(r, years)
-	view, err := p.regional.Region(ctx, region, year)
+	years, year, view, err := yearsAndView(ctx, p, r, region, p.regional.Region)
 	if err != nil {
 		return err
 	}
@@ -296,12 +318,9 @@ func (p *Pages) countryPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	years, err := p.regional.CampaignYears(ctx, "")
-	if err != nil {
-		return err
-	}
-	year := p.chooseYear(r, years)
-	view, err := p.regional.Country(ctx, year)
+	years, year, view, err := yearsAndView(ctx, p, r, "", func(ctx context.Context, _ string, year int) (RegionView, error) {
+		return p.regional.Country(ctx, year)
+	})
 	if err != nil {
 		return err
 	}

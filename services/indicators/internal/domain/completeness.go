@@ -1,9 +1,6 @@
 package domain
 
-import (
-	"sort"
-	"time"
-)
+import "time"
 
 // State is where an organisation stands in a campaign.
 type State int
@@ -32,14 +29,6 @@ func StateOf(s Status) State {
 	return Missing
 }
 
-// StatusEvent is a timestamped status change of a report.
-type StatusEvent struct {
-	Time   time.Time
-	Status Status
-	// Late: a submission after the deadline in force.
-	Late bool
-}
-
 // Standing is an expected organisation with its state at a moment.
 type Standing struct {
 	Expected
@@ -53,95 +42,70 @@ type Counts struct {
 	Expected, OnTime, Late, Missing, Submitted, Returned, Accepted int
 }
 
-func (c *Counts) add(s Standing) {
-	c.Expected++
+// Add counts n organisations of standing s.
+func (c *Counts) Add(s Standing, n int) {
+	c.Expected += n
 	switch s.State {
 	case Missing:
-		c.Missing++
+		c.Missing += n
 	case StateSubmitted:
-		c.Submitted++
+		c.Submitted += n
 	case StateReturned:
-		c.Returned++
+		c.Returned += n
 	case StateAccepted:
-		c.Accepted++
+		c.Accepted += n
 	}
 	if s.State == StateSubmitted || s.State == StateAccepted {
 		if s.Late {
-			c.Late++
+			c.Late += n
 		} else {
-			c.OnTime++
+			c.OnTime += n
 		}
 	}
 }
 
-// Plus returns the counts with one more standing.
-func (c Counts) Plus(s Standing) Counts {
-	c.add(s)
-	return c
-}
-
-// StandingAt replays a report's status events (oldest first) up to cutoff
-// (zero: all of them).
-func StandingAt(e Expected, events []StatusEvent, cutoff time.Time) Standing {
-	s := Standing{Expected: e, State: Missing}
-	for _, ev := range events {
-		if !cutoff.IsZero() && !ev.Time.Before(cutoff) {
-			break
-		}
-		s.State = StateOf(ev.Status)
-		if ev.Status == Submitted {
-			s.Late, s.SubmitTime = ev.Late, ev.Time
-		}
-		if ev.Status == Draft {
-			s.Late, s.SubmitTime = false, time.Time{}
-		}
+// StandingOf is an expected organisation's standing at a moment from what
+// its report's history says then: the latest status (StatusNone: no report
+// yet), and the lateness and time of the latest submission. By the
+// lifecycle (Transition) a report leaves a draft only by a submission, so a
+// report that is not a draft has not been one since its latest submission,
+// which is in force; a draft (or no report) has no submission in force.
+func StandingOf(e Expected, latest Status, late bool, submitTime time.Time) Standing {
+	s := Standing{Expected: e, State: StateOf(latest)}
+	if latest != StatusNone && latest != Draft {
+		s.Late, s.SubmitTime = late, submitTime
 	}
 	return s
 }
 
-// ExpectedOn reports whether an organisation was on the expected list on a
-// date (zero: now, i.e. not dropped).
-func (e Expected) ExpectedOn(d time.Time) bool {
-	if d.IsZero() {
-		return e.DroppedOn.IsZero()
+// AsOfCutoff is the moment the day asOf ends for an organisation in time
+// zone tz: a history is read up to it. An unknown zone counts in UTC.
+func AsOfCutoff(asOf time.Time, tz string) time.Time {
+	end, err := DeadlineEnd(asOf, tz)
+	if err != nil {
+		y, m, d := asOf.Date()
+		return time.Date(y, m, d+1, 0, 0, 0, 0, time.UTC)
 	}
-	return !e.AddedOn.After(d) && (e.DroppedOn.IsZero() || e.DroppedOn.After(d))
+	return end
 }
 
-// Key identifies an expected organisation across campaigns.
-func (e Expected) Key() string { return e.CampaignID + "/" + e.ID }
-
-// Completeness is the counts overall and per municipality, and the standing
-// of each organisation.
-type Completeness struct {
-	Total          Counts
-	Municipalities map[string]Counts
-	Standings      []Standing
+// Tally is the counts of standings overall, by municipality and by region.
+type Tally struct {
+	Total                   Counts
+	Municipalities, Regions map[string]Counts
 }
 
-// Compute counts the organisations expected as of the end of asOf in each
-// organisation's time zone (zero: now), with events by Expected.Key.
-func Compute(orgs []Expected, events map[string][]StatusEvent, asOf time.Time) Completeness {
-	out := Completeness{Municipalities: map[string]Counts{}}
-	for _, e := range orgs {
-		if !e.ExpectedOn(asOf) {
-			continue
-		}
-		var cutoff time.Time
-		if !asOf.IsZero() {
-			end, err := DeadlineEnd(asOf, e.TimeZone)
-			if err != nil {
-				end = asOf.AddDate(0, 0, 1) // an unknown zone counts in UTC
-			}
-			cutoff = end
-		}
-		s := StandingAt(e, events[e.Key()], cutoff)
-		out.Standings = append(out.Standings, s)
-		out.Total.add(s)
-		m := out.Municipalities[e.MunicipalityID]
-		m.add(s)
-		out.Municipalities[e.MunicipalityID] = m
+// Add counts n organisations of standing s (of its municipality and
+// region).
+func (t *Tally) Add(s Standing, n int) {
+	if t.Municipalities == nil {
+		t.Municipalities, t.Regions = map[string]Counts{}, map[string]Counts{}
 	}
-	sort.SliceStable(out.Standings, func(i, j int) bool { return out.Standings[i].ShortName < out.Standings[j].ShortName })
-	return out
+	t.Total.Add(s, n)
+	m := t.Municipalities[s.MunicipalityID]
+	m.Add(s, n)
+	t.Municipalities[s.MunicipalityID] = m
+	r := t.Regions[s.RegionCode]
+	r.Add(s, n)
+	t.Regions[s.RegionCode] = r
 }

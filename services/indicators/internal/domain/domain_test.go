@@ -104,41 +104,58 @@ func TestTransitions(t *testing.T) {
 	}
 }
 
-func TestComputeCountsAsOfADate(t *testing.T) {
+func TestStandingOfTheLatestStatusAndSubmission(t *testing.T) {
 	t.Parallel()
-	d := func(s string) time.Time { t, _ := dates.Parse(s); return t }
-	at := func(s string) time.Time { t, _ := time.Parse(time.RFC3339, s); return t }
-	orgs := []Expected{
-		{CampaignID: "c", Organisation: Organisation{ID: "a", ShortName: "А", MunicipalityID: "m", TimeZone: "Asia/Krasnoyarsk"}, AddedOn: d("2026-10-01")},
-		{CampaignID: "c", Organisation: Organisation{ID: "b", ShortName: "Б", MunicipalityID: "m", TimeZone: "Asia/Krasnoyarsk"}, AddedOn: d("2026-10-01")},
-		{CampaignID: "c", Organisation: Organisation{ID: "v", ShortName: "В", MunicipalityID: "n", TimeZone: "Asia/Krasnoyarsk"}, AddedOn: d("2026-10-01")},
-		{CampaignID: "c", Organisation: Organisation{ID: "g", ShortName: "Г", MunicipalityID: "n", TimeZone: "Asia/Krasnoyarsk"}, AddedOn: d("2026-10-01"), DroppedOn: d("2026-11-01")},
-		{CampaignID: "c", Organisation: Organisation{ID: "e", ShortName: "Д", MunicipalityID: "n", TimeZone: "Asia/Krasnoyarsk"}, AddedOn: d("2026-12-01")},
-	}
-	events := map[string][]StatusEvent{
-		"c/a": {{at("2026-10-02T00:00:00Z"), Draft, false}, {at("2026-12-10T03:00:00Z"), Submitted, false}, {at("2026-12-12T03:00:00Z"), Accepted, false}},
-		"c/b": {{at("2026-10-02T00:00:00Z"), Draft, false}, {at("2026-12-16T03:00:00Z"), Submitted, true}},
-		"c/v": {{at("2026-10-02T00:00:00Z"), Draft, false}, {at("2026-12-01T03:00:00Z"), Submitted, false}, {at("2026-12-05T03:00:00Z"), Returned, false}},
-	}
+	sent := time.Date(2026, 12, 16, 3, 0, 0, 0, time.UTC)
+	e := Expected{CampaignID: "c", Organisation: Organisation{ID: "a", MunicipalityID: "m", RegionCode: "24"}}
 	tests := []struct {
-		name string
-		asOf time.Time
-		want Counts
+		name   string
+		latest Status
+		want   Standing
+		counts Counts
 	}{
-		{"now", time.Time{}, Counts{Expected: 4, OnTime: 1, Late: 1, Missing: 1, Submitted: 1, Returned: 1, Accepted: 1}},
-		{"on 2026-12-11", d("2026-12-11"), Counts{Expected: 4, OnTime: 1, Missing: 2, Submitted: 1, Returned: 1}},
-		{"on 2026-11-15", d("2026-11-15"), Counts{Expected: 3, Missing: 3}},
-		{"on 2026-10-15", d("2026-10-15"), Counts{Expected: 4, Missing: 4}},
+		{"no report", StatusNone, Standing{Expected: e, State: Missing}, Counts{Expected: 3, Missing: 3}},
+		// A draft has no submission in force: the one before a return or a
+		// reopening no longer counts.
+		{"draft", Draft, Standing{Expected: e, State: Missing}, Counts{Expected: 3, Missing: 3}},
+		{"submitted late", Submitted, Standing{Expected: e, State: StateSubmitted, Late: true, SubmitTime: sent},
+			Counts{Expected: 3, Late: 3, Submitted: 3}},
+		{"returned", Returned, Standing{Expected: e, State: StateReturned, Late: true, SubmitTime: sent},
+			Counts{Expected: 3, Returned: 3}},
+		{"accepted", Accepted, Standing{Expected: e, State: StateAccepted, Late: true, SubmitTime: sent},
+			Counts{Expected: 3, Late: 3, Accepted: 3}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := Compute(orgs, events, tc.asOf)
-			if diff := cmp.Diff(tc.want, got.Total); diff != "" {
-				t.Errorf("counts (-want +got):\n%s", diff)
+			got := StandingOf(e, tc.latest, true, sent)
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("standing (-want +got):\n%s", diff)
+			}
+			var tally Tally
+			tally.Add(got, 3)
+			want := Tally{Total: tc.counts, Municipalities: map[string]Counts{"m": tc.counts}, Regions: map[string]Counts{"24": tc.counts}}
+			if diff := cmp.Diff(want, tally); diff != "" {
+				t.Errorf("tally of three (-want +got):\n%s", diff)
 			}
 		})
 	}
-	if got := Compute(orgs, events, time.Time{}).Municipalities["m"]; got != (Counts{Expected: 2, OnTime: 1, Late: 1, Submitted: 1, Accepted: 1}) {
-		t.Errorf("municipality m = %+v", got)
+}
+
+func TestAsOfCutoffIsTheEndOfTheDayInTheZone(t *testing.T) {
+	t.Parallel()
+	day, _ := dates.Parse("2026-12-15")
+	tests := []struct {
+		tz   string
+		want time.Time
+	}{
+		{"Europe/Kaliningrad", time.Date(2026, 12, 15, 22, 0, 0, 0, time.UTC)},
+		{"Asia/Kamchatka", time.Date(2026, 12, 15, 12, 0, 0, 0, time.UTC)},
+		{"Nowhere/Atlantis", time.Date(2026, 12, 16, 0, 0, 0, 0, time.UTC)}, // an unknown zone counts in UTC
+		{"", time.Date(2026, 12, 16, 0, 0, 0, 0, time.UTC)},
+	}
+	for _, tc := range tests {
+		if got := AsOfCutoff(day, tc.tz); !got.Equal(tc.want) {
+			t.Errorf("AsOfCutoff(%q) = %v, want %v", tc.tz, got.UTC(), tc.want)
+		}
 	}
 }

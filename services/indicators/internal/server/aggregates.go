@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 
+	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
 
 	"github.com/nastavnik/nastavnik/platform/identity"
@@ -298,16 +299,36 @@ func (a *Aggregates) rows(ctx context.Context, p identity.Principal, q query) ([
 	}
 	slices.Sort(withPrev)
 	q.Years = slices.Compact(withPrev)
-	sums, err := a.s.store.Aggregates(ctx, q.AggregateQuery)
-	if err != nil {
-		return nil, err
+	// The sums, the targets, the forms' signatures and (but for
+	// organisations, named after their sums) the units' names at once.
+	// (A read: no transaction in ctx to share.)
+	var (
+		sums     []store.Sums
+		targets  []indicator.Target
+		sigs     map[int]map[string][]string
+		names    map[string]string
+		namesErr error
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		sums, err = a.s.store.Aggregates(gctx, q.AggregateQuery)
+		return err
+	})
+	g.Go(func() (err error) {
+		targets, err = a.s.store.Targets(gctx, q.Indicators, requested)
+		return err
+	})
+	g.Go(func() (err error) {
+		sigs, err = a.s.store.Signatures(gctx, q.Years, q.Indicators)
+		return err
+	})
+	if q.Level != indicator.LevelOrganisation {
+		g.Go(func() error {
+			names, namesErr = a.names(gctx, q, []string{""}) // the units do not matter at these levels
+			return nil
+		})
 	}
-	targets, err := a.s.store.Targets(ctx, q.Indicators, requested)
-	if err != nil {
-		return nil, err
-	}
-	sigs, err := a.s.store.Signatures(ctx, q.Years, q.Indicators)
-	if err != nil {
+	if err := g.Wait(); err != nil {
 		return nil, err
 	}
 	defs := map[string]indicator.Definition{}
@@ -356,9 +377,14 @@ func (a *Aggregates) rows(ctx context.Context, p identity.Principal, q query) ([
 		out = append(out, agg)
 		units = append(units, x.Unit)
 	}
-	names, err := a.names(ctx, q, units)
-	if err != nil {
-		return nil, err
+	if q.Level == indicator.LevelOrganisation {
+		names, namesErr = a.names(ctx, q, units)
+	}
+	if len(units) == 0 {
+		names, namesErr = map[string]string{}, nil // nothing to name
+	}
+	if namesErr != nil {
+		return nil, namesErr
 	}
 	for _, agg := range out {
 		agg.UnitName = names[agg.GetUnit()]

@@ -3,7 +3,10 @@ package server
 import (
 	"context"
 	"errors"
+	"maps"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/nastavnik/nastavnik/platform/dates"
@@ -323,35 +326,33 @@ func (s *Server) GetCompleteness(ctx context.Context, req *indicatorsv1.GetCompl
 	if err != nil {
 		return nil, validation.Field("as_of", validation.BadDate(req.GetAsOf()))
 	}
-	orgs, events, err := s.store.Completeness(ctx, f, req.GetCountsOnly())
+	var (
+		tally     domain.Tally
+		standings []domain.Standing
+	)
+	if req.GetCountsOnly() {
+		tally, err = s.store.CountStandings(ctx, f, asOf)
+	} else {
+		standings, err = s.store.Standings(ctx, f, asOf)
+		for _, st := range standings {
+			tally.Add(st, 1)
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
-	res := domain.Compute(orgs, events, asOf)
-	resp := &indicatorsv1.GetCompletenessResponse{Total: countsToProto(res.Total)}
-	muns := make([]string, 0, len(res.Municipalities))
-	for m := range res.Municipalities {
-		muns = append(muns, m)
-	}
-	sort.Strings(muns)
-	for _, m := range muns {
+	resp := &indicatorsv1.GetCompletenessResponse{Total: countsToProto(tally.Total)}
+	for _, m := range slices.Sorted(maps.Keys(tally.Municipalities)) {
 		resp.Municipalities = append(resp.Municipalities, &indicatorsv1.MunicipalityCompleteness{MunicipalityId: m,
-			Counts: countsToProto(res.Municipalities[m])})
+			Counts: countsToProto(tally.Municipalities[m])})
 	}
-	regions := map[string]domain.Counts{}
-	for _, st := range res.Standings {
-		regions[st.RegionCode] = regions[st.RegionCode].Plus(st)
-		if !req.GetCountsOnly() {
-			resp.Organisations = append(resp.Organisations, expectedToProto(st.Expected, st.State, st.Late, st.SubmitTime))
-		}
+	for _, r := range slices.Sorted(maps.Keys(tally.Regions)) {
+		resp.Regions = append(resp.Regions, &indicatorsv1.RegionCompleteness{RegionCode: r, Counts: countsToProto(tally.Regions[r])})
 	}
-	codes := make([]string, 0, len(regions))
-	for r := range regions {
-		codes = append(codes, r)
-	}
-	sort.Strings(codes)
-	for _, r := range codes {
-		resp.Regions = append(resp.Regions, &indicatorsv1.RegionCompleteness{RegionCode: r, Counts: countsToProto(regions[r])})
+	// The list in name order (the store's is by sort key, across campaigns).
+	slices.SortStableFunc(standings, func(a, b domain.Standing) int { return strings.Compare(a.ShortName, b.ShortName) })
+	for _, st := range standings {
+		resp.Organisations = append(resp.Organisations, expectedToProto(st.Expected, st.State, st.Late, st.SubmitTime))
 	}
 	return resp, nil
 }

@@ -384,23 +384,37 @@ func scanExpected(rows pgx.Rows, err error) ([]domain.Expected, error) {
 		return nil, err
 	}
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Expected, error) {
-		var (
-			e       domain.Expected
-			dropped *time.Time
-			submit  *time.Time
-			status  int16
-		)
-		err := row.Scan(&e.CampaignID, &e.ID, &e.ShortName, &e.FullName, &e.MunicipalityID, &e.RegionCode, &e.TimeZone,
-			&e.AddedOn, &dropped, &e.Deadline, &e.ReportID, &status, &e.Late, &submit)
-		e.Status = domain.Status(status)
-		if dropped != nil {
-			e.DroppedOn = *dropped
-		}
-		if submit != nil {
-			e.SubmitTime = *submit
-		}
-		return e, err
+		var x expectedRow
+		err := row.Scan(x.dest()...)
+		return x.expected(), err
 	})
+}
+
+// expectedRow is a row of expectedColumns being read.
+type expectedRow struct {
+	e       domain.Expected
+	dropped *time.Time
+	submit  *time.Time
+	status  int16
+}
+
+// dest are the row's destinations, in the order of expectedColumns.
+func (x *expectedRow) dest() []any {
+	e := &x.e
+	return []any{&e.CampaignID, &e.ID, &e.ShortName, &e.FullName, &e.MunicipalityID, &e.RegionCode, &e.TimeZone,
+		&e.AddedOn, &x.dropped, &e.Deadline, &e.ReportID, &x.status, &e.Late, &x.submit}
+}
+
+func (x *expectedRow) expected() domain.Expected {
+	e := x.e
+	e.Status = domain.Status(x.status)
+	if x.dropped != nil {
+		e.DroppedOn = *x.dropped
+	}
+	if x.submit != nil {
+		e.SubmitTime = *x.submit
+	}
+	return e
 }
 
 // withExtensions reads the extensions of the listed organisations, oldest
@@ -448,43 +462,154 @@ func (s *Store) GetExpected(ctx context.Context, campaignID, orgID string) (doma
 	return out[0], nil
 }
 
-// Completeness reads the organisations of the filter (dropped ones too) with
-// the status history of their reports.
-// With countsOnly the organisations come without their extensions (their
-// Deadline is the campaign's): counting needs only their history.
-func (s *Store) Completeness(ctx context.Context, f ExpectedFilter, countsOnly bool) ([]domain.Expected, map[string][]domain.StatusEvent, error) {
-	return completeness(ctx, s.db(ctx), f, countsOnly)
-}
-
-func completeness(ctx context.Context, q database.Querier, f ExpectedFilter, countsOnly bool) ([]domain.Expected, map[string][]domain.StatusEvent, error) {
-	const op = "store.Completeness"
-	f.WithDropped = true
+// Standings reads the organisations of the filter expected at the end of
+// asOf (zero: now), in name order with their extensions, each with its
+// standing then (see standingsFrom).
+func (s *Store) Standings(ctx context.Context, f ExpectedFilter, asOf time.Time) ([]domain.Standing, error) {
+	const op = "store.Standings"
+	q := s.db(ctx)
+	f.WithDropped = true // standingsFrom picks who was expected
 	var w where
 	w.expected(f)
-	// Counting needs no total, and no extensions: the states and lateness
-	// come from the history.
-	orgs, err := scanExpected(q.Query(ctx, `SELECT `+expectedColumns+expectedFrom+w.SQL()+` ORDER BY co.sort_key, co.organisation_id`, w.Args...))
-	if err == nil && !countsOnly && len(orgs) > 0 {
-		err = withExtensions(ctx, q, orgs)
-	}
+	from, cols, submit, err := standingsFrom(ctx, q, &w, asOf)
 	if err != nil {
-		return nil, nil, translate(op, err)
+		return nil, translate(op, err)
 	}
-	rows, err := q.Query(ctx, `SELECT co.campaign_id::text || '/' || co.organisation_id::text, e.time, e.new_value, e.late `+expectedFrom+`
-		JOIN report_events e ON e.report_id = r.id AND e.kind = 'status' `+w.SQL()+` ORDER BY e.id`, w.Args...)
+	rows, err := q.Query(ctx, `SELECT `+expectedColumns+`, `+cols+`, `+submit+from+w.SQL()+` ORDER BY co.sort_key, co.organisation_id`, w.Args...)
 	if err != nil {
-		return nil, nil, translate(op, err)
+		return nil, translate(op, err)
 	}
-	events := map[string][]domain.StatusEvent{}
-	for rows.Next() {
-		var key, status string
-		var ev domain.StatusEvent
-		if err := rows.Scan(&key, &ev.Time, &status, &ev.Late); err != nil {
-			rows.Close()
-			return nil, nil, translate(op, err)
+	var at standingAt
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Standing, error) {
+		var x expectedRow
+		err := row.Scan(append(x.dest(), at.dest()...)...)
+		return at.standing(x.expected()), err
+	})
+	if err == nil && len(out) > 0 {
+		orgs := make([]domain.Expected, len(out))
+		for i := range out {
+			orgs[i] = out[i].Expected
 		}
-		ev.Status = domain.ParseStatus(status)
-		events[key] = append(events[key], ev)
+		if err = withExtensions(ctx, q, orgs); err == nil {
+			for i := range out {
+				out[i].Expected = orgs[i]
+			}
+		}
 	}
-	return orgs, events, translate(op, rows.Err())
+	return out, translate(op, err)
+}
+
+// CountStandings counts the organisations of the filter expected at the end
+// of asOf (zero: now) by their standing then, overall, by municipality and
+// by region: one grouped scan, the organisations never leave the database.
+func (s *Store) CountStandings(ctx context.Context, f ExpectedFilter, asOf time.Time) (domain.Tally, error) {
+	return countStandings(ctx, s.db(ctx), f, asOf)
+}
+
+func countStandings(ctx context.Context, q database.Querier, f ExpectedFilter, asOf time.Time) (domain.Tally, error) {
+	const op = "store.CountStandings"
+	f.WithDropped = true // standingsFrom picks who was expected
+	var w where
+	w.expected(f)
+	from, cols, _, err := standingsFrom(ctx, q, &w, asOf)
+	if err != nil {
+		return domain.Tally{}, translate(op, err)
+	}
+	rows, err := q.Query(ctx, `SELECT co.region_code, co.municipality_id::text, `+cols+`, count(*)`+from+w.SQL()+
+		` GROUP BY 1, 2, 3, 4`, w.Args...)
+	if err != nil {
+		return domain.Tally{}, translate(op, err)
+	}
+	var (
+		out domain.Tally
+		e   domain.Expected
+		at  standingAt
+		n   int
+	)
+	_, err = pgx.ForEachRow(rows, []any{&e.RegionCode, &e.MunicipalityID, &at.status, &at.late, &n}, func() error {
+		out.Add(at.standing(e), n)
+		return nil
+	})
+	return out, translate(op, err)
+}
+
+// standingAt is what a report's history says at a moment, as read: its
+// latest status (a number from the report, a name from its history; none
+// without a report) and its latest submission's lateness and time.
+type standingAt struct {
+	status reportStatus
+	late   bool
+	submit *time.Time
+}
+
+func (a *standingAt) dest() []any { return []any{&a.status, &a.late, &a.submit} }
+
+// standing is e's standing by the domain's rule.
+func (a *standingAt) standing(e domain.Expected) domain.Standing {
+	var t time.Time
+	if a.submit != nil {
+		t = *a.submit
+	}
+	return domain.StandingOf(e, domain.Status(a.status), a.late, t)
+}
+
+// reportStatus reads a report's status as either form stores it: the
+// reports table's number or the history's name.
+type reportStatus domain.Status
+
+// Scan implements sql.Scanner.
+func (s *reportStatus) Scan(v any) error {
+	switch v := v.(type) {
+	case nil:
+		*s = reportStatus(domain.StatusNone)
+	case int64:
+		*s = reportStatus(v)
+	case string:
+		*s = reportStatus(domain.ParseStatus(v))
+	default:
+		return fmt.Errorf("report status of type %T", v)
+	}
+	return nil
+}
+
+// standingsFrom is the FROM of the expected organisations of w (its
+// conditions on co and c) with what each report's history says at a
+// moment (for standingAt: the status and lateness columns cols, the
+// submission time column submit), and adds to w which of them were
+// expected then: on the list on the day (added on or before it, not dropped
+// on or before it), or now not dropped.
+//
+// Now, a report's own row is its history's end. As of a day, the history
+// is read up to the end of that day in each organisation's zone
+// (domain.AsOfCutoff, for the zones of w read first): its latest status
+// change and its latest submission, each one step into
+// report_events_status_idx.
+func standingsFrom(ctx context.Context, q database.Querier, w *where, asOf time.Time) (from, cols, submit string, err error) {
+	from = expectedFrom
+	if asOf.IsZero() {
+		w.Add("co.dropped_on IS NULL")
+		return from, `r.status, COALESCE(r.late, false)`, `r.submit_time`, nil
+	}
+	rows, err := q.Query(ctx, `SELECT DISTINCT co.time_zone`+expectedFrom+w.SQL(), w.Args...)
+	if err != nil {
+		return "", "", "", err
+	}
+	zones, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return "", "", "", err
+	}
+	cutoffs := make([]time.Time, len(zones))
+	for i, z := range zones {
+		cutoffs[i] = domain.AsOfCutoff(asOf, z)
+	}
+	// A zone that appeared since: counted in UTC, as an unknown one.
+	cutoff := fmt.Sprintf("COALESCE(z.cutoff, %s)", w.arg(domain.AsOfCutoff(asOf, "")))
+	from += fmt.Sprintf(`LEFT JOIN unnest(%s::text[], %s::timestamptz[]) AS z (zone, cutoff) ON z.zone = co.time_zone
+	LEFT JOIN LATERAL (SELECT e.new_value FROM report_events e
+		WHERE e.report_id = r.id AND e.kind = 'status' AND e.time < %[3]s ORDER BY e.id DESC LIMIT 1) st ON true
+	LEFT JOIN LATERAL (SELECT e.late, e.time FROM report_events e
+		WHERE e.report_id = r.id AND e.kind = 'status' AND e.new_value = 'submitted' AND e.time < %[3]s
+		ORDER BY e.id DESC LIMIT 1) sub ON true `, w.arg(zones), w.arg(cutoffs), cutoff)
+	w.Add("co.added_on <= ? AND (co.dropped_on IS NULL OR co.dropped_on > ?)", asOf, asOf)
+	return from, `st.new_value, COALESCE(sub.late, false)`, `sub.time`, nil
 }

@@ -40,12 +40,12 @@ func (s *Store) ChangeSignOff(ctx context.Context, key SignOffKey, step SignOffS
 			WHERE r.campaign_id = $1 AND co.municipality_id = $2 FOR SHARE OF r`, key.CampaignID, key.MunicipalityID); err != nil {
 			return err
 		}
-		orgs, events, err := completeness(ctx, tx, ExpectedFilter{CampaignID: key.CampaignID, Municipality: key.MunicipalityID,
-			Reach: identity.Reach{All: true}}, true)
+		tally, err := countStandings(ctx, tx, ExpectedFilter{CampaignID: key.CampaignID, Municipality: key.MunicipalityID,
+			Reach: identity.Reach{All: true}}, time.Time{})
 		if err != nil {
 			return err
 		}
-		counts := domain.Compute(orgs, events, time.Time{}).Total
+		counts := tally.Total
 		list, err := listSignOffs(ctx, tx, `WHERE s.campaign_id = $1 AND s.municipality_id = $2 FOR UPDATE OF s`,
 			key.CampaignID, key.MunicipalityID)
 		if err != nil {

@@ -89,3 +89,10 @@ func nn(s []string) []string {
 	}
 	return s
 }
+
+// arg adds an argument used outside the conditions and returns its
+// placeholder.
+func (w *where) arg(v any) string {
+	w.Args = append(w.Args, v)
+	return fmt.Sprintf("$%d", len(w.Args))
+}
