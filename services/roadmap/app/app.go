@@ -1,6 +1,7 @@
 // Package app describes the roadmap service for the shared service runner:
-// roadmaps, items, schedules and progress. Today it understands deadlines
-// (DeadlineService) and keeps roadmaps (RoadmapService).
+// roadmaps, items, schedules and progress. It understands deadlines
+// (DeadlineService), keeps roadmaps (RoadmapService) and tells people of
+// items handed down and of what is overdue (its notification outbox).
 package app
 
 import (
@@ -23,7 +24,8 @@ var Spec = service.Spec{
 	Migrations:   store.Migrations(),
 	UsesRegistry: true,
 	Register: func(env service.Env) error {
-		server.New(store.New(env.Pool), directory.New(env.Signer, env.Registry)).Register(env.Server)
-		return nil
+		st := store.New(env.Pool)
+		server.New(st, directory.New(env.Signer, env.Registry)).Register(env.Server)
+		return startNotices(env, st)
 	},
 }
