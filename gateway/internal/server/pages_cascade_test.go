@@ -3,6 +3,7 @@ package server_test
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestMunicipalRoadmapCascadeInTheBrowser: the methodologist opens an item of
@@ -62,5 +63,56 @@ func TestMunicipalRoadmapCascadeInTheBrowser(t *testing.T) {
 	}
 	if main = text(t, b, "main"); !strings.Contains(main, "получили 0 школ, у 2 школ оно уже было") {
 		t.Errorf("a second hand-down:\n%s", main)
+	}
+
+	// The school's curator was told once (the roadmap service's outbox runs
+	// every 200 ms here): the notice is in the merged list of the API and of
+	// the notifications page, unread in the header, until read.
+	cur := f.clients["curator"]
+	var list struct {
+		Notifications []struct{ ID, Kind, Subject, Text string } `json:"notifications"`
+		UnreadCount   int                                        `json:"unreadCount"`
+	}
+	for range 50 {
+		if code := cur.do("GET", "/v1/notifications", nil, &list); code != 200 {
+			t.Fatalf("GET /v1/notifications: %d", code)
+		}
+		if len(list.Notifications) > 0 {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if len(list.Notifications) != 1 || list.UnreadCount != 1 || list.Notifications[0].Kind != "roadmap_item_handed_down" ||
+		!strings.HasPrefix(list.Notifications[0].ID, "roadmap-") || !strings.Contains(list.Notifications[0].Text, "Разработать положение о наставничестве") {
+		t.Fatalf("the curator's notifications: %+v", list)
+	}
+	if err := b.SignOut(); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.SignIn("curator", rolePassword("curator")); err != nil {
+		t.Fatal(err)
+	}
+	if got := text(t, b, ".header__who"); !strings.Contains(got, "Уведомления 1") {
+		t.Errorf("the curator's header: %q", got)
+	}
+	if err := b.Open("/notifications"); err != nil {
+		t.Fatal(err)
+	}
+	notes := text(t, b, "main")
+	for _, want := range []string{"Новое", "Новое мероприятие в дорожной карте: " + f.a1.GetShortName(), "Разработать положение о наставничестве"} {
+		if !strings.Contains(notes, want) {
+			t.Errorf("the curator's notifications page lacks %q:\n%s", want, notes)
+		}
+	}
+	c.check("curator notifications, roadmap")
+	shots(t, b, "curator-notifications-roadmap")
+	if err := b.Submit(`.notices__item--unread button[type="submit"]`); err != nil {
+		t.Fatal(err)
+	}
+	if got := text(t, b, "main"); !strings.Contains(got, "Все прочитаны.") {
+		t.Errorf("after reading:\n%s", got)
+	}
+	if code := cur.do("GET", "/v1/notifications", nil, &list); code != 200 || list.UnreadCount != 0 {
+		t.Errorf("after reading, unread %d (%d)", list.UnreadCount, code)
 	}
 }

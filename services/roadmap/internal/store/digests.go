@@ -100,6 +100,9 @@ const scheduleMethodologistDigests = `WITH mun AS (
 	WHERE o.total > 0 OR s.total > 0
 	ON CONFLICT (key) DO NOTHING`
 
+// Inbox is the service's notifications as their recipients list them.
+func (s *Store) Inbox() notify.Inbox { return notify.Inbox{Pool: s.pool} }
+
 // ScheduleDigests writes the weekly overdue digests due at now, for
 // curators and methodologists. It returns how many it wrote.
 func (s *Store) ScheduleDigests(ctx context.Context, now time.Time) (int, error) {
