@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -69,21 +70,34 @@ func TestMunicipalRoadmapCascadeInTheBrowser(t *testing.T) {
 	// every 200 ms here): the notice is in the merged list of the API and of
 	// the notifications page, unread in the header, until read.
 	cur := f.clients["curator"]
+	type notice struct{ ID, Kind, Subject, Text string }
 	var list struct {
-		Notifications []struct{ ID, Kind, Subject, Text string } `json:"notifications"`
-		UnreadCount   int                                        `json:"unreadCount"`
+		Notifications []notice `json:"notifications"`
+		UnreadCount   int      `json:"unreadCount"`
+	}
+	handedDown := func() (notice, int) {
+		var found notice
+		n := 0
+		for _, m := range list.Notifications {
+			if m.Kind == "roadmap_item_handed_down" {
+				found = m
+				n++
+			}
+		}
+		return found, n
 	}
 	for range 50 {
 		if code := cur.do("GET", "/v1/notifications", nil, &list); code != 200 {
 			t.Fatalf("GET /v1/notifications: %d", code)
 		}
-		if len(list.Notifications) > 0 {
+		if _, n := handedDown(); n > 0 {
 			break
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	if len(list.Notifications) != 1 || list.UnreadCount != 1 || list.Notifications[0].Kind != "roadmap_item_handed_down" ||
-		!strings.HasPrefix(list.Notifications[0].ID, "roadmap-") || !strings.Contains(list.Notifications[0].Text, "Разработать положение о наставничестве") {
+	// (With the real clock, the weekly overdue digest may be there too.)
+	if m, n := handedDown(); n != 1 || list.UnreadCount != len(list.Notifications) || !strings.HasPrefix(m.ID, "roadmap-") ||
+		!strings.Contains(m.Text, "Разработать положение о наставничестве") || !strings.Contains(m.Text, "/items/") {
 		t.Fatalf("the curator's notifications: %+v", list)
 	}
 	if err := b.SignOut(); err != nil {
@@ -92,8 +106,8 @@ func TestMunicipalRoadmapCascadeInTheBrowser(t *testing.T) {
 	if err := b.SignIn("curator", rolePassword("curator")); err != nil {
 		t.Fatal(err)
 	}
-	if got := text(t, b, ".header__who"); !strings.Contains(got, "Уведомления 1") {
-		t.Errorf("the curator's header: %q", got)
+	if got := text(t, b, ".header__who"); !strings.Contains(got, fmt.Sprintf("Уведомления %d", list.UnreadCount)) {
+		t.Errorf("the curator's header: %q, want %d unread", got, list.UnreadCount)
 	}
 	if err := b.Open("/notifications"); err != nil {
 		t.Fatal(err)
@@ -106,7 +120,7 @@ func TestMunicipalRoadmapCascadeInTheBrowser(t *testing.T) {
 	}
 	c.check("curator notifications, roadmap")
 	shots(t, b, "curator-notifications-roadmap")
-	if err := b.Submit(`.notices__item--unread button[type="submit"]`); err != nil {
+	if err := b.Submit(`h1 ~ form button[type="submit"]`); err != nil { // «Отметить все прочитанными»
 		t.Fatal(err)
 	}
 	if got := text(t, b, "main"); !strings.Contains(got, "Все прочитаны.") {
