@@ -19,9 +19,10 @@ import (
 // each kind, <kind>.subject.txt and <kind>.txt (text/template) and
 // <kind>.html (html/template), with the platform's layout.html and
 // layout.txt around them (layout/: the greeting, the signature and a
-// digest's unsubscribe link; the kind's template defines "body"). Templates see .To (the Recipient),
-// .D (the event's data as JSON objects), .Link (the gateway's address) and
-// .Unsubscribe (a digest's unsubscribe address), and the funcs:
+// digest's unsubscribe link; the kind's template defines "body"). Templates
+// see .To (the Recipient), .D (the event's data as JSON objects), .Link (the
+// gateway's address) and .Unsubscribe (a digest's unsubscribe address), and
+// the funcs:
 //
 //	date "2026-12-15"                      → 15 декабря 2026 г.
 //	at "2026-12-12T09:00:00Z" "Asia/Kamchatka" → 12 декабря 2026 г., 21:00

@@ -162,4 +162,7 @@ func TestMergedPages(t *testing.T) {
 	if _, err := m.ListNotifications(ctx, &notifyv1.ListNotificationsRequest{PageToken: "junk"}); status.Code(err) != codes.InvalidArgument {
 		t.Errorf("a forged token: %v", err)
 	}
+	if _, err := m.MarkNotificationsRead(ctx, &notifyv1.MarkNotificationsReadRequest{Ids: []string{"7"}}); status.Code(err) != codes.InvalidArgument {
+		t.Errorf("an id without its service: %v", err)
+	}
 }
