@@ -4,6 +4,7 @@ package dates
 
 import (
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -29,4 +30,23 @@ func Format(d time.Time) string {
 		return ""
 	}
 	return d.Format(Layout)
+}
+
+// locations holds the time zones Location has loaded, by name: at most the
+// zone database's few hundred.
+var locations sync.Map
+
+// Location is time.LoadLocation, each zone read from the zone database once
+// per process (loading one reads and parses a file: it showed in the profile
+// of every report answered).
+func Location(name string) (*time.Location, error) {
+	if loc, ok := locations.Load(name); ok {
+		return loc.(*time.Location), nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, err
+	}
+	locations.Store(name, loc)
+	return loc, nil
 }

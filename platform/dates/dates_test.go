@@ -51,3 +51,39 @@ func TestFormat(t *testing.T) {
 		}
 	}
 }
+
+func TestLocation(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, zone string
+		wantErr    bool
+	}{
+		{"Kamchatka", "Asia/Kamchatka", false},
+		{"Kaliningrad", "Europe/Kaliningrad", false},
+		{"UTC", "UTC", false},
+		{"unknown", "Europe/Atlantis", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			want, wantErr := time.LoadLocation(tc.zone)
+			for range 2 { // loaded, then from memory
+				got, err := dates.Location(tc.zone)
+				if (err != nil) != tc.wantErr || (wantErr != nil) != tc.wantErr {
+					t.Fatalf("Location(%q): got error %v, want one: %v", tc.zone, err, tc.wantErr)
+				}
+				if err != nil {
+					continue
+				}
+				at := time.Date(2026, 12, 15, 12, 0, 0, 0, time.UTC)
+				if got.String() != tc.zone || at.In(got).Format(time.RFC3339) != at.In(want).Format(time.RFC3339) {
+					t.Errorf("Location(%q) = %v (noon UTC there %v), want %v (%v)", tc.zone, got, at.In(got), want, at.In(want))
+				}
+			}
+		})
+	}
+	first, _ := dates.Location("Asia/Yakutsk")
+	if again, _ := dates.Location("Asia/Yakutsk"); again != first {
+		t.Errorf("Location loaded Asia/Yakutsk twice: got %p, then %p", first, again)
+	}
+}

@@ -82,7 +82,7 @@ func (plain) Render(kind string, data json.RawMessage, to notify.Recipient) (not
 }
 
 func newPool(t *testing.T) *pgxpool.Pool {
-	return testdb.New(t, "notifytest", notify.WithMigration(fstest.MapFS{}, 1))
+	return testdb.New(t, "notifytest", notify.WithMigration(fstest.MapFS{}, 1, 2))
 }
 
 func enqueue(t *testing.T, pool *pgxpool.Pool, now time.Time, events ...notify.Event) int {

@@ -211,10 +211,6 @@ func (s *Service) Serve(ctx context.Context) error {
 	return g.Wait()
 }
 
-// Abort cuts every gRPC connection and cancels the calls in flight at once,
-// as a crash would; Serve still returns only when its context ends.
-func (s *Service) Abort() { s.srv.GRPC().Stop() }
-
 // Main is a whole service process: configuration from the environment, JSON
 // logs to stderr, serving until ctx ends.
 //

@@ -52,8 +52,6 @@ type Running struct {
 	Conn     *grpc.ClientConn
 	Database config.Database
 	logs     *Logs
-	stop     func()
-	abort    func()
 }
 
 // Logs is everything the service logged (at info and above).
@@ -109,24 +107,15 @@ type Options struct {
 	// read pool then runs read-only sessions named "<schema>-ro", as it
 	// would against a replica.
 	ReadReplica bool
-	// ReplicaOf, when set, makes this a second replica of a running service:
-	// it shares that one's database.
-	ReplicaOf *Running
 	// Notify is the notifications' configuration; by default e-mail is off
 	// and the outbox looks for work every 200 ms.
 	Notify *notify.Config
 }
 
-// StartWith runs spec with opts against a fresh database (or, for a
-// replica, the database of the one it replicates).
+// StartWith runs spec with opts against a fresh database.
 func StartWith(t testing.TB, spec service.Spec, opts Options) *Running {
 	t.Helper()
-	var db config.Database
-	if opts.ReplicaOf != nil {
-		db = opts.ReplicaOf.Database
-	} else {
-		db = testdb.Config(t, spec.Defaults["DATABASE_SCHEMA"], spec.Migrations)
-	}
+	db := testdb.Config(t, spec.Defaults["DATABASE_SCHEMA"], spec.Migrations)
 	cfg := service.Config{
 		Server: config.Server{
 			GRPCAddr: "127.0.0.1:0", MetricsAddr: "127.0.0.1:0",
@@ -160,31 +149,15 @@ func StartWith(t testing.TB, spec service.Spec, opts Options) *Running {
 		cancel()
 		t.Fatalf("servicetest: dial: %v", err)
 	}
-	var once sync.Once
-	stop := func() {
-		once.Do(func() {
-			cancel()
-			if err := <-done; err != nil {
-				t.Errorf("servicetest: %s stopped with %v", spec.Name, err)
-			}
-		})
-	}
 	t.Cleanup(func() {
 		conn.Close()
-		stop()
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("servicetest: %s stopped with %v", spec.Name, err)
+		}
 	})
-	return &Running{Addr: svc.Addr(), MetricsAddr: svc.MetricsAddr(), Conn: conn, Database: db, logs: logs,
-		stop: stop, abort: svc.Abort}
+	return &Running{Addr: svc.Addr(), MetricsAddr: svc.MetricsAddr(), Conn: conn, Database: db, logs: logs}
 }
-
-// Stop stops the service as SIGTERM does: health turns NOT_SERVING and calls
-// in flight finish, then it closes.
-func (r *Running) Stop() { r.stop() }
-
-// Abort stops the service as kill -9 looks to its clients: every connection
-// is cut at once and the calls in flight are cancelled (their transactions
-// roll back). The rest of the process ends with the test.
-func (r *Running) Abort() { r.abort() }
 
 // testWriter sends warnings and errors of the service to the test log, shown
 // only on failure.

@@ -59,6 +59,7 @@ var accounts = []account{
 	{"operator", "Platform-ops-2026", []shot{
 		{name: "operator-country", path: "/country"},
 		{name: "operator-region", find: `#completeness-table a[href^="/region/"]`},
+		{name: "operator-outbox", path: "/operator/outbox"},
 	}},
 }
 

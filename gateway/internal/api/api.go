@@ -90,6 +90,9 @@ func NewMux(ctx context.Context, b Backends, annotate func(context.Context, *htt
 	if err := notifyv1.RegisterNotificationServiceHandlerClient(ctx, mux, inbox.New(b.Indicators, b.Roadmap)); err != nil {
 		return nil, fmt.Errorf("api: register NotificationService: %w", err)
 	}
+	if err := notifyv1.RegisterOutboxServiceHandlerClient(ctx, mux, NewOutboxRouter(OutboxSources(b))); err != nil {
+		return nil, fmt.Errorf("api: register OutboxService: %w", err)
+	}
 	download := downloadAggregates(mux, b.Indicators, func(r *http.Request) metadata.MD { return annotate(r.Context(), r) })
 	if err := mux.HandlePath("GET", "/v1/aggregates:download", download); err != nil {
 		return nil, fmt.Errorf("api: register download: %w", err)

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -36,23 +37,50 @@ func repoRoot(t *testing.T) string {
 	}
 }
 
-// buildBinaries builds the platform's commands into a temporary directory.
+var built struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
+// TestMain removes the binaries the tests shared.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
+	}
+	os.Exit(code)
+}
+
+// buildBinaries builds the platform's commands into a temporary directory,
+// once per test binary: every test of the package runs the same ones.
 func buildBinaries(t *testing.T, root string) string {
 	t.Helper()
-	out := t.TempDir()
-	args := []string{"build", "-o", out + "/"}
-	if raceBuild {
-		args = append(args, "-race")
+	built.once.Do(func() {
+		start := time.Now()
+		built.dir, built.err = os.MkdirTemp("", "nastavnik-bin-")
+		if built.err != nil {
+			return
+		}
+		args := []string{"build", "-o", built.dir + "/"}
+		if raceBuild {
+			args = append(args, "-race")
+		}
+		args = append(args, "./services/registry/cmd/registry", "./services/roadmap/cmd/roadmap",
+			"./services/indicators/cmd/indicators", "./gateway/cmd/gateway", "./platform/cmd/dbinit",
+			"./services/registry/cmd/registry-admin")
+		cmd := exec.Command("go", args...)
+		cmd.Dir = root
+		if b, err := cmd.CombinedOutput(); err != nil {
+			built.err = fmt.Errorf("go build: %w\n%s", err, b)
+			return
+		}
+		t.Logf("binaries built in %s", time.Since(start).Round(time.Second))
+	})
+	if built.err != nil {
+		t.Fatal(built.err)
 	}
-	args = append(args, "./services/registry/cmd/registry", "./services/roadmap/cmd/roadmap",
-		"./services/indicators/cmd/indicators", "./gateway/cmd/gateway", "./platform/cmd/dbinit",
-		"./services/registry/cmd/registry-admin")
-	cmd := exec.Command("go", args...)
-	cmd.Dir = root
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, b)
-	}
-	return out
+	return built.dir
 }
 
 // freePort is a loopback port nobody listens on now.
@@ -134,7 +162,7 @@ func (c *cluster) roleURL(role string) string {
 	return fmt.Sprintf("postgres://%s:%s@127.0.0.1:%d/nastavnik", role, role, c.port)
 }
 
-// proc is a platform process the test starts, kills and restarts.
+// proc is a platform process the test starts, stops, kills and restarts.
 type proc struct {
 	t    *testing.T
 	name string
@@ -145,8 +173,10 @@ type proc struct {
 	done chan struct{}
 }
 
-func newProc(t *testing.T, bins, logs, name string, env ...string) *proc {
-	p := &proc{t: t, name: name, bin: filepath.Join(bins, name), env: env, log: filepath.Join(logs, name+".log")}
+// newProc is the command cmd of bins run as name (the command's name, or a
+// replica's such as "registry-2"), logging to logs/name.log.
+func newProc(t *testing.T, bins, logs, cmd, name string, env ...string) *proc {
+	p := &proc{t: t, name: name, bin: filepath.Join(bins, cmd), env: env, log: filepath.Join(logs, name+".log")}
 	t.Cleanup(p.stop)
 	return p
 }
@@ -181,6 +211,20 @@ func (p *proc) kill() {
 		p.t.Fatalf("kill %s: %v", p.name, err)
 	}
 	<-p.done
+}
+
+// await waits up to limit for the process to end (after a SIGTERM, say);
+// it fails the test when the process takes longer or exits with an error.
+func (p *proc) await(limit time.Duration) {
+	p.t.Helper()
+	select {
+	case <-p.done:
+	case <-time.After(limit):
+		p.t.Fatalf("%s still runs after %s\n%s", p.name, limit, p.tail())
+	}
+	if code := p.cmd.ProcessState.ExitCode(); code != 0 {
+		p.t.Errorf("%s exited with %d, want 0\n%s", p.name, code, p.tail())
+	}
 }
 
 // stop ends the process with SIGTERM (SIGKILL after 10 s) when it runs.

@@ -35,21 +35,12 @@ func startPlatform(t *testing.T) *platform {
 	root := repoRoot(t)
 	bins := buildBinaries(t, root)
 	logs := t.TempDir()
-	db := newCluster(t, root)
-	dbinit := exec.Command(bins+"/dbinit", "-admin", db.adminURL("postgres"), "-db", "nastavnik")
-	if out, err := dbinit.CombinedOutput(); err != nil {
-		t.Fatalf("dbinit: %v\n%s", err, out)
-	}
-	admin := exec.Command(bins+"/registry-admin", "create-operator", "-login", "operator")
-	admin.Env = append(os.Environ(), "DATABASE_URL="+db.roleURL("registry"), "OPERATOR_PASSWORD="+operatorPassword)
-	if out, err := admin.CombinedOutput(); err != nil {
-		t.Fatalf("registry-admin: %v\n%s", err, out)
-	}
+	db := newDatabase(t, root, bins)
 	key := identityKey()
 	addr := func() string { return fmt.Sprintf("127.0.0.1:%d", freePort(t)) }
 	regAddr, rmAddr, indAddr, indMetrics, httpAddr := addr(), addr(), addr(), addr(), addr()
 	service := func(name, grpcAddr, metricsAddr string) *proc {
-		return newProc(t, bins, logs, name, "DATABASE_URL="+db.roleURL(name), "GRPC_ADDR="+grpcAddr,
+		return newProc(t, bins, logs, name, name, "DATABASE_URL="+db.roleURL(name), "GRPC_ADDR="+grpcAddr,
 			"METRICS_ADDR="+metricsAddr, "REGISTRY_ADDR="+regAddr, "IDENTITY_KEY="+key, "LOG_LEVEL=warn",
 			"SHUTDOWN_TIMEOUT=2s", "DATABASE_CONNECT_TIMEOUT=60s")
 	}
@@ -57,7 +48,7 @@ func startPlatform(t *testing.T) *platform {
 	p.registry = service("registry", regAddr, addr())
 	p.roadmap = service("roadmap", rmAddr, addr())
 	p.indicators = service("indicators", indAddr, indMetrics)
-	p.gateway = newProc(t, bins, logs, "gateway", "HTTP_ADDR="+httpAddr, "METRICS_ADDR="+addr(),
+	p.gateway = newProc(t, bins, logs, "gateway", "gateway", "HTTP_ADDR="+httpAddr, "METRICS_ADDR="+addr(),
 		"REGISTRY_ADDR="+regAddr, "ROADMAP_ADDR="+rmAddr, "INDICATORS_ADDR="+indAddr, "IDENTITY_KEY="+key,
 		"LOG_LEVEL=warn", "SHUTDOWN_TIMEOUT=2s", "REQUEST_TIMEOUT=20s")
 	// The services start before the database: they wait for it with
@@ -75,6 +66,23 @@ func startPlatform(t *testing.T) *platform {
 		}
 	}
 	return p
+}
+
+// newDatabase starts a cluster of the test's own with the platform's
+// database and roles (dbinit) and the operator account.
+func newDatabase(t *testing.T, root, bins string) *cluster {
+	t.Helper()
+	db := newCluster(t, root)
+	dbinit := exec.Command(bins+"/dbinit", "-admin", db.adminURL("postgres"), "-db", "nastavnik")
+	if out, err := dbinit.CombinedOutput(); err != nil {
+		t.Fatalf("dbinit: %v\n%s", err, out)
+	}
+	admin := exec.Command(bins+"/registry-admin", "create-operator", "-login", "operator")
+	admin.Env = append(os.Environ(), "DATABASE_URL="+db.roleURL("registry"), "OPERATOR_PASSWORD="+operatorPassword)
+	if out, err := admin.CombinedOutput(); err != nil {
+		t.Fatalf("registry-admin: %v\n%s", err, out)
+	}
+	return db
 }
 
 func (p *platform) procs() []*proc { return []*proc{p.registry, p.roadmap, p.indicators, p.gateway} }
@@ -153,6 +161,10 @@ type ledger struct {
 	writes    []write
 	attempted atomic.Int64
 	errors    map[string]int // answers other than 200 while retrying, by status
+	// phase, when set, names what the test is doing; errors are counted
+	// by phase too, in byPhase.
+	phase   atomic.Pointer[string]
+	byPhase map[string]map[string]int
 }
 
 func (l *ledger) ack(w write) {
@@ -165,7 +177,19 @@ func (l *ledger) failed(what string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.errors[what]++
+	if ph := l.phase.Load(); ph != nil {
+		if l.byPhase == nil {
+			l.byPhase = map[string]map[string]int{}
+		}
+		if l.byPhase[*ph] == nil {
+			l.byPhase[*ph] = map[string]int{}
+		}
+		l.byPhase[*ph][what]++
+	}
 }
+
+// setPhase names what the test does from now on.
+func (l *ledger) setPhase(name string) { l.phase.Store(&name) }
 
 // retriable are the answers a client may get while a service or the
 // database is down, and retries with the same key.
@@ -173,31 +197,39 @@ func retriable(code int) bool {
 	return code == http.StatusServiceUnavailable || code == http.StatusGatewayTimeout || code == http.StatusBadGateway
 }
 
-// do sends one logical write until it is acknowledged: the same key on
-// every try, so that the platform applies it once. It gives up on an answer
-// that is not retriable, or after a minute.
+// do sends one logical write of a report and records its answer.
 func (l *ledger) do(a api, op, method, path string, body any) (report, bool) {
+	var r report
+	if !l.send(a, op, method, path, body, &r) {
+		return r, false
+	}
+	l.ack(write{op: op, report: r.ID, version: r.Version, status: r.Status})
+	return r, true
+}
+
+// send sends one logical write until it is acknowledged, decoding the answer
+// into out: the same key on every try, so that the platform applies it once.
+// It gives up on an answer that is not retriable, or after a minute.
+func (l *ledger) send(a api, op, method, path string, body, out any) bool {
 	l.attempted.Add(1)
 	key := uuid.NewString()
 	start := time.Now()
 	for wait := 50 * time.Millisecond; ; wait = min(2*wait, time.Second) {
-		var r report
-		code, err := a.call(method, path, key, body, &r)
+		code, err := a.call(method, path, key, body, out)
 		switch {
 		case err == nil && code == http.StatusOK:
-			l.ack(write{op: op, report: r.ID, version: r.Version, status: r.Status})
-			return r, true
+			return true
 		case err != nil:
 			l.failed("transport error")
 		case retriable(code):
 			l.failed(fmt.Sprint(code))
 		default:
 			l.failed(fmt.Sprintf("%d (%s)", code, op))
-			return r, false
+			return false
 		}
 		if time.Since(start) > time.Minute {
 			l.failed("gave up")
-			return r, false
+			return false
 		}
 		time.Sleep(wait)
 	}
@@ -213,30 +245,12 @@ func TestFaults(t *testing.T) {
 	start := time.Now()
 	p := startPlatform(t)
 	t.Logf("built and started in %s", time.Since(start).Round(time.Second))
-	client := &http.Client{Timeout: 30 * time.Second}
-	anon := api{base: p.base, http: client}
-	var tok struct{ Token string }
-	anon.must(t, "POST", "/v1/auth/token", map[string]string{"login": "operator", "password": operatorPassword}, &tok)
-	op := api{base: p.base, token: tok.Token, http: client}
+	op := signIn(t, p.base)
 
-	// A region, a municipality, its schools, the published form and a campaign.
-	op.must(t, "POST", "/v1/regions", map[string]string{"code": "24", "name": "Красноярский край", "timeZone": "Asia/Krasnoyarsk"}, nil)
-	var mun struct{ ID string }
-	op.must(t, "POST", "/v1/municipalities", map[string]string{"regionCode": "24", "name": "городской округ город Красноярск",
-		"kind": "MUNICIPALITY_KIND_URBAN_DISTRICT"}, &mun)
 	const workers, perWorker = 4, 6
-	var orgs []string
-	for i := 1; i <= workers*perWorker; i++ {
-		var o struct{ ID string }
-		op.must(t, "POST", "/v1/organisations", map[string]string{"municipalityId": mun.ID,
-			"fullName": fmt.Sprintf("МАОУ «Средняя школа № %d»", i), "shortName": fmt.Sprintf("МАОУ СШ № %03d", i),
-			"inn": validINN(i), "kind": "ORGANISATION_KIND_SCHOOL"}, &o)
-		orgs = append(orgs, o.ID)
-	}
-	values := publishForm(t, op)
-	var campaign struct{ ID string }
-	op.must(t, "POST", "/v1/campaigns", map[string]any{"campaign": map[string]any{"name": "Мониторинг 2026", "year": 2026,
-		"formCode": "cmn_monitoring", "formVersion": 1, "municipalityId": mun.ID, "deadline": "2026-12-15"}}, &campaign)
+	d := seed(t, op, workers*perWorker)
+	orgs, values := d.orgs, d.values
+	campaign := d.campaign
 
 	// The clients: each owns its schools' reports and takes each through
 	// create → (save → submit → return)… until told to stop.
@@ -265,17 +279,8 @@ func TestFaults(t *testing.T) {
 
 	t.Logf("load with faults done at %s", time.Since(start).Round(time.Second))
 	v := verify(t, op, campaign.ID, l)
-	keys := make([]string, 0, len(l.errors))
-	for k := range l.errors {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var errs []string
-	for _, k := range keys {
-		errs = append(errs, fmt.Sprintf("%s×%d", k, l.errors[k]))
-	}
 	line := fmt.Sprintf("fault test: attempted %d / acknowledged %d / found %d / duplicated %d / lost %d; answers retried: %s",
-		l.attempted.Load(), len(l.writes), v.found, v.duplicated, v.lost, strings.Join(errs, ", "))
+		l.attempted.Load(), len(l.writes), v.found, v.duplicated, v.lost, tally(l.errors))
 	fmt.Println(line)
 	t.Log(line)
 	if v.lost != 0 || v.duplicated != 0 || int(l.attempted.Load()) != len(l.writes) {
@@ -300,6 +305,69 @@ func TestFaults(t *testing.T) {
 			t.Log(x.tail())
 		}
 	}
+}
+
+// seeded is what seed made.
+type seeded struct {
+	municipality string
+	orgs         []string // the schools' ids
+	values       map[string]any
+	campaign     struct{ ID string }
+}
+
+// seed makes a region, a municipality with n schools, the published form
+// (values are answers that pass its rules) and a campaign of it.
+func seed(t *testing.T, op api, n int) seeded {
+	t.Helper()
+	var d seeded
+	op.must(t, "POST", "/v1/regions", map[string]string{"code": "24", "name": "Красноярский край", "timeZone": "Asia/Krasnoyarsk"}, nil)
+	var mun struct{ ID string }
+	op.must(t, "POST", "/v1/municipalities", map[string]string{"regionCode": "24", "name": "городской округ город Красноярск",
+		"kind": "MUNICIPALITY_KIND_URBAN_DISTRICT"}, &mun)
+	d.municipality = mun.ID
+	for i := 1; i <= n; i++ {
+		var o struct{ ID string }
+		op.must(t, "POST", "/v1/organisations", school(mun.ID, i), &o)
+		d.orgs = append(d.orgs, o.ID)
+	}
+	d.values = publishForm(t, op)
+	op.must(t, "POST", "/v1/campaigns", map[string]any{"campaign": map[string]any{"name": "Мониторинг 2026", "year": 2026,
+		"formCode": "cmn_monitoring", "formVersion": 1, "municipalityId": mun.ID, "deadline": "2026-12-15"}}, &d.campaign)
+	return d
+}
+
+// school is the body that creates school number i of municipality mun.
+func school(mun string, i int) map[string]string {
+	return map[string]string{"municipalityId": mun, "fullName": fmt.Sprintf("МАОУ «Средняя школа № %d»", i),
+		"shortName": fmt.Sprintf("МАОУ СШ № %03d", i), "inn": validINN(i), "kind": "ORGANISATION_KIND_SCHOOL"}
+}
+
+// signIn is the operator's client of the gateway at base.
+func signIn(t *testing.T, base string) api {
+	t.Helper()
+	client := &http.Client{Timeout: 30 * time.Second}
+	anon := api{base: base, http: client}
+	var tok struct{ Token string }
+	anon.must(t, "POST", "/v1/auth/token", map[string]string{"login": "operator", "password": operatorPassword}, &tok)
+	return api{base: base, token: tok.Token, http: client}
+}
+
+// tally prints counts as "what×n, …" in the order of what; "none" when
+// there are none.
+func tally(counts map[string]int) string {
+	keys := make([]string, 0, len(counts))
+	for k := range counts {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var out []string
+	for _, k := range keys {
+		out = append(out, fmt.Sprintf("%s×%d", k, counts[k]))
+	}
+	if len(out) == 0 {
+		return "none"
+	}
+	return strings.Join(out, ", ")
 }
 
 func atoi(s string) int {

@@ -52,7 +52,7 @@ func startSource(t *testing.T, name string) *source {
 	t.Helper()
 	s := &source{}
 	s.run = servicetest.Start(t, service.Spec{Name: name, Defaults: map[string]string{"DATABASE_SCHEMA": name},
-		Migrations: notify.WithMigration(fstest.MapFS{}, 1),
+		Migrations: notify.WithMigration(fstest.MapFS{}, 1, 2),
 		Register: func(env service.Env) error {
 			s.pool = env.Pool
 			notifyv1.RegisterNotificationServiceServer(env.Server, &notify.Server{Inbox: notify.Inbox{Pool: env.Pool}, Source: name})

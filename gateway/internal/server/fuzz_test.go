@@ -210,6 +210,11 @@ func kindOf(route, param string) string {
 		return "account"
 	case strings.HasPrefix(route, "/v1/me/tokens/"):
 		return "token"
+	case strings.HasPrefix(route, "/v1/outbox/"):
+		if param == "source" {
+			return "source"
+		}
+		return "outbox_message"
 	}
 	return idKind(param)
 }
@@ -232,6 +237,7 @@ func (f *fixture) fuzzIDs(role string) fuzzIDs {
 			"region": {"24"}, "municipality": {f.munA}, "organisation": {f.a1.GetId(), f.a2.GetId()},
 			"campaign": {ind.campA}, "report": {ind.repA1}, "roadmap": {own.id}, "stage": {own.stage}, "item": {own.item},
 			"account": {f.accA2}, "token": {ownToken}, "form": {formCode}, "version": {"1"}, "date": {"2022-03-31"},
+			"source": {"indicators"}, "outbox_message": {f.pageOutboxMessage()},
 		},
 		foreign: map[string][]string{
 			"region": {"43"}, "municipality": {f.munB}, "organisation": {f.b1.GetId()}, "campaign": {ind.campB},
@@ -900,7 +906,7 @@ func (g *gen) pageValue(kind string) string {
 func pageParamKind(before string) string {
 	return map[string]string{"reports": "report", "campaigns": "campaign", "roadmap": "roadmap", "review": "report",
 		"region": "region", "municipalities": "municipality", "registry": "organisation", "accounts": "account",
-		"tokens": "token", "items": "item", "extend": "organisation"}[before]
+		"tokens": "token", "items": "item", "extend": "organisation", "outbox": "source", "messages": "message"}[before]
 }
 
 // pagePath fills a page pattern ("POST /reports/{id}") with identifiers.

@@ -35,9 +35,6 @@ type platform struct {
 	ind     *servicetest.Running
 	rm      *servicetest.Running
 	logs    *servicetest.Logs // the gateway's
-	// targets, when set, are the gateway's registry, roadmap and indicators
-	// addresses (lists of replicas) instead of reg, rm and ind.
-	targets [3]string
 }
 
 // startPlatform runs the three services and the gateway with an operator
@@ -59,13 +56,9 @@ func startPlatform(t testing.TB, opts ...func(*config.Config)) platform {
 // and its logs.
 func (p platform) startGateway(t testing.TB, opts ...func(*config.Config)) (base, metrics string, logs *servicetest.Logs) {
 	t.Helper()
-	targets := p.targets
-	if targets == [3]string{} {
-		targets = [3]string{p.reg.Addr, p.rm.Addr, p.ind.Addr}
-	}
 	cfg := config.Config{
 		HTTPAddr: "127.0.0.1:0", MetricsAddr: "127.0.0.1:0",
-		RegistryAddr: targets[0], RoadmapAddr: targets[1], IndicatorsAddr: targets[2],
+		RegistryAddr: p.reg.Addr, RoadmapAddr: p.rm.Addr, IndicatorsAddr: p.ind.Addr,
 		// A request still in flight when a test ends (a password hash under
 		// -race on a busy machine can take seconds) is let finish: graceful
 		// shutdown waits up to its whole request timeout.

@@ -171,6 +171,37 @@ func TestIdempotencyKeys(t *testing.T) {
 			t.Errorf("close with a key: %d %+v, want 400 idempotency_key_unsupported", code, e)
 		}
 	})
+	t.Run("a roadmap's edit sent twice changes it once", func(t *testing.T) {
+		op := f.p.as(t, "operator", operatorPassword)
+		type roadmap struct {
+			Roadmap struct {
+				ID, Version string
+				Stages      []struct{ Title string }
+			}
+		}
+		var rm roadmap
+		if code, _ := op.keyed("POST", "/v1/roadmaps", fmt.Sprint("roadmap-", f.seq()), map[string]any{
+			"owner": map[string]string{"municipalityId": f.munA}, "title": "Дорожная карта",
+			"periodStart": "2026-09-01", "periodEnd": "2027-06-30"}, &rm); code != http.StatusOK {
+			t.Fatalf("create roadmap: %d", code)
+		}
+		key := fmt.Sprint("stage-", f.seq())
+		body := map[string]any{"version": rm.Roadmap.Version, "title": "Подготовительный этап"}
+		var first, second roadmap
+		if code, replayed := op.keyed("POST", "/v1/roadmaps/"+rm.Roadmap.ID+"/stages", key, body, &first); code != http.StatusOK || replayed {
+			t.Fatalf("create stage: %d replayed=%v, want 200 fresh", code, replayed)
+		}
+		// Without the key the repeat would be a 409: the version moved on.
+		if code, replayed := op.keyed("POST", "/v1/roadmaps/"+rm.Roadmap.ID+"/stages", key, body, &second); code != http.StatusOK || !replayed {
+			t.Fatalf("create stage again: %d replayed=%v, want 200 replayed", code, replayed)
+		}
+		var got roadmap
+		if code := op.do("GET", "/v1/roadmaps/"+rm.Roadmap.ID, nil, &got); code != http.StatusOK ||
+			len(got.Roadmap.Stages) != 1 || got.Roadmap.Version != first.Roadmap.Version || second.Roadmap.Version != first.Roadmap.Version {
+			t.Errorf("after a repeated stage: %d %+v (answers v%s, v%s), want one stage at v%s",
+				code, got.Roadmap, first.Roadmap.Version, second.Roadmap.Version, first.Roadmap.Version)
+		}
+	})
 	t.Run("keys of different callers do not meet", func(t *testing.T) {
 		key := fmt.Sprint("shared-", f.seq())
 		var a, b organisation

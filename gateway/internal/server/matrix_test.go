@@ -652,6 +652,7 @@ func TestAccessMatrix(t *testing.T) {
 	maps.Copy(rows, roadmapRows())
 	maps.Copy(rows, aggregateRows())
 	maps.Copy(rows, indicatorRows())
+	maps.Copy(rows, outboxRows())
 	rpcs := rpcsFromDescriptors()
 	if len(rpcs) < len(rows) {
 		t.Fatalf("found %d RPCs in the descriptors, fewer than the %d rows: is every service linked in?", len(rpcs), len(rows))

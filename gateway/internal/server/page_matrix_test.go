@@ -163,6 +163,11 @@ var pageRows = map[string]struct {
 	"POST /accounts/{id}/block":                 {want: "L R A N R R R"},
 	"POST /accounts/{id}/unblock":               {want: "L R A N R R R"},
 	"GET /audit":                                {want: "L R A A R R R"},
+	"GET /operator/outbox":                      {want: "L R R R R R A"},
+	// A failed message of the indicators' outbox: the operator sends it again.
+	"POST /operator/outbox/{source}/messages/{id}/retry": {want: "L R R R R R A"},
+	// No resolution in the form: the operator's answer is a 400 of its own.
+	"POST /operator/outbox/{source}/messages/{id}/resolve": {want: "L R R R R R A"},
 }
 
 // pageClass is the class letter of an answer (see pageRows).

@@ -133,7 +133,7 @@ func (f *fixture) ownPagePath(pattern string) string {
 	ind := f.indicators()
 	own := map[string]string{"region": "24", "municipality": f.munA, "organisation": f.a1.GetId(), "campaign": ind.campA,
 		"report": ind.repA1, "roadmap": f.pageRoadmap().id, "item": f.pageRoadmap().item, "account": f.accA2,
-		"token": "0b0e4d4e-0000-4000-8000-000000000002"}
+		"token": "0b0e4d4e-0000-4000-8000-000000000002", "source": "indicators", "message": f.pageOutboxMessage()}
 	segs := strings.Split(strings.TrimSuffix(path, "{$}"), "/")
 	for i, s := range segs {
 		if strings.HasPrefix(s, "{") {
@@ -141,6 +141,19 @@ func (f *fixture) ownPagePath(pattern string) string {
 		}
 	}
 	return strings.Join(segs, "/")
+}
+
+// pageOutboxMessages hold a failed message of the indicators' outbox for the
+// page tests of each fixture, made once.
+var pageOutboxMessages sync.Map // *fixture → id
+
+func (f *fixture) pageOutboxMessage() string {
+	if id, ok := pageOutboxMessages.Load(f); ok {
+		return id.(string)
+	}
+	id := f.outboxMessage(5)
+	pageOutboxMessages.Store(f, id)
+	return id
 }
 
 // pageRoadmaps hold A1's roadmap for the page tests of each fixture, made once.

@@ -184,6 +184,7 @@ func (g *Gateway) handler(ctx context.Context, reg *prometheus.Registry) (http.H
 	pages, err := web.New(web.Deps{Logger: g.logger, Auth: g.auth,
 		Account: web.NewAccountBackend(g.backends.Registry),
 		Curator: backend, Roadmap: backend,
+		Outbox: web.NewOutboxBackend(api.OutboxSources(g.backends)),
 		Scopes: web.NewScopeNamer(registryclient.New(g.auth.Signer, g.backends.Registry))})
 	if err != nil {
 		return nil, err

@@ -51,7 +51,8 @@ func (p *Pages) base(r *http.Request, title, section string) Base {
 		b.Person.Scopes = append(b.Person.Scopes, ScopeChoice{Text: "все роли сразу", Current: s.current == ""})
 	}
 	if c.Principal.IsOperator() {
-		b.Person.Nav = append(b.Person.Nav, NavItem{Section: "country", Title: "Страна", Href: "/country"})
+		b.Person.Nav = append(b.Person.Nav, NavItem{Section: "country", Title: "Страна", Href: "/country"},
+			NavItem{Section: "outbox", Title: "Доставка писем", Href: "/operator/outbox"})
 	}
 	if c.Principal.Is(identity.Regional) {
 		b.Person.Nav = append(b.Person.Nav, NavItem{Section: "targets", Title: "Целевые значения", Href: "/region/targets"})
@@ -99,7 +100,11 @@ func containsString(list []string, s string) bool {
 
 // StartPage is the start page of people without pages of their own yet, and
 // of visitors.
-type StartPage struct{ Base }
+type StartPage struct {
+	Base
+	// Operator: the operator's pages are listed.
+	Operator bool
+}
 
 func (p *Pages) home(w http.ResponseWriter, r *http.Request) {
 	c, ok := signedIn(r)
@@ -125,7 +130,7 @@ func (p *Pages) home(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	p.render(w, r, http.StatusOK, "start.html", StartPage{Base: p.base(r, "Наставник", "home")})
+	p.render(w, r, http.StatusOK, "start.html", StartPage{Base: p.base(r, "Наставник", "home"), Operator: c.Principal.IsOperator()})
 }
 
 // LoginPage is the sign-in form.

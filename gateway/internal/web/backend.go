@@ -18,8 +18,9 @@ type CuratorBackend interface {
 	// StartReport starts an organisation's report in a campaign (from last
 	// year's when asked) and returns its id.
 	StartReport(ctx context.Context, campaignID, orgID string, fromPreviousYear bool) (string, error)
-	// SaveReport saves some values on the version they were based on.
-	SaveReport(ctx context.Context, id string, version int64, values map[string]FieldInput, confirm []string) (ReportView, error)
+	// SaveReport saves some values on the version they were based on (the
+	// page reads the report again after its redirect).
+	SaveReport(ctx context.Context, id string, version int64, values map[string]FieldInput, confirm []string) error
 	// SubmitReport submits the report on its version.
 	SubmitReport(ctx context.Context, id string, version int64, confirmWarnings bool) (ReportView, error)
 	// History lists a report's changes (who, when, old → new), a page at a time.

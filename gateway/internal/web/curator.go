@@ -13,6 +13,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/nastavnik/nastavnik/platform/dates"
 	"github.com/nastavnik/nastavnik/platform/identity"
 )
 
@@ -55,7 +56,7 @@ func (h HomePage) NextStep(c CampaignCard) string {
 }
 
 func location(tz string) *time.Location {
-	if loc, err := time.LoadLocation(tz); err == nil && tz != "" {
+	if loc, err := dates.Location(tz); err == nil && tz != "" {
 		return loc
 	}
 	return time.UTC
@@ -405,7 +406,7 @@ func (p *Pages) saveReport(w http.ResponseWriter, r *http.Request) error {
 	if version != current.Version {
 		return p.conflict(w, r, current, in)
 	}
-	saved, err := p.curator.SaveReport(ctx, id, version, changed(in, current), r.PostForm["confirm"])
+	err = p.curator.SaveReport(ctx, id, version, changed(in, current), r.PostForm["confirm"])
 	var ce *ConflictError
 	switch {
 	case errors.As(err, &ce):
@@ -426,10 +427,10 @@ func (p *Pages) saveReport(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if r.PostFormValue("action") == "submit" {
-		http.Redirect(w, r, "/reports/"+saved.ID+"/submit", http.StatusSeeOther)
+		http.Redirect(w, r, "/reports/"+id+"/submit", http.StatusSeeOther)
 		return nil
 	}
-	http.Redirect(w, r, "/reports/"+saved.ID+"?saved=1#main", http.StatusSeeOther)
+	http.Redirect(w, r, "/reports/"+id+"?saved=1#main", http.StatusSeeOther)
 	return nil
 }
 

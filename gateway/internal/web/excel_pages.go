@@ -279,7 +279,7 @@ func (p *Pages) confirmUpload(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, "/reports/"+id, http.StatusSeeOther)
 		return nil
 	}
-	_, err = p.curator.SaveReport(ctx, id, version, inputs, nil)
+	err = p.curator.SaveReport(ctx, id, version, inputs, nil)
 	var ce *ConflictError
 	switch {
 	case errors.As(err, &ce):

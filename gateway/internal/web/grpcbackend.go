@@ -215,16 +215,18 @@ func (b *grpcBackend) StartReport(ctx context.Context, campaignID, orgID string,
 	return resp.GetReport().GetId(), nil
 }
 
-func (b *grpcBackend) SaveReport(ctx context.Context, id string, version int64, values map[string]FieldInput, confirm []string) (ReportView, error) {
-	req := &indicatorsv1.SaveReportRequest{Id: id, Version: version, Values: map[string]*indicatorsv1.Value{}, Confirm: confirm}
+func (b *grpcBackend) SaveReport(ctx context.Context, id string, version int64, values map[string]FieldInput, confirm []string) error {
+	// The page redirects to the report after a save: the answer's values,
+	// form and campaign would go unused.
+	req := &indicatorsv1.SaveReportRequest{Id: id, Version: version, Values: map[string]*indicatorsv1.Value{}, Confirm: confirm,
+		View: indicatorsv1.ReportView_REPORT_VIEW_BASIC}
 	for code, in := range values {
 		req.Values[code] = protoValue(in)
 	}
-	resp, err := b.reports.SaveReport(ctx, req)
-	if err != nil {
-		return ReportView{}, b.writeErr(ctx, err)
+	if _, err := b.reports.SaveReport(ctx, req); err != nil {
+		return b.writeErr(ctx, err)
 	}
-	return b.view(ctx, resp.GetReport())
+	return nil
 }
 
 func (b *grpcBackend) SubmitReport(ctx context.Context, id string, version int64, confirmWarnings bool) (ReportView, error) {

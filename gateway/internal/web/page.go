@@ -16,6 +16,8 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"github.com/nastavnik/nastavnik/platform/dates"
 )
 
 //go:embed templates/*.html
@@ -78,7 +80,7 @@ var funcs = template.FuncMap{
 		return m, nil
 	},
 	"datetime": func(t time.Time, tz string) string {
-		loc, err := time.LoadLocation(tz)
+		loc, err := dates.Location(tz)
 		if err != nil {
 			loc = time.UTC
 		}

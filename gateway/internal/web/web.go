@@ -44,6 +44,8 @@ type Pages struct {
 	signoff SignOffBackend
 	// cascade hands municipal roadmap items down to the schools.
 	cascade CascadeBackend
+	// outbox is the services' e-mail outboxes, for the operator.
+	outbox OutboxBackend
 	// maxForm bounds a form's body, maxUpload an uploaded file's.
 	maxForm, maxUpload int64
 	// now reads the clock (tests move it).
@@ -75,6 +77,9 @@ type Deps struct {
 	SignOff SignOffBackend
 	// Cascade hands roadmap items down; when nil, Roadmap's.
 	Cascade CascadeBackend
+	// Outbox is the services' e-mail outboxes, for the operator; nil for
+	// none (the page is then not found).
+	Outbox OutboxBackend
 }
 
 // New parses the templates and indexes the static files.
@@ -115,7 +120,7 @@ func New(d Deps) (*Pages, error) {
 	if cascade == nil {
 		cascade, _ = d.Roadmap.(CascadeBackend)
 	}
-	return &Pages{notices: notices, cascade: cascade, signoff: signoff, regional: regional, registry: reg, pages: pages, assets: a, logger: d.Logger, auth: d.Auth, account: d.Account, curator: d.Curator, roadmap: d.Roadmap,
+	return &Pages{outbox: d.Outbox, notices: notices, cascade: cascade, signoff: signoff, regional: regional, registry: reg, pages: pages, assets: a, logger: d.Logger, auth: d.Auth, account: d.Account, curator: d.Curator, roadmap: d.Roadmap,
 		scopes: d.Scopes, excel: excel, methodologist: meth, maxForm: 1 << 20, maxUpload: maxUpload, now: realClock}, nil
 }
 
@@ -218,10 +223,13 @@ func (p *Pages) routes() *router {
 	mux.Handle("GET /region/targets", p.only(regionals, p.regionalTargets))
 	mux.Handle("POST /region/targets", p.only(regionals, p.setRegionalTarget))
 	mux.Handle("GET /export/dashboard.xlsx", p.only(exporters, p.exportDashboard))
+	mux.Handle("GET /operator/outbox", p.only(operators, p.outboxPage))
+	mux.Handle("POST /operator/outbox/{source}/messages/{id}/retry", p.only(operators, p.retryOutbox))
+	mux.Handle("POST /operator/outbox/{source}/messages/{id}/resolve", p.only(operators, p.resolveOutbox))
 	p.adminRoutes(mux)
 	return mux
 }
 
 // Paths are the paths Handler serves, for the gateway's mux.
 var Paths = []string{"/{$}", "/static/", "/login", "/logout", "/account/", "/unsubscribe", "/notifications", "/notifications/", "/campaigns/", "/reports/", "/roadmap", "/roadmap/",
-	"/organisations", "/overdue", "/review/", "/region/", "/country", "/export/", "/campaigns", "/registry", "/registry/", "/accounts", "/accounts/", "/audit"}
+	"/organisations", "/overdue", "/review/", "/region/", "/country", "/export/", "/campaigns", "/registry", "/registry/", "/accounts", "/accounts/", "/audit", "/operator/"}

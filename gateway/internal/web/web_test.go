@@ -66,12 +66,12 @@ func (f *fakeCurator) Report(context.Context, string) (ReportView, error) { retu
 func (f *fakeCurator) StartReport(context.Context, string, string, bool) (string, error) {
 	return reportID, nil
 }
-func (f *fakeCurator) SaveReport(_ context.Context, _ string, _ int64, values map[string]FieldInput, _ []string) (ReportView, error) {
+func (f *fakeCurator) SaveReport(_ context.Context, _ string, _ int64, values map[string]FieldInput, _ []string) error {
 	if f.conflict != nil {
-		return ReportView{}, &ConflictError{Current: *f.conflict}
+		return &ConflictError{Current: *f.conflict}
 	}
 	f.saved = append(f.saved, values)
-	return f.report, nil
+	return nil
 }
 func (f *fakeCurator) SubmitReport(context.Context, string, int64, bool) (ReportView, error) {
 	return f.report, nil

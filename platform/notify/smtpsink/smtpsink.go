@@ -1,6 +1,7 @@
 // Package smtpsink is a minimal SMTP server that accepts every message and
 // keeps only their count: the far end of the benchmarks, where a real mail
-// server's own storage would be measured instead of the outbox.
+// server's own storage would be measured instead of the outbox. Told to, it
+// refuses recipients (the tests of failed deliveries).
 package smtpsink
 
 import (
@@ -16,6 +17,7 @@ import (
 type Sink struct {
 	l        net.Listener
 	Messages atomic.Int64
+	refuse   atomic.Pointer[func(rcpt string) string]
 }
 
 // New listens on a free loopback port.
@@ -27,6 +29,17 @@ func New() (*Sink, error) {
 	s := &Sink{l: l}
 	go s.serve()
 	return s, nil
+}
+
+// Refuse makes the sink answer RCPT TO with the reply refuse returns for the
+// command's argument (e.g. "550 5.1.1 no such user"), or accept it when the
+// reply is empty; nil accepts every recipient again.
+func (s *Sink) Refuse(refuse func(rcpt string) string) {
+	if refuse == nil {
+		s.refuse.Store(nil)
+		return
+	}
+	s.refuse.Store(&refuse)
 }
 
 // Addr is the host and port.
@@ -81,6 +94,16 @@ func (s *Sink) session(c net.Conn) {
 			}
 			s.Messages.Add(1)
 			if !reply("250 queued") {
+				return
+			}
+		case strings.HasPrefix(cmd, "RCPT TO:"):
+			answer := "250 ok"
+			if f := s.refuse.Load(); f != nil {
+				if r := (*f)(strings.TrimSpace(line)[len("RCPT TO:"):]); r != "" {
+					answer = r
+				}
+			}
+			if !reply(answer) {
 				return
 			}
 		case cmd == "QUIT":

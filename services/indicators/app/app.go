@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/nastavnik/nastavnik/platform/notify"
 	"github.com/nastavnik/nastavnik/platform/service"
 	indicatorsv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/indicators/v1"
 	"github.com/nastavnik/nastavnik/services/indicators/internal/directory"
@@ -65,6 +66,8 @@ var Spec = service.Spec{
 		}
 		srv.Register(env.Server)
 		server.NewAggregates(srv, dir).Register(env.Server)
+		// The operator's view of this service's outbox (GET /v1/outbox/indicators/…).
+		notify.RegisterOutboxService(env.Server, "indicators", env.Pool, env.Logger)
 		return startNotices(env, st)
 	},
 }

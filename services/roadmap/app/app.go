@@ -5,7 +5,9 @@
 package app
 
 import (
+	"github.com/nastavnik/nastavnik/platform/notify"
 	"github.com/nastavnik/nastavnik/platform/service"
+	roadmapv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/roadmap/v1"
 	"github.com/nastavnik/nastavnik/services/roadmap/internal/directory"
 	"github.com/nastavnik/nastavnik/services/roadmap/internal/server"
 	"github.com/nastavnik/nastavnik/services/roadmap/internal/store"
@@ -23,9 +25,26 @@ var Spec = service.Spec{
 	Errors:       server.Errors,
 	Migrations:   store.Migrations(),
 	UsesRegistry: true,
+	// The edits of one roadmap take a key: a retry after a replica went away
+	// mid-call gets the first answer, not a 409 for a version it moved on
+	// itself. An import and a cascade go by their own request id and by
+	// what already exists.
+	Idempotent: []string{
+		roadmapv1.RoadmapService_CreateRoadmap_FullMethodName,
+		roadmapv1.RoadmapService_UpdateRoadmap_FullMethodName,
+		roadmapv1.RoadmapService_RenumberRoadmap_FullMethodName,
+		roadmapv1.RoadmapService_CreateStage_FullMethodName,
+		roadmapv1.RoadmapService_UpdateStage_FullMethodName,
+		roadmapv1.RoadmapService_CreateItem_FullMethodName,
+		roadmapv1.RoadmapService_UpdateItem_FullMethodName,
+		roadmapv1.RoadmapService_MoveItem_FullMethodName,
+		roadmapv1.RoadmapService_DeleteItem_FullMethodName,
+		roadmapv1.RoadmapService_MarkOccurrence_FullMethodName,
+	},
 	Register: func(env service.Env) error {
 		st := store.New(env.Pool)
 		server.New(st, directory.New(env.Signer, env.Registry)).Register(env.Server)
+		notify.RegisterOutboxService(env.Server, "roadmap", env.Pool, env.Logger)
 		return startNotices(env, st)
 	},
 }

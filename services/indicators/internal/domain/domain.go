@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nastavnik/nastavnik/platform/dates"
 	"github.com/nastavnik/nastavnik/platform/validation"
 	"github.com/nastavnik/nastavnik/services/indicators/internal/form"
 )
@@ -56,7 +57,7 @@ type Actor struct {
 // Kamchatka ends twelve hours before it ends in Kaliningrad… and ten hours
 // earlier in UTC terms than in Kaliningrad.
 func DeadlineEnd(date time.Time, tz string) (time.Time, error) {
-	loc, err := time.LoadLocation(tz)
+	loc, err := dates.Location(tz)
 	if err != nil || tz == "" {
 		return time.Time{}, fmt.Errorf("unknown time zone %q", tz)
 	}

@@ -98,11 +98,13 @@ func Env(fields []form.Field) (*cel.Env, error) {
 func Activation(fields []form.Field, values map[string]form.Value, prev map[string]int64, share float64) map[string]any {
 	act := make(map[string]any, len(fields)+8)
 	act[HasPrev], act[Share] = types.Bool(prev != nil), types.Double(share)
-	p := make(map[string]int64, len(prev))
+	// CEL values in a string-keyed map: a lookup is a map access, not the
+	// reflection a native map[string]int64 costs (3 % of a save's CPU).
+	p := make(map[string]any, len(prev))
 	for k, v := range prev {
-		p[k] = v
+		p[k] = types.Int(v)
 	}
-	act[Prev] = types.DefaultTypeAdapter.NativeToValue(p)
+	act[Prev] = types.NewStringInterfaceMap(types.DefaultTypeAdapter, p)
 	for _, f := range fields {
 		v := values[f.Code]
 		switch f.Type {

@@ -50,6 +50,16 @@ func (b rulebook) withViolations(r domain.Report) *indicatorsv1.Report {
 	return reportToProto(r, b.check(r.Values))
 }
 
+// inView converts a report with the violations of its values, leaving the
+// values out of the BASIC view.
+func (b rulebook) inView(r domain.Report, view indicatorsv1.ReportView) *indicatorsv1.Report {
+	vs := b.check(r.Values)
+	if view == indicatorsv1.ReportView_REPORT_VIEW_BASIC {
+		r.Values = nil
+	}
+	return reportToProto(r, vs)
+}
+
 // loaded is a report as the caller may see it with its rulebook, each read
 // once per call.
 type loaded struct {
@@ -182,9 +192,9 @@ func (s *Server) stale(ctx context.Context, id string, based int64) error {
 // is read once, under lock, in the write's transaction; its rulebook comes
 // from memory (published forms) and last year's values through the same
 // transaction. apply builds the change from what was read; a stale version
-// answers with the current report.
+// answers with the current report. The written report is answered in view.
 func (s *Server) write(ctx context.Context, p identity.Principal, id string, based int64, roles []identity.Role,
-	apply func(l loaded) store.Mutation) (*indicatorsv1.Report, error) {
+	view indicatorsv1.ReportView, apply func(l loaded) store.Mutation) (*indicatorsv1.Report, error) {
 	if !isUUID(id) {
 		return nil, domain.ErrNotFound
 	}
@@ -216,7 +226,7 @@ func (s *Server) write(ctx context.Context, p identity.Principal, id string, bas
 	if err != nil {
 		return nil, err
 	}
-	return l.withViolations(r), nil
+	return l.inView(r, view), nil
 }
 
 // SaveReport implements ReportService.
@@ -225,7 +235,7 @@ func (s *Server) SaveReport(ctx context.Context, req *indicatorsv1.SaveReportReq
 	if err != nil {
 		return nil, err
 	}
-	out, err := s.write(ctx, p, req.GetId(), req.GetVersion(), fillers, func(l loaded) store.Mutation {
+	out, err := s.write(ctx, p, req.GetId(), req.GetVersion(), fillers, req.GetView(), func(l loaded) store.Mutation {
 		return func(r *domain.Report, extended bool) ([]domain.Event, error) {
 			change, err := valuesFromProto(l.form, req.GetValues(), true)
 			ve := &validation.Error{}
@@ -274,7 +284,7 @@ func (s *Server) SubmitReport(ctx context.Context, req *indicatorsv1.SubmitRepor
 		return nil, err
 	}
 	now := s.now()
-	out, err := s.write(ctx, p, req.GetId(), req.GetVersion(), fillers, func(l loaded) store.Mutation {
+	out, err := s.write(ctx, p, req.GetId(), req.GetVersion(), fillers, indicatorsv1.ReportView_REPORT_VIEW_FULL, func(l loaded) store.Mutation {
 		return func(r *domain.Report, extended bool) ([]domain.Event, error) {
 			return r.Submit(domain.Step{Based: req.GetVersion(), At: now, Extended: extended}, l.check, req.GetConfirmWarnings())
 		}
@@ -293,7 +303,7 @@ func (s *Server) review(ctx context.Context, id string, based int64,
 	if err != nil {
 		return nil, err
 	}
-	return s.write(ctx, p, id, based, reviewers, func(l loaded) store.Mutation {
+	return s.write(ctx, p, id, based, reviewers, indicatorsv1.ReportView_REPORT_VIEW_FULL, func(l loaded) store.Mutation {
 		return func(r *domain.Report, _ bool) ([]domain.Event, error) {
 			return step(r, l, domain.Step{Based: based})
 		}

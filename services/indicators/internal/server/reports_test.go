@@ -8,9 +8,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/testing/protocmp"
 
 	indicatorsv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/indicators/v1"
 	"github.com/nastavnik/nastavnik/services/indicators/internal/form"
@@ -467,4 +469,50 @@ func TestWritesAnswerTheReportAsStored(t *testing.T) {
 		t.Fatal(err)
 	}
 	stored("a reopening", re.GetReport())
+}
+
+func TestSaveInBasicView(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	w.publish()
+	c := w.campaign("methodologist", &indicatorsv1.Campaign{Name: "Мониторинг ЦМН 2026", Year: 2026, MunicipalityId: munA, Deadline: "2026-12-15"})
+	r := w.report("curator", c.GetId(), orgA1, false)
+	values := goodValues(1)
+	values["young_teachers"] = cnt(70) // more young teachers than teachers: a violation
+	save := func(view indicatorsv1.ReportView, values map[string]*indicatorsv1.Value) *indicatorsv1.Report {
+		t.Helper()
+		resp, err := w.reports("curator").SaveReport(ctx, &indicatorsv1.SaveReportRequest{Id: r.GetId(), Version: r.GetVersion(),
+			Values: values, View: view})
+		if err != nil {
+			t.Fatalf("SaveReport in %v: %v", view, err)
+		}
+		return resp.GetReport()
+	}
+	basic := save(indicatorsv1.ReportView_REPORT_VIEW_BASIC, values)
+	stored := w.get("operator", r.GetId())
+	if len(stored.GetValues()) == 0 || len(stored.GetViolations()) == 0 {
+		t.Fatalf("the saved report has %d values and %d violations, want both", len(stored.GetValues()), len(stored.GetViolations()))
+	}
+	// BASIC is the stored report, violations of every value included, without the values.
+	want := proto.Clone(stored).(*indicatorsv1.Report)
+	want.Values = nil
+	if diff := cmp.Diff(want, basic, protocmp.Transform()); diff != "" {
+		t.Errorf("a BASIC save answers (-want +got):\n%s", diff)
+	}
+	r = basic
+	for _, view := range []indicatorsv1.ReportView{indicatorsv1.ReportView_REPORT_VIEW_UNSPECIFIED, indicatorsv1.ReportView_REPORT_VIEW_FULL} {
+		full := save(view, map[string]*indicatorsv1.Value{"teachers_total": cnt(int64(80 + view))})
+		if diff := cmp.Diff(w.get("operator", r.GetId()), full, protocmp.Transform()); diff != "" {
+			t.Errorf("a save in %v answers (-stored +got):\n%s", view, diff)
+		}
+		r = full
+	}
+	_, err := w.reports("curator").SaveReport(ctx, &indicatorsv1.SaveReportRequest{Id: r.GetId(), Version: r.GetVersion(),
+		Values: values, View: indicatorsv1.ReportView(7)})
+	if status.Code(err) != codes.InvalidArgument || !slices.Equal(fieldViolations(err), []string{"view"}) {
+		t.Errorf("a save in view 7: got %v (fields %v), want InvalidArgument naming view", err, fieldViolations(err))
+	}
+	if got := w.get("operator", r.GetId()).GetVersion(); got != r.GetVersion() {
+		t.Errorf("after the refused save the version is %d, want %d", got, r.GetVersion())
+	}
 }

@@ -270,8 +270,9 @@ func (s *Store) UpdateReport(ctx context.Context, actor domain.Actor, id string,
 		if !r.SubmitTime.IsZero() {
 			submit = &r.SubmitTime
 		}
-		// The report and its history rows in one round trip. The times come
-		// back as the database keeps them (to the microsecond).
+		// The report, its history rows and the municipality's signed summary,
+		// no longer the one signed, in one round trip. The times come back as
+		// the database keeps them (to the microsecond).
 		batch := &pgx.Batch{}
 		batch.Queue(`UPDATE reports SET status = $2, "values" = $3, carried_over = $4, return_comment = $5, remarks = $6,
 				late = $7, submit_time = $8, reopen_reason = $9, version = version + 1, update_time = $10
@@ -279,6 +280,8 @@ func (s *Store) UpdateReport(ctx context.Context, actor domain.Actor, id string,
 			id, int16(r.Status), values, r.CarriedOver, r.ReturnComment, remarks, r.Late, submit, r.ReopenReason, now).QueryRow(
 			func(row pgx.Row) error { return row.Scan(&r.Version, &r.UpdateTime, &stored) })
 		sql, args := eventsInsert(id, actor, now, cur.Version+1, events)
+		batch.Queue(sql, args...)
+		sql, args = outdateSignOff(r.CampaignID, r.Organisation.MunicipalityID, r.Organisation.ID, actor, now)
 		batch.Queue(sql, args...)
 		if err := tx.SendBatch(ctx, batch).Close(); err != nil {
 			return err
@@ -296,10 +299,6 @@ func (s *Store) UpdateReport(ctx context.Context, actor domain.Actor, id string,
 			if err := s.contribute(ctx, tx, r, f); err != nil {
 				return err
 			}
-		}
-		// The municipality's signed summary is no longer the one signed.
-		if err := outdateSignOff(ctx, tx, r.CampaignID, r.Organisation.MunicipalityID, r.Organisation.ID, actor, now); err != nil {
-			return err
 		}
 		out = r
 		return nil

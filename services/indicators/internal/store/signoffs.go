@@ -110,17 +110,16 @@ func writeSignOff(ctx context.Context, tx pgx.Tx, so domain.SignOff, based int64
 // outdateSignOff marks the municipality's sign-off of the campaign outdated
 // by a change of organisation's report, in the report's transaction: one
 // statement on the sign-off's primary key, writing its event only when the
-// state was domain.OutdatedFrom.
-func outdateSignOff(ctx context.Context, tx pgx.Tx, campaignID, municipalityID, organisationID string, actor domain.Actor, now time.Time) error {
-	_, err := tx.Exec(ctx, `WITH o AS (
+// state was domain.OutdatedFrom. UpdateReport queues it in its batch.
+func outdateSignOff(campaignID, municipalityID, organisationID string, actor domain.Actor, now time.Time) (string, []any) {
+	return `WITH o AS (
 			UPDATE sign_offs SET state = $3, outdate_time = $4, version = version + 1
 			WHERE campaign_id = $1 AND municipality_id = $2 AND state = $5
 			RETURNING campaign_id, municipality_id)
 		INSERT INTO sign_off_events (campaign_id, municipality_id, kind, time, account_id, login, organisation_id)
 		SELECT campaign_id, municipality_id, $6, $4, $7, $8, $9 FROM o`,
-		campaignID, municipalityID, int16(domain.Outdated), now, int16(domain.OutdatedFrom), domain.SignOffOutdated,
-		actor.AccountID, actor.Login, organisationID)
-	return err
+		[]any{campaignID, municipalityID, int16(domain.Outdated), now, int16(domain.OutdatedFrom), domain.SignOffOutdated,
+			actor.AccountID, actor.Login, organisationID}
 }
 
 // SignOffFilter chooses sign-offs.

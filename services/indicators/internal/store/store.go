@@ -24,10 +24,10 @@ import (
 var migrations embed.FS
 
 // Migrations returns the embedded migrations, rooted at their directory,
-// with the notifications' outbox (platform/notify) as version 7 (4 and 5 are
-// the municipal sign-off's, on its branch).
+// with the notifications' outbox (platform/notify) as versions 7 (its tables)
+// and 8 (the operator's audit log and indexes).
 func Migrations() fs.FS {
-	return notify.WithMigration(database.MigrationsFS(migrations, "migrations"), 7)
+	return notify.WithMigration(database.MigrationsFS(migrations, "migrations"), 7, 8)
 }
 
 // Store is the indicators database.

@@ -25,9 +25,9 @@ import (
 var migrations embed.FS
 
 // Migrations returns the embedded migrations, rooted at their directory.
-// The notification outbox's tables (platform/notify) are migration 2.
+// The notification outbox's tables (platform/notify) are migrations 3 and 4.
 func Migrations() fs.FS {
-	return notify.WithMigration(database.MigrationsFS(migrations, "migrations"), 2)
+	return notify.WithMigration(database.MigrationsFS(migrations, "migrations"), 3, 4)
 }
 
 // Store is the roadmap's database.

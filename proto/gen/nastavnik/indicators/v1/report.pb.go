@@ -79,6 +79,61 @@ func (ReportStatus) EnumDescriptor() ([]byte, []int) {
 	return file_nastavnik_indicators_v1_report_proto_rawDescGZIP(), []int{0}
 }
 
+// ReportView is how much of a report a write answers with (AIP-157).
+type ReportView int32
+
+const (
+	// The full report (FULL).
+	ReportView_REPORT_VIEW_UNSPECIFIED ReportView = 0
+	// The report without its values: the version, status, times, carried-over
+	// fields, remarks and the violations of the values as saved. For a client
+	// that holds the values it sent (a form saving as the curator types).
+	ReportView_REPORT_VIEW_BASIC ReportView = 1
+	// The full report with every value.
+	ReportView_REPORT_VIEW_FULL ReportView = 2
+)
+
+// Enum value maps for ReportView.
+var (
+	ReportView_name = map[int32]string{
+		0: "REPORT_VIEW_UNSPECIFIED",
+		1: "REPORT_VIEW_BASIC",
+		2: "REPORT_VIEW_FULL",
+	}
+	ReportView_value = map[string]int32{
+		"REPORT_VIEW_UNSPECIFIED": 0,
+		"REPORT_VIEW_BASIC":       1,
+		"REPORT_VIEW_FULL":        2,
+	}
+)
+
+func (x ReportView) Enum() *ReportView {
+	p := new(ReportView)
+	*p = x
+	return p
+}
+
+func (x ReportView) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ReportView) Descriptor() protoreflect.EnumDescriptor {
+	return file_nastavnik_indicators_v1_report_proto_enumTypes[1].Descriptor()
+}
+
+func (ReportView) Type() protoreflect.EnumType {
+	return &file_nastavnik_indicators_v1_report_proto_enumTypes[1]
+}
+
+func (x ReportView) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ReportView.Descriptor instead.
+func (ReportView) EnumDescriptor() ([]byte, []int) {
+	return file_nastavnik_indicators_v1_report_proto_rawDescGZIP(), []int{1}
+}
+
 // Reference names the document behind a "yes".
 type Reference struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -971,7 +1026,10 @@ type SaveReportRequest struct {
 	// The values to change, by field code; fields not sent keep their values.
 	Values map[string]*Value `protobuf:"bytes,3,rep,name=values,proto3" json:"values,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	// Carried-over fields the curator confirms unchanged.
-	Confirm       []string `protobuf:"bytes,4,rep,name=confirm,proto3" json:"confirm,omitempty"`
+	Confirm []string `protobuf:"bytes,4,rep,name=confirm,proto3" json:"confirm,omitempty"`
+	// How much of the saved report to answer with: BASIC leaves the values
+	// out (the violations are still those of every value as saved).
+	View          ReportView `protobuf:"varint,5,opt,name=view,proto3,enum=nastavnik.indicators.v1.ReportView" json:"view,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1032,6 +1090,13 @@ func (x *SaveReportRequest) GetConfirm() []string {
 		return x.Confirm
 	}
 	return nil
+}
+
+func (x *SaveReportRequest) GetView() ReportView {
+	if x != nil {
+		return x.View
+	}
+	return ReportView_REPORT_VIEW_UNSPECIFIED
 }
 
 // SaveReportResponse holds the saved report with its violations.
@@ -2062,12 +2127,13 @@ const file_nastavnik_indicators_v1_report_proto_rawDesc = "" +
 	"\areports\x18\x01 \x03(\v2\x1f.nastavnik.indicators.v1.ReportR\areports\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
 	"\n" +
-	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\xb7\x02\n" +
+	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\xfa\x02\n" +
 	"\x11SaveReportRequest\x12\x18\n" +
 	"\x02id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x02id\x12!\n" +
 	"\aversion\x18\x02 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\aversion\x12_\n" +
 	"\x06values\x18\x03 \x03(\v26.nastavnik.indicators.v1.SaveReportRequest.ValuesEntryB\x0f\xbaH\f\x9a\x01\t\x10\xf4\x03\"\x04r\x02\x18@R\x06values\x12)\n" +
-	"\aconfirm\x18\x04 \x03(\tB\x0f\xbaH\f\x92\x01\t\x10\xf4\x03\"\x04r\x02\x18@R\aconfirm\x1aY\n" +
+	"\aconfirm\x18\x04 \x03(\tB\x0f\xbaH\f\x92\x01\t\x10\xf4\x03\"\x04r\x02\x18@R\aconfirm\x12A\n" +
+	"\x04view\x18\x05 \x01(\x0e2#.nastavnik.indicators.v1.ReportViewB\b\xbaH\x05\x82\x01\x02\x10\x01R\x04view\x1aY\n" +
 	"\vValuesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x124\n" +
 	"\x05value\x18\x02 \x01(\v2\x1e.nastavnik.indicators.v1.ValueR\x05value:\x028\x01\"M\n" +
@@ -2155,7 +2221,12 @@ const file_nastavnik_indicators_v1_report_proto_rawDesc = "" +
 	"\x13REPORT_STATUS_DRAFT\x10\x01\x12\x1b\n" +
 	"\x17REPORT_STATUS_SUBMITTED\x10\x02\x12\x1a\n" +
 	"\x16REPORT_STATUS_RETURNED\x10\x03\x12\x1a\n" +
-	"\x16REPORT_STATUS_ACCEPTED\x10\x042\xb8\t\n" +
+	"\x16REPORT_STATUS_ACCEPTED\x10\x04*V\n" +
+	"\n" +
+	"ReportView\x12\x1b\n" +
+	"\x17REPORT_VIEW_UNSPECIFIED\x10\x00\x12\x15\n" +
+	"\x11REPORT_VIEW_BASIC\x10\x01\x12\x14\n" +
+	"\x10REPORT_VIEW_FULL\x10\x022\xb8\t\n" +
 	"\rReportService\x12k\n" +
 	"\fCreateReport\x12,.nastavnik.indicators.v1.CreateReportRequest\x1a-.nastavnik.indicators.v1.CreateReportResponse\x12b\n" +
 	"\tGetReport\x12).nastavnik.indicators.v1.GetReportRequest\x1a*.nastavnik.indicators.v1.GetReportResponse\x12h\n" +
@@ -2183,109 +2254,111 @@ func file_nastavnik_indicators_v1_report_proto_rawDescGZIP() []byte {
 	return file_nastavnik_indicators_v1_report_proto_rawDescData
 }
 
-var file_nastavnik_indicators_v1_report_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_nastavnik_indicators_v1_report_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
 var file_nastavnik_indicators_v1_report_proto_msgTypes = make([]protoimpl.MessageInfo, 34)
 var file_nastavnik_indicators_v1_report_proto_goTypes = []any{
 	(ReportStatus)(0),                 // 0: nastavnik.indicators.v1.ReportStatus
-	(*Reference)(nil),                 // 1: nastavnik.indicators.v1.Reference
-	(*YesNo)(nil),                     // 2: nastavnik.indicators.v1.YesNo
-	(*Value)(nil),                     // 3: nastavnik.indicators.v1.Value
-	(*Violation)(nil),                 // 4: nastavnik.indicators.v1.Violation
-	(*Report)(nil),                    // 5: nastavnik.indicators.v1.Report
-	(*CreateReportRequest)(nil),       // 6: nastavnik.indicators.v1.CreateReportRequest
-	(*CreateReportResponse)(nil),      // 7: nastavnik.indicators.v1.CreateReportResponse
-	(*GetReportRequest)(nil),          // 8: nastavnik.indicators.v1.GetReportRequest
-	(*GetReportResponse)(nil),         // 9: nastavnik.indicators.v1.GetReportResponse
-	(*ListReportsRequest)(nil),        // 10: nastavnik.indicators.v1.ListReportsRequest
-	(*ListReportsResponse)(nil),       // 11: nastavnik.indicators.v1.ListReportsResponse
-	(*SaveReportRequest)(nil),         // 12: nastavnik.indicators.v1.SaveReportRequest
-	(*SaveReportResponse)(nil),        // 13: nastavnik.indicators.v1.SaveReportResponse
-	(*CheckReportRequest)(nil),        // 14: nastavnik.indicators.v1.CheckReportRequest
-	(*CheckReportResponse)(nil),       // 15: nastavnik.indicators.v1.CheckReportResponse
-	(*SubmitReportRequest)(nil),       // 16: nastavnik.indicators.v1.SubmitReportRequest
-	(*SubmitReportResponse)(nil),      // 17: nastavnik.indicators.v1.SubmitReportResponse
-	(*AcceptReportRequest)(nil),       // 18: nastavnik.indicators.v1.AcceptReportRequest
-	(*AcceptReportResponse)(nil),      // 19: nastavnik.indicators.v1.AcceptReportResponse
-	(*ReturnReportRequest)(nil),       // 20: nastavnik.indicators.v1.ReturnReportRequest
-	(*ReturnReportResponse)(nil),      // 21: nastavnik.indicators.v1.ReturnReportResponse
-	(*ReopenReportRequest)(nil),       // 22: nastavnik.indicators.v1.ReopenReportRequest
-	(*ReopenReportResponse)(nil),      // 23: nastavnik.indicators.v1.ReopenReportResponse
-	(*ReportEvent)(nil),               // 24: nastavnik.indicators.v1.ReportEvent
-	(*ListReportHistoryRequest)(nil),  // 25: nastavnik.indicators.v1.ListReportHistoryRequest
-	(*ListReportHistoryResponse)(nil), // 26: nastavnik.indicators.v1.ListReportHistoryResponse
-	(*ImportReportRequest)(nil),       // 27: nastavnik.indicators.v1.ImportReportRequest
-	(*ImportReportResponse)(nil),      // 28: nastavnik.indicators.v1.ImportReportResponse
-	nil,                               // 29: nastavnik.indicators.v1.Report.ValuesEntry
-	nil,                               // 30: nastavnik.indicators.v1.Report.RemarksEntry
-	nil,                               // 31: nastavnik.indicators.v1.SaveReportRequest.ValuesEntry
-	nil,                               // 32: nastavnik.indicators.v1.CheckReportRequest.ValuesEntry
-	nil,                               // 33: nastavnik.indicators.v1.ReturnReportRequest.RemarksEntry
-	nil,                               // 34: nastavnik.indicators.v1.ImportReportRequest.ValuesEntry
-	(Severity)(0),                     // 35: nastavnik.indicators.v1.Severity
-	(*timestamppb.Timestamp)(nil),     // 36: google.protobuf.Timestamp
+	(ReportView)(0),                   // 1: nastavnik.indicators.v1.ReportView
+	(*Reference)(nil),                 // 2: nastavnik.indicators.v1.Reference
+	(*YesNo)(nil),                     // 3: nastavnik.indicators.v1.YesNo
+	(*Value)(nil),                     // 4: nastavnik.indicators.v1.Value
+	(*Violation)(nil),                 // 5: nastavnik.indicators.v1.Violation
+	(*Report)(nil),                    // 6: nastavnik.indicators.v1.Report
+	(*CreateReportRequest)(nil),       // 7: nastavnik.indicators.v1.CreateReportRequest
+	(*CreateReportResponse)(nil),      // 8: nastavnik.indicators.v1.CreateReportResponse
+	(*GetReportRequest)(nil),          // 9: nastavnik.indicators.v1.GetReportRequest
+	(*GetReportResponse)(nil),         // 10: nastavnik.indicators.v1.GetReportResponse
+	(*ListReportsRequest)(nil),        // 11: nastavnik.indicators.v1.ListReportsRequest
+	(*ListReportsResponse)(nil),       // 12: nastavnik.indicators.v1.ListReportsResponse
+	(*SaveReportRequest)(nil),         // 13: nastavnik.indicators.v1.SaveReportRequest
+	(*SaveReportResponse)(nil),        // 14: nastavnik.indicators.v1.SaveReportResponse
+	(*CheckReportRequest)(nil),        // 15: nastavnik.indicators.v1.CheckReportRequest
+	(*CheckReportResponse)(nil),       // 16: nastavnik.indicators.v1.CheckReportResponse
+	(*SubmitReportRequest)(nil),       // 17: nastavnik.indicators.v1.SubmitReportRequest
+	(*SubmitReportResponse)(nil),      // 18: nastavnik.indicators.v1.SubmitReportResponse
+	(*AcceptReportRequest)(nil),       // 19: nastavnik.indicators.v1.AcceptReportRequest
+	(*AcceptReportResponse)(nil),      // 20: nastavnik.indicators.v1.AcceptReportResponse
+	(*ReturnReportRequest)(nil),       // 21: nastavnik.indicators.v1.ReturnReportRequest
+	(*ReturnReportResponse)(nil),      // 22: nastavnik.indicators.v1.ReturnReportResponse
+	(*ReopenReportRequest)(nil),       // 23: nastavnik.indicators.v1.ReopenReportRequest
+	(*ReopenReportResponse)(nil),      // 24: nastavnik.indicators.v1.ReopenReportResponse
+	(*ReportEvent)(nil),               // 25: nastavnik.indicators.v1.ReportEvent
+	(*ListReportHistoryRequest)(nil),  // 26: nastavnik.indicators.v1.ListReportHistoryRequest
+	(*ListReportHistoryResponse)(nil), // 27: nastavnik.indicators.v1.ListReportHistoryResponse
+	(*ImportReportRequest)(nil),       // 28: nastavnik.indicators.v1.ImportReportRequest
+	(*ImportReportResponse)(nil),      // 29: nastavnik.indicators.v1.ImportReportResponse
+	nil,                               // 30: nastavnik.indicators.v1.Report.ValuesEntry
+	nil,                               // 31: nastavnik.indicators.v1.Report.RemarksEntry
+	nil,                               // 32: nastavnik.indicators.v1.SaveReportRequest.ValuesEntry
+	nil,                               // 33: nastavnik.indicators.v1.CheckReportRequest.ValuesEntry
+	nil,                               // 34: nastavnik.indicators.v1.ReturnReportRequest.RemarksEntry
+	nil,                               // 35: nastavnik.indicators.v1.ImportReportRequest.ValuesEntry
+	(Severity)(0),                     // 36: nastavnik.indicators.v1.Severity
+	(*timestamppb.Timestamp)(nil),     // 37: google.protobuf.Timestamp
 }
 var file_nastavnik_indicators_v1_report_proto_depIdxs = []int32{
-	1,  // 0: nastavnik.indicators.v1.YesNo.reference:type_name -> nastavnik.indicators.v1.Reference
-	2,  // 1: nastavnik.indicators.v1.Value.yes_no:type_name -> nastavnik.indicators.v1.YesNo
-	35, // 2: nastavnik.indicators.v1.Violation.severity:type_name -> nastavnik.indicators.v1.Severity
+	2,  // 0: nastavnik.indicators.v1.YesNo.reference:type_name -> nastavnik.indicators.v1.Reference
+	3,  // 1: nastavnik.indicators.v1.Value.yes_no:type_name -> nastavnik.indicators.v1.YesNo
+	36, // 2: nastavnik.indicators.v1.Violation.severity:type_name -> nastavnik.indicators.v1.Severity
 	0,  // 3: nastavnik.indicators.v1.Report.status:type_name -> nastavnik.indicators.v1.ReportStatus
-	29, // 4: nastavnik.indicators.v1.Report.values:type_name -> nastavnik.indicators.v1.Report.ValuesEntry
-	30, // 5: nastavnik.indicators.v1.Report.remarks:type_name -> nastavnik.indicators.v1.Report.RemarksEntry
-	36, // 6: nastavnik.indicators.v1.Report.submit_time:type_name -> google.protobuf.Timestamp
-	36, // 7: nastavnik.indicators.v1.Report.deadline_time:type_name -> google.protobuf.Timestamp
-	36, // 8: nastavnik.indicators.v1.Report.create_time:type_name -> google.protobuf.Timestamp
-	36, // 9: nastavnik.indicators.v1.Report.update_time:type_name -> google.protobuf.Timestamp
-	4,  // 10: nastavnik.indicators.v1.Report.violations:type_name -> nastavnik.indicators.v1.Violation
-	5,  // 11: nastavnik.indicators.v1.CreateReportResponse.report:type_name -> nastavnik.indicators.v1.Report
-	5,  // 12: nastavnik.indicators.v1.GetReportResponse.report:type_name -> nastavnik.indicators.v1.Report
+	30, // 4: nastavnik.indicators.v1.Report.values:type_name -> nastavnik.indicators.v1.Report.ValuesEntry
+	31, // 5: nastavnik.indicators.v1.Report.remarks:type_name -> nastavnik.indicators.v1.Report.RemarksEntry
+	37, // 6: nastavnik.indicators.v1.Report.submit_time:type_name -> google.protobuf.Timestamp
+	37, // 7: nastavnik.indicators.v1.Report.deadline_time:type_name -> google.protobuf.Timestamp
+	37, // 8: nastavnik.indicators.v1.Report.create_time:type_name -> google.protobuf.Timestamp
+	37, // 9: nastavnik.indicators.v1.Report.update_time:type_name -> google.protobuf.Timestamp
+	5,  // 10: nastavnik.indicators.v1.Report.violations:type_name -> nastavnik.indicators.v1.Violation
+	6,  // 11: nastavnik.indicators.v1.CreateReportResponse.report:type_name -> nastavnik.indicators.v1.Report
+	6,  // 12: nastavnik.indicators.v1.GetReportResponse.report:type_name -> nastavnik.indicators.v1.Report
 	0,  // 13: nastavnik.indicators.v1.ListReportsRequest.status:type_name -> nastavnik.indicators.v1.ReportStatus
-	5,  // 14: nastavnik.indicators.v1.ListReportsResponse.reports:type_name -> nastavnik.indicators.v1.Report
-	31, // 15: nastavnik.indicators.v1.SaveReportRequest.values:type_name -> nastavnik.indicators.v1.SaveReportRequest.ValuesEntry
-	5,  // 16: nastavnik.indicators.v1.SaveReportResponse.report:type_name -> nastavnik.indicators.v1.Report
-	32, // 17: nastavnik.indicators.v1.CheckReportRequest.values:type_name -> nastavnik.indicators.v1.CheckReportRequest.ValuesEntry
-	4,  // 18: nastavnik.indicators.v1.CheckReportResponse.violations:type_name -> nastavnik.indicators.v1.Violation
-	5,  // 19: nastavnik.indicators.v1.SubmitReportResponse.report:type_name -> nastavnik.indicators.v1.Report
-	5,  // 20: nastavnik.indicators.v1.AcceptReportResponse.report:type_name -> nastavnik.indicators.v1.Report
-	33, // 21: nastavnik.indicators.v1.ReturnReportRequest.remarks:type_name -> nastavnik.indicators.v1.ReturnReportRequest.RemarksEntry
-	5,  // 22: nastavnik.indicators.v1.ReturnReportResponse.report:type_name -> nastavnik.indicators.v1.Report
-	5,  // 23: nastavnik.indicators.v1.ReopenReportResponse.report:type_name -> nastavnik.indicators.v1.Report
-	36, // 24: nastavnik.indicators.v1.ReportEvent.time:type_name -> google.protobuf.Timestamp
-	24, // 25: nastavnik.indicators.v1.ListReportHistoryResponse.events:type_name -> nastavnik.indicators.v1.ReportEvent
-	34, // 26: nastavnik.indicators.v1.ImportReportRequest.values:type_name -> nastavnik.indicators.v1.ImportReportRequest.ValuesEntry
-	36, // 27: nastavnik.indicators.v1.ImportReportRequest.submit_time:type_name -> google.protobuf.Timestamp
-	36, // 28: nastavnik.indicators.v1.ImportReportRequest.accept_time:type_name -> google.protobuf.Timestamp
-	5,  // 29: nastavnik.indicators.v1.ImportReportResponse.report:type_name -> nastavnik.indicators.v1.Report
-	3,  // 30: nastavnik.indicators.v1.Report.ValuesEntry.value:type_name -> nastavnik.indicators.v1.Value
-	3,  // 31: nastavnik.indicators.v1.SaveReportRequest.ValuesEntry.value:type_name -> nastavnik.indicators.v1.Value
-	3,  // 32: nastavnik.indicators.v1.CheckReportRequest.ValuesEntry.value:type_name -> nastavnik.indicators.v1.Value
-	3,  // 33: nastavnik.indicators.v1.ImportReportRequest.ValuesEntry.value:type_name -> nastavnik.indicators.v1.Value
-	6,  // 34: nastavnik.indicators.v1.ReportService.CreateReport:input_type -> nastavnik.indicators.v1.CreateReportRequest
-	8,  // 35: nastavnik.indicators.v1.ReportService.GetReport:input_type -> nastavnik.indicators.v1.GetReportRequest
-	10, // 36: nastavnik.indicators.v1.ReportService.ListReports:input_type -> nastavnik.indicators.v1.ListReportsRequest
-	12, // 37: nastavnik.indicators.v1.ReportService.SaveReport:input_type -> nastavnik.indicators.v1.SaveReportRequest
-	14, // 38: nastavnik.indicators.v1.ReportService.CheckReport:input_type -> nastavnik.indicators.v1.CheckReportRequest
-	16, // 39: nastavnik.indicators.v1.ReportService.SubmitReport:input_type -> nastavnik.indicators.v1.SubmitReportRequest
-	18, // 40: nastavnik.indicators.v1.ReportService.AcceptReport:input_type -> nastavnik.indicators.v1.AcceptReportRequest
-	20, // 41: nastavnik.indicators.v1.ReportService.ReturnReport:input_type -> nastavnik.indicators.v1.ReturnReportRequest
-	22, // 42: nastavnik.indicators.v1.ReportService.ReopenReport:input_type -> nastavnik.indicators.v1.ReopenReportRequest
-	25, // 43: nastavnik.indicators.v1.ReportService.ListReportHistory:input_type -> nastavnik.indicators.v1.ListReportHistoryRequest
-	27, // 44: nastavnik.indicators.v1.ReportService.ImportReport:input_type -> nastavnik.indicators.v1.ImportReportRequest
-	7,  // 45: nastavnik.indicators.v1.ReportService.CreateReport:output_type -> nastavnik.indicators.v1.CreateReportResponse
-	9,  // 46: nastavnik.indicators.v1.ReportService.GetReport:output_type -> nastavnik.indicators.v1.GetReportResponse
-	11, // 47: nastavnik.indicators.v1.ReportService.ListReports:output_type -> nastavnik.indicators.v1.ListReportsResponse
-	13, // 48: nastavnik.indicators.v1.ReportService.SaveReport:output_type -> nastavnik.indicators.v1.SaveReportResponse
-	15, // 49: nastavnik.indicators.v1.ReportService.CheckReport:output_type -> nastavnik.indicators.v1.CheckReportResponse
-	17, // 50: nastavnik.indicators.v1.ReportService.SubmitReport:output_type -> nastavnik.indicators.v1.SubmitReportResponse
-	19, // 51: nastavnik.indicators.v1.ReportService.AcceptReport:output_type -> nastavnik.indicators.v1.AcceptReportResponse
-	21, // 52: nastavnik.indicators.v1.ReportService.ReturnReport:output_type -> nastavnik.indicators.v1.ReturnReportResponse
-	23, // 53: nastavnik.indicators.v1.ReportService.ReopenReport:output_type -> nastavnik.indicators.v1.ReopenReportResponse
-	26, // 54: nastavnik.indicators.v1.ReportService.ListReportHistory:output_type -> nastavnik.indicators.v1.ListReportHistoryResponse
-	28, // 55: nastavnik.indicators.v1.ReportService.ImportReport:output_type -> nastavnik.indicators.v1.ImportReportResponse
-	45, // [45:56] is the sub-list for method output_type
-	34, // [34:45] is the sub-list for method input_type
-	34, // [34:34] is the sub-list for extension type_name
-	34, // [34:34] is the sub-list for extension extendee
-	0,  // [0:34] is the sub-list for field type_name
+	6,  // 14: nastavnik.indicators.v1.ListReportsResponse.reports:type_name -> nastavnik.indicators.v1.Report
+	32, // 15: nastavnik.indicators.v1.SaveReportRequest.values:type_name -> nastavnik.indicators.v1.SaveReportRequest.ValuesEntry
+	1,  // 16: nastavnik.indicators.v1.SaveReportRequest.view:type_name -> nastavnik.indicators.v1.ReportView
+	6,  // 17: nastavnik.indicators.v1.SaveReportResponse.report:type_name -> nastavnik.indicators.v1.Report
+	33, // 18: nastavnik.indicators.v1.CheckReportRequest.values:type_name -> nastavnik.indicators.v1.CheckReportRequest.ValuesEntry
+	5,  // 19: nastavnik.indicators.v1.CheckReportResponse.violations:type_name -> nastavnik.indicators.v1.Violation
+	6,  // 20: nastavnik.indicators.v1.SubmitReportResponse.report:type_name -> nastavnik.indicators.v1.Report
+	6,  // 21: nastavnik.indicators.v1.AcceptReportResponse.report:type_name -> nastavnik.indicators.v1.Report
+	34, // 22: nastavnik.indicators.v1.ReturnReportRequest.remarks:type_name -> nastavnik.indicators.v1.ReturnReportRequest.RemarksEntry
+	6,  // 23: nastavnik.indicators.v1.ReturnReportResponse.report:type_name -> nastavnik.indicators.v1.Report
+	6,  // 24: nastavnik.indicators.v1.ReopenReportResponse.report:type_name -> nastavnik.indicators.v1.Report
+	37, // 25: nastavnik.indicators.v1.ReportEvent.time:type_name -> google.protobuf.Timestamp
+	25, // 26: nastavnik.indicators.v1.ListReportHistoryResponse.events:type_name -> nastavnik.indicators.v1.ReportEvent
+	35, // 27: nastavnik.indicators.v1.ImportReportRequest.values:type_name -> nastavnik.indicators.v1.ImportReportRequest.ValuesEntry
+	37, // 28: nastavnik.indicators.v1.ImportReportRequest.submit_time:type_name -> google.protobuf.Timestamp
+	37, // 29: nastavnik.indicators.v1.ImportReportRequest.accept_time:type_name -> google.protobuf.Timestamp
+	6,  // 30: nastavnik.indicators.v1.ImportReportResponse.report:type_name -> nastavnik.indicators.v1.Report
+	4,  // 31: nastavnik.indicators.v1.Report.ValuesEntry.value:type_name -> nastavnik.indicators.v1.Value
+	4,  // 32: nastavnik.indicators.v1.SaveReportRequest.ValuesEntry.value:type_name -> nastavnik.indicators.v1.Value
+	4,  // 33: nastavnik.indicators.v1.CheckReportRequest.ValuesEntry.value:type_name -> nastavnik.indicators.v1.Value
+	4,  // 34: nastavnik.indicators.v1.ImportReportRequest.ValuesEntry.value:type_name -> nastavnik.indicators.v1.Value
+	7,  // 35: nastavnik.indicators.v1.ReportService.CreateReport:input_type -> nastavnik.indicators.v1.CreateReportRequest
+	9,  // 36: nastavnik.indicators.v1.ReportService.GetReport:input_type -> nastavnik.indicators.v1.GetReportRequest
+	11, // 37: nastavnik.indicators.v1.ReportService.ListReports:input_type -> nastavnik.indicators.v1.ListReportsRequest
+	13, // 38: nastavnik.indicators.v1.ReportService.SaveReport:input_type -> nastavnik.indicators.v1.SaveReportRequest
+	15, // 39: nastavnik.indicators.v1.ReportService.CheckReport:input_type -> nastavnik.indicators.v1.CheckReportRequest
+	17, // 40: nastavnik.indicators.v1.ReportService.SubmitReport:input_type -> nastavnik.indicators.v1.SubmitReportRequest
+	19, // 41: nastavnik.indicators.v1.ReportService.AcceptReport:input_type -> nastavnik.indicators.v1.AcceptReportRequest
+	21, // 42: nastavnik.indicators.v1.ReportService.ReturnReport:input_type -> nastavnik.indicators.v1.ReturnReportRequest
+	23, // 43: nastavnik.indicators.v1.ReportService.ReopenReport:input_type -> nastavnik.indicators.v1.ReopenReportRequest
+	26, // 44: nastavnik.indicators.v1.ReportService.ListReportHistory:input_type -> nastavnik.indicators.v1.ListReportHistoryRequest
+	28, // 45: nastavnik.indicators.v1.ReportService.ImportReport:input_type -> nastavnik.indicators.v1.ImportReportRequest
+	8,  // 46: nastavnik.indicators.v1.ReportService.CreateReport:output_type -> nastavnik.indicators.v1.CreateReportResponse
+	10, // 47: nastavnik.indicators.v1.ReportService.GetReport:output_type -> nastavnik.indicators.v1.GetReportResponse
+	12, // 48: nastavnik.indicators.v1.ReportService.ListReports:output_type -> nastavnik.indicators.v1.ListReportsResponse
+	14, // 49: nastavnik.indicators.v1.ReportService.SaveReport:output_type -> nastavnik.indicators.v1.SaveReportResponse
+	16, // 50: nastavnik.indicators.v1.ReportService.CheckReport:output_type -> nastavnik.indicators.v1.CheckReportResponse
+	18, // 51: nastavnik.indicators.v1.ReportService.SubmitReport:output_type -> nastavnik.indicators.v1.SubmitReportResponse
+	20, // 52: nastavnik.indicators.v1.ReportService.AcceptReport:output_type -> nastavnik.indicators.v1.AcceptReportResponse
+	22, // 53: nastavnik.indicators.v1.ReportService.ReturnReport:output_type -> nastavnik.indicators.v1.ReturnReportResponse
+	24, // 54: nastavnik.indicators.v1.ReportService.ReopenReport:output_type -> nastavnik.indicators.v1.ReopenReportResponse
+	27, // 55: nastavnik.indicators.v1.ReportService.ListReportHistory:output_type -> nastavnik.indicators.v1.ListReportHistoryResponse
+	29, // 56: nastavnik.indicators.v1.ReportService.ImportReport:output_type -> nastavnik.indicators.v1.ImportReportResponse
+	46, // [46:57] is the sub-list for method output_type
+	35, // [35:46] is the sub-list for method input_type
+	35, // [35:35] is the sub-list for extension type_name
+	35, // [35:35] is the sub-list for extension extendee
+	0,  // [0:35] is the sub-list for field type_name
 }
 
 func init() { file_nastavnik_indicators_v1_report_proto_init() }
@@ -2305,7 +2378,7 @@ func file_nastavnik_indicators_v1_report_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_nastavnik_indicators_v1_report_proto_rawDesc), len(file_nastavnik_indicators_v1_report_proto_rawDesc)),
-			NumEnums:      1,
+			NumEnums:      2,
 			NumMessages:   34,
 			NumExtensions: 0,
 			NumServices:   1,
