@@ -97,7 +97,7 @@ REGISTRY_ADDR=127.0.0.1:9101 bin/seed
 cat <<TXT
 
 nastavnik is running: http://$HTTP_ADDR/  (sign in with a demo account above)
-  mail (Mailpit)   http://$MAILPIT_WEB/  (every e-mail the platform sends: reminders, returned reports…)
+  mail (Mailpit)   http://$MAILPIT_WEB/  (every e-mail the platform sends: reminders, returned reports, roadmap items handed down, digests…)
   API reference   http://$HTTP_ADDR/docs
   OpenAPI         http://$HTTP_ADDR/openapi.json
   sign in (API)   curl -s -X POST http://$HTTP_ADDR/v1/auth/token -d '{"login":"regional","password":"Krai-24-centre"}'

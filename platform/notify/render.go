@@ -2,6 +2,7 @@ package notify
 
 import (
 	"bytes"
+	"embed"
 	"encoding/json"
 	"fmt"
 	htemplate "html/template"
@@ -16,10 +17,12 @@ import (
 
 // Templates renders a service's messages from its embedded templates: for
 // each kind, <kind>.subject.txt and <kind>.txt (text/template) and
-// <kind>.html (html/template), with layout.html and layout.txt around them
-// (the kind's template defines "body"). Templates see .To (the Recipient),
-// .D (the event's data as JSON objects), .Link (the gateway's address) and
-// .Unsubscribe (a digest's unsubscribe address), and the funcs:
+// <kind>.html (html/template), with the platform's layout.html and
+// layout.txt around them (layout/: the greeting, the signature and a
+// digest's unsubscribe link; the kind's template defines "body"). Templates
+// see .To (the Recipient), .D (the event's data as JSON objects), .Link (the
+// gateway's address) and .Unsubscribe (a digest's unsubscribe address), and
+// the funcs:
 //
 //	date "2026-12-15"                      → 15 декабря 2026 г.
 //	at "2026-12-12T09:00:00Z" "Asia/Kamchatka" → 12 декабря 2026 г., 21:00
@@ -63,6 +66,9 @@ var Funcs = map[string]any{
 	},
 }
 
+//go:embed layout/*
+var layout embed.FS
+
 // ParseTemplates reads the templates of kinds from fsys.
 func ParseTemplates(fsys fs.FS, kinds ...string) (*Templates, error) {
 	t := &Templates{subject: map[string]*ttemplate.Template{}, text: map[string]*ttemplate.Template{},
@@ -72,10 +78,18 @@ func ParseTemplates(fsys fs.FS, kinds ...string) (*Templates, error) {
 		if t.subject[k], err = ttemplate.New(k+".subject.txt").Funcs(Funcs).ParseFS(fsys, k+".subject.txt"); err != nil {
 			return nil, fmt.Errorf("notify.ParseTemplates: %w", err)
 		}
-		if t.text[k], err = ttemplate.New("layout.txt").Funcs(Funcs).ParseFS(fsys, "layout.txt", k+".txt"); err != nil {
+		txt, err := ttemplate.New("layout.txt").Funcs(Funcs).ParseFS(layout, "layout/layout.txt")
+		if err == nil {
+			t.text[k], err = txt.ParseFS(fsys, k+".txt")
+		}
+		if err != nil {
 			return nil, fmt.Errorf("notify.ParseTemplates: %w", err)
 		}
-		if t.html[k], err = htemplate.New("layout.html").Funcs(Funcs).ParseFS(fsys, "layout.html", k+".html"); err != nil {
+		html, err := htemplate.New("layout.html").Funcs(Funcs).ParseFS(layout, "layout/layout.html")
+		if err == nil {
+			t.html[k], err = html.ParseFS(fsys, k+".html")
+		}
+		if err != nil {
 			return nil, fmt.Errorf("notify.ParseTemplates: %w", err)
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/nastavnik/nastavnik/gateway/internal/inbox"
 	"github.com/nastavnik/nastavnik/platform/grpcserver"
 	"github.com/nastavnik/nastavnik/platform/idempotency"
 	indicatorsv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/indicators/v1"
@@ -76,7 +77,6 @@ func NewMux(ctx context.Context, b Backends, annotate func(context.Context, *htt
 		{"AggregateService", b.Indicators, indicatorsv1.RegisterAggregateServiceHandler},
 		{"FormService", b.Indicators, indicatorsv1.RegisterFormServiceHandler},
 		{"CampaignService", b.Indicators, indicatorsv1.RegisterCampaignServiceHandler},
-		{"NotificationService", b.Indicators, indicatorsv1.RegisterNotificationServiceHandler},
 		{"ReportService", b.Indicators, indicatorsv1.RegisterReportServiceHandler},
 		{"RoadmapService", b.Roadmap, roadmapv1.RegisterRoadmapServiceHandler},
 	}
@@ -84,6 +84,11 @@ func NewMux(ctx context.Context, b Backends, annotate func(context.Context, *htt
 		if err := r.register(ctx, mux, r.conn); err != nil {
 			return nil, fmt.Errorf("api: register %s: %w", r.name, err)
 		}
+	}
+	// The caller's notifications: one list merged from every service that
+	// sends them.
+	if err := notifyv1.RegisterNotificationServiceHandlerClient(ctx, mux, inbox.New(b.Indicators, b.Roadmap)); err != nil {
+		return nil, fmt.Errorf("api: register NotificationService: %w", err)
 	}
 	if err := notifyv1.RegisterOutboxServiceHandlerClient(ctx, mux, NewOutboxRouter(OutboxSources(b))); err != nil {
 		return nil, fmt.Errorf("api: register OutboxService: %w", err)

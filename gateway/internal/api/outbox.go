@@ -16,6 +16,7 @@ import (
 func OutboxSources(b Backends) map[string]*grpc.ClientConn {
 	return map[string]*grpc.ClientConn{
 		"indicators": b.Indicators,
+		"roadmap":    b.Roadmap,
 	}
 }
 

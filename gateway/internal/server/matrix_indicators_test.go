@@ -306,16 +306,16 @@ func indicatorRows() map[string]row {
 			},
 			wantOwn: want{ok, ok, ok, pd}, wantForeign: want{ok, nf, nf, nf},
 		},
-		ind + "NotificationService/ListNotifications": {
+		"/nastavnik.notify.v1.NotificationService/ListNotifications": {
 			own:     get(func(*fixture, string) string { return "/v1/notifications?pageSize=5" }),
 			wantOwn: all(ok), wantForeign: all(ok),
 		},
-		ind + "NotificationService/MarkNotificationsRead": {
+		"/nastavnik.notify.v1.NotificationService/MarkNotificationsRead": {
 			own: func(*fixture, string) httpCall {
 				return httpCall{"POST", "/v1/notifications:markRead", map[string]any{}}
 			},
 			foreign: func(*fixture, string) httpCall {
-				return httpCall{"POST", "/v1/notifications:markRead", map[string]any{"ids": []string{"1"}}}
+				return httpCall{"POST", "/v1/notifications:markRead", map[string]any{"ids": []string{"indicators-1", "roadmap-1"}}}
 			},
 			wantOwn: all(ok), wantForeign: all(ok),
 		},

@@ -93,6 +93,25 @@ func (f *fixture) dataState() string {
 	return strings.Join(out, ";")
 }
 
+// settledState is the dataState once the services' outboxes (every 200 ms
+// here) have written what the objects just made call for (the roadmap's
+// weekly overdue digests of new roadmaps): the same twice, half a second
+// apart.
+func (f *fixture) settledState() string {
+	f.t.Helper()
+	state := f.dataState()
+	for range 40 {
+		time.Sleep(500 * time.Millisecond)
+		next := f.dataState()
+		if next == state {
+			return state
+		}
+		state = next
+	}
+	f.t.Fatal("the data never settled")
+	return ""
+}
+
 // changedTables names the tables whose hashes differ between two dataStates.
 func changedTables(before, after string) []string {
 	was := map[string]bool{}
@@ -168,7 +187,7 @@ func TestEveryFormNeedsItsCSRFToken(t *testing.T) {
 		sessions[role] = session{cookie, csrf, other}
 	}
 	f.ownPagePath("GET /") // makes the objects the paths name before the state is taken
-	before := f.dataState()
+	before := f.settledState()
 	forms, cells := 0, 0
 	for _, pattern := range web.Routes() {
 		method, _, _ := strings.Cut(pattern, " ")

@@ -39,6 +39,7 @@ import (
 	"github.com/nastavnik/nastavnik/platform/identity"
 	"github.com/nastavnik/nastavnik/platform/logging"
 	"github.com/nastavnik/nastavnik/platform/notify"
+	"github.com/nastavnik/nastavnik/platform/pagination"
 	"github.com/nastavnik/nastavnik/platform/registryclient"
 	registryv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/registry/v1"
 )
@@ -92,6 +93,8 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Gateway,
 		return nil, g.closeConns(fmt.Errorf("gateway: IDENTITY_KEY %w", err))
 	}
 	notify.SetUnsubscribeKey(key)
+	// The merged notifications list writes page tokens the services read.
+	pagination.SetKey(key)
 	signer, err := identity.NewSigner(key)
 	if err != nil {
 		return nil, g.closeConns(err)

@@ -11,7 +11,9 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/nastavnik/nastavnik/gateway/internal/inbox"
 	indicatorsv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/indicators/v1"
+	notifyv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/notify/v1"
 	registryv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/registry/v1"
 	roadmapv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/roadmap/v1"
 )
@@ -34,8 +36,9 @@ type grpcBackend struct {
 	// accounts and audit serve the methodologist's administration pages.
 	accounts registryv1.AccountServiceClient
 	audit    registryv1.AuditServiceClient
-	// notifications are the person's own, from the indicators service.
-	notifications indicatorsv1.NotificationServiceClient
+	// notifications are the person's own, merged from every service that
+	// sends them.
+	notifications notifyv1.NotificationServiceClient
 }
 
 // Backend is every page area's backend.
@@ -60,7 +63,7 @@ func NewBackend(indicators, roadmap, registry grpc.ClientConnInterface) Backend 
 		regions:        registryv1.NewRegionServiceClient(registry),
 		accounts:       registryv1.NewAccountServiceClient(registry),
 		audit:          registryv1.NewAuditServiceClient(registry),
-		notifications:  indicatorsv1.NewNotificationServiceClient(indicators),
+		notifications:  inbox.New(indicators, roadmap),
 	}
 }
 

@@ -3,7 +3,7 @@ package web
 import (
 	"context"
 
-	indicatorsv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/indicators/v1"
+	notifyv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/notify/v1"
 )
 
 var _ NoticesBackend = (*grpcBackend)(nil)
@@ -12,7 +12,7 @@ var _ NoticesBackend = (*grpcBackend)(nil)
 const noticesPageSize = 20
 
 func (b *grpcBackend) Notices(ctx context.Context, pageToken string) (NoticePage, error) {
-	resp, err := b.notifications.ListNotifications(ctx, &indicatorsv1.ListNotificationsRequest{PageSize: noticesPageSize, PageToken: pageToken})
+	resp, err := b.notifications.ListNotifications(ctx, &notifyv1.ListNotificationsRequest{PageSize: noticesPageSize, PageToken: pageToken})
 	if err != nil {
 		return NoticePage{}, err
 	}
@@ -25,6 +25,6 @@ func (b *grpcBackend) Notices(ctx context.Context, pageToken string) (NoticePage
 }
 
 func (b *grpcBackend) MarkNoticesRead(ctx context.Context, ids []string) error {
-	_, err := b.notifications.MarkNotificationsRead(ctx, &indicatorsv1.MarkNotificationsReadRequest{Ids: ids})
+	_, err := b.notifications.MarkNotificationsRead(ctx, &notifyv1.MarkNotificationsReadRequest{Ids: ids})
 	return err
 }

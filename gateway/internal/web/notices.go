@@ -3,13 +3,14 @@ package web
 import (
 	"context"
 	"net/http"
-	"strconv"
+	"regexp"
 	"time"
 )
 
 // The notifications page: what the services told the person (returned and
-// accepted reports, reminders…), newest first, unread ones marked; the
-// header links to it with the unread count.
+// accepted reports, reminders, roadmap items handed down, weekly overdue
+// digests…), merged from every service, newest first, unread ones marked;
+// the header links to it with the unread count of all.
 
 // NoticesBackend is the person's own notifications.
 type NoticesBackend interface {
@@ -57,6 +58,10 @@ func (p *Pages) noticesPage(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// noticeID is a notification's id as listed: the sending service and a
+// number ("roadmap-3").
+var noticeID = regexp.MustCompile(`^[a-z]{1,20}-[0-9]{1,18}$`)
+
 func (p *Pages) markNoticesRead(w http.ResponseWriter, r *http.Request) error {
 	ctx, err := p.callerContext(r)
 	if err != nil {
@@ -64,7 +69,7 @@ func (p *Pages) markNoticesRead(w http.ResponseWriter, r *http.Request) error {
 	}
 	var ids []string
 	for _, id := range r.PostForm["id"] {
-		if _, err := strconv.ParseUint(id, 10, 63); err == nil && len(ids) < 100 {
+		if noticeID.MatchString(id) && len(ids) < 100 {
 			ids = append(ids, id)
 		}
 	}

@@ -39,9 +39,9 @@ func TestNoticesPageOverAFake(t *testing.T) {
 	t.Parallel()
 	p, _, h := newTestPages(t, time.Date(2026, 12, 13, 9, 0, 0, 0, time.UTC))
 	f := &fakeNotices{items: []NoticeRow{
-		{ID: "7", Kind: "report_returned", Subject: "Отчёт возвращён на доработку", Text: "Комментарий: Проверьте численность",
+		{ID: "indicators-7", Kind: "report_returned", Subject: "Отчёт возвращён на доработку", Text: "Комментарий: Проверьте численность",
 			Time: time.Date(2026, 12, 12, 7, 30, 0, 0, time.UTC)},
-		{ID: "3", Kind: "reminder", Subject: "До конца сдачи отчёта 3 дня", Text: "Отчёт ещё не сдан", Read: true,
+		{ID: "roadmap-3", Kind: "roadmap_item_handed_down", Subject: "До конца сдачи отчёта 3 дня", Text: "Отчёт ещё не сдан", Read: true,
 			Time: time.Date(2026, 12, 12, 7, 0, 0, 0, time.UTC)},
 	}}
 	p.notices = f
@@ -52,12 +52,12 @@ func TestNoticesPageOverAFake(t *testing.T) {
 		t.Fatalf("page: %d", resp.StatusCode)
 	}
 	mustContain(t, page, "Непрочитанных: 1.", "notices__item--unread", "Отчёт возвращён на доработку", "Проверьте численность",
-		`name="id" value="7"`, "Отметить все прочитанными", "12 декабря 2026 г.")
+		`name="id" value="indicators-7"`, "Отметить все прочитанными", "12 декабря 2026 г.")
 	if strings.Count(page, `name="id"`) != 1 {
 		t.Errorf("a read notification offers «Прочитано»")
 	}
-	resp, _ = do(t, h, "POST", "/notifications/read", url.Values{"csrf_token": {csrfToken}, "id": {"7", "x"}})
-	if resp.StatusCode != 303 || len(f.marked) != 1 || !slices.Equal(f.marked[0], []string{"7"}) {
+	resp, _ = do(t, h, "POST", "/notifications/read", url.Values{"csrf_token": {csrfToken}, "id": {"indicators-7", "x", "7"}})
+	if resp.StatusCode != 303 || len(f.marked) != 1 || !slices.Equal(f.marked[0], []string{"indicators-7"}) {
 		t.Fatalf("mark one: %d %v", resp.StatusCode, f.marked)
 	}
 	_, page = do(t, h, "GET", "/notifications?done=read", nil)

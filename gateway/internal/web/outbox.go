@@ -96,7 +96,7 @@ var outboxKinds = map[string]string{
 	"report_resubmitted":      "Отчёт отправлен повторно",
 	"methodologist_digest":    "Утренняя сводка методисту",
 	"municipality_signed_off": "Муниципалитет подписал сводку",
-	// The roadmap service's, once it has an outbox.
+	// The roadmap service's.
 	"roadmap_item_handed_down":      "Мероприятие передано школам",
 	"roadmap_overdue_curator":       "Недельная сводка просроченных мероприятий школы",
 	"roadmap_overdue_methodologist": "Недельная сводка просроченных мероприятий муниципалитета",

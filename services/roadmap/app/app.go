@@ -1,10 +1,12 @@
 // Package app describes the roadmap service for the shared service runner:
-// roadmaps, items, schedules and progress. Today it understands deadlines
-// (DeadlineService) and keeps roadmaps (RoadmapService).
+// roadmaps, items, schedules and progress. It understands deadlines
+// (DeadlineService), keeps roadmaps (RoadmapService) and tells people of
+// items handed down and of what is overdue (its notification outbox).
 package app
 
 import (
 	"github.com/nastavnik/nastavnik/platform/idempotency"
+	"github.com/nastavnik/nastavnik/platform/notify"
 	"github.com/nastavnik/nastavnik/platform/service"
 	"github.com/nastavnik/nastavnik/services/roadmap/internal/directory"
 	"github.com/nastavnik/nastavnik/services/roadmap/internal/server"
@@ -28,7 +30,9 @@ var Spec = service.Spec{
 	// itself (the list: idempotency.RoadmapMethods).
 	Idempotent: idempotency.RoadmapMethods,
 	Register: func(env service.Env) error {
-		server.New(store.New(env.Pool), directory.New(env.Signer, env.Registry)).Register(env.Server)
-		return nil
+		st := store.New(env.Pool)
+		server.New(st, directory.New(env.Signer, env.Registry)).Register(env.Server)
+		notify.RegisterOutboxService(env.Server, "roadmap", env.Pool, env.Logger)
+		return startNotices(env, st)
 	},
 }

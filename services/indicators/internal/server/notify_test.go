@@ -22,6 +22,7 @@ import (
 	"github.com/nastavnik/nastavnik/platform/service"
 	"github.com/nastavnik/nastavnik/platform/servicetest"
 	indicatorsv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/indicators/v1"
+	notifyv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/notify/v1"
 	"github.com/nastavnik/nastavnik/services/indicators/internal/domain"
 	"github.com/nastavnik/nastavnik/services/indicators/internal/notices"
 	"github.com/nastavnik/nastavnik/services/indicators/internal/server"
@@ -196,9 +197,9 @@ func TestReturnedReportMail(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The same messages in the people's notifications lists: their own only.
-	notes := func(as string) *indicatorsv1.ListNotificationsResponse {
+	notes := func(as string) *notifyv1.ListNotificationsResponse {
 		t.Helper()
-		resp, err := indicatorsv1.NewNotificationServiceClient(nw.conns[as]).ListNotifications(ctx, &indicatorsv1.ListNotificationsRequest{PageSize: 1})
+		resp, err := notifyv1.NewNotificationServiceClient(nw.conns[as]).ListNotifications(ctx, &notifyv1.ListNotificationsRequest{PageSize: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -212,17 +213,17 @@ func TestReturnedReportMail(t *testing.T) {
 	if n := notes("curatorA2"); n.GetUnreadCount() != 0 || len(n.GetNotifications()) != 0 {
 		t.Errorf("another school's curator sees %v", n)
 	}
-	foreign, err := indicatorsv1.NewNotificationServiceClient(nw.conns["methodologistB"]).MarkNotificationsRead(ctx,
-		&indicatorsv1.MarkNotificationsReadRequest{Ids: []string{first.GetNotifications()[0].GetId()}})
+	foreign, err := notifyv1.NewNotificationServiceClient(nw.conns["methodologistB"]).MarkNotificationsRead(ctx,
+		&notifyv1.MarkNotificationsReadRequest{Ids: []string{first.GetNotifications()[0].GetId()}})
 	if err != nil || foreign.GetMarked() != 0 {
 		t.Errorf("another person marks the curator's: %v %v", foreign, err)
 	}
-	own, err := indicatorsv1.NewNotificationServiceClient(nw.conns["curator"]).MarkNotificationsRead(ctx,
-		&indicatorsv1.MarkNotificationsReadRequest{Ids: []string{first.GetNotifications()[0].GetId()}})
+	own, err := notifyv1.NewNotificationServiceClient(nw.conns["curator"]).MarkNotificationsRead(ctx,
+		&notifyv1.MarkNotificationsReadRequest{Ids: []string{first.GetNotifications()[0].GetId()}})
 	if err != nil || own.GetMarked() != 1 || notes("curator").GetUnreadCount() != 1 {
 		t.Errorf("the curator marks its own: %v %v", own, err)
 	}
-	_, err = indicatorsv1.NewNotificationServiceClient(nw.conns["curator"]).ListNotifications(ctx, &indicatorsv1.ListNotificationsRequest{PageToken: "junk"})
+	_, err = notifyv1.NewNotificationServiceClient(nw.conns["curator"]).ListNotifications(ctx, &notifyv1.ListNotificationsRequest{PageToken: "junk"})
 	if f := fieldViolations(err); !slices.Equal(f, []string{"page_token"}) {
 		t.Errorf("a bad page token: %v %v", f, err)
 	}
@@ -288,12 +289,12 @@ func TestSignedOffMail(t *testing.T) {
 	if strings.Contains(m.Text, "Отписаться") {
 		t.Errorf("a notice that is not a digest offers to unsubscribe:\n%s", m.Text)
 	}
-	notes, err := indicatorsv1.NewNotificationServiceClient(nw.conns["regional"]).ListNotifications(ctx, &indicatorsv1.ListNotificationsRequest{})
+	notes, err := notifyv1.NewNotificationServiceClient(nw.conns["regional"]).ListNotifications(ctx, &notifyv1.ListNotificationsRequest{})
 	if err != nil || len(notes.GetNotifications()) != 1 || notes.GetNotifications()[0].GetKind() != notices.KindSignedOff {
 		t.Fatalf("the regional's notifications: %v %v", notes, err)
 	}
-	if n, err := indicatorsv1.NewNotificationServiceClient(nw.conns["methodologist"]).ListNotifications(ctx,
-		&indicatorsv1.ListNotificationsRequest{}); err != nil || len(n.GetNotifications()) != 0 {
+	if n, err := notifyv1.NewNotificationServiceClient(nw.conns["methodologist"]).ListNotifications(ctx,
+		&notifyv1.ListNotificationsRequest{}); err != nil || len(n.GetNotifications()) != 0 {
 		t.Errorf("the methodologist's notifications: %v %v", n, err)
 	}
 

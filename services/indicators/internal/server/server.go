@@ -18,10 +18,12 @@ import (
 
 	"github.com/nastavnik/nastavnik/platform/grpcerr"
 	"github.com/nastavnik/nastavnik/platform/identity"
+	"github.com/nastavnik/nastavnik/platform/notify"
 	"github.com/nastavnik/nastavnik/platform/pagination"
 	"github.com/nastavnik/nastavnik/platform/registryclient"
 	"github.com/nastavnik/nastavnik/platform/validation"
 	indicatorsv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/indicators/v1"
+	notifyv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/notify/v1"
 	"github.com/nastavnik/nastavnik/services/indicators/internal/domain"
 	"github.com/nastavnik/nastavnik/services/indicators/internal/form"
 	"github.com/nastavnik/nastavnik/services/indicators/internal/rules"
@@ -33,7 +35,6 @@ type Server struct {
 	indicatorsv1.UnimplementedFormServiceServer
 	indicatorsv1.UnimplementedCampaignServiceServer
 	indicatorsv1.UnimplementedReportServiceServer
-	indicatorsv1.UnimplementedNotificationServiceServer
 
 	store   *store.Store
 	dir     domain.Directory
@@ -61,12 +62,13 @@ func (s *Server) WithClock(now func() time.Time) *Server {
 	return s
 }
 
-// Register registers every indicators service on g.
+// Register registers every indicators service on g, with the caller's
+// notifications (notify.Server over the service's outbox).
 func (s *Server) Register(g grpc.ServiceRegistrar) {
 	indicatorsv1.RegisterFormServiceServer(g, s)
 	indicatorsv1.RegisterCampaignServiceServer(g, s)
 	indicatorsv1.RegisterReportServiceServer(g, s)
-	indicatorsv1.RegisterNotificationServiceServer(g, s)
+	notifyv1.RegisterNotificationServiceServer(g, &notify.Server{Inbox: s.store.Inbox(), Source: "indicators", Now: s.now})
 }
 
 // Errors is the service's one mapping from errors to gRPC codes; the shared

@@ -328,7 +328,7 @@ func (s *Server) CascadeItem(ctx context.Context, req *roadmapv1.CascadeItemRequ
 	if err != nil {
 		return nil, err
 	}
-	c, err := s.store.Cascade(ctx, p.AccountID, r, req.GetItemId(), orgs)
+	c, err := s.store.Cascade(ctx, p.AccountID, r, req.GetItemId(), orgs, s.now())
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -45,6 +46,9 @@ type world struct {
 	mun      string
 	otherMun string
 	orgs     []*registryv1.Organisation // orgs[0] Kaliningrad zone, orgs[1] Kamchatka zone, orgs[2] in otherMun
+	// pool and store are the roadmap service's, for its outbox.
+	pool  *pgxpool.Pool
+	store *store.Store
 }
 
 func newWorld(t *testing.T) *world {
@@ -53,7 +57,8 @@ func newWorld(t *testing.T) *world {
 	w.reg = servicetest.Start(t, registryapp.Spec)
 	spec := app.Spec
 	spec.Register = func(env service.Env) error {
-		server.New(store.New(env.Pool), directory.New(env.Signer, env.Registry)).WithClock(w.clock.Now).Register(env.Server)
+		w.pool, w.store = env.Pool, store.New(env.Pool)
+		server.New(w.store, directory.New(env.Signer, env.Registry)).WithClock(w.clock.Now).Register(env.Server)
 		return nil
 	}
 	w.rm = servicetest.StartWith(t, spec, servicetest.Options{RegistryAddr: w.reg.Addr})

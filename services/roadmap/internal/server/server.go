@@ -12,9 +12,11 @@ import (
 
 	"github.com/nastavnik/nastavnik/platform/dates"
 	"github.com/nastavnik/nastavnik/platform/grpcerr"
+	"github.com/nastavnik/nastavnik/platform/notify"
 	"github.com/nastavnik/nastavnik/platform/pagination"
 	"github.com/nastavnik/nastavnik/platform/registryclient"
 	"github.com/nastavnik/nastavnik/platform/validation"
+	notifyv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/notify/v1"
 	roadmapv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/roadmap/v1"
 	"github.com/nastavnik/nastavnik/services/roadmap/internal/domain"
 	"github.com/nastavnik/nastavnik/services/roadmap/internal/schedule"
@@ -49,6 +51,7 @@ func (s *Server) WithClock(now func() time.Time) *Server {
 func (s *Server) Register(g grpc.ServiceRegistrar) {
 	roadmapv1.RegisterDeadlineServiceServer(g, s)
 	roadmapv1.RegisterRoadmapServiceServer(g, s)
+	notifyv1.RegisterNotificationServiceServer(g, &notify.Server{Inbox: s.store.Inbox(), Source: "roadmap", Now: s.now})
 }
 
 // Errors is the roadmap's one mapping from errors to gRPC codes; the shared

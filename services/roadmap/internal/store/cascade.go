@@ -10,7 +10,9 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/nastavnik/nastavnik/platform/database"
+	"github.com/nastavnik/nastavnik/platform/notify"
 	"github.com/nastavnik/nastavnik/services/roadmap/internal/domain"
+	"github.com/nastavnik/nastavnik/services/roadmap/internal/notices"
 )
 
 // CascadeStageTitle is the stage that receives the items handed down to an
@@ -22,10 +24,12 @@ type CascadeCounts struct {
 	Added, Existing, RoadmapsCreated int
 }
 
-// Cascade hands the item down to each organisation: one transaction per
-// organisation, serialised per organisation, so a repeat or a concurrent
-// cascade adds nothing twice.
-func (s *Store) Cascade(ctx context.Context, actor string, src domain.Roadmap, itemID string, orgs []domain.Owner) (CascadeCounts, error) {
+// Cascade hands the item down to each organisation at now: one transaction
+// per organisation, serialised per organisation, so a repeat or a concurrent
+// cascade adds nothing twice. The transaction that adds the item writes the
+// notice to the school's curators (notices.HandedDown), so each school is
+// told once, when it gets the item.
+func (s *Store) Cascade(ctx context.Context, actor string, src domain.Roadmap, itemID string, orgs []domain.Owner, now time.Time) (CascadeCounts, error) {
 	const op = "store.Cascade"
 	var counts CascadeCounts
 	si, ii, ok := src.FindItem(itemID)
@@ -84,13 +88,39 @@ func (s *Store) Cascade(ctx context.Context, actor string, src domain.Roadmap, i
 			})
 			r.Renumber()
 			counts.Added++
-			return save(ctx, tx, &r)
+			if err := save(ctx, tx, &r); err != nil {
+				return err
+			}
+			return handedDown(ctx, tx, r, itemID, src.Owner.Name, now)
 		})
 		if err != nil {
 			return counts, fmt.Errorf("%s: organisation %s: %w", op, org.Organisation, err)
 		}
 	}
 	return counts, nil
+}
+
+// handedDown writes the notice of the item handed down into r (as saved)
+// from the item itemID of the roadmap named from.
+func handedDown(ctx context.Context, tx pgx.Tx, r domain.Roadmap, itemID, from string, now time.Time) error {
+	for _, st := range r.Stages {
+		for _, it := range st.Items {
+			if it.SourceItemID != itemID {
+				continue
+			}
+			h := notices.HandedDown{SourceItemID: itemID, Organisation: r.Owner.Organisation, OrganisationName: r.Owner.Name,
+				TimeZone: r.Owner.Location().String(), From: from, RoadmapID: r.ID, ItemID: it.ID, Number: it.Number,
+				Measure: it.Measure, DeadlineText: it.DeadlineText}
+			for _, o := range it.Occurrences {
+				if o.Scheduled {
+					h.Dues = append(h.Dues, o.Due)
+				}
+			}
+			_, err := notify.Enqueue(ctx, tx, now, h.Event())
+			return err
+		}
+	}
+	return fmt.Errorf("handed-down item %s not in roadmap %s", itemID, r.ID)
 }
 
 // CascadeEntry is an item handed down, in one organisation.

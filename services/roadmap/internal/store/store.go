@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/nastavnik/nastavnik/platform/database"
+	"github.com/nastavnik/nastavnik/platform/notify"
 	"github.com/nastavnik/nastavnik/services/roadmap/internal/domain"
 )
 
@@ -24,7 +25,10 @@ import (
 var migrations embed.FS
 
 // Migrations returns the embedded migrations, rooted at their directory.
-func Migrations() fs.FS { return database.MigrationsFS(migrations, "migrations") }
+// The notification outbox's tables (platform/notify) are migrations 3 and 4.
+func Migrations() fs.FS {
+	return notify.WithMigration(database.MigrationsFS(migrations, "migrations"), 3, 4)
+}
 
 // Store is the roadmap's database.
 type Store struct {

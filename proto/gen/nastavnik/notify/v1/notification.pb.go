@@ -2,9 +2,9 @@
 // versions:
 // 	protoc-gen-go v1.36.12
 // 	protoc        (unknown)
-// source: nastavnik/indicators/v1/notification.proto
+// source: nastavnik/notify/v1/notification.proto
 
-package indicatorsv1
+package notifyv1
 
 import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
@@ -26,8 +26,11 @@ const (
 // Notification is one message to the caller.
 type Notification struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	// e.g. report_returned, report_accepted, report_resubmitted, reminder.
+	// The id, prefixed with the service that sent it: "indicators-17",
+	// "roadmap-3".
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// e.g. report_returned, report_accepted, report_resubmitted, reminder,
+	// roadmap_item_handed_down, roadmap_overdue_curator.
 	Kind    string `protobuf:"bytes,2,opt,name=kind,proto3" json:"kind,omitempty"`
 	Subject string `protobuf:"bytes,3,opt,name=subject,proto3" json:"subject,omitempty"`
 	// The message's plain text.
@@ -40,7 +43,7 @@ type Notification struct {
 
 func (x *Notification) Reset() {
 	*x = Notification{}
-	mi := &file_nastavnik_indicators_v1_notification_proto_msgTypes[0]
+	mi := &file_nastavnik_notify_v1_notification_proto_msgTypes[0]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -52,7 +55,7 @@ func (x *Notification) String() string {
 func (*Notification) ProtoMessage() {}
 
 func (x *Notification) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_indicators_v1_notification_proto_msgTypes[0]
+	mi := &file_nastavnik_notify_v1_notification_proto_msgTypes[0]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -65,7 +68,7 @@ func (x *Notification) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Notification.ProtoReflect.Descriptor instead.
 func (*Notification) Descriptor() ([]byte, []int) {
-	return file_nastavnik_indicators_v1_notification_proto_rawDescGZIP(), []int{0}
+	return file_nastavnik_notify_v1_notification_proto_rawDescGZIP(), []int{0}
 }
 
 func (x *Notification) GetId() string {
@@ -121,7 +124,7 @@ type ListNotificationsRequest struct {
 
 func (x *ListNotificationsRequest) Reset() {
 	*x = ListNotificationsRequest{}
-	mi := &file_nastavnik_indicators_v1_notification_proto_msgTypes[1]
+	mi := &file_nastavnik_notify_v1_notification_proto_msgTypes[1]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -133,7 +136,7 @@ func (x *ListNotificationsRequest) String() string {
 func (*ListNotificationsRequest) ProtoMessage() {}
 
 func (x *ListNotificationsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_indicators_v1_notification_proto_msgTypes[1]
+	mi := &file_nastavnik_notify_v1_notification_proto_msgTypes[1]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -146,7 +149,7 @@ func (x *ListNotificationsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListNotificationsRequest.ProtoReflect.Descriptor instead.
 func (*ListNotificationsRequest) Descriptor() ([]byte, []int) {
-	return file_nastavnik_indicators_v1_notification_proto_rawDescGZIP(), []int{1}
+	return file_nastavnik_notify_v1_notification_proto_rawDescGZIP(), []int{1}
 }
 
 func (x *ListNotificationsRequest) GetPageSize() int32 {
@@ -168,14 +171,15 @@ type ListNotificationsResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Notifications []*Notification        `protobuf:"bytes,1,rep,name=notifications,proto3" json:"notifications,omitempty"`
 	NextPageToken string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
-	UnreadCount   int32                  `protobuf:"varint,3,opt,name=unread_count,json=unreadCount,proto3" json:"unread_count,omitempty"`
+	// How many of all the caller's notifications are unread.
+	UnreadCount   int32 `protobuf:"varint,3,opt,name=unread_count,json=unreadCount,proto3" json:"unread_count,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ListNotificationsResponse) Reset() {
 	*x = ListNotificationsResponse{}
-	mi := &file_nastavnik_indicators_v1_notification_proto_msgTypes[2]
+	mi := &file_nastavnik_notify_v1_notification_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -187,7 +191,7 @@ func (x *ListNotificationsResponse) String() string {
 func (*ListNotificationsResponse) ProtoMessage() {}
 
 func (x *ListNotificationsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_indicators_v1_notification_proto_msgTypes[2]
+	mi := &file_nastavnik_notify_v1_notification_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -200,7 +204,7 @@ func (x *ListNotificationsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListNotificationsResponse.ProtoReflect.Descriptor instead.
 func (*ListNotificationsResponse) Descriptor() ([]byte, []int) {
-	return file_nastavnik_indicators_v1_notification_proto_rawDescGZIP(), []int{2}
+	return file_nastavnik_notify_v1_notification_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *ListNotificationsResponse) GetNotifications() []*Notification {
@@ -224,7 +228,8 @@ func (x *ListNotificationsResponse) GetUnreadCount() int32 {
 	return 0
 }
 
-// MarkNotificationsReadRequest names the notifications; none: all.
+// MarkNotificationsReadRequest names the notifications by id (as listed:
+// "roadmap-3"); none: all. A service marks only its own ids.
 type MarkNotificationsReadRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Ids           []string               `protobuf:"bytes,1,rep,name=ids,proto3" json:"ids,omitempty"`
@@ -234,7 +239,7 @@ type MarkNotificationsReadRequest struct {
 
 func (x *MarkNotificationsReadRequest) Reset() {
 	*x = MarkNotificationsReadRequest{}
-	mi := &file_nastavnik_indicators_v1_notification_proto_msgTypes[3]
+	mi := &file_nastavnik_notify_v1_notification_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -246,7 +251,7 @@ func (x *MarkNotificationsReadRequest) String() string {
 func (*MarkNotificationsReadRequest) ProtoMessage() {}
 
 func (x *MarkNotificationsReadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_indicators_v1_notification_proto_msgTypes[3]
+	mi := &file_nastavnik_notify_v1_notification_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -259,7 +264,7 @@ func (x *MarkNotificationsReadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MarkNotificationsReadRequest.ProtoReflect.Descriptor instead.
 func (*MarkNotificationsReadRequest) Descriptor() ([]byte, []int) {
-	return file_nastavnik_indicators_v1_notification_proto_rawDescGZIP(), []int{3}
+	return file_nastavnik_notify_v1_notification_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *MarkNotificationsReadRequest) GetIds() []string {
@@ -279,7 +284,7 @@ type MarkNotificationsReadResponse struct {
 
 func (x *MarkNotificationsReadResponse) Reset() {
 	*x = MarkNotificationsReadResponse{}
-	mi := &file_nastavnik_indicators_v1_notification_proto_msgTypes[4]
+	mi := &file_nastavnik_notify_v1_notification_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -291,7 +296,7 @@ func (x *MarkNotificationsReadResponse) String() string {
 func (*MarkNotificationsReadResponse) ProtoMessage() {}
 
 func (x *MarkNotificationsReadResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_indicators_v1_notification_proto_msgTypes[4]
+	mi := &file_nastavnik_notify_v1_notification_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -304,7 +309,7 @@ func (x *MarkNotificationsReadResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MarkNotificationsReadResponse.ProtoReflect.Descriptor instead.
 func (*MarkNotificationsReadResponse) Descriptor() ([]byte, []int) {
-	return file_nastavnik_indicators_v1_notification_proto_rawDescGZIP(), []int{4}
+	return file_nastavnik_notify_v1_notification_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *MarkNotificationsReadResponse) GetMarked() int32 {
@@ -314,11 +319,11 @@ func (x *MarkNotificationsReadResponse) GetMarked() int32 {
 	return 0
 }
 
-var File_nastavnik_indicators_v1_notification_proto protoreflect.FileDescriptor
+var File_nastavnik_notify_v1_notification_proto protoreflect.FileDescriptor
 
-const file_nastavnik_indicators_v1_notification_proto_rawDesc = "" +
+const file_nastavnik_notify_v1_notification_proto_rawDesc = "" +
 	"\n" +
-	"*nastavnik/indicators/v1/notification.proto\x12\x17nastavnik.indicators.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb1\x01\n" +
+	"&nastavnik/notify/v1/notification.proto\x12\x13nastavnik.notify.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb1\x01\n" +
 	"\fNotification\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04kind\x18\x02 \x01(\tR\x04kind\x12\x18\n" +
@@ -330,48 +335,48 @@ const file_nastavnik_indicators_v1_notification_proto_rawDesc = "" +
 	"\x18ListNotificationsRequest\x12&\n" +
 	"\tpage_size\x18\x01 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\x12'\n" +
 	"\n" +
-	"page_token\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\tpageToken\"\xb3\x01\n" +
-	"\x19ListNotificationsResponse\x12K\n" +
-	"\rnotifications\x18\x01 \x03(\v2%.nastavnik.indicators.v1.NotificationR\rnotifications\x12&\n" +
+	"page_token\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\tpageToken\"\xaf\x01\n" +
+	"\x19ListNotificationsResponse\x12G\n" +
+	"\rnotifications\x18\x01 \x03(\v2!.nastavnik.notify.v1.NotificationR\rnotifications\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12!\n" +
-	"\funread_count\x18\x03 \x01(\x05R\vunreadCount\"M\n" +
-	"\x1cMarkNotificationsReadRequest\x12-\n" +
-	"\x03ids\x18\x01 \x03(\tB\x1b\xbaH\x18\x92\x01\x15\x10d\"\x11r\x0f2\r^[0-9]{1,18}$R\x03ids\"7\n" +
+	"\funread_count\x18\x03 \x01(\x05R\vunreadCount\"Y\n" +
+	"\x1cMarkNotificationsReadRequest\x129\n" +
+	"\x03ids\x18\x01 \x03(\tB'\xbaH$\x92\x01!\x10d\"\x1dr\x1b2\x19^[a-z]{1,20}-[0-9]{1,18}$R\x03ids\"7\n" +
 	"\x1dMarkNotificationsReadResponse\x12\x16\n" +
-	"\x06marked\x18\x01 \x01(\x05R\x06marked2\x9a\x02\n" +
-	"\x13NotificationService\x12z\n" +
-	"\x11ListNotifications\x121.nastavnik.indicators.v1.ListNotificationsRequest\x1a2.nastavnik.indicators.v1.ListNotificationsResponse\x12\x86\x01\n" +
-	"\x15MarkNotificationsRead\x125.nastavnik.indicators.v1.MarkNotificationsReadRequest\x1a6.nastavnik.indicators.v1.MarkNotificationsReadResponseB\xfd\x01\n" +
-	"\x1bcom.nastavnik.indicators.v1B\x11NotificationProtoP\x01ZMgithub.com/nastavnik/nastavnik/proto/gen/nastavnik/indicators/v1;indicatorsv1\xa2\x02\x03NIX\xaa\x02\x17Nastavnik.Indicators.V1\xca\x02\x17Nastavnik\\Indicators\\V1\xe2\x02#Nastavnik\\Indicators\\V1\\GPBMetadata\xea\x02\x19Nastavnik::Indicators::V1b\x06proto3"
+	"\x06marked\x18\x01 \x01(\x05R\x06marked2\x89\x02\n" +
+	"\x13NotificationService\x12r\n" +
+	"\x11ListNotifications\x12-.nastavnik.notify.v1.ListNotificationsRequest\x1a..nastavnik.notify.v1.ListNotificationsResponse\x12~\n" +
+	"\x15MarkNotificationsRead\x121.nastavnik.notify.v1.MarkNotificationsReadRequest\x1a2.nastavnik.notify.v1.MarkNotificationsReadResponseB\xe1\x01\n" +
+	"\x17com.nastavnik.notify.v1B\x11NotificationProtoP\x01ZEgithub.com/nastavnik/nastavnik/proto/gen/nastavnik/notify/v1;notifyv1\xa2\x02\x03NNX\xaa\x02\x13Nastavnik.Notify.V1\xca\x02\x13Nastavnik\\Notify\\V1\xe2\x02\x1fNastavnik\\Notify\\V1\\GPBMetadata\xea\x02\x15Nastavnik::Notify::V1b\x06proto3"
 
 var (
-	file_nastavnik_indicators_v1_notification_proto_rawDescOnce sync.Once
-	file_nastavnik_indicators_v1_notification_proto_rawDescData []byte
+	file_nastavnik_notify_v1_notification_proto_rawDescOnce sync.Once
+	file_nastavnik_notify_v1_notification_proto_rawDescData []byte
 )
 
-func file_nastavnik_indicators_v1_notification_proto_rawDescGZIP() []byte {
-	file_nastavnik_indicators_v1_notification_proto_rawDescOnce.Do(func() {
-		file_nastavnik_indicators_v1_notification_proto_rawDescData = protoimpl.X.CompressGZIP(unsafe.Slice(unsafe.StringData(file_nastavnik_indicators_v1_notification_proto_rawDesc), len(file_nastavnik_indicators_v1_notification_proto_rawDesc)))
+func file_nastavnik_notify_v1_notification_proto_rawDescGZIP() []byte {
+	file_nastavnik_notify_v1_notification_proto_rawDescOnce.Do(func() {
+		file_nastavnik_notify_v1_notification_proto_rawDescData = protoimpl.X.CompressGZIP(unsafe.Slice(unsafe.StringData(file_nastavnik_notify_v1_notification_proto_rawDesc), len(file_nastavnik_notify_v1_notification_proto_rawDesc)))
 	})
-	return file_nastavnik_indicators_v1_notification_proto_rawDescData
+	return file_nastavnik_notify_v1_notification_proto_rawDescData
 }
 
-var file_nastavnik_indicators_v1_notification_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
-var file_nastavnik_indicators_v1_notification_proto_goTypes = []any{
-	(*Notification)(nil),                  // 0: nastavnik.indicators.v1.Notification
-	(*ListNotificationsRequest)(nil),      // 1: nastavnik.indicators.v1.ListNotificationsRequest
-	(*ListNotificationsResponse)(nil),     // 2: nastavnik.indicators.v1.ListNotificationsResponse
-	(*MarkNotificationsReadRequest)(nil),  // 3: nastavnik.indicators.v1.MarkNotificationsReadRequest
-	(*MarkNotificationsReadResponse)(nil), // 4: nastavnik.indicators.v1.MarkNotificationsReadResponse
+var file_nastavnik_notify_v1_notification_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_nastavnik_notify_v1_notification_proto_goTypes = []any{
+	(*Notification)(nil),                  // 0: nastavnik.notify.v1.Notification
+	(*ListNotificationsRequest)(nil),      // 1: nastavnik.notify.v1.ListNotificationsRequest
+	(*ListNotificationsResponse)(nil),     // 2: nastavnik.notify.v1.ListNotificationsResponse
+	(*MarkNotificationsReadRequest)(nil),  // 3: nastavnik.notify.v1.MarkNotificationsReadRequest
+	(*MarkNotificationsReadResponse)(nil), // 4: nastavnik.notify.v1.MarkNotificationsReadResponse
 	(*timestamppb.Timestamp)(nil),         // 5: google.protobuf.Timestamp
 }
-var file_nastavnik_indicators_v1_notification_proto_depIdxs = []int32{
-	5, // 0: nastavnik.indicators.v1.Notification.create_time:type_name -> google.protobuf.Timestamp
-	0, // 1: nastavnik.indicators.v1.ListNotificationsResponse.notifications:type_name -> nastavnik.indicators.v1.Notification
-	1, // 2: nastavnik.indicators.v1.NotificationService.ListNotifications:input_type -> nastavnik.indicators.v1.ListNotificationsRequest
-	3, // 3: nastavnik.indicators.v1.NotificationService.MarkNotificationsRead:input_type -> nastavnik.indicators.v1.MarkNotificationsReadRequest
-	2, // 4: nastavnik.indicators.v1.NotificationService.ListNotifications:output_type -> nastavnik.indicators.v1.ListNotificationsResponse
-	4, // 5: nastavnik.indicators.v1.NotificationService.MarkNotificationsRead:output_type -> nastavnik.indicators.v1.MarkNotificationsReadResponse
+var file_nastavnik_notify_v1_notification_proto_depIdxs = []int32{
+	5, // 0: nastavnik.notify.v1.Notification.create_time:type_name -> google.protobuf.Timestamp
+	0, // 1: nastavnik.notify.v1.ListNotificationsResponse.notifications:type_name -> nastavnik.notify.v1.Notification
+	1, // 2: nastavnik.notify.v1.NotificationService.ListNotifications:input_type -> nastavnik.notify.v1.ListNotificationsRequest
+	3, // 3: nastavnik.notify.v1.NotificationService.MarkNotificationsRead:input_type -> nastavnik.notify.v1.MarkNotificationsReadRequest
+	2, // 4: nastavnik.notify.v1.NotificationService.ListNotifications:output_type -> nastavnik.notify.v1.ListNotificationsResponse
+	4, // 5: nastavnik.notify.v1.NotificationService.MarkNotificationsRead:output_type -> nastavnik.notify.v1.MarkNotificationsReadResponse
 	4, // [4:6] is the sub-list for method output_type
 	2, // [2:4] is the sub-list for method input_type
 	2, // [2:2] is the sub-list for extension type_name
@@ -379,26 +384,26 @@ var file_nastavnik_indicators_v1_notification_proto_depIdxs = []int32{
 	0, // [0:2] is the sub-list for field type_name
 }
 
-func init() { file_nastavnik_indicators_v1_notification_proto_init() }
-func file_nastavnik_indicators_v1_notification_proto_init() {
-	if File_nastavnik_indicators_v1_notification_proto != nil {
+func init() { file_nastavnik_notify_v1_notification_proto_init() }
+func file_nastavnik_notify_v1_notification_proto_init() {
+	if File_nastavnik_notify_v1_notification_proto != nil {
 		return
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
-			RawDescriptor: unsafe.Slice(unsafe.StringData(file_nastavnik_indicators_v1_notification_proto_rawDesc), len(file_nastavnik_indicators_v1_notification_proto_rawDesc)),
+			RawDescriptor: unsafe.Slice(unsafe.StringData(file_nastavnik_notify_v1_notification_proto_rawDesc), len(file_nastavnik_notify_v1_notification_proto_rawDesc)),
 			NumEnums:      0,
 			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
-		GoTypes:           file_nastavnik_indicators_v1_notification_proto_goTypes,
-		DependencyIndexes: file_nastavnik_indicators_v1_notification_proto_depIdxs,
-		MessageInfos:      file_nastavnik_indicators_v1_notification_proto_msgTypes,
+		GoTypes:           file_nastavnik_notify_v1_notification_proto_goTypes,
+		DependencyIndexes: file_nastavnik_notify_v1_notification_proto_depIdxs,
+		MessageInfos:      file_nastavnik_notify_v1_notification_proto_msgTypes,
 	}.Build()
-	File_nastavnik_indicators_v1_notification_proto = out.File
-	file_nastavnik_indicators_v1_notification_proto_goTypes = nil
-	file_nastavnik_indicators_v1_notification_proto_depIdxs = nil
+	File_nastavnik_notify_v1_notification_proto = out.File
+	file_nastavnik_notify_v1_notification_proto_goTypes = nil
+	file_nastavnik_notify_v1_notification_proto_depIdxs = nil
 }

@@ -2,9 +2,9 @@
 // versions:
 // - protoc-gen-go-grpc v1.6.2
 // - protoc             (unknown)
-// source: nastavnik/indicators/v1/notification.proto
+// source: nastavnik/notify/v1/notification.proto
 
-package indicatorsv1
+package notifyv1
 
 import (
 	context "context"
@@ -19,17 +19,20 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	NotificationService_ListNotifications_FullMethodName     = "/nastavnik.indicators.v1.NotificationService/ListNotifications"
-	NotificationService_MarkNotificationsRead_FullMethodName = "/nastavnik.indicators.v1.NotificationService/MarkNotificationsRead"
+	NotificationService_ListNotifications_FullMethodName     = "/nastavnik.notify.v1.NotificationService/ListNotifications"
+	NotificationService_MarkNotificationsRead_FullMethodName = "/nastavnik.notify.v1.NotificationService/MarkNotificationsRead"
 )
 
 // NotificationServiceClient is the client API for NotificationService service.
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
-// NotificationService shows the caller the notifications the indicators
-// service sent them (returned and accepted reports, reminders…), as the
-// pages' notifications list: only the caller's own, whatever their role.
+// NotificationService shows the caller the notifications sent to them, as
+// the pages' notifications list: only the caller's own, whatever their role.
+// Every service with a notification outbox (platform/notify) implements it
+// over its own messages (indicators: reports, reminders, digests; roadmap:
+// items handed down, weekly overdue digests); the gateway serves one list
+// merged from all of them, newest first, at /v1/notifications.
 type NotificationServiceClient interface {
 	// ListNotifications lists the caller's notifications, newest first, with
 	// how many are unread.
@@ -71,9 +74,12 @@ func (c *notificationServiceClient) MarkNotificationsRead(ctx context.Context, i
 // All implementations must embed UnimplementedNotificationServiceServer
 // for forward compatibility.
 //
-// NotificationService shows the caller the notifications the indicators
-// service sent them (returned and accepted reports, reminders…), as the
-// pages' notifications list: only the caller's own, whatever their role.
+// NotificationService shows the caller the notifications sent to them, as
+// the pages' notifications list: only the caller's own, whatever their role.
+// Every service with a notification outbox (platform/notify) implements it
+// over its own messages (indicators: reports, reminders, digests; roadmap:
+// items handed down, weekly overdue digests); the gateway serves one list
+// merged from all of them, newest first, at /v1/notifications.
 type NotificationServiceServer interface {
 	// ListNotifications lists the caller's notifications, newest first, with
 	// how many are unread.
@@ -158,7 +164,7 @@ func _NotificationService_MarkNotificationsRead_Handler(srv interface{}, ctx con
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
 var NotificationService_ServiceDesc = grpc.ServiceDesc{
-	ServiceName: "nastavnik.indicators.v1.NotificationService",
+	ServiceName: "nastavnik.notify.v1.NotificationService",
 	HandlerType: (*NotificationServiceServer)(nil),
 	Methods: []grpc.MethodDesc{
 		{
@@ -171,5 +177,5 @@ var NotificationService_ServiceDesc = grpc.ServiceDesc{
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
-	Metadata: "nastavnik/indicators/v1/notification.proto",
+	Metadata: "nastavnik/notify/v1/notification.proto",
 }
