@@ -1932,6 +1932,217 @@ func (x *ImportReportRequest) GetRequestId() string {
 	return ""
 }
 
+// ImportReportsRequest is a batch of reports, of any campaigns.
+type ImportReportsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Reports       []*ImportedReport      `protobuf:"bytes,1,rep,name=reports,proto3" json:"reports,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportReportsRequest) Reset() {
+	*x = ImportReportsRequest{}
+	mi := &file_nastavnik_indicators_v1_report_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportReportsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportReportsRequest) ProtoMessage() {}
+
+func (x *ImportReportsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_nastavnik_indicators_v1_report_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportReportsRequest.ProtoReflect.Descriptor instead.
+func (*ImportReportsRequest) Descriptor() ([]byte, []int) {
+	return file_nastavnik_indicators_v1_report_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *ImportReportsRequest) GetReports() []*ImportedReport {
+	if x != nil {
+		return x.Reports
+	}
+	return nil
+}
+
+// ImportedReport is one organisation's report in a bulk load, with the state
+// it ends in.
+type ImportedReport struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	CampaignId     string                 `protobuf:"bytes,1,opt,name=campaign_id,json=campaignId,proto3" json:"campaign_id,omitempty"`
+	OrganisationId string                 `protobuf:"bytes,2,opt,name=organisation_id,json=organisationId,proto3" json:"organisation_id,omitempty"`
+	// The values by field code, as SaveReport takes them (no clear).
+	Values map[string]*Value `protobuf:"bytes,3,rep,name=values,proto3" json:"values,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// DRAFT, SUBMITTED, RETURNED or ACCEPTED.
+	Status ReportStatus `protobuf:"varint,4,opt,name=status,proto3,enum=nastavnik.indicators.v1.ReportStatus" json:"status,omitempty"`
+	// When the report was started and filled; absent: at submit_time (for a
+	// draft, required).
+	StartTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	// When it was submitted (all but drafts): not before the campaign opened
+	// in the organisation's zone, not in the future.
+	SubmitTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=submit_time,json=submitTime,proto3" json:"submit_time,omitempty"`
+	// When it was accepted or returned (those only): not before submit_time,
+	// not in the future.
+	DecideTime *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=decide_time,json=decideTime,proto3" json:"decide_time,omitempty"`
+	// The methodologist's comment on a returned report.
+	ReturnComment string `protobuf:"bytes,8,opt,name=return_comment,json=returnComment,proto3" json:"return_comment,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportedReport) Reset() {
+	*x = ImportedReport{}
+	mi := &file_nastavnik_indicators_v1_report_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportedReport) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportedReport) ProtoMessage() {}
+
+func (x *ImportedReport) ProtoReflect() protoreflect.Message {
+	mi := &file_nastavnik_indicators_v1_report_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportedReport.ProtoReflect.Descriptor instead.
+func (*ImportedReport) Descriptor() ([]byte, []int) {
+	return file_nastavnik_indicators_v1_report_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *ImportedReport) GetCampaignId() string {
+	if x != nil {
+		return x.CampaignId
+	}
+	return ""
+}
+
+func (x *ImportedReport) GetOrganisationId() string {
+	if x != nil {
+		return x.OrganisationId
+	}
+	return ""
+}
+
+func (x *ImportedReport) GetValues() map[string]*Value {
+	if x != nil {
+		return x.Values
+	}
+	return nil
+}
+
+func (x *ImportedReport) GetStatus() ReportStatus {
+	if x != nil {
+		return x.Status
+	}
+	return ReportStatus_REPORT_STATUS_UNSPECIFIED
+}
+
+func (x *ImportedReport) GetStartTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartTime
+	}
+	return nil
+}
+
+func (x *ImportedReport) GetSubmitTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.SubmitTime
+	}
+	return nil
+}
+
+func (x *ImportedReport) GetDecideTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DecideTime
+	}
+	return nil
+}
+
+func (x *ImportedReport) GetReturnComment() string {
+	if x != nil {
+		return x.ReturnComment
+	}
+	return ""
+}
+
+// ImportReportsResponse counts what the batch did.
+type ImportReportsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Reports written.
+	Imported int32 `protobuf:"varint,1,opt,name=imported,proto3" json:"imported,omitempty"`
+	// Reports left as they were: the organisation had one in the campaign.
+	Existing      int32 `protobuf:"varint,2,opt,name=existing,proto3" json:"existing,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportReportsResponse) Reset() {
+	*x = ImportReportsResponse{}
+	mi := &file_nastavnik_indicators_v1_report_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportReportsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportReportsResponse) ProtoMessage() {}
+
+func (x *ImportReportsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_nastavnik_indicators_v1_report_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportReportsResponse.ProtoReflect.Descriptor instead.
+func (*ImportReportsResponse) Descriptor() ([]byte, []int) {
+	return file_nastavnik_indicators_v1_report_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *ImportReportsResponse) GetImported() int32 {
+	if x != nil {
+		return x.Imported
+	}
+	return 0
+}
+
+func (x *ImportReportsResponse) GetExisting() int32 {
+	if x != nil {
+		return x.Existing
+	}
+	return 0
+}
+
 // ImportReportResponse holds the imported report.
 type ImportReportResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -1942,7 +2153,7 @@ type ImportReportResponse struct {
 
 func (x *ImportReportResponse) Reset() {
 	*x = ImportReportResponse{}
-	mi := &file_nastavnik_indicators_v1_report_proto_msgTypes[27]
+	mi := &file_nastavnik_indicators_v1_report_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1954,7 +2165,7 @@ func (x *ImportReportResponse) String() string {
 func (*ImportReportResponse) ProtoMessage() {}
 
 func (x *ImportReportResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_indicators_v1_report_proto_msgTypes[27]
+	mi := &file_nastavnik_indicators_v1_report_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1967,7 +2178,7 @@ func (x *ImportReportResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportReportResponse.ProtoReflect.Descriptor instead.
 func (*ImportReportResponse) Descriptor() ([]byte, []int) {
-	return file_nastavnik_indicators_v1_report_proto_rawDescGZIP(), []int{27}
+	return file_nastavnik_indicators_v1_report_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ImportReportResponse) GetReport() *Report {
@@ -2147,7 +2358,29 @@ const file_nastavnik_indicators_v1_report_proto_rawDesc = "" +
 	"request_id\x18\x06 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\trequestId\x1aY\n" +
 	"\vValuesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x124\n" +
+	"\x05value\x18\x02 \x01(\v2\x1e.nastavnik.indicators.v1.ValueR\x05value:\x028\x01\"f\n" +
+	"\x14ImportReportsRequest\x12N\n" +
+	"\areports\x18\x01 \x03(\v2'.nastavnik.indicators.v1.ImportedReportB\v\xbaH\b\x92\x01\x05\b\x01\x10\xe8\aR\areports\"\xd8\x04\n" +
+	"\x0eImportedReport\x12)\n" +
+	"\vcampaign_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\n" +
+	"campaignId\x121\n" +
+	"\x0forganisation_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x0eorganisationId\x12\\\n" +
+	"\x06values\x18\x03 \x03(\v23.nastavnik.indicators.v1.ImportedReport.ValuesEntryB\x0f\xbaH\f\x9a\x01\t\x10\xf4\x03\"\x04r\x02\x18@R\x06values\x12I\n" +
+	"\x06status\x18\x04 \x01(\x0e2%.nastavnik.indicators.v1.ReportStatusB\n" +
+	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x06status\x129\n" +
+	"\n" +
+	"start_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x12;\n" +
+	"\vsubmit_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"submitTime\x12;\n" +
+	"\vdecide_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"decideTime\x12/\n" +
+	"\x0ereturn_comment\x18\b \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\rreturnComment\x1aY\n" +
+	"\vValuesEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x124\n" +
 	"\x05value\x18\x02 \x01(\v2\x1e.nastavnik.indicators.v1.ValueR\x05value:\x028\x01\"O\n" +
+	"\x15ImportReportsResponse\x12\x1a\n" +
+	"\bimported\x18\x01 \x01(\x05R\bimported\x12\x1a\n" +
+	"\bexisting\x18\x02 \x01(\x05R\bexisting\"O\n" +
 	"\x14ImportReportResponse\x127\n" +
 	"\x06report\x18\x01 \x01(\v2\x1f.nastavnik.indicators.v1.ReportR\x06report*\x9b\x01\n" +
 	"\fReportStatus\x12\x1d\n" +
@@ -2155,7 +2388,8 @@ const file_nastavnik_indicators_v1_report_proto_rawDesc = "" +
 	"\x13REPORT_STATUS_DRAFT\x10\x01\x12\x1b\n" +
 	"\x17REPORT_STATUS_SUBMITTED\x10\x02\x12\x1a\n" +
 	"\x16REPORT_STATUS_RETURNED\x10\x03\x12\x1a\n" +
-	"\x16REPORT_STATUS_ACCEPTED\x10\x042\xb8\t\n" +
+	"\x16REPORT_STATUS_ACCEPTED\x10\x042\xa8\n" +
+	"\n" +
 	"\rReportService\x12k\n" +
 	"\fCreateReport\x12,.nastavnik.indicators.v1.CreateReportRequest\x1a-.nastavnik.indicators.v1.CreateReportResponse\x12b\n" +
 	"\tGetReport\x12).nastavnik.indicators.v1.GetReportRequest\x1a*.nastavnik.indicators.v1.GetReportResponse\x12h\n" +
@@ -2168,7 +2402,8 @@ const file_nastavnik_indicators_v1_report_proto_rawDesc = "" +
 	"\fReturnReport\x12,.nastavnik.indicators.v1.ReturnReportRequest\x1a-.nastavnik.indicators.v1.ReturnReportResponse\x12k\n" +
 	"\fReopenReport\x12,.nastavnik.indicators.v1.ReopenReportRequest\x1a-.nastavnik.indicators.v1.ReopenReportResponse\x12z\n" +
 	"\x11ListReportHistory\x121.nastavnik.indicators.v1.ListReportHistoryRequest\x1a2.nastavnik.indicators.v1.ListReportHistoryResponse\x12k\n" +
-	"\fImportReport\x12,.nastavnik.indicators.v1.ImportReportRequest\x1a-.nastavnik.indicators.v1.ImportReportResponseB\xf7\x01\n" +
+	"\fImportReport\x12,.nastavnik.indicators.v1.ImportReportRequest\x1a-.nastavnik.indicators.v1.ImportReportResponse\x12n\n" +
+	"\rImportReports\x12-.nastavnik.indicators.v1.ImportReportsRequest\x1a..nastavnik.indicators.v1.ImportReportsResponseB\xf7\x01\n" +
 	"\x1bcom.nastavnik.indicators.v1B\vReportProtoP\x01ZMgithub.com/nastavnik/nastavnik/proto/gen/nastavnik/indicators/v1;indicatorsv1\xa2\x02\x03NIX\xaa\x02\x17Nastavnik.Indicators.V1\xca\x02\x17Nastavnik\\Indicators\\V1\xe2\x02#Nastavnik\\Indicators\\V1\\GPBMetadata\xea\x02\x19Nastavnik::Indicators::V1b\x06proto3"
 
 var (
@@ -2184,7 +2419,7 @@ func file_nastavnik_indicators_v1_report_proto_rawDescGZIP() []byte {
 }
 
 var file_nastavnik_indicators_v1_report_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_nastavnik_indicators_v1_report_proto_msgTypes = make([]protoimpl.MessageInfo, 34)
+var file_nastavnik_indicators_v1_report_proto_msgTypes = make([]protoimpl.MessageInfo, 38)
 var file_nastavnik_indicators_v1_report_proto_goTypes = []any{
 	(ReportStatus)(0),                 // 0: nastavnik.indicators.v1.ReportStatus
 	(*Reference)(nil),                 // 1: nastavnik.indicators.v1.Reference
@@ -2214,78 +2449,91 @@ var file_nastavnik_indicators_v1_report_proto_goTypes = []any{
 	(*ListReportHistoryRequest)(nil),  // 25: nastavnik.indicators.v1.ListReportHistoryRequest
 	(*ListReportHistoryResponse)(nil), // 26: nastavnik.indicators.v1.ListReportHistoryResponse
 	(*ImportReportRequest)(nil),       // 27: nastavnik.indicators.v1.ImportReportRequest
-	(*ImportReportResponse)(nil),      // 28: nastavnik.indicators.v1.ImportReportResponse
-	nil,                               // 29: nastavnik.indicators.v1.Report.ValuesEntry
-	nil,                               // 30: nastavnik.indicators.v1.Report.RemarksEntry
-	nil,                               // 31: nastavnik.indicators.v1.SaveReportRequest.ValuesEntry
-	nil,                               // 32: nastavnik.indicators.v1.CheckReportRequest.ValuesEntry
-	nil,                               // 33: nastavnik.indicators.v1.ReturnReportRequest.RemarksEntry
-	nil,                               // 34: nastavnik.indicators.v1.ImportReportRequest.ValuesEntry
-	(Severity)(0),                     // 35: nastavnik.indicators.v1.Severity
-	(*timestamppb.Timestamp)(nil),     // 36: google.protobuf.Timestamp
+	(*ImportReportsRequest)(nil),      // 28: nastavnik.indicators.v1.ImportReportsRequest
+	(*ImportedReport)(nil),            // 29: nastavnik.indicators.v1.ImportedReport
+	(*ImportReportsResponse)(nil),     // 30: nastavnik.indicators.v1.ImportReportsResponse
+	(*ImportReportResponse)(nil),      // 31: nastavnik.indicators.v1.ImportReportResponse
+	nil,                               // 32: nastavnik.indicators.v1.Report.ValuesEntry
+	nil,                               // 33: nastavnik.indicators.v1.Report.RemarksEntry
+	nil,                               // 34: nastavnik.indicators.v1.SaveReportRequest.ValuesEntry
+	nil,                               // 35: nastavnik.indicators.v1.CheckReportRequest.ValuesEntry
+	nil,                               // 36: nastavnik.indicators.v1.ReturnReportRequest.RemarksEntry
+	nil,                               // 37: nastavnik.indicators.v1.ImportReportRequest.ValuesEntry
+	nil,                               // 38: nastavnik.indicators.v1.ImportedReport.ValuesEntry
+	(Severity)(0),                     // 39: nastavnik.indicators.v1.Severity
+	(*timestamppb.Timestamp)(nil),     // 40: google.protobuf.Timestamp
 }
 var file_nastavnik_indicators_v1_report_proto_depIdxs = []int32{
 	1,  // 0: nastavnik.indicators.v1.YesNo.reference:type_name -> nastavnik.indicators.v1.Reference
 	2,  // 1: nastavnik.indicators.v1.Value.yes_no:type_name -> nastavnik.indicators.v1.YesNo
-	35, // 2: nastavnik.indicators.v1.Violation.severity:type_name -> nastavnik.indicators.v1.Severity
+	39, // 2: nastavnik.indicators.v1.Violation.severity:type_name -> nastavnik.indicators.v1.Severity
 	0,  // 3: nastavnik.indicators.v1.Report.status:type_name -> nastavnik.indicators.v1.ReportStatus
-	29, // 4: nastavnik.indicators.v1.Report.values:type_name -> nastavnik.indicators.v1.Report.ValuesEntry
-	30, // 5: nastavnik.indicators.v1.Report.remarks:type_name -> nastavnik.indicators.v1.Report.RemarksEntry
-	36, // 6: nastavnik.indicators.v1.Report.submit_time:type_name -> google.protobuf.Timestamp
-	36, // 7: nastavnik.indicators.v1.Report.deadline_time:type_name -> google.protobuf.Timestamp
-	36, // 8: nastavnik.indicators.v1.Report.create_time:type_name -> google.protobuf.Timestamp
-	36, // 9: nastavnik.indicators.v1.Report.update_time:type_name -> google.protobuf.Timestamp
+	32, // 4: nastavnik.indicators.v1.Report.values:type_name -> nastavnik.indicators.v1.Report.ValuesEntry
+	33, // 5: nastavnik.indicators.v1.Report.remarks:type_name -> nastavnik.indicators.v1.Report.RemarksEntry
+	40, // 6: nastavnik.indicators.v1.Report.submit_time:type_name -> google.protobuf.Timestamp
+	40, // 7: nastavnik.indicators.v1.Report.deadline_time:type_name -> google.protobuf.Timestamp
+	40, // 8: nastavnik.indicators.v1.Report.create_time:type_name -> google.protobuf.Timestamp
+	40, // 9: nastavnik.indicators.v1.Report.update_time:type_name -> google.protobuf.Timestamp
 	4,  // 10: nastavnik.indicators.v1.Report.violations:type_name -> nastavnik.indicators.v1.Violation
 	5,  // 11: nastavnik.indicators.v1.CreateReportResponse.report:type_name -> nastavnik.indicators.v1.Report
 	5,  // 12: nastavnik.indicators.v1.GetReportResponse.report:type_name -> nastavnik.indicators.v1.Report
 	0,  // 13: nastavnik.indicators.v1.ListReportsRequest.status:type_name -> nastavnik.indicators.v1.ReportStatus
 	5,  // 14: nastavnik.indicators.v1.ListReportsResponse.reports:type_name -> nastavnik.indicators.v1.Report
-	31, // 15: nastavnik.indicators.v1.SaveReportRequest.values:type_name -> nastavnik.indicators.v1.SaveReportRequest.ValuesEntry
+	34, // 15: nastavnik.indicators.v1.SaveReportRequest.values:type_name -> nastavnik.indicators.v1.SaveReportRequest.ValuesEntry
 	5,  // 16: nastavnik.indicators.v1.SaveReportResponse.report:type_name -> nastavnik.indicators.v1.Report
-	32, // 17: nastavnik.indicators.v1.CheckReportRequest.values:type_name -> nastavnik.indicators.v1.CheckReportRequest.ValuesEntry
+	35, // 17: nastavnik.indicators.v1.CheckReportRequest.values:type_name -> nastavnik.indicators.v1.CheckReportRequest.ValuesEntry
 	4,  // 18: nastavnik.indicators.v1.CheckReportResponse.violations:type_name -> nastavnik.indicators.v1.Violation
 	5,  // 19: nastavnik.indicators.v1.SubmitReportResponse.report:type_name -> nastavnik.indicators.v1.Report
 	5,  // 20: nastavnik.indicators.v1.AcceptReportResponse.report:type_name -> nastavnik.indicators.v1.Report
-	33, // 21: nastavnik.indicators.v1.ReturnReportRequest.remarks:type_name -> nastavnik.indicators.v1.ReturnReportRequest.RemarksEntry
+	36, // 21: nastavnik.indicators.v1.ReturnReportRequest.remarks:type_name -> nastavnik.indicators.v1.ReturnReportRequest.RemarksEntry
 	5,  // 22: nastavnik.indicators.v1.ReturnReportResponse.report:type_name -> nastavnik.indicators.v1.Report
 	5,  // 23: nastavnik.indicators.v1.ReopenReportResponse.report:type_name -> nastavnik.indicators.v1.Report
-	36, // 24: nastavnik.indicators.v1.ReportEvent.time:type_name -> google.protobuf.Timestamp
+	40, // 24: nastavnik.indicators.v1.ReportEvent.time:type_name -> google.protobuf.Timestamp
 	24, // 25: nastavnik.indicators.v1.ListReportHistoryResponse.events:type_name -> nastavnik.indicators.v1.ReportEvent
-	34, // 26: nastavnik.indicators.v1.ImportReportRequest.values:type_name -> nastavnik.indicators.v1.ImportReportRequest.ValuesEntry
-	36, // 27: nastavnik.indicators.v1.ImportReportRequest.submit_time:type_name -> google.protobuf.Timestamp
-	36, // 28: nastavnik.indicators.v1.ImportReportRequest.accept_time:type_name -> google.protobuf.Timestamp
-	5,  // 29: nastavnik.indicators.v1.ImportReportResponse.report:type_name -> nastavnik.indicators.v1.Report
-	3,  // 30: nastavnik.indicators.v1.Report.ValuesEntry.value:type_name -> nastavnik.indicators.v1.Value
-	3,  // 31: nastavnik.indicators.v1.SaveReportRequest.ValuesEntry.value:type_name -> nastavnik.indicators.v1.Value
-	3,  // 32: nastavnik.indicators.v1.CheckReportRequest.ValuesEntry.value:type_name -> nastavnik.indicators.v1.Value
-	3,  // 33: nastavnik.indicators.v1.ImportReportRequest.ValuesEntry.value:type_name -> nastavnik.indicators.v1.Value
-	6,  // 34: nastavnik.indicators.v1.ReportService.CreateReport:input_type -> nastavnik.indicators.v1.CreateReportRequest
-	8,  // 35: nastavnik.indicators.v1.ReportService.GetReport:input_type -> nastavnik.indicators.v1.GetReportRequest
-	10, // 36: nastavnik.indicators.v1.ReportService.ListReports:input_type -> nastavnik.indicators.v1.ListReportsRequest
-	12, // 37: nastavnik.indicators.v1.ReportService.SaveReport:input_type -> nastavnik.indicators.v1.SaveReportRequest
-	14, // 38: nastavnik.indicators.v1.ReportService.CheckReport:input_type -> nastavnik.indicators.v1.CheckReportRequest
-	16, // 39: nastavnik.indicators.v1.ReportService.SubmitReport:input_type -> nastavnik.indicators.v1.SubmitReportRequest
-	18, // 40: nastavnik.indicators.v1.ReportService.AcceptReport:input_type -> nastavnik.indicators.v1.AcceptReportRequest
-	20, // 41: nastavnik.indicators.v1.ReportService.ReturnReport:input_type -> nastavnik.indicators.v1.ReturnReportRequest
-	22, // 42: nastavnik.indicators.v1.ReportService.ReopenReport:input_type -> nastavnik.indicators.v1.ReopenReportRequest
-	25, // 43: nastavnik.indicators.v1.ReportService.ListReportHistory:input_type -> nastavnik.indicators.v1.ListReportHistoryRequest
-	27, // 44: nastavnik.indicators.v1.ReportService.ImportReport:input_type -> nastavnik.indicators.v1.ImportReportRequest
-	7,  // 45: nastavnik.indicators.v1.ReportService.CreateReport:output_type -> nastavnik.indicators.v1.CreateReportResponse
-	9,  // 46: nastavnik.indicators.v1.ReportService.GetReport:output_type -> nastavnik.indicators.v1.GetReportResponse
-	11, // 47: nastavnik.indicators.v1.ReportService.ListReports:output_type -> nastavnik.indicators.v1.ListReportsResponse
-	13, // 48: nastavnik.indicators.v1.ReportService.SaveReport:output_type -> nastavnik.indicators.v1.SaveReportResponse
-	15, // 49: nastavnik.indicators.v1.ReportService.CheckReport:output_type -> nastavnik.indicators.v1.CheckReportResponse
-	17, // 50: nastavnik.indicators.v1.ReportService.SubmitReport:output_type -> nastavnik.indicators.v1.SubmitReportResponse
-	19, // 51: nastavnik.indicators.v1.ReportService.AcceptReport:output_type -> nastavnik.indicators.v1.AcceptReportResponse
-	21, // 52: nastavnik.indicators.v1.ReportService.ReturnReport:output_type -> nastavnik.indicators.v1.ReturnReportResponse
-	23, // 53: nastavnik.indicators.v1.ReportService.ReopenReport:output_type -> nastavnik.indicators.v1.ReopenReportResponse
-	26, // 54: nastavnik.indicators.v1.ReportService.ListReportHistory:output_type -> nastavnik.indicators.v1.ListReportHistoryResponse
-	28, // 55: nastavnik.indicators.v1.ReportService.ImportReport:output_type -> nastavnik.indicators.v1.ImportReportResponse
-	45, // [45:56] is the sub-list for method output_type
-	34, // [34:45] is the sub-list for method input_type
-	34, // [34:34] is the sub-list for extension type_name
-	34, // [34:34] is the sub-list for extension extendee
-	0,  // [0:34] is the sub-list for field type_name
+	37, // 26: nastavnik.indicators.v1.ImportReportRequest.values:type_name -> nastavnik.indicators.v1.ImportReportRequest.ValuesEntry
+	40, // 27: nastavnik.indicators.v1.ImportReportRequest.submit_time:type_name -> google.protobuf.Timestamp
+	40, // 28: nastavnik.indicators.v1.ImportReportRequest.accept_time:type_name -> google.protobuf.Timestamp
+	29, // 29: nastavnik.indicators.v1.ImportReportsRequest.reports:type_name -> nastavnik.indicators.v1.ImportedReport
+	38, // 30: nastavnik.indicators.v1.ImportedReport.values:type_name -> nastavnik.indicators.v1.ImportedReport.ValuesEntry
+	0,  // 31: nastavnik.indicators.v1.ImportedReport.status:type_name -> nastavnik.indicators.v1.ReportStatus
+	40, // 32: nastavnik.indicators.v1.ImportedReport.start_time:type_name -> google.protobuf.Timestamp
+	40, // 33: nastavnik.indicators.v1.ImportedReport.submit_time:type_name -> google.protobuf.Timestamp
+	40, // 34: nastavnik.indicators.v1.ImportedReport.decide_time:type_name -> google.protobuf.Timestamp
+	5,  // 35: nastavnik.indicators.v1.ImportReportResponse.report:type_name -> nastavnik.indicators.v1.Report
+	3,  // 36: nastavnik.indicators.v1.Report.ValuesEntry.value:type_name -> nastavnik.indicators.v1.Value
+	3,  // 37: nastavnik.indicators.v1.SaveReportRequest.ValuesEntry.value:type_name -> nastavnik.indicators.v1.Value
+	3,  // 38: nastavnik.indicators.v1.CheckReportRequest.ValuesEntry.value:type_name -> nastavnik.indicators.v1.Value
+	3,  // 39: nastavnik.indicators.v1.ImportReportRequest.ValuesEntry.value:type_name -> nastavnik.indicators.v1.Value
+	3,  // 40: nastavnik.indicators.v1.ImportedReport.ValuesEntry.value:type_name -> nastavnik.indicators.v1.Value
+	6,  // 41: nastavnik.indicators.v1.ReportService.CreateReport:input_type -> nastavnik.indicators.v1.CreateReportRequest
+	8,  // 42: nastavnik.indicators.v1.ReportService.GetReport:input_type -> nastavnik.indicators.v1.GetReportRequest
+	10, // 43: nastavnik.indicators.v1.ReportService.ListReports:input_type -> nastavnik.indicators.v1.ListReportsRequest
+	12, // 44: nastavnik.indicators.v1.ReportService.SaveReport:input_type -> nastavnik.indicators.v1.SaveReportRequest
+	14, // 45: nastavnik.indicators.v1.ReportService.CheckReport:input_type -> nastavnik.indicators.v1.CheckReportRequest
+	16, // 46: nastavnik.indicators.v1.ReportService.SubmitReport:input_type -> nastavnik.indicators.v1.SubmitReportRequest
+	18, // 47: nastavnik.indicators.v1.ReportService.AcceptReport:input_type -> nastavnik.indicators.v1.AcceptReportRequest
+	20, // 48: nastavnik.indicators.v1.ReportService.ReturnReport:input_type -> nastavnik.indicators.v1.ReturnReportRequest
+	22, // 49: nastavnik.indicators.v1.ReportService.ReopenReport:input_type -> nastavnik.indicators.v1.ReopenReportRequest
+	25, // 50: nastavnik.indicators.v1.ReportService.ListReportHistory:input_type -> nastavnik.indicators.v1.ListReportHistoryRequest
+	27, // 51: nastavnik.indicators.v1.ReportService.ImportReport:input_type -> nastavnik.indicators.v1.ImportReportRequest
+	28, // 52: nastavnik.indicators.v1.ReportService.ImportReports:input_type -> nastavnik.indicators.v1.ImportReportsRequest
+	7,  // 53: nastavnik.indicators.v1.ReportService.CreateReport:output_type -> nastavnik.indicators.v1.CreateReportResponse
+	9,  // 54: nastavnik.indicators.v1.ReportService.GetReport:output_type -> nastavnik.indicators.v1.GetReportResponse
+	11, // 55: nastavnik.indicators.v1.ReportService.ListReports:output_type -> nastavnik.indicators.v1.ListReportsResponse
+	13, // 56: nastavnik.indicators.v1.ReportService.SaveReport:output_type -> nastavnik.indicators.v1.SaveReportResponse
+	15, // 57: nastavnik.indicators.v1.ReportService.CheckReport:output_type -> nastavnik.indicators.v1.CheckReportResponse
+	17, // 58: nastavnik.indicators.v1.ReportService.SubmitReport:output_type -> nastavnik.indicators.v1.SubmitReportResponse
+	19, // 59: nastavnik.indicators.v1.ReportService.AcceptReport:output_type -> nastavnik.indicators.v1.AcceptReportResponse
+	21, // 60: nastavnik.indicators.v1.ReportService.ReturnReport:output_type -> nastavnik.indicators.v1.ReturnReportResponse
+	23, // 61: nastavnik.indicators.v1.ReportService.ReopenReport:output_type -> nastavnik.indicators.v1.ReopenReportResponse
+	26, // 62: nastavnik.indicators.v1.ReportService.ListReportHistory:output_type -> nastavnik.indicators.v1.ListReportHistoryResponse
+	31, // 63: nastavnik.indicators.v1.ReportService.ImportReport:output_type -> nastavnik.indicators.v1.ImportReportResponse
+	30, // 64: nastavnik.indicators.v1.ReportService.ImportReports:output_type -> nastavnik.indicators.v1.ImportReportsResponse
+	53, // [53:65] is the sub-list for method output_type
+	41, // [41:53] is the sub-list for method input_type
+	41, // [41:41] is the sub-list for extension type_name
+	41, // [41:41] is the sub-list for extension extendee
+	0,  // [0:41] is the sub-list for field type_name
 }
 
 func init() { file_nastavnik_indicators_v1_report_proto_init() }
@@ -2306,7 +2554,7 @@ func file_nastavnik_indicators_v1_report_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_nastavnik_indicators_v1_report_proto_rawDesc), len(file_nastavnik_indicators_v1_report_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   34,
+			NumMessages:   38,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
