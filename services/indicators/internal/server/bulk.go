@@ -75,6 +75,7 @@ func (s *Server) ImportReports(ctx context.Context, req *indicatorsv1.ImportRepo
 
 	ve := &validation.Error{}
 	batch := make([]store.Imported, 0, len(req.GetReports()))
+	existing := 0
 	for i, item := range req.GetReports() {
 		prefix := fmt.Sprintf("reports[%d]", i)
 		c, ok := campaigns[item.GetCampaignId()]
@@ -85,6 +86,10 @@ func (s *Server) ImportReports(ctx context.Context, req *indicatorsv1.ImportRepo
 		e, ok := expected[[2]string{c.ID, item.GetOrganisationId()}]
 		if !ok || !e.DroppedOn.IsZero() {
 			ve.Add(prefix+".organisation_id", validation.New("not_expected"))
+			continue
+		}
+		if e.ReportID != "" {
+			existing++ // left as it is, whatever the batch says (even in a closed campaign)
 			continue
 		}
 		f, set, err := s.ruleSet(ctx, c.FormCode, c.FormVersion)
@@ -105,11 +110,11 @@ func (s *Server) ImportReports(ctx context.Context, req *indicatorsv1.ImportRepo
 	if err := ve.Err(); err != nil {
 		return nil, err
 	}
-	imported, existing, err := s.store.ImportReports(ctx, actor(p), batch, s.now())
+	imported, raced, err := s.store.ImportReports(ctx, actor(p), batch, s.now())
 	if err != nil {
 		return nil, err
 	}
-	return &indicatorsv1.ImportReportsResponse{Imported: int32(imported), Existing: int32(existing)}, nil
+	return &indicatorsv1.ImportReportsResponse{Imported: int32(imported), Existing: int32(existing + raced)}, nil
 }
 
 // bulkLife checks one report of a batch and runs its life in memory: the

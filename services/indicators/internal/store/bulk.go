@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/nastavnik/nastavnik/services/indicators/internal/domain"
 	"github.com/nastavnik/nastavnik/services/indicators/internal/form"
+	"github.com/nastavnik/nastavnik/services/indicators/internal/indicator"
 )
 
 // ExpectedIn reads the expected organisations of campaigns, with their
@@ -111,7 +113,8 @@ func (s *Store) ImportReports(ctx context.Context, actor domain.Actor, batch []I
 			indicator, sig string
 		}
 		signatures := map[signature]bool{}
-		signOffs := map[[2]string]string{} // (campaign, municipality) → an organisation of the change
+		signOffs := map[[2]string]string{}         // (campaign, municipality) → an organisation of the change
+		forms := map[string][]indicator.Compiled{} // by form version, compiled once per batch
 		for i := range batch {
 			b := &batch[i]
 			r := &b.Report
@@ -150,9 +153,13 @@ func (s *Store) ImportReports(ctx context.Context, actor domain.Actor, batch []I
 			if !counts(r.Status) {
 				continue
 			}
-			compiled, err := s.compiled(ctx, tx, b.Form)
-			if err != nil {
-				return err
+			key := fmt.Sprintf("%s/%d", b.Form.Code, b.Form.Version)
+			compiled, ok := forms[key]
+			if !ok {
+				if compiled, err = s.compiled(ctx, tx, b.Form); err != nil {
+					return err
+				}
+				forms[key] = compiled
 			}
 			accepted := r.Status == domain.Accepted
 			for _, c := range compiled {
