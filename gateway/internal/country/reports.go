@@ -124,7 +124,9 @@ func (c *Country) yearReports(year int) []*indicatorsv1.ImportedReport {
 			// The state first, then the times in the span up to now: a
 			// state does not depend on when the country is loaded.
 			k, fracs := r.Float64(), [3]float64{r.Float64(), r.Float64(), r.Float64()}
-			at := func(from time.Time, frac float64) time.Time { return from.Add(time.Duration(frac * float64(now.Sub(from)))) }
+			at := func(from time.Time, frac float64) time.Time {
+				return from.Add(time.Duration(frac * float64(now.Sub(from))))
+			}
 			start := at(opened, fracs[0])
 			switch {
 			case k < 0.18:
