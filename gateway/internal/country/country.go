@@ -37,8 +37,8 @@ type Config struct {
 	// Years of campaigns ending with the current one (5 by default): the
 	// current year is the last whose campaign opened (1 October) by Now.
 	Years int
-	// CuratorEvery: a curator account for every n-th organisation (50 by
-	// default; 0 means none).
+	// CuratorEvery: a curator account for every n-th organisation; 0 or
+	// less, none (cmd/country's default is 50).
 	CuratorEvery int
 	// Password of every generated account.
 	Password string
@@ -65,9 +65,6 @@ func (c *Config) defaults() {
 	c.Municipalities = max(c.Municipalities, c.Regions)
 	if c.Years <= 0 {
 		c.Years = 5
-	}
-	if c.CuratorEvery < 0 {
-		c.CuratorEvery = 0
 	}
 	if c.Password == "" {
 		c.Password = "Country-2026-pass"
