@@ -250,3 +250,7 @@ func (c *Country) closeCampaigns(ctx context.Context, conns Conns, st *Stats) (i
 	st.ClosedCampaigns = n
 	return n, err
 }
+
+// Reports are the reports the load gives a year (see Load), for measuring
+// other ways to load them.
+func (c *Country) Reports(year int) []*indicatorsv1.ImportedReport { return c.yearReports(year) }
