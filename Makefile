@@ -40,6 +40,10 @@ bench-reminders: ## Reminders for 45,000 organisations through the outbox into a
 bench-pages: ## Server time of the report form, the methodologist dashboard and the regional page (demo and a 2,000-organisation region) vs JSON reads in the same loop.
 	@scripts/bench-pages.sh
 
+.PHONY: country
+country: ## Load a reproducible country (89 regions, 45,000 organisations, five years of reports, roadmaps) into a fresh stack, with a progress bar.
+	@scripts/country.sh $(COUNTRY_FLAGS)
+
 .PHONY: peak
 peak: ## The December peak load through the gateway against pgbench on the same PostgreSQL (one table).
 	@scripts/peak-load.sh

@@ -52,6 +52,7 @@ var catalogue = map[string]Message{
 	"not_found_organisation": {"no such organisation", "Такой организации нет"},
 	"not_found_scope":        {"no such scope", "Такого региона, муниципалитета или организации нет"},
 	"not_found_form_version": {"no such published form version", "Такой опубликованной версии формы нет"},
+	"not_found_campaign":     {"no such campaign", "Такой кампании нет"},
 	"not_found_field":        {"no such field in the form", "Такого поля в форме нет"},
 	"not_found_indicator":    {"no such indicator", "Такого показателя нет"},
 	"not_found_stage":        {"no such stage in this roadmap", "Такого этапа в этой дорожной карте нет"},

@@ -472,7 +472,29 @@ func indicatorRows() map[string]row {
 			},
 			wantOwn: want{ok, pd, pd, pd}, wantForeign: want{ok, nf, nf, ia},
 		},
+		// Bulk loads too: the others are refused before anything is read.
+		ind + "ReportService/ImportReports": {
+			own: func(f *fixture, _ string) httpCall {
+				f.indicators()
+				return bulkImportCall(f.newCampaign(f.munA), f.a1.GetId(), f.ind.values)
+			},
+			foreign: func(f *fixture, _ string) httpCall {
+				f.indicators()
+				return bulkImportCall(f.newCampaign(f.munB), f.b1.GetId(), f.ind.values)
+			},
+			wantOwn: want{ok, pd, pd, pd}, wantForeign: want{ok, pd, pd, pd},
+		},
 	}
+}
+
+// bulkImportCall loads org's report, submitted a minute ago and accepted at
+// once, into a campaign opened today, as a batch of one.
+func bulkImportCall(campaign, org string, values map[string]*indicatorsv1.Value) httpCall {
+	one := importCall(campaign, org, values).body.(map[string]any)
+	one["campaignId"], one["status"] = campaign, "REPORT_STATUS_ACCEPTED"
+	one["decideTime"] = one["acceptTime"]
+	delete(one, "acceptTime")
+	return httpCall{"POST", "/v1/reports:import", map[string]any{"reports": []any{one}}}
 }
 
 // importCall imports org's report, submitted a minute ago and accepted at

@@ -77,7 +77,7 @@ func (s *Store) CreateCampaign(ctx context.Context, actor domain.Actor, c domain
 		var n int
 		err = tx.QueryRow(ctx, `SELECT COALESCE(min(c.name), ''), count(DISTINCT co.organisation_id) FROM campaign_organisations co
 			JOIN campaigns c ON c.id = co.campaign_id
-			WHERE c.year = $1 AND c.form_code = $2 AND c.id <> $3 AND co.dropped_on IS NULL AND co.organisation_id::text = ANY($4)`,
+			WHERE c.year = $1 AND c.form_code = $2 AND c.id <> $3 AND co.dropped_on IS NULL AND co.organisation_id = ANY($4::uuid[])`, // the index on organisation_id, not a scan
 			c.Year, c.FormCode, id, ids).Scan(&other, &n)
 		if err != nil {
 			return err

@@ -1997,6 +1997,217 @@ func (x *ImportReportRequest) GetRequestId() string {
 	return ""
 }
 
+// ImportReportsRequest is a batch of reports, of any campaigns.
+type ImportReportsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Reports       []*ImportedReport      `protobuf:"bytes,1,rep,name=reports,proto3" json:"reports,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportReportsRequest) Reset() {
+	*x = ImportReportsRequest{}
+	mi := &file_nastavnik_indicators_v1_report_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportReportsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportReportsRequest) ProtoMessage() {}
+
+func (x *ImportReportsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_nastavnik_indicators_v1_report_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportReportsRequest.ProtoReflect.Descriptor instead.
+func (*ImportReportsRequest) Descriptor() ([]byte, []int) {
+	return file_nastavnik_indicators_v1_report_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *ImportReportsRequest) GetReports() []*ImportedReport {
+	if x != nil {
+		return x.Reports
+	}
+	return nil
+}
+
+// ImportedReport is one organisation's report in a bulk load, with the state
+// it ends in.
+type ImportedReport struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	CampaignId     string                 `protobuf:"bytes,1,opt,name=campaign_id,json=campaignId,proto3" json:"campaign_id,omitempty"`
+	OrganisationId string                 `protobuf:"bytes,2,opt,name=organisation_id,json=organisationId,proto3" json:"organisation_id,omitempty"`
+	// The values by field code, as SaveReport takes them (no clear).
+	Values map[string]*Value `protobuf:"bytes,3,rep,name=values,proto3" json:"values,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// DRAFT, SUBMITTED, RETURNED or ACCEPTED.
+	Status ReportStatus `protobuf:"varint,4,opt,name=status,proto3,enum=nastavnik.indicators.v1.ReportStatus" json:"status,omitempty"`
+	// When the report was started and filled; absent: at submit_time (for a
+	// draft, required).
+	StartTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	// When it was submitted (all but drafts): not before the campaign opened
+	// in the organisation's zone, not in the future.
+	SubmitTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=submit_time,json=submitTime,proto3" json:"submit_time,omitempty"`
+	// When it was accepted or returned (those only): not before submit_time,
+	// not in the future.
+	DecideTime *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=decide_time,json=decideTime,proto3" json:"decide_time,omitempty"`
+	// The methodologist's comment on a returned report.
+	ReturnComment string `protobuf:"bytes,8,opt,name=return_comment,json=returnComment,proto3" json:"return_comment,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportedReport) Reset() {
+	*x = ImportedReport{}
+	mi := &file_nastavnik_indicators_v1_report_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportedReport) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportedReport) ProtoMessage() {}
+
+func (x *ImportedReport) ProtoReflect() protoreflect.Message {
+	mi := &file_nastavnik_indicators_v1_report_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportedReport.ProtoReflect.Descriptor instead.
+func (*ImportedReport) Descriptor() ([]byte, []int) {
+	return file_nastavnik_indicators_v1_report_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *ImportedReport) GetCampaignId() string {
+	if x != nil {
+		return x.CampaignId
+	}
+	return ""
+}
+
+func (x *ImportedReport) GetOrganisationId() string {
+	if x != nil {
+		return x.OrganisationId
+	}
+	return ""
+}
+
+func (x *ImportedReport) GetValues() map[string]*Value {
+	if x != nil {
+		return x.Values
+	}
+	return nil
+}
+
+func (x *ImportedReport) GetStatus() ReportStatus {
+	if x != nil {
+		return x.Status
+	}
+	return ReportStatus_REPORT_STATUS_UNSPECIFIED
+}
+
+func (x *ImportedReport) GetStartTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartTime
+	}
+	return nil
+}
+
+func (x *ImportedReport) GetSubmitTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.SubmitTime
+	}
+	return nil
+}
+
+func (x *ImportedReport) GetDecideTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DecideTime
+	}
+	return nil
+}
+
+func (x *ImportedReport) GetReturnComment() string {
+	if x != nil {
+		return x.ReturnComment
+	}
+	return ""
+}
+
+// ImportReportsResponse counts what the batch did.
+type ImportReportsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Reports written.
+	Imported int32 `protobuf:"varint,1,opt,name=imported,proto3" json:"imported,omitempty"`
+	// Reports left as they were: the organisation had one in the campaign.
+	Existing      int32 `protobuf:"varint,2,opt,name=existing,proto3" json:"existing,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportReportsResponse) Reset() {
+	*x = ImportReportsResponse{}
+	mi := &file_nastavnik_indicators_v1_report_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportReportsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportReportsResponse) ProtoMessage() {}
+
+func (x *ImportReportsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_nastavnik_indicators_v1_report_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportReportsResponse.ProtoReflect.Descriptor instead.
+func (*ImportReportsResponse) Descriptor() ([]byte, []int) {
+	return file_nastavnik_indicators_v1_report_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *ImportReportsResponse) GetImported() int32 {
+	if x != nil {
+		return x.Imported
+	}
+	return 0
+}
+
+func (x *ImportReportsResponse) GetExisting() int32 {
+	if x != nil {
+		return x.Existing
+	}
+	return 0
+}
+
 // ImportReportResponse holds the imported report.
 type ImportReportResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -2007,7 +2218,7 @@ type ImportReportResponse struct {
 
 func (x *ImportReportResponse) Reset() {
 	*x = ImportReportResponse{}
-	mi := &file_nastavnik_indicators_v1_report_proto_msgTypes[27]
+	mi := &file_nastavnik_indicators_v1_report_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2019,7 +2230,7 @@ func (x *ImportReportResponse) String() string {
 func (*ImportReportResponse) ProtoMessage() {}
 
 func (x *ImportReportResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nastavnik_indicators_v1_report_proto_msgTypes[27]
+	mi := &file_nastavnik_indicators_v1_report_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2032,7 +2243,7 @@ func (x *ImportReportResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportReportResponse.ProtoReflect.Descriptor instead.
 func (*ImportReportResponse) Descriptor() ([]byte, []int) {
-	return file_nastavnik_indicators_v1_report_proto_rawDescGZIP(), []int{27}
+	return file_nastavnik_indicators_v1_report_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ImportReportResponse) GetReport() *Report {
@@ -2213,7 +2424,29 @@ const file_nastavnik_indicators_v1_report_proto_rawDesc = "" +
 	"request_id\x18\x06 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\trequestId\x1aY\n" +
 	"\vValuesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x124\n" +
+	"\x05value\x18\x02 \x01(\v2\x1e.nastavnik.indicators.v1.ValueR\x05value:\x028\x01\"f\n" +
+	"\x14ImportReportsRequest\x12N\n" +
+	"\areports\x18\x01 \x03(\v2'.nastavnik.indicators.v1.ImportedReportB\v\xbaH\b\x92\x01\x05\b\x01\x10\xe8\aR\areports\"\xd8\x04\n" +
+	"\x0eImportedReport\x12)\n" +
+	"\vcampaign_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\n" +
+	"campaignId\x121\n" +
+	"\x0forganisation_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x0eorganisationId\x12\\\n" +
+	"\x06values\x18\x03 \x03(\v23.nastavnik.indicators.v1.ImportedReport.ValuesEntryB\x0f\xbaH\f\x9a\x01\t\x10\xf4\x03\"\x04r\x02\x18@R\x06values\x12I\n" +
+	"\x06status\x18\x04 \x01(\x0e2%.nastavnik.indicators.v1.ReportStatusB\n" +
+	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x06status\x129\n" +
+	"\n" +
+	"start_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x12;\n" +
+	"\vsubmit_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"submitTime\x12;\n" +
+	"\vdecide_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"decideTime\x12/\n" +
+	"\x0ereturn_comment\x18\b \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\rreturnComment\x1aY\n" +
+	"\vValuesEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x124\n" +
 	"\x05value\x18\x02 \x01(\v2\x1e.nastavnik.indicators.v1.ValueR\x05value:\x028\x01\"O\n" +
+	"\x15ImportReportsResponse\x12\x1a\n" +
+	"\bimported\x18\x01 \x01(\x05R\bimported\x12\x1a\n" +
+	"\bexisting\x18\x02 \x01(\x05R\bexisting\"O\n" +
 	"\x14ImportReportResponse\x127\n" +
 	"\x06report\x18\x01 \x01(\v2\x1f.nastavnik.indicators.v1.ReportR\x06report*\x9b\x01\n" +
 	"\fReportStatus\x12\x1d\n" +
@@ -2226,7 +2459,8 @@ const file_nastavnik_indicators_v1_report_proto_rawDesc = "" +
 	"ReportView\x12\x1b\n" +
 	"\x17REPORT_VIEW_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11REPORT_VIEW_BASIC\x10\x01\x12\x14\n" +
-	"\x10REPORT_VIEW_FULL\x10\x022\xb8\t\n" +
+	"\x10REPORT_VIEW_FULL\x10\x022\xa8\n" +
+	"\n" +
 	"\rReportService\x12k\n" +
 	"\fCreateReport\x12,.nastavnik.indicators.v1.CreateReportRequest\x1a-.nastavnik.indicators.v1.CreateReportResponse\x12b\n" +
 	"\tGetReport\x12).nastavnik.indicators.v1.GetReportRequest\x1a*.nastavnik.indicators.v1.GetReportResponse\x12h\n" +
@@ -2239,7 +2473,8 @@ const file_nastavnik_indicators_v1_report_proto_rawDesc = "" +
 	"\fReturnReport\x12,.nastavnik.indicators.v1.ReturnReportRequest\x1a-.nastavnik.indicators.v1.ReturnReportResponse\x12k\n" +
 	"\fReopenReport\x12,.nastavnik.indicators.v1.ReopenReportRequest\x1a-.nastavnik.indicators.v1.ReopenReportResponse\x12z\n" +
 	"\x11ListReportHistory\x121.nastavnik.indicators.v1.ListReportHistoryRequest\x1a2.nastavnik.indicators.v1.ListReportHistoryResponse\x12k\n" +
-	"\fImportReport\x12,.nastavnik.indicators.v1.ImportReportRequest\x1a-.nastavnik.indicators.v1.ImportReportResponseB\xf7\x01\n" +
+	"\fImportReport\x12,.nastavnik.indicators.v1.ImportReportRequest\x1a-.nastavnik.indicators.v1.ImportReportResponse\x12n\n" +
+	"\rImportReports\x12-.nastavnik.indicators.v1.ImportReportsRequest\x1a..nastavnik.indicators.v1.ImportReportsResponseB\xf7\x01\n" +
 	"\x1bcom.nastavnik.indicators.v1B\vReportProtoP\x01ZMgithub.com/nastavnik/nastavnik/proto/gen/nastavnik/indicators/v1;indicatorsv1\xa2\x02\x03NIX\xaa\x02\x17Nastavnik.Indicators.V1\xca\x02\x17Nastavnik\\Indicators\\V1\xe2\x02#Nastavnik\\Indicators\\V1\\GPBMetadata\xea\x02\x19Nastavnik::Indicators::V1b\x06proto3"
 
 var (
@@ -2255,7 +2490,7 @@ func file_nastavnik_indicators_v1_report_proto_rawDescGZIP() []byte {
 }
 
 var file_nastavnik_indicators_v1_report_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_nastavnik_indicators_v1_report_proto_msgTypes = make([]protoimpl.MessageInfo, 34)
+var file_nastavnik_indicators_v1_report_proto_msgTypes = make([]protoimpl.MessageInfo, 38)
 var file_nastavnik_indicators_v1_report_proto_goTypes = []any{
 	(ReportStatus)(0),                 // 0: nastavnik.indicators.v1.ReportStatus
 	(ReportView)(0),                   // 1: nastavnik.indicators.v1.ReportView
@@ -2286,79 +2521,92 @@ var file_nastavnik_indicators_v1_report_proto_goTypes = []any{
 	(*ListReportHistoryRequest)(nil),  // 26: nastavnik.indicators.v1.ListReportHistoryRequest
 	(*ListReportHistoryResponse)(nil), // 27: nastavnik.indicators.v1.ListReportHistoryResponse
 	(*ImportReportRequest)(nil),       // 28: nastavnik.indicators.v1.ImportReportRequest
-	(*ImportReportResponse)(nil),      // 29: nastavnik.indicators.v1.ImportReportResponse
-	nil,                               // 30: nastavnik.indicators.v1.Report.ValuesEntry
-	nil,                               // 31: nastavnik.indicators.v1.Report.RemarksEntry
-	nil,                               // 32: nastavnik.indicators.v1.SaveReportRequest.ValuesEntry
-	nil,                               // 33: nastavnik.indicators.v1.CheckReportRequest.ValuesEntry
-	nil,                               // 34: nastavnik.indicators.v1.ReturnReportRequest.RemarksEntry
-	nil,                               // 35: nastavnik.indicators.v1.ImportReportRequest.ValuesEntry
-	(Severity)(0),                     // 36: nastavnik.indicators.v1.Severity
-	(*timestamppb.Timestamp)(nil),     // 37: google.protobuf.Timestamp
+	(*ImportReportsRequest)(nil),      // 29: nastavnik.indicators.v1.ImportReportsRequest
+	(*ImportedReport)(nil),            // 30: nastavnik.indicators.v1.ImportedReport
+	(*ImportReportsResponse)(nil),     // 31: nastavnik.indicators.v1.ImportReportsResponse
+	(*ImportReportResponse)(nil),      // 32: nastavnik.indicators.v1.ImportReportResponse
+	nil,                               // 33: nastavnik.indicators.v1.Report.ValuesEntry
+	nil,                               // 34: nastavnik.indicators.v1.Report.RemarksEntry
+	nil,                               // 35: nastavnik.indicators.v1.SaveReportRequest.ValuesEntry
+	nil,                               // 36: nastavnik.indicators.v1.CheckReportRequest.ValuesEntry
+	nil,                               // 37: nastavnik.indicators.v1.ReturnReportRequest.RemarksEntry
+	nil,                               // 38: nastavnik.indicators.v1.ImportReportRequest.ValuesEntry
+	nil,                               // 39: nastavnik.indicators.v1.ImportedReport.ValuesEntry
+	(Severity)(0),                     // 40: nastavnik.indicators.v1.Severity
+	(*timestamppb.Timestamp)(nil),     // 41: google.protobuf.Timestamp
 }
 var file_nastavnik_indicators_v1_report_proto_depIdxs = []int32{
 	2,  // 0: nastavnik.indicators.v1.YesNo.reference:type_name -> nastavnik.indicators.v1.Reference
 	3,  // 1: nastavnik.indicators.v1.Value.yes_no:type_name -> nastavnik.indicators.v1.YesNo
-	36, // 2: nastavnik.indicators.v1.Violation.severity:type_name -> nastavnik.indicators.v1.Severity
+	40, // 2: nastavnik.indicators.v1.Violation.severity:type_name -> nastavnik.indicators.v1.Severity
 	0,  // 3: nastavnik.indicators.v1.Report.status:type_name -> nastavnik.indicators.v1.ReportStatus
-	30, // 4: nastavnik.indicators.v1.Report.values:type_name -> nastavnik.indicators.v1.Report.ValuesEntry
-	31, // 5: nastavnik.indicators.v1.Report.remarks:type_name -> nastavnik.indicators.v1.Report.RemarksEntry
-	37, // 6: nastavnik.indicators.v1.Report.submit_time:type_name -> google.protobuf.Timestamp
-	37, // 7: nastavnik.indicators.v1.Report.deadline_time:type_name -> google.protobuf.Timestamp
-	37, // 8: nastavnik.indicators.v1.Report.create_time:type_name -> google.protobuf.Timestamp
-	37, // 9: nastavnik.indicators.v1.Report.update_time:type_name -> google.protobuf.Timestamp
+	33, // 4: nastavnik.indicators.v1.Report.values:type_name -> nastavnik.indicators.v1.Report.ValuesEntry
+	34, // 5: nastavnik.indicators.v1.Report.remarks:type_name -> nastavnik.indicators.v1.Report.RemarksEntry
+	41, // 6: nastavnik.indicators.v1.Report.submit_time:type_name -> google.protobuf.Timestamp
+	41, // 7: nastavnik.indicators.v1.Report.deadline_time:type_name -> google.protobuf.Timestamp
+	41, // 8: nastavnik.indicators.v1.Report.create_time:type_name -> google.protobuf.Timestamp
+	41, // 9: nastavnik.indicators.v1.Report.update_time:type_name -> google.protobuf.Timestamp
 	5,  // 10: nastavnik.indicators.v1.Report.violations:type_name -> nastavnik.indicators.v1.Violation
 	6,  // 11: nastavnik.indicators.v1.CreateReportResponse.report:type_name -> nastavnik.indicators.v1.Report
 	6,  // 12: nastavnik.indicators.v1.GetReportResponse.report:type_name -> nastavnik.indicators.v1.Report
 	0,  // 13: nastavnik.indicators.v1.ListReportsRequest.status:type_name -> nastavnik.indicators.v1.ReportStatus
 	6,  // 14: nastavnik.indicators.v1.ListReportsResponse.reports:type_name -> nastavnik.indicators.v1.Report
-	32, // 15: nastavnik.indicators.v1.SaveReportRequest.values:type_name -> nastavnik.indicators.v1.SaveReportRequest.ValuesEntry
+	35, // 15: nastavnik.indicators.v1.SaveReportRequest.values:type_name -> nastavnik.indicators.v1.SaveReportRequest.ValuesEntry
 	1,  // 16: nastavnik.indicators.v1.SaveReportRequest.view:type_name -> nastavnik.indicators.v1.ReportView
 	6,  // 17: nastavnik.indicators.v1.SaveReportResponse.report:type_name -> nastavnik.indicators.v1.Report
-	33, // 18: nastavnik.indicators.v1.CheckReportRequest.values:type_name -> nastavnik.indicators.v1.CheckReportRequest.ValuesEntry
+	36, // 18: nastavnik.indicators.v1.CheckReportRequest.values:type_name -> nastavnik.indicators.v1.CheckReportRequest.ValuesEntry
 	5,  // 19: nastavnik.indicators.v1.CheckReportResponse.violations:type_name -> nastavnik.indicators.v1.Violation
 	6,  // 20: nastavnik.indicators.v1.SubmitReportResponse.report:type_name -> nastavnik.indicators.v1.Report
 	6,  // 21: nastavnik.indicators.v1.AcceptReportResponse.report:type_name -> nastavnik.indicators.v1.Report
-	34, // 22: nastavnik.indicators.v1.ReturnReportRequest.remarks:type_name -> nastavnik.indicators.v1.ReturnReportRequest.RemarksEntry
+	37, // 22: nastavnik.indicators.v1.ReturnReportRequest.remarks:type_name -> nastavnik.indicators.v1.ReturnReportRequest.RemarksEntry
 	6,  // 23: nastavnik.indicators.v1.ReturnReportResponse.report:type_name -> nastavnik.indicators.v1.Report
 	6,  // 24: nastavnik.indicators.v1.ReopenReportResponse.report:type_name -> nastavnik.indicators.v1.Report
-	37, // 25: nastavnik.indicators.v1.ReportEvent.time:type_name -> google.protobuf.Timestamp
+	41, // 25: nastavnik.indicators.v1.ReportEvent.time:type_name -> google.protobuf.Timestamp
 	25, // 26: nastavnik.indicators.v1.ListReportHistoryResponse.events:type_name -> nastavnik.indicators.v1.ReportEvent
-	35, // 27: nastavnik.indicators.v1.ImportReportRequest.values:type_name -> nastavnik.indicators.v1.ImportReportRequest.ValuesEntry
-	37, // 28: nastavnik.indicators.v1.ImportReportRequest.submit_time:type_name -> google.protobuf.Timestamp
-	37, // 29: nastavnik.indicators.v1.ImportReportRequest.accept_time:type_name -> google.protobuf.Timestamp
-	6,  // 30: nastavnik.indicators.v1.ImportReportResponse.report:type_name -> nastavnik.indicators.v1.Report
-	4,  // 31: nastavnik.indicators.v1.Report.ValuesEntry.value:type_name -> nastavnik.indicators.v1.Value
-	4,  // 32: nastavnik.indicators.v1.SaveReportRequest.ValuesEntry.value:type_name -> nastavnik.indicators.v1.Value
-	4,  // 33: nastavnik.indicators.v1.CheckReportRequest.ValuesEntry.value:type_name -> nastavnik.indicators.v1.Value
-	4,  // 34: nastavnik.indicators.v1.ImportReportRequest.ValuesEntry.value:type_name -> nastavnik.indicators.v1.Value
-	7,  // 35: nastavnik.indicators.v1.ReportService.CreateReport:input_type -> nastavnik.indicators.v1.CreateReportRequest
-	9,  // 36: nastavnik.indicators.v1.ReportService.GetReport:input_type -> nastavnik.indicators.v1.GetReportRequest
-	11, // 37: nastavnik.indicators.v1.ReportService.ListReports:input_type -> nastavnik.indicators.v1.ListReportsRequest
-	13, // 38: nastavnik.indicators.v1.ReportService.SaveReport:input_type -> nastavnik.indicators.v1.SaveReportRequest
-	15, // 39: nastavnik.indicators.v1.ReportService.CheckReport:input_type -> nastavnik.indicators.v1.CheckReportRequest
-	17, // 40: nastavnik.indicators.v1.ReportService.SubmitReport:input_type -> nastavnik.indicators.v1.SubmitReportRequest
-	19, // 41: nastavnik.indicators.v1.ReportService.AcceptReport:input_type -> nastavnik.indicators.v1.AcceptReportRequest
-	21, // 42: nastavnik.indicators.v1.ReportService.ReturnReport:input_type -> nastavnik.indicators.v1.ReturnReportRequest
-	23, // 43: nastavnik.indicators.v1.ReportService.ReopenReport:input_type -> nastavnik.indicators.v1.ReopenReportRequest
-	26, // 44: nastavnik.indicators.v1.ReportService.ListReportHistory:input_type -> nastavnik.indicators.v1.ListReportHistoryRequest
-	28, // 45: nastavnik.indicators.v1.ReportService.ImportReport:input_type -> nastavnik.indicators.v1.ImportReportRequest
-	8,  // 46: nastavnik.indicators.v1.ReportService.CreateReport:output_type -> nastavnik.indicators.v1.CreateReportResponse
-	10, // 47: nastavnik.indicators.v1.ReportService.GetReport:output_type -> nastavnik.indicators.v1.GetReportResponse
-	12, // 48: nastavnik.indicators.v1.ReportService.ListReports:output_type -> nastavnik.indicators.v1.ListReportsResponse
-	14, // 49: nastavnik.indicators.v1.ReportService.SaveReport:output_type -> nastavnik.indicators.v1.SaveReportResponse
-	16, // 50: nastavnik.indicators.v1.ReportService.CheckReport:output_type -> nastavnik.indicators.v1.CheckReportResponse
-	18, // 51: nastavnik.indicators.v1.ReportService.SubmitReport:output_type -> nastavnik.indicators.v1.SubmitReportResponse
-	20, // 52: nastavnik.indicators.v1.ReportService.AcceptReport:output_type -> nastavnik.indicators.v1.AcceptReportResponse
-	22, // 53: nastavnik.indicators.v1.ReportService.ReturnReport:output_type -> nastavnik.indicators.v1.ReturnReportResponse
-	24, // 54: nastavnik.indicators.v1.ReportService.ReopenReport:output_type -> nastavnik.indicators.v1.ReopenReportResponse
-	27, // 55: nastavnik.indicators.v1.ReportService.ListReportHistory:output_type -> nastavnik.indicators.v1.ListReportHistoryResponse
-	29, // 56: nastavnik.indicators.v1.ReportService.ImportReport:output_type -> nastavnik.indicators.v1.ImportReportResponse
-	46, // [46:57] is the sub-list for method output_type
-	35, // [35:46] is the sub-list for method input_type
-	35, // [35:35] is the sub-list for extension type_name
-	35, // [35:35] is the sub-list for extension extendee
-	0,  // [0:35] is the sub-list for field type_name
+	38, // 27: nastavnik.indicators.v1.ImportReportRequest.values:type_name -> nastavnik.indicators.v1.ImportReportRequest.ValuesEntry
+	41, // 28: nastavnik.indicators.v1.ImportReportRequest.submit_time:type_name -> google.protobuf.Timestamp
+	41, // 29: nastavnik.indicators.v1.ImportReportRequest.accept_time:type_name -> google.protobuf.Timestamp
+	30, // 30: nastavnik.indicators.v1.ImportReportsRequest.reports:type_name -> nastavnik.indicators.v1.ImportedReport
+	39, // 31: nastavnik.indicators.v1.ImportedReport.values:type_name -> nastavnik.indicators.v1.ImportedReport.ValuesEntry
+	0,  // 32: nastavnik.indicators.v1.ImportedReport.status:type_name -> nastavnik.indicators.v1.ReportStatus
+	41, // 33: nastavnik.indicators.v1.ImportedReport.start_time:type_name -> google.protobuf.Timestamp
+	41, // 34: nastavnik.indicators.v1.ImportedReport.submit_time:type_name -> google.protobuf.Timestamp
+	41, // 35: nastavnik.indicators.v1.ImportedReport.decide_time:type_name -> google.protobuf.Timestamp
+	6,  // 36: nastavnik.indicators.v1.ImportReportResponse.report:type_name -> nastavnik.indicators.v1.Report
+	4,  // 37: nastavnik.indicators.v1.Report.ValuesEntry.value:type_name -> nastavnik.indicators.v1.Value
+	4,  // 38: nastavnik.indicators.v1.SaveReportRequest.ValuesEntry.value:type_name -> nastavnik.indicators.v1.Value
+	4,  // 39: nastavnik.indicators.v1.CheckReportRequest.ValuesEntry.value:type_name -> nastavnik.indicators.v1.Value
+	4,  // 40: nastavnik.indicators.v1.ImportReportRequest.ValuesEntry.value:type_name -> nastavnik.indicators.v1.Value
+	4,  // 41: nastavnik.indicators.v1.ImportedReport.ValuesEntry.value:type_name -> nastavnik.indicators.v1.Value
+	7,  // 42: nastavnik.indicators.v1.ReportService.CreateReport:input_type -> nastavnik.indicators.v1.CreateReportRequest
+	9,  // 43: nastavnik.indicators.v1.ReportService.GetReport:input_type -> nastavnik.indicators.v1.GetReportRequest
+	11, // 44: nastavnik.indicators.v1.ReportService.ListReports:input_type -> nastavnik.indicators.v1.ListReportsRequest
+	13, // 45: nastavnik.indicators.v1.ReportService.SaveReport:input_type -> nastavnik.indicators.v1.SaveReportRequest
+	15, // 46: nastavnik.indicators.v1.ReportService.CheckReport:input_type -> nastavnik.indicators.v1.CheckReportRequest
+	17, // 47: nastavnik.indicators.v1.ReportService.SubmitReport:input_type -> nastavnik.indicators.v1.SubmitReportRequest
+	19, // 48: nastavnik.indicators.v1.ReportService.AcceptReport:input_type -> nastavnik.indicators.v1.AcceptReportRequest
+	21, // 49: nastavnik.indicators.v1.ReportService.ReturnReport:input_type -> nastavnik.indicators.v1.ReturnReportRequest
+	23, // 50: nastavnik.indicators.v1.ReportService.ReopenReport:input_type -> nastavnik.indicators.v1.ReopenReportRequest
+	26, // 51: nastavnik.indicators.v1.ReportService.ListReportHistory:input_type -> nastavnik.indicators.v1.ListReportHistoryRequest
+	28, // 52: nastavnik.indicators.v1.ReportService.ImportReport:input_type -> nastavnik.indicators.v1.ImportReportRequest
+	29, // 53: nastavnik.indicators.v1.ReportService.ImportReports:input_type -> nastavnik.indicators.v1.ImportReportsRequest
+	8,  // 54: nastavnik.indicators.v1.ReportService.CreateReport:output_type -> nastavnik.indicators.v1.CreateReportResponse
+	10, // 55: nastavnik.indicators.v1.ReportService.GetReport:output_type -> nastavnik.indicators.v1.GetReportResponse
+	12, // 56: nastavnik.indicators.v1.ReportService.ListReports:output_type -> nastavnik.indicators.v1.ListReportsResponse
+	14, // 57: nastavnik.indicators.v1.ReportService.SaveReport:output_type -> nastavnik.indicators.v1.SaveReportResponse
+	16, // 58: nastavnik.indicators.v1.ReportService.CheckReport:output_type -> nastavnik.indicators.v1.CheckReportResponse
+	18, // 59: nastavnik.indicators.v1.ReportService.SubmitReport:output_type -> nastavnik.indicators.v1.SubmitReportResponse
+	20, // 60: nastavnik.indicators.v1.ReportService.AcceptReport:output_type -> nastavnik.indicators.v1.AcceptReportResponse
+	22, // 61: nastavnik.indicators.v1.ReportService.ReturnReport:output_type -> nastavnik.indicators.v1.ReturnReportResponse
+	24, // 62: nastavnik.indicators.v1.ReportService.ReopenReport:output_type -> nastavnik.indicators.v1.ReopenReportResponse
+	27, // 63: nastavnik.indicators.v1.ReportService.ListReportHistory:output_type -> nastavnik.indicators.v1.ListReportHistoryResponse
+	32, // 64: nastavnik.indicators.v1.ReportService.ImportReport:output_type -> nastavnik.indicators.v1.ImportReportResponse
+	31, // 65: nastavnik.indicators.v1.ReportService.ImportReports:output_type -> nastavnik.indicators.v1.ImportReportsResponse
+	54, // [54:66] is the sub-list for method output_type
+	42, // [42:54] is the sub-list for method input_type
+	42, // [42:42] is the sub-list for extension type_name
+	42, // [42:42] is the sub-list for extension extendee
+	0,  // [0:42] is the sub-list for field type_name
 }
 
 func init() { file_nastavnik_indicators_v1_report_proto_init() }
@@ -2379,7 +2627,7 @@ func file_nastavnik_indicators_v1_report_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_nastavnik_indicators_v1_report_proto_rawDesc), len(file_nastavnik_indicators_v1_report_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   34,
+			NumMessages:   38,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -30,6 +30,7 @@ const (
 	ReportService_ReopenReport_FullMethodName      = "/nastavnik.indicators.v1.ReportService/ReopenReport"
 	ReportService_ListReportHistory_FullMethodName = "/nastavnik.indicators.v1.ReportService/ListReportHistory"
 	ReportService_ImportReport_FullMethodName      = "/nastavnik.indicators.v1.ReportService/ImportReport"
+	ReportService_ImportReports_FullMethodName     = "/nastavnik.indicators.v1.ReportService/ImportReports"
 )
 
 // ReportServiceClient is the client API for ReportService service.
@@ -79,6 +80,22 @@ type ReportServiceClient interface {
 	// из архива» in the history. A repeated call (the same request_id, or the
 	// report already in that state with these values) changes nothing.
 	ImportReport(ctx context.Context, in *ImportReportRequest, opts ...grpc.CallOption) (*ImportReportResponse, error)
+	// ImportReports loads up to 1,000 reports of any campaigns in one call
+	// (operator only): an archive, or a generated country. Each report is
+	// validated as ImportReport validates it (expected in its campaign, the
+	// values against the form, error rules blocking all but drafts, times
+	// neither before the campaign opened nor in the future nor out of order)
+	// and runs the same life in memory — started, filled, submitted (late
+	// against the organisation's local deadline), then accepted or returned —
+	// with the comment «загружено из архива» on every change of its history.
+	// Then the whole batch is written in one transaction: the reports and their
+	// history with COPY, and the live aggregates changed by the batch's sums,
+	// exactly as one report's write changes them. Any invalid report fails the
+	// call with every violation named reports[i].<field>, and nothing is
+	// written. An organisation that already has a report in the campaign is
+	// left as it is and counted in existing, so a retried batch is harmless.
+	// A bulk load notifies nobody.
+	ImportReports(ctx context.Context, in *ImportReportsRequest, opts ...grpc.CallOption) (*ImportReportsResponse, error)
 }
 
 type reportServiceClient struct {
@@ -199,6 +216,16 @@ func (c *reportServiceClient) ImportReport(ctx context.Context, in *ImportReport
 	return out, nil
 }
 
+func (c *reportServiceClient) ImportReports(ctx context.Context, in *ImportReportsRequest, opts ...grpc.CallOption) (*ImportReportsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ImportReportsResponse)
+	err := c.cc.Invoke(ctx, ReportService_ImportReports_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ReportServiceServer is the server API for ReportService service.
 // All implementations must embed UnimplementedReportServiceServer
 // for forward compatibility.
@@ -246,6 +273,22 @@ type ReportServiceServer interface {
 	// из архива» in the history. A repeated call (the same request_id, or the
 	// report already in that state with these values) changes nothing.
 	ImportReport(context.Context, *ImportReportRequest) (*ImportReportResponse, error)
+	// ImportReports loads up to 1,000 reports of any campaigns in one call
+	// (operator only): an archive, or a generated country. Each report is
+	// validated as ImportReport validates it (expected in its campaign, the
+	// values against the form, error rules blocking all but drafts, times
+	// neither before the campaign opened nor in the future nor out of order)
+	// and runs the same life in memory — started, filled, submitted (late
+	// against the organisation's local deadline), then accepted or returned —
+	// with the comment «загружено из архива» on every change of its history.
+	// Then the whole batch is written in one transaction: the reports and their
+	// history with COPY, and the live aggregates changed by the batch's sums,
+	// exactly as one report's write changes them. Any invalid report fails the
+	// call with every violation named reports[i].<field>, and nothing is
+	// written. An organisation that already has a report in the campaign is
+	// left as it is and counted in existing, so a retried batch is harmless.
+	// A bulk load notifies nobody.
+	ImportReports(context.Context, *ImportReportsRequest) (*ImportReportsResponse, error)
 	mustEmbedUnimplementedReportServiceServer()
 }
 
@@ -288,6 +331,9 @@ func (UnimplementedReportServiceServer) ListReportHistory(context.Context, *List
 }
 func (UnimplementedReportServiceServer) ImportReport(context.Context, *ImportReportRequest) (*ImportReportResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ImportReport not implemented")
+}
+func (UnimplementedReportServiceServer) ImportReports(context.Context, *ImportReportsRequest) (*ImportReportsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ImportReports not implemented")
 }
 func (UnimplementedReportServiceServer) mustEmbedUnimplementedReportServiceServer() {}
 func (UnimplementedReportServiceServer) testEmbeddedByValue()                       {}
@@ -508,6 +554,24 @@ func _ReportService_ImportReport_Handler(srv interface{}, ctx context.Context, d
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ReportService_ImportReports_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ImportReportsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReportServiceServer).ImportReports(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ReportService_ImportReports_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReportServiceServer).ImportReports(ctx, req.(*ImportReportsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ReportService_ServiceDesc is the grpc.ServiceDesc for ReportService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -558,6 +622,10 @@ var ReportService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ImportReport",
 			Handler:    _ReportService_ImportReport_Handler,
+		},
+		{
+			MethodName: "ImportReports",
+			Handler:    _ReportService_ImportReports_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
