@@ -57,14 +57,23 @@ func startPlatform(t *testing.T) *platform {
 	for _, x := range p.procs() {
 		x.start()
 	}
-	time.Sleep(2 * time.Second)
-	db.start()
-	waitReady(t, p.base+"/readyz", 90*time.Second, p.procs()...)
+	// The database starts once every service has found it missing and said
+	// it waits (a process may take seconds to start on a loaded machine).
+	waiting := func(x *proc) bool {
+		b, _ := os.ReadFile(x.log)
+		return strings.Contains(string(b), "database is not answering; retrying")
+	}
 	for _, x := range []*proc{p.registry, p.roadmap, p.indicators} {
-		if b, _ := os.ReadFile(x.log); !strings.Contains(string(b), "database is not answering; retrying") {
-			t.Errorf("%s started before the database without waiting for it\n%s", x.name, x.tail())
+		deadline := time.Now().Add(90 * time.Second)
+		for !waiting(x) && time.Now().Before(deadline) {
+			time.Sleep(100 * time.Millisecond)
+		}
+		if !waiting(x) {
+			t.Errorf("%s did not say it waits for the database\n%s", x.name, x.tail())
 		}
 	}
+	db.start()
+	waitReady(t, p.base+"/readyz", 90*time.Second, p.procs()...)
 	return p
 }
 
