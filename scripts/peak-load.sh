@@ -10,6 +10,8 @@
 #   scripts/peak-load.sh                 # 20 s per phase
 #   PEAK_DURATION=30s PEAK_RATE=80 scripts/peak-load.sh
 #   PEAK_PGPORT=5547 PEAK_PORTS=5547     # PostgreSQL port; services on ${PEAK_PORTS}0..9
+#   PEAK_DATA=.data/pgpeak               # PostgreSQL's data directory
+#   PEAK_PGBENCH_ARGS='-N -c 8 -j 2 -T 20'  # the baseline's pgbench arguments
 #   PEAK_BIN=/elsewhere/bin              # measure other builds (a baseline) with this load
 #   PEAK_PROFILE=dir                     # CPU profiles of the maximum phase from the side ports
 #   PEAK_HOLD=1                          # keep the stack up after the run (Ctrl-C stops it)
@@ -20,13 +22,13 @@
 # accounts; ~11 min at 45,000) into a database country_<orgs>_seed<seed> kept
 # in .data/pgpeak, and each run copies it (CREATE DATABASE … TEMPLATE, a file
 # copy) into a fresh nastavnik: a second run does not pay the load.
-# `scripts/pg.sh stop .data/pgpeak && rm -r .data/pgpeak` forgets it.
+# `scripts/pg.sh stop .data/pgpeak; rm -r .data/pgpeak` forgets it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PGPORT=${PEAK_PGPORT:-5547}
 PORTS=${PEAK_PORTS:-$PGPORT} # services listen on ${PORTS}1.. (5547 → 55471..55478)
-DATA=.data/pgpeak
+DATA=${PEAK_DATA:-.data/pgpeak}
 LOGS=.data/peak-logs
 mkdir -p "$LOGS"
 command -v pgbench >/dev/null || { echo "peak-load: pgbench not found (Debian's postgresql-client)" >&2; exit 1; }
@@ -118,7 +120,7 @@ go build -o bin/peakload ./gateway/cmd/peakload
 names+=("postgres=$(ss -Hltnp "sport = :$PGPORT" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)")
 status=0
 bin/peakload -base "http://$HTTP" ${COUNTRY:+-country "$COUNTRY"} -duration "${PEAK_DURATION:-20s}" -rate "${PEAK_RATE:-60}" \
-  -pgbench "postgres://postgres@127.0.0.1:$PGPORT/pgbench" -pids "$(IFS=,; echo "${names[*]}")" \
+  -pgbench "postgres://postgres@127.0.0.1:$PGPORT/pgbench" -pgbench-args "${PEAK_PGBENCH_ARGS:--N -c 8 -j 2 -T 20}" -pids "$(IFS=,; echo "${names[*]}")" \
   -profile "${PEAK_PROFILE:-}" -metrics "gateway=127.0.0.1:${PORTS}5,registry=127.0.0.1:${PORTS}6,indicators=127.0.0.1:${PORTS}8" || status=$?
 if [[ -n ${PEAK_HOLD:-} ]]; then
   echo "== holding the stack: http://$HTTP/ (operator / $OPERATOR_PASSWORD); Ctrl-C stops it" >&2

@@ -466,7 +466,7 @@ func createAccount(ctx context.Context, op client, login, password, name, role, 
 }
 
 // countryScopes picks, in a loaded country, the region with the most
-// municipalities for the regional centre and, for the methodologist, the
+// organisations for the regional centre and, for the methodologist, the
 // first municipality of it whose open campaign has an accepted report and
 // room for the cyclers; the writers take organisations of the region's open
 // campaigns with no report or a draft (the cyclers the methodologist's).
@@ -490,7 +490,7 @@ func (w *workload) countryScopes(ctx context.Context, op client, need int) ([]fr
 	most := 0
 	for _, r := range regions.Regions {
 		var p page
-		if err := op.do(ctx, "GET", "/v1/municipalities?pageSize=1&region="+r.Code, nil, &p); err != nil {
+		if err := op.do(ctx, "GET", "/v1/organisations?pageSize=1&region="+r.Code, nil, &p); err != nil {
 			return nil, err
 		}
 		if p.Total > most {
@@ -498,56 +498,64 @@ func (w *workload) countryScopes(ctx context.Context, op client, need int) ([]fr
 		}
 	}
 	if most == 0 {
-		return nil, fmt.Errorf("no region with municipalities among %d (is the country loaded?)", len(regions.Regions))
+		return nil, fmt.Errorf("no region with organisations among %d (is the country loaded?)", len(regions.Regions))
 	}
-	var orgs page
-	if err := op.do(ctx, "GET", "/v1/organisations?pageSize=1&region="+w.region, nil, &orgs); err != nil {
-		return nil, err
-	}
-	var campaigns struct {
-		Campaigns []struct {
-			ID             string `json:"id"`
-			MunicipalityID string `json:"municipalityId"`
-		} `json:"campaigns"`
-	}
-	q := fmt.Sprintf("/v1/campaigns?pageSize=500&status=CAMPAIGN_STATUS_OPEN&year=%d&region=%s", w.year, w.region)
-	if err := op.do(ctx, "GET", q, nil, &campaigns); err != nil {
+	var muns page
+	if err := op.do(ctx, "GET", "/v1/municipalities?pageSize=1&region="+w.region, nil, &muns); err != nil {
 		return nil, err
 	}
 	var mine, others []freeOrg
 	munOrgs := 0
-	for _, c := range campaigns.Campaigns {
-		expected, err := expectedOf(ctx, op, c.ID)
-		if err != nil {
+	seen := map[string]bool{}
+	// The region's open campaigns, then (a small country) any region's.
+	for _, region := range []string{w.region, ""} {
+		var campaigns struct {
+			Campaigns []struct {
+				ID             string `json:"id"`
+				MunicipalityID string `json:"municipalityId"`
+			} `json:"campaigns"`
+		}
+		q := fmt.Sprintf("/v1/campaigns?pageSize=500&status=CAMPAIGN_STATUS_OPEN&year=%d&region=%s", w.year, region)
+		if err := op.do(ctx, "GET", q, nil, &campaigns); err != nil {
 			return nil, err
 		}
-		var fs []freeOrg
-		accepted := false
-		for _, e := range expected {
-			accepted = accepted || e.State == "REPORT_STATE_ACCEPTED"
-			if e.State == "REPORT_STATE_MISSING" {
-				fs = append(fs, freeOrg{campaign: c.ID, org: e.ID, report: e.ReportID})
+		for _, c := range campaigns.Campaigns {
+			if w.campaign != "" && len(mine)+len(others) >= need {
+				break
 			}
-		}
-		if w.campaign == "" && accepted && len(fs) >= w.o.cyclers {
-			w.campaign, w.mun, munOrgs = c.ID, c.MunicipalityID, len(expected)
-			mine = fs
-		} else {
-			others = append(others, fs...)
-		}
-		if w.campaign != "" && len(mine)+len(others) >= need {
-			break
+			if seen[c.ID] {
+				continue
+			}
+			seen[c.ID] = true
+			expected, err := expectedOf(ctx, op, c.ID)
+			if err != nil {
+				return nil, err
+			}
+			var fs []freeOrg
+			accepted := false
+			for _, e := range expected {
+				accepted = accepted || e.State == "REPORT_STATE_ACCEPTED"
+				if e.State == "REPORT_STATE_MISSING" {
+					fs = append(fs, freeOrg{campaign: c.ID, org: e.ID, report: e.ReportID})
+				}
+			}
+			if w.campaign == "" && region != "" && accepted && len(fs) >= w.o.cyclers {
+				w.campaign, w.mun, munOrgs = c.ID, c.MunicipalityID, len(expected)
+				mine = fs
+			} else {
+				others = append(others, fs...)
+			}
 		}
 	}
 	if w.campaign == "" || len(mine)+len(others) < need {
-		return nil, fmt.Errorf("region %s: %d open %d campaigns, none with an accepted report and %d organisations to report, or fewer than %d such in all",
-			w.region, len(campaigns.Campaigns), w.year, w.o.cyclers, need)
+		return nil, fmt.Errorf("region %s: no open %d campaign with an accepted report and %d organisations to report, or fewer than %d such in the country",
+			w.region, w.year, w.o.cyclers, need)
 	}
 	// The cyclers come last (free[o.curators:]): the methodologist's own.
 	cyc := mine[:w.o.cyclers]
 	free := append(append(append([]freeOrg(nil), mine[w.o.cyclers:]...), others...)[:need-w.o.cyclers], cyc...)
 	w.scale = fmt.Sprintf("a country of %d organisations: region %s (%d municipalities, %d organisations), a municipality of %d organisations",
-		w.o.country, w.region, most, orgs.Total, munOrgs)
+		w.o.country, w.region, muns.Total, most, munOrgs)
 	return free, nil
 }
 
