@@ -97,15 +97,18 @@ if [[ -n $COUNTRY ]]; then
   TEMPLATE=country_${COUNTRY}_seed${PEAK_COUNTRY_SEED:-1}
   if [[ $(psql -At "$ADMIN" -c "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '$TEMPLATE'") != complete ]]; then
     echo "== loading a country of $COUNTRY organisations into $TEMPLATE (once; later runs copy it)" >&2
+    SECONDS=0
     fresh "$TEMPLATE"
     up "$TEMPLATE"
     bin/country -orgs "$COUNTRY" -seed "${PEAK_COUNTRY_SEED:-1}" -skip accounts >"$LOGS/country.log" || { tail "$LOGS/country.log" >&2; exit 1; }
     down
     psql -q "postgres://postgres@127.0.0.1:$PGPORT/$TEMPLATE" -c ANALYZE -c "COMMENT ON DATABASE $TEMPLATE IS 'complete'" >/dev/null
+    echo "== the country loaded in ${SECONDS}s" >&2
   fi
-  echo "== copying the country of $COUNTRY organisations" >&2
+  SECONDS=0
   psql -q "$ADMIN" -c "CREATE DATABASE nastavnik TEMPLATE $TEMPLATE" >/dev/null
   psql -q "postgres://postgres@127.0.0.1:$PGPORT/nastavnik" -c ANALYZE >/dev/null
+  echo "== the country of $COUNTRY organisations copied in ${SECONDS}s ($(psql -At "$ADMIN" -c "SELECT pg_size_pretty(pg_database_size('nastavnik'))"))" >&2
   up nastavnik
 else
   # A fresh database every run, so each run starts from the same demo data.
