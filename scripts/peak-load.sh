@@ -93,8 +93,8 @@ psql -q "$ADMIN" -c 'DROP DATABASE IF EXISTS nastavnik WITH (FORCE)' -c 'DROP DA
 pgbench -q -i "postgres://postgres@127.0.0.1:$PGPORT/pgbench" >/dev/null 2>&1
 if [[ -n $COUNTRY ]]; then
   # The country is loaded once into its own database (marked complete by a
-  # comment, so an interrupted load starts over) and copied for each run (FILE_COPY: the files, not block by block through the WAL)
-  # (the planner's statistics, from the ANALYZE after the load, with it).
+  # comment, so an interrupted load starts over) and copied for each run,
+  # file by file (FILE_COPY), with the planner's statistics of its ANALYZE.
   TEMPLATE=country_${COUNTRY}_seed${PEAK_COUNTRY_SEED:-1}
   if [[ $(psql -At "$ADMIN" -c "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '$TEMPLATE'") != complete ]]; then
     echo "== loading a country of $COUNTRY organisations into $TEMPLATE (once; later runs copy it)" >&2
