@@ -1,5 +1,6 @@
 // Command peakload is the December peak (issue #15) against a running
-// gateway with the demo data (`scripts/peak-load.sh` starts one): it measures
+// gateway with the demo data, or with -country a country bin/country loaded
+// (`scripts/peak-load.sh` starts one; PEAK_COUNTRY=45000): it measures
 // pgbench -N on the same PostgreSQL before and after the load, and runs, for a
 // bounded time each, a phase at a fixed save rate, a phase of the curators'
 // saves alone at the maximum and a phase of everything at the maximum:
