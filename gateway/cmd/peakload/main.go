@@ -325,7 +325,7 @@ func setUp(ctx context.Context, o options) (*workload, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &workload{o: o, region: "24", year: 2026, scale: "the demo data (a municipality of 2 schools, region 24)"}
+	w := &workload{o: o, region: "24", year: 2026, scale: "the demo data"}
 	var free []freeOrg
 	methLogin, methPassword, regLogin, regPassword := "methodologist", "Kimc-Krsk-2026", "regional", "Krai-24-centre"
 	need := o.curators + o.cyclers
@@ -384,6 +384,7 @@ func setUp(ctx context.Context, o options) (*workload, error) {
 		if len(free) < need {
 			return nil, fmt.Errorf("the campaign has %d organisations without a report (states %v); need %d", len(free), states, need)
 		}
+		w.scale = fmt.Sprintf("the demo data: region 24, a municipality of %d organisations", len(expected))
 	}
 	// A full valid set of values: an accepted report's of the methodologist's campaign.
 	expected, err := expectedOf(ctx, meth, w.campaign)
