@@ -45,7 +45,7 @@ country: ## Load a reproducible country (89 regions, 45,000 organisations, five 
 	@scripts/country.sh $(COUNTRY_FLAGS)
 
 .PHONY: peak
-peak: ## The December peak load through the gateway against pgbench on the same PostgreSQL (one table).
+peak: ## The December peak load through the gateway against pgbench on the same PostgreSQL (one table); PEAK_COUNTRY=45000 at country scale.
 	@scripts/peak-load.sh
 
 .PHONY: screenshots

@@ -10,15 +10,25 @@
 #   scripts/peak-load.sh                 # 20 s per phase
 #   PEAK_DURATION=30s PEAK_RATE=80 scripts/peak-load.sh
 #   PEAK_PGPORT=5547 PEAK_PORTS=5547     # PostgreSQL port; services on ${PEAK_PORTS}0..9
+#   PEAK_DATA=.data/pgpeak               # PostgreSQL's data directory
+#   PEAK_PGBENCH_ARGS='-N -c 8 -j 2 -T 20'  # the baseline's pgbench arguments
 #   PEAK_BIN=/elsewhere/bin              # measure other builds (a baseline) with this load
 #   PEAK_PROFILE=dir                     # CPU profiles of the maximum phase from the side ports
 #   PEAK_HOLD=1                          # keep the stack up after the run (Ctrl-C stops it)
+#   PEAK_COUNTRY=45000                   # at country scale: bin/country's organisations instead of the demo
+#   PEAK_COUNTRY_SEED=1                  # the country's seed
+#
+# At country scale the first run loads the country (without its thousands of
+# accounts; ~11 min at 45,000) into a database country_<orgs>_seed<seed> kept
+# in .data/pgpeak, and each run copies it (CREATE DATABASE … TEMPLATE, a file
+# copy) into a fresh nastavnik: a second run does not pay the load.
+# `scripts/pg.sh stop .data/pgpeak; rm -r .data/pgpeak` forgets it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PGPORT=${PEAK_PGPORT:-5547}
 PORTS=${PEAK_PORTS:-$PGPORT} # services listen on ${PORTS}1.. (5547 → 55471..55478)
-DATA=.data/pgpeak
+DATA=${PEAK_DATA:-.data/pgpeak}
 LOGS=.data/peak-logs
 mkdir -p "$LOGS"
 command -v pgbench >/dev/null || { echo "peak-load: pgbench not found (Debian's postgresql-client)" >&2; exit 1; }
@@ -40,43 +50,80 @@ trap 'cleanup; exit 130' INT TERM
 echo "== building" >&2
 BIN=${PEAK_BIN:-bin}
 [[ -n ${PEAK_BIN:-} ]] || make --no-print-directory build >/dev/null
-go build -o bin/peakload ./gateway/cmd/peakload
-
-# A fresh database every run, so each run starts from the same demo data.
-psql -q "$ADMIN" -c 'DROP DATABASE IF EXISTS nastavnik WITH (FORCE)' -c 'DROP DATABASE IF EXISTS pgbench' -c 'CREATE DATABASE pgbench' >/dev/null
-"$BIN/dbinit" -admin "$ADMIN" -db nastavnik >/dev/null
-pgbench -q -i "postgres://postgres@127.0.0.1:$PGPORT/pgbench" >/dev/null 2>&1
+COUNTRY=${PEAK_COUNTRY:-}
+[[ -z $COUNTRY ]] || go build -o bin/country ./gateway/cmd/country
 
 export IDENTITY_KEY; IDENTITY_KEY=$(head -c 32 /dev/urandom | base64)
 export OPERATOR_PASSWORD=Platform-ops-2026
-DATABASE_URL="postgres://registry:registry@127.0.0.1:$PGPORT/nastavnik" \
-  "$BIN/registry-admin" create-operator -login operator -if-missing >/dev/null
-
 export REGISTRY_ADDR=127.0.0.1:${PORTS}1 ROADMAP_ADDR=127.0.0.1:${PORTS}2 INDICATORS_ADDR=127.0.0.1:${PORTS}3
 HTTP=127.0.0.1:${PORTS}0
 declare -A port=([registry]=1 [roadmap]=2 [indicators]=3)
 names=()
-for svc in registry roadmap indicators; do
-  env DATABASE_URL="postgres://$svc:$svc@127.0.0.1:$PGPORT/nastavnik" GRPC_ADDR=127.0.0.1:${PORTS}${port[$svc]} \
-    METRICS_ADDR=127.0.0.1:${PORTS}$((port[$svc] + 5)) LOG_LEVEL=warn "$BIN/$svc" >"$LOGS/$svc.log" 2>&1 &
-  pids+=($!); names+=("$svc=$!")
-done
-env HTTP_ADDR="$HTTP" METRICS_ADDR=127.0.0.1:${PORTS}5 LOG_LEVEL=warn "$BIN/gateway" >"$LOGS/gateway.log" 2>&1 &
-pids+=($!); names+=("gateway=$!")
-for _ in $(seq 1 150); do
-  curl -fsS "http://$HTTP/readyz" >/dev/null 2>&1 && break
-  sleep 0.2
-done
-curl -fsS "http://$HTTP/readyz" >/dev/null || { echo "peak-load: the gateway is not ready; see $LOGS/" >&2; exit 1; }
 
-echo "== demo data" >&2
-"$BIN/seed" >"$LOGS/seed.log" 2>&1 || { tail "$LOGS/seed.log" >&2; exit 1; }
+# fresh DB: a new database DB with the schemas and the operator.
+fresh() {
+  psql -q "$ADMIN" -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" >/dev/null
+  "$BIN/dbinit" -admin "$ADMIN" -db "$1" >/dev/null
+  DATABASE_URL="postgres://registry:registry@127.0.0.1:$PGPORT/$1" \
+    "$BIN/registry-admin" create-operator -login operator -if-missing >/dev/null
+}
+# up DB: the services and the gateway on database DB.
+up() {
+  pids=() names=()
+  for svc in registry roadmap indicators; do
+    env DATABASE_URL="postgres://$svc:$svc@127.0.0.1:$PGPORT/$1" GRPC_ADDR=127.0.0.1:${PORTS}${port[$svc]} \
+      METRICS_ADDR=127.0.0.1:${PORTS}$((port[$svc] + 5)) LOG_LEVEL=warn "$BIN/$svc" >"$LOGS/$svc.log" 2>&1 &
+    pids+=($!); names+=("$svc=$!")
+  done
+  env HTTP_ADDR="$HTTP" METRICS_ADDR=127.0.0.1:${PORTS}5 LOG_LEVEL=warn "$BIN/gateway" >"$LOGS/gateway.log" 2>&1 &
+  pids+=($!); names+=("gateway=$!")
+  for _ in $(seq 1 150); do
+    curl -fsS "http://$HTTP/readyz" >/dev/null 2>&1 && break
+    sleep 0.2
+  done
+  curl -fsS "http://$HTTP/readyz" >/dev/null || { echo "peak-load: the gateway is not ready; see $LOGS/" >&2; exit 1; }
+}
+down() {
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  pids=() names=()
+}
+
+psql -q "$ADMIN" -c 'DROP DATABASE IF EXISTS nastavnik WITH (FORCE)' -c 'DROP DATABASE IF EXISTS pgbench' -c 'CREATE DATABASE pgbench' >/dev/null
+pgbench -q -i "postgres://postgres@127.0.0.1:$PGPORT/pgbench" >/dev/null 2>&1
+if [[ -n $COUNTRY ]]; then
+  # The country is loaded once into its own database (marked complete by a
+  # comment, so an interrupted load starts over) and copied for each run,
+  # file by file (FILE_COPY), with the planner's statistics of its ANALYZE.
+  TEMPLATE=country_${COUNTRY}_seed${PEAK_COUNTRY_SEED:-1}
+  if [[ $(psql -At "$ADMIN" -c "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '$TEMPLATE'") != complete ]]; then
+    echo "== loading a country of $COUNTRY organisations into $TEMPLATE (once; later runs copy it)" >&2
+    SECONDS=0
+    fresh "$TEMPLATE"
+    up "$TEMPLATE"
+    bin/country -orgs "$COUNTRY" -seed "${PEAK_COUNTRY_SEED:-1}" -skip accounts >"$LOGS/country.log" || { tail "$LOGS/country.log" >&2; exit 1; }
+    down
+    psql -q "postgres://postgres@127.0.0.1:$PGPORT/$TEMPLATE" -c ANALYZE -c "COMMENT ON DATABASE $TEMPLATE IS 'complete'" >/dev/null
+    echo "== the country loaded in ${SECONDS}s" >&2
+  fi
+  SECONDS=0
+  psql -q "$ADMIN" -c "CREATE DATABASE nastavnik TEMPLATE $TEMPLATE STRATEGY FILE_COPY" >/dev/null
+  echo "== the country of $COUNTRY organisations copied in ${SECONDS}s ($(psql -At "$ADMIN" -c "SELECT pg_size_pretty(pg_database_size('nastavnik'))"))" >&2
+  up nastavnik
+else
+  # A fresh database every run, so each run starts from the same demo data.
+  fresh nastavnik
+  up nastavnik
+  echo "== demo data" >&2
+  "$BIN/seed" >"$LOGS/seed.log" 2>&1 || { tail "$LOGS/seed.log" >&2; exit 1; }
+fi
+go build -o bin/peakload ./gateway/cmd/peakload
 
 # The postmaster (its backends' CPU is counted with it).
 names+=("postgres=$(ss -Hltnp "sport = :$PGPORT" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)")
 status=0
-bin/peakload -base "http://$HTTP" -duration "${PEAK_DURATION:-20s}" -rate "${PEAK_RATE:-60}" \
-  -pgbench "postgres://postgres@127.0.0.1:$PGPORT/pgbench" -pids "$(IFS=,; echo "${names[*]}")" \
+bin/peakload -base "http://$HTTP" ${COUNTRY:+-country "$COUNTRY"} -duration "${PEAK_DURATION:-20s}" -rate "${PEAK_RATE:-60}" \
+  -pgbench "postgres://postgres@127.0.0.1:$PGPORT/pgbench" -pgbench-args "${PEAK_PGBENCH_ARGS:--N -c 8 -j 2 -T 20}" -pids "$(IFS=,; echo "${names[*]}")" \
   -profile "${PEAK_PROFILE:-}" -metrics "gateway=127.0.0.1:${PORTS}5,registry=127.0.0.1:${PORTS}6,indicators=127.0.0.1:${PORTS}8" || status=$?
 if [[ -n ${PEAK_HOLD:-} ]]; then
   echo "== holding the stack: http://$HTTP/ (operator / $OPERATOR_PASSWORD); Ctrl-C stops it" >&2
