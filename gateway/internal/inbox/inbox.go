@@ -185,12 +185,21 @@ func newer(a, b *notifyv1.Notification) bool {
 }
 
 // MarkNotificationsRead asks every source to mark the ids: each marks its
-// own (every one of the caller's when none is named).
+// own (every one of the caller's when none is named). A source that does
+// not answer is named in unavailable_sources and its notifications stay
+// unread; only when none answers does the call fail.
 func (m *Merged) MarkNotificationsRead(ctx context.Context, in *notifyv1.MarkNotificationsReadRequest, _ ...grpc.CallOption) (*notifyv1.MarkNotificationsReadResponse, error) {
 	out := &notifyv1.MarkNotificationsReadResponse{}
 	var errs []error
-	for _, src := range m.sources {
+	for i, src := range m.sources {
 		resp, err := src.MarkNotificationsRead(ctx, in)
+		if unavailable(ctx, err) {
+			out.UnavailableSources = append(out.UnavailableSources, m.names[i])
+			if len(out.UnavailableSources) == len(m.sources) {
+				return nil, err
+			}
+			continue
+		}
 		if err != nil {
 			errs = append(errs, err)
 			continue

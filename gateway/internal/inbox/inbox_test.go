@@ -169,8 +169,8 @@ func TestMergedPages(t *testing.T) {
 
 // TestMergedDegrades: a source that stops answering leaves the others'
 // notifications and count, named in unavailable_sources; its position is
-// kept in the page token, and it is asked again on the next page; with
-// every source down the list fails as Unavailable.
+// kept in the page token, and it is asked again on the next page. Marking
+// read marks the others'. With every source down both fail as Unavailable.
 func TestMergedDegrades(t *testing.T) {
 	ind, rm := startSource(t, "indicators"), startSource(t, "roadmap")
 	base := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
@@ -205,7 +205,16 @@ func TestMergedDegrades(t *testing.T) {
 		t.Errorf("with the roadmap down (-want +got):\n%s", diff)
 	}
 
+	// Marking all read marks what answered and says what did not.
+	marked, err := m.MarkNotificationsRead(ctx, &notifyv1.MarkNotificationsReadRequest{})
+	if err != nil || marked.GetMarked() != 3 || !cmp.Equal(marked.GetUnavailableSources(), []string{"roadmap"}) {
+		t.Fatalf("mark all with the roadmap down: %v %v", marked, err)
+	}
+
 	ind.run.Stop()
+	if _, err := m.MarkNotificationsRead(ctx, &notifyv1.MarkNotificationsReadRequest{}); status.Code(err) != codes.Unavailable {
+		t.Errorf("marking, both down: %v, want Unavailable", err)
+	}
 	if _, err := m.ListNotifications(ctx, &notifyv1.ListNotificationsRequest{}); status.Code(err) != codes.Unavailable {
 		t.Errorf("both down: %v, want Unavailable", err)
 	}

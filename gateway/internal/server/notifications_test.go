@@ -79,4 +79,24 @@ func TestNotificationsWithoutRoadmap(t *testing.T) {
 		!strings.Contains(body, `Уведомления <span class="tag tag--yellow">1<`) {
 		t.Errorf("another page's header: %d\n%s", code, body)
 	}
+
+	// In a browser: the notice is read out (role=status), the page passes
+	// axe, fits 360 px, and marking the indicators' message read still works.
+	c := newPageChecker(t, f.p.base)
+	if err := c.b.SignIn("curator", rolePassword("curator")); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.b.Open("/notifications"); err != nil {
+		t.Fatal(err)
+	}
+	if got := text(t, c.b, `[role="status"]`); !strings.Contains(got, "Часть уведомлений сейчас недоступна") {
+		t.Errorf("the notice: %q", got)
+	}
+	c.check("notifications-partial")
+	if err := c.b.Submit(`h1 ~ form button[type="submit"]`); err != nil { // «Отметить все прочитанными»
+		t.Fatal(err)
+	}
+	if got := text(t, c.b, "main"); !strings.Contains(got, "Все прочитаны.") || !strings.Contains(got, "Часть уведомлений сейчас недоступна") {
+		t.Errorf("after marking what is there read: %q", got)
+	}
 }

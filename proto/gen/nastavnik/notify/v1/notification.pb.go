@@ -290,10 +290,14 @@ func (x *MarkNotificationsReadRequest) GetIds() []string {
 
 // MarkNotificationsReadResponse says how many changed.
 type MarkNotificationsReadResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Marked        int32                  `protobuf:"varint,1,opt,name=marked,proto3" json:"marked,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Marked int32                  `protobuf:"varint,1,opt,name=marked,proto3" json:"marked,omitempty"`
+	// The services that did not answer, as in ListNotificationsResponse:
+	// their notifications were left unread (set only by the gateway's merged
+	// list).
+	UnavailableSources []string `protobuf:"bytes,2,rep,name=unavailable_sources,json=unavailableSources,proto3" json:"unavailable_sources,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *MarkNotificationsReadResponse) Reset() {
@@ -333,6 +337,13 @@ func (x *MarkNotificationsReadResponse) GetMarked() int32 {
 	return 0
 }
 
+func (x *MarkNotificationsReadResponse) GetUnavailableSources() []string {
+	if x != nil {
+		return x.UnavailableSources
+	}
+	return nil
+}
+
 var File_nastavnik_notify_v1_notification_proto protoreflect.FileDescriptor
 
 const file_nastavnik_notify_v1_notification_proto_rawDesc = "" +
@@ -356,9 +367,10 @@ const file_nastavnik_notify_v1_notification_proto_rawDesc = "" +
 	"\funread_count\x18\x03 \x01(\x05R\vunreadCount\x12/\n" +
 	"\x13unavailable_sources\x18\x04 \x03(\tR\x12unavailableSources\"Y\n" +
 	"\x1cMarkNotificationsReadRequest\x129\n" +
-	"\x03ids\x18\x01 \x03(\tB'\xbaH$\x92\x01!\x10d\"\x1dr\x1b2\x19^[a-z]{1,20}-[0-9]{1,18}$R\x03ids\"7\n" +
+	"\x03ids\x18\x01 \x03(\tB'\xbaH$\x92\x01!\x10d\"\x1dr\x1b2\x19^[a-z]{1,20}-[0-9]{1,18}$R\x03ids\"h\n" +
 	"\x1dMarkNotificationsReadResponse\x12\x16\n" +
-	"\x06marked\x18\x01 \x01(\x05R\x06marked2\x89\x02\n" +
+	"\x06marked\x18\x01 \x01(\x05R\x06marked\x12/\n" +
+	"\x13unavailable_sources\x18\x02 \x03(\tR\x12unavailableSources2\x89\x02\n" +
 	"\x13NotificationService\x12r\n" +
 	"\x11ListNotifications\x12-.nastavnik.notify.v1.ListNotificationsRequest\x1a..nastavnik.notify.v1.ListNotificationsResponse\x12~\n" +
 	"\x15MarkNotificationsRead\x121.nastavnik.notify.v1.MarkNotificationsReadRequest\x1a2.nastavnik.notify.v1.MarkNotificationsReadResponseB\xe1\x01\n" +
