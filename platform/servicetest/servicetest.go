@@ -52,7 +52,12 @@ type Running struct {
 	Conn     *grpc.ClientConn
 	Database config.Database
 	logs     *Logs
+	stop     func()
 }
+
+// Stop stops the service before the test ends (a test of what the others do
+// without it): its listener is closed and its calls fail as Unavailable.
+func (r *Running) Stop() { r.stop() }
 
 // Logs is everything the service logged (at info and above).
 func (r *Running) Logs() string { return r.logs.String() }
@@ -149,14 +154,18 @@ func StartWith(t testing.TB, spec service.Spec, opts Options) *Running {
 		cancel()
 		t.Fatalf("servicetest: dial: %v", err)
 	}
-	t.Cleanup(func() {
-		conn.Close()
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("servicetest: %s stopped with %v", spec.Name, err)
-		}
-	})
-	return &Running{Addr: svc.Addr(), MetricsAddr: svc.MetricsAddr(), Conn: conn, Database: db, logs: logs}
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			conn.Close()
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("servicetest: %s stopped with %v", spec.Name, err)
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return &Running{Addr: svc.Addr(), MetricsAddr: svc.MetricsAddr(), Conn: conn, Database: db, logs: logs, stop: stop}
 }
 
 // testWriter sends warnings and errors of the service to the test log, shown

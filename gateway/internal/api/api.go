@@ -87,7 +87,7 @@ func NewMux(ctx context.Context, b Backends, annotate func(context.Context, *htt
 	}
 	// The caller's notifications: one list merged from every service that
 	// sends them.
-	if err := notifyv1.RegisterNotificationServiceHandlerClient(ctx, mux, inbox.New(b.Indicators, b.Roadmap)); err != nil {
+	if err := notifyv1.RegisterNotificationServiceHandlerClient(ctx, mux, inbox.New(inbox.Source{Name: "indicators", Conn: b.Indicators}, inbox.Source{Name: "roadmap", Conn: b.Roadmap})); err != nil {
 		return nil, fmt.Errorf("api: register NotificationService: %w", err)
 	}
 	if err := notifyv1.RegisterOutboxServiceHandlerClient(ctx, mux, NewOutboxRouter(OutboxSources(b))); err != nil {

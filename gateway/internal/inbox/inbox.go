@@ -2,12 +2,18 @@
 // service that sends them (each implements notify.v1.NotificationService
 // over its own outbox): newest first, with the unread count of all of them.
 // The REST API (/v1/notifications) and the pages use the same Merged client.
+//
+// A source that does not answer (unavailable, or out of time) does not fail
+// the list: the others' notifications and unread count are returned, and
+// the response names it in unavailable_sources.
 package inbox
 
 import (
 	"context"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/nastavnik/nastavnik/platform/grpcerr"
 	"github.com/nastavnik/nastavnik/platform/notify"
@@ -18,19 +24,41 @@ import (
 
 // Merged is a NotificationService client over several services' ones.
 type Merged struct {
+	names   []string
 	sources []notifyv1.NotificationServiceClient
 }
 
 var _ notifyv1.NotificationServiceClient = (*Merged)(nil)
 
-// New returns the merged list of the services at conns (the indicators and
-// the roadmap service).
-func New(conns ...grpc.ClientConnInterface) *Merged {
+// Source is one service with notifications: its name (as in the ids it
+// gives, "roadmap") and its connection.
+type Source struct {
+	Name string
+	Conn grpc.ClientConnInterface
+}
+
+// New returns the merged list of the sources (the indicators and the
+// roadmap service).
+func New(sources ...Source) *Merged {
 	m := &Merged{}
-	for _, c := range conns {
-		m.sources = append(m.sources, notifyv1.NewNotificationServiceClient(c))
+	for _, s := range sources {
+		m.names = append(m.names, s.Name)
+		m.sources = append(m.sources, notifyv1.NewNotificationServiceClient(s.Conn))
 	}
 	return m
+}
+
+// unavailable reports whether err is a source not answering (rather than a
+// refusal of the request), while the caller's own request is still alive.
+func unavailable(ctx context.Context, err error) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	switch status.Code(err) {
+	case codes.Unavailable, codes.DeadlineExceeded:
+		return true
+	}
+	return false
 }
 
 // cursor is where each source's list resumes: its page token ("" the
@@ -56,7 +84,9 @@ func (m *Merged) ListNotifications(ctx context.Context, in *notifyv1.ListNotific
 	}
 	size := pagination.Size(in.GetPageSize())
 	pages := make([]*notifyv1.ListNotificationsResponse, len(m.sources))
+	down := make([]bool, len(m.sources))
 	out := &notifyv1.ListNotificationsResponse{}
+	var firstErr error
 	for i, src := range m.sources {
 		// The unread count is of all: the first page of a done source too.
 		req := &notifyv1.ListNotificationsRequest{PageSize: int32(size), PageToken: cur.Tokens[i]}
@@ -64,6 +94,16 @@ func (m *Merged) ListNotifications(ctx context.Context, in *notifyv1.ListNotific
 			req = &notifyv1.ListNotificationsRequest{PageSize: 1}
 		}
 		resp, err := src.ListNotifications(ctx, req)
+		if unavailable(ctx, err) {
+			// Degrade: the others are still shown; this one keeps its
+			// position, so a later page asks it again from there.
+			down[i] = true
+			out.UnavailableSources = append(out.UnavailableSources, m.names[i])
+			if firstErr == nil {
+				firstErr = err
+			}
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -71,6 +111,9 @@ func (m *Merged) ListNotifications(ctx context.Context, in *notifyv1.ListNotific
 		if !cur.Done[i] {
 			pages[i] = resp
 		}
+	}
+	if len(out.UnavailableSources) == len(m.sources) {
+		return nil, firstErr // nothing to show at all
 	}
 	// Take the newest of the heads, size times.
 	taken := make([]int, len(m.sources))
@@ -94,6 +137,11 @@ func (m *Merged) ListNotifications(ctx context.Context, in *notifyv1.ListNotific
 	more := false
 	for i, p := range pages {
 		switch {
+		case down[i]:
+			// Kept where it was; it does not make a next page on its own
+			// (that would be an endless chain of empty pages).
+			next.Tokens[i], next.Done[i] = cur.Tokens[i], cur.Done[i]
+			continue
 		case p == nil:
 			next.Done[i] = true
 		case taken[i] == len(p.GetNotifications()):
@@ -137,12 +185,21 @@ func newer(a, b *notifyv1.Notification) bool {
 }
 
 // MarkNotificationsRead asks every source to mark the ids: each marks its
-// own (every one of the caller's when none is named).
+// own (every one of the caller's when none is named). A source that does
+// not answer is named in unavailable_sources and its notifications stay
+// unread; only when none answers does the call fail.
 func (m *Merged) MarkNotificationsRead(ctx context.Context, in *notifyv1.MarkNotificationsReadRequest, _ ...grpc.CallOption) (*notifyv1.MarkNotificationsReadResponse, error) {
 	out := &notifyv1.MarkNotificationsReadResponse{}
 	var errs []error
-	for _, src := range m.sources {
+	for i, src := range m.sources {
 		resp, err := src.MarkNotificationsRead(ctx, in)
+		if unavailable(ctx, err) {
+			out.UnavailableSources = append(out.UnavailableSources, m.names[i])
+			if len(out.UnavailableSources) == len(m.sources) {
+				return nil, err
+			}
+			continue
+		}
 		if err != nil {
 			errs = append(errs, err)
 			continue

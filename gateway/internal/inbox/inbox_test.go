@@ -98,7 +98,7 @@ func TestMergedPages(t *testing.T) {
 	}
 	rm.send(t, "other", "not acc's", base)
 	me := identity.Principal{AccountID: "acc", Login: "acc", Bindings: []identity.Binding{{Role: identity.Curator, Organisation: "o"}}}
-	m := inbox.New(ind.run.Dial(t, me), rm.run.Dial(t, me))
+	m := inbox.New(inbox.Source{Name: "indicators", Conn: ind.run.Dial(t, me)}, inbox.Source{Name: "roadmap", Conn: rm.run.Dial(t, me)})
 	ctx := context.Background()
 	for _, size := range []int32{1, 2, 3, 4, 10, 50} {
 		var got []string
@@ -153,8 +153,8 @@ func TestMergedPages(t *testing.T) {
 		t.Fatalf("mark all: %v %v", all, err)
 	}
 	// Another person's list is theirs alone; a forged token is refused.
-	other := inbox.New(ind.run.Dial(t, identity.Principal{AccountID: "other", Login: "other"}), rm.run.Dial(t,
-		identity.Principal{AccountID: "other", Login: "other"}))
+	them := identity.Principal{AccountID: "other", Login: "other"}
+	other := inbox.New(inbox.Source{Name: "indicators", Conn: ind.run.Dial(t, them)}, inbox.Source{Name: "roadmap", Conn: rm.run.Dial(t, them)})
 	if resp, err := other.ListNotifications(ctx, &notifyv1.ListNotificationsRequest{}); err != nil ||
 		len(resp.GetNotifications()) != 1 || resp.GetUnreadCount() != 1 {
 		t.Errorf("the other's list: %v %v", resp, err)
@@ -164,5 +164,58 @@ func TestMergedPages(t *testing.T) {
 	}
 	if _, err := m.MarkNotificationsRead(ctx, &notifyv1.MarkNotificationsReadRequest{Ids: []string{"7"}}); status.Code(err) != codes.InvalidArgument {
 		t.Errorf("an id without its service: %v", err)
+	}
+}
+
+// TestMergedDegrades: a source that stops answering leaves the others'
+// notifications and count, named in unavailable_sources; its position is
+// kept in the page token, and it is asked again on the next page. Marking
+// read marks the others'. With every source down both fail as Unavailable.
+func TestMergedDegrades(t *testing.T) {
+	ind, rm := startSource(t, "indicators"), startSource(t, "roadmap")
+	base := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
+	for i, subject := range []string{"i0", "i1", "i2"} {
+		ind.send(t, "acc", subject, base.Add(time.Duration(i)*time.Minute))
+	}
+	rm.send(t, "acc", "r0", base.Add(-time.Minute))
+	me := identity.Principal{AccountID: "acc", Login: "acc"}
+	m := inbox.New(inbox.Source{Name: "indicators", Conn: ind.run.Dial(t, me)}, inbox.Source{Name: "roadmap", Conn: rm.run.Dial(t, me)})
+	ctx := context.Background()
+	rm.run.Stop()
+
+	var got []string
+	token := ""
+	for pages := 0; pages < 10; pages++ {
+		resp, err := m.ListNotifications(ctx, &notifyv1.ListNotificationsRequest{PageSize: 2, PageToken: token})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.GetUnreadCount() != 3 || !cmp.Equal(resp.GetUnavailableSources(), []string{"roadmap"}) {
+			t.Fatalf("page %d: unread %d, unavailable %v", pages, resp.GetUnreadCount(), resp.GetUnavailableSources())
+		}
+		for _, n := range resp.GetNotifications() {
+			got = append(got, n.GetSubject())
+		}
+		if token = resp.GetNextPageToken(); token == "" {
+			break
+		}
+	}
+	// The walk ends with the indicators' last: no endless empty pages.
+	if diff := cmp.Diff([]string{"i2", "i1", "i0"}, got); diff != "" {
+		t.Errorf("with the roadmap down (-want +got):\n%s", diff)
+	}
+
+	// Marking all read marks what answered and says what did not.
+	marked, err := m.MarkNotificationsRead(ctx, &notifyv1.MarkNotificationsReadRequest{})
+	if err != nil || marked.GetMarked() != 3 || !cmp.Equal(marked.GetUnavailableSources(), []string{"roadmap"}) {
+		t.Fatalf("mark all with the roadmap down: %v %v", marked, err)
+	}
+
+	ind.run.Stop()
+	if _, err := m.MarkNotificationsRead(ctx, &notifyv1.MarkNotificationsReadRequest{}); status.Code(err) != codes.Unavailable {
+		t.Errorf("marking, both down: %v, want Unavailable", err)
+	}
+	if _, err := m.ListNotifications(ctx, &notifyv1.ListNotificationsRequest{}); status.Code(err) != codes.Unavailable {
+		t.Errorf("both down: %v, want Unavailable", err)
 	}
 }

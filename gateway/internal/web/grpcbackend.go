@@ -63,7 +63,7 @@ func NewBackend(indicators, roadmap, registry grpc.ClientConnInterface) Backend 
 		regions:        registryv1.NewRegionServiceClient(registry),
 		accounts:       registryv1.NewAccountServiceClient(registry),
 		audit:          registryv1.NewAuditServiceClient(registry),
-		notifications:  inbox.New(indicators, roadmap),
+		notifications:  inbox.New(inbox.Source{Name: "indicators", Conn: indicators}, inbox.Source{Name: "roadmap", Conn: roadmap}),
 	}
 }
 

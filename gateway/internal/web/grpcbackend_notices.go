@@ -16,7 +16,7 @@ func (b *grpcBackend) Notices(ctx context.Context, pageToken string) (NoticePage
 	if err != nil {
 		return NoticePage{}, err
 	}
-	out := NoticePage{Next: resp.GetNextPageToken(), Unread: int(resp.GetUnreadCount())}
+	out := NoticePage{Next: resp.GetNextPageToken(), Unread: int(resp.GetUnreadCount()), Partial: len(resp.GetUnavailableSources()) > 0}
 	for _, n := range resp.GetNotifications() {
 		out.Items = append(out.Items, NoticeRow{ID: n.GetId(), Kind: n.GetKind(), Subject: n.GetSubject(), Text: n.GetText(),
 			Time: n.GetCreateTime().AsTime(), Read: n.GetRead()})

@@ -25,6 +25,8 @@ type NoticePage struct {
 	Items  []NoticeRow
 	Next   string
 	Unread int
+	// Partial: a service did not answer; Items and Unread are the others'.
+	Partial bool
 }
 
 // NoticeRow is one notification.
@@ -80,8 +82,8 @@ func (p *Pages) markNoticesRead(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// unreadNotices is the header's count; 0 when it cannot be read (the page
-// itself must not fail for it).
+// unreadNotices is the header's count: of the services that answered; 0
+// when none did (the page itself must not fail for it).
 func (p *Pages) unreadNotices(r *http.Request) int {
 	if p.notices == nil {
 		return 0

@@ -450,7 +450,10 @@ func TestCampaignPagesOverAFake(t *testing.T) {
 	mustContain(t, page, "Добавлены: МАОУ СШ № 7.")
 
 	_, page = do("GET", "/campaigns/c1/extend/o2", nil)
-	mustContain(t, page, `value="2026-12-22"`)
+	mustContain(t, page, `value="2026-12-22"`, " г. Новый срок действует только для этой организации.")
+	if strings.Contains(page, "г..") {
+		t.Errorf("the extension page writes a full stop after «г.»:\n%s", page)
+	}
 	resp, page = do("POST", "/campaigns/c1/extend/o2", url.Values{"csrf_token": {csrfToken}, "deadline": {"2026-12-22"}})
 	if resp.StatusCode != 400 {
 		t.Errorf("no reason: %d", resp.StatusCode)

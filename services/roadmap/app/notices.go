@@ -22,7 +22,7 @@ func startNotices(env service.Env, st *store.Store) error {
 	}
 	tmpl.Unsubscribe = notify.UnsubscribeLink(env.Notify.PublicURL)
 	ob := &notify.Outbox{Pool: env.Pool, Directory: notify.NewRegistry(env.Signer, env.Registry, "roadmap"),
-		Renderer: tmpl, Domain: env.Notify.Domain(), Workers: env.Notify.Workers,
+		Renderer: tmpl, Guard: st.Guard, Domain: env.Notify.Domain(), Workers: env.Notify.Workers,
 		Metrics: notify.NewMetrics(env.Metrics, notices.Kinds...), Logger: env.Logger}
 	if env.Notify.SMTPHost != "" {
 		ob.Mailer = notify.NewSMTP(env.Notify)

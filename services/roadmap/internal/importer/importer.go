@@ -565,9 +565,12 @@ func (b *rebuilder) row(n int, cells []string) {
 	}
 	if num != "" { // text in the number column: part of the measure
 		cells = append([]string(nil), cells...)
-		mi := b.res.Columns[ColMeasure]
-		if mi < len(cells) {
+		mi, ni := b.res.Columns[ColMeasure], b.res.Columns[ColNumber]
+		if mi < len(cells) && mi != ni {
+			// Moved, not copied: the row's text (a note, a stage's
+			// title) would otherwise say it twice.
 			cells[mi] = strings.TrimSpace(num + " " + cells[mi])
+			cells[ni] = ""
 		}
 	}
 	b.continuation(n, cells)

@@ -63,7 +63,7 @@ func (mw *mailWorld) outbox() *notify.Outbox {
 		mw.t.Fatal(err)
 	}
 	tmpl.Unsubscribe = notify.UnsubscribeLink("https://nastavnik.test")
-	return &notify.Outbox{Pool: mw.pool, Directory: people{}, Renderer: tmpl, Checker: mw.mp.Client,
+	return &notify.Outbox{Pool: mw.pool, Directory: people{}, Renderer: tmpl, Guard: mw.store.Guard, Checker: mw.mp.Client,
 		Mailer: notify.NewSMTP(notify.Config{SMTPHost: mw.mp.SMTPHost, SMTPPort: mw.mp.SMTPPort, SMTPTLS: "none",
 			SMTPFrom: "Наставник <noreply@nastavnik.test>", SMTPTimeout: 10 * time.Second}),
 		Domain: "nastavnik.test", Now: mw.clock.Now, Batch: 3}
@@ -351,5 +351,68 @@ func TestWeeklyOverdueDigest(t *testing.T) {
 	if err := mw.pool.QueryRow(ctx, `SELECT count(*) FROM notify_events WHERE digest AND (key LIKE '%' || $1 || '%' OR key LIKE '%' || $2 || '%')`,
 		mw.orgs[2].GetId(), mw.otherMun).Scan(&n); err != nil || n != 0 {
 		t.Errorf("digests with nothing overdue: %d %v", n, err)
+	}
+}
+
+// TestDigestCheckedAtSendTime: the digests of Monday 6 June 2022 are written
+// (with their content) at 06:00 UTC, when it is 08:00 or later in every
+// zone; before they are sent the Kamchatka school marks its only overdue
+// occurrence done. Its curator's digest is cancelled by the guard, not
+// sent; the Kaliningrad curator's goes out, and the methodologist's — only
+// part of whose items were done — goes out as written.
+func TestDigestCheckedAtSendTime(t *testing.T) {
+	mw := newMailWorld(t)
+	ctx := context.Background()
+	meth := mw.client(mw.methodologist())
+	r := mw.importKrasnoyarsk(meth, false).GetRoadmap()
+	if _, err := meth.CascadeItem(ctx, &roadmapv1.CascadeItemRequest{ItemId: items(r)["1.3"].GetId()}); err != nil {
+		t.Fatal(err)
+	}
+	mw.drain() // the hand-down notices
+	before := len(mw.mails())
+
+	org0, org1 := mw.orgs[0].GetId(), mw.orgs[1].GetId()
+	mw.clock.Set(time.Date(2022, 6, 6, 6, 0, 0, 0, time.UTC))
+	if n, err := mw.store.ScheduleDigests(ctx, mw.clock.Now()); err != nil || n != 3 {
+		t.Fatalf("digests written: %d %v, want 3", n, err)
+	}
+	if _, err := mw.outbox().Expand(ctx); err != nil { // rendered, not yet sent
+		t.Fatal(err)
+	}
+
+	cur := mw.client(mw.curator(1))
+	overdue, err := cur.ListOverdue(ctx, &roadmapv1.ListOverdueRequest{OrganisationId: org1})
+	if err != nil || len(overdue.GetOccurrences()) != 1 {
+		t.Fatalf("the Kamchatka school's overdue: %v %v", overdue, err)
+	}
+	o := overdue.GetOccurrences()[0]
+	if _, err := cur.MarkOccurrence(ctx, &roadmapv1.MarkOccurrenceRequest{ItemId: o.GetItemId(), Due: o.GetDue(), Done: true}); err != nil {
+		t.Fatal(err)
+	}
+	mw.drain()
+
+	all := mw.mails()
+	if len(all)-before != 2 || !strings.Contains(strings.Join(all, "\n"), "cur-"+org0+"@school.test Просрочено") ||
+		!strings.Contains(strings.Join(all, "\n"), "meth-"+mw.mun+"@school.test Просрочено") ||
+		strings.Contains(strings.Join(all, "\n"), "cur-"+org1+"@school.test Просрочено") {
+		t.Fatalf("sent after the Kamchatka school's item was done:\n%s", strings.Join(all, "\n"))
+	}
+	var state int
+	if err := mw.pool.QueryRow(ctx, `SELECT state FROM notify_messages WHERE kind = $1 AND account_id = $2`,
+		notices.KindCuratorDigest, "cur-"+org1).Scan(&state); err != nil || state != 6 {
+		t.Errorf("the Kamchatka curator's digest: state %d %v, want 6 (cancelled)", state, err)
+	}
+	// The methodologist's digest is the one written at 06:00: it still
+	// counts the Kamchatka school.
+	found, err := mw.mp.Search(ctx, "to:meth-"+mw.mun+"@school.test subject:Просрочено")
+	if err != nil || len(found) != 1 {
+		t.Fatalf("search: %v %v", found, err)
+	}
+	m, err := mw.mp.Message(ctx, found[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(m.Text, "- МАОУ СШ № 150: 1") || !strings.Contains(m.Text, "- МБОУ СШ № 7: 1") {
+		t.Errorf("the methodologist's digest as written:\n%s", m.Text)
 	}
 }

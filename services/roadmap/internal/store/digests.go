@@ -3,7 +3,11 @@ package store
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/nastavnik/nastavnik/platform/notify"
 	"github.com/nastavnik/nastavnik/services/roadmap/internal/notices"
@@ -18,6 +22,11 @@ import (
 // missed while the service was down is written at the first tick after, in
 // the same week; an audience with nothing overdue gets none (and gets one
 // later that week if something becomes overdue by then).
+//
+// A digest's content is fixed when it is written; its ref names its scope
+// and that instant ("<organisation or municipality>@<unix µs>"), so the
+// outbox's Guard can ask at send time whether anything overdue then is
+// still not done (see Guard).
 
 // scheduleCuratorDigests writes the curators' digests due at now.
 const scheduleCuratorDigests = `WITH org AS (
@@ -44,7 +53,7 @@ const scheduleCuratorDigests = `WITH org AS (
 	)
 	INSERT INTO notify_events (key, kind, audience, ref, data, digest, due_time, create_time)
 	SELECT $2 || ':' || organisation || ':' || week, $2,
-		jsonb_build_array(jsonb_build_object('role', $3::text, 'scope', organisation::text)), '',
+		jsonb_build_array(jsonb_build_object('role', $3::text, 'scope', organisation::text)), organisation || '@' || $6::text,
 		jsonb_build_object('digest', true, 'organisation', name, 'timeZone', tz, 'day', today::text, 'week', week::text,
 			'total', total, 'items', items, 'more', greatest(total - $5, 0)),
 		true, $1, $1
@@ -89,7 +98,7 @@ const scheduleMethodologistDigests = `WITH mun AS (
 	)
 	INSERT INTO notify_events (key, kind, audience, ref, data, digest, due_time, create_time)
 	SELECT $2 || ':' || d.municipality || ':' || d.week, $2,
-		jsonb_build_array(jsonb_build_object('role', $3::text, 'scope', d.municipality::text)), '',
+		jsonb_build_array(jsonb_build_object('role', $3::text, 'scope', d.municipality::text)), d.municipality || '@' || $7::text,
 		jsonb_build_object('digest', true, 'municipality', coalesce(d.name, ''), 'timeZone', d.tz, 'day', d.today::text,
 			'week', d.week::text, 'total', coalesce(o.total, 0) + coalesce(s.items, 0),
 			'ownTotal', coalesce(o.total, 0), 'own', coalesce(o.items, '[]'), 'ownMore', greatest(coalesce(o.total, 0) - $5, 0),
@@ -106,16 +115,60 @@ func (s *Store) Inbox() notify.Inbox { return notify.Inbox{Pool: s.pool} }
 // ScheduleDigests writes the weekly overdue digests due at now, for
 // curators and methodologists. It returns how many it wrote.
 func (s *Store) ScheduleDigests(ctx context.Context, now time.Time) (int, error) {
+	at := strconv.FormatInt(now.UnixMicro(), 10)
 	tag, err := s.pool.Exec(ctx, scheduleCuratorDigests, now, notices.KindCuratorDigest, notify.Curator, notices.DigestHour,
-		notices.DigestItems)
+		notices.DigestItems, at)
 	if err != nil {
 		return 0, fmt.Errorf("store.ScheduleDigests: curators: %w", err)
 	}
 	n := int(tag.RowsAffected())
 	tag, err = s.pool.Exec(ctx, scheduleMethodologistDigests, now, notices.KindMethodologistDigest, notify.Methodologist,
-		notices.DigestHour, notices.DigestItems, notices.DigestSchools)
+		notices.DigestHour, notices.DigestItems, notices.DigestSchools, at)
 	if err != nil {
 		return n, fmt.Errorf("store.ScheduleDigests: methodologists: %w", err)
 	}
 	return n + int(tag.RowsAffected()), nil
+}
+
+// guardCuratorDigest: does the school still have an occurrence, overdue at
+// the digest's instant, that is not done?
+const guardCuratorDigest = `SELECT EXISTS (SELECT 1 FROM roadmap r
+	JOIN occurrence oc ON oc.roadmap_id = r.id AND NOT oc.done AND oc.scheduled AND oc.due_end <= $2
+	WHERE r.organisation = $1::uuid AND r.owner_kind = 'organisation')`
+
+// guardMethodologistDigest: does the municipality (its own roadmap or its
+// schools') still have such an occurrence?
+const guardMethodologistDigest = `SELECT EXISTS (SELECT 1 FROM roadmap r
+	JOIN occurrence oc ON oc.roadmap_id = r.id AND NOT oc.done AND oc.scheduled AND oc.due_end <= $2
+	WHERE r.municipality = $1::uuid AND r.owner_kind IN ('municipality', 'organisation'))`
+
+// Guard is the outbox's check, when a digest is expanded and again in the
+// transaction that hands each message to SMTP, that it is still wanted: a
+// weekly overdue digest only while at least one occurrence that was
+// overdue when it was written is still not done. A digest whose every item
+// was marked done meanwhile is cancelled; one with only some of them done
+// is sent as written (its list and counts are those of its instant).
+// Other kinds are always wanted.
+func (s *Store) Guard(ctx context.Context, tx pgx.Tx, kind, ref string) (bool, error) {
+	var query string
+	switch kind {
+	case notices.KindCuratorDigest:
+		query = guardCuratorDigest
+	case notices.KindMethodologistDigest:
+		query = guardMethodologistDigest
+	default:
+		return true, nil
+	}
+	scope, at, ok := strings.Cut(ref, "@")
+	micros, err := strconv.ParseInt(at, 10, 64)
+	if !ok || err != nil {
+		// Not a ref this store writes: sent as written rather than
+		// holding up the outbox's batch with an error.
+		return true, nil
+	}
+	var wanted bool
+	if err := tx.QueryRow(ctx, query, scope, time.UnixMicro(micros)).Scan(&wanted); err != nil {
+		return false, fmt.Errorf("store.Guard: %w", err)
+	}
+	return wanted, nil
 }

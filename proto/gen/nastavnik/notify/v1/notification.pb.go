@@ -171,10 +171,17 @@ type ListNotificationsResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Notifications []*Notification        `protobuf:"bytes,1,rep,name=notifications,proto3" json:"notifications,omitempty"`
 	NextPageToken string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
-	// How many of all the caller's notifications are unread.
-	UnreadCount   int32 `protobuf:"varint,3,opt,name=unread_count,json=unreadCount,proto3" json:"unread_count,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// How many of all the caller's notifications are unread (of the sources
+	// that answered).
+	UnreadCount int32 `protobuf:"varint,3,opt,name=unread_count,json=unreadCount,proto3" json:"unread_count,omitempty"`
+	// The services whose notifications are missing from this page because
+	// they did not answer ("roadmap", "indicators"); set only by the
+	// gateway's merged list. The answer is still 200: the list and the count
+	// are those of the other services, and asking again later fills it in.
+	// Empty when the list is complete.
+	UnavailableSources []string `protobuf:"bytes,4,rep,name=unavailable_sources,json=unavailableSources,proto3" json:"unavailable_sources,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *ListNotificationsResponse) Reset() {
@@ -228,6 +235,13 @@ func (x *ListNotificationsResponse) GetUnreadCount() int32 {
 	return 0
 }
 
+func (x *ListNotificationsResponse) GetUnavailableSources() []string {
+	if x != nil {
+		return x.UnavailableSources
+	}
+	return nil
+}
+
 // MarkNotificationsReadRequest names the notifications by id (as listed:
 // "roadmap-3"); none: all. A service marks only its own ids.
 type MarkNotificationsReadRequest struct {
@@ -276,10 +290,14 @@ func (x *MarkNotificationsReadRequest) GetIds() []string {
 
 // MarkNotificationsReadResponse says how many changed.
 type MarkNotificationsReadResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Marked        int32                  `protobuf:"varint,1,opt,name=marked,proto3" json:"marked,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Marked int32                  `protobuf:"varint,1,opt,name=marked,proto3" json:"marked,omitempty"`
+	// The services that did not answer, as in ListNotificationsResponse:
+	// their notifications were left unread (set only by the gateway's merged
+	// list).
+	UnavailableSources []string `protobuf:"bytes,2,rep,name=unavailable_sources,json=unavailableSources,proto3" json:"unavailable_sources,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *MarkNotificationsReadResponse) Reset() {
@@ -319,6 +337,13 @@ func (x *MarkNotificationsReadResponse) GetMarked() int32 {
 	return 0
 }
 
+func (x *MarkNotificationsReadResponse) GetUnavailableSources() []string {
+	if x != nil {
+		return x.UnavailableSources
+	}
+	return nil
+}
+
 var File_nastavnik_notify_v1_notification_proto protoreflect.FileDescriptor
 
 const file_nastavnik_notify_v1_notification_proto_rawDesc = "" +
@@ -335,15 +360,17 @@ const file_nastavnik_notify_v1_notification_proto_rawDesc = "" +
 	"\x18ListNotificationsRequest\x12&\n" +
 	"\tpage_size\x18\x01 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\x12'\n" +
 	"\n" +
-	"page_token\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\tpageToken\"\xaf\x01\n" +
+	"page_token\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\tpageToken\"\xe0\x01\n" +
 	"\x19ListNotificationsResponse\x12G\n" +
 	"\rnotifications\x18\x01 \x03(\v2!.nastavnik.notify.v1.NotificationR\rnotifications\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12!\n" +
-	"\funread_count\x18\x03 \x01(\x05R\vunreadCount\"Y\n" +
+	"\funread_count\x18\x03 \x01(\x05R\vunreadCount\x12/\n" +
+	"\x13unavailable_sources\x18\x04 \x03(\tR\x12unavailableSources\"Y\n" +
 	"\x1cMarkNotificationsReadRequest\x129\n" +
-	"\x03ids\x18\x01 \x03(\tB'\xbaH$\x92\x01!\x10d\"\x1dr\x1b2\x19^[a-z]{1,20}-[0-9]{1,18}$R\x03ids\"7\n" +
+	"\x03ids\x18\x01 \x03(\tB'\xbaH$\x92\x01!\x10d\"\x1dr\x1b2\x19^[a-z]{1,20}-[0-9]{1,18}$R\x03ids\"h\n" +
 	"\x1dMarkNotificationsReadResponse\x12\x16\n" +
-	"\x06marked\x18\x01 \x01(\x05R\x06marked2\x89\x02\n" +
+	"\x06marked\x18\x01 \x01(\x05R\x06marked\x12/\n" +
+	"\x13unavailable_sources\x18\x02 \x03(\tR\x12unavailableSources2\x89\x02\n" +
 	"\x13NotificationService\x12r\n" +
 	"\x11ListNotifications\x12-.nastavnik.notify.v1.ListNotificationsRequest\x1a..nastavnik.notify.v1.ListNotificationsResponse\x12~\n" +
 	"\x15MarkNotificationsRead\x121.nastavnik.notify.v1.MarkNotificationsReadRequest\x1a2.nastavnik.notify.v1.MarkNotificationsReadResponseB\xe1\x01\n" +
