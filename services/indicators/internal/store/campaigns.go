@@ -172,6 +172,20 @@ func (s *Store) ListCampaigns(ctx context.Context, f CampaignFilter, after *Camp
 	return out, total, translate(op, err)
 }
 
+// CampaignYears lists the years of the campaigns of the filter, whatever
+// its year, newest first.
+func (s *Store) CampaignYears(ctx context.Context, f CampaignFilter) ([]int, error) {
+	f.Year = 0
+	var w where
+	w.campaigns(f)
+	rows, err := s.db(ctx).Query(ctx, `SELECT DISTINCT c.year FROM campaigns c `+w.SQL()+` ORDER BY 1 DESC`, w.Args...)
+	if err != nil {
+		return nil, translate("store.CampaignYears", err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[int])
+	return out, translate("store.CampaignYears", err)
+}
+
 // CloseCampaign closes an open campaign at version.
 func (s *Store) CloseCampaign(ctx context.Context, id string, version int64, now time.Time) (domain.Campaign, error) {
 	const op = "store.CloseCampaign"
