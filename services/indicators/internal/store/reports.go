@@ -6,13 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"github.com/nastavnik/nastavnik/platform/identity"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/nastavnik/nastavnik/platform/database"
+	"github.com/nastavnik/nastavnik/platform/identity"
 	"github.com/nastavnik/nastavnik/services/indicators/internal/domain"
 	"github.com/nastavnik/nastavnik/services/indicators/internal/form"
 )
@@ -24,7 +24,7 @@ const reportColumns = `r.id::text, r.campaign_id::text, co.organisation_id::text
 	co.region_code, co.time_zone, c.form_code, c.form_version, c.status, c.year, c.deadline,
 	COALESCE((SELECT x.deadline FROM extensions x WHERE x.campaign_id = r.campaign_id AND x.organisation_id = r.organisation_id
 		ORDER BY x.id DESC LIMIT 1), c.deadline),
-	r.status, `+reportValues+`, r.carried_over, r.return_comment, r.remarks, r.late, r.submit_time, r.reopen_reason,
+	r.status, ` + reportValues + `, r.carried_over, r.return_comment, r.remarks, r.late, r.submit_time, r.reopen_reason,
 	r.version, r.create_time, r.update_time,
 	EXISTS (SELECT 1 FROM extensions x WHERE x.campaign_id = r.campaign_id AND x.organisation_id = r.organisation_id)`
 
