@@ -335,7 +335,7 @@ func (s *Store) ListReports(ctx context.Context, f ReportFilter, after *Expected
 		w.Add("r.status = ?", int16(f.Status))
 	}
 	if f.Municipality != "" {
-		w.Add("co.municipality_id::text = ?", f.Municipality)
+		w.Add("co.municipality_id = ?::uuid", f.Municipality)
 	}
 	var total int
 	if err := s.db(ctx).QueryRow(ctx, `SELECT count(*) `+reportFrom+w.SQL(), w.Args...).Scan(&total); err != nil {
