@@ -135,13 +135,14 @@ func (b *grpcBackend) MunicipalOverdue(ctx context.Context, municipality, pageTo
 	return out, nil
 }
 
-// reportsOf reads a campaign's reports in the municipality, page by page.
+// reportsOf reads a campaign's reports in the municipality, page by page,
+// without their values (BASIC): who is in which status, not what they wrote.
 func (b *grpcBackend) reportsOf(ctx context.Context, campaignID, municipality string, status indicatorsv1.ReportStatus) ([]*indicatorsv1.Report, error) {
 	var out []*indicatorsv1.Report
 	token := ""
 	for {
 		resp, err := b.reports.ListReports(ctx, &indicatorsv1.ListReportsRequest{CampaignId: campaignID, Municipality: municipality,
-			Status: status, PageSize: listPage, PageToken: token})
+			Status: status, PageSize: listPage, PageToken: token, View: indicatorsv1.ReportView_REPORT_VIEW_BASIC})
 		if err != nil {
 			return nil, err
 		}

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"slices"
 
 	"golang.org/x/sync/errgroup"
 
@@ -13,17 +12,16 @@ import (
 var _ RegionalBackend = (*grpcBackend)(nil)
 
 func (b *grpcBackend) CampaignYears(ctx context.Context, region string) ([]int, error) {
-	resp, err := b.campaigns.ListCampaigns(ctx, &indicatorsv1.ListCampaignsRequest{Region: region, PageSize: 100})
+	// One campaign is read: the answer lists the years of all of them.
+	resp, err := b.campaigns.ListCampaigns(ctx, &indicatorsv1.ListCampaignsRequest{Region: region, PageSize: 1})
 	if err != nil {
 		return nil, err
 	}
-	var out []int
-	for _, c := range resp.GetCampaigns() {
-		out = append(out, int(c.GetYear()))
+	out := make([]int, 0, len(resp.GetYears()))
+	for _, y := range resp.GetYears() {
+		out = append(out, int(y))
 	}
-	slices.Sort(out)
-	slices.Reverse(out)
-	return slices.Compact(out), nil
+	return out, nil
 }
 
 func (b *grpcBackend) indicatorDefs(ctx context.Context) ([]IndicatorDef, error) {

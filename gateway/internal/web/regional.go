@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
@@ -54,6 +55,8 @@ type UnitLine struct {
 	Href     string
 	Coverage string
 	Cells    []Cell
+	// CellsHTML is Cells as the tables' cells (cellsHTML).
+	CellsHTML template.HTML
 	// SignOff is a municipality's sign-off (zero: not signed);
 	// SignOffText a region's count of its municipalities' sign-offs.
 	SignOff     SignOffView
@@ -173,7 +176,47 @@ func unitLine(u UnitRow, defs []IndicatorDef, year int) UnitLine {
 	for _, d := range defs {
 		l.Cells = append(l.Cells, cellOf(d, u.Values[d.Code], year-1))
 	}
+	l.CellsHTML = cellsHTML(defs, l.Cells)
 	return l
+}
+
+// cellsHTML writes a line's indicator cells as table cells. It is the one
+// place their markup lives: a region's table has thousands of cells, and a
+// template spends a reflective call on each action of each cell (about
+// 10 ms a page for 60 municipalities), so the markup is written here once.
+// Every text is escaped; the rest is constant.
+func cellsHTML(defs []IndicatorDef, cells []Cell) template.HTML {
+	var b strings.Builder
+	for i, c := range cells {
+		b.WriteString(`<td data-label="`)
+		b.WriteString(template.HTMLEscapeString(defs[i].Name))
+		b.WriteString(`"><span class="cell__value">`)
+		b.WriteString(template.HTMLEscapeString(c.Text))
+		b.WriteString(`</span>`)
+		switch c.Status {
+		case TargetMet:
+			b.WriteString(` <span class="tag tag--green">Цель достигнута</span>`)
+		case TargetNotMet:
+			b.WriteString(` <span class="tag tag--red">Цель не достигнута</span>`)
+		}
+		if c.Partial {
+			b.WriteString(` <span class="tag tag--yellow">Неполные данные</span>`)
+		}
+		b.WriteString(`<span class="detail">`)
+		b.WriteString(template.HTMLEscapeString(c.Coverage))
+		b.WriteString(`</span>`)
+		if c.Before != "" {
+			if c.NotComparable {
+				b.WriteString(`<span class="detail warning-message">`)
+			} else {
+				b.WriteString(`<span class="detail">`)
+			}
+			b.WriteString(template.HTMLEscapeString(c.Before))
+			b.WriteString(`</span>`)
+		}
+		b.WriteString(`</td>`)
+	}
+	return template.HTML(b.String())
 }
 
 // notComparable explains, in words, which indicators cannot be compared

@@ -295,3 +295,26 @@ func numFmtOf(t *testing.T, f *excelize.File, sheet, cell string) string {
 	}
 	return ""
 }
+
+// The cells written in Go escape every text and carry the same markup the
+// tables need: the label, the target's and partial data's tags, the
+// previous year (marked when not comparable).
+func TestCellsHTML(t *testing.T) {
+	t.Parallel()
+	defs := []IndicatorDef{{Code: "a", Name: `Доля "<b>" & всё`}, {Code: "b", Name: "Число"}}
+	got := string(cellsHTML(defs, []Cell{
+		{Text: "55\u00a0%", Status: TargetMet, Partial: true, Coverage: "по 2 из 4 <организаций>", Before: "2025: 50\u00a0%"},
+		{Text: "нет данных", Status: TargetNotMet, Coverage: "—", Before: "2025: сравнивать нельзя", NotComparable: true},
+	}))
+	want := `<td data-label="Доля &#34;&lt;b&gt;&#34; &amp; всё"><span class="cell__value">55` + "\u00a0" + `%</span>` +
+		` <span class="tag tag--green">Цель достигнута</span> <span class="tag tag--yellow">Неполные данные</span>` +
+		`<span class="detail">по 2 из 4 &lt;организаций&gt;</span><span class="detail">2025: 50` + "\u00a0" + `%</span></td>` +
+		`<td data-label="Число"><span class="cell__value">нет данных</span> <span class="tag tag--red">Цель не достигнута</span>` +
+		`<span class="detail">—</span><span class="detail warning-message">2025: сравнивать нельзя</span></td>`
+	if got != want {
+		t.Errorf("cells:\n%s\nwant\n%s", got, want)
+	}
+	if got := cellsHTML(defs, nil); got != "" {
+		t.Errorf("no cells: %q", got)
+	}
+}

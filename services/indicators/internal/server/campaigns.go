@@ -139,7 +139,14 @@ func (s *Server) ListCampaigns(ctx context.Context, req *indicatorsv1.ListCampai
 	if err != nil {
 		return nil, err
 	}
+	years, err := s.store.CampaignYears(ctx, f)
+	if err != nil {
+		return nil, err
+	}
 	resp := &indicatorsv1.ListCampaignsResponse{TotalSize: int32(total)}
+	for _, y := range years {
+		resp.Years = append(resp.Years, int32(y))
+	}
 	list, resp.NextPageToken, err = pagination.Trim(list, size, f, func(c domain.Campaign) any {
 		return store.CampaignCursor{Year: c.Year, CreateTime: c.CreateTime, ID: c.ID}
 	})

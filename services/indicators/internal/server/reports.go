@@ -161,7 +161,7 @@ func (s *Server) ListReports(ctx context.Context, req *indicatorsv1.ListReportsR
 		after = &cur
 	}
 	size := pagination.Size(req.GetPageSize())
-	list, total, err := s.store.ListReports(ctx, f, after, size+1)
+	list, total, err := s.store.ListReports(ctx, f, after, size+1, req.GetView() == indicatorsv1.ReportView_REPORT_VIEW_BASIC)
 	if err != nil {
 		return nil, err
 	}

@@ -516,3 +516,36 @@ func TestSaveInBasicView(t *testing.T) {
 		t.Errorf("after the refused save the version is %d, want %d", got, r.GetVersion())
 	}
 }
+
+// A BASIC list is the full list without the values.
+func TestListReportsInBasicView(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	w.publish()
+	c := w.campaign("methodologist", &indicatorsv1.Campaign{Name: "Мониторинг ЦМН 2026", Year: 2026, MunicipalityId: munA, Deadline: "2026-12-15"})
+	w.save("curator", w.report("curator", c.GetId(), orgA1, false), goodValues(1))
+	w.report("curatorA2", c.GetId(), orgA2, false)
+	list := func(view indicatorsv1.ReportView) []*indicatorsv1.Report {
+		t.Helper()
+		resp, err := w.reports("methodologist").ListReports(ctx, &indicatorsv1.ListReportsRequest{CampaignId: c.GetId(), Municipality: munA, View: view})
+		if err != nil || resp.GetTotalSize() != 2 {
+			t.Fatalf("ListReports in %v: %d %v", view, resp.GetTotalSize(), err)
+		}
+		return resp.GetReports()
+	}
+	full, basic := list(indicatorsv1.ReportView_REPORT_VIEW_FULL), list(indicatorsv1.ReportView_REPORT_VIEW_BASIC)
+	if diff := cmp.Diff(full, list(indicatorsv1.ReportView_REPORT_VIEW_UNSPECIFIED), protocmp.Transform()); diff != "" {
+		t.Errorf("unset view is not FULL (-full +unset):\n%s", diff)
+	}
+	if !slices.ContainsFunc(full, func(r *indicatorsv1.Report) bool { return len(r.GetValues()) > 0 }) {
+		t.Fatal("the full list has no values")
+	}
+	for _, r := range full {
+		r.Values = nil
+	}
+	if diff := cmp.Diff(full, basic, protocmp.Transform()); diff != "" {
+		t.Errorf("a BASIC list (-full without values +basic):\n%s", diff)
+	}
+	_, err := w.reports("methodologist").ListReports(ctx, &indicatorsv1.ListReportsRequest{CampaignId: c.GetId(), View: 9})
+	wantCode(t, "an unknown view", err, codes.InvalidArgument)
+}

@@ -460,7 +460,7 @@ func (s *Store) Signatures(ctx context.Context, years []int, codes []string) (ma
 // campaigns' copy of the registry, by id.
 func (s *Store) OrganisationNames(ctx context.Context, ids []string) (map[string]string, error) {
 	rows, err := s.db(ctx).Query(ctx, `SELECT DISTINCT ON (organisation_id) organisation_id::text, short_name FROM campaign_organisations
-		WHERE organisation_id::text = ANY($1) ORDER BY organisation_id, added_on DESC`, ids)
+		WHERE organisation_id = ANY($1::uuid[]) ORDER BY organisation_id, added_on DESC`, uuids(ids))
 	if err != nil {
 		return nil, translate("store.OrganisationNames", err)
 	}

@@ -132,8 +132,8 @@ func (w *where) campaigns(f CampaignFilter) {
 	// Campaigns the reader is Related to: inside its regions, of the
 	// municipalities it holds or lies in, region-wide ones of its region.
 	if r := f.Reach; !r.All {
-		w.Add(`(c.region_code = ANY(?) OR c.municipality_id::text = ANY(?) OR (c.municipality_id IS NULL AND c.region_code = ANY(?)))`,
-			nn(r.Regions), nn(r.RelatedMunicipalities()), nn(r.RegionsAbove))
+		w.Add(`(c.region_code = ANY(?) OR c.municipality_id = ANY(?::uuid[]) OR (c.municipality_id IS NULL AND c.region_code = ANY(?)))`,
+			nn(r.Regions), uuids(r.RelatedMunicipalities()), nn(r.RegionsAbove))
 	}
 	if f.Year != 0 {
 		w.Add("c.year = ?", f.Year)
@@ -142,8 +142,8 @@ func (w *where) campaigns(f CampaignFilter) {
 		w.Add("c.region_code = ?", f.Region)
 	}
 	if f.Municipality != "" {
-		w.Add(`(c.municipality_id::text = ? OR c.municipality_id IS NULL AND EXISTS (
-			SELECT 1 FROM campaign_organisations co WHERE co.campaign_id = c.id AND co.municipality_id::text = ?))`, f.Municipality, f.Municipality)
+		w.Add(`(c.municipality_id = ?::uuid OR c.municipality_id IS NULL AND EXISTS (
+			SELECT 1 FROM campaign_organisations co WHERE co.campaign_id = c.id AND co.municipality_id = ?::uuid))`, f.Municipality, f.Municipality)
 	}
 	if f.Status != domain.CampaignUnspecified {
 		w.Add("c.status = ?", int16(f.Status))
@@ -170,6 +170,20 @@ func (s *Store) ListCampaigns(ctx context.Context, f CampaignFilter, after *Camp
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Campaign, error) { return scanCampaign(r) })
 	return out, total, translate(op, err)
+}
+
+// CampaignYears lists the years of the campaigns of the filter, whatever
+// its year, newest first.
+func (s *Store) CampaignYears(ctx context.Context, f CampaignFilter) ([]int, error) {
+	f.Year = 0
+	var w where
+	w.campaigns(f)
+	rows, err := s.db(ctx).Query(ctx, `SELECT DISTINCT c.year FROM campaigns c `+w.SQL()+` ORDER BY 1 DESC`, w.Args...)
+	if err != nil {
+		return nil, translate("store.CampaignYears", err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[int])
+	return out, translate("store.CampaignYears", err)
 }
 
 // CloseCampaign closes an open campaign at version.
@@ -337,7 +351,7 @@ func (w *where) expected(f ExpectedFilter) {
 		w.Add("co.region_code = ?", f.Region)
 	}
 	if f.Municipality != "" {
-		w.Add("co.municipality_id::text = ?", f.Municipality)
+		w.Add("co.municipality_id = ?::uuid", f.Municipality)
 	}
 	if !f.WithDropped {
 		w.Add("co.dropped_on IS NULL")

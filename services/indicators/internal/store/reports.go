@@ -5,22 +5,26 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/nastavnik/nastavnik/platform/identity"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/nastavnik/nastavnik/platform/database"
+	"github.com/nastavnik/nastavnik/platform/identity"
 	"github.com/nastavnik/nastavnik/services/indicators/internal/domain"
 	"github.com/nastavnik/nastavnik/services/indicators/internal/form"
 )
+
+// reportValues is the column of a report's values in reportColumns.
+const reportValues = `r."values"`
 
 const reportColumns = `r.id::text, r.campaign_id::text, co.organisation_id::text, co.short_name, co.full_name, co.municipality_id::text,
 	co.region_code, co.time_zone, c.form_code, c.form_version, c.status, c.year, c.deadline,
 	COALESCE((SELECT x.deadline FROM extensions x WHERE x.campaign_id = r.campaign_id AND x.organisation_id = r.organisation_id
 		ORDER BY x.id DESC LIMIT 1), c.deadline),
-	r.status, r."values", r.carried_over, r.return_comment, r.remarks, r.late, r.submit_time, r.reopen_reason,
+	r.status, ` + reportValues + `, r.carried_over, r.return_comment, r.remarks, r.late, r.submit_time, r.reopen_reason,
 	r.version, r.create_time, r.update_time,
 	EXISTS (SELECT 1 FROM extensions x WHERE x.campaign_id = r.campaign_id AND x.organisation_id = r.organisation_id)`
 
@@ -320,8 +324,9 @@ type ReportFilter struct {
 	Reach        identity.Reach
 }
 
-// ListReports lists a campaign's reports in organisation name order.
-func (s *Store) ListReports(ctx context.Context, f ReportFilter, after *ExpectedCursor, limit int) ([]domain.Report, int, error) {
+// ListReports lists a campaign's reports in organisation name order, with
+// their values or (basic) without: then the values are never read.
+func (s *Store) ListReports(ctx context.Context, f ReportFilter, after *ExpectedCursor, limit int, basic bool) ([]domain.Report, int, error) {
 	const op = "store.ListReports"
 	var w where
 	w.Add("r.campaign_id = ?", f.CampaignID)
@@ -330,7 +335,7 @@ func (s *Store) ListReports(ctx context.Context, f ReportFilter, after *Expected
 		w.Add("r.status = ?", int16(f.Status))
 	}
 	if f.Municipality != "" {
-		w.Add("co.municipality_id::text = ?", f.Municipality)
+		w.Add("co.municipality_id = ?::uuid", f.Municipality)
 	}
 	var total int
 	if err := s.db(ctx).QueryRow(ctx, `SELECT count(*) `+reportFrom+w.SQL(), w.Args...).Scan(&total); err != nil {
@@ -340,8 +345,12 @@ func (s *Store) ListReports(ctx context.Context, f ReportFilter, after *Expected
 		w.Add("(co.sort_key, co.organisation_id) > (?, ?::uuid)", after.SortKey, after.ID)
 	}
 	w.Args = append(w.Args, limit)
+	cols := reportColumns
+	if basic {
+		cols = strings.Replace(cols, reportValues, `'{}'::jsonb`, 1)
+	}
 	rows, err := s.db(ctx).Query(ctx, fmt.Sprintf(`SELECT %s %s %s ORDER BY co.sort_key, co.organisation_id LIMIT $%d`,
-		reportColumns, reportFrom, w.SQL(), len(w.Args)), w.Args...)
+		cols, reportFrom, w.SQL(), len(w.Args)), w.Args...)
 	if err != nil {
 		return nil, 0, translate(op, err)
 	}

@@ -137,7 +137,7 @@ type SignOffFilter struct {
 func (s *Store) ListSignOffs(ctx context.Context, f SignOffFilter) ([]domain.SignOff, error) {
 	var w where
 	if !f.Reach.All {
-		w.Add("(s.region_code = ANY(?) OR s.municipality_id::text = ANY(?))", nn(f.Reach.Regions), nn(f.Reach.RelatedMunicipalities()))
+		w.Add("(s.region_code = ANY(?) OR s.municipality_id = ANY(?::uuid[]))", nn(f.Reach.Regions), uuids(f.Reach.RelatedMunicipalities()))
 	}
 	if f.CampaignID != "" {
 		w.Add("s.campaign_id = ?", f.CampaignID)
@@ -149,7 +149,7 @@ func (s *Store) ListSignOffs(ctx context.Context, f SignOffFilter) ([]domain.Sig
 		w.Add("s.region_code = ?", f.Region)
 	}
 	if f.Municipality != "" {
-		w.Add("s.municipality_id::text = ?", f.Municipality)
+		w.Add("s.municipality_id = ?::uuid", f.Municipality)
 	}
 	out, err := listSignOffs(ctx, s.db(ctx), w.SQL()+` ORDER BY s.municipality_id, c.year DESC, c.create_time DESC, c.id`, w.Args...)
 	return out, translate("store.ListSignOffs", err)

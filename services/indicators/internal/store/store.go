@@ -8,14 +8,15 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"github.com/nastavnik/nastavnik/platform/identity"
 	"io/fs"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgerrcode"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/nastavnik/nastavnik/platform/database"
+	"github.com/nastavnik/nastavnik/platform/identity"
 	"github.com/nastavnik/nastavnik/platform/notify"
 	"github.com/nastavnik/nastavnik/services/indicators/internal/domain"
 )
@@ -79,8 +80,8 @@ func (w *where) orgScope(a string, sc identity.Reach) {
 	if sc.All {
 		return
 	}
-	w.Add(fmt.Sprintf("(%[1]s.region_code = ANY(?) OR %[1]s.municipality_id::text = ANY(?) OR %[1]s.organisation_id::text = ANY(?))", a),
-		nn(sc.Regions), nn(sc.Municipalities), nn(sc.Organisations))
+	w.Add(fmt.Sprintf("(%[1]s.region_code = ANY(?) OR %[1]s.municipality_id = ANY(?::uuid[]) OR %[1]s.organisation_id = ANY(?::uuid[]))", a),
+		nn(sc.Regions), uuids(sc.Municipalities), uuids(sc.Organisations))
 }
 
 func nn(s []string) []string {
@@ -88,6 +89,19 @@ func nn(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// uuids is the ids of s that are UUIDs, for a condition on a uuid column
+// that its index answers (a cast of the column to text would read every
+// row); an id that is not a UUID matches no row anyway.
+func uuids(s []string) []string {
+	out := make([]string, 0, len(s))
+	for _, id := range s {
+		if uuid.Validate(id) == nil {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // arg adds an argument used outside the conditions and returns its

@@ -712,6 +712,9 @@ type ListCampaignsResponse struct {
 	Campaigns     []*Campaign            `protobuf:"bytes,1,rep,name=campaigns,proto3" json:"campaigns,omitempty"`
 	NextPageToken string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
 	TotalSize     int32                  `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
+	// The years of all the campaigns the filter matches, whatever its year
+	// and page, newest first: a year selector needs no paging.
+	Years         []int32 `protobuf:"varint,4,rep,packed,name=years,proto3" json:"years,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -765,6 +768,13 @@ func (x *ListCampaignsResponse) GetTotalSize() int32 {
 		return x.TotalSize
 	}
 	return 0
+}
+
+func (x *ListCampaignsResponse) GetYears() []int32 {
+	if x != nil {
+		return x.Years
+	}
+	return nil
 }
 
 // CloseCampaignRequest closes a campaign.
@@ -2593,12 +2603,13 @@ const file_nastavnik_indicators_v1_campaign_proto_rawDesc = "" +
 	"\tpage_size\x18\x05 \x01(\x05B\n" +
 	"\xbaH\a\x1a\x05\x18\xf4\x03(\x00R\bpageSize\x12'\n" +
 	"\n" +
-	"page_token\x18\x06 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\tpageToken\"\x9f\x01\n" +
+	"page_token\x18\x06 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\tpageToken\"\xb5\x01\n" +
 	"\x15ListCampaignsResponse\x12?\n" +
 	"\tcampaigns\x18\x01 \x03(\v2!.nastavnik.indicators.v1.CampaignR\tcampaigns\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
 	"\n" +
-	"total_size\x18\x03 \x01(\x05R\ttotalSize\"S\n" +
+	"total_size\x18\x03 \x01(\x05R\ttotalSize\x12\x14\n" +
+	"\x05years\x18\x04 \x03(\x05R\x05years\"S\n" +
 	"\x14CloseCampaignRequest\x12\x18\n" +
 	"\x02id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x02id\x12!\n" +
 	"\aversion\x18\x02 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\aversion\"V\n" +

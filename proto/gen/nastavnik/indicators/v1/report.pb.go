@@ -79,7 +79,8 @@ func (ReportStatus) EnumDescriptor() ([]byte, []int) {
 	return file_nastavnik_indicators_v1_report_proto_rawDescGZIP(), []int{0}
 }
 
-// ReportView is how much of a report a write answers with (AIP-157).
+// ReportView is how much of a report a write or a list answers with
+// (AIP-157).
 type ReportView int32
 
 const (
@@ -881,12 +882,15 @@ func (x *GetReportResponse) GetReport() *Report {
 
 // ListReportsRequest filters a campaign's reports.
 type ListReportsRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	CampaignId    string                 `protobuf:"bytes,1,opt,name=campaign_id,json=campaignId,proto3" json:"campaign_id,omitempty"`
-	Status        ReportStatus           `protobuf:"varint,2,opt,name=status,proto3,enum=nastavnik.indicators.v1.ReportStatus" json:"status,omitempty"`
-	Municipality  string                 `protobuf:"bytes,3,opt,name=municipality,proto3" json:"municipality,omitempty"`
-	PageSize      int32                  `protobuf:"varint,4,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	PageToken     string                 `protobuf:"bytes,5,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	CampaignId   string                 `protobuf:"bytes,1,opt,name=campaign_id,json=campaignId,proto3" json:"campaign_id,omitempty"`
+	Status       ReportStatus           `protobuf:"varint,2,opt,name=status,proto3,enum=nastavnik.indicators.v1.ReportStatus" json:"status,omitempty"`
+	Municipality string                 `protobuf:"bytes,3,opt,name=municipality,proto3" json:"municipality,omitempty"`
+	PageSize     int32                  `protobuf:"varint,4,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken    string                 `protobuf:"bytes,5,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// BASIC leaves each report's values out (a list of who reported what
+	// status); FULL or unset lists them.
+	View          ReportView `protobuf:"varint,6,opt,name=view,proto3,enum=nastavnik.indicators.v1.ReportView" json:"view,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -954,6 +958,13 @@ func (x *ListReportsRequest) GetPageToken() string {
 		return x.PageToken
 	}
 	return ""
+}
+
+func (x *ListReportsRequest) GetView() ReportView {
+	if x != nil {
+		return x.View
+	}
+	return ReportView_REPORT_VIEW_UNSPECIFIED
 }
 
 // ListReportsResponse is one page of reports (without violations).
@@ -2324,7 +2335,7 @@ const file_nastavnik_indicators_v1_report_proto_rawDesc = "" +
 	"\x10GetReportRequest\x12\x18\n" +
 	"\x02id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x02id\"L\n" +
 	"\x11GetReportResponse\x127\n" +
-	"\x06report\x18\x01 \x01(\v2\x1f.nastavnik.indicators.v1.ReportR\x06report\"\x8b\x02\n" +
+	"\x06report\x18\x01 \x01(\v2\x1f.nastavnik.indicators.v1.ReportR\x06report\"\xce\x02\n" +
 	"\x12ListReportsRequest\x12)\n" +
 	"\vcampaign_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\n" +
 	"campaignId\x12G\n" +
@@ -2333,7 +2344,8 @@ const file_nastavnik_indicators_v1_report_proto_rawDesc = "" +
 	"\tpage_size\x18\x04 \x01(\x05B\n" +
 	"\xbaH\a\x1a\x05\x18\xf4\x03(\x00R\bpageSize\x12'\n" +
 	"\n" +
-	"page_token\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\tpageToken\"\x97\x01\n" +
+	"page_token\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\tpageToken\x12A\n" +
+	"\x04view\x18\x06 \x01(\x0e2#.nastavnik.indicators.v1.ReportViewB\b\xbaH\x05\x82\x01\x02\x10\x01R\x04view\"\x97\x01\n" +
 	"\x13ListReportsResponse\x129\n" +
 	"\areports\x18\x01 \x03(\v2\x1f.nastavnik.indicators.v1.ReportR\areports\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
@@ -2550,63 +2562,64 @@ var file_nastavnik_indicators_v1_report_proto_depIdxs = []int32{
 	6,  // 11: nastavnik.indicators.v1.CreateReportResponse.report:type_name -> nastavnik.indicators.v1.Report
 	6,  // 12: nastavnik.indicators.v1.GetReportResponse.report:type_name -> nastavnik.indicators.v1.Report
 	0,  // 13: nastavnik.indicators.v1.ListReportsRequest.status:type_name -> nastavnik.indicators.v1.ReportStatus
-	6,  // 14: nastavnik.indicators.v1.ListReportsResponse.reports:type_name -> nastavnik.indicators.v1.Report
-	35, // 15: nastavnik.indicators.v1.SaveReportRequest.values:type_name -> nastavnik.indicators.v1.SaveReportRequest.ValuesEntry
-	1,  // 16: nastavnik.indicators.v1.SaveReportRequest.view:type_name -> nastavnik.indicators.v1.ReportView
-	6,  // 17: nastavnik.indicators.v1.SaveReportResponse.report:type_name -> nastavnik.indicators.v1.Report
-	36, // 18: nastavnik.indicators.v1.CheckReportRequest.values:type_name -> nastavnik.indicators.v1.CheckReportRequest.ValuesEntry
-	5,  // 19: nastavnik.indicators.v1.CheckReportResponse.violations:type_name -> nastavnik.indicators.v1.Violation
-	6,  // 20: nastavnik.indicators.v1.SubmitReportResponse.report:type_name -> nastavnik.indicators.v1.Report
-	6,  // 21: nastavnik.indicators.v1.AcceptReportResponse.report:type_name -> nastavnik.indicators.v1.Report
-	37, // 22: nastavnik.indicators.v1.ReturnReportRequest.remarks:type_name -> nastavnik.indicators.v1.ReturnReportRequest.RemarksEntry
-	6,  // 23: nastavnik.indicators.v1.ReturnReportResponse.report:type_name -> nastavnik.indicators.v1.Report
-	6,  // 24: nastavnik.indicators.v1.ReopenReportResponse.report:type_name -> nastavnik.indicators.v1.Report
-	41, // 25: nastavnik.indicators.v1.ReportEvent.time:type_name -> google.protobuf.Timestamp
-	25, // 26: nastavnik.indicators.v1.ListReportHistoryResponse.events:type_name -> nastavnik.indicators.v1.ReportEvent
-	38, // 27: nastavnik.indicators.v1.ImportReportRequest.values:type_name -> nastavnik.indicators.v1.ImportReportRequest.ValuesEntry
-	41, // 28: nastavnik.indicators.v1.ImportReportRequest.submit_time:type_name -> google.protobuf.Timestamp
-	41, // 29: nastavnik.indicators.v1.ImportReportRequest.accept_time:type_name -> google.protobuf.Timestamp
-	30, // 30: nastavnik.indicators.v1.ImportReportsRequest.reports:type_name -> nastavnik.indicators.v1.ImportedReport
-	39, // 31: nastavnik.indicators.v1.ImportedReport.values:type_name -> nastavnik.indicators.v1.ImportedReport.ValuesEntry
-	0,  // 32: nastavnik.indicators.v1.ImportedReport.status:type_name -> nastavnik.indicators.v1.ReportStatus
-	41, // 33: nastavnik.indicators.v1.ImportedReport.start_time:type_name -> google.protobuf.Timestamp
-	41, // 34: nastavnik.indicators.v1.ImportedReport.submit_time:type_name -> google.protobuf.Timestamp
-	41, // 35: nastavnik.indicators.v1.ImportedReport.decide_time:type_name -> google.protobuf.Timestamp
-	6,  // 36: nastavnik.indicators.v1.ImportReportResponse.report:type_name -> nastavnik.indicators.v1.Report
-	4,  // 37: nastavnik.indicators.v1.Report.ValuesEntry.value:type_name -> nastavnik.indicators.v1.Value
-	4,  // 38: nastavnik.indicators.v1.SaveReportRequest.ValuesEntry.value:type_name -> nastavnik.indicators.v1.Value
-	4,  // 39: nastavnik.indicators.v1.CheckReportRequest.ValuesEntry.value:type_name -> nastavnik.indicators.v1.Value
-	4,  // 40: nastavnik.indicators.v1.ImportReportRequest.ValuesEntry.value:type_name -> nastavnik.indicators.v1.Value
-	4,  // 41: nastavnik.indicators.v1.ImportedReport.ValuesEntry.value:type_name -> nastavnik.indicators.v1.Value
-	7,  // 42: nastavnik.indicators.v1.ReportService.CreateReport:input_type -> nastavnik.indicators.v1.CreateReportRequest
-	9,  // 43: nastavnik.indicators.v1.ReportService.GetReport:input_type -> nastavnik.indicators.v1.GetReportRequest
-	11, // 44: nastavnik.indicators.v1.ReportService.ListReports:input_type -> nastavnik.indicators.v1.ListReportsRequest
-	13, // 45: nastavnik.indicators.v1.ReportService.SaveReport:input_type -> nastavnik.indicators.v1.SaveReportRequest
-	15, // 46: nastavnik.indicators.v1.ReportService.CheckReport:input_type -> nastavnik.indicators.v1.CheckReportRequest
-	17, // 47: nastavnik.indicators.v1.ReportService.SubmitReport:input_type -> nastavnik.indicators.v1.SubmitReportRequest
-	19, // 48: nastavnik.indicators.v1.ReportService.AcceptReport:input_type -> nastavnik.indicators.v1.AcceptReportRequest
-	21, // 49: nastavnik.indicators.v1.ReportService.ReturnReport:input_type -> nastavnik.indicators.v1.ReturnReportRequest
-	23, // 50: nastavnik.indicators.v1.ReportService.ReopenReport:input_type -> nastavnik.indicators.v1.ReopenReportRequest
-	26, // 51: nastavnik.indicators.v1.ReportService.ListReportHistory:input_type -> nastavnik.indicators.v1.ListReportHistoryRequest
-	28, // 52: nastavnik.indicators.v1.ReportService.ImportReport:input_type -> nastavnik.indicators.v1.ImportReportRequest
-	29, // 53: nastavnik.indicators.v1.ReportService.ImportReports:input_type -> nastavnik.indicators.v1.ImportReportsRequest
-	8,  // 54: nastavnik.indicators.v1.ReportService.CreateReport:output_type -> nastavnik.indicators.v1.CreateReportResponse
-	10, // 55: nastavnik.indicators.v1.ReportService.GetReport:output_type -> nastavnik.indicators.v1.GetReportResponse
-	12, // 56: nastavnik.indicators.v1.ReportService.ListReports:output_type -> nastavnik.indicators.v1.ListReportsResponse
-	14, // 57: nastavnik.indicators.v1.ReportService.SaveReport:output_type -> nastavnik.indicators.v1.SaveReportResponse
-	16, // 58: nastavnik.indicators.v1.ReportService.CheckReport:output_type -> nastavnik.indicators.v1.CheckReportResponse
-	18, // 59: nastavnik.indicators.v1.ReportService.SubmitReport:output_type -> nastavnik.indicators.v1.SubmitReportResponse
-	20, // 60: nastavnik.indicators.v1.ReportService.AcceptReport:output_type -> nastavnik.indicators.v1.AcceptReportResponse
-	22, // 61: nastavnik.indicators.v1.ReportService.ReturnReport:output_type -> nastavnik.indicators.v1.ReturnReportResponse
-	24, // 62: nastavnik.indicators.v1.ReportService.ReopenReport:output_type -> nastavnik.indicators.v1.ReopenReportResponse
-	27, // 63: nastavnik.indicators.v1.ReportService.ListReportHistory:output_type -> nastavnik.indicators.v1.ListReportHistoryResponse
-	32, // 64: nastavnik.indicators.v1.ReportService.ImportReport:output_type -> nastavnik.indicators.v1.ImportReportResponse
-	31, // 65: nastavnik.indicators.v1.ReportService.ImportReports:output_type -> nastavnik.indicators.v1.ImportReportsResponse
-	54, // [54:66] is the sub-list for method output_type
-	42, // [42:54] is the sub-list for method input_type
-	42, // [42:42] is the sub-list for extension type_name
-	42, // [42:42] is the sub-list for extension extendee
-	0,  // [0:42] is the sub-list for field type_name
+	1,  // 14: nastavnik.indicators.v1.ListReportsRequest.view:type_name -> nastavnik.indicators.v1.ReportView
+	6,  // 15: nastavnik.indicators.v1.ListReportsResponse.reports:type_name -> nastavnik.indicators.v1.Report
+	35, // 16: nastavnik.indicators.v1.SaveReportRequest.values:type_name -> nastavnik.indicators.v1.SaveReportRequest.ValuesEntry
+	1,  // 17: nastavnik.indicators.v1.SaveReportRequest.view:type_name -> nastavnik.indicators.v1.ReportView
+	6,  // 18: nastavnik.indicators.v1.SaveReportResponse.report:type_name -> nastavnik.indicators.v1.Report
+	36, // 19: nastavnik.indicators.v1.CheckReportRequest.values:type_name -> nastavnik.indicators.v1.CheckReportRequest.ValuesEntry
+	5,  // 20: nastavnik.indicators.v1.CheckReportResponse.violations:type_name -> nastavnik.indicators.v1.Violation
+	6,  // 21: nastavnik.indicators.v1.SubmitReportResponse.report:type_name -> nastavnik.indicators.v1.Report
+	6,  // 22: nastavnik.indicators.v1.AcceptReportResponse.report:type_name -> nastavnik.indicators.v1.Report
+	37, // 23: nastavnik.indicators.v1.ReturnReportRequest.remarks:type_name -> nastavnik.indicators.v1.ReturnReportRequest.RemarksEntry
+	6,  // 24: nastavnik.indicators.v1.ReturnReportResponse.report:type_name -> nastavnik.indicators.v1.Report
+	6,  // 25: nastavnik.indicators.v1.ReopenReportResponse.report:type_name -> nastavnik.indicators.v1.Report
+	41, // 26: nastavnik.indicators.v1.ReportEvent.time:type_name -> google.protobuf.Timestamp
+	25, // 27: nastavnik.indicators.v1.ListReportHistoryResponse.events:type_name -> nastavnik.indicators.v1.ReportEvent
+	38, // 28: nastavnik.indicators.v1.ImportReportRequest.values:type_name -> nastavnik.indicators.v1.ImportReportRequest.ValuesEntry
+	41, // 29: nastavnik.indicators.v1.ImportReportRequest.submit_time:type_name -> google.protobuf.Timestamp
+	41, // 30: nastavnik.indicators.v1.ImportReportRequest.accept_time:type_name -> google.protobuf.Timestamp
+	30, // 31: nastavnik.indicators.v1.ImportReportsRequest.reports:type_name -> nastavnik.indicators.v1.ImportedReport
+	39, // 32: nastavnik.indicators.v1.ImportedReport.values:type_name -> nastavnik.indicators.v1.ImportedReport.ValuesEntry
+	0,  // 33: nastavnik.indicators.v1.ImportedReport.status:type_name -> nastavnik.indicators.v1.ReportStatus
+	41, // 34: nastavnik.indicators.v1.ImportedReport.start_time:type_name -> google.protobuf.Timestamp
+	41, // 35: nastavnik.indicators.v1.ImportedReport.submit_time:type_name -> google.protobuf.Timestamp
+	41, // 36: nastavnik.indicators.v1.ImportedReport.decide_time:type_name -> google.protobuf.Timestamp
+	6,  // 37: nastavnik.indicators.v1.ImportReportResponse.report:type_name -> nastavnik.indicators.v1.Report
+	4,  // 38: nastavnik.indicators.v1.Report.ValuesEntry.value:type_name -> nastavnik.indicators.v1.Value
+	4,  // 39: nastavnik.indicators.v1.SaveReportRequest.ValuesEntry.value:type_name -> nastavnik.indicators.v1.Value
+	4,  // 40: nastavnik.indicators.v1.CheckReportRequest.ValuesEntry.value:type_name -> nastavnik.indicators.v1.Value
+	4,  // 41: nastavnik.indicators.v1.ImportReportRequest.ValuesEntry.value:type_name -> nastavnik.indicators.v1.Value
+	4,  // 42: nastavnik.indicators.v1.ImportedReport.ValuesEntry.value:type_name -> nastavnik.indicators.v1.Value
+	7,  // 43: nastavnik.indicators.v1.ReportService.CreateReport:input_type -> nastavnik.indicators.v1.CreateReportRequest
+	9,  // 44: nastavnik.indicators.v1.ReportService.GetReport:input_type -> nastavnik.indicators.v1.GetReportRequest
+	11, // 45: nastavnik.indicators.v1.ReportService.ListReports:input_type -> nastavnik.indicators.v1.ListReportsRequest
+	13, // 46: nastavnik.indicators.v1.ReportService.SaveReport:input_type -> nastavnik.indicators.v1.SaveReportRequest
+	15, // 47: nastavnik.indicators.v1.ReportService.CheckReport:input_type -> nastavnik.indicators.v1.CheckReportRequest
+	17, // 48: nastavnik.indicators.v1.ReportService.SubmitReport:input_type -> nastavnik.indicators.v1.SubmitReportRequest
+	19, // 49: nastavnik.indicators.v1.ReportService.AcceptReport:input_type -> nastavnik.indicators.v1.AcceptReportRequest
+	21, // 50: nastavnik.indicators.v1.ReportService.ReturnReport:input_type -> nastavnik.indicators.v1.ReturnReportRequest
+	23, // 51: nastavnik.indicators.v1.ReportService.ReopenReport:input_type -> nastavnik.indicators.v1.ReopenReportRequest
+	26, // 52: nastavnik.indicators.v1.ReportService.ListReportHistory:input_type -> nastavnik.indicators.v1.ListReportHistoryRequest
+	28, // 53: nastavnik.indicators.v1.ReportService.ImportReport:input_type -> nastavnik.indicators.v1.ImportReportRequest
+	29, // 54: nastavnik.indicators.v1.ReportService.ImportReports:input_type -> nastavnik.indicators.v1.ImportReportsRequest
+	8,  // 55: nastavnik.indicators.v1.ReportService.CreateReport:output_type -> nastavnik.indicators.v1.CreateReportResponse
+	10, // 56: nastavnik.indicators.v1.ReportService.GetReport:output_type -> nastavnik.indicators.v1.GetReportResponse
+	12, // 57: nastavnik.indicators.v1.ReportService.ListReports:output_type -> nastavnik.indicators.v1.ListReportsResponse
+	14, // 58: nastavnik.indicators.v1.ReportService.SaveReport:output_type -> nastavnik.indicators.v1.SaveReportResponse
+	16, // 59: nastavnik.indicators.v1.ReportService.CheckReport:output_type -> nastavnik.indicators.v1.CheckReportResponse
+	18, // 60: nastavnik.indicators.v1.ReportService.SubmitReport:output_type -> nastavnik.indicators.v1.SubmitReportResponse
+	20, // 61: nastavnik.indicators.v1.ReportService.AcceptReport:output_type -> nastavnik.indicators.v1.AcceptReportResponse
+	22, // 62: nastavnik.indicators.v1.ReportService.ReturnReport:output_type -> nastavnik.indicators.v1.ReturnReportResponse
+	24, // 63: nastavnik.indicators.v1.ReportService.ReopenReport:output_type -> nastavnik.indicators.v1.ReopenReportResponse
+	27, // 64: nastavnik.indicators.v1.ReportService.ListReportHistory:output_type -> nastavnik.indicators.v1.ListReportHistoryResponse
+	32, // 65: nastavnik.indicators.v1.ReportService.ImportReport:output_type -> nastavnik.indicators.v1.ImportReportResponse
+	31, // 66: nastavnik.indicators.v1.ReportService.ImportReports:output_type -> nastavnik.indicators.v1.ImportReportsResponse
+	55, // [55:67] is the sub-list for method output_type
+	43, // [43:55] is the sub-list for method input_type
+	43, // [43:43] is the sub-list for extension type_name
+	43, // [43:43] is the sub-list for extension extendee
+	0,  // [0:43] is the sub-list for field type_name
 }
 
 func init() { file_nastavnik_indicators_v1_report_proto_init() }
