@@ -89,13 +89,17 @@ func (s *Store) CheckPassword(ctx context.Context, actor domain.Actor, accountID
 		if err != nil {
 			return nil, err
 		}
-		keys := map[string]domain.Throttle{a.Login: perAccount}
+		// The rows are locked in one order, the login's then the address's,
+		// in every check: two checks from one address (of one account or of
+		// two) that took them in map order deadlocked.
+		keys := []throttleKey{{a.Login, perAccount}}
 		if actor.RemoteAddr != "" {
-			keys[SourceKey(actor.RemoteAddr)] = perSource
+			keys = append(keys, throttleKey{SourceKey(actor.RemoteAddr), perSource})
 		}
 		failures := 0
-		for key, t := range keys {
-			n, throttled, err := throttle(ctx, tx, key, now, t)
+		for _, k := range keys {
+			key := k.key
+			n, throttled, err := throttle(ctx, tx, key, now, k.t)
 			if err != nil {
 				return nil, err
 			}
@@ -114,8 +118,8 @@ func (s *Store) CheckPassword(ctx context.Context, actor domain.Actor, accountID
 		if check(hash) {
 			return nil, clearFailures(ctx, tx, a.Login)
 		}
-		for key := range keys {
-			if err := recordFailure(ctx, tx, key, now); err != nil {
+		for _, k := range keys {
+			if err := recordFailure(ctx, tx, k.key, now); err != nil {
 				return nil, err
 			}
 		}
@@ -126,6 +130,12 @@ func (s *Store) CheckPassword(ctx context.Context, actor domain.Actor, accountID
 		return fmt.Errorf("%s: %w", op, err)
 	}
 	return outcome
+}
+
+// throttleKey is one key of the throttle and the limit it is held to.
+type throttleKey struct {
+	key string
+	t   domain.Throttle
 }
 
 // The throttle's failures are kept per key: a login, or SourceKey of a

@@ -65,3 +65,43 @@ func TestThrottle(t *testing.T) {
 		}
 	}
 }
+
+// Wrong current passwords checked at once, for one account and for another,
+// from one address, each take their throttle rows in the same order: none
+// deadlocks, and every failure is counted.
+func TestConcurrentPasswordChecksFromOneAddress(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	var ids []string
+	for _, login := range []string{"kurator-a", "kurator-b"} {
+		a, err := s.CreateAccount(ctx, domain.Actor{}, domain.Account{Login: login, Name: "Куратор",
+			Roles: []domain.RoleBinding{{Role: identity.Operator}}}, "$argon2id$placeholder")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, a.ID)
+	}
+	now := time.Date(2026, 12, 14, 9, 0, 0, 0, time.UTC)
+	wide := domain.Throttle{Free: 1000, LockAfter: 1000, LockFor: time.Minute}
+	const perAccount = 40
+	errs := make(chan error, 2*perAccount)
+	for i := range 2 * perAccount {
+		go func() {
+			actor := domain.Actor{AccountID: ids[i%2], RemoteAddr: "192.0.2.7"}
+			errs <- s.CheckPassword(ctx, actor, ids[i%2], now, wide, wide, func(string) bool { return false })
+		}()
+	}
+	for range 2 * perAccount {
+		if err := <-errs; !errors.Is(err, domain.ErrBadCredentials) {
+			t.Errorf("a wrong password: %v, want bad credentials", err)
+		}
+	}
+	// The address's count holds every failure: the next check from it is
+	// throttled by a limit of exactly that many.
+	exact := domain.Throttle{Free: 2 * perAccount, LockAfter: 2 * perAccount, LockFor: time.Minute}
+	err := s.CheckPassword(ctx, domain.Actor{AccountID: ids[0], RemoteAddr: "192.0.2.7"}, ids[0], now, wide, exact,
+		func(string) bool { return true })
+	if !errors.Is(err, domain.ErrTooManyPasswordAttempts) {
+		t.Errorf("after %d failures from the address: %v, want too many attempts", 2*perAccount, err)
+	}
+}
