@@ -1,6 +1,7 @@
 // Package grpcerr turns errors into gRPC statuses: validation errors into
 // InvalidArgument with field violations, context errors into Canceled or
-// DeadlineExceeded, a database that cannot be reached into Unavailable, and
+// DeadlineExceeded, a database that cannot be reached into Unavailable, a
+// transaction the database aborted (deadlock, serialization) into Aborted, and
 // anything unknown into Internal with a generic message,
 // its cause logged with the request id and never sent to the client.
 package grpcerr
@@ -63,6 +64,11 @@ func Fallback(ctx context.Context, err error) error {
 		// The database is down or restarting: the client may try again.
 		logging.FromContext(ctx).WarnContext(ctx, "database unavailable", "error", err.Error())
 		return status.Error(codes.Unavailable, "the database is not available; try again")
+	case database.IsRetryable(err):
+		// A deadlock or serialization failure the store did not retry: the
+		// change met another at the same moment and was rolled back whole.
+		logging.FromContext(ctx).WarnContext(ctx, "transaction aborted", "error", err.Error())
+		return status.Error(codes.Aborted, "the change met another one made at the same moment; try again")
 	}
 	if st, ok := status.FromError(err); ok {
 		return st.Err()
