@@ -41,5 +41,5 @@ promtool check rules deploy/prometheus/nastavnik.rules.yml
 promtool test rules deploy/prometheus/nastavnik.test.yml
 
 echo "== go test (the first run compiles every dependency: several minutes before the first result)"
-go test -race -count=1 -timeout 20m ${GOTESTFLAGS:-} ./platform/... ./services/registry/... ./services/roadmap/... \
+go test -race -count=1 -timeout 45m ${GOTESTFLAGS:-} ./platform/... ./services/registry/... ./services/roadmap/... \
   ./services/indicators/... ./gateway/... ./deploy/...

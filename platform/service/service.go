@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
@@ -41,6 +42,9 @@ type Config struct {
 	RegistryAddr string `env:"REGISTRY_ADDR"`
 	// Notify is the e-mail of the services' notifications (NASTAVNIK_SMTP_*).
 	Notify notify.Config
+	// Now is the clock of the request handlers (not from the environment:
+	// tests set it to move time without waiting); nil is time.Now.
+	Now func() time.Time
 }
 
 // Validate reports every configuration problem.
@@ -95,6 +99,9 @@ type Env struct {
 	Registry *grpc.ClientConn
 	// Notify is the notifications' e-mail configuration.
 	Notify notify.Config
+	// Now is the clock the request handlers read (Config.Now); background
+	// work keeps its own.
+	Now func() time.Time
 	// Go runs fn in the background while the service serves; its context
 	// ends when the service stops, and the service waits for it.
 	Go func(fn func(ctx context.Context) error)
@@ -176,10 +183,13 @@ func Start(ctx context.Context, spec Spec, cfg Config, logger *slog.Logger) (*Se
 	srv.Registry().MustRegister(database.NewPoolCollector(map[string]*pgxpool.Pool{"primary": pool, "read": readPool}))
 	svc := &Service{srv: srv, pool: pool, readPool: readPool, registry: registry}
 	env := Env{Pool: pool, ReadPool: pool, Server: srv.GRPC(), Signer: signer, Registry: registry, Metrics: srv.Registry(),
-		Notify: cfg.Notify, Logger: logger,
+		Notify: cfg.Notify, Logger: logger, Now: cfg.Now,
 		Go: func(fn func(ctx context.Context) error) { svc.background = append(svc.background, fn) }}
 	if readPool != nil {
 		env.ReadPool = readPool
+	}
+	if env.Now == nil {
+		env.Now = time.Now
 	}
 	if err := spec.Register(env); err != nil {
 		closePools()

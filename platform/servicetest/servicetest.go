@@ -115,6 +115,8 @@ type Options struct {
 	// Notify is the notifications' configuration; by default e-mail is off
 	// and the outbox looks for work every 200 ms.
 	Notify *notify.Config
+	// Now, when set, is the clock of the service's request handlers.
+	Now func() time.Time
 }
 
 // StartWith runs spec with opts against a fresh database.
@@ -129,6 +131,7 @@ func StartWith(t testing.TB, spec service.Spec, opts Options) *Running {
 		Database:     db,
 		IdentityKey:  base64.StdEncoding.EncodeToString(Key),
 		RegistryAddr: opts.RegistryAddr,
+		Now:          opts.Now,
 		Notify: notify.Config{SMTPFrom: "Наставник <noreply@nastavnik.test>", SMTPTimeout: 5 * time.Second,
 			PublicURL: "http://127.0.0.1", Interval: 200 * time.Millisecond, Workers: 1},
 	}

@@ -42,7 +42,13 @@ type platform struct {
 // configuration.
 func startPlatform(t testing.TB, opts ...func(*config.Config)) platform {
 	t.Helper()
-	reg := servicetest.Start(t, registryapp.Spec)
+	return startPlatformWith(t, servicetest.Options{}, opts...)
+}
+
+// startPlatformWith is startPlatform with the registry's options (its clock).
+func startPlatformWith(t testing.TB, registry servicetest.Options, opts ...func(*config.Config)) platform {
+	t.Helper()
+	reg := servicetest.StartWith(t, registryapp.Spec, registry)
 	rm := servicetest.StartWith(t, roadmapapp.Spec, servicetest.Options{RegistryAddr: reg.Addr})
 	ind := servicetest.StartWith(t, indicatorsapp.Spec, servicetest.Options{RegistryAddr: reg.Addr})
 	p := platform{reg: reg, rm: rm, ind: ind}

@@ -22,7 +22,7 @@ var Spec = service.Spec{
 	Migrations: store.Migrations(),
 	Idempotent: idempotency.RegistryMethods,
 	Register: func(env service.Env) error {
-		server.New(store.New(env.Pool)).Register(env.Server)
+		server.New(store.New(env.Pool)).WithClock(env.Now).Register(env.Server)
 		return nil
 	},
 	SystemOnly: server.SystemOnly,
