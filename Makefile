@@ -36,6 +36,10 @@ bench: ## Country-scale benchmark of the indicator aggregates (p95 through the g
 bench-reminders: ## Reminders for 45,000 organisations through the outbox into an SMTP sink vs go-mail alone.
 	@scripts/bench-reminders.sh
 
+.PHONY: bench-schedule
+bench-schedule: ## The outbox schedulers on copies of the peak's country, this tree and BEFORE=<git rev>, vs SELECT count(*) of the reports.
+	@scripts/bench-schedule.sh $(BEFORE)
+
 .PHONY: bench-pages
 bench-pages: ## Server time of the report form, the methodologist dashboard and the regional page (demo and a 2,000-organisation region) vs JSON reads in the same loop.
 	@scripts/bench-pages.sh

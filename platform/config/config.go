@@ -87,6 +87,21 @@ type Database struct {
 	// ConnectTimeout bounds how long a starting service waits for PostgreSQL
 	// to answer, retrying with capped exponential backoff.
 	ConnectTimeout time.Duration `env:"DATABASE_CONNECT_TIMEOUT" envDefault:"2m"`
+	// IdleInTransactionTimeout ends a pool session whose open transaction
+	// has waited longer than this for its next statement (PostgreSQL's
+	// idle_in_transaction_session_timeout): a caller stuck while holding a
+	// transaction no longer holds its locks and its snapshot, which keeps
+	// vacuum from cleaning up, until the process dies. The service's own
+	// transactions wait between statements only for Go work and short
+	// calls to other services. Zero leaves the server's setting.
+	IdleInTransactionTimeout time.Duration `env:"DATABASE_IDLE_IN_TRANSACTION_TIMEOUT" envDefault:"1m"`
+	// StatementTimeout cancels a pool statement that runs longer
+	// (statement_timeout): a backstop for the background jobs, which have
+	// no deadline, and for callers gone mid-statement. Migrations run on
+	// their own connections without it, so a long CREATE INDEX is never
+	// cut; imports write in batches of seconds. Zero leaves the server's
+	// setting.
+	StatementTimeout time.Duration `env:"DATABASE_STATEMENT_TIMEOUT" envDefault:"5m"`
 }
 
 // Validate reports every problem of the database configuration.
@@ -103,6 +118,12 @@ func (d Database) Validate() error {
 	}
 	if d.ConnectTimeout < 0 {
 		errs = append(errs, fmt.Errorf("DATABASE_CONNECT_TIMEOUT must not be negative, got %s", d.ConnectTimeout))
+	}
+	if d.IdleInTransactionTimeout != 0 && d.IdleInTransactionTimeout < time.Millisecond {
+		errs = append(errs, fmt.Errorf("DATABASE_IDLE_IN_TRANSACTION_TIMEOUT must be 0 or at least 1ms, got %s", d.IdleInTransactionTimeout))
+	}
+	if d.StatementTimeout != 0 && d.StatementTimeout < time.Millisecond {
+		errs = append(errs, fmt.Errorf("DATABASE_STATEMENT_TIMEOUT must be 0 or at least 1ms, got %s", d.StatementTimeout))
 	}
 	return errors.Join(errs...)
 }

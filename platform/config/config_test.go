@@ -22,6 +22,11 @@ func TestLoadNamesTheBadVariable(t *testing.T) {
 			"GRPC_ADDR": "9090", "LOG_LEVEL": "loud", "DATABASE_URL": "", "DATABASE_MAX_CONNS": "0"},
 			wantErr: []string{"GRPC_ADDR", "LOG_LEVEL", "DATABASE_URL", "DATABASE_MAX_CONNS"}},
 		{name: "schema injection", env: map[string]string{"DATABASE_SCHEMA": "registry; drop"}, wantErr: []string{"DATABASE_SCHEMA"}},
+		{name: "session timeouts negative or below a millisecond", env: map[string]string{
+			"DATABASE_IDLE_IN_TRANSACTION_TIMEOUT": "-1s", "DATABASE_STATEMENT_TIMEOUT": "500us"},
+			wantErr: []string{"DATABASE_IDLE_IN_TRANSACTION_TIMEOUT", "DATABASE_STATEMENT_TIMEOUT"}},
+		{name: "session timeouts off", env: map[string]string{
+			"DATABASE_IDLE_IN_TRANSACTION_TIMEOUT": "0", "DATABASE_STATEMENT_TIMEOUT": "0s"}},
 		{name: "identity key too short", env: map[string]string{"IDENTITY_KEY": "c2hvcnQ="}, wantErr: []string{"IDENTITY_KEY"}},
 	}
 	for _, tc := range tests {

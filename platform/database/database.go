@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -56,6 +57,12 @@ func open(ctx context.Context, cfg config.Database, url, name, appName string, r
 	pc.MaxConns = cfg.MaxConns
 	pc.ConnConfig.RuntimeParams["search_path"] = cfg.Schema
 	pc.ConnConfig.RuntimeParams["application_name"] = appName
+	for param, d := range map[string]time.Duration{"idle_in_transaction_session_timeout": cfg.IdleInTransactionTimeout,
+		"statement_timeout": cfg.StatementTimeout} {
+		if d > 0 {
+			pc.ConnConfig.RuntimeParams[param] = strconv.FormatInt(d.Milliseconds(), 10)
+		}
+	}
 	if readOnly {
 		pc.ConnConfig.RuntimeParams["default_transaction_read_only"] = "on"
 	}
@@ -151,9 +158,13 @@ func IsUnavailable(err error) bool {
 }
 
 // Migrate applies every pending migration in fsys (goose SQL files at its root).
-// A PostgreSQL advisory lock lets several replicas start at once.
+// A PostgreSQL advisory lock lets several replicas start at once. It runs on
+// connections of its own, configured as pool's but without a statement
+// timeout: building an index of a large table may take minutes.
 func Migrate(ctx context.Context, pool *pgxpool.Pool, fsys fs.FS, logger *slog.Logger) error {
-	db := stdlib.OpenDBFromPool(pool)
+	cc := pool.Config().ConnConfig.Copy()
+	cc.RuntimeParams["statement_timeout"] = "0"
+	db := stdlib.OpenDB(*cc)
 	defer db.Close()
 	locker, err := lock.NewPostgresSessionLocker()
 	if err != nil {

@@ -137,3 +137,79 @@ func TestUnavailable(t *testing.T) {
 		t.Error("a bare unexpected EOF outside a database call is unavailable, want only through Driver")
 	}
 }
+
+// TestSessionTimeouts opens a pool with the session timeouts of
+// config.Database against a real PostgreSQL: a transaction left idle is
+// ended by the server, a statement running too long is cancelled, and a
+// migration that runs longer than the statement timeout still completes.
+func TestSessionTimeouts(t *testing.T) {
+	ctx := context.Background()
+	first := fstest.MapFS{"00001_t.sql": {Data: []byte("-- +goose Up\nCREATE TABLE t (v int);\n")}}
+	cfg := testdb.Config(t, "timeouts", first)
+	cfg.IdleInTransactionTimeout = 300 * time.Millisecond
+	cfg.StatementTimeout = 400 * time.Millisecond
+	pool, err := database.Open(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+
+	var idle, stmt string
+	if err := pool.QueryRow(ctx, "SELECT current_setting('idle_in_transaction_session_timeout'), current_setting('statement_timeout')").
+		Scan(&idle, &stmt); err != nil || idle != "300ms" || stmt != "400ms" {
+		t.Fatalf("the session's settings: %q, %q (%v), want 300ms, 400ms", idle, stmt, err)
+	}
+
+	// A transaction that takes a lock and is left idle: the server ends
+	// its session, the lock is released, the caller's next statement fails.
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pid int
+	if err := tx.QueryRow(ctx, "SELECT pg_backend_pid()").Scan(&pid); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, "LOCK TABLE t IN ACCESS EXCLUSIVE MODE"); err != nil {
+		t.Fatal(err)
+	}
+	gone := false
+	for range 50 {
+		time.Sleep(100 * time.Millisecond)
+		var n int
+		if err := pool.QueryRow(ctx, "SELECT count(*) FROM pg_stat_activity WHERE pid = $1", pid).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if gone = n == 0; gone {
+			break
+		}
+	}
+	if !gone {
+		t.Fatalf("the session %d idle in its transaction is still there after 5 s", pid)
+	}
+	var n int
+	if err := pool.QueryRow(ctx, "SELECT count(*) FROM t").Scan(&n); err != nil {
+		t.Errorf("the table the idle transaction locked: %v", err)
+	}
+	if _, err := tx.Exec(ctx, "INSERT INTO t VALUES (1)"); err == nil {
+		t.Error("the idle transaction's next statement succeeded, want an error")
+	}
+	_ = tx.Rollback(ctx)
+
+	// A statement longer than the statement timeout is cancelled.
+	_, err = pool.Exec(ctx, "SELECT pg_sleep(2)")
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != pgerrcode.QueryCanceled {
+		t.Errorf("a 2 s statement: %v, want query_canceled", err)
+	}
+
+	// A migration is not cut by the statement timeout.
+	slow := fstest.MapFS{"00001_t.sql": first["00001_t.sql"],
+		"00002_slow.sql": {Data: []byte("-- +goose Up\nSELECT pg_sleep(0.6);\nCREATE TABLE slow (v int);\n")}}
+	if err := database.Migrate(ctx, pool, slow, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatalf("a migration longer than the statement timeout: %v", err)
+	}
+	if _, err := pool.Exec(ctx, "INSERT INTO slow VALUES (1)"); err != nil {
+		t.Errorf("after the slow migration: %v", err)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"google.golang.org/grpc"
 
@@ -623,6 +624,75 @@ func TestRemindersAfterOutage(t *testing.T) {
 	if diff := cmp.Diff(want, subjects()); diff != "" {
 		t.Errorf("after the deadline (-want +got):\n%s", diff)
 	}
+}
+
+// An organisation with an extended deadline is reminded before its own
+// deadline, the latest extension's, even when the campaign's deadline is
+// weeks away or long past; an earlier one's points are never written.
+func TestRemindersWithExtensions(t *testing.T) {
+	nw := newNotifyWorld(t)
+	ctx := context.Background()
+	nw.publish()
+	nw.clock.Set(time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC))
+	c := nw.campaign("operator", &indicatorsv1.Campaign{Name: "Мониторинг ЦМН 2026", Year: 2026, RegionCode: "99", Deadline: "2026-12-15"})
+	extend := func(org, deadline string) {
+		t.Helper()
+		if _, err := nw.campaigns("operator").ExtendDeadline(ctx, &indicatorsv1.ExtendDeadlineRequest{CampaignId: c.GetId(),
+			OrganisationId: org, Deadline: deadline, Reason: "по заявлению"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	extend(orgK3, "2026-12-20")
+	extend(orgK3, "2027-01-20") // the latest counts
+	extend(orgQ2, "2026-11-20") // earlier than the campaign's
+	key := func(org, deadline, days string) string {
+		return "reminder:" + c.GetId() + ":" + org + ":" + deadline + ":" + days
+	}
+	for _, step := range []struct {
+		name string
+		at   time.Time
+		want []string
+	}{
+		{"August: nothing near", time.Date(2026, 8, 1, 12, 0, 0, 0, time.UTC), nil},
+		// 13 November 09:00 in Kamchatka is 12 November 21:00 UTC.
+		{"Q2's 7-day point", time.Date(2026, 11, 13, 12, 0, 0, 0, time.UTC), []string{key(orgQ2, "2026-11-20", "7")}},
+		{"the campaign's 7-day point", time.Date(2026, 12, 8, 12, 0, 0, 0, time.UTC), []string{
+			key(orgK2, "2026-12-15", "7"), key(orgK4, "2026-12-15", "7"), key(orgQ3, "2026-12-15", "7")}},
+		{"K3's first extension's point passes unheard", time.Date(2026, 12, 13, 12, 0, 0, 0, time.UTC), []string{
+			key(orgK2, "2026-12-15", "3"), key(orgK4, "2026-12-15", "3"), key(orgQ3, "2026-12-15", "3")}},
+		// 13 January 09:00 in Kaliningrad is 07:00 UTC.
+		{"K3's 7-day point", time.Date(2027, 1, 13, 7, 0, 0, 0, time.UTC), []string{key(orgK3, "2027-01-20", "7")}},
+		{"a minute later, nothing new", time.Date(2027, 1, 13, 7, 1, 0, 0, time.UTC), nil},
+	} {
+		before := nw.reminderKeys()
+		if _, err := nw.store.ScheduleReminders(ctx, step.at); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, k := range nw.reminderKeys() {
+			if !slices.Contains(before, k) {
+				got = append(got, k)
+			}
+		}
+		slices.Sort(step.want)
+		if diff := cmp.Diff(step.want, got); diff != "" {
+			t.Errorf("%s: new reminders (-want +got):\n%s", step.name, diff)
+		}
+	}
+}
+
+// reminderKeys is the outbox's reminders' keys, sorted.
+func (nw *notifyWorld) reminderKeys() []string {
+	nw.t.Helper()
+	rows, err := nw.pool.Query(context.Background(), `SELECT key FROM notify_events WHERE kind = 'reminder' ORDER BY key`)
+	if err != nil {
+		nw.t.Fatal(err)
+	}
+	keys, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		nw.t.Fatal(err)
+	}
+	return keys
 }
 
 // In December a methodologist gets a morning digest at 08:00 in the

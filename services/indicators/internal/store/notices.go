@@ -61,15 +61,39 @@ func enqueueSignedOff(ctx context.Context, tx pgx.Tx, key SignOffKey, so domain.
 // deadline and the point, so each reminder is written once, by whichever
 // replica comes first; points missed while nothing ran collapse into the
 // latest. It returns how many it wrote.
+//
+// It runs every half minute on every replica, so it reads only what can be
+// due (at country scale 45,000 organisations, five years of campaigns): the
+// open campaigns with a deadline, theirs or an extension's, near now — a
+// point comes at most its days and a zone's offset before the deadline, the
+// deadline day ends at most a day and an offset after it, so two days of
+// margin on either side lose nothing — their submitted and accepted reports
+// and their organisations by campaign (migration 13's indexes), and the
+// outbox only for the reminders not written yet; names are read for those
+// alone.
 func (s *Store) ScheduleReminders(ctx context.Context, now time.Time) (int, error) {
-	tag, err := s.pool.Exec(ctx, `WITH eff AS (
-			SELECT c.id AS campaign_id, c.name, co.organisation_id, co.short_name, co.time_zone, c.reminder_days, c.reminder_time,
-				COALESCE((SELECT x.deadline FROM extensions x WHERE x.campaign_id = co.campaign_id
-					AND x.organisation_id = co.organisation_id ORDER BY x.id DESC LIMIT 1), c.deadline) AS deadline
-			FROM campaigns c JOIN campaign_organisations co ON co.campaign_id = c.id
-			WHERE c.status = 1 AND co.dropped_on IS NULL AND cardinality(c.reminder_days) > 0
-				AND NOT EXISTS (SELECT 1 FROM reports r WHERE r.campaign_id = co.campaign_id
-					AND r.organisation_id = co.organisation_id AND r.status IN (2, 4))
+	tag, err := s.pool.Exec(ctx, `WITH open AS MATERIALIZED (
+			SELECT c.id, c.deadline, c.reminder_days, c.reminder_time
+			FROM campaigns c, LATERAL (SELECT ($1::timestamptz AT TIME ZONE 'UTC')::date AS today,
+				(SELECT max(d) FROM unnest(c.reminder_days) AS d) AS far) w
+			WHERE c.status = 1 AND cardinality(c.reminder_days) > 0
+				AND (c.deadline BETWEEN w.today - 2 AND w.today + 2 + w.far
+					OR EXISTS (SELECT 1 FROM extensions x WHERE x.campaign_id = c.id
+						AND x.deadline BETWEEN w.today - 2 AND w.today + 2 + w.far))
+		), done AS MATERIALIZED (
+			SELECT r.campaign_id, r.organisation_id
+			FROM open c JOIN reports r ON r.campaign_id = c.id WHERE r.status IN (2, 4)
+		), extended AS MATERIALIZED (
+			SELECT DISTINCT ON (x.campaign_id, x.organisation_id) x.campaign_id, x.organisation_id, x.deadline
+			FROM open c JOIN extensions x ON x.campaign_id = c.id
+			ORDER BY x.campaign_id, x.organisation_id, x.id DESC
+		), eff AS (
+			SELECT c.id AS campaign_id, co.organisation_id, co.time_zone, c.reminder_days, c.reminder_time,
+				COALESCE(x.deadline, c.deadline) AS deadline
+			FROM open c JOIN campaign_organisations co ON co.campaign_id = c.id AND co.dropped_on IS NULL
+			LEFT JOIN extended x ON x.campaign_id = co.campaign_id AND x.organisation_id = co.organisation_id
+			WHERE NOT EXISTS (SELECT 1 FROM done WHERE done.campaign_id = co.campaign_id
+				AND done.organisation_id = co.organisation_id)
 		), due AS (
 			SELECT DISTINCT ON (e.campaign_id, e.organisation_id) e.*, d AS days,
 				((e.deadline - d) + e.reminder_time) AT TIME ZONE e.time_zone AS at
@@ -77,16 +101,21 @@ func (s *Store) ScheduleReminders(ctx context.Context, now time.Time) (int, erro
 			WHERE ((e.deadline - d) + e.reminder_time) AT TIME ZONE e.time_zone <= $1
 				AND $1 < ((e.deadline + 1)::timestamp AT TIME ZONE e.time_zone)
 			ORDER BY e.campaign_id, e.organisation_id, d
-		), keyed AS (
-			SELECT due.*, 'reminder:' || campaign_id || ':' || organisation_id || ':' || deadline || ':' || days AS key FROM due
+		), new AS MATERIALIZED (
+			SELECT k.* FROM (SELECT due.*, 'reminder:' || campaign_id || ':' || organisation_id || ':' || deadline || ':' || days AS key
+				FROM due) k
+			-- One probe of the key's index a row: as NOT EXISTS the planner
+			-- may hash the whole outbox, which only grows.
+			WHERE (SELECT 1 FROM notify_events n WHERE n.key = k.key) IS NULL
 		)
 		INSERT INTO notify_events (key, kind, audience, ref, data, digest, due_time, create_time)
 		SELECT k.key, $2, jsonb_build_array(jsonb_build_object('role', $3::text, 'scope', k.organisation_id::text)),
 			k.campaign_id || '/' || k.organisation_id,
-			jsonb_build_object('campaign', k.name, 'organisation', k.short_name, 'timeZone', k.time_zone,
+			jsonb_build_object('campaign', c.name, 'organisation', co.short_name, 'timeZone', k.time_zone,
 				'deadline', k.deadline::text, 'days', k.days, 'at', to_char(k.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')),
 			false, k.at, $1
-		FROM keyed k WHERE NOT EXISTS (SELECT 1 FROM notify_events n WHERE n.key = k.key)
+		FROM new k JOIN campaigns c ON c.id = k.campaign_id
+			JOIN campaign_organisations co ON co.campaign_id = k.campaign_id AND co.organisation_id = k.organisation_id
 		ON CONFLICT (key) DO NOTHING`, now, notices.KindReminder, notify.Curator)
 	if err != nil {
 		return 0, fmt.Errorf("store.ScheduleReminders: %w", err)
@@ -137,12 +166,19 @@ func (s *Store) Inbox() notify.Inbox { return notify.Inbox{Pool: s.pool} }
 // day per municipality with an open campaign: reports submitted yesterday,
 // waiting for review, returned and not yet resubmitted, missing, and
 // submitted late. It returns how many it wrote.
+//
+// Like the reminders it runs every half minute on every replica: outside
+// the days when some zone is in December (December two days either side in
+// UTC covers every zone) it reads nothing, and in December the open
+// campaigns' organisations by campaign (migration 13's index), once.
 func (s *Store) ScheduleDigests(ctx context.Context, now time.Time) (int, error) {
-	tag, err := s.pool.Exec(ctx, `WITH mun AS (
-			SELECT co.municipality_id, min(co.time_zone) AS tz
-			FROM campaigns c JOIN campaign_organisations co ON co.campaign_id = c.id
-			WHERE c.status = 1 AND co.dropped_on IS NULL
-			GROUP BY co.municipality_id
+	tag, err := s.pool.Exec(ctx, `WITH live AS MATERIALIZED (
+			SELECT co.campaign_id, co.organisation_id, co.municipality_id, co.time_zone
+			FROM campaigns c JOIN campaign_organisations co ON co.campaign_id = c.id AND co.dropped_on IS NULL
+			WHERE c.status = 1 AND (extract(month FROM ($1::timestamptz - interval '2 days') AT TIME ZONE 'UTC') = 12
+				OR extract(month FROM ($1::timestamptz + interval '2 days') AT TIME ZONE 'UTC') = 12)
+		), mun AS (
+			SELECT l.municipality_id, min(l.time_zone) AS tz FROM live l GROUP BY l.municipality_id
 		), due AS (
 			SELECT m.municipality_id, m.tz, ($1::timestamptz AT TIME ZONE m.tz)::date AS day
 			FROM mun m
@@ -157,9 +193,8 @@ func (s *Store) ScheduleDigests(ctx context.Context, now time.Time) (int, error)
 				count(*) FILTER (WHERE r.status = 3 OR (r.status = 1 AND r.return_comment <> '')) AS returned,
 				count(*) FILTER (WHERE r.id IS NULL OR (r.status = 1 AND r.return_comment = '')) AS missing,
 				count(*) FILTER (WHERE r.status IN (2, 4) AND r.late) AS late
-			FROM due d JOIN campaign_organisations co ON co.municipality_id = d.municipality_id AND co.dropped_on IS NULL
-			JOIN campaigns c ON c.id = co.campaign_id AND c.status = 1
-			LEFT JOIN reports r ON r.campaign_id = co.campaign_id AND r.organisation_id = co.organisation_id
+			FROM due d JOIN live l ON l.municipality_id = d.municipality_id
+			LEFT JOIN reports r ON r.campaign_id = l.campaign_id AND r.organisation_id = l.organisation_id
 			GROUP BY d.municipality_id, d.tz, d.day
 		)
 		INSERT INTO notify_events (key, kind, audience, ref, data, digest, due_time, create_time)
