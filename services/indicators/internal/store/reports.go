@@ -231,14 +231,20 @@ func (t txReads) PreviousValues(ctx context.Context, orgID string, year int, for
 // changed nothing), without reading it again.
 func (s *Store) UpdateReport(ctx context.Context, actor domain.Actor, id string, now time.Time, prepare Prepare, fn Mutation) (domain.Report, error) {
 	const op = "store.UpdateReport"
-	var out domain.Report
-	err := s.tx(ctx, func(tx pgx.Tx) error {
-		// One round trip: the report, locked, with last year's accepted values.
-		var prevRaw []byte
-		cur, err := scanReport(tx.QueryRow(ctx, `SELECT `+reportColumns+`, `+previousValuesOf+reportFrom+`WHERE r.id = $1 FOR UPDATE OF r`, id), &prevRaw)
-		if err != nil {
+	var (
+		out     domain.Report
+		cur     reportRow
+		prevRaw []byte
+	)
+	// The report, locked, with last year's accepted values: it goes to the
+	// server with the transaction's begin.
+	first := &pgx.Batch{}
+	first.Queue(`SELECT `+reportColumns+`, `+previousValuesOf+reportFrom+`WHERE r.id = $1 FOR UPDATE OF r`, id).QueryRow(
+		func(row pgx.Row) (err error) {
+			cur, err = scanReport(row, &prevRaw)
 			return err
-		}
+		})
+	err := database.InPipelinedTx(ctx, s.pool, first, func(tx *database.PipelinedTx) error {
 		prev, err := decodePrevious(prevRaw)
 		if err != nil {
 			return err
@@ -287,24 +293,39 @@ func (s *Store) UpdateReport(ctx context.Context, actor domain.Actor, id string,
 		batch.Queue(sql, args...)
 		sql, args = outdateSignOff(r.CampaignID, r.Organisation.MunicipalityID, r.Organisation.ID, actor, now)
 		batch.Queue(sql, args...)
+		// Only a change of status has notices, and only submitted and
+		// accepted reports have contributions: a change that neither starts
+		// nor ends in one of them leaves every sum. Without either, the
+		// batch carries the commit too.
+		status := false
+		for _, e := range events {
+			status = status || e.Kind == "status"
+		}
+		sums := counts(cur.Status) || counts(r.Status)
+		done := func() {
+			r.SubmitTime = time.Time{}
+			if stored != nil {
+				r.SubmitTime = *stored
+			}
+			out = r
+		}
+		if !status && !sums {
+			if err := tx.CommitWith(ctx, batch); err != nil {
+				return err
+			}
+			done()
+			return nil
+		}
 		if err := tx.SendBatch(ctx, batch).Close(); err != nil {
 			return err
 		}
-		r.SubmitTime = time.Time{}
-		if stored != nil {
-			r.SubmitTime = *stored
-		}
-		if err := enqueueReportNotices(ctx, tx, r, events, f, now); err != nil {
+		done()
+		if err := enqueueReportNotices(ctx, tx.Tx, out, events, f, now); err != nil {
 			return err
 		}
-		// Only submitted and accepted reports have contributions: a change
-		// that neither starts nor ends in one of them leaves every sum.
-		if counts(cur.Status) || counts(r.Status) {
-			if err := s.contribute(ctx, tx, r, f); err != nil {
-				return err
-			}
+		if sums {
+			return s.contribute(ctx, tx.Tx, out, f)
 		}
-		out = r
 		return nil
 	})
 	if err != nil {
