@@ -22,11 +22,10 @@ const reportValues = `r."values"`
 
 const reportColumns = `r.id::text, r.campaign_id::text, co.organisation_id::text, co.short_name, co.full_name, co.municipality_id::text,
 	co.region_code, co.time_zone, c.form_code, c.form_version, c.status, c.year, c.deadline,
-	COALESCE((SELECT x.deadline FROM extensions x WHERE x.campaign_id = r.campaign_id AND x.organisation_id = r.organisation_id
-		ORDER BY x.id DESC LIMIT 1), c.deadline),
+	(SELECT x.deadline FROM extensions x WHERE x.campaign_id = r.campaign_id AND x.organisation_id = r.organisation_id
+		ORDER BY x.id DESC LIMIT 1),
 	r.status, ` + reportValues + `, r.carried_over, r.return_comment, r.remarks, r.late, r.submit_time, r.reopen_reason,
-	r.version, r.create_time, r.update_time,
-	EXISTS (SELECT 1 FROM extensions x WHERE x.campaign_id = r.campaign_id AND x.organisation_id = r.organisation_id)`
+	r.version, r.create_time, r.update_time`
 
 const reportFrom = ` FROM reports r JOIN campaign_organisations co ON co.campaign_id = r.campaign_id AND co.organisation_id = r.organisation_id
 	JOIN campaigns c ON c.id = r.campaign_id `
@@ -40,20 +39,25 @@ type reportRow struct {
 
 func scanReport(row pgx.Row, extra ...any) (reportRow, error) {
 	var (
-		r                     reportRow
-		cstatus, status       int16
-		values, remarks       []byte
-		submit                *time.Time
-		campaignDeadline, eff time.Time
+		r                reportRow
+		cstatus, status  int16
+		values, remarks  []byte
+		submit, extended *time.Time
+		campaignDeadline time.Time
 	)
 	err := row.Scan(append([]any{&r.ID, &r.CampaignID, &r.Organisation.ID, &r.Organisation.ShortName, &r.Organisation.FullName,
 		&r.Organisation.MunicipalityID, &r.Organisation.RegionCode, &r.Organisation.TimeZone, &r.FormCode, &r.FormVersion,
-		&cstatus, &r.Year, &campaignDeadline, &eff, &status, &values, &r.CarriedOver, &r.ReturnComment, &remarks, &r.Late,
-		&submit, &r.ReopenReason, &r.Version, &r.CreateTime, &r.UpdateTime, &r.extended}, extra...)...)
+		&cstatus, &r.Year, &campaignDeadline, &extended, &status, &values, &r.CarriedOver, &r.ReturnComment, &remarks, &r.Late,
+		&submit, &r.ReopenReason, &r.Version, &r.CreateTime, &r.UpdateTime}, extra...)...)
 	if err != nil {
 		return reportRow{}, err
 	}
-	r.CampaignStatus, r.Status, r.Deadline, r.campaignDeadline = domain.CampaignStatus(cstatus), domain.Status(status), eff, campaignDeadline
+	r.CampaignStatus, r.Status, r.Deadline, r.campaignDeadline = domain.CampaignStatus(cstatus), domain.Status(status), campaignDeadline, campaignDeadline
+	// The latest extension's deadline (NOT NULL in its table), when there is
+	// one, is in force: one subquery answers both.
+	if extended != nil {
+		r.Deadline, r.extended = *extended, true
+	}
 	if submit != nil {
 		r.SubmitTime = *submit
 	}
