@@ -173,7 +173,15 @@ func insertEvents(ctx context.Context, tx pgx.Tx, reportID string, actor domain.
 }
 
 // eventsInsert is one statement writing a change's history rows in order.
+// A single row (a save of one field, the commonest change) goes as plain
+// values: the arrays' unnest costs PostgreSQL a function scan per column.
 func eventsInsert(reportID string, actor domain.Actor, now time.Time, version int64, events []domain.Event) (string, []any) {
+	if len(events) == 1 {
+		e := events[0]
+		return `INSERT INTO report_events (report_id, time, account_id, login, kind, field, old_value, new_value, comment, late, version)
+			VALUES ($1, $2, $3, $4, $6, $7, $8, $9, $10, $11, $5)`,
+			[]any{reportID, now, actor.AccountID, actor.Login, version, e.Kind, e.Field, e.OldValue, e.NewValue, e.Comment, e.Late}
+	}
 	n := len(events)
 	kinds, fields, olds, news, comments, lates := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]bool, n)
 	for i, e := range events {
