@@ -240,7 +240,8 @@ func (t txReads) PreviousValues(ctx context.Context, orgID string, year int, for
 // and, when it made events, writes the report with its version incremented
 // and the events, in one transaction, with the aggregates the report
 // contributes to and the municipality's sign-off of the campaign outdated. It returns the report as written (as it was, when fn
-// changed nothing), without reading it again.
+// changed nothing), without reading it again. A save is two round trips:
+// BEGIN with the locked read, the writes with COMMIT (InPipelinedTx).
 func (s *Store) UpdateReport(ctx context.Context, actor domain.Actor, id string, now time.Time, prepare Prepare, fn Mutation) (domain.Report, error) {
 	const op = "store.UpdateReport"
 	var (
