@@ -13,7 +13,7 @@
 #   PEAK_DATA=.data/pgpeak               # PostgreSQL's data directory
 #   PEAK_PGBENCH_ARGS='-N -c 8 -j 2 -T 20'  # the baseline's pgbench arguments
 #   PEAK_BIN=/elsewhere/bin              # measure other builds (a baseline) with this load
-#   PEAK_PROFILE=dir                     # CPU profiles of the maximum phase from the side ports
+#   PEAK_PROFILE=dir                     # CPU profiles of the saves-alone (saves-NAME.pprof) and maximum phases from the side ports
 #   PEAK_HOLD=1                          # keep the stack up after the run (Ctrl-C stops it)
 #   PEAK_COUNTRY=45000                   # at country scale: bin/country's organisations instead of the demo
 #   PEAK_COUNTRY_SEED=1                  # the country's seed

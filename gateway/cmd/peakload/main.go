@@ -79,7 +79,7 @@ func parseOptions() (options, error) {
 	flag.StringVar(&o.pgbench, "pgbench", "", "URL of a pgbench-initialised database on the same PostgreSQL (empty: no baseline)")
 	flag.StringVar(&o.pgbenchArgs, "pgbench-args", "-N -c 8 -j 2 -T 20", "pgbench's arguments")
 	flag.StringVar(&pids, "pids", "", "processes whose RSS to sample: name=pid,…")
-	flag.StringVar(&metrics, "metrics", "", "side ports to take CPU profiles from during the maximum phase: name=host:port,…")
+	flag.StringVar(&metrics, "metrics", "", "side ports to take CPU profiles from during the saves-alone phase (saves-name.pprof) and the maximum phase (name.pprof): name=host:port,…")
 	flag.StringVar(&o.profile, "profile", "", "directory for the CPU profiles (empty: none)")
 	flag.IntVar(&o.country, "country", 0, "organisations of the country bin/country loaded (without accounts) instead of the demo data: the readers take its largest region and a municipality of it, the writers its open campaigns (0: the demo data)")
 	flag.Parse()
@@ -139,9 +139,9 @@ func run(ctx context.Context) error {
 		phases = append(phases, w.run(ctx, fmt.Sprintf("%g/s", o.rate), o.rate, false, nil))
 	}
 	fmt.Fprintf(os.Stderr, "== %s of saves alone at the maximum\n", o.duration)
-	phases = append(phases, w.run(ctx, "saves", 0, true, nil))
+	phases = append(phases, w.run(ctx, "saves", 0, true, func(ctx context.Context) { profile(ctx, o, "saves-") }))
 	fmt.Fprintf(os.Stderr, "== %s of everything at the maximum\n", o.duration)
-	phases = append(phases, w.run(ctx, "max", 0, false, func(ctx context.Context) { profile(ctx, o) }))
+	phases = append(phases, w.run(ctx, "max", 0, false, func(ctx context.Context) { profile(ctx, o, "") }))
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
@@ -890,8 +890,9 @@ func (w *workload) read(ctx, calls context.Context, p *phase, c client, regional
 	}
 }
 
-// profile takes a CPU profile of every side port over most of the phase.
-func profile(ctx context.Context, o options) {
+// profile takes a CPU profile of every side port over most of the phase,
+// into the file prefix+name.pprof.
+func profile(ctx context.Context, o options, prefix string) {
 	if o.profile == "" || len(o.metrics) == 0 {
 		return
 	}
@@ -917,7 +918,7 @@ func profile(ctx context.Context, o options) {
 			defer resp.Body.Close()
 			b, err := io.ReadAll(resp.Body)
 			if err == nil && resp.StatusCode == 200 {
-				err = os.WriteFile(filepath.Join(o.profile, name+".pprof"), b, 0o644)
+				err = os.WriteFile(filepath.Join(o.profile, prefix+name+".pprof"), b, 0o644)
 			}
 			if err != nil || resp.StatusCode != 200 {
 				fmt.Fprintln(os.Stderr, "profile", name, resp.Status, err)

@@ -22,11 +22,10 @@ const reportValues = `r."values"`
 
 const reportColumns = `r.id::text, r.campaign_id::text, co.organisation_id::text, co.short_name, co.full_name, co.municipality_id::text,
 	co.region_code, co.time_zone, c.form_code, c.form_version, c.status, c.year, c.deadline,
-	COALESCE((SELECT x.deadline FROM extensions x WHERE x.campaign_id = r.campaign_id AND x.organisation_id = r.organisation_id
-		ORDER BY x.id DESC LIMIT 1), c.deadline),
+	(SELECT x.deadline FROM extensions x WHERE x.campaign_id = r.campaign_id AND x.organisation_id = r.organisation_id
+		ORDER BY x.id DESC LIMIT 1),
 	r.status, ` + reportValues + `, r.carried_over, r.return_comment, r.remarks, r.late, r.submit_time, r.reopen_reason,
-	r.version, r.create_time, r.update_time,
-	EXISTS (SELECT 1 FROM extensions x WHERE x.campaign_id = r.campaign_id AND x.organisation_id = r.organisation_id)`
+	r.version, r.create_time, r.update_time`
 
 const reportFrom = ` FROM reports r JOIN campaign_organisations co ON co.campaign_id = r.campaign_id AND co.organisation_id = r.organisation_id
 	JOIN campaigns c ON c.id = r.campaign_id `
@@ -40,20 +39,25 @@ type reportRow struct {
 
 func scanReport(row pgx.Row, extra ...any) (reportRow, error) {
 	var (
-		r                     reportRow
-		cstatus, status       int16
-		values, remarks       []byte
-		submit                *time.Time
-		campaignDeadline, eff time.Time
+		r                reportRow
+		cstatus, status  int16
+		values, remarks  []byte
+		submit, extended *time.Time
+		campaignDeadline time.Time
 	)
 	err := row.Scan(append([]any{&r.ID, &r.CampaignID, &r.Organisation.ID, &r.Organisation.ShortName, &r.Organisation.FullName,
 		&r.Organisation.MunicipalityID, &r.Organisation.RegionCode, &r.Organisation.TimeZone, &r.FormCode, &r.FormVersion,
-		&cstatus, &r.Year, &campaignDeadline, &eff, &status, &values, &r.CarriedOver, &r.ReturnComment, &remarks, &r.Late,
-		&submit, &r.ReopenReason, &r.Version, &r.CreateTime, &r.UpdateTime, &r.extended}, extra...)...)
+		&cstatus, &r.Year, &campaignDeadline, &extended, &status, &values, &r.CarriedOver, &r.ReturnComment, &remarks, &r.Late,
+		&submit, &r.ReopenReason, &r.Version, &r.CreateTime, &r.UpdateTime}, extra...)...)
 	if err != nil {
 		return reportRow{}, err
 	}
-	r.CampaignStatus, r.Status, r.Deadline, r.campaignDeadline = domain.CampaignStatus(cstatus), domain.Status(status), eff, campaignDeadline
+	r.CampaignStatus, r.Status, r.Deadline, r.campaignDeadline = domain.CampaignStatus(cstatus), domain.Status(status), campaignDeadline, campaignDeadline
+	// The latest extension's deadline (NOT NULL in its table), when there is
+	// one, is in force: one subquery answers both.
+	if extended != nil {
+		r.Deadline, r.extended = *extended, true
+	}
 	if submit != nil {
 		r.SubmitTime = *submit
 	}
@@ -169,7 +173,15 @@ func insertEvents(ctx context.Context, tx pgx.Tx, reportID string, actor domain.
 }
 
 // eventsInsert is one statement writing a change's history rows in order.
+// A single row (a save of one field, the commonest change) goes as plain
+// values: the arrays' unnest costs PostgreSQL a function scan per column.
 func eventsInsert(reportID string, actor domain.Actor, now time.Time, version int64, events []domain.Event) (string, []any) {
+	if len(events) == 1 {
+		e := events[0]
+		return `INSERT INTO report_events (report_id, time, account_id, login, kind, field, old_value, new_value, comment, late, version)
+			VALUES ($1, $2, $3, $4, $6, $7, $8, $9, $10, $11, $5)`,
+			[]any{reportID, now, actor.AccountID, actor.Login, version, e.Kind, e.Field, e.OldValue, e.NewValue, e.Comment, e.Late}
+	}
 	n := len(events)
 	kinds, fields, olds, news, comments, lates := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]bool, n)
 	for i, e := range events {
@@ -228,17 +240,24 @@ func (t txReads) PreviousValues(ctx context.Context, orgID string, year int, for
 // and, when it made events, writes the report with its version incremented
 // and the events, in one transaction, with the aggregates the report
 // contributes to and the municipality's sign-off of the campaign outdated. It returns the report as written (as it was, when fn
-// changed nothing), without reading it again.
+// changed nothing), without reading it again. A save is two round trips:
+// BEGIN with the locked read, the writes with COMMIT (InPipelinedTx).
 func (s *Store) UpdateReport(ctx context.Context, actor domain.Actor, id string, now time.Time, prepare Prepare, fn Mutation) (domain.Report, error) {
 	const op = "store.UpdateReport"
-	var out domain.Report
-	err := s.tx(ctx, func(tx pgx.Tx) error {
-		// One round trip: the report, locked, with last year's accepted values.
-		var prevRaw []byte
-		cur, err := scanReport(tx.QueryRow(ctx, `SELECT `+reportColumns+`, `+previousValuesOf+reportFrom+`WHERE r.id = $1 FOR UPDATE OF r`, id), &prevRaw)
-		if err != nil {
+	var (
+		out     domain.Report
+		cur     reportRow
+		prevRaw []byte
+	)
+	// The report, locked, with last year's accepted values: it goes to the
+	// server with the transaction's begin.
+	first := &pgx.Batch{}
+	first.Queue(`SELECT `+reportColumns+`, `+previousValuesOf+reportFrom+`WHERE r.id = $1 FOR UPDATE OF r`, id).QueryRow(
+		func(row pgx.Row) (err error) {
+			cur, err = scanReport(row, &prevRaw)
 			return err
-		}
+		})
+	err := database.InPipelinedTx(ctx, s.pool, first, func(tx *database.PipelinedTx) error {
 		prev, err := decodePrevious(prevRaw)
 		if err != nil {
 			return err
@@ -287,24 +306,39 @@ func (s *Store) UpdateReport(ctx context.Context, actor domain.Actor, id string,
 		batch.Queue(sql, args...)
 		sql, args = outdateSignOff(r.CampaignID, r.Organisation.MunicipalityID, r.Organisation.ID, actor, now)
 		batch.Queue(sql, args...)
+		// Only a change of status has notices, and only submitted and
+		// accepted reports have contributions: a change that neither starts
+		// nor ends in one of them leaves every sum. Without either, the
+		// batch carries the commit too.
+		status := false
+		for _, e := range events {
+			status = status || e.Kind == "status"
+		}
+		sums := counts(cur.Status) || counts(r.Status)
+		done := func() {
+			r.SubmitTime = time.Time{}
+			if stored != nil {
+				r.SubmitTime = *stored
+			}
+			out = r
+		}
+		if !status && !sums {
+			if err := tx.CommitWith(ctx, batch); err != nil {
+				return err
+			}
+			done()
+			return nil
+		}
 		if err := tx.SendBatch(ctx, batch).Close(); err != nil {
 			return err
 		}
-		r.SubmitTime = time.Time{}
-		if stored != nil {
-			r.SubmitTime = *stored
-		}
-		if err := enqueueReportNotices(ctx, tx, r, events, f, now); err != nil {
+		done()
+		if err := enqueueReportNotices(ctx, tx.Tx, out, events, f, now); err != nil {
 			return err
 		}
-		// Only submitted and accepted reports have contributions: a change
-		// that neither starts nor ends in one of them leaves every sum.
-		if counts(cur.Status) || counts(r.Status) {
-			if err := s.contribute(ctx, tx, r, f); err != nil {
-				return err
-			}
+		if sums {
+			return s.contribute(ctx, tx.Tx, out, f)
 		}
-		out = r
 		return nil
 	})
 	if err != nil {
