@@ -56,6 +56,7 @@ type options struct {
 	curators    int
 	cyclers     int
 	readRate    float64
+	reads       int // each read alone, one at a time, this many times
 	stale       float64
 	pgbench     string
 	pgbenchArgs string
@@ -75,6 +76,7 @@ func parseOptions() (options, error) {
 	flag.IntVar(&o.curators, "curators", 8, "curators saving in a loop, each their own report")
 	flag.IntVar(&o.cyclers, "cyclers", 3, "reports going round submit → return → save → submit → accept → reopen")
 	flag.Float64Var(&o.readRate, "read-rate", 10, "dashboard reads per second (methodologists and the regional centre together)")
+	flag.IntVar(&o.reads, "reads", 30, "after the phases, each dashboard read and export alone, one at a time, this many times: its CPU a read (0 skips it)")
 	flag.Float64Var(&o.stale, "stale", 0.05, "share of saves sent with an old version (expected 409)")
 	flag.StringVar(&o.pgbench, "pgbench", "", "URL of a pgbench-initialised database on the same PostgreSQL (empty: no baseline)")
 	flag.StringVar(&o.pgbenchArgs, "pgbench-args", "-N -c 8 -j 2 -T 20", "pgbench's arguments")
@@ -146,10 +148,20 @@ func run(ctx context.Context) error {
 		return ctx.Err()
 	}
 	peak := rss()
+	var costs []readCost
+	if o.reads > 0 {
+		fmt.Fprintf(os.Stderr, "== each read alone, %d times\n", o.reads)
+		if costs, err = w.readCosts(ctx); err != nil {
+			return err
+		}
+	}
 	if err := runBench(); err != nil {
 		return err
 	}
 	fmt.Printf("scale: %s\n\n", w.scale)
+	if err := reportReads(os.Stdout, costs); err != nil {
+		return err
+	}
 	return report(os.Stdout, o, benches, phases, peak)
 }
 
@@ -874,6 +886,15 @@ func (w *workload) cycle(ctx, calls context.Context, p *phase, s *saver, meth cl
 // listed (what an API client asks for; the page never does).
 func (w *workload) read(ctx, calls context.Context, p *phase, c client, regional bool, rate float64) {
 	pc := newPacer(rate)
+	paths := w.readPaths(regional)
+	for i := 0; pc.wait(ctx); i++ {
+		q := paths[i%len(paths)]
+		p.timed(q.op, func() (outcome, error) { return ok, c.do(calls, "GET", q.path, nil, nil) })
+	}
+}
+
+// readPaths are the reads of a methodologist or of the regional centre.
+func (w *workload) readPaths(regional bool) []struct{ op, path string } {
 	paths := []struct{ op, path string }{
 		{"completeness (methodologist)", "/v1/completeness?campaignId=" + w.campaign},
 		{"aggregates of schools (methodologist)", fmt.Sprintf("/v1/aggregates?level=LEVEL_ORGANISATION&parent=%s&years=%d&years=%d&basis=BASIS_SUBMITTED", w.mun, w.year-1, w.year)},
@@ -888,10 +909,74 @@ func (w *workload) read(ctx, calls context.Context, p *phase, c client, regional
 			{"export XLSX (regional)", fmt.Sprintf("/v1/aggregates:download?query.level=LEVEL_MUNICIPALITY&query.parent=%s&query.years=%d&format=EXPORT_FORMAT_XLSX", r, y)},
 		}
 	}
-	for i := 0; pc.wait(ctx); i++ {
-		q := paths[i%len(paths)]
-		p.timed(q.op, func() (outcome, error) { return ok, c.do(calls, "GET", q.path, nil, nil) })
+	return paths
+}
+
+// readCost is what one kind of read costs alone: its times and the CPU a
+// read took in each process.
+type readCost struct {
+	op       string
+	n        int
+	p50, p95 time.Duration
+	cpu      map[string]time.Duration
+}
+
+// readCosts reads each dashboard and export alone (nothing else of the load
+// running), one request at a time, o.reads times after one to warm it: its
+// CPU a read in every process — the figure other work on the machine
+// disturbs least — and its times when nothing of the load competes.
+func (w *workload) readCosts(ctx context.Context) ([]readCost, error) {
+	var out []readCost
+	for _, regional := range []bool{false, true} {
+		c := w.regional
+		if !regional {
+			c = w.methodology[0]
+		}
+		for _, q := range w.readPaths(regional) {
+			if err := c.do(ctx, "GET", q.path, nil, nil); err != nil {
+				return nil, fmt.Errorf("%s: %w", q.op, err)
+			}
+			cpu0 := cpuTimes(w.o.pids)
+			ds := make([]time.Duration, 0, w.o.reads)
+			for range w.o.reads {
+				start := time.Now()
+				if err := c.do(ctx, "GET", q.path, nil, nil); err != nil {
+					return nil, fmt.Errorf("%s: %w", q.op, err)
+				}
+				ds = append(ds, time.Since(start))
+			}
+			cpu := cpuTimes(w.o.pids)
+			for n := range cpu {
+				cpu[n] = (cpu[n] - cpu0[n]) / time.Duration(len(ds))
+			}
+			slices.Sort(ds)
+			out = append(out, readCost{op: q.op, n: len(ds), p50: percentile(ds, .5), p95: percentile(ds, .95), cpu: cpu})
+		}
 	}
+	return out, nil
+}
+
+// reportReads prints the reads alone: times and CPU a read by process.
+func reportReads(out io.Writer, costs []readCost) error {
+	if len(costs) == 0 {
+		return nil
+	}
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "each read alone, one at a time (%d times)\tp50 ms\tp95 ms\tCPU ms a read\tof which\t\n", costs[0].n)
+	for _, c := range costs {
+		var total time.Duration
+		var parts []string
+		for _, n := range slices.Sorted(maps.Keys(c.cpu)) {
+			total += c.cpu[n]
+			parts = append(parts, fmt.Sprintf("%s %.1f", n, float64(c.cpu[n].Microseconds())/1000))
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%.1f\t%s\t\n", c.op, ms(c.p50), ms(c.p95), float64(total.Microseconds())/1000, strings.Join(parts, ", "))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintln(out)
+	return err
 }
 
 // profile takes a CPU profile of every side port over most of the phase.
