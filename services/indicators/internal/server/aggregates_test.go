@@ -441,6 +441,21 @@ func TestAggregateAccessTargetsAndExport(t *testing.T) {
 	if got := w.aggregates("regional", &indicatorsv1.GetAggregatesRequest{Level: indicatorsv1.Level_LEVEL_REGION, Years: []int32{2026}}); len(got) != 9 || got[0].GetUnit() != "24" {
 		t.Errorf("regional, all regions: %d rows", len(got))
 	}
+	// Its region read alone (the store reads only the regions the caller
+	// sees) is the operator's row of that region, to the last field; a
+	// methodologist sees no region.
+	var want []*indicatorsv1.Aggregate
+	for _, a := range w.aggregates("operator", &indicatorsv1.GetAggregatesRequest{Level: indicatorsv1.Level_LEVEL_REGION, Years: []int32{2026}}) {
+		if a.GetUnit() == "24" {
+			want = append(want, a)
+		}
+	}
+	if diff := cmp.Diff(want, w.aggregates("regional", &indicatorsv1.GetAggregatesRequest{Level: indicatorsv1.Level_LEVEL_REGION, Years: []int32{2026}}), protocmp.Transform()); diff != "" {
+		t.Errorf("regional's region (-operator's +regional's):\n%s", diff)
+	}
+	if got := w.aggregates("methodologist", &indicatorsv1.GetAggregatesRequest{Level: indicatorsv1.Level_LEVEL_REGION, Years: []int32{2026}}); len(got) != 0 {
+		t.Errorf("methodologist, all regions: %d rows, want none", len(got))
+	}
 	_, err = agg("operator").GetAggregates(ctx, &indicatorsv1.GetAggregatesRequest{Level: indicatorsv1.Level_LEVEL_ORGANISATION, Parent: "24", Years: []int32{2026}})
 	wantCode(t, "organisations under a region", err, codes.InvalidArgument)
 	_, err = agg("operator").GetAggregates(ctx, &indicatorsv1.GetAggregatesRequest{Level: indicatorsv1.Level_LEVEL_REGION, Years: []int32{2026}, IndicatorCodes: []string{"x"}})

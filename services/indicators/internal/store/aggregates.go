@@ -325,6 +325,10 @@ type AggregateQuery struct {
 	Years      []int
 	Indicators []string
 	Basis      int
+	// Regions, when not nil, are the only regions read at the region
+	// level: those the caller sees, so that a regional centre's read of
+	// the country by region reads its own region, not all 89.
+	Regions []string
 }
 
 // Aggregates reads the sums of the units a query selects, with their
@@ -354,8 +358,12 @@ func (s *Store) Aggregates(ctx context.Context, q AggregateQuery) ([]Sums, error
 	case indicator.LevelRegion:
 		sumsSQL = `SELECT unit, unit, year, indicator_code, numerator, denominator, contributors FROM rollups
 			WHERE year = ANY($1) AND indicator_code = ANY($2) AND basis = $3 AND level = 3 AND ` + in("unit", 4)
-		expectedSQL = `SELECT region_code, region_code, year, sum(expected) FROM municipal_expected WHERE year = ANY($1) AND ` + in("region_code", 2) + `
-			GROUP BY region_code, year`
+		expectedSQL = `SELECT region_code, region_code, year, sum(expected) FROM municipal_expected WHERE year = ANY($1) AND ` + in("region_code", 2)
+		if q.Regions != nil {
+			sumsSQL += ` AND unit = ANY($5)`
+			expectedSQL += ` AND region_code = ANY($3)`
+		}
+		expectedSQL += ` GROUP BY region_code, year`
 	case indicator.LevelMunicipality:
 		sumsSQL = `SELECT municipality_id::text, region_code, year, indicator_code, numerator, denominator, contributors FROM municipal_sums
 			WHERE year = ANY($1) AND indicator_code = ANY($2) AND basis = $3 AND ` + in("region_code", 4)
@@ -375,7 +383,11 @@ func (s *Store) Aggregates(ctx context.Context, q AggregateQuery) ([]Sums, error
 	}
 	expected := map[unitYear]int{}
 	regions := map[string]string{}
-	rows, err := s.read.Query(ctx, expectedSQL, q.Years, q.Parent)
+	expectedArgs := []any{q.Years, q.Parent}
+	if q.Level == indicator.LevelRegion && q.Regions != nil {
+		args, expectedArgs = append(args, q.Regions), append(expectedArgs, q.Regions)
+	}
+	rows, err := s.read.Query(ctx, expectedSQL, expectedArgs...)
 	if err != nil {
 		return nil, translate(op, err)
 	}
