@@ -56,6 +56,7 @@ type options struct {
 	curators    int
 	cyclers     int
 	readRate    float64
+	reads       int // each read alone, one at a time, this many times
 	stale       float64
 	pgbench     string
 	pgbenchArgs string
@@ -75,6 +76,7 @@ func parseOptions() (options, error) {
 	flag.IntVar(&o.curators, "curators", 8, "curators saving in a loop, each their own report")
 	flag.IntVar(&o.cyclers, "cyclers", 3, "reports going round submit → return → save → submit → accept → reopen")
 	flag.Float64Var(&o.readRate, "read-rate", 10, "dashboard reads per second (methodologists and the regional centre together)")
+	flag.IntVar(&o.reads, "reads", 30, "after the phases, each dashboard read and export alone, one at a time, this many times: its CPU a read (0 skips it)")
 	flag.Float64Var(&o.stale, "stale", 0.05, "share of saves sent with an old version (expected 409)")
 	flag.StringVar(&o.pgbench, "pgbench", "", "URL of a pgbench-initialised database on the same PostgreSQL (empty: no baseline)")
 	flag.StringVar(&o.pgbenchArgs, "pgbench-args", "-N -c 8 -j 2 -T 20", "pgbench's arguments")
@@ -146,10 +148,20 @@ func run(ctx context.Context) error {
 		return ctx.Err()
 	}
 	peak := rss()
+	var costs []readCost
+	if o.reads > 0 {
+		fmt.Fprintf(os.Stderr, "== each read alone, %d times\n", o.reads)
+		if costs, err = w.readCosts(ctx); err != nil {
+			return err
+		}
+	}
 	if err := runBench(); err != nil {
 		return err
 	}
 	fmt.Printf("scale: %s\n\n", w.scale)
+	if err := reportReads(os.Stdout, costs); err != nil {
+		return err
+	}
 	return report(os.Stdout, o, benches, phases, peak)
 }
 
@@ -867,10 +879,22 @@ func (w *workload) cycle(ctx, calls context.Context, p *phase, s *saver, meth cl
 }
 
 // read pulls dashboards in turn: a methodologist the campaign's completeness
-// and the municipality's schools' indicators; the regional centre its
-// municipalities, the country by region and an XLSX export.
+// and the municipality's schools' indicators; the regional centre what its
+// page reads (its municipalities' aggregates, the country by region, the
+// region's completeness counted by municipality) and two export-sized reads:
+// the XLSX export and the region's completeness with every organisation
+// listed (what an API client asks for; the page never does).
 func (w *workload) read(ctx, calls context.Context, p *phase, c client, regional bool, rate float64) {
 	pc := newPacer(rate)
+	paths := w.readPaths(regional)
+	for i := 0; pc.wait(ctx); i++ {
+		q := paths[i%len(paths)]
+		p.timed(q.op, func() (outcome, error) { return ok, c.do(calls, "GET", q.path, nil, nil) })
+	}
+}
+
+// readPaths are the reads of a methodologist or of the regional centre.
+func (w *workload) readPaths(regional bool) []struct{ op, path string } {
 	paths := []struct{ op, path string }{
 		{"completeness (methodologist)", "/v1/completeness?campaignId=" + w.campaign},
 		{"aggregates of schools (methodologist)", fmt.Sprintf("/v1/aggregates?level=LEVEL_ORGANISATION&parent=%s&years=%d&years=%d&basis=BASIS_SUBMITTED", w.mun, w.year-1, w.year)},
@@ -880,14 +904,102 @@ func (w *workload) read(ctx, calls context.Context, p *phase, c client, regional
 		paths = []struct{ op, path string }{
 			{"aggregates by municipality (regional)", fmt.Sprintf("/v1/aggregates?level=LEVEL_MUNICIPALITY&parent=%s&years=%d&years=%d", r, y-1, y)},
 			{"aggregates by region (regional)", fmt.Sprintf("/v1/aggregates?level=LEVEL_REGION&years=%d&years=%d", y-1, y)},
-			{"completeness of the region (regional)", fmt.Sprintf("/v1/completeness?year=%d&region=%s", y, r)},
+			{"completeness of the region by municipality (regional)", fmt.Sprintf("/v1/completeness?year=%d&region=%s&countsOnly=true", y, r)},
+			{"export JSON: completeness of the region, every organisation (regional)", fmt.Sprintf("/v1/completeness?year=%d&region=%s", y, r)},
 			{"export XLSX (regional)", fmt.Sprintf("/v1/aggregates:download?query.level=LEVEL_MUNICIPALITY&query.parent=%s&query.years=%d&format=EXPORT_FORMAT_XLSX", r, y)},
 		}
 	}
-	for i := 0; pc.wait(ctx); i++ {
-		q := paths[i%len(paths)]
-		p.timed(q.op, func() (outcome, error) { return ok, c.do(calls, "GET", q.path, nil, nil) })
+	return paths
+}
+
+// readCost is what one kind of read costs alone: its times and the CPU a
+// read took in each process.
+type readCost struct {
+	op       string
+	n        int
+	p50, p95 time.Duration
+	cpu      map[string]time.Duration
+}
+
+// readCosts reads each dashboard and export alone (nothing else of the load
+// running), one request at a time, o.reads times after one to warm it: its
+// CPU a read in every process — the figure other work on the machine
+// disturbs least — and its times when nothing of the load competes.
+func (w *workload) readCosts(ctx context.Context) ([]readCost, error) {
+	var out []readCost
+	for _, regional := range []bool{false, true} {
+		c := w.regional
+		if !regional {
+			c = w.methodology[0]
+		}
+		for _, q := range w.readPaths(regional) {
+			if err := c.do(ctx, "GET", q.path, nil, nil); err != nil {
+				return nil, fmt.Errorf("%s: %w", q.op, err)
+			}
+			cpu0 := readCPU(w.o.pids)
+			ds := make([]time.Duration, 0, w.o.reads)
+			for range w.o.reads {
+				start := time.Now()
+				if err := c.do(ctx, "GET", q.path, nil, nil); err != nil {
+					return nil, fmt.Errorf("%s: %w", q.op, err)
+				}
+				ds = append(ds, time.Since(start))
+			}
+			cpu := readCPU(w.o.pids)
+			for n := range cpu {
+				cpu[n] = (cpu[n] - cpu0[n]) / time.Duration(len(ds))
+			}
+			slices.Sort(ds)
+			out = append(out, readCost{op: q.op, n: len(ds), p50: percentile(ds, .5), p95: percentile(ds, .95), cpu: cpu})
+		}
 	}
+	return out, nil
+}
+
+// readCPU is cpuTimes with, for PostgreSQL, its client backends alone
+// (connected over TCP): the autovacuum that follows the phases' writes is
+// not a read's.
+func readCPU(pids map[string]int) map[string]time.Duration {
+	out := cpuTimes(pids)
+	pg, ok := pids["postgres"]
+	if !ok {
+		return out
+	}
+	out["postgres"] = 0
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		child, err := strconv.Atoi(e.Name())
+		if err != nil || procParent(child) != pg {
+			continue
+		}
+		if cmd, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", child)); bytes.Contains(cmd, []byte("127.0.0.1(")) {
+			out["postgres"] += procCPU(child)
+		}
+	}
+	return out
+}
+
+// reportReads prints the reads alone: times and CPU a read by process.
+func reportReads(out io.Writer, costs []readCost) error {
+	if len(costs) == 0 {
+		return nil
+	}
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "each read alone, one at a time (%d times; postgres: its client backends)\tp50 ms\tp95 ms\tCPU ms a read\tof which\t\n", costs[0].n)
+	for _, c := range costs {
+		var total time.Duration
+		var parts []string
+		for _, n := range slices.Sorted(maps.Keys(c.cpu)) {
+			total += c.cpu[n]
+			parts = append(parts, fmt.Sprintf("%s %.1f", n, float64(c.cpu[n].Microseconds())/1000))
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%.1f\t%s\t\n", c.op, ms(c.p50), ms(c.p95), float64(total.Microseconds())/1000, strings.Join(parts, ", "))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintln(out)
+	return err
 }
 
 // profile takes a CPU profile of every side port over most of the phase,
@@ -996,7 +1108,7 @@ func report(out io.Writer, o options, benches []benchRun, phases []*phase, rss m
 	fmt.Fprintln(tw, "phase\toperation\trequests\trate/s\tp50 ms\tp95 ms\tp99 ms\terrors\texpected 409\t")
 	var errs int
 	rates := map[string]float64{}
-	dashP95 := map[string]time.Duration{}
+	dashP95, exportP95 := map[string]time.Duration{}, map[string]time.Duration{}
 	for _, p := range phases {
 		for _, n := range slices.Sorted(maps.Keys(p.ops)) {
 			s := p.ops[n]
@@ -1008,8 +1120,11 @@ func report(out io.Writer, o options, benches []benchRun, phases []*phase, rss m
 			if n == "save" {
 				rates[p.name] = r
 			}
-			if strings.HasPrefix(n, "aggregates") || strings.HasPrefix(n, "completeness") {
+			switch {
+			case strings.HasPrefix(n, "aggregates") || strings.HasPrefix(n, "completeness"):
 				dashP95[p.name] = max(dashP95[p.name], percentile(s.durations, .95))
+			case strings.HasPrefix(n, "export"):
+				exportP95[p.name] = max(exportP95[p.name], percentile(s.durations, .95))
 			}
 		}
 	}
@@ -1060,6 +1175,10 @@ func report(out io.Writer, o options, benches []benchRun, phases []*phase, rss m
 		fmt.Fprintf(out, "dashboards' p95 (the worst of them) at %g saves/s: %s ms; ", o.rate, ms(dashP95[fmt.Sprintf("%g/s", o.rate)]))
 	}
 	fmt.Fprintf(out, "with everything at the maximum: %s ms (bar ≤ 100 ms)\n", ms(dashP95["max"]))
+	if o.rate > 0 {
+		fmt.Fprintf(out, "exports' p95 (XLSX, the region's every organisation as JSON; not dashboards) at %g saves/s: %s ms; ", o.rate, ms(exportP95[fmt.Sprintf("%g/s", o.rate)]))
+	}
+	fmt.Fprintf(out, "with everything at the maximum: %s ms\n", ms(exportP95["max"]))
 	var parts []string
 	for _, n := range slices.Sorted(maps.Keys(rss)) {
 		parts = append(parts, fmt.Sprintf("%s %.0f MB", n, float64(rss[n])/(1<<20)))

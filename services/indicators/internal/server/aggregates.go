@@ -273,6 +273,11 @@ func (a *Aggregates) check(ctx context.Context, p identity.Principal, req *indic
 				return q, domain.ErrNotFound
 			}
 		}
+		// At the region level the caller sees the regions it holds (see
+		// visible): only those are read.
+		if r := p.Reach(); q.Level == indicator.LevelRegion && !r.All {
+			q.Regions = r.Regions
+		}
 	case indicator.LevelOrganisation:
 		if !isUUID(q.Parent) {
 			return q, validation.Field(prefix+"parent", validation.BadUUID())

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -12,11 +13,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/jackc/pgx/v5"
 	"github.com/xuri/excelize/v2"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/testing/protocmp"
 
 	"github.com/nastavnik/nastavnik/platform/identity"
 	"github.com/nastavnik/nastavnik/platform/service"
@@ -272,6 +275,29 @@ func TestAggregatesEqualPlainSQLAtEveryLevel(t *testing.T) {
 	if total := w.checkAgainstSQL(t, 2026); total < 9*(1+2+6+100) {
 		t.Errorf("only %d aggregates compared", total)
 	}
+	// A parent narrows the answer to its own units and changes nothing
+	// else: a region's municipalities, and the region itself, are its share
+	// of the answer without a parent (the store's query takes another shape
+	// with a parent).
+	regionOf := map[string]string{}
+	for _, o := range w.dir.orgs {
+		regionOf[o.MunicipalityID], regionOf[o.RegionCode] = o.RegionCode, o.RegionCode
+	}
+	for _, l := range []indicatorsv1.Level{indicatorsv1.Level_LEVEL_REGION, indicatorsv1.Level_LEVEL_MUNICIPALITY} {
+		want := map[string][]*indicatorsv1.Aggregate{}
+		for _, a := range w.aggregates("operator", &indicatorsv1.GetAggregatesRequest{Level: l, Years: []int32{2026}}) {
+			want[regionOf[a.GetUnit()]] = append(want[regionOf[a.GetUnit()]], a)
+		}
+		if len(want) < 2 || want[""] != nil {
+			t.Fatalf("%v: aggregates by region %v", l, slices.Collect(maps.Keys(want)))
+		}
+		for region, w2 := range want {
+			got := w.aggregates("operator", &indicatorsv1.GetAggregatesRequest{Level: l, Parent: region, Years: []int32{2026}})
+			if diff := cmp.Diff(w2, got, protocmp.Transform()); diff != "" {
+				t.Errorf("%v of %s (-share of all +with the parent):\n%s", l, region, diff)
+			}
+		}
+	}
 	// Rebuilding from the reports gives the same sums the writes kept, at every level.
 	levels := []indicatorsv1.Level{indicatorsv1.Level_LEVEL_COUNTRY, indicatorsv1.Level_LEVEL_REGION, indicatorsv1.Level_LEVEL_MUNICIPALITY}
 	var before [][]*indicatorsv1.Aggregate
@@ -414,6 +440,21 @@ func TestAggregateAccessTargetsAndExport(t *testing.T) {
 	wantCode(t, "regional reads another region", err, codes.NotFound)
 	if got := w.aggregates("regional", &indicatorsv1.GetAggregatesRequest{Level: indicatorsv1.Level_LEVEL_REGION, Years: []int32{2026}}); len(got) != 9 || got[0].GetUnit() != "24" {
 		t.Errorf("regional, all regions: %d rows", len(got))
+	}
+	// Its region read alone (the store reads only the regions the caller
+	// sees) is the operator's row of that region, to the last field; a
+	// methodologist sees no region.
+	var want []*indicatorsv1.Aggregate
+	for _, a := range w.aggregates("operator", &indicatorsv1.GetAggregatesRequest{Level: indicatorsv1.Level_LEVEL_REGION, Years: []int32{2026}}) {
+		if a.GetUnit() == "24" {
+			want = append(want, a)
+		}
+	}
+	if diff := cmp.Diff(want, w.aggregates("regional", &indicatorsv1.GetAggregatesRequest{Level: indicatorsv1.Level_LEVEL_REGION, Years: []int32{2026}}), protocmp.Transform()); diff != "" {
+		t.Errorf("regional's region (-operator's +regional's):\n%s", diff)
+	}
+	if got := w.aggregates("methodologist", &indicatorsv1.GetAggregatesRequest{Level: indicatorsv1.Level_LEVEL_REGION, Years: []int32{2026}}); len(got) != 0 {
+		t.Errorf("methodologist, all regions: %d rows, want none", len(got))
 	}
 	_, err = agg("operator").GetAggregates(ctx, &indicatorsv1.GetAggregatesRequest{Level: indicatorsv1.Level_LEVEL_ORGANISATION, Parent: "24", Years: []int32{2026}})
 	wantCode(t, "organisations under a region", err, codes.InvalidArgument)

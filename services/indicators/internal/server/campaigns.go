@@ -6,7 +6,6 @@ import (
 	"maps"
 	"slices"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/nastavnik/nastavnik/platform/dates"
@@ -356,10 +355,13 @@ func (s *Server) GetCompleteness(ctx context.Context, req *indicatorsv1.GetCompl
 	for _, r := range slices.Sorted(maps.Keys(tally.Regions)) {
 		resp.Regions = append(resp.Regions, &indicatorsv1.RegionCompleteness{RegionCode: r, Counts: countsToProto(tally.Regions[r])})
 	}
-	// The list in name order (the store's is by sort key, across campaigns).
-	slices.SortStableFunc(standings, func(a, b domain.Standing) int { return strings.Compare(a.ShortName, b.ShortName) })
-	for _, st := range standings {
-		resp.Organisations = append(resp.Organisations, expectedToProto(st.Expected, st.State, st.Late, st.SubmitTime))
+	// The list in name order, as the store reads it.
+	if len(standings) > 0 {
+		resp.Organisations = make([]*indicatorsv1.ExpectedOrganisation, len(standings))
+		for i := range standings {
+			st := &standings[i]
+			resp.Organisations[i] = expectedToProto(st.Expected, st.State, st.Late, st.SubmitTime)
+		}
 	}
 	return resp, nil
 }

@@ -2,6 +2,8 @@ package server_test
 
 import (
 	"context"
+	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -376,6 +378,22 @@ func TestCompletenessExtensionAndCarryOver(t *testing.T) {
 	if err != nil || ext.GetOrganisation().GetDeadline() != "2025-12-25" || len(ext.GetOrganisation().GetExtensions()) != 1 ||
 		ext.GetOrganisation().GetExtensions()[0].GetLogin() != "method-a" {
 		t.Fatalf("extension: %v %v", ext, err)
+	}
+	// The list of the completeness carries A2's extension and the deadline
+	// in force, and A1 none: the store reads the extensions by the list's
+	// filter, not organisation by organisation.
+	for _, req := range []*indicatorsv1.GetCompletenessRequest{{CampaignId: c25.GetId()}, {Year: 2025, Region: "24"}, {Year: 2025, Municipality: munA, AsOf: "2025-12-20"}} {
+		resp, err := w.campaigns("methodologist").GetCompleteness(ctx, req)
+		if err != nil {
+			t.Fatalf("GetCompleteness %v: %v", req, err)
+		}
+		got := map[string]string{}
+		for _, o := range resp.GetOrganisations() {
+			got[o.GetOrganisationId()] = fmt.Sprintf("%s %d", o.GetDeadline(), len(o.GetExtensions()))
+		}
+		if want := map[string]string{orgA1: "2025-12-15 0", orgA2: "2025-12-25 1"}; !maps.Equal(got, want) {
+			t.Errorf("GetCompleteness %v: deadlines and extensions %v, want %v", req, got, want)
+		}
 	}
 	r2 := w.save("curatorA2", w.report("curatorA2", c25.GetId(), orgA2, false), goodValues(1))
 	w.clock.Set(time.Date(2025, 12, 20, 3, 0, 0, 0, time.UTC))

@@ -325,6 +325,10 @@ type AggregateQuery struct {
 	Years      []int
 	Indicators []string
 	Basis      int
+	// Regions, when not nil, are the only regions read at the region
+	// level: those the caller sees, so that a regional centre's read of
+	// the country by region reads its own region, not all 89.
+	Regions []string
 }
 
 // Aggregates reads the sums of the units a query selects, with their
@@ -334,6 +338,18 @@ func (s *Store) Aggregates(ctx context.Context, q AggregateQuery) ([]Sums, error
 	const op = "store.Aggregates"
 	var sumsSQL, expectedSQL string
 	args := []any{q.Years, q.Indicators, q.Basis, q.Parent}
+	// in is the parent's condition on column col (parameter n): the column
+	// equals it, or, without a parent, none. Never ($n = '' OR col = $n):
+	// its generic plan, which PostgreSQL may cache for the prepared
+	// statement, cannot use the index on col and reads every unit of the
+	// country (41,364 rows of municipal_sums for a region's 2,088 at
+	// 45,000 organisations).
+	in := func(col string, n int) string {
+		if q.Parent == "" {
+			return fmt.Sprintf("$%d = ''", n)
+		}
+		return fmt.Sprintf("%s = $%d", col, n)
+	}
 	switch q.Level {
 	case indicator.LevelCountry:
 		sumsSQL = `SELECT '', '', year, indicator_code, numerator, denominator, contributors FROM rollups
@@ -341,13 +357,17 @@ func (s *Store) Aggregates(ctx context.Context, q AggregateQuery) ([]Sums, error
 		expectedSQL = `SELECT '', '', year, sum(expected) FROM municipal_expected WHERE year = ANY($1) AND $2 = '' GROUP BY year`
 	case indicator.LevelRegion:
 		sumsSQL = `SELECT unit, unit, year, indicator_code, numerator, denominator, contributors FROM rollups
-			WHERE year = ANY($1) AND indicator_code = ANY($2) AND basis = $3 AND level = 3 AND ($4 = '' OR unit = $4)`
-		expectedSQL = `SELECT region_code, region_code, year, sum(expected) FROM municipal_expected WHERE year = ANY($1) AND ($2 = '' OR region_code = $2)
-			GROUP BY region_code, year`
+			WHERE year = ANY($1) AND indicator_code = ANY($2) AND basis = $3 AND level = 3 AND ` + in("unit", 4)
+		expectedSQL = `SELECT region_code, region_code, year, sum(expected) FROM municipal_expected WHERE year = ANY($1) AND ` + in("region_code", 2)
+		if q.Regions != nil {
+			sumsSQL += ` AND unit = ANY($5)`
+			expectedSQL += ` AND region_code = ANY($3)`
+		}
+		expectedSQL += ` GROUP BY region_code, year`
 	case indicator.LevelMunicipality:
 		sumsSQL = `SELECT municipality_id::text, region_code, year, indicator_code, numerator, denominator, contributors FROM municipal_sums
-			WHERE year = ANY($1) AND indicator_code = ANY($2) AND basis = $3 AND ($4 = '' OR region_code = $4)`
-		expectedSQL = `SELECT municipality_id::text, region_code, year, expected FROM municipal_expected WHERE year = ANY($1) AND ($2 = '' OR region_code = $2)`
+			WHERE year = ANY($1) AND indicator_code = ANY($2) AND basis = $3 AND ` + in("region_code", 4)
+		expectedSQL = `SELECT municipality_id::text, region_code, year, expected FROM municipal_expected WHERE year = ANY($1) AND ` + in("region_code", 2)
 	case indicator.LevelOrganisation:
 		sumsSQL = `SELECT organisation_id::text, region_code, year, indicator_code, sum(numerator), sum(denominator), count(*) FROM contributions
 			WHERE year = ANY($1) AND indicator_code = ANY($2) AND ($3 = 1 AND accepted OR $3 = 2) AND municipality_id = $4::uuid
@@ -363,7 +383,11 @@ func (s *Store) Aggregates(ctx context.Context, q AggregateQuery) ([]Sums, error
 	}
 	expected := map[unitYear]int{}
 	regions := map[string]string{}
-	rows, err := s.read.Query(ctx, expectedSQL, q.Years, q.Parent)
+	expectedArgs := []any{q.Years, q.Parent}
+	if q.Level == indicator.LevelRegion && q.Regions != nil {
+		args, expectedArgs = append(args, q.Regions), append(expectedArgs, q.Regions)
+	}
+	rows, err := s.read.Query(ctx, expectedSQL, expectedArgs...)
 	if err != nil {
 		return nil, translate(op, err)
 	}
