@@ -68,7 +68,7 @@ func enqueueSignedOff(ctx context.Context, tx pgx.Tx, key SignOffKey, so domain.
 // point comes at most its days and a zone's offset before the deadline, the
 // deadline day ends at most a day and an offset after it, so two days of
 // margin on either side lose nothing — their submitted and accepted reports
-// and their organisations by campaign (migration 13's indexes), and the
+// and their organisations by campaign (migration 12's indexes), and the
 // outbox only for the reminders not written yet; names are read for those
 // alone.
 func (s *Store) ScheduleReminders(ctx context.Context, now time.Time) (int, error) {
@@ -170,7 +170,7 @@ func (s *Store) Inbox() notify.Inbox { return notify.Inbox{Pool: s.pool} }
 // Like the reminders it runs every half minute on every replica: outside
 // the days when some zone is in December (December two days either side in
 // UTC covers every zone) it reads nothing, and in December the open
-// campaigns' organisations by campaign (migration 13's index), once.
+// campaigns' organisations by campaign (migration 12's index), once.
 func (s *Store) ScheduleDigests(ctx context.Context, now time.Time) (int, error) {
 	tag, err := s.pool.Exec(ctx, `WITH live AS MATERIALIZED (
 			SELECT co.campaign_id, co.organisation_id, co.municipality_id, co.time_zone
