@@ -273,6 +273,12 @@ func (a *Aggregates) check(ctx context.Context, p identity.Principal, req *indic
 				return q, domain.ErrNotFound
 			}
 		}
+		// The store reads only the units the caller may see (visible
+		// still judges each): a methodologist's municipality, a regional
+		// centre's region, not the country.
+		if r := p.Reach(); !r.All {
+			q.Within = &store.Within{Regions: r.Regions, Municipalities: r.Municipalities}
+		}
 	case indicator.LevelOrganisation:
 		if !isUUID(q.Parent) {
 			return q, validation.Field(prefix+"parent", validation.BadUUID())

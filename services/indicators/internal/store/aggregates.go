@@ -325,6 +325,15 @@ type AggregateQuery struct {
 	Years      []int
 	Indicators []string
 	Basis      int
+	// Within, when set, keeps the municipalities and regions levels to the
+	// units inside its Regions or its Municipalities (a caller's reach), so
+	// a methodologist's read is one municipality's rows, not the country's.
+	Within *Within
+}
+
+// Within is a set of regions and municipalities (ids).
+type Within struct {
+	Regions, Municipalities []string
 }
 
 // Aggregates reads the sums of the units a query selects, with their
@@ -334,6 +343,20 @@ func (s *Store) Aggregates(ctx context.Context, q AggregateQuery) ([]Sums, error
 	const op = "store.Aggregates"
 	var sumsSQL, expectedSQL string
 	args := []any{q.Years, q.Indicators, q.Basis, q.Parent}
+	expArgs := []any{q.Years, q.Parent}
+	// Within follows in both: whether it is set, its regions and (for
+	// municipalities) its municipalities.
+	w := Within{Regions: []string{}, Municipalities: []string{}}
+	if q.Within != nil {
+		w.Regions, w.Municipalities = append(w.Regions, q.Within.Regions...), uuids(q.Within.Municipalities)
+	}
+	switch q.Level {
+	case indicator.LevelRegion:
+		args, expArgs = append(args, q.Within != nil, w.Regions), append(expArgs, q.Within != nil, w.Regions)
+	case indicator.LevelMunicipality:
+		args = append(args, q.Within != nil, w.Regions, w.Municipalities)
+		expArgs = append(expArgs, q.Within != nil, w.Regions, w.Municipalities)
+	}
 	switch q.Level {
 	case indicator.LevelCountry:
 		sumsSQL = `SELECT '', '', year, indicator_code, numerator, denominator, contributors FROM rollups
@@ -341,13 +364,17 @@ func (s *Store) Aggregates(ctx context.Context, q AggregateQuery) ([]Sums, error
 		expectedSQL = `SELECT '', '', year, sum(expected) FROM municipal_expected WHERE year = ANY($1) AND $2 = '' GROUP BY year`
 	case indicator.LevelRegion:
 		sumsSQL = `SELECT unit, unit, year, indicator_code, numerator, denominator, contributors FROM rollups
-			WHERE year = ANY($1) AND indicator_code = ANY($2) AND basis = $3 AND level = 3 AND ($4 = '' OR unit = $4)`
+			WHERE year = ANY($1) AND indicator_code = ANY($2) AND basis = $3 AND level = 3 AND ($4 = '' OR unit = $4)
+				AND (NOT $5 OR unit = ANY($6::text[]))`
 		expectedSQL = `SELECT region_code, region_code, year, sum(expected) FROM municipal_expected WHERE year = ANY($1) AND ($2 = '' OR region_code = $2)
+				AND (NOT $3 OR region_code = ANY($4::text[]))
 			GROUP BY region_code, year`
 	case indicator.LevelMunicipality:
 		sumsSQL = `SELECT municipality_id::text, region_code, year, indicator_code, numerator, denominator, contributors FROM municipal_sums
-			WHERE year = ANY($1) AND indicator_code = ANY($2) AND basis = $3 AND ($4 = '' OR region_code = $4)`
-		expectedSQL = `SELECT municipality_id::text, region_code, year, expected FROM municipal_expected WHERE year = ANY($1) AND ($2 = '' OR region_code = $2)`
+			WHERE year = ANY($1) AND indicator_code = ANY($2) AND basis = $3 AND ($4 = '' OR region_code = $4)
+				AND (NOT $5 OR region_code = ANY($6::text[]) OR municipality_id = ANY($7::uuid[]))`
+		expectedSQL = `SELECT municipality_id::text, region_code, year, expected FROM municipal_expected WHERE year = ANY($1) AND ($2 = '' OR region_code = $2)
+				AND (NOT $3 OR region_code = ANY($4::text[]) OR municipality_id = ANY($5::uuid[]))`
 	case indicator.LevelOrganisation:
 		sumsSQL = `SELECT organisation_id::text, region_code, year, indicator_code, sum(numerator), sum(denominator), count(*) FROM contributions
 			WHERE year = ANY($1) AND indicator_code = ANY($2) AND ($3 = 1 AND accepted OR $3 = 2) AND municipality_id = $4::uuid
@@ -363,7 +390,7 @@ func (s *Store) Aggregates(ctx context.Context, q AggregateQuery) ([]Sums, error
 	}
 	expected := map[unitYear]int{}
 	regions := map[string]string{}
-	rows, err := s.read.Query(ctx, expectedSQL, q.Years, q.Parent)
+	rows, err := s.read.Query(ctx, expectedSQL, expArgs...)
 	if err != nil {
 		return nil, translate(op, err)
 	}
