@@ -20,6 +20,7 @@ import (
 	"github.com/nastavnik/nastavnik/gateway/internal/auth"
 	"github.com/nastavnik/nastavnik/gateway/internal/config"
 	"github.com/nastavnik/nastavnik/gateway/internal/server"
+	"github.com/nastavnik/nastavnik/platform/notify"
 	"github.com/nastavnik/nastavnik/platform/servicetest"
 	registryv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/registry/v1"
 	indicatorsapp "github.com/nastavnik/nastavnik/services/indicators/app"
@@ -42,9 +43,17 @@ type platform struct {
 // configuration.
 func startPlatform(t testing.TB, opts ...func(*config.Config)) platform {
 	t.Helper()
-	reg := servicetest.Start(t, registryapp.Spec)
-	rm := servicetest.StartWith(t, roadmapapp.Spec, servicetest.Options{RegistryAddr: reg.Addr})
-	ind := servicetest.StartWith(t, indicatorsapp.Spec, servicetest.Options{RegistryAddr: reg.Addr})
+	return startPlatformNotify(t, nil, opts...)
+}
+
+// startPlatformNotify is startPlatform with the services' notifications
+// configured as n (nil: the tests' default, an outbox looking for work every
+// 200 ms).
+func startPlatformNotify(t testing.TB, n *notify.Config, opts ...func(*config.Config)) platform {
+	t.Helper()
+	reg := servicetest.StartWith(t, registryapp.Spec, servicetest.Options{Notify: n})
+	rm := servicetest.StartWith(t, roadmapapp.Spec, servicetest.Options{RegistryAddr: reg.Addr, Notify: n})
+	ind := servicetest.StartWith(t, indicatorsapp.Spec, servicetest.Options{RegistryAddr: reg.Addr, Notify: n})
 	p := platform{reg: reg, rm: rm, ind: ind}
 	p.base, p.metrics, p.logs = p.startGateway(t, opts...)
 	createAccount(t, reg, "operator", operatorPassword, registryv1.Role_ROLE_OPERATOR, "")
