@@ -5,6 +5,9 @@
 #   - the methodologist's dashboard and the regional centre's page, at demo scale
 #     and for a generated region of NASTAVNIK_BENCH_REGION_ORGS organisations
 #     (2,000 by default), against the completeness read of the same scope.
+# The services' outbox runs at its deployed interval, 30 s
+# (NASTAVNIK_BENCH_NOTIFY_INTERVAL=200ms gives the tests' one);
+# NASTAVNIK_BENCH_CPUPROFILE=DIR writes a CPU profile of each measured loop.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PGPORT=${BENCH_PGPORT:-5546}

@@ -10,6 +10,7 @@ package inbox
 
 import (
 	"context"
+	"sync"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -86,14 +87,22 @@ func (m *Merged) ListNotifications(ctx context.Context, in *notifyv1.ListNotific
 	pages := make([]*notifyv1.ListNotificationsResponse, len(m.sources))
 	down := make([]bool, len(m.sources))
 	out := &notifyv1.ListNotificationsResponse{}
-	var firstErr error
+	// The sources are asked at once (every page's header counts the
+	// unread), then their answers taken in order.
+	resps, errs := make([]*notifyv1.ListNotificationsResponse, len(m.sources)), make([]error, len(m.sources))
+	var wg sync.WaitGroup
 	for i, src := range m.sources {
 		// The unread count is of all: the first page of a done source too.
 		req := &notifyv1.ListNotificationsRequest{PageSize: int32(size), PageToken: cur.Tokens[i]}
 		if cur.Done[i] {
 			req = &notifyv1.ListNotificationsRequest{PageSize: 1}
 		}
-		resp, err := src.ListNotifications(ctx, req)
+		wg.Go(func() { resps[i], errs[i] = src.ListNotifications(ctx, req) })
+	}
+	wg.Wait()
+	var firstErr error
+	for i := range m.sources {
+		resp, err := resps[i], errs[i]
 		if unavailable(ctx, err) {
 			// Degrade: the others are still shown; this one keeps its
 			// position, so a later page asks it again from there.

@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +14,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/nastavnik/nastavnik/gateway/internal/country"
+	"github.com/nastavnik/nastavnik/platform/notify"
+	"github.com/nastavnik/nastavnik/platform/servicetest"
 	registryv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/registry/v1"
 )
 
@@ -26,7 +31,7 @@ import (
 // scripts/bench-pages.sh runs it.
 func BenchmarkDashboardPages(b *testing.B) {
 	b.Run("demo", func(b *testing.B) {
-		f := newFixture(b)
+		f := newFixtureOn(b, startPlatformWith(b, servicetest.Options{Notify: benchNotify(b)}))
 		ind := f.indicators()
 		f.newReport(ind.campA, f.a1.GetId(), "accepted")
 		f.newReport(ind.campA, f.a2.GetId(), "submitted")
@@ -40,7 +45,7 @@ func BenchmarkDashboardPages(b *testing.B) {
 	})
 	b.Run("region2000", func(b *testing.B) {
 		orgs := envInt("NASTAVNIK_BENCH_REGION_ORGS", 2000)
-		p := startPlatform(b)
+		p := startPlatformWith(b, servicetest.Options{Notify: benchNotify(b)})
 		mun, year := generateRegion(b, p, orgs, 60)
 		benchDashboards(b, p, []benchPage{
 			{name: "methodologist", login: country.Login(registryv1.Role_ROLE_METHODOLOGIST, "01", 1), password: benchPassword,
@@ -49,6 +54,24 @@ func BenchmarkDashboardPages(b *testing.B) {
 				api: fmt.Sprintf("/v1/completeness?year=%d&region=01&countsOnly=true", year)},
 		})
 	})
+}
+
+// benchNotify is the services' notifications as deployed: the outbox looks
+// for due work every NASTAVNIK_NOTIFY_INTERVAL's default, 30 s, not every
+// 200 ms as in the tests (whose reminder scheduling, a scan of every open
+// campaign's organisations, would then run five times a second beside the
+// pages). NASTAVNIK_BENCH_NOTIFY_INTERVAL sets another interval.
+func benchNotify(b *testing.B) *notify.Config {
+	interval := 30 * time.Second
+	if v := os.Getenv("NASTAVNIK_BENCH_NOTIFY_INTERVAL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			b.Fatalf("NASTAVNIK_BENCH_NOTIFY_INTERVAL=%q: want a positive duration", v)
+		}
+		interval = d
+	}
+	return &notify.Config{SMTPFrom: "Наставник <noreply@nastavnik.test>", SMTPTimeout: 5 * time.Second,
+		PublicURL: "http://127.0.0.1", Interval: interval, Workers: 1}
 }
 
 // benchPage is a page (GET / as login) and its baseline, an API read.
@@ -77,6 +100,7 @@ func benchDashboards(b *testing.B, p platform, pages []benchPage) {
 		resp.Body.Close()
 	}
 	pageTimes, apiTimes := make([][]time.Duration, len(pages)), make([][]time.Duration, len(pages))
+	stop := cpuProfile(b)
 	b.ResetTimer()
 	for b.Loop() {
 		for i, pg := range pages {
@@ -91,6 +115,7 @@ func benchDashboards(b *testing.B, p platform, pages []benchPage) {
 		}
 	}
 	b.StopTimer()
+	stop()
 	for i, pg := range pages {
 		p50, p95 := percentiles(pageTimes[i])
 		_, a95 := percentiles(apiTimes[i])
@@ -100,6 +125,29 @@ func benchDashboards(b *testing.B, p platform, pages []benchPage) {
 		b.ReportMetric(ms(p95)/ms(a95), pg.name+"-p95-ratio")
 	}
 	b.ReportMetric(0, "ns/op")
+}
+
+// cpuProfile profiles the measured loop alone (the gateway and the
+// services run in this process) into $NASTAVNIK_BENCH_CPUPROFILE/<name>.pprof
+// when that directory is set; it returns the function that stops it.
+func cpuProfile(b *testing.B) func() {
+	dir := os.Getenv("NASTAVNIK_BENCH_CPUPROFILE")
+	if dir == "" {
+		return func() {}
+	}
+	f, err := os.Create(filepath.Join(dir, strings.ReplaceAll(b.Name(), "/", "_")+".pprof"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		b.Fatal(err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			b.Error(err)
+		}
+	}
 }
 
 // benchPassword is the generated accounts' password.

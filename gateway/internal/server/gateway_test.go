@@ -45,12 +45,14 @@ func startPlatform(t testing.TB, opts ...func(*config.Config)) platform {
 	return startPlatformWith(t, servicetest.Options{}, opts...)
 }
 
-// startPlatformWith is startPlatform with the registry's options (its clock).
-func startPlatformWith(t testing.TB, registry servicetest.Options, opts ...func(*config.Config)) platform {
+// startPlatformWith is startPlatform with the services' options: o.Now is
+// the registry's clock, o.Notify (nil: the tests' default, an outbox looking
+// for work every 200 ms) every service's notifications.
+func startPlatformWith(t testing.TB, o servicetest.Options, opts ...func(*config.Config)) platform {
 	t.Helper()
-	reg := servicetest.StartWith(t, registryapp.Spec, registry)
-	rm := servicetest.StartWith(t, roadmapapp.Spec, servicetest.Options{RegistryAddr: reg.Addr})
-	ind := servicetest.StartWith(t, indicatorsapp.Spec, servicetest.Options{RegistryAddr: reg.Addr})
+	reg := servicetest.StartWith(t, registryapp.Spec, servicetest.Options{Now: o.Now, Notify: o.Notify})
+	rm := servicetest.StartWith(t, roadmapapp.Spec, servicetest.Options{RegistryAddr: reg.Addr, Notify: o.Notify})
+	ind := servicetest.StartWith(t, indicatorsapp.Spec, servicetest.Options{RegistryAddr: reg.Addr, Notify: o.Notify})
 	p := platform{reg: reg, rm: rm, ind: ind}
 	p.base, p.metrics, p.logs = p.startGateway(t, opts...)
 	createAccount(t, reg, "operator", operatorPassword, registryv1.Role_ROLE_OPERATOR, "")

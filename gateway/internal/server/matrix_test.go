@@ -521,7 +521,11 @@ func newToken(f *fixture, c client) string {
 }
 
 func newFixture(t testing.TB, opts ...func(*config.Config)) *fixture {
-	p := startPlatform(t, opts...)
+	return newFixtureOn(t, startPlatform(t, opts...))
+}
+
+// newFixtureOn builds the fixture on a started platform.
+func newFixtureOn(t testing.TB, p platform) *fixture {
 	f := &fixture{t: t, p: p, clients: map[string]client{}, ids: map[string]string{}}
 	ctx := context.Background()
 	regions := registryv1.NewRegionServiceClient(p.reg.Conn)

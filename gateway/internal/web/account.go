@@ -65,6 +65,19 @@ func (p *Pages) base(r *http.Request, title, section string) Base {
 	return b
 }
 
+// baseMeanwhile starts building the page's header (its reads: the unread
+// notifications, the scope's name) while the page reads its own data; the
+// function it returns waits for it and gives it the page's title.
+func (p *Pages) baseMeanwhile(r *http.Request, section string) func(title string) Base {
+	ch := make(chan Base, 1)
+	go func() { ch <- p.base(r, "", section) }()
+	return func(title string) Base {
+		b := <-ch
+		b.Title = title
+		return b
+	}
+}
+
 // ScopeChoice is one role binding a person can switch to.
 type ScopeChoice struct {
 	// Key is the binding's key; empty: all bindings at once.

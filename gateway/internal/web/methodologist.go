@@ -163,7 +163,8 @@ func (p *Pages) methodologistHome(w http.ResponseWriter, r *http.Request) error 
 	mun := methodologistMunicipality(r)
 	q := r.URL.Query()
 	year, _ := strconv.Atoi(q.Get("year"))
-	page := MethodologistHome{Base: p.base(r, "Мониторинг муниципалитета", "home"), Year: p.now().Year()}
+	base := p.baseMeanwhile(r, "home")
+	page := MethodologistHome{Year: p.now().Year()}
 	page.AsOf, page.AsOfError = parseAsOf(q.Get("asOf"))
 	if page.AsOfError == "" {
 		page.AsOfInput = q.Get("asOf")
@@ -214,6 +215,7 @@ func (p *Pages) methodologistHome(w http.ResponseWriter, r *http.Request) error 
 	if err := g.Wait(); err != nil {
 		return err
 	}
+	page.Base = base("Мониторинг муниципалитета")
 	if page.Campaign != nil {
 		page.Year = page.Campaign.Year
 	}

@@ -331,6 +331,7 @@ func (p *Pages) regionPage(w http.ResponseWriter, r *http.Request, region, path 
 	if err != nil {
 		return err
 	}
+	base := p.baseMeanwhile(r, "home")
 	years, year, view, err := yearsAndView(ctx, p, r, region, p.regional.Region)
 	if err != nil {
 		return err
@@ -339,7 +340,7 @@ func (p *Pages) regionPage(w http.ResponseWriter, r *http.Request, region, path 
 	if view.Name != "" {
 		title += " — " + view.Name
 	}
-	page := p.unitsPage(r, title, "home", view, years, year, path, regionLevel)
+	page := p.unitsPage(r, base(title), view, years, year, path, regionLevel)
 	page.ExportURL = "/export/dashboard.xlsx?" + url.Values{"region": {region}, "year": {strconv.Itoa(year)}}.Encode()
 	page.TargetsURL = "/region/targets?" + url.Values{"region": {region}, "year": {strconv.Itoa(year)}}.Encode()
 	signOffs := latestSignOffs(view.SignOffs)
@@ -361,13 +362,14 @@ func (p *Pages) countryPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	base := p.baseMeanwhile(r, "country")
 	years, year, view, err := yearsAndView(ctx, p, r, "", func(ctx context.Context, _ string, year int) (RegionView, error) {
 		return p.regional.Country(ctx, year)
 	})
 	if err != nil {
 		return err
 	}
-	page := p.unitsPage(r, "Мониторинг по стране", "country", view, years, year, "/country", countryLevel)
+	page := p.unitsPage(r, base("Мониторинг по стране"), view, years, year, "/country", countryLevel)
 	byRegion := map[string]map[SignOffState]int{}
 	for _, s := range latestSignOffs(view.SignOffs) {
 		if byRegion[s.RegionCode] == nil {
@@ -408,9 +410,9 @@ var (
 
 // unitsPage builds the region's (or the country's) page from its view: the
 // rows in the order asked, the total, the charts and the notes.
-func (p *Pages) unitsPage(r *http.Request, title, section string, view RegionView, years []int, year int, path string, level unitLevel) RegionPage {
+func (p *Pages) unitsPage(r *http.Request, base Base, view RegionView, years []int, year int, path string, level unitLevel) RegionPage {
 	q := r.URL.Query()
-	page := RegionPage{Base: p.base(r, title, section), View: view, Years: years, Year: year, Prev: year - 1, Path: path,
+	page := RegionPage{Base: base, View: view, Years: years, Year: year, Prev: year - 1, Path: path,
 		Level: level, SignOffCounts: map[SignOffState]int{}, Sort: q.Get("sort"), Desc: q.Get("desc") == "1"}
 	if !slices.Contains(years, year) {
 		page.Years = append([]int{year}, years...)

@@ -273,10 +273,11 @@ func (a *Aggregates) check(ctx context.Context, p identity.Principal, req *indic
 				return q, domain.ErrNotFound
 			}
 		}
-		// At the region level the caller sees the regions it holds (see
-		// visible): only those are read.
-		if r := p.Reach(); q.Level == indicator.LevelRegion && !r.All {
-			q.Regions = r.Regions
+		// The store reads only the units the caller may see (visible
+		// still judges each): a methodologist's municipality, a regional
+		// centre's region, not the country.
+		if r := p.Reach(); !r.All {
+			q.Within = &store.Within{Regions: r.Regions, Municipalities: r.Municipalities}
 		}
 	case indicator.LevelOrganisation:
 		if !isUUID(q.Parent) {

@@ -298,6 +298,38 @@ func TestAggregatesEqualPlainSQLAtEveryLevel(t *testing.T) {
 			}
 		}
 	}
+	// Without a parent, a methodologist reads its municipality's rows and a
+	// regional centre its region's (and region), exactly the operator's rows
+	// of those units: the store reads no more than the caller sees.
+	mun := w.dir.municipalities()[4] // of region 38
+	for _, tc := range []struct {
+		name  string
+		p     identity.Principal
+		level indicatorsv1.Level
+		sees  func(unit string) bool
+	}{
+		{"methodologist", identity.Principal{AccountID: "20000000-0000-4000-8000-000000000101", Login: "method-38",
+			Bindings: []identity.Binding{{Role: identity.Methodologist, Region: "38", Municipality: mun}}},
+			indicatorsv1.Level_LEVEL_MUNICIPALITY, func(u string) bool { return u == mun }},
+		{"regional municipalities", principals["regional"], indicatorsv1.Level_LEVEL_MUNICIPALITY,
+			func(u string) bool { return slices.Index(w.dir.municipalities(), u) < 3 }},
+		{"regional regions", principals["regional"], indicatorsv1.Level_LEVEL_REGION, func(u string) bool { return u == "24" }},
+	} {
+		req := &indicatorsv1.GetAggregatesRequest{Level: tc.level, Years: []int32{2026}}
+		var want []*indicatorsv1.Aggregate
+		for _, a := range w.aggregates("operator", req) {
+			if tc.sees(a.GetUnit()) {
+				want = append(want, a)
+			}
+		}
+		resp, err := indicatorsv1.NewAggregateServiceClient(w.svc.Dial(t, tc.p)).GetAggregates(ctx, req)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if diff := cmp.Diff(want, resp.GetAggregates(), protocmp.Transform()); len(want) == 0 || diff != "" {
+			t.Errorf("%s: %d rows the operator sees; (-want +got)\n%s", tc.name, len(want), diff)
+		}
+	}
 	// Rebuilding from the reports gives the same sums the writes kept, at every level.
 	levels := []indicatorsv1.Level{indicatorsv1.Level_LEVEL_COUNTRY, indicatorsv1.Level_LEVEL_REGION, indicatorsv1.Level_LEVEL_MUNICIPALITY}
 	var before [][]*indicatorsv1.Aggregate

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/nastavnik/nastavnik/platform/dates"
 	"github.com/nastavnik/nastavnik/platform/identity"
 	"github.com/nastavnik/nastavnik/platform/pagination"
@@ -134,12 +136,23 @@ func (s *Server) ListCampaigns(ctx context.Context, req *indicatorsv1.ListCampai
 		after = &cur
 	}
 	size := pagination.Size(req.GetPageSize())
-	list, total, err := s.store.ListCampaigns(ctx, f, after, size+1)
-	if err != nil {
-		return nil, err
-	}
-	years, err := s.store.CampaignYears(ctx, f)
-	if err != nil {
+	// The page and the years of all at once (a read: no transaction in
+	// ctx to share); every dashboard starts with this list.
+	var (
+		list  []domain.Campaign
+		total int
+		years []int
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		list, total, err = s.store.ListCampaigns(gctx, f, after, size+1)
+		return err
+	})
+	g.Go(func() (err error) {
+		years, err = s.store.CampaignYears(gctx, f)
+		return err
+	})
+	if err := g.Wait(); err != nil {
 		return nil, err
 	}
 	resp := &indicatorsv1.ListCampaignsResponse{TotalSize: int32(total)}

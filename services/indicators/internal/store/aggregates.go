@@ -325,10 +325,16 @@ type AggregateQuery struct {
 	Years      []int
 	Indicators []string
 	Basis      int
-	// Regions, when not nil, are the only regions read at the region
-	// level: those the caller sees, so that a regional centre's read of
-	// the country by region reads its own region, not all 89.
-	Regions []string
+	// Within, when set, keeps the municipalities and regions levels to the
+	// units inside its Regions or its Municipalities (a caller's reach), so
+	// a methodologist's read is one municipality's rows and a regional
+	// centre's read of the country by region its own region, not all 89.
+	Within *Within
+}
+
+// Within is a set of regions and municipalities (ids).
+type Within struct {
+	Regions, Municipalities []string
 }
 
 // Aggregates reads the sums of the units a query selects, with their
@@ -338,6 +344,7 @@ func (s *Store) Aggregates(ctx context.Context, q AggregateQuery) ([]Sums, error
 	const op = "store.Aggregates"
 	var sumsSQL, expectedSQL string
 	args := []any{q.Years, q.Indicators, q.Basis, q.Parent}
+	expArgs := []any{q.Years, q.Parent}
 	// in is the parent's condition on column col (parameter n): the column
 	// equals it, or, without a parent, none. Never ($n = '' OR col = $n):
 	// its generic plan, which PostgreSQL may cache for the prepared
@@ -350,6 +357,26 @@ func (s *Store) Aggregates(ctx context.Context, q AggregateQuery) ([]Sums, error
 		}
 		return fmt.Sprintf("%s = $%d", col, n)
 	}
+	// within is Within's condition on the sums' and the expected counts'
+	// region columns (and their municipality column, "" for none), with its
+	// parameters appended to both argument lists; nothing when it is not
+	// set (for the same reason as in).
+	within := func(sumsRegion, expRegion, municipality string) (sums, exp string) {
+		if q.Within == nil {
+			return "", ""
+		}
+		regions := append([]string{}, q.Within.Regions...)
+		args, expArgs = append(args, regions), append(expArgs, regions)
+		sums = fmt.Sprintf(" AND (%s = ANY($%d::text[])", sumsRegion, len(args))
+		exp = fmt.Sprintf(" AND (%s = ANY($%d::text[])", expRegion, len(expArgs))
+		if municipality != "" {
+			ms := uuids(q.Within.Municipalities)
+			args, expArgs = append(args, ms), append(expArgs, ms)
+			sums += fmt.Sprintf(" OR %s = ANY($%d::uuid[])", municipality, len(args))
+			exp += fmt.Sprintf(" OR %s = ANY($%d::uuid[])", municipality, len(expArgs))
+		}
+		return sums + ")", exp + ")"
+	}
 	switch q.Level {
 	case indicator.LevelCountry:
 		sumsSQL = `SELECT '', '', year, indicator_code, numerator, denominator, contributors FROM rollups
@@ -359,15 +386,14 @@ func (s *Store) Aggregates(ctx context.Context, q AggregateQuery) ([]Sums, error
 		sumsSQL = `SELECT unit, unit, year, indicator_code, numerator, denominator, contributors FROM rollups
 			WHERE year = ANY($1) AND indicator_code = ANY($2) AND basis = $3 AND level = 3 AND ` + in("unit", 4)
 		expectedSQL = `SELECT region_code, region_code, year, sum(expected) FROM municipal_expected WHERE year = ANY($1) AND ` + in("region_code", 2)
-		if q.Regions != nil {
-			sumsSQL += ` AND unit = ANY($5)`
-			expectedSQL += ` AND region_code = ANY($3)`
-		}
-		expectedSQL += ` GROUP BY region_code, year`
+		ws, we := within("unit", "region_code", "")
+		sumsSQL, expectedSQL = sumsSQL+ws, expectedSQL+we+` GROUP BY region_code, year`
 	case indicator.LevelMunicipality:
 		sumsSQL = `SELECT municipality_id::text, region_code, year, indicator_code, numerator, denominator, contributors FROM municipal_sums
 			WHERE year = ANY($1) AND indicator_code = ANY($2) AND basis = $3 AND ` + in("region_code", 4)
 		expectedSQL = `SELECT municipality_id::text, region_code, year, expected FROM municipal_expected WHERE year = ANY($1) AND ` + in("region_code", 2)
+		ws, we := within("region_code", "region_code", "municipality_id")
+		sumsSQL, expectedSQL = sumsSQL+ws, expectedSQL+we
 	case indicator.LevelOrganisation:
 		sumsSQL = `SELECT organisation_id::text, region_code, year, indicator_code, sum(numerator), sum(denominator), count(*) FROM contributions
 			WHERE year = ANY($1) AND indicator_code = ANY($2) AND ($3 = 1 AND accepted OR $3 = 2) AND municipality_id = $4::uuid
@@ -383,11 +409,7 @@ func (s *Store) Aggregates(ctx context.Context, q AggregateQuery) ([]Sums, error
 	}
 	expected := map[unitYear]int{}
 	regions := map[string]string{}
-	expectedArgs := []any{q.Years, q.Parent}
-	if q.Level == indicator.LevelRegion && q.Regions != nil {
-		args, expectedArgs = append(args, q.Regions), append(expectedArgs, q.Regions)
-	}
-	rows, err := s.read.Query(ctx, expectedSQL, expectedArgs...)
+	rows, err := s.read.Query(ctx, expectedSQL, expArgs...)
 	if err != nil {
 		return nil, translate(op, err)
 	}
