@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
@@ -98,6 +99,16 @@ type Env struct {
 	// Go runs fn in the background while the service serves; its context
 	// ends when the service stops, and the service waits for it.
 	Go func(fn func(ctx context.Context) error)
+}
+
+// StartOutbox runs the service's outbox (platform/notify) in the background:
+// every NASTAVNIK_NOTIFY_INTERVAL, its jobs (the schedulers that enqueue what
+// is due), then a drain of what is due (expanded through the registry, sent by
+// SMTP as NASTAVNIK_SMTP_* configures).
+func (e Env) StartOutbox(s notify.Service, jobs ...func(ctx context.Context, now time.Time) error) {
+	ob := notify.New(notify.Platform{Config: e.Notify, Pool: e.Pool, Signer: e.Signer, Registry: e.Registry,
+		Metrics: e.Metrics, Logger: e.Logger}, s)
+	e.Go(func(ctx context.Context) error { return ob.Run(ctx, e.Notify.Interval, jobs...) })
 }
 
 // LoadConfig reads the service's configuration from the environment.
