@@ -125,14 +125,9 @@ func (s *Server) ListCampaigns(ctx context.Context, req *indicatorsv1.ListCampai
 	}
 	f := store.CampaignFilter{Year: int(req.GetYear()), Region: req.GetRegion(), Municipality: req.GetMunicipality(),
 		Status: domain.CampaignStatus(req.GetStatus()), Reach: p.Reach()}
-	var cur store.CampaignCursor
-	more, err := pagination.Decode(req.GetPageToken(), f, &cur)
+	after, err := pagination.After[store.CampaignCursor](req.GetPageToken(), f)
 	if err != nil {
-		return nil, badToken(err)
-	}
-	var after *store.CampaignCursor
-	if more {
-		after = &cur
+		return nil, err
 	}
 	size := pagination.Size(req.GetPageSize())
 	list, total, err := s.store.ListCampaigns(ctx, f, after, size+1)
@@ -286,14 +281,9 @@ func (s *Server) ListExpected(ctx context.Context, req *indicatorsv1.ListExpecte
 		return nil, err
 	}
 	f := store.ExpectedFilter{CampaignID: c.ID, Municipality: req.GetMunicipality(), Reach: p.Reach()}
-	var cur store.ExpectedCursor
-	more, err := pagination.Decode(req.GetPageToken(), f, &cur)
+	after, err := pagination.After[store.ExpectedCursor](req.GetPageToken(), f)
 	if err != nil {
-		return nil, badToken(err)
-	}
-	var after *store.ExpectedCursor
-	if more {
-		after = &cur
+		return nil, err
 	}
 	size := pagination.Size(req.GetPageSize())
 	list, total, err := s.store.ListExpected(ctx, f, after, size+1)

@@ -212,14 +212,9 @@ func (s *Server) ListOverdue(ctx context.Context, req *roadmapv1.ListOverdueRequ
 	}
 	f := store.OverdueFilter{Region: req.GetRegionCode(), Municipality: req.GetMunicipalityId(), Organisation: req.GetOrganisationId(),
 		StageNumber: int(req.GetStageNumber()), Responsible: req.GetResponsible()}
-	var cur store.OverdueCursor
-	more, err := pagination.Decode(req.GetPageToken(), f, &cur)
+	after, err := pagination.After[store.OverdueCursor](req.GetPageToken(), f)
 	if err != nil {
-		return nil, badToken(err)
-	}
-	var after *store.OverdueCursor
-	if more {
-		after = &cur
+		return nil, err
 	}
 	size := pagination.Size(req.GetPageSize())
 	now := s.now()
@@ -296,14 +291,9 @@ func (s *Server) ListCascade(ctx context.Context, req *roadmapv1.ListCascadeRequ
 		return nil, domain.ErrNotFound
 	}
 	f := struct{ Item string }{req.GetItemId()}
-	var cur store.CascadeCursor
-	more, err := pagination.Decode(req.GetPageToken(), f, &cur)
+	after, err := pagination.After[store.CascadeCursor](req.GetPageToken(), f)
 	if err != nil {
-		return nil, badToken(err)
-	}
-	var after *store.CascadeCursor
-	if more {
-		after = &cur
+		return nil, err
 	}
 	size := pagination.Size(req.GetPageSize())
 	list, totals, err := s.store.ListCascade(ctx, req.GetItemId(), s.now(), after, size+1)

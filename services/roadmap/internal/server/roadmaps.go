@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"time"
 
@@ -238,14 +237,9 @@ func (s *Server) ListRoadmaps(ctx context.Context, req *roadmapv1.ListRoadmapsRe
 	}
 	f := store.Filter{Reach: p.Reach(), Region: req.GetRegionCode(), Municipality: req.GetMunicipalityId(),
 		Organisation: req.GetOrganisationId()}
-	var cur store.Cursor
-	more, err := pagination.Decode(req.GetPageToken(), f, &cur)
+	after, err := pagination.After[store.Cursor](req.GetPageToken(), f)
 	if err != nil {
-		return nil, badToken(err)
-	}
-	var after *store.Cursor
-	if more {
-		after = &cur
+		return nil, err
 	}
 	size := pagination.Size(req.GetPageSize())
 	list, err := s.store.List(ctx, f, after, size+1)
@@ -263,13 +257,6 @@ func (s *Server) ListRoadmaps(ctx context.Context, req *roadmapv1.ListRoadmapsRe
 		resp.Roadmaps = append(resp.Roadmaps, roadmapToProto(r, s.now(), false))
 	}
 	return resp, nil
-}
-
-func badToken(err error) error {
-	if errors.Is(err, pagination.ErrBadToken) {
-		return validation.Field("page_token", validation.BadPageToken())
-	}
-	return err
 }
 
 // UpdateRoadmap implements RoadmapService.
