@@ -310,14 +310,8 @@ func (s *Server) GetCompleteness(ctx context.Context, req *indicatorsv1.GetCompl
 		return nil, err
 	}
 	f := store.ExpectedFilter{Year: int(req.GetYear()), Region: req.GetRegion(), Municipality: req.GetMunicipality(), Reach: p.Reach()}
-	if req.GetCampaignId() != "" {
-		c, err := s.visibleCampaign(ctx, p, req.GetCampaignId())
-		if err != nil {
-			return nil, err
-		}
-		f.CampaignID = c.ID
-	} else if f.Year == 0 {
-		return nil, validation.Field("year", validation.New("campaign_or_year"))
+	if f.CampaignID, err = s.campaignOrYear(ctx, p, req.GetCampaignId(), f.Year); err != nil {
+		return nil, err
 	}
 	asOf, err := dates.Parse(req.GetAsOf())
 	if err != nil {
