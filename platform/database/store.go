@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"testing/fstest"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -26,6 +27,38 @@ func MigrationsFS(fsys fs.FS, dir string) fs.FS {
 		panic(fmt.Sprintf("database.MigrationsFS: %v", err))
 	}
 	return sub
+}
+
+// WithMigrations returns base (a service's goose SQL files at its root) with
+// the files of added (file name → SQL) beside them: how a platform package
+// whose tables live in each service's own schema (the outbox, the
+// idempotency keys) adds its migrations, defined in one place, at the
+// versions the service gives it. It panics when a name of added is in base
+// already, or when base cannot be read (an embedded FS can): programming
+// errors, found by the service's first test.
+func WithMigrations(base fs.FS, added map[string][]byte) fs.FS {
+	out := fstest.MapFS{}
+	err := fs.WalkDir(base, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(base, path)
+		if err != nil {
+			return err
+		}
+		out[path] = &fstest.MapFile{Data: b, Mode: 0o444}
+		return nil
+	})
+	if err != nil {
+		panic(fmt.Sprintf("database.WithMigrations: %v", err))
+	}
+	for name, sql := range added {
+		if _, ok := out[name]; ok {
+			panic(fmt.Sprintf("database.WithMigrations: %s is a service's migration already", name))
+		}
+		out[name] = &fstest.MapFile{Data: sql, Mode: 0o444}
+	}
+	return out
 }
 
 // Querier is a pool or a transaction: what a store's read helpers need of

@@ -39,6 +39,26 @@ func TestMigrationsFS(t *testing.T) {
 	database.MigrationsFS(fsys, "../migrations")
 }
 
+func TestWithMigrations(t *testing.T) {
+	base := fstest.MapFS{"00001_a.sql": {Data: []byte("-- +goose Up\nA\n")}}
+	got := database.WithMigrations(base, map[string][]byte{"00002_b.sql": []byte("-- +goose Up\nB\n")})
+	for name, want := range map[string]string{"00001_a.sql": "-- +goose Up\nA\n", "00002_b.sql": "-- +goose Up\nB\n"} {
+		b, err := fs.ReadFile(got, name)
+		if err != nil || string(b) != want {
+			t.Errorf("%s: got %q, %v, want %q", name, b, err, want)
+		}
+	}
+	if names, _ := fs.Glob(got, "*"); len(names) != 2 {
+		t.Errorf("got %q, want the two migrations", names)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("adding a name the service has already did not panic")
+		}
+	}()
+	database.WithMigrations(base, map[string][]byte{"00001_a.sql": []byte("-- +goose Up\n")})
+}
+
 func TestSentinelsTranslate(t *testing.T) {
 	errNotFound := errors.New("not found")
 	errPublished := errors.New("published")

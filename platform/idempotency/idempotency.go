@@ -12,20 +12,9 @@
 // unavailable service only when repeating it is safe — a read, or a write
 // carrying a key.
 //
-// Every service that takes keys has the table in its schema (a migration of
-// its own, as each service owns its data):
-//
-//	CREATE TABLE idempotency_keys (
-//	    principal    text        NOT NULL,
-//	    key          text        NOT NULL,
-//	    method       text        NOT NULL,
-//	    request_hash bytea       NOT NULL,
-//	    response     bytea       NOT NULL DEFAULT '',
-//	    create_time  timestamptz NOT NULL DEFAULT now(),
-//	    expire_time  timestamptz NOT NULL,
-//	    PRIMARY KEY (principal, key)
-//	);
-//	CREATE INDEX idempotency_keys_expire ON idempotency_keys (expire_time);
+// Every service that takes keys has the table (idempotency_keys, schema.sql)
+// in its own schema, as each service owns its data: its migrations add it
+// with WithMigration.
 package idempotency
 
 import (

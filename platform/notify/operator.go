@@ -161,8 +161,8 @@ func (a *OutboxAPI) ListOutboxMessages(ctx context.Context, req *notifyv1.ListOu
 		f.States = []int32{stateFailed, stateUncertain}
 	}
 	var cur listCursor
-	if _, err := pagination.Decode(req.GetPageToken(), f, &cur); err != nil {
-		return nil, validation.Field("page_token", validation.BadPageToken())
+	if err := pagination.Read(req.GetPageToken(), f, &cur); err != nil {
+		return nil, err
 	}
 	if cur.ID <= 0 {
 		cur.ID = 1<<63 - 1

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	htemplate "html/template"
 	"io/fs"
+	"slices"
 	"strings"
 	ttemplate "text/template"
 	"time"
@@ -31,6 +32,7 @@ import (
 type Templates struct {
 	subject, text map[string]*ttemplate.Template
 	html          map[string]*htemplate.Template
+	kinds         []string
 	// Link is the gateway's public address, for links in messages.
 	Link string
 	// Unsubscribe returns the unsubscribe address of a digest of kind for
@@ -72,7 +74,7 @@ var layout embed.FS
 // ParseTemplates reads the templates of kinds from fsys.
 func ParseTemplates(fsys fs.FS, kinds ...string) (*Templates, error) {
 	t := &Templates{subject: map[string]*ttemplate.Template{}, text: map[string]*ttemplate.Template{},
-		html: map[string]*htemplate.Template{}}
+		html: map[string]*htemplate.Template{}, kinds: slices.Clone(kinds)}
 	for _, k := range kinds {
 		var err error
 		if t.subject[k], err = ttemplate.New(k+".subject.txt").Funcs(Funcs).ParseFS(fsys, k+".subject.txt"); err != nil {
@@ -95,6 +97,9 @@ func ParseTemplates(fsys fs.FS, kinds ...string) (*Templates, error) {
 	}
 	return t, nil
 }
+
+// Kinds are the kinds the templates render.
+func (t *Templates) Kinds() []string { return t.kinds }
 
 // view is what a template sees.
 type view struct {

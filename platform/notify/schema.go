@@ -4,7 +4,8 @@ import (
 	_ "embed"
 	"fmt"
 	"io/fs"
-	"testing/fstest"
+
+	"github.com/nastavnik/nastavnik/platform/database"
 )
 
 // The outbox's migrations, in order: the tables, then the operator's audit
@@ -33,25 +34,10 @@ func WithMigration(base fs.FS, versions ...int) fs.FS {
 		// A programming error, found by the service's first test.
 		panic(fmt.Sprintf("notify.WithMigration: the outbox has %d migrations, given %d versions", len(migrations), len(versions)))
 	}
-	out := fstest.MapFS{}
-	err := fs.WalkDir(base, ".", func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := fs.ReadFile(base, path)
-		if err != nil {
-			return err
-		}
-		out[path] = &fstest.MapFile{Data: b, Mode: 0o444}
-		return nil
-	})
-	if err != nil {
-		// base is an embedded FS: reading it does not fail.
-		panic(fmt.Sprintf("notify.WithMigration: %v", err))
-	}
 	names := []string{"notify", "notify_actions"}
+	added := map[string][]byte{}
 	for i, v := range versions {
-		out[fmt.Sprintf("%05d_%s.sql", v, names[i])] = &fstest.MapFile{Data: migrations[i], Mode: 0o444}
+		added[fmt.Sprintf("%05d_%s.sql", v, names[i])] = migrations[i]
 	}
-	return out
+	return database.WithMigrations(base, added)
 }

@@ -10,7 +10,6 @@ import (
 
 	"github.com/nastavnik/nastavnik/platform/identity"
 	"github.com/nastavnik/nastavnik/platform/pagination"
-	"github.com/nastavnik/nastavnik/platform/validation"
 	notifyv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/notify/v1"
 )
 
@@ -66,8 +65,8 @@ func (s *Server) ListNotifications(ctx context.Context, req *notifyv1.ListNotifi
 		return nil, err
 	}
 	var cur noticeCursor
-	if _, err := pagination.Decode(req.GetPageToken(), noticeFilter, &cur); err != nil {
-		return nil, validation.Field("page_token", validation.BadPageToken())
+	if err := pagination.Read(req.GetPageToken(), noticeFilter, &cur); err != nil {
+		return nil, err
 	}
 	size := pagination.Size(req.GetPageSize())
 	list, unread, err := s.Inbox.List(ctx, p.AccountID, cur.ID, size+1)

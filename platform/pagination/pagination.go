@@ -14,6 +14,8 @@ import (
 	"errors"
 	"fmt"
 	"sync/atomic"
+
+	"github.com/nastavnik/nastavnik/platform/validation"
 )
 
 // macSize is the length of a token's signature.
@@ -105,6 +107,30 @@ func Decode(token string, filters any, cursor any) (bool, error) {
 		return false, ErrBadToken
 	}
 	return true, nil
+}
+
+// Read reads a List request's page token under filters into cursor, which
+// an empty token (the first page) leaves untouched. A token that is
+// malformed or belongs to other filters is the request's page_token field
+// violation (validation.BadPageToken): the answer of every List RPC.
+func Read(token string, filters any, cursor any) error {
+	if _, err := Decode(token, filters, cursor); err != nil {
+		return validation.Field("page_token", validation.BadPageToken())
+	}
+	return nil
+}
+
+// After reads a List request's page token under filters as Read does: the
+// cursor the page starts after, nil for the first page.
+func After[C any](token string, filters any) (*C, error) {
+	if token == "" {
+		return nil, nil
+	}
+	var c C
+	if err := Read(token, filters, &c); err != nil {
+		return nil, err
+	}
+	return &c, nil
 }
 
 func fingerprint(filters any) string {

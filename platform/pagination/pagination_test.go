@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"testing"
+
+	"github.com/nastavnik/nastavnik/platform/validation"
 )
 
 type filter struct {
@@ -112,5 +114,28 @@ func TestTrim(t *testing.T) {
 	var next int
 	if _, derr := Decode(tok, "f", &next); err != nil || derr != nil || len(page) != 2 || next != 2 {
 		t.Errorf("full page: %v %q (%d), want two items and a token after 2", page, tok, next)
+	}
+}
+
+// TestAfterAndRead: no token is the first page, a token the page after its
+// cursor, and a token of other filters the request's page_token violation.
+func TestAfterAndRead(t *testing.T) {
+	t.Parallel()
+	if got, err := After[cursor]("", filter{"24"}); got != nil || err != nil {
+		t.Errorf("After of no token = %v, %v; want nil, nil", got, err)
+	}
+	tok, err := Encode(filter{"24"}, cursor{"сш 00000002", "id-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := After[cursor](tok, filter{"24"}); err != nil || got == nil || *got != (cursor{"сш 00000002", "id-1"}) {
+		t.Errorf("After = %v, %v; want the cursor", got, err)
+	}
+	_, afterErr := After[cursor](tok, filter{"43"})
+	for name, err := range map[string]error{"After": afterErr, "Read": Read(tok, filter{"43"}, &cursor{})} {
+		var ve *validation.Error
+		if !errors.As(err, &ve) || len(ve.Violations) != 1 || ve.Violations[0].Field != "page_token" {
+			t.Errorf("%s of another query's token = %v; want the page_token violation", name, err)
+		}
 	}
 }

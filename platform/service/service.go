@@ -107,6 +107,16 @@ type Env struct {
 	Go func(fn func(ctx context.Context) error)
 }
 
+// StartOutbox runs the service's outbox (platform/notify) in the background:
+// every NASTAVNIK_NOTIFY_INTERVAL, its jobs (the schedulers that enqueue what
+// is due), then a drain of what is due (expanded through the registry, sent by
+// SMTP as NASTAVNIK_SMTP_* configures).
+func (e Env) StartOutbox(s notify.Service, jobs ...func(ctx context.Context, now time.Time) error) {
+	ob := notify.New(notify.Platform{Config: e.Notify, Pool: e.Pool, Signer: e.Signer, Registry: e.Registry,
+		Metrics: e.Metrics, Logger: e.Logger}, s)
+	e.Go(func(ctx context.Context) error { return ob.Run(ctx, e.Notify.Interval, jobs...) })
+}
+
 // LoadConfig reads the service's configuration from the environment.
 func (s Spec) LoadConfig() (Config, error) { return config.Load[Config](s.Defaults) }
 

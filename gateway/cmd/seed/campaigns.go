@@ -13,6 +13,7 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/nastavnik/nastavnik/gateway/internal/country"
 	indicatorsv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/indicators/v1"
 )
 
@@ -351,63 +352,11 @@ func pick(lo, hi int64, key ...string) int64 {
 	return lo + int64(h.Sum64()%uint64(hi-lo+1))
 }
 
-// demoValues are an organisation's plausible figures for a year, growing
-// year by year and satisfying every rule of the form: 20–120 teachers, a
-// tenth to a fifth of them young, 150–1500 students, more of everyone in
-// mentoring each year, local acts adopted in 2023.
+// demoValues are an organisation's plausible figures for a year
+// (country.Values): the archive's first year is its first, a college is
+// named as one, local acts adopted in that first year.
 func demoValues(org string, year int) map[string]*indicatorsv1.Value {
-	y := fmt.Sprint(year)
-	step := int64(year - firstArchiveYear)
-	college := strings.Contains(org, "ПОУ") || strings.Contains(strings.ToLower(org), "колледж") || strings.Contains(strings.ToLower(org), "техникум")
-	share := func(n, lo, hi int64, what string) int64 { return n * pick(lo, hi, org, y, what) / 100 }
-
-	teachers := pick(20, 108, org, "teachers") + step*pick(0, 3, org, "teachers growth")
-	students := min(max(teachers*pick(9, 13, org, "ratio")+step*pick(0, 25, org, "students growth"), 150), 1500)
-	young := max(share(teachers, 10, 20, "young"), 2)
-	supported := min(young*(50+12*min(step, 3)+pick(0, 12, org, y, "supported"))/100, young)
-	inMentoring := share(teachers, 20+7*step, 28+7*step, "in mentoring")
-	studentsIn := share(students, 8+3*step, 12+3*step, "students in mentoring")
-
-	v := map[string]*indicatorsv1.Value{
-		"teachers_total":             count(teachers),
-		"young_teachers":             count(young),
-		"young_teachers_supported":   count(supported),
-		"teachers_in_mentoring":      count(inMentoring),
-		"teachers_methodist_support": count(share(teachers, 2, 8, "methodist")),
-		"students_total":             count(students),
-		"students_in_mentoring":      count(studentsIn),
-		"mentoring_programmes":       count(1 + pick(0, 2, org, "programmes") + min(step, 2)),
-		"personal_programmes":        count(supported / 2),
-		"young_teacher_projects":     count(pick(0, 1, org, y, "projects") + step/2),
-		"community_programmes":       count(pick(0, 2, org, "communities") + step/2),
-	}
-	form := func(code string, mentors, mentees int64) {
-		v["mf_"+code+"_mentors"], v["mf_"+code+"_mentees"], v["mf_"+code+"_pairs"] = count(mentors), count(mentees), count(min(mentors, mentees))
-	}
-	pupils := studentsIn * 55 / 100
-	form("pupil_pupil", max(share(pupils, 40, 60, "pupil mentors"), 1), pupils)
-	teacherMentees := supported + pick(0, 3, org, y, "teacher mentees")
-	form("teacher_teacher", max(share(teacherMentees, 60, 90, "teacher mentors"), 1), teacherMentees)
-	sp := pick(0, 4, org, y, "student mentors") + step
-	form("student_pupil", sp, 2*sp)
-	ep := pick(0, 2, org, y, "employer mentors") + step/2
-	form("employer_pupil", ep, ep*pick(3, 5, org, y, "employer mentees"))
-	es := int64(0)
-	if college {
-		es = pick(3, 10, org, y, "employer student mentors") + step
-	}
-	form("employer_student", es, 2*es)
-
-	for _, a := range []struct{ code, what string }{
-		{"act_regulation", "положение"}, {"act_order", "приказ"}, {"act_roadmap", "дорожная карта"}, {"act_curator", "куратор"},
-	} {
-		v[a.code] = &indicatorsv1.Value{Kind: &indicatorsv1.Value_YesNo{YesNo: &indicatorsv1.YesNo{Yes: true,
-			Reference: &indicatorsv1.Reference{Number: fmt.Sprintf("%d-од", pick(12, 180, org, a.what)),
-				Date: fmt.Sprintf("2023-%02d-%02d", pick(1, 9, org, a.what, "month"), pick(1, 28, org, a.what, "day"))}}}}
-	}
-	return v
-}
-
-func count(n int64) *indicatorsv1.Value {
-	return &indicatorsv1.Value{Kind: &indicatorsv1.Value_Count{Count: n}}
+	lower := strings.ToLower(org)
+	college := strings.Contains(org, "ПОУ") || strings.Contains(lower, "колледж") || strings.Contains(lower, "техникум")
+	return country.Values(pick, org, year, int64(year-firstArchiveYear), college, firstArchiveYear)
 }

@@ -162,19 +162,28 @@ func (c *Country) pick(lo, hi int64, key ...string) int64 {
 	return lo + int64(h.Sum64()%uint64(hi-lo+1))
 }
 
-// values are an organisation's plausible figures for a year, growing year by
-// year and satisfying every rule of the form (as the demo's): 20–120
-// teachers, a tenth to a fifth of them young, 150–1500 students, more of
-// everyone in mentoring each year.
+// values are an organisation's plausible figures for a year (Values).
 func (c *Country) values(o *Organisation, year int) map[string]*indicatorsv1.Value {
-	org, y := o.INN, fmt.Sprint(year)
-	step := int64(year - c.Years()[0])
-	share := func(n, lo, hi int64, what string) int64 { return n * c.pick(lo, hi, org, y, what) / 100 }
+	first := c.Years()[0]
+	return Values(c.pick, o.INN, year, int64(year-first), o.Kind == kindCollege, first)
+}
 
-	teachers := c.pick(20, 108, org, "teachers") + step*c.pick(0, 3, org, "teachers growth")
-	students := min(max(teachers*c.pick(9, 13, org, "ratio")+step*c.pick(0, 25, org, "students growth"), 150), 1500)
+// Values are an organisation's plausible figures for a year, step years
+// after its first, growing year by year and satisfying every rule of the
+// form: 20–120 teachers, a tenth to a fifth of them young, 150–1500
+// students, more of everyone in mentoring each year, employers mentoring a
+// college's students, local acts adopted in actsYear. pick fixes each
+// figure by its key (the organisation, the year, what it is), so the same
+// pick gives the same figures on every run: the country load's and the
+// demo seed's.
+func Values(pick func(lo, hi int64, key ...string) int64, org string, year int, step int64, college bool, actsYear int) map[string]*indicatorsv1.Value {
+	y := fmt.Sprint(year)
+	share := func(n, lo, hi int64, what string) int64 { return n * pick(lo, hi, org, y, what) / 100 }
+
+	teachers := pick(20, 108, org, "teachers") + step*pick(0, 3, org, "teachers growth")
+	students := min(max(teachers*pick(9, 13, org, "ratio")+step*pick(0, 25, org, "students growth"), 150), 1500)
 	young := max(share(teachers, 10, 20, "young"), 2)
-	supported := min(young*(50+12*min(step, 3)+c.pick(0, 12, org, y, "supported"))/100, young)
+	supported := min(young*(50+12*min(step, 3)+pick(0, 12, org, y, "supported"))/100, young)
 	inMentoring := share(teachers, 20+7*step, 28+7*step, "in mentoring")
 	studentsIn := share(students, 8+3*step, 12+3*step, "students in mentoring")
 
@@ -186,34 +195,33 @@ func (c *Country) values(o *Organisation, year int) map[string]*indicatorsv1.Val
 		"teachers_methodist_support": count(share(teachers, 2, 8, "methodist")),
 		"students_total":             count(students),
 		"students_in_mentoring":      count(studentsIn),
-		"mentoring_programmes":       count(1 + c.pick(0, 2, org, "programmes") + min(step, 2)),
+		"mentoring_programmes":       count(1 + pick(0, 2, org, "programmes") + min(step, 2)),
 		"personal_programmes":        count(supported / 2),
-		"young_teacher_projects":     count(c.pick(0, 1, org, y, "projects") + step/2),
-		"community_programmes":       count(c.pick(0, 2, org, "communities") + step/2),
+		"young_teacher_projects":     count(pick(0, 1, org, y, "projects") + step/2),
+		"community_programmes":       count(pick(0, 2, org, "communities") + step/2),
 	}
 	form := func(code string, mentors, mentees int64) {
 		v["mf_"+code+"_mentors"], v["mf_"+code+"_mentees"], v["mf_"+code+"_pairs"] = count(mentors), count(mentees), count(min(mentors, mentees))
 	}
 	pupils := studentsIn * 55 / 100
 	form("pupil_pupil", max(share(pupils, 40, 60, "pupil mentors"), 1), pupils)
-	teacherMentees := supported + c.pick(0, 3, org, y, "teacher mentees")
+	teacherMentees := supported + pick(0, 3, org, y, "teacher mentees")
 	form("teacher_teacher", max(share(teacherMentees, 60, 90, "teacher mentors"), 1), teacherMentees)
-	sp := c.pick(0, 4, org, y, "student mentors") + step
+	sp := pick(0, 4, org, y, "student mentors") + step
 	form("student_pupil", sp, 2*sp)
-	ep := c.pick(0, 2, org, y, "employer mentors") + step/2
-	form("employer_pupil", ep, ep*c.pick(3, 5, org, y, "employer mentees"))
+	ep := pick(0, 2, org, y, "employer mentors") + step/2
+	form("employer_pupil", ep, ep*pick(3, 5, org, y, "employer mentees"))
 	es := int64(0)
-	if o.Kind == kindCollege {
-		es = c.pick(3, 10, org, y, "employer student mentors") + step
+	if college {
+		es = pick(3, 10, org, y, "employer student mentors") + step
 	}
 	form("employer_student", es, 2*es)
-	first := c.Years()[0]
 	for _, a := range []struct{ code, what string }{
 		{"act_regulation", "положение"}, {"act_order", "приказ"}, {"act_roadmap", "дорожная карта"}, {"act_curator", "куратор"},
 	} {
 		v[a.code] = &indicatorsv1.Value{Kind: &indicatorsv1.Value_YesNo{YesNo: &indicatorsv1.YesNo{Yes: true,
-			Reference: &indicatorsv1.Reference{Number: fmt.Sprintf("%d-од", c.pick(12, 180, org, a.what)),
-				Date: fmt.Sprintf("%d-%02d-%02d", first, c.pick(1, 9, org, a.what, "month"), c.pick(1, 28, org, a.what, "day"))}}}}
+			Reference: &indicatorsv1.Reference{Number: fmt.Sprintf("%d-од", pick(12, 180, org, a.what)),
+				Date: fmt.Sprintf("%d-%02d-%02d", actsYear, pick(1, 9, org, a.what, "month"), pick(1, 28, org, a.what, "day"))}}}}
 	}
 	return v
 }

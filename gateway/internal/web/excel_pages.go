@@ -36,6 +36,15 @@ type ExcelBackend interface {
 // boundaries, part headers and the CSRF token.
 const uploadSlack = 64 << 10
 
+// uploadLimit is the body limit of a form that uploads a file of at most
+// maxFile bytes.
+func uploadLimit(maxFile int64) int64 { return maxFile + uploadSlack }
+
+// confirmLimit is the body limit of the confirmation of an import's
+// preview, which carries a file of at most maxFile bytes back in base64 with
+// the form's other fields.
+func confirmLimit(maxFile int64) int64 { return maxFile/3*4 + 2*uploadSlack }
+
 const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 func (p *Pages) downloadReport(w http.ResponseWriter, r *http.Request) error {

@@ -394,11 +394,6 @@ func containsOrg(list []OrgRecord, id string) bool {
 // maxOrgImport is the largest file the registry reads.
 const maxOrgImport = 8 << 20
 
-const (
-	orgImportUploadLimit  = maxOrgImport + uploadSlack
-	orgImportConfirmLimit = maxOrgImport/3*4 + 2*uploadSlack
-)
-
 // OrgImportPage is the import form, the preview and the result.
 type OrgImportPage struct {
 	Base

@@ -35,13 +35,6 @@ import (
 // maxImportFile is the largest document the service reads.
 const maxImportFile = 4 << 20
 
-// Body limits of the import forms: the file with the form's other fields, and
-// the confirmation carrying the file in base64.
-const (
-	importUploadLimit  = maxImportFile + uploadSlack
-	importConfirmLimit = maxImportFile/3*4 + 2*uploadSlack
-)
-
 // ImportPage is the import form.
 type ImportPage struct {
 	Base

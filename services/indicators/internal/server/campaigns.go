@@ -126,14 +126,9 @@ func (s *Server) ListCampaigns(ctx context.Context, req *indicatorsv1.ListCampai
 	}
 	f := store.CampaignFilter{Year: int(req.GetYear()), Region: req.GetRegion(), Municipality: req.GetMunicipality(),
 		Status: domain.CampaignStatus(req.GetStatus()), Reach: p.Reach()}
-	var cur store.CampaignCursor
-	more, err := pagination.Decode(req.GetPageToken(), f, &cur)
+	after, err := pagination.After[store.CampaignCursor](req.GetPageToken(), f)
 	if err != nil {
-		return nil, badToken(err)
-	}
-	var after *store.CampaignCursor
-	if more {
-		after = &cur
+		return nil, err
 	}
 	size := pagination.Size(req.GetPageSize())
 	// The page and the years of all at once (a read: no transaction in
@@ -298,14 +293,9 @@ func (s *Server) ListExpected(ctx context.Context, req *indicatorsv1.ListExpecte
 		return nil, err
 	}
 	f := store.ExpectedFilter{CampaignID: c.ID, Municipality: req.GetMunicipality(), Reach: p.Reach()}
-	var cur store.ExpectedCursor
-	more, err := pagination.Decode(req.GetPageToken(), f, &cur)
+	after, err := pagination.After[store.ExpectedCursor](req.GetPageToken(), f)
 	if err != nil {
-		return nil, badToken(err)
-	}
-	var after *store.ExpectedCursor
-	if more {
-		after = &cur
+		return nil, err
 	}
 	size := pagination.Size(req.GetPageSize())
 	list, total, err := s.store.ListExpected(ctx, f, after, size+1)
@@ -332,14 +322,8 @@ func (s *Server) GetCompleteness(ctx context.Context, req *indicatorsv1.GetCompl
 		return nil, err
 	}
 	f := store.ExpectedFilter{Year: int(req.GetYear()), Region: req.GetRegion(), Municipality: req.GetMunicipality(), Reach: p.Reach()}
-	if req.GetCampaignId() != "" {
-		c, err := s.visibleCampaign(ctx, p, req.GetCampaignId())
-		if err != nil {
-			return nil, err
-		}
-		f.CampaignID = c.ID
-	} else if f.Year == 0 {
-		return nil, validation.Field("year", validation.New("campaign_or_year"))
+	if f.CampaignID, err = s.campaignOrYear(ctx, p, req.GetCampaignId(), f.Year); err != nil {
+		return nil, err
 	}
 	asOf, err := dates.Parse(req.GetAsOf())
 	if err != nil {

@@ -38,14 +38,9 @@ func (s *Server) ListForms(ctx context.Context, req *indicatorsv1.ListFormsReque
 		Code   string
 		Status int32
 	}{req.GetCode(), int32(req.GetStatus())}
-	var cur store.FormCursor
-	more, err := pagination.Decode(req.GetPageToken(), filter, &cur)
+	after, err := pagination.After[store.FormCursor](req.GetPageToken(), filter)
 	if err != nil {
-		return nil, badToken(err)
-	}
-	var after *store.FormCursor
-	if more {
-		after = &cur
+		return nil, err
 	}
 	size := pagination.Size(req.GetPageSize())
 	list, total, err := s.store.ListForms(ctx, req.GetCode(), form.Status(req.GetStatus()), after, size+1)

@@ -120,7 +120,6 @@ func newNotifyWorld(t *testing.T) *notifyWorld {
 	if nw.tmpl, err = notices.Templates("https://nastavnik.test"); err != nil {
 		t.Fatal(err)
 	}
-	nw.tmpl.Unsubscribe = notify.UnsubscribeLink("https://nastavnik.test")
 	return nw
 }
 

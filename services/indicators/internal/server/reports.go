@@ -151,14 +151,9 @@ func (s *Server) ListReports(ctx context.Context, req *indicatorsv1.ListReportsR
 		return nil, err
 	}
 	f := store.ReportFilter{CampaignID: c.ID, Status: domain.Status(req.GetStatus()), Municipality: req.GetMunicipality(), Reach: p.Reach()}
-	var cur store.ExpectedCursor
-	more, err := pagination.Decode(req.GetPageToken(), f, &cur)
+	after, err := pagination.After[store.ExpectedCursor](req.GetPageToken(), f)
 	if err != nil {
-		return nil, badToken(err)
-	}
-	var after *store.ExpectedCursor
-	if more {
-		after = &cur
+		return nil, err
 	}
 	size := pagination.Size(req.GetPageSize())
 	list, total, err := s.store.ListReports(ctx, f, after, size+1, req.GetView() == indicatorsv1.ReportView_REPORT_VIEW_BASIC)
@@ -354,14 +349,9 @@ func (s *Server) ListReportHistory(ctx context.Context, req *indicatorsv1.ListRe
 		return nil, err
 	}
 	filter := r.ID
-	var cur store.HistoryCursor
-	more, err := pagination.Decode(req.GetPageToken(), filter, &cur)
+	after, err := pagination.After[store.HistoryCursor](req.GetPageToken(), filter)
 	if err != nil {
-		return nil, badToken(err)
-	}
-	var after *store.HistoryCursor
-	if more {
-		after = &cur
+		return nil, err
 	}
 	size := pagination.Size(req.GetPageSize())
 	list, total, err := s.store.History(ctx, r.ID, after, size+1)

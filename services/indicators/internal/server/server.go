@@ -94,13 +94,6 @@ func staleDetails(err error) []protoadapt.MessageV1 {
 	return []protoadapt.MessageV1{reportToProto(sr.Current, nil)}
 }
 
-func badToken(err error) error {
-	if errors.Is(err, pagination.ErrBadToken) {
-		return validation.Field("page_token", validation.BadPageToken())
-	}
-	return err
-}
-
 func actor(p identity.Principal) domain.Actor {
 	return domain.Actor{AccountID: p.AccountID, Login: p.Login}
 }

@@ -10,22 +10,45 @@ import (
 	"github.com/nastavnik/nastavnik/services/indicators/internal/store"
 )
 
-// signOffKey names the sign-off of a municipality in campaign c the caller is
-// related to; a municipality outside the campaign, unknown, or foreign to the
-// caller is ErrNotFound alike.
-func (s *Server) signOffKey(ctx context.Context, p identity.Principal, c domain.Campaign, municipality string) (store.SignOffKey, identity.Scope, error) {
+// signOffKey names the sign-off of a municipality in a campaign the caller
+// sees and is related to, when may lets the caller act on it: a campaign
+// or municipality unknown, outside the campaign, or foreign to the caller is
+// ErrNotFound alike; one the caller may not act on, ErrPermissionDenied.
+func (s *Server) signOffKey(ctx context.Context, p identity.Principal, campaignID, municipality string,
+	may func(identity.Principal, identity.Scope) bool) (store.SignOffKey, error) {
+	c, err := s.visibleCampaign(ctx, p, campaignID)
+	if err != nil {
+		return store.SignOffKey{}, err
+	}
 	if !isUUID(municipality) || c.MunicipalityID != "" && c.MunicipalityID != municipality {
-		return store.SignOffKey{}, identity.Scope{}, domain.ErrNotFound
+		return store.SignOffKey{}, domain.ErrNotFound
 	}
 	region, err := s.dir.Municipality(ctx, municipality)
 	if err != nil {
-		return store.SignOffKey{}, identity.Scope{}, err
+		return store.SignOffKey{}, err
 	}
 	scope := identity.Scope{Region: region, Municipality: municipality}
 	if region != c.RegionCode || !p.Related(scope) {
-		return store.SignOffKey{}, identity.Scope{}, domain.ErrNotFound
+		return store.SignOffKey{}, domain.ErrNotFound
 	}
-	return store.SignOffKey{CampaignID: c.ID, MunicipalityID: municipality, RegionCode: region}, scope, nil
+	if !may(p, scope) {
+		return store.SignOffKey{}, domain.ErrPermissionDenied
+	}
+	return store.SignOffKey{CampaignID: c.ID, MunicipalityID: municipality, RegionCode: region}, nil
+}
+
+// campaignOrYear is the campaign of a list the request names, one the
+// caller sees, or "" for a list of a year: a request must name one or the
+// other.
+func (s *Server) campaignOrYear(ctx context.Context, p identity.Principal, campaignID string, year int) (string, error) {
+	if campaignID != "" {
+		c, err := s.visibleCampaign(ctx, p, campaignID)
+		return c.ID, err
+	}
+	if year == 0 {
+		return "", validation.Field("year", validation.New("campaign_or_year"))
+	}
+	return "", nil
 }
 
 // SignOff implements CampaignService.
@@ -34,16 +57,9 @@ func (s *Server) SignOff(ctx context.Context, req *indicatorsv1.SignOffRequest) 
 	if err != nil {
 		return nil, err
 	}
-	c, err := s.visibleCampaign(ctx, p, req.GetCampaignId())
+	key, err := s.signOffKey(ctx, p, req.GetCampaignId(), req.GetMunicipalityId(), maySignOff)
 	if err != nil {
 		return nil, err
-	}
-	key, scope, err := s.signOffKey(ctx, p, c, req.GetMunicipalityId())
-	if err != nil {
-		return nil, err
-	}
-	if !maySignOff(p, scope) {
-		return nil, domain.ErrPermissionDenied
 	}
 	if key.MunicipalityName, err = s.dir.MunicipalityName(ctx, key.MunicipalityID); err != nil {
 		return nil, err
@@ -64,16 +80,9 @@ func (s *Server) SendBackSignOff(ctx context.Context, req *indicatorsv1.SendBack
 	if err != nil {
 		return nil, err
 	}
-	c, err := s.visibleCampaign(ctx, p, req.GetCampaignId())
+	key, err := s.signOffKey(ctx, p, req.GetCampaignId(), req.GetMunicipalityId(), maySendBack)
 	if err != nil {
 		return nil, err
-	}
-	key, scope, err := s.signOffKey(ctx, p, c, req.GetMunicipalityId())
-	if err != nil {
-		return nil, err
-	}
-	if !maySendBack(p, scope) {
-		return nil, domain.ErrPermissionDenied
 	}
 	now := s.now()
 	so, err := s.store.ChangeSignOff(ctx, key, func(so *domain.SignOff, _ domain.Counts) (domain.SignOffEvent, error) {
@@ -92,14 +101,8 @@ func (s *Server) ListSignOffs(ctx context.Context, req *indicatorsv1.ListSignOff
 		return nil, err
 	}
 	f := store.SignOffFilter{Year: int(req.GetYear()), Region: req.GetRegion(), Municipality: req.GetMunicipality(), Reach: p.Reach()}
-	if req.GetCampaignId() != "" {
-		c, err := s.visibleCampaign(ctx, p, req.GetCampaignId())
-		if err != nil {
-			return nil, err
-		}
-		f.CampaignID = c.ID
-	} else if f.Year == 0 {
-		return nil, validation.Field("year", validation.New("campaign_or_year"))
+	if f.CampaignID, err = s.campaignOrYear(ctx, p, req.GetCampaignId(), f.Year); err != nil {
+		return nil, err
 	}
 	list, err := s.store.ListSignOffs(ctx, f)
 	if err != nil {

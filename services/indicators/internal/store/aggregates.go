@@ -174,6 +174,121 @@ type contribution struct {
 	regionCode     string
 }
 
+// contributionsOf evaluates the compiled indicators on a report's values:
+// what the report gives each, accepted or only submitted, to the sums of
+// its municipality and region.
+func contributionsOf(compiled []indicator.Compiled, values map[string]form.Value, accepted bool, municipalityID, regionCode string) ([]contribution, error) {
+	out := make([]contribution, 0, len(compiled))
+	for _, c := range compiled {
+		num, den, err := c.Evaluate(values)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, contribution{indicator: c.Code, accepted: accepted, num: num, den: den, signature: c.Signature,
+			municipalityID: municipalityID, regionCode: regionCode})
+	}
+	return out, nil
+}
+
+// contributionColumns are the columns of a contribution's row (row).
+var contributionColumns = []string{"report_id", "indicator_code", "year", "organisation_id", "municipality_id", "region_code",
+	"accepted", "numerator", "denominator", "signature"}
+
+// row is the contribution's row (contributionColumns) for a report of an
+// organisation in a year.
+func (c contribution) row(reportID string, year int, orgID string) []any {
+	return []any{reportID, c.indicator, year, orgID, c.municipalityID, c.regionCode, c.accepted, c.num, c.den, c.signature}
+}
+
+// sumKey names one row of the aggregates: a municipal sum (level 2: unit
+// the municipality, region its region) or a rollup (level 3: unit the
+// region; 4: the country, unit "").
+type sumKey struct {
+	level     int16
+	unit      string
+	indicator string
+	basis     int16
+	year      int
+	region    string
+}
+
+// sumDelta is the change of one row's sums.
+type sumDelta struct{ num, den, n int64 }
+
+// sumDeltas are the changes a write makes to the aggregates.
+type sumDeltas map[sumKey]sumDelta
+
+// add counts c in (sign +1) or out (-1) of the year's sums it belongs to:
+// its municipality's, its region's and the country's, on each basis it
+// counts for.
+func (d sumDeltas) add(year int, c contribution, sign int64) {
+	for _, basis := range []int16{BasisAccepted, BasisSubmitted} {
+		if basis == BasisAccepted && !c.accepted {
+			continue
+		}
+		for _, k := range []sumKey{
+			{level: 2, unit: c.municipalityID, region: c.regionCode},
+			{level: 3, unit: c.regionCode},
+			{level: 4},
+		} {
+			k.indicator, k.basis, k.year = c.indicator, basis, year
+			v := d[k]
+			d[k] = sumDelta{v.num + sign*c.num, v.den + sign*c.den, v.n + sign}
+		}
+	}
+}
+
+// queue queues the changes of the rows that change, in one fixed order
+// (level, unit, indicator, basis, year), the same for every writer (a
+// report's write, a bulk import), so concurrent writers take the rows' locks
+// in one order and never deadlock on them.
+func (d sumDeltas) queue(batch *pgx.Batch) {
+	keys := make([]sumKey, 0, len(d))
+	for k, v := range d {
+		if v != (sumDelta{}) {
+			keys = append(keys, k)
+		}
+	}
+	slices.SortFunc(keys, func(a, b sumKey) int {
+		if a.level != b.level {
+			return int(a.level) - int(b.level)
+		}
+		if c := strings.Compare(a.unit, b.unit); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.indicator, b.indicator); c != 0 {
+			return c
+		}
+		if a.basis != b.basis {
+			return int(a.basis) - int(b.basis)
+		}
+		return a.year - b.year
+	})
+	for _, k := range keys {
+		v := d[k]
+		if k.level == 2 {
+			batch.Queue(`INSERT INTO municipal_sums (year, indicator_code, basis, municipality_id, region_code, numerator, denominator, contributors)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+				ON CONFLICT (year, basis, indicator_code, municipality_id) DO UPDATE SET numerator = municipal_sums.numerator + $6,
+					denominator = municipal_sums.denominator + $7, contributors = municipal_sums.contributors + $8`,
+				k.year, k.indicator, k.basis, k.unit, k.region, v.num, v.den, v.n)
+			continue
+		}
+		batch.Queue(`INSERT INTO rollups (year, basis, level, indicator_code, unit, numerator, denominator, contributors)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+			ON CONFLICT (year, basis, level, indicator_code, unit) DO UPDATE SET numerator = rollups.numerator + $6,
+				denominator = rollups.denominator + $7, contributors = rollups.contributors + $8`,
+			k.year, k.basis, k.level, k.indicator, k.unit, v.num, v.den, v.n)
+	}
+}
+
+// queueSignature queues the writing down of an indicator's signature in a
+// year (which definitions its values were computed under).
+func queueSignature(batch *pgx.Batch, year int, indicator, signature string) {
+	batch.Queue(`INSERT INTO year_signatures (year, indicator_code, signature) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+		year, indicator, signature)
+}
+
 // contribute brings the report's contributions and the sums in line with
 // the report as it has just been written, inside the transaction that changed it:
 // an aggregate is never stale after the write that changed it. Only
@@ -194,13 +309,9 @@ func (s *Store) contribute(ctx context.Context, tx pgx.Tx, r domain.Report, f fo
 		if err != nil {
 			return err
 		}
-		for _, c := range compiled {
-			num, den, err := c.Evaluate(r.Values)
-			if err != nil {
-				return err
-			}
-			want = append(want, contribution{indicator: c.Code, accepted: r.Status == domain.Accepted, num: num, den: den,
-				signature: c.Signature, municipalityID: r.Organisation.MunicipalityID, regionCode: r.Organisation.RegionCode})
+		if want, err = contributionsOf(compiled, r.Values, r.Status == domain.Accepted, r.Organisation.MunicipalityID,
+			r.Organisation.RegionCode); err != nil {
+			return err
 		}
 	}
 	rows, err := tx.Query(ctx, `SELECT indicator_code, accepted, numerator, denominator, signature, municipality_id::text, region_code
@@ -215,94 +326,23 @@ func (s *Store) contribute(ctx context.Context, tx pgx.Tx, r domain.Report, f fo
 	if err != nil {
 		return err
 	}
-	// The change of each municipal sum: old contributions out, new in.
-	type key struct {
-		indicator, municipality, region string
-		basis                           int16
-	}
-	type delta struct{ num, den, n int64 }
-	deltas := map[key]delta{}
-	add := func(c contribution, sign int64) {
-		for _, b := range []int16{BasisAccepted, BasisSubmitted} {
-			if b == BasisAccepted && !c.accepted {
-				continue
-			}
-			k := key{c.indicator, c.municipalityID, c.regionCode, b}
-			d := deltas[k]
-			d.num, d.den, d.n = d.num+sign*c.num, d.den+sign*c.den, d.n+sign
-			deltas[k] = d
-		}
-	}
+	// The change of each sum: old contributions out, new in.
+	deltas := sumDeltas{}
 	for _, c := range have {
-		add(c, -1)
+		deltas.add(r.Year, c, -1)
 	}
 	for _, c := range want {
-		add(c, +1)
+		deltas.add(r.Year, c, +1)
 	}
-	// The municipal sums change by the deltas, and so do the region's and the
-	// country's rollups. Rows are updated in one fixed order (level, unit,
-	// indicator, basis), so concurrent writes never deadlock on them.
-	type rollup struct {
-		level     int16
-		unit      string
-		indicator string
-		basis     int16
-		region    string
-		num, den  int64
-		n         int64
-	}
-	merged := map[[4]string]*rollup{}
-	for k, d := range deltas {
-		if d == (delta{}) {
-			continue
-		}
-		for _, r := range []rollup{
-			{level: 2, unit: k.municipality, region: k.region},
-			{level: 3, unit: k.region, region: k.region},
-			{level: 4, unit: ""},
-		} {
-			id := [4]string{fmt.Sprint(r.level), r.unit, k.indicator, fmt.Sprint(k.basis)}
-			m := merged[id]
-			if m == nil {
-				r.indicator, r.basis = k.indicator, k.basis
-				m = &r
-				merged[id] = m
-			}
-			m.num, m.den, m.n = m.num+d.num, m.den+d.den, m.n+d.n
-		}
-	}
-	ids := make([][4]string, 0, len(merged))
-	for id := range merged {
-		ids = append(ids, id)
-	}
-	slices.SortFunc(ids, func(a, b [4]string) int { return strings.Compare(strings.Join(a[:], "/"), strings.Join(b[:], "/")) })
 	batch := &pgx.Batch{}
-	year := r.Year
-	for _, id := range ids {
-		r := merged[id]
-		if r.level == 2 {
-			batch.Queue(`INSERT INTO municipal_sums (year, indicator_code, basis, municipality_id, region_code, numerator, denominator, contributors)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-				ON CONFLICT (year, basis, indicator_code, municipality_id) DO UPDATE SET numerator = municipal_sums.numerator + $6,
-					denominator = municipal_sums.denominator + $7, contributors = municipal_sums.contributors + $8`,
-				year, r.indicator, r.basis, r.unit, r.region, r.num, r.den, r.n)
-			continue
-		}
-		batch.Queue(`INSERT INTO rollups (year, basis, level, indicator_code, unit, numerator, denominator, contributors)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-			ON CONFLICT (year, basis, level, indicator_code, unit) DO UPDATE SET numerator = rollups.numerator + $6,
-				denominator = rollups.denominator + $7, contributors = rollups.contributors + $8`,
-			year, r.basis, r.level, r.indicator, r.unit, r.num, r.den, r.n)
-	}
+	deltas.queue(batch)
 	if len(have) > 0 {
 		batch.Queue(`DELETE FROM contributions WHERE report_id = $1`, reportID)
 	}
 	for _, c := range want {
-		batch.Queue(`INSERT INTO contributions (report_id, indicator_code, year, organisation_id, municipality_id, region_code,
-			accepted, numerator, denominator, signature) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-			reportID, c.indicator, r.Year, r.Organisation.ID, c.municipalityID, c.regionCode, c.accepted, c.num, c.den, c.signature)
-		batch.Queue(`INSERT INTO year_signatures (year, indicator_code, signature) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
-			r.Year, c.indicator, c.signature)
+		batch.Queue(`INSERT INTO contributions (`+strings.Join(contributionColumns, ", ")+`)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, c.row(reportID, r.Year, r.Organisation.ID)...)
+		queueSignature(batch, r.Year, c.indicator, c.signature)
 	}
 	return tx.SendBatch(ctx, batch).Close()
 }
@@ -578,21 +618,20 @@ func (s *Store) RebuildAggregates(ctx context.Context) (int, error) {
 				return fmt.Errorf("report %s: %w", id, err)
 			}
 			n++
-			for _, c := range forms[fmt.Sprintf("%s/%d", formCode, version)] {
-				num, den, err := c.Evaluate(values)
-				if err != nil {
-					rows.Close()
-					return err
-				}
-				copyRows = append(copyRows, []any{id, c.Code, year, org, mun, region, status == int16(domain.Accepted), num, den, c.Signature})
+			cons, err := contributionsOf(forms[fmt.Sprintf("%s/%d", formCode, version)], values, status == int16(domain.Accepted), mun, region)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			for _, c := range cons {
+				copyRows = append(copyRows, c.row(id, year, org))
 			}
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"contributions"}, []string{"report_id", "indicator_code", "year", "organisation_id",
-			"municipality_id", "region_code", "accepted", "numerator", "denominator", "signature"}, pgx.CopyFromRows(copyRows)); err != nil {
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"contributions"}, contributionColumns, pgx.CopyFromRows(copyRows)); err != nil {
 			return err
 		}
 		for _, q := range []string{

@@ -2,10 +2,7 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -102,16 +99,7 @@ func (s *Store) ImportReports(ctx context.Context, actor domain.Actor, batch []I
 			return err
 		}
 		var reportRows, eventRows, contribRows [][]any
-		type sumKey struct {
-			level     int16
-			unit      string
-			indicator string
-			basis     int16
-			year      int
-			region    string
-		}
-		type sum struct{ num, den, n int64 }
-		sums := map[sumKey]sum{}
+		sums := sumDeltas{}
 		type signature struct {
 			year           int
 			indicator, sig string
@@ -129,23 +117,9 @@ func (s *Store) ImportReports(ctx context.Context, actor domain.Actor, batch []I
 			have[[2]string{r.CampaignID, r.Organisation.ID}] = true
 			imported++
 			r.ID = uuid.NewString()
-			values, err := json.Marshal(r.Values)
+			values, remarks, submit, err := encodeReport(r)
 			if err != nil {
 				return err
-			}
-			if r.Remarks == nil {
-				r.Remarks = map[string]string{}
-			}
-			remarks, err := json.Marshal(r.Remarks)
-			if err != nil {
-				return err
-			}
-			if r.CarriedOver == nil {
-				r.CarriedOver = []string{}
-			}
-			var submit *time.Time
-			if !r.SubmitTime.IsZero() {
-				submit = &r.SubmitTime
 			}
 			reportRows = append(reportRows, []any{r.ID, r.CampaignID, r.Organisation.ID, int16(r.Status), string(values), r.CarriedOver,
 				r.ReturnComment, string(remarks), r.Late, submit, r.ReopenReason, r.Version, r.CreateTime, r.UpdateTime})
@@ -165,29 +139,15 @@ func (s *Store) ImportReports(ctx context.Context, actor domain.Actor, batch []I
 				}
 				forms[key] = compiled
 			}
-			accepted := r.Status == domain.Accepted
-			for _, c := range compiled {
-				num, den, err := c.Evaluate(r.Values)
-				if err != nil {
-					return err
-				}
-				contribRows = append(contribRows, []any{r.ID, c.Code, r.Year, r.Organisation.ID, r.Organisation.MunicipalityID,
-					r.Organisation.RegionCode, accepted, num, den, c.Signature})
-				signatures[signature{r.Year, c.Code, c.Signature}] = true
-				for _, basis := range []int16{BasisAccepted, BasisSubmitted} {
-					if basis == BasisAccepted && !accepted {
-						continue
-					}
-					for _, k := range []sumKey{
-						{level: 2, unit: r.Organisation.MunicipalityID, region: r.Organisation.RegionCode},
-						{level: 3, unit: r.Organisation.RegionCode},
-						{level: 4},
-					} {
-						k.indicator, k.basis, k.year = c.Code, basis, r.Year
-						v := sums[k]
-						sums[k] = sum{v.num + num, v.den + den, v.n + 1}
-					}
-				}
+			cons, err := contributionsOf(compiled, r.Values, r.Status == domain.Accepted, r.Organisation.MunicipalityID,
+				r.Organisation.RegionCode)
+			if err != nil {
+				return err
+			}
+			for _, c := range cons {
+				contribRows = append(contribRows, c.row(r.ID, r.Year, r.Organisation.ID))
+				signatures[signature{r.Year, c.indicator, c.signature}] = true
+				sums.add(r.Year, c, +1)
 			}
 		}
 		if imported == 0 {
@@ -198,56 +158,19 @@ func (s *Store) ImportReports(ctx context.Context, actor domain.Actor, batch []I
 			pgx.CopyFromRows(reportRows)); err != nil {
 			return err
 		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"report_events"}, []string{"report_id", "time", "account_id", "login", "kind",
-			"field", "old_value", "new_value", "comment", "late", "version"}, pgx.CopyFromRows(eventRows)); err != nil {
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"report_events"}, reportEventColumns, pgx.CopyFromRows(eventRows)); err != nil {
 			return err
 		}
 		if len(contribRows) > 0 {
-			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"contributions"}, []string{"report_id", "indicator_code", "year", "organisation_id",
-				"municipality_id", "region_code", "accepted", "numerator", "denominator", "signature"}, pgx.CopyFromRows(contribRows)); err != nil {
+			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"contributions"}, contributionColumns, pgx.CopyFromRows(contribRows)); err != nil {
 				return err
 			}
 		}
-		// The sums, in contribute's order (level, unit, indicator, basis),
-		// so that concurrent writers take the rows' locks in one order.
-		keys := make([]sumKey, 0, len(sums))
-		for k := range sums {
-			keys = append(keys, k)
-		}
-		slices.SortFunc(keys, func(a, b sumKey) int {
-			if a.level != b.level {
-				return int(a.level) - int(b.level)
-			}
-			if c := strings.Compare(a.unit, b.unit); c != 0 {
-				return c
-			}
-			if c := strings.Compare(a.indicator, b.indicator); c != 0 {
-				return c
-			}
-			if a.basis != b.basis {
-				return int(a.basis) - int(b.basis)
-			}
-			return a.year - b.year
-		})
+		// The sums in the order every writer takes them (sumDeltas.queue).
 		q := &pgx.Batch{}
-		for _, k := range keys {
-			v := sums[k]
-			if k.level == 2 {
-				q.Queue(`INSERT INTO municipal_sums (year, indicator_code, basis, municipality_id, region_code, numerator, denominator, contributors)
-					VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-					ON CONFLICT (year, basis, indicator_code, municipality_id) DO UPDATE SET numerator = municipal_sums.numerator + $6,
-						denominator = municipal_sums.denominator + $7, contributors = municipal_sums.contributors + $8`,
-					k.year, k.indicator, k.basis, k.unit, k.region, v.num, v.den, v.n)
-				continue
-			}
-			q.Queue(`INSERT INTO rollups (year, basis, level, indicator_code, unit, numerator, denominator, contributors)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-				ON CONFLICT (year, basis, level, indicator_code, unit) DO UPDATE SET numerator = rollups.numerator + $6,
-					denominator = rollups.denominator + $7, contributors = rollups.contributors + $8`,
-				k.year, k.basis, k.level, k.indicator, k.unit, v.num, v.den, v.n)
-		}
+		sums.queue(q)
 		for k := range signatures {
-			q.Queue(`INSERT INTO year_signatures (year, indicator_code, signature) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, k.year, k.indicator, k.sig)
+			queueSignature(q, k.year, k.indicator, k.sig)
 		}
 		for k, org := range signOffs {
 			sql, args := outdateSignOff(k[0], k[1], org, actor, now)

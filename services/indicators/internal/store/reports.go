@@ -172,6 +172,33 @@ func insertEvents(ctx context.Context, tx pgx.Tx, reportID string, actor domain.
 	return err
 }
 
+// encodeReport is what a write stores of a report beside its plain columns:
+// its values and remarks as JSON and its submit time, NULL when it has none.
+// A report without remarks or carried-over fields gets empty ones (in r), as
+// stored.
+func encodeReport(r *domain.Report) (values, remarks []byte, submit *time.Time, err error) {
+	if values, err = json.Marshal(r.Values); err != nil {
+		return nil, nil, nil, err
+	}
+	if r.Remarks == nil {
+		r.Remarks = map[string]string{}
+	}
+	if remarks, err = json.Marshal(r.Remarks); err != nil {
+		return nil, nil, nil, err
+	}
+	if r.CarriedOver == nil {
+		r.CarriedOver = []string{}
+	}
+	if !r.SubmitTime.IsZero() {
+		submit = &r.SubmitTime
+	}
+	return values, remarks, submit, nil
+}
+
+// reportEventColumns are the columns of a history row as a write fills them.
+var reportEventColumns = []string{"report_id", "time", "account_id", "login", "kind", "field", "old_value", "new_value", "comment",
+	"late", "version"}
+
 // eventsInsert is one statement writing a change's history rows in order.
 // A single row (a save of one field, the commonest change) goes as plain
 // values: the arrays' unnest costs PostgreSQL a function scan per column.
@@ -187,7 +214,7 @@ func eventsInsert(reportID string, actor domain.Actor, now time.Time, version in
 	for i, e := range events {
 		kinds[i], fields[i], olds[i], news[i], comments[i], lates[i] = e.Kind, e.Field, e.OldValue, e.NewValue, e.Comment, e.Late
 	}
-	return `INSERT INTO report_events (report_id, time, account_id, login, kind, field, old_value, new_value, comment, late, version)
+	return `INSERT INTO report_events (` + strings.Join(reportEventColumns, ", ") + `)
 		SELECT $1, $2, $3, $4, e.kind, e.field, e.old_value, e.new_value, e.comment, e.late, $5
 		FROM unnest($6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::boolean[]) WITH ORDINALITY
 			AS e (kind, field, old_value, new_value, comment, late, n)
@@ -275,24 +302,11 @@ func (s *Store) UpdateReport(ctx context.Context, actor domain.Actor, id string,
 			out = cur.Report
 			return nil
 		}
-		values, err := json.Marshal(r.Values)
+		values, remarks, submit, err := encodeReport(&r)
 		if err != nil {
 			return err
 		}
-		if r.Remarks == nil {
-			r.Remarks = map[string]string{}
-		}
-		remarks, err := json.Marshal(r.Remarks)
-		if err != nil {
-			return err
-		}
-		if r.CarriedOver == nil {
-			r.CarriedOver = []string{}
-		}
-		var submit, stored *time.Time
-		if !r.SubmitTime.IsZero() {
-			submit = &r.SubmitTime
-		}
+		var stored *time.Time
 		// The report, its history rows and the municipality's signed summary,
 		// no longer the one signed, in one round trip. The times come back as
 		// the database keeps them (to the microsecond).

@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/nastavnik/nastavnik/platform/database"
+	"github.com/nastavnik/nastavnik/platform/idempotency"
 	"github.com/nastavnik/nastavnik/platform/identity"
 	"github.com/nastavnik/nastavnik/platform/notify"
 	"github.com/nastavnik/nastavnik/services/indicators/internal/domain"
@@ -25,10 +26,11 @@ import (
 var migrations embed.FS
 
 // Migrations returns the embedded migrations, rooted at their directory,
-// with the notifications' outbox (platform/notify) as versions 7 (its tables)
+// with the idempotency keys' table (platform/idempotency) as version 4 and
+// the notifications' outbox (platform/notify) as versions 7 (its tables)
 // and 8 (the operator's audit log and indexes).
 func Migrations() fs.FS {
-	return notify.WithMigration(database.MigrationsFS(migrations, "migrations"), 7, 8)
+	return idempotency.WithMigration(notify.WithMigration(database.MigrationsFS(migrations, "migrations"), 7, 8), 4)
 }
 
 // Store is the indicators database.

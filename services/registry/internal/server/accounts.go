@@ -137,8 +137,8 @@ func (s *Server) ListAccounts(ctx context.Context, req *registryv1.ListAccountsR
 	}
 	f := store.AccountFilter{Reach: p.Reach(), Self: p.AccountID, Query: russian.SearchKey(req.GetQuery())}
 	var cur loginCursor
-	if _, err := pagination.Decode(req.GetPageToken(), f.Query, &cur); err != nil {
-		return nil, badToken(err)
+	if err := pagination.Read(req.GetPageToken(), f.Query, &cur); err != nil {
+		return nil, err
 	}
 	size := pagination.Size(req.GetPageSize())
 	list, err := s.store.ListAccounts(ctx, f, cur.Login, size+1)

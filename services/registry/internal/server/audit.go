@@ -27,8 +27,8 @@ func (s *Server) ListAuditEvents(ctx context.Context, req *registryv1.ListAuditE
 		return nil, domain.ErrPermissionDenied
 	}
 	var cur auditCursor
-	if _, err := pagination.Decode(req.GetPageToken(), f, &cur); err != nil {
-		return nil, badToken(err)
+	if err := pagination.Read(req.GetPageToken(), f, &cur); err != nil {
+		return nil, err
 	}
 	size := pagination.Size(req.GetPageSize())
 	list, err := s.store.ListAuditEvents(ctx, f, cur.Before, size+1)

@@ -62,14 +62,9 @@ func (s *Server) ListMunicipalities(ctx context.Context, req *registryv1.ListMun
 	}
 	f := store.MunicipalityFilter{RegionCode: req.GetRegion(), Query: russian.SearchKey(req.GetQuery()),
 		Reach: p.Reach()}
-	var cur store.NameCursor
-	more, err := pagination.Decode(req.GetPageToken(), f, &cur)
+	after, err := pagination.After[store.NameCursor](req.GetPageToken(), f)
 	if err != nil {
-		return nil, badToken(err)
-	}
-	var after *store.NameCursor
-	if more {
-		after = &cur
+		return nil, err
 	}
 	size := pagination.Size(req.GetPageSize())
 	list, total, err := s.store.ListMunicipalities(ctx, f, after, size+1)

@@ -106,14 +106,9 @@ func (s *Server) ListOrganisations(ctx context.Context, req *registryv1.ListOrga
 		OpenOn:         openOn,
 		Visible:        p.Reach(),
 	}
-	var cur store.NameCursor
-	more, err := pagination.Decode(req.GetPageToken(), f, &cur)
+	after, err := pagination.After[store.NameCursor](req.GetPageToken(), f)
 	if err != nil {
-		return nil, badToken(err)
-	}
-	var after *store.NameCursor
-	if more {
-		after = &cur
+		return nil, err
 	}
 	size := pagination.Size(req.GetPageSize())
 	list, total, err := s.store.ListOrganisations(ctx, f, after, size+1)

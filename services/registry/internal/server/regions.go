@@ -57,8 +57,8 @@ func (s *Server) ListRegions(ctx context.Context, req *registryv1.ListRegionsReq
 		return nil, err
 	}
 	var cur regionCursor
-	if _, err = pagination.Decode(req.GetPageToken(), "regions", &cur); err != nil {
-		return nil, badToken(err)
+	if err := pagination.Read(req.GetPageToken(), "regions", &cur); err != nil {
+		return nil, err
 	}
 	size := pagination.Size(req.GetPageSize())
 	list, err := s.store.ListRegions(ctx, p.Reach(), cur.Code, size+1)

@@ -4,7 +4,6 @@
 package server
 
 import (
-	"errors"
 	"strings"
 	"time"
 
@@ -13,7 +12,6 @@ import (
 
 	"github.com/nastavnik/nastavnik/platform/grpcerr"
 	"github.com/nastavnik/nastavnik/platform/pagination"
-	"github.com/nastavnik/nastavnik/platform/validation"
 	registryv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/registry/v1"
 	"github.com/nastavnik/nastavnik/services/registry/internal/domain"
 	"github.com/nastavnik/nastavnik/services/registry/internal/store"
@@ -84,12 +82,4 @@ var Errors = grpcerr.Table{
 	{Target: domain.ErrTooManyAttempts, Code: codes.ResourceExhausted},
 	{Target: domain.ErrTooManyPasswordAttempts, Code: codes.ResourceExhausted},
 	{Target: domain.ErrPermissionDenied, Code: codes.PermissionDenied},
-}
-
-// badToken reports a page token that does not fit the query as a field error.
-func badToken(err error) error {
-	if errors.Is(err, pagination.ErrBadToken) {
-		return validation.Field("page_token", validation.BadPageToken())
-	}
-	return err
 }

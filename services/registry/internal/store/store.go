@@ -11,14 +11,18 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/nastavnik/nastavnik/platform/database"
+	"github.com/nastavnik/nastavnik/platform/idempotency"
 	"github.com/nastavnik/nastavnik/services/registry/internal/domain"
 )
 
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// Migrations returns the embedded migrations, rooted at their directory.
-func Migrations() fs.FS { return database.MigrationsFS(migrations, "migrations") }
+// Migrations returns the embedded migrations, rooted at their directory,
+// with the idempotency keys' table (platform/idempotency) as version 3.
+func Migrations() fs.FS {
+	return idempotency.WithMigration(database.MigrationsFS(migrations, "migrations"), 3)
+}
 
 // Store is the registry's database.
 type Store struct {

@@ -9,7 +9,6 @@ package notices
 import (
 	"embed"
 	"fmt"
-	"io/fs"
 	"time"
 
 	"github.com/nastavnik/nastavnik/platform/dates"
@@ -50,18 +49,10 @@ const DigestHour = 8
 //go:embed templates/*
 var templates embed.FS
 
-// Templates parses the templates; link is the gateway's public address.
+// Templates parses the templates; link is the gateway's public address (for
+// the links in messages and the digests' unsubscribe link).
 func Templates(link string) (*notify.Templates, error) {
-	sub, err := fs.Sub(templates, "templates")
-	if err != nil {
-		return nil, err
-	}
-	t, err := notify.ParseTemplates(sub, Kinds...)
-	if err != nil {
-		return nil, err
-	}
-	t.Link = link
-	return t, nil
+	return notify.ServiceTemplates(templates, "templates", link, Kinds...)
 }
 
 // HandedDown is the notice of an item handed down to a school: the item as

@@ -19,7 +19,6 @@ func TestTemplatesRenderEveryKind(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmpl.Unsubscribe = notify.UnsubscribeLink("https://nastavnik.test")
 	var dues []time.Time
 	for m := 1; m <= 8; m++ {
 		dues = append(dues, time.Date(2027, time.Month(m), 15, 0, 0, 0, 0, time.UTC))

@@ -42,19 +42,7 @@ func (s *Server) UpdateStage(ctx context.Context, req *roadmapv1.UpdateStageRequ
 	if err := stageTexts(req.GetTitle(), req.GetTask(), req.GetResult()); err != nil {
 		return nil, err
 	}
-	p, err := identity.Caller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	id, _, _, err := s.roadmapOf(ctx, p, "", req.GetStageId())
-	if err != nil {
-		return nil, err
-	}
-	r, err := s.mutate(ctx, id, req.GetVersion(), func(r *domain.Roadmap) error {
-		si, ok := r.FindStage(req.GetStageId())
-		if !ok {
-			return domain.ErrNotFound
-		}
+	r, err := s.mutateStage(ctx, req.GetStageId(), req.GetVersion(), func(r *domain.Roadmap, si int) error {
 		st := &r.Stages[si]
 		st.Title, st.Task, st.Result = req.GetTitle(), req.GetTask(), req.GetResult()
 		return nil
@@ -75,20 +63,8 @@ func (s *Server) CreateItem(ctx context.Context, req *roadmapv1.CreateItemReques
 	if err := t.Validate("item."); err != nil {
 		return nil, err
 	}
-	p, err := identity.Caller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	id, _, _, err := s.roadmapOf(ctx, p, "", req.GetStageId())
-	if err != nil {
-		return nil, err
-	}
 	itemID := uuid.NewString()
-	r, err := s.mutate(ctx, id, req.GetVersion(), func(r *domain.Roadmap) error {
-		si, ok := r.FindStage(req.GetStageId())
-		if !ok {
-			return domain.ErrNotFound
-		}
+	r, err := s.mutateStage(ctx, req.GetStageId(), req.GetVersion(), func(r *domain.Roadmap, si int) error {
 		it := domain.Item{ID: itemID, Depth: max(int(req.GetDepth()), 1), Measure: t.Measure, ResultForm: t.ResultForm,
 			DeadlineText: t.DeadlineText, Responsible: t.Responsible, Schedule: schedule.Parse(t.DeadlineText, r.Period)}
 		r.InsertItem(si, int(req.GetPosition()), it)
@@ -107,19 +83,7 @@ func (s *Server) UpdateItem(ctx context.Context, req *roadmapv1.UpdateItemReques
 	if err := t.Validate("item."); err != nil {
 		return nil, err
 	}
-	p, err := identity.Caller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	id, _, _, err := s.roadmapOf(ctx, p, req.GetItemId(), "")
-	if err != nil {
-		return nil, err
-	}
-	r, err := s.mutate(ctx, id, req.GetVersion(), func(r *domain.Roadmap) error {
-		si, ii, ok := r.FindItem(req.GetItemId())
-		if !ok {
-			return domain.ErrNotFound
-		}
+	r, err := s.mutateItem(ctx, req.GetItemId(), req.GetVersion(), func(r *domain.Roadmap, si, ii int) error {
 		it := &r.Stages[si].Items[ii]
 		if it.DeadlineText != t.DeadlineText {
 			it.Schedule = schedule.Parse(t.DeadlineText, r.Period)
@@ -135,19 +99,7 @@ func (s *Server) UpdateItem(ctx context.Context, req *roadmapv1.UpdateItemReques
 
 // MoveItem implements RoadmapService.
 func (s *Server) MoveItem(ctx context.Context, req *roadmapv1.MoveItemRequest) (*roadmapv1.MoveItemResponse, error) {
-	p, err := identity.Caller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	id, _, _, err := s.roadmapOf(ctx, p, req.GetItemId(), "")
-	if err != nil {
-		return nil, err
-	}
-	r, err := s.mutate(ctx, id, req.GetVersion(), func(r *domain.Roadmap) error {
-		si, ii, ok := r.FindItem(req.GetItemId())
-		if !ok {
-			return domain.ErrNotFound
-		}
+	r, err := s.mutateItem(ctx, req.GetItemId(), req.GetVersion(), func(r *domain.Roadmap, si, ii int) error {
 		to, ok := r.FindStage(req.GetStageId())
 		if !ok {
 			return validation.Field("stage_id", validation.NotFound("stage"))
@@ -166,19 +118,7 @@ func (s *Server) MoveItem(ctx context.Context, req *roadmapv1.MoveItemRequest) (
 
 // DeleteItem implements RoadmapService.
 func (s *Server) DeleteItem(ctx context.Context, req *roadmapv1.DeleteItemRequest) (*roadmapv1.DeleteItemResponse, error) {
-	p, err := identity.Caller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	id, _, _, err := s.roadmapOf(ctx, p, req.GetItemId(), "")
-	if err != nil {
-		return nil, err
-	}
-	r, err := s.mutate(ctx, id, req.GetVersion(), func(r *domain.Roadmap) error {
-		si, ii, ok := r.FindItem(req.GetItemId())
-		if !ok {
-			return domain.ErrNotFound
-		}
+	r, err := s.mutateItem(ctx, req.GetItemId(), req.GetVersion(), func(r *domain.Roadmap, si, ii int) error {
 		for _, o := range r.Stages[si].Items[ii].Occurrences {
 			if o.Done {
 				return domain.ErrInUse
@@ -272,14 +212,9 @@ func (s *Server) ListOverdue(ctx context.Context, req *roadmapv1.ListOverdueRequ
 	}
 	f := store.OverdueFilter{Region: req.GetRegionCode(), Municipality: req.GetMunicipalityId(), Organisation: req.GetOrganisationId(),
 		StageNumber: int(req.GetStageNumber()), Responsible: req.GetResponsible()}
-	var cur store.OverdueCursor
-	more, err := pagination.Decode(req.GetPageToken(), f, &cur)
+	after, err := pagination.After[store.OverdueCursor](req.GetPageToken(), f)
 	if err != nil {
-		return nil, badToken(err)
-	}
-	var after *store.OverdueCursor
-	if more {
-		after = &cur
+		return nil, err
 	}
 	size := pagination.Size(req.GetPageSize())
 	now := s.now()
@@ -356,14 +291,9 @@ func (s *Server) ListCascade(ctx context.Context, req *roadmapv1.ListCascadeRequ
 		return nil, domain.ErrNotFound
 	}
 	f := struct{ Item string }{req.GetItemId()}
-	var cur store.CascadeCursor
-	more, err := pagination.Decode(req.GetPageToken(), f, &cur)
+	after, err := pagination.After[store.CascadeCursor](req.GetPageToken(), f)
 	if err != nil {
-		return nil, badToken(err)
-	}
-	var after *store.CascadeCursor
-	if more {
-		after = &cur
+		return nil, err
 	}
 	size := pagination.Size(req.GetPageSize())
 	list, totals, err := s.store.ListCascade(ctx, req.GetItemId(), s.now(), after, size+1)

@@ -62,7 +62,6 @@ func (mw *mailWorld) outbox() *notify.Outbox {
 	if err != nil {
 		mw.t.Fatal(err)
 	}
-	tmpl.Unsubscribe = notify.UnsubscribeLink("https://nastavnik.test")
 	return &notify.Outbox{Pool: mw.pool, Directory: people{}, Renderer: tmpl, Guard: mw.store.Guard, Checker: mw.mp.Client,
 		Mailer: notify.NewSMTP(notify.Config{SMTPHost: mw.mp.SMTPHost, SMTPPort: mw.mp.SMTPPort, SMTPTLS: "none",
 			SMTPFrom: "Наставник <noreply@nastavnik.test>", SMTPTimeout: 10 * time.Second}),

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"time"
 
@@ -106,6 +105,51 @@ func (s *Server) mutate(ctx context.Context, id string, version int64, fn func(*
 	return roadmapToProto(r, s.now(), true), nil
 }
 
+// mutateStage changes a stage of a roadmap the caller may write: fn gets
+// the stage's place. A stage the caller may not read, or no longer there, is
+// NOT_FOUND.
+func (s *Server) mutateStage(ctx context.Context, stageID string, version int64, fn func(r *domain.Roadmap, si int) error) (*roadmapv1.Roadmap, error) {
+	id, err := s.roadmapOfCaller(ctx, "", stageID)
+	if err != nil {
+		return nil, err
+	}
+	return s.mutate(ctx, id, version, func(r *domain.Roadmap) error {
+		si, ok := r.FindStage(stageID)
+		if !ok {
+			return domain.ErrNotFound
+		}
+		return fn(r, si)
+	})
+}
+
+// mutateItem changes an item of a roadmap the caller may write: fn gets
+// the item's stage and place in it. An item the caller may not read, or no
+// longer there, is NOT_FOUND.
+func (s *Server) mutateItem(ctx context.Context, itemID string, version int64, fn func(r *domain.Roadmap, si, ii int) error) (*roadmapv1.Roadmap, error) {
+	id, err := s.roadmapOfCaller(ctx, itemID, "")
+	if err != nil {
+		return nil, err
+	}
+	return s.mutate(ctx, id, version, func(r *domain.Roadmap) error {
+		si, ii, ok := r.FindItem(itemID)
+		if !ok {
+			return domain.ErrNotFound
+		}
+		return fn(r, si, ii)
+	})
+}
+
+// roadmapOfCaller is the roadmap of an item or stage the caller may read
+// (roadmapOf).
+func (s *Server) roadmapOfCaller(ctx context.Context, itemID, stageID string) (string, error) {
+	p, err := identity.Caller(ctx)
+	if err != nil {
+		return "", err
+	}
+	id, _, _, err := s.roadmapOf(ctx, p, itemID, stageID)
+	return id, err
+}
+
 // roadmapOf finds the roadmap of an item or stage and its owner, answering
 // NOT_FOUND for one the caller may not read.
 func (s *Server) roadmapOf(ctx context.Context, p identity.Principal, itemID, stageID string) (string, domain.Owner, bool, error) {
@@ -193,14 +237,9 @@ func (s *Server) ListRoadmaps(ctx context.Context, req *roadmapv1.ListRoadmapsRe
 	}
 	f := store.Filter{Reach: p.Reach(), Region: req.GetRegionCode(), Municipality: req.GetMunicipalityId(),
 		Organisation: req.GetOrganisationId()}
-	var cur store.Cursor
-	more, err := pagination.Decode(req.GetPageToken(), f, &cur)
+	after, err := pagination.After[store.Cursor](req.GetPageToken(), f)
 	if err != nil {
-		return nil, badToken(err)
-	}
-	var after *store.Cursor
-	if more {
-		after = &cur
+		return nil, err
 	}
 	size := pagination.Size(req.GetPageSize())
 	list, err := s.store.List(ctx, f, after, size+1)
@@ -218,13 +257,6 @@ func (s *Server) ListRoadmaps(ctx context.Context, req *roadmapv1.ListRoadmapsRe
 		resp.Roadmaps = append(resp.Roadmaps, roadmapToProto(r, s.now(), false))
 	}
 	return resp, nil
-}
-
-func badToken(err error) error {
-	if errors.Is(err, pagination.ErrBadToken) {
-		return validation.Field("page_token", validation.BadPageToken())
-	}
-	return err
 }
 
 // UpdateRoadmap implements RoadmapService.

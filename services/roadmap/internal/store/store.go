@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/nastavnik/nastavnik/platform/database"
+	"github.com/nastavnik/nastavnik/platform/idempotency"
 	"github.com/nastavnik/nastavnik/platform/notify"
 	"github.com/nastavnik/nastavnik/services/roadmap/internal/domain"
 )
@@ -25,9 +26,10 @@ import (
 var migrations embed.FS
 
 // Migrations returns the embedded migrations, rooted at their directory.
-// The notification outbox's tables (platform/notify) are migrations 3 and 4.
+// The idempotency keys' table (platform/idempotency) is migration 2, the
+// notification outbox's tables (platform/notify) are migrations 3 and 4.
 func Migrations() fs.FS {
-	return notify.WithMigration(database.MigrationsFS(migrations, "migrations"), 3, 4)
+	return idempotency.WithMigration(notify.WithMigration(database.MigrationsFS(migrations, "migrations"), 3, 4), 2)
 }
 
 // Store is the roadmap's database.
