@@ -26,6 +26,7 @@ import (
 	"maps"
 	"math/rand/v2"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"os/exec"
@@ -282,6 +283,46 @@ func (c client) as(ctx context.Context, login, password string) (client, error) 
 	return c, nil
 }
 
+// csrfField is the sign-in form's CSRF token.
+var csrfField = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+
+// signInToPages signs in through the sign-in form, as a person does, and
+// returns a client that sends the session cookie.
+func signInToPages(ctx context.Context, base, login, password string) (client, error) {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		return client{}, err
+	}
+	hc := &http.Client{Timeout: 30 * time.Second, Jar: jar,
+		Transport:     &http.Transport{MaxIdleConnsPerHost: 16},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	c := client{base: base, http: hc}
+	var buf bytes.Buffer
+	page, err := c.send(ctx, "GET", "/login", nil, &buf)
+	if err != nil {
+		return client{}, fmt.Errorf("the sign-in page: %w", err)
+	}
+	m := csrfField.FindSubmatch(page)
+	if m == nil {
+		return client{}, errors.New("the sign-in page has no CSRF token")
+	}
+	form := url.Values{"login": {login}, "password": {password}, "csrf_token": {string(m[1])}}
+	req, err := http.NewRequestWithContext(ctx, "POST", base+"/login", strings.NewReader(form.Encode()))
+	if err != nil {
+		return client{}, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := hc.Do(req)
+	if err != nil {
+		return client{}, fmt.Errorf("sign in %s to the pages: %w", login, err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther && resp.StatusCode != http.StatusFound {
+		return client{}, fmt.Errorf("sign in %s to the pages: HTTP %d, want a redirect", login, resp.StatusCode)
+	}
+	return c, nil
+}
+
 // reportBody is the part of a report the load needs.
 type reportBody struct {
 	ID      string                     `json:"id"`
@@ -303,6 +344,10 @@ type workload struct {
 	savers      []*saver
 	cyclers     []*saver
 	values      map[string]json.RawMessage // a full valid set
+
+	// The same two people signed in to the pages (a session cookie), for
+	// the reads of their start pages.
+	methodologistPages, regionalPages client
 }
 
 type saver struct {
@@ -369,6 +414,12 @@ func setUp(ctx context.Context, o options) (*workload, error) {
 	}
 	w.methodology = []client{meth}
 	if w.regional, err = anon.as(ctx, regLogin, regPassword); err != nil {
+		return nil, err
+	}
+	if w.methodologistPages, err = signInToPages(ctx, o.base, methLogin, methPassword); err != nil {
+		return nil, err
+	}
+	if w.regionalPages, err = signInToPages(ctx, o.base, regLogin, regPassword); err != nil {
 		return nil, err
 	}
 	if o.country == 0 {
@@ -897,27 +948,45 @@ func (w *workload) read(ctx, calls context.Context, p *phase, c client, regional
 	paths := w.readPaths(regional)
 	for i := 0; pc.wait(ctx); i++ {
 		q := paths[i%len(paths)]
-		p.timed(q.op, func() (outcome, error) { return ok, c.do(calls, "GET", q.path, nil, nil) })
+		p.timed(q.op, func() (outcome, error) { return ok, q.by(c).do(calls, "GET", q.path, nil, nil) })
 	}
 }
 
-// readPaths are the reads of a methodologist or of the regional centre.
-func (w *workload) readPaths(regional bool) []struct{ op, path string } {
-	paths := []struct{ op, path string }{
-		{"completeness (methodologist)", "/v1/completeness?campaignId=" + w.campaign},
-		{"aggregates of schools (methodologist)", fmt.Sprintf("/v1/aggregates?level=LEVEL_ORGANISATION&parent=%s&years=%d&years=%d&basis=BASIS_SUBMITTED", w.mun, w.year-1, w.year)},
+// readOp is one kind of read: a path, and the client that reads it when
+// it is not the reader's own (the pages, read with a session).
+type readOp struct {
+	op, path string
+	pages    *client
+}
+
+// readPaths are the reads of a methodologist or of the regional centre:
+// the API's and their start pages (the dashboard, the region's page).
+func (w *workload) readPaths(regional bool) []readOp {
+	paths := []readOp{
+		{"completeness (methodologist)", "/v1/completeness?campaignId=" + w.campaign, nil},
+		{"aggregates of schools (methodologist)", fmt.Sprintf("/v1/aggregates?level=LEVEL_ORGANISATION&parent=%s&years=%d&years=%d&basis=BASIS_SUBMITTED", w.mun, w.year-1, w.year), nil},
+		{"page: the dashboard (methodologist)", "/", &w.methodologistPages},
 	}
 	if regional {
 		r, y := w.region, w.year
-		paths = []struct{ op, path string }{
-			{"aggregates by municipality (regional)", fmt.Sprintf("/v1/aggregates?level=LEVEL_MUNICIPALITY&parent=%s&years=%d&years=%d", r, y-1, y)},
-			{"aggregates by region (regional)", fmt.Sprintf("/v1/aggregates?level=LEVEL_REGION&years=%d&years=%d", y-1, y)},
-			{"completeness of the region by municipality (regional)", fmt.Sprintf("/v1/completeness?year=%d&region=%s&countsOnly=true", y, r)},
-			{"export JSON: completeness of the region, every organisation (regional)", fmt.Sprintf("/v1/completeness?year=%d&region=%s", y, r)},
-			{"export XLSX (regional)", fmt.Sprintf("/v1/aggregates:download?query.level=LEVEL_MUNICIPALITY&query.parent=%s&query.years=%d&format=EXPORT_FORMAT_XLSX", r, y)},
+		paths = []readOp{
+			{"aggregates by municipality (regional)", fmt.Sprintf("/v1/aggregates?level=LEVEL_MUNICIPALITY&parent=%s&years=%d&years=%d", r, y-1, y), nil},
+			{"aggregates by region (regional)", fmt.Sprintf("/v1/aggregates?level=LEVEL_REGION&years=%d&years=%d", y-1, y), nil},
+			{"completeness of the region by municipality (regional)", fmt.Sprintf("/v1/completeness?year=%d&region=%s&countsOnly=true", y, r), nil},
+			{"page: the region (regional)", "/", &w.regionalPages},
+			{"export JSON: completeness of the region, every organisation (regional)", fmt.Sprintf("/v1/completeness?year=%d&region=%s", y, r), nil},
+			{"export XLSX (regional)", fmt.Sprintf("/v1/aggregates:download?query.level=LEVEL_MUNICIPALITY&query.parent=%s&query.years=%d&format=EXPORT_FORMAT_XLSX", r, y), nil},
 		}
 	}
 	return paths
+}
+
+// by is the client that reads q: its own for a page, else c.
+func (q readOp) by(c client) client {
+	if q.pages != nil {
+		return *q.pages
+	}
+	return c
 }
 
 // warm reads each dashboard and export once.
@@ -928,7 +997,7 @@ func (w *workload) warm(ctx context.Context) error {
 			c = w.methodology[0]
 		}
 		for _, q := range w.readPaths(regional) {
-			if err := c.do(ctx, "GET", q.path, nil, nil); err != nil {
+			if err := q.by(c).do(ctx, "GET", q.path, nil, nil); err != nil {
 				return fmt.Errorf("warming %s: %w", q.op, err)
 			}
 		}
@@ -957,14 +1026,14 @@ func (w *workload) readCosts(ctx context.Context) ([]readCost, error) {
 			c = w.methodology[0]
 		}
 		for _, q := range w.readPaths(regional) {
-			if err := c.do(ctx, "GET", q.path, nil, nil); err != nil {
+			if err := q.by(c).do(ctx, "GET", q.path, nil, nil); err != nil {
 				return nil, fmt.Errorf("%s: %w", q.op, err)
 			}
 			cpu0 := readCPU(w.o.pids)
 			ds := make([]time.Duration, 0, w.o.reads)
 			for range w.o.reads {
 				start := time.Now()
-				if err := c.do(ctx, "GET", q.path, nil, nil); err != nil {
+				if err := q.by(c).do(ctx, "GET", q.path, nil, nil); err != nil {
 					return nil, fmt.Errorf("%s: %w", q.op, err)
 				}
 				ds = append(ds, time.Since(start))
@@ -1145,7 +1214,7 @@ func report(out io.Writer, o options, benches []benchRun, phases []*phase, rss m
 				rates[p.name] = r
 			}
 			switch {
-			case strings.HasPrefix(n, "aggregates") || strings.HasPrefix(n, "completeness"):
+			case strings.HasPrefix(n, "aggregates") || strings.HasPrefix(n, "completeness") || strings.HasPrefix(n, "page"):
 				dashP95[p.name] = max(dashP95[p.name], percentile(s.durations, .95))
 			case strings.HasPrefix(n, "export"):
 				exportP95[p.name] = max(exportP95[p.name], percentile(s.durations, .95))
