@@ -6,11 +6,13 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
+	mrand "math/rand/v2"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -83,15 +85,35 @@ func buildBinaries(t *testing.T, root string) string {
 	return built.dir
 }
 
-// freePort is a loopback port nobody listens on now.
+// freePort is a loopback port nobody listens on now, below the kernel's
+// range of ephemeral ports: the processes stopped and started again on it
+// find it free, since no outgoing connection is ever given it as its own
+// port meanwhile (one in that range was, once, and the restart failed).
 func freePort(t *testing.T) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	low := 32768 // Linux's default first ephemeral port
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		if f := strings.Fields(string(b)); len(f) == 2 {
+			if n, err := strconv.Atoi(f[0]); err == nil {
+				low = n
+			}
+		}
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	const first = 10000
+	if low <= first+1000 {
+		t.Fatalf("the ephemeral ports start at %d: no room below them", low)
+	}
+	for range 1000 {
+		port := first + mrand.IntN(low-first)
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			continue
+		}
+		l.Close()
+		return port
+	}
+	t.Fatal("no free port below the ephemeral range")
+	return 0
 }
 
 // cluster is a PostgreSQL cluster of the test's own, run by scripts/pg.sh,
