@@ -141,7 +141,7 @@ func run(ctx context.Context) error {
 	// phase with a dozen reads of it.
 	fmt.Fprintln(os.Stderr, "== one read of each kind to warm the caches (not counted)")
 	if err := w.warm(ctx); err != nil {
-		return err
+		return fmt.Errorf("warming: %w", err)
 	}
 	rss := sampleRSS(ctx, o.pids)
 	var phases []*phase
@@ -989,20 +989,26 @@ func (q readOp) by(c client) client {
 	return c
 }
 
-// warm reads each dashboard and export once.
-func (w *workload) warm(ctx context.Context) error {
+// eachRead calls fn with every kind of read of the methodologist and the
+// regional centre and the client that reads it, in turn.
+func (w *workload) eachRead(fn func(c client, q readOp) error) error {
 	for _, regional := range []bool{false, true} {
 		c := w.regional
 		if !regional {
 			c = w.methodology[0]
 		}
 		for _, q := range w.readPaths(regional) {
-			if err := q.by(c).do(ctx, "GET", q.path, nil, nil); err != nil {
-				return fmt.Errorf("warming %s: %w", q.op, err)
+			if err := fn(q.by(c), q); err != nil {
+				return fmt.Errorf("%s: %w", q.op, err)
 			}
 		}
 	}
 	return nil
+}
+
+// warm reads each dashboard and export once.
+func (w *workload) warm(ctx context.Context) error {
+	return w.eachRead(func(c client, q readOp) error { return c.do(ctx, "GET", q.path, nil, nil) })
 }
 
 // readCost is what one kind of read costs alone: its times and the CPU a
@@ -1020,33 +1026,28 @@ type readCost struct {
 // disturbs least — and its times when nothing of the load competes.
 func (w *workload) readCosts(ctx context.Context) ([]readCost, error) {
 	var out []readCost
-	for _, regional := range []bool{false, true} {
-		c := w.regional
-		if !regional {
-			c = w.methodology[0]
+	err := w.eachRead(func(c client, q readOp) error {
+		if err := c.do(ctx, "GET", q.path, nil, nil); err != nil {
+			return err
 		}
-		for _, q := range w.readPaths(regional) {
-			if err := q.by(c).do(ctx, "GET", q.path, nil, nil); err != nil {
-				return nil, fmt.Errorf("%s: %w", q.op, err)
+		cpu0 := readCPU(w.o.pids)
+		ds := make([]time.Duration, 0, w.o.reads)
+		for range w.o.reads {
+			start := time.Now()
+			if err := c.do(ctx, "GET", q.path, nil, nil); err != nil {
+				return err
 			}
-			cpu0 := readCPU(w.o.pids)
-			ds := make([]time.Duration, 0, w.o.reads)
-			for range w.o.reads {
-				start := time.Now()
-				if err := q.by(c).do(ctx, "GET", q.path, nil, nil); err != nil {
-					return nil, fmt.Errorf("%s: %w", q.op, err)
-				}
-				ds = append(ds, time.Since(start))
-			}
-			cpu := readCPU(w.o.pids)
-			for n := range cpu {
-				cpu[n] = (cpu[n] - cpu0[n]) / time.Duration(len(ds))
-			}
-			slices.Sort(ds)
-			out = append(out, readCost{op: q.op, n: len(ds), p50: percentile(ds, .5), p95: percentile(ds, .95), cpu: cpu})
+			ds = append(ds, time.Since(start))
 		}
-	}
-	return out, nil
+		cpu := readCPU(w.o.pids)
+		for n := range cpu {
+			cpu[n] = (cpu[n] - cpu0[n]) / time.Duration(len(ds))
+		}
+		slices.Sort(ds)
+		out = append(out, readCost{op: q.op, n: len(ds), p50: percentile(ds, .5), p95: percentile(ds, .95), cpu: cpu})
+		return nil
+	})
+	return out, err
 }
 
 // readCPU is cpuTimes with, for PostgreSQL, its client backends alone
