@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/xuri/excelize/v2"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	chromium "github.com/nastavnik/nastavnik/gateway/internal/browser"
@@ -187,6 +189,42 @@ func TestMethodologistReviewInTheBrowser(t *testing.T) {
 	}
 	if got := text(t, b, "#value-teachers_involved_share"); strings.Contains(got, "нет данных") || !strings.Contains(got, "%") {
 		t.Errorf("value after accepting A1: %q", got)
+	}
+	// The dashboard's workbook holds the same: A1 accepted, and the
+	// municipality's share counted from 1 organisation of 2, as a number.
+	wb := downloadWorkbook(t, b)
+	if got := strings.Join(wb.GetSheetList(), "|"); got != "Показатели|Организации|Сдача отчётов|Просроченные мероприятия" {
+		t.Fatalf("dashboard workbook's sheets: %s", got)
+	}
+	comp, err := wb.GetRows("Сдача отчётов")
+	if err != nil {
+		t.Fatal(err)
+	}
+	states := map[string]string{}
+	for _, r := range comp[1:] {
+		if len(r) > 1 {
+			states[r[0]] = r[1]
+		}
+	}
+	if states[f.a1.GetShortName()] != "принят" {
+		t.Errorf("workbook: A1's report %q, want принят (%v)", states[f.a1.GetShortName()], states)
+	}
+	rows, err := wb.GetRows("Показатели", excelize.Options{RawCellValue: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	counted := false
+	for _, r := range rows[1:] {
+		if len(r) > 8 && r[0] == "Муниципалитет в целом" && strings.HasPrefix(r[1], "Доля педагогов, участвующих") {
+			v, err := strconv.ParseFloat(r[3], 64)
+			counted = err == nil && v > 0 && v <= 1 && r[7] == "1" && r[8] == "2"
+			if !counted {
+				t.Errorf("workbook: the municipality's share row %v", r)
+			}
+		}
+	}
+	if !counted {
+		t.Errorf("workbook: no row of the municipality's share of teachers involved:\n%v", rows)
 	}
 
 	// A2's report breaks no rule: accepted in bulk after the confirmation.

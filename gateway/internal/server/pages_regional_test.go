@@ -9,6 +9,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	chromium "github.com/nastavnik/nastavnik/gateway/internal/browser"
 	indicatorsv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/indicators/v1"
 )
 
@@ -82,27 +83,7 @@ func TestRegionalCentreInTheBrowser(t *testing.T) {
 	if err := b.Open("/"); err != nil {
 		t.Fatal(err)
 	}
-	enc, err := b.EvalString(`(() => {
-		const x = new XMLHttpRequest();
-		x.open("GET", document.querySelector("#export").getAttribute("href"), false);
-		x.overrideMimeType("text/plain; charset=x-user-defined");
-		x.send();
-		if (x.status !== 200) return "status " + x.status;
-		let s = "";
-		for (let i = 0; i < x.responseText.length; i++) s += String.fromCharCode(x.responseText.charCodeAt(i) & 0xff);
-		return btoa(s);
-	})()`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := base64.StdEncoding.DecodeString(enc)
-	if err != nil {
-		t.Fatalf("workbook: %.80s", enc)
-	}
-	wb, err := excelize.OpenReader(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
+	wb := downloadWorkbook(t, b)
 	if got := strings.Join(wb.GetSheetList(), "|"); got != "Показатели|Сдача отчётов|Организации" {
 		t.Fatalf("sheets: %s", got)
 	}
@@ -146,4 +127,32 @@ func TestRegionalCentreInTheBrowser(t *testing.T) {
 		t.Errorf("frozen header: %+v %v", panes, err)
 	}
 	_ = year
+}
+
+// downloadWorkbook fetches the workbook of the open page's export link
+// (#export) with the page's own session and opens it.
+func downloadWorkbook(t *testing.T, b *chromium.Browser) *excelize.File {
+	t.Helper()
+	enc, err := b.EvalString(`(() => {
+		const x = new XMLHttpRequest();
+		x.open("GET", document.querySelector("#export").getAttribute("href"), false);
+		x.overrideMimeType("text/plain; charset=x-user-defined");
+		x.send();
+		if (x.status !== 200) return "status " + x.status;
+		let s = "";
+		for (let i = 0; i < x.responseText.length; i++) s += String.fromCharCode(x.responseText.charCodeAt(i) & 0xff);
+		return btoa(s);
+	})()`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := base64.StdEncoding.DecodeString(enc)
+	if err != nil {
+		t.Fatalf("workbook: %.80s", enc)
+	}
+	wb, err := excelize.OpenReader(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return wb
 }
