@@ -52,7 +52,7 @@ var Spec = service.Spec{
 			}
 		}
 		dir := directory.New(env.Signer, env.Registry)
-		srv := server.New(st, dir)
+		srv := server.New(st, dir).WithClock(env.Now)
 		if err := srv.Instrument(env.Metrics, env.Logger, 30*time.Second); err != nil {
 			return fmt.Errorf("indicators: metrics: %w", err)
 		}

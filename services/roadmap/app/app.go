@@ -31,7 +31,7 @@ var Spec = service.Spec{
 	Idempotent: idempotency.RoadmapMethods,
 	Register: func(env service.Env) error {
 		st := store.New(env.Pool)
-		server.New(st, directory.New(env.Signer, env.Registry)).Register(env.Server)
+		server.New(st, directory.New(env.Signer, env.Registry)).WithClock(env.Now).Register(env.Server)
 		notify.RegisterOutboxService(env.Server, "roadmap", env.Pool, env.Logger)
 		return startNotices(env, st)
 	},
