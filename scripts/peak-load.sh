@@ -15,6 +15,8 @@
 #   PEAK_BIN=/elsewhere/bin              # measure other builds (a baseline) with this load
 #   PEAK_PROFILE=dir                     # CPU profiles of the saves-alone (saves-NAME.pprof) and maximum phases from the side ports
 #   PEAK_HOLD=1                          # keep the stack up after the run (Ctrl-C stops it)
+#   PEAK_READS_ONLY=1                    # only each read alone (no pgbench, no phases): a read's CPU, quickly
+#   PEAK_READS=30 PEAK_READS_OF='page: the region'  # how many times each read alone; only the reads so named
 #   PEAK_COUNTRY=45000                   # at country scale: bin/country's organisations instead of the demo
 #   PEAK_COUNTRY_SEED=1                  # the country's seed
 #
@@ -124,6 +126,7 @@ names+=("postgres=$(ss -Hltnp "sport = :$PGPORT" | grep -o 'pid=[0-9]*' | head -
 status=0
 bin/peakload -base "http://$HTTP" ${COUNTRY:+-country "$COUNTRY"} -duration "${PEAK_DURATION:-20s}" -rate "${PEAK_RATE:-60}" \
   -pgbench "postgres://postgres@127.0.0.1:$PGPORT/pgbench" -pgbench-args "${PEAK_PGBENCH_ARGS:--N -c 8 -j 2 -T 20}" -pids "$(IFS=,; echo "${names[*]}")" \
+  -reads "${PEAK_READS:-30}" ${PEAK_READS_ONLY:+-reads-only} -reads-of "${PEAK_READS_OF:-}" \
   -profile "${PEAK_PROFILE:-}" -metrics "gateway=127.0.0.1:${PORTS}5,registry=127.0.0.1:${PORTS}6,indicators=127.0.0.1:${PORTS}8" || status=$?
 if [[ -n ${PEAK_HOLD:-} ]]; then
   echo "== holding the stack: http://$HTTP/ (operator / $OPERATOR_PASSWORD); Ctrl-C stops it" >&2

@@ -57,7 +57,9 @@ type options struct {
 	curators    int
 	cyclers     int
 	readRate    float64
-	reads       int // each read alone, one at a time, this many times
+	reads       int    // each read alone, one at a time, this many times
+	readsOnly   bool   // no pgbench and no phases: the reads alone
+	readsOf     string // only the reads whose name contains this
 	stale       float64
 	pgbench     string
 	pgbenchArgs string
@@ -78,6 +80,8 @@ func parseOptions() (options, error) {
 	flag.IntVar(&o.cyclers, "cyclers", 3, "reports going round submit → return → save → submit → accept → reopen")
 	flag.Float64Var(&o.readRate, "read-rate", 10, "dashboard reads per second (methodologists and the regional centre together)")
 	flag.IntVar(&o.reads, "reads", 30, "after the phases, each dashboard read and export alone, one at a time, this many times: its CPU a read (0 skips it)")
+	flag.BoolVar(&o.readsOnly, "reads-only", false, "measure only each read alone (-reads times): no pgbench, no phases")
+	flag.StringVar(&o.readsOf, "reads-of", "", "with -reads, only the reads whose name contains this (e.g. \"page: the region\")")
 	flag.Float64Var(&o.stale, "stale", 0.05, "share of saves sent with an old version (expected 409)")
 	flag.StringVar(&o.pgbench, "pgbench", "", "URL of a pgbench-initialised database on the same PostgreSQL (empty: no baseline)")
 	flag.StringVar(&o.pgbenchArgs, "pgbench-args", "-N -c 8 -j 2 -T 20", "pgbench's arguments")
@@ -118,7 +122,7 @@ func run(ctx context.Context) error {
 	}
 	var benches []benchRun
 	runBench := func() error {
-		if o.pgbench == "" {
+		if o.pgbench == "" || o.readsOnly {
 			return nil
 		}
 		fmt.Fprintf(os.Stderr, "== pgbench %s\n", o.pgbenchArgs)
@@ -142,6 +146,15 @@ func run(ctx context.Context) error {
 	fmt.Fprintln(os.Stderr, "== one read of each kind to warm the caches (not counted)")
 	if err := w.warm(ctx); err != nil {
 		return fmt.Errorf("warming: %w", err)
+	}
+	if o.readsOnly {
+		fmt.Fprintf(os.Stderr, "== each read alone, %d times\n", o.reads)
+		costs, err := w.readCosts(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("scale: %s\n\n", w.scale)
+		return reportReads(os.Stdout, costs)
 	}
 	rss := sampleRSS(ctx, o.pids)
 	var phases []*phase
@@ -1027,6 +1040,9 @@ type readCost struct {
 func (w *workload) readCosts(ctx context.Context) ([]readCost, error) {
 	var out []readCost
 	err := w.eachRead(func(c client, q readOp) error {
+		if !strings.Contains(q.op, w.o.readsOf) {
+			return nil
+		}
 		if err := c.do(ctx, "GET", q.path, nil, nil); err != nil {
 			return err
 		}

@@ -57,6 +57,9 @@ type UnitLine struct {
 	Cells    []Cell
 	// CellsHTML is Cells as the tables' cells (cellsHTML).
 	CellsHTML template.HTML
+	// CompletenessHTML is the line of the table of who has reported
+	// (completenessHTML), once its link and sign-off are known.
+	CompletenessHTML template.HTML
 	// SignOff is a municipality's sign-off (zero: not signed);
 	// SignOffText a region's count of its municipalities' sign-offs.
 	SignOff     SignOffView
@@ -219,6 +222,61 @@ func cellsHTML(defs []IndicatorDef, cells []Cell) template.HTML {
 	return template.HTML(b.String())
 }
 
+// completenessHTML writes a line of the table of who has reported (a
+// municipality's, with its sign-off; a region's, with its count of them):
+// as cellsHTML, once here rather than a dozen template actions a line, each
+// a reflective call. Every text is escaped; the rest is constant.
+func completenessHTML(l UnitLine) template.HTML {
+	var b strings.Builder
+	esc := template.HTMLEscapeString
+	num := func(label string, n int) {
+		b.WriteString(`<td class="num" data-label="`)
+		b.WriteString(label)
+		b.WriteString(`">`)
+		b.WriteString(strconv.Itoa(n))
+		b.WriteString(`</td>`)
+	}
+	b.WriteString(`<tr><th scope="row"><a href="`)
+	b.WriteString(esc(l.Href))
+	b.WriteString(`">`)
+	b.WriteString(esc(l.Name))
+	b.WriteString(`</a></th>`)
+	num("Ожидается", l.Counts.Expected)
+	num("Принято", l.Counts.Accepted)
+	num("Ждут проверки", l.Counts.Submitted)
+	num("Возвращено", l.Counts.Returned)
+	num("Не сдано", l.Counts.Missing)
+	b.WriteString(`<td class="num" data-label="Охват">`)
+	b.WriteString(esc(l.Coverage))
+	b.WriteString(`</td><td data-label="Подписание">`)
+	if l.SignOffText != "" {
+		b.WriteString(esc(l.SignOffText))
+	} else {
+		b.WriteString(`<span class="tag tag--`)
+		b.WriteString(esc(l.SignOff.Tone()))
+		b.WriteString(`">`)
+		b.WriteString(esc(l.SignOff.StateText()))
+		b.WriteString(`</span>`)
+		if who := l.SignOff.Who(); who != "" {
+			b.WriteString(` <span class="detail">`)
+			b.WriteString(esc(who))
+			b.WriteString(`</span>`)
+		}
+	}
+	if l.SignOff.Comment != "" {
+		b.WriteString(`<span class="detail">«`)
+		b.WriteString(esc(l.SignOff.Comment))
+		b.WriteString(`»</span>`)
+	}
+	if l.SignOff.State == SentBack {
+		b.WriteString(`<span class="detail">Возвращено: «`)
+		b.WriteString(esc(l.SignOff.BackComment))
+		b.WriteString(`»</span>`)
+	}
+	b.WriteString(`</td></tr>`)
+	return template.HTML(b.String())
+}
+
 // notComparable explains, in words, which indicators cannot be compared
 // with the year before.
 func notComparable(defs []IndicatorDef, rows []UnitLine, year int) []string {
@@ -239,6 +297,13 @@ func notComparable(defs []IndicatorDef, rows []UnitLine, year int) []string {
 // missing, coverage, or an indicator's code.
 func sortLines(rows []UnitLine, defs []IndicatorDef, key string, desc bool) {
 	idx := slices.IndexFunc(defs, func(d IndicatorDef) bool { return d.Code == key })
+	// Each name's sort key once, not twice a comparison.
+	names := make(map[string]string, len(rows))
+	for _, l := range rows {
+		if _, ok := names[l.Name]; !ok {
+			names[l.Name] = russian.SortKey(l.Name)
+		}
+	}
 	slices.SortStableFunc(rows, func(a, b UnitLine) int {
 		c := 0
 		switch {
@@ -266,7 +331,7 @@ func sortLines(rows []UnitLine, defs []IndicatorDef, key string, desc bool) {
 			c = -c
 		}
 		if c == 0 {
-			c = cmp.Compare(russian.SortKey(a.Name), russian.SortKey(b.Name))
+			c = cmp.Compare(names[a.Name], names[b.Name])
 		}
 		return c
 	})
@@ -349,6 +414,7 @@ func (p *Pages) regionPage(w http.ResponseWriter, r *http.Request, region, path 
 		l.Href = "/region/municipalities/" + l.ID + "?year=" + strconv.Itoa(year)
 		l.SignOff = signOffs[l.ID]
 		page.SignOffCounts[l.SignOff.State]++
+		l.CompletenessHTML = completenessHTML(*l)
 	}
 	p.render(w, r, http.StatusOK, "regional.html", page)
 	return nil
@@ -389,6 +455,7 @@ func (p *Pages) countryPage(w http.ResponseWriter, r *http.Request) error {
 		c := byRegion[l.ID]
 		l.SignOffText = "подписано " + strconv.Itoa(c[SignedOff]) + ", устарело " + strconv.Itoa(c[SignOffOutdated]) +
 			", возвращено " + strconv.Itoa(c[SentBack])
+		l.CompletenessHTML = completenessHTML(l)
 		rows = append(rows, l)
 	}
 	page.Rows = rows

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"html"
+	"html/template"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -316,5 +317,43 @@ func TestCellsHTML(t *testing.T) {
 	}
 	if got := cellsHTML(defs, nil); got != "" {
 		t.Errorf("no cells: %q", got)
+	}
+}
+
+// The lines of the table of who has reported, written in Go, read as the
+// template they replace rendered them (the same markup and, once the
+// entities are read, the same text): each sign-off state, a region's count
+// of sign-offs instead, comments, texts with markup in them.
+func TestCompletenessHTMLIsTheTemplates(t *testing.T) {
+	t.Parallel()
+	tmpl := template.Must(template.New("row").Parse(`{{define "signoff-state"}}<span class="tag tag--{{.Tone}}">{{.StateText}}</span>{{with .Who}} <span class="detail">{{.}}</span>{{end}}{{end}}` +
+		`<tr><th scope="row"><a href="{{.Href}}">{{.Name}}</a></th><td class="num" data-label="Ожидается">{{.Counts.Expected}}</td><td class="num" data-label="Принято">{{.Counts.Accepted}}</td><td class="num" data-label="Ждут проверки">{{.Counts.Submitted}}</td><td class="num" data-label="Возвращено">{{.Counts.Returned}}</td><td class="num" data-label="Не сдано">{{.Counts.Missing}}</td><td class="num" data-label="Охват">{{.Coverage}}</td><td data-label="Подписание">{{if .SignOffText}}{{.SignOffText}}{{else}}{{template "signoff-state" .SignOff}}{{end}}{{with .SignOff.Comment}}<span class="detail">«{{.}}»</span>{{end}}{{if eq .SignOff.State 3}}<span class="detail">Возвращено: «{{.SignOff.BackComment}}»</span>{{end}}</td></tr>`))
+	at := time.Date(2026, 12, 14, 9, 30, 0, 0, time.UTC)
+	counts := Counts{Expected: 21, OnTime: 3, Late: 2, Missing: 7, Submitted: 4, Returned: 1, Accepted: 9}
+	lines := []UnitLine{
+		{UnitRow: UnitRow{ID: "m1", Name: "Район «Северный» <b>&</b> \"кавычки\" 'апостроф' + плюс", Counts: counts},
+			Href: "/region/municipalities/m1?year=2026", Coverage: "42,9\u00a0%"},
+		{UnitRow: UnitRow{ID: "m2", Name: "Город"}, Href: "/region/municipalities/m2?year=2026", Coverage: "—",
+			SignOff: SignOffView{State: SignedOff, Login: "meth<1>", SignTime: at, Comment: "Всё сдано & проверено"}},
+		{UnitRow: UnitRow{ID: "m3", Name: "Посёлок"}, Href: "/region/municipalities/m3?year=2026", Coverage: "0\u00a0%",
+			SignOff: SignOffView{State: SignOffOutdated, Login: "meth", SignTime: at}},
+		{UnitRow: UnitRow{ID: "m4", Name: "Село"}, Href: "/region/municipalities/m4?year=2026", Coverage: "100\u00a0%",
+			SignOff: SignOffView{State: SentBack, Login: "meth", SignTime: at, BackLogin: "reg", BackTime: at.Add(time.Hour),
+				BackComment: "Проверьте <школу № 3>", Comment: "подписано"}},
+		{UnitRow: UnitRow{ID: "77", Name: "Регион 77", Counts: counts}, Href: "/region/77?year=2026", Coverage: "42,9\u00a0%",
+			SignOffText: "подписано 3, устарело 1, возвращено 0"},
+	}
+	for _, l := range lines {
+		var want bytes.Buffer
+		if err := tmpl.Execute(&want, l); err != nil {
+			t.Fatal(err)
+		}
+		got := string(completenessHTML(l))
+		if html.UnescapeString(got) != html.UnescapeString(want.String()) {
+			t.Errorf("line %s:\n%s\nthe template's:\n%s", l.ID, got, want.String())
+		}
+		if strings.Contains(got, "<b>") || strings.Contains(got, "<школу") || strings.Contains(got, "meth<1>") {
+			t.Errorf("line %s: text not escaped: %s", l.ID, got)
+		}
 	}
 }

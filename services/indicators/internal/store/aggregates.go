@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 
@@ -503,17 +502,31 @@ func (s *Store) Aggregates(ctx context.Context, q AggregateQuery) ([]Sums, error
 			}
 		}
 	}
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if a.Unit != b.Unit {
-			return a.Unit < b.Unit
+	pos := make(map[string]int, len(q.Indicators))
+	for i, code := range q.Indicators {
+		if _, ok := pos[code]; !ok {
+			pos[code] = i
+		}
+	}
+	slices.SortFunc(out, func(a, b Sums) int {
+		if c := strings.Compare(a.Unit, b.Unit); c != 0 {
+			return c
 		}
 		if a.Year != b.Year {
-			return a.Year < b.Year
+			return a.Year - b.Year
 		}
-		return slices.Index(q.Indicators, a.Indicator) < slices.Index(q.Indicators, b.Indicator)
+		return indicatorPos(pos, a.Indicator) - indicatorPos(pos, b.Indicator)
 	})
 	return out, nil
+}
+
+// indicatorPos is an indicator's place in a query's list (-1: not in it, as
+// slices.Index says).
+func indicatorPos(pos map[string]int, code string) int {
+	if i, ok := pos[code]; ok {
+		return i
+	}
+	return -1
 }
 
 // Signatures returns, per year and indicator, the definitions its values

@@ -348,7 +348,13 @@ func (w *where) expected(f ExpectedFilter) {
 		w.Add("c.year = ?", f.Year)
 	}
 	if f.Region != "" {
-		w.Add("co.region_code = ?", f.Region)
+		// A campaign expects organisations of its own region only (the
+		// directory's open organisations of the campaign's region), so the
+		// region's organisations are those of its campaigns: the condition
+		// on c lets a region's read start from its campaigns of the year
+		// (campaigns_region_idx, 116 of 2,300 at country scale) instead
+		// of the region's expected organisations of every year.
+		w.Add("co.region_code = ? AND c.region_code = ?", f.Region, f.Region)
 	}
 	if f.Municipality != "" {
 		w.Add("co.municipality_id = ?::uuid", f.Municipality)

@@ -106,7 +106,16 @@ func (s *Store) ListMunicipalities(ctx context.Context, f MunicipalityFilter, af
 	const op = "store.ListMunicipalities"
 	var w where
 	if !f.Reach.All {
-		w.Add("(m.region_code = ANY(?) OR m.id::text = ANY(?))", f.Reach.Regions, f.Reach.RelatedMunicipalities())
+		// m.id compared as a uuid, which the primary key answers (as
+		// text it read every municipality of the country on every
+		// methodologist's page); an id that is not a UUID matches nothing.
+		var ids []string
+		for _, id := range f.Reach.RelatedMunicipalities() {
+			if len(id) == 36 && uuid.Validate(id) == nil {
+				ids = append(ids, id)
+			}
+		}
+		w.Add("(m.region_code = ANY(?) OR m.id = ANY(?::uuid[]))", f.Reach.Regions, ids)
 	}
 	if f.RegionCode != "" {
 		w.Add("m.region_code = ?", f.RegionCode)
