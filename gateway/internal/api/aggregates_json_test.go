@@ -41,6 +41,11 @@ func tokens(t *testing.T, b []byte) []any {
 // back to the same message.
 func TestAggregatesJSONIsProtojson(t *testing.T) {
 	t.Parallel()
+	// appendAggregate writes each field by hand: a field added to the
+	// message must be added there (and below) too.
+	if n := (&indicatorsv1.Aggregate{}).ProtoReflect().Descriptor().Fields().Len(); n != 16 {
+		t.Fatalf("Aggregate has %d fields; appendAggregate and this test know 16", n)
+	}
 	rng := rand.New(rand.NewPCG(15, 2026))
 	floats := []float64{0, 1, -1, 0.1, 12.5, 100, 1e-7, 1.5e-7, 1e21, 1e20, 123456789.123, -0.000001, math.MaxFloat64,
 		math.SmallestNonzeroFloat64, math.NaN(), math.Inf(1), math.Inf(-1), math.Copysign(0, -1)}
