@@ -10,7 +10,7 @@ func valid() Config {
 	return Config{HTTPAddr: "127.0.0.1:8080", MetricsAddr: "127.0.0.1:9200", RegistryAddr: "r:1", RoadmapAddr: "m:2",
 		IndicatorsAddr: "i:3", RequestTimeout: time.Second, MaxBodyBytes: 1 << 20, ShutdownTimeout: time.Second, LogLevel: "info",
 		IdentityKey:  "bmFzdGF2bmlrLXRlc3QtaWRlbnRpdHkta2V5LTAxMjM0NTY3ODlhYmNkZWY=",
-		AuthCacheTTL: 5 * time.Second, AuthCacheSize: 100}
+		AuthCacheTTL: 5 * time.Second, AuthCacheSize: 100, WriteQueueWait: time.Second}
 }
 
 func TestValidate(t *testing.T) {

@@ -1,0 +1,118 @@
+package server
+
+import (
+	"context"
+	"math"
+	"net/http"
+	"runtime"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/sync/semaphore"
+
+	"github.com/nastavnik/nastavnik/gateway/internal/api"
+)
+
+// admission bounds the writes a gateway replica serves at once, so that a
+// flood of saves does not queue the readers behind it. On a machine with few
+// cores every write in flight keeps a gateway goroutine, a service's handler
+// and a PostgreSQL backend runnable, and a dashboard's read shares the CPU
+// with all of them; with at most a few writes in flight the rest wait here,
+// asleep and costing nothing, and the saves' throughput stays the same, since
+// the cores are busy either way. Reads (GET, HEAD, OPTIONS) are never held.
+//
+// A write waits its turn in order of arrival for at most the wait bound, and
+// leaves the queue when its client goes away; past the bound it is answered
+// 503 with Retry-After, which the client retries (nothing was applied).
+type admission struct {
+	sem   *semaphore.Weighted // nil: no limit
+	limit int
+	wait  time.Duration
+
+	inFlight, waiting prometheus.Gauge
+	rejected          prometheus.Counter
+}
+
+// writeLimit is the writes allowed in flight for the configured value: 0
+// derives it from the cores the process may use, a negative value is no
+// limit (0 returned).
+func writeLimit(configured int) int {
+	switch {
+	case configured < 0:
+		return 0
+	case configured == 0:
+		return 2 * runtime.GOMAXPROCS(0)
+	}
+	return configured
+}
+
+func newAdmission(reg prometheus.Registerer, configured int, wait time.Duration) (*admission, error) {
+	a := &admission{limit: writeLimit(configured), wait: wait,
+		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{Name: "nastavnik_gateway_writes_in_flight",
+			Help: "Writes (requests other than GET, HEAD and OPTIONS) being served: at most WRITE_CONCURRENCY."}),
+		waiting: prometheus.NewGauge(prometheus.GaugeOpts{Name: "nastavnik_gateway_writes_waiting",
+			Help: "Writes waiting for their turn (at most WRITE_QUEUE_WAIT each)."}),
+		rejected: prometheus.NewCounter(prometheus.CounterOpts{Name: "nastavnik_gateway_writes_rejected_total",
+			Help: "Writes answered 503 with Retry-After after waiting WRITE_QUEUE_WAIT."}),
+	}
+	if a.limit > 0 {
+		a.sem = semaphore.NewWeighted(int64(a.limit))
+	}
+	for _, c := range []prometheus.Collector{a.inFlight, a.waiting, a.rejected} {
+		if err := reg.Register(c); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
+}
+
+// isWrite tells a write from a read by its method.
+func isWrite(r *http.Request) bool {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return false
+	}
+	return true
+}
+
+// writes admits next's writes a few at a time; busy answers a write that
+// waited too long (after Retry-After is set): the API's JSON or a page.
+func (a *admission) writes(next http.Handler, busy http.Handler) http.Handler {
+	if a.sem == nil {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !isWrite(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), a.wait)
+		a.waiting.Inc()
+		err := a.sem.Acquire(ctx, 1)
+		a.waiting.Dec()
+		cancel()
+		if err != nil {
+			// Past the wait bound, or the client went away (then nobody
+			// reads the answer and it is not counted).
+			if r.Context().Err() == nil {
+				a.rejected.Inc()
+			}
+			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(max(a.wait, time.Second).Seconds()))))
+			busy.ServeHTTP(w, r)
+			return
+		}
+		a.inFlight.Inc()
+		defer func() {
+			a.inFlight.Dec()
+			a.sem.Release(1)
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// apiBusy is the API's answer to a write that waited too long.
+var apiBusy = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	api.WriteError(w, http.StatusServiceUnavailable, api.Error{Code: "UNAVAILABLE",
+		Message: "too many writes at once: nothing was applied, retry after the Retry-After seconds"})
+})
