@@ -1,7 +1,9 @@
 package server
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"math"
 	"net/http"
 	"runtime"
@@ -87,6 +89,7 @@ func (a *admission) writes(next http.Handler, busy http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
+		r = readSmallBody(r)
 		ctx, cancel := context.WithTimeout(r.Context(), a.wait)
 		a.waiting.Inc()
 		err := a.sem.Acquire(ctx, 1)
@@ -116,3 +119,28 @@ var apiBusy = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 	api.WriteError(w, http.StatusServiceUnavailable, api.Error{Code: "UNAVAILABLE",
 		Message: "too many writes at once: nothing was applied, retry after the Retry-After seconds"})
 })
+
+// smallBody is the largest body read before a write waits (a save's is
+// about a kilobyte; an import's megabytes are read in their turn).
+const smallBody = 64 << 10
+
+// readSmallBody reads a small declared body into memory: the server watches
+// a connection for its client leaving only once the body is read, and then
+// a write whose client gave up leaves the queue. A read error is the
+// handler's to see, as it would have been.
+func readSmallBody(r *http.Request) *http.Request {
+	if r.ContentLength <= 0 || r.ContentLength > smallBody {
+		return r
+	}
+	body, err := io.ReadAll(r.Body)
+	rd := io.Reader(bytes.NewReader(body))
+	if err != nil {
+		rd = io.MultiReader(rd, errReader{err})
+	}
+	r.Body = io.NopCloser(rd)
+	return r
+}
+
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
