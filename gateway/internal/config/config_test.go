@@ -25,7 +25,9 @@ func TestValidate(t *testing.T) {
 			c.HTTPAddr, c.RegistryAddr, c.RequestTimeout, c.MaxBodyBytes, c.LogLevel = "8080", "", 0, 10, "chatty"
 			c.IdentityKey = "c2hvcnQ="
 			c.AuthCacheTTL, c.AuthCacheSize = time.Minute, 0
-		}, []string{"HTTP_ADDR", "REGISTRY_ADDR", "REQUEST_TIMEOUT", "MAX_BODY_BYTES", "LOG_LEVEL", "IDENTITY_KEY", "AUTH_CACHE_TTL", "AUTH_CACHE_SIZE"}},
+			c.WriteQueueWait = 0
+		}, []string{"HTTP_ADDR", "REGISTRY_ADDR", "REQUEST_TIMEOUT", "MAX_BODY_BYTES", "LOG_LEVEL", "IDENTITY_KEY", "AUTH_CACHE_TTL", "AUTH_CACHE_SIZE", "WRITE_QUEUE_WAIT"}},
+		{"writes unlimited", func(c *Config) { c.WriteConcurrency = -1 }, nil},
 		{"cache off", func(c *Config) { c.AuthCacheTTL = 0 }, nil},
 	}
 	for _, tc := range tests {
