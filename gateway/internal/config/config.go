@@ -46,8 +46,9 @@ type Config struct {
 	// that readers are not queued behind a flood of saves. 0: twice the
 	// cores the process may use (GOMAXPROCS); negative: no limit.
 	WriteConcurrency int `env:"WRITE_CONCURRENCY" envDefault:"0"`
-	// WriteQueueWait bounds a write's wait for its turn: past it the write is
-	// answered 503 with Retry-After.
+	// WriteQueueWait bounds a write's wait for its turn (shorter than
+	// RequestTimeout, which counts it): past it the write is answered 503
+	// with Retry-After.
 	WriteQueueWait time.Duration `env:"WRITE_QUEUE_WAIT" envDefault:"10s"`
 }
 
@@ -77,8 +78,8 @@ func (c Config) Validate() error {
 	if c.AuthCacheSize < 1 {
 		errs = append(errs, fmt.Errorf("AUTH_CACHE_SIZE must be positive, got %d", c.AuthCacheSize))
 	}
-	if c.WriteQueueWait <= 0 {
-		errs = append(errs, fmt.Errorf("WRITE_QUEUE_WAIT must be positive, got %s", c.WriteQueueWait))
+	if c.WriteQueueWait <= 0 || c.WriteQueueWait >= c.RequestTimeout {
+		errs = append(errs, fmt.Errorf("WRITE_QUEUE_WAIT must be positive and shorter than REQUEST_TIMEOUT, got %s", c.WriteQueueWait))
 	}
 	if _, err := pconfig.ParseLogLevel(c.LogLevel); err != nil {
 		errs = append(errs, err)

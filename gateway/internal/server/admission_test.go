@@ -112,7 +112,7 @@ func waitForGauge(t *testing.T, metricsAddr, metric string, want float64) {
 }
 
 func oneWriteAtATime(wait time.Duration) func(*config.Config) {
-	return func(c *config.Config) { c.WriteConcurrency, c.WriteQueueWait = 1, wait }
+	return func(c *config.Config) { c.WriteConcurrency, c.WriteQueueWait, c.RequestTimeout = 1, wait, wait+time.Minute }
 }
 
 func listedRegionCodes(t *testing.T, c client) []string {
@@ -256,7 +256,7 @@ func TestWriteWhoseClientLeavesGivesUpItsPlace(t *testing.T) {
 }
 
 func TestWritesUnlimitedWhenTurnedOff(t *testing.T) {
-	p := startPlatform(t, func(c *config.Config) { c.WriteConcurrency, c.WriteQueueWait = -1, time.Minute })
+	p := startPlatform(t, func(c *config.Config) { c.WriteConcurrency = -1 })
 	c := p.operator(t)
 
 	first := holdWrite(t, c, admissionRegions[0])
