@@ -112,7 +112,9 @@ func waitForGauge(t *testing.T, metricsAddr, metric string, want float64) {
 }
 
 func oneWriteAtATime(wait time.Duration) func(*config.Config) {
-	return func(c *config.Config) { c.WriteConcurrency, c.WriteQueueWait, c.RequestTimeout = 1, wait, wait+time.Minute }
+	return func(c *config.Config) {
+		c.WriteConcurrency, c.WriteQueueWait, c.RequestTimeout = 1, wait, wait+time.Minute
+	}
 }
 
 func listedRegionCodes(t *testing.T, c client) []string {
