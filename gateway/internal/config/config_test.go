@@ -27,7 +27,8 @@ func TestValidate(t *testing.T) {
 			c.AuthCacheTTL, c.AuthCacheSize = time.Minute, 0
 			c.WriteQueueWait = 0
 		}, []string{"HTTP_ADDR", "REGISTRY_ADDR", "REQUEST_TIMEOUT", "MAX_BODY_BYTES", "LOG_LEVEL", "IDENTITY_KEY", "AUTH_CACHE_TTL", "AUTH_CACHE_SIZE", "WRITE_QUEUE_WAIT"}},
-		{"writes unlimited", func(c *Config) { c.WriteConcurrency = -1 }, nil},
+		{"writes limited", func(c *Config) { c.WriteConcurrency = 4 }, nil},
+		{"negative writes", func(c *Config) { c.WriteConcurrency = -1 }, []string{"WRITE_CONCURRENCY"}},
 		{"writes wait longer than a request lasts", func(c *Config) { c.WriteQueueWait = c.RequestTimeout }, []string{"WRITE_QUEUE_WAIT"}},
 		{"cache off", func(c *Config) { c.AuthCacheTTL = 0 }, nil},
 	}

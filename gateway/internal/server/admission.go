@@ -6,7 +6,6 @@ import (
 	"io"
 	"math"
 	"net/http"
-	"runtime"
 	"strconv"
 	"time"
 
@@ -16,41 +15,32 @@ import (
 	"github.com/nastavnik/nastavnik/gateway/internal/api"
 )
 
-// admission bounds the writes a gateway replica serves at once, so that a
-// flood of saves does not queue the readers behind it. On a machine with few
-// cores every write in flight keeps a gateway goroutine, a service's handler
-// and a PostgreSQL backend runnable, and a dashboard's read shares the CPU
-// with all of them; with at most a few writes in flight the rest wait here,
-// asleep and costing nothing, and the saves' throughput stays the same, since
-// the cores are busy either way. Reads (GET, HEAD, OPTIONS) are never held.
+// admission bounds the writes a gateway replica serves at once
+// (WRITE_CONCURRENCY), so that a flood of saves does not queue the readers
+// behind it. On a machine with few cores every write in flight keeps a
+// gateway goroutine, a service's handler and a PostgreSQL backend runnable,
+// and a dashboard's read shares the CPU with all of them; with at most a few
+// writes in flight the rest wait here, asleep. Reads (GET, HEAD, OPTIONS) are
+// never held. It is off by default: on the shared 2-core machine it was
+// measured on, a limit low enough to speed the dashboards up cost the saves
+// more throughput (a freed place waits for its next write to be scheduled)
+// — see README, "The December peak".
 //
 // A write waits its turn in order of arrival for at most the wait bound, and
 // leaves the queue when its client goes away; past the bound it is answered
 // 503 with Retry-After, which the client retries (nothing was applied).
 type admission struct {
-	sem   *semaphore.Weighted // nil: no limit
-	limit int
-	wait  time.Duration
+	sem  *semaphore.Weighted // nil: no limit
+	wait time.Duration
 
 	inFlight, waiting prometheus.Gauge
 	rejected          prometheus.Counter
 }
 
-// writeLimit is the writes allowed in flight for the configured value: 0
-// derives it from the cores the process may use, a negative value is no
-// limit (0 returned).
-func writeLimit(configured int) int {
-	switch {
-	case configured < 0:
-		return 0
-	case configured == 0:
-		return 2 * runtime.GOMAXPROCS(0)
-	}
-	return configured
-}
-
-func newAdmission(reg prometheus.Registerer, configured int, wait time.Duration) (*admission, error) {
-	a := &admission{limit: writeLimit(configured), wait: wait,
+// newAdmission admits limit writes at once (0: no limit), each waiting at
+// most wait.
+func newAdmission(reg prometheus.Registerer, limit int, wait time.Duration) (*admission, error) {
+	a := &admission{wait: wait,
 		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{Name: "nastavnik_gateway_writes_in_flight",
 			Help: "Writes (requests other than GET, HEAD and OPTIONS) being served: at most WRITE_CONCURRENCY."}),
 		waiting: prometheus.NewGauge(prometheus.GaugeOpts{Name: "nastavnik_gateway_writes_waiting",
@@ -58,8 +48,8 @@ func newAdmission(reg prometheus.Registerer, configured int, wait time.Duration)
 		rejected: prometheus.NewCounter(prometheus.CounterOpts{Name: "nastavnik_gateway_writes_rejected_total",
 			Help: "Writes answered 503 with Retry-After after waiting WRITE_QUEUE_WAIT."}),
 	}
-	if a.limit > 0 {
-		a.sem = semaphore.NewWeighted(int64(a.limit))
+	if limit > 0 {
+		a.sem = semaphore.NewWeighted(int64(limit))
 	}
 	for _, c := range []prometheus.Collector{a.inFlight, a.waiting, a.rejected} {
 		if err := reg.Register(c); err != nil {

@@ -257,12 +257,12 @@ func TestWriteWhoseClientLeavesGivesUpItsPlace(t *testing.T) {
 	}
 }
 
-func TestWritesUnlimitedWhenTurnedOff(t *testing.T) {
-	p := startPlatform(t, func(c *config.Config) { c.WriteConcurrency = -1 })
+func TestWritesUnlimitedByDefault(t *testing.T) {
+	p := startPlatform(t, func(c *config.Config) { c.WriteConcurrency = 0 })
 	c := p.operator(t)
 
 	first := holdWrite(t, c, admissionRegions[0])
-	// With no limit a second write is served while the first is held.
+	// With no limit (the default) a second write is served while the first is held.
 	if code := c.do("POST", "/v1/regions", map[string]string{"code": admissionRegions[1].code, "name": admissionRegions[1].name,
 		"timeZone": admissionRegions[1].zone}, nil); code != http.StatusOK {
 		t.Fatalf("the second write: %d", code)
