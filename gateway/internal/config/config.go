@@ -41,6 +41,16 @@ type Config struct {
 	AuthCacheTTL time.Duration `env:"AUTH_CACHE_TTL" envDefault:"5s"`
 	// AuthCacheSize bounds the remembered credentials.
 	AuthCacheSize int `env:"AUTH_CACHE_SIZE" envDefault:"20000"`
+	// WriteConcurrency bounds the writes (API and page requests other than
+	// GET, HEAD and OPTIONS) served at once; the others wait their turn, so
+	// that readers are not queued behind a flood of saves. 0: no limit (the
+	// default: on a shared 2-core machine a limit cost the saves more
+	// throughput than it gave the readers, see README).
+	WriteConcurrency int `env:"WRITE_CONCURRENCY" envDefault:"0"`
+	// WriteQueueWait bounds a write's wait for its turn (shorter than
+	// RequestTimeout, which counts it): past it the write is answered 503
+	// with Retry-After.
+	WriteQueueWait time.Duration `env:"WRITE_QUEUE_WAIT" envDefault:"10s"`
 }
 
 // Validate reports every problem at once.
@@ -68,6 +78,12 @@ func (c Config) Validate() error {
 	}
 	if c.AuthCacheSize < 1 {
 		errs = append(errs, fmt.Errorf("AUTH_CACHE_SIZE must be positive, got %d", c.AuthCacheSize))
+	}
+	if c.WriteConcurrency < 0 {
+		errs = append(errs, fmt.Errorf("WRITE_CONCURRENCY must not be negative (0 is no limit), got %d", c.WriteConcurrency))
+	}
+	if c.WriteQueueWait <= 0 || c.WriteQueueWait >= c.RequestTimeout {
+		errs = append(errs, fmt.Errorf("WRITE_QUEUE_WAIT must be positive and shorter than REQUEST_TIMEOUT, got %s", c.WriteQueueWait))
 	}
 	if _, err := pconfig.ParseLogLevel(c.LogLevel); err != nil {
 		errs = append(errs, err)

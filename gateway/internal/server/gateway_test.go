@@ -72,7 +72,7 @@ func (p platform) startGateway(t testing.TB, opts ...func(*config.Config)) (base
 		// shutdown waits up to its whole request timeout.
 		RequestTimeout: 10 * time.Second, MaxBodyBytes: 1 << 20, ShutdownTimeout: 15 * time.Second, LogLevel: "error",
 		IdentityKey:  base64.StdEncoding.EncodeToString(servicetest.Key),
-		AuthCacheTTL: auth.MaxCacheTTL, AuthCacheSize: 1000,
+		AuthCacheTTL: auth.MaxCacheTTL, AuthCacheSize: 1000, WriteQueueWait: 5 * time.Second,
 	}
 	for _, o := range opts {
 		o(&cfg)

@@ -193,13 +193,17 @@ func (g *Gateway) handler(ctx context.Context, reg *prometheus.Registry) (http.H
 	if err != nil {
 		return nil, err
 	}
+	adm, err := newAdmission(reg, g.cfg.WriteConcurrency, g.cfg.WriteQueueWait)
+	if err != nil {
+		return nil, err
+	}
 	mux := http.NewServeMux()
-	mux.Handle("/v1/", g.limitBody(cleanQuery(g.timeout(authenticate(apiMux)))))
+	mux.Handle("/v1/", g.limitBody(cleanQuery(g.timeout(authenticate(adm.writes(apiMux, apiBusy))))))
 	mux.Handle("GET /openapi.json", openAPI)
 	mux.Handle("GET /docs", docs)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", g.ready)
-	pagesHandler := g.timeout(pages.Handler())
+	pagesHandler := g.timeout(adm.writes(pages.Handler(), pages.Busy()))
 	for _, path := range web.Paths {
 		mux.Handle(path, pagesHandler)
 	}
