@@ -10,6 +10,7 @@
 #
 #   scripts/bench-gateway-save.sh
 #   BEFORE=HEAD~3 SAVEBENCH_ROUNDS=8 SAVEBENCH_PHASE=5s scripts/bench-gateway-save.sh
+#   SAVEBENCH_PROFILE=dir                # CPU profiles of both gateways in the last round (before.pprof, after.pprof)
 #   BENCH_PGPORT=5548 BENCH_PORTS=5548   # PostgreSQL's port; services on ${BENCH_PORTS}0..9
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -74,5 +75,6 @@ after_pid=$gw_pid
 echo "== demo data" >&2
 bin/seed >"$LOGS/seed.log" 2>&1 || { tail "$LOGS/seed.log" >&2; exit 1; }
 echo "== saving through the gateway of $BEFORE (before) and this tree's (after), alternately" >&2
-bin/savebench -gateways "before=http://127.0.0.1:${PORTS}0=$before_pid,after=http://127.0.0.1:${PORTS}4=$after_pid" \
+bin/savebench -gateways "before=http://127.0.0.1:${PORTS}0=$before_pid=127.0.0.1:${PORTS}5,after=http://127.0.0.1:${PORTS}4=$after_pid=127.0.0.1:${PORTS}9" \
+  -profile "${SAVEBENCH_PROFILE:-}" \
   -rounds "${SAVEBENCH_ROUNDS:-6}" -phase "${SAVEBENCH_PHASE:-5s}" -curators "${SAVEBENCH_CURATORS:-8}"

@@ -20,6 +20,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -41,6 +42,7 @@ type gateway struct {
 	name string
 	base string
 	pid  int
+	side string    // its metrics port (pprof), or ""
 	cpu  []float64 // ms a save, per round
 	rate []float64 // saves a second, per round
 }
@@ -52,7 +54,9 @@ func run(ctx context.Context) error {
 		rounds        int
 		phase         time.Duration
 	)
-	flag.StringVar(&gws, "gateways", "", "the gateways to compare: name=base-url=pid,… (the first also sets the load up)")
+	var profile string
+	flag.StringVar(&gws, "gateways", "", "the gateways to compare: name=base-url=pid[=metrics-host:port],… (the first also sets the load up)")
+	flag.StringVar(&profile, "profile", "", "directory for a CPU profile of each gateway (NAME.pprof) in the last round, from its metrics port")
 	flag.IntVar(&curators, "curators", 8, "curators saving in a loop, each their own report")
 	flag.IntVar(&rounds, "rounds", 6, "rounds; each gives every gateway one phase")
 	flag.DurationVar(&phase, "phase", 5*time.Second, "length of one gateway's phase in a round")
@@ -64,14 +68,18 @@ func run(ctx context.Context) error {
 	var list []*gateway
 	for _, g := range strings.Split(gws, ",") {
 		parts := strings.Split(g, "=")
-		if len(parts) != 3 {
-			return fmt.Errorf("-gateways: %q is not name=base-url=pid", g)
+		if len(parts) != 3 && len(parts) != 4 {
+			return fmt.Errorf("-gateways: %q is not name=base-url=pid[=metrics-host:port]", g)
 		}
 		pid, err := strconv.Atoi(parts[2])
 		if err != nil {
 			return fmt.Errorf("-gateways: %q: %w", g, err)
 		}
-		list = append(list, &gateway{name: parts[0], base: parts[1], pid: pid})
+		gw := &gateway{name: parts[0], base: parts[1], pid: pid}
+		if len(parts) == 4 {
+			gw.side = parts[3]
+		}
+		list = append(list, gw)
 	}
 	if len(list) == 0 || curators < 1 || rounds < 1 || phase <= 0 {
 		return errors.New("-gateways, -curators, -rounds and -phase must be given and positive")
@@ -93,9 +101,19 @@ func run(ctx context.Context) error {
 			slices.Reverse(order)
 		}
 		for _, g := range order {
+			var prof chan error
+			if profile != "" && g.side != "" && r == rounds-1 {
+				prof = make(chan error, 1)
+				go func() { prof <- takeProfile(ctx, g, profile, phase) }()
+			}
 			cpu, saves, err := load(ctx, g, savers, phase)
 			if err != nil {
 				return err
+			}
+			if prof != nil {
+				if err := <-prof; err != nil {
+					return err
+				}
 			}
 			g.cpu = append(g.cpu, cpu/float64(saves))
 			g.rate = append(g.rate, float64(saves)/phase.Seconds())
@@ -161,6 +179,32 @@ func load(ctx context.Context, g *gateway, savers []*saver, d time.Duration) (fl
 		return 0, 0, fmt.Errorf("%s: %w", g.name, err)
 	}
 	return after - before, saves.Load(), ctx.Err()
+}
+
+// takeProfile writes a CPU profile of g over d (less a little, to fall
+// within its phase) into dir/NAME.pprof.
+func takeProfile(ctx context.Context, g *gateway, dir string, d time.Duration) error {
+	secs := max(1, int(d.Seconds())-1)
+	req, err := http.NewRequestWithContext(ctx, "GET", fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", g.side, secs), nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("profile of %s: %s", g.name, resp.Status)
+	}
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, g.name+".pprof"), b, 0o644)
 }
 
 // cpuMillis is the user and system CPU a process has used.
