@@ -248,13 +248,17 @@ func (g *Gateway) requestID(next http.Handler) http.Handler {
 			r.Header.Set(grpcserver.RequestIDKey, rid)
 		}
 		w.Header().Set(grpcserver.RequestIDKey, rid)
-		logger := g.logger.With("request_id", rid)
-		r = r.WithContext(logging.WithLogger(r.Context(), logger))
+		ctx := logging.WithAttrs(r.Context(), g.logger, "request_id", rid)
+		r = r.WithContext(ctx)
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(sw, r)
-		logger.InfoContext(r.Context(), "http", "method", r.Method, "path", r.URL.Path, "status", sw.status,
-			"duration_ms", float64(time.Since(start).Microseconds())/1000, "remote", r.RemoteAddr)
+		// The access log, when its level is on (nothing is built when not).
+		if g.logger.Enabled(ctx, slog.LevelInfo) {
+			logging.FromContext(ctx).LogAttrs(ctx, slog.LevelInfo, "http", slog.String("method", r.Method),
+				slog.String("path", r.URL.Path), slog.Int("status", sw.status),
+				slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000), slog.String("remote", r.RemoteAddr))
+		}
 	})
 }
 
