@@ -103,6 +103,17 @@ func appendReport(b []byte, r *indicatorsv1.Report) ([]byte, bool) {
 	return w.b, w.ok
 }
 
+// plain reports a string that needs no escaping: UTF-8 without control
+// characters, quotes or backslashes.
+func plain(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < ' ' || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return utf8.ValidString(s)
+}
+
 type jsonWriter struct {
 	b  []byte
 	ok bool
@@ -164,6 +175,11 @@ func (w *jsonWriter) time(name string, t *timestamppb.Timestamp) {
 // '\\' and control characters, the short escapes where JSON has them.
 func (w *jsonWriter) str(s string) {
 	w.b = append(w.b, '"')
+	if plain(s) {
+		w.b = append(w.b, s...)
+		w.b = append(w.b, '"')
+		return
+	}
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
