@@ -10,6 +10,7 @@
 #
 #   scripts/bench-gateway-save.sh
 #   BEFORE=HEAD~3 SAVEBENCH_ROUNDS=8 SAVEBENCH_PHASE=5s scripts/bench-gateway-save.sh
+#   BEFORE_GATEWAY=/path/gateway         # a gateway binary built already, instead of building BEFORE's
 #   SAVEBENCH_PROFILE=dir                # CPU profiles of both gateways in the last round (before.pprof, after.pprof)
 #   BENCH_PGPORT=5548 BENCH_PORTS=5548   # PostgreSQL's port; services on ${BENCH_PORTS}0..9
 set -euo pipefail
@@ -26,9 +27,13 @@ echo "== building this tree and the gateway of $BEFORE" >&2
 make --no-print-directory build >/dev/null
 go build -o bin/savebench ./gateway/cmd/savebench
 tmp=$(mktemp -d)
-git worktree add -q --detach "$tmp/src" "$BEFORE"
-(cd "$tmp/src" && go build -o "$tmp/gateway-before" ./gateway/cmd/gateway)
-git worktree remove --force "$tmp/src"
+if [[ -n ${BEFORE_GATEWAY:-} ]]; then
+  cp "$BEFORE_GATEWAY" "$tmp/gateway-before"
+else
+  git worktree add -q --detach "$tmp/src" "$BEFORE"
+  (cd "$tmp/src" && go build -o "$tmp/gateway-before" ./gateway/cmd/gateway)
+  git worktree remove --force "$tmp/src"
+fi
 
 PG_FSYNC=${PG_FSYNC:-off} scripts/pg.sh start "$DATA" "$PGPORT" >/dev/null
 ADMIN="postgres://postgres@127.0.0.1:$PGPORT/postgres"
