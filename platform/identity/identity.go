@@ -238,7 +238,7 @@ func ParseKey(s string) ([]byte, error) {
 // Sign returns the token of p, valid for ttl from now.
 func (s *Signer) Sign(p Principal, now time.Time, ttl time.Duration) (string, error) {
 	p.Expires = now.Add(ttl).Unix()
-	body, err := json.Marshal(p)
+	body, err := marshalPrincipal(p)
 	if err != nil {
 		return "", fmt.Errorf("identity.Sign: %w", err)
 	}
