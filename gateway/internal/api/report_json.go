@@ -20,11 +20,31 @@ import (
 // appendReport cannot write exactly, goes through protojson.
 func (j jsonBody) Marshal(v any) ([]byte, error) {
 	if r, ok := v.(*indicatorsv1.Report); ok && r != nil && len(r.Values) == 0 && j.MarshalOptions == apiMarshalOptions {
-		if b, ok := appendReport(make([]byte, 0, 512+128*len(r.Violations)), r); ok {
+		if b, ok := appendReport(make([]byte, 0, reportSize(r)), r); ok {
 			return b, nil
 		}
 	}
 	return j.JSONPb.Marshal(v)
+}
+
+// reportSize is about the length of r's JSON without values (its texts
+// unescaped), so that appendReport writes into one buffer.
+func reportSize(r *indicatorsv1.Report) int {
+	n := 600 + len(r.Id) + len(r.CampaignId) + len(r.OrganisationId) + len(r.OrganisationName) + len(r.MunicipalityId) +
+		len(r.RegionCode) + len(r.FormCode) + len(r.ReturnComment) + len(r.Deadline) + len(r.TimeZone) + len(r.ReopenReason)
+	for _, s := range r.CarriedOver {
+		n += 3 + len(s)
+	}
+	for k, v := range r.Remarks {
+		n += 6 + len(k) + len(v)
+	}
+	for _, v := range r.Violations {
+		n += 80 + len(v.GetRule()) + len(v.GetMessage())
+		for _, f := range v.GetFields() {
+			n += 3 + len(f)
+		}
+	}
+	return n
 }
 
 // appendReport appends r (whose values are empty) as protojson with

@@ -188,3 +188,27 @@ func timestamp(rng *rand.Rand) *timestamppb.Timestamp {
 	}
 	return &timestamppb.Timestamp{Seconds: secs, Nanos: nanos}
 }
+
+// The buffer reportSize sizes holds the answer of a report whose texts need
+// no escaping, so appendReport grows it never.
+func TestReportSizeHoldsTheAnswer(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(3, 4))
+	for i := range 2000 {
+		r := &indicatorsv1.Report{}
+		fill(rng, r.ProtoReflect(), 0)
+		r.Values = nil
+		buf := make([]byte, 0, reportSize(r))
+		got, ok := appendReport(buf, r)
+		if ok && plainReport(got) && cap(got) != cap(buf) {
+			t.Fatalf("report %d: %d bytes written into a buffer of %d", i, len(got), cap(buf))
+		}
+	}
+	got, _ := appendReport(make([]byte, 0, reportSize(basicAnswer)), basicAnswer)
+	if cap(got) != reportSize(basicAnswer) {
+		t.Errorf("the peak's answer: %d bytes outgrew its buffer of %d", len(got), reportSize(basicAnswer))
+	}
+}
+
+// plainReport: the answer has no escapes (escaping lengthens a text).
+func plainReport(b []byte) bool { return !bytes.Contains(b, []byte(`\`)) }
