@@ -190,3 +190,44 @@ func TestCaller(t *testing.T) {
 		t.Errorf("principal: %v %v", got, err)
 	}
 }
+
+// A signer reusing its HMAC states across calls and goroutines signs every
+// principal as a fresh signer of the same key does, and verifies what the
+// other signed; another key's signer refuses it.
+func TestSignerReusesItsMACsSafely(t *testing.T) {
+	t.Parallel()
+	key := []byte(strings.Repeat("k", MinKeyBytes))
+	busy, _ := NewSigner(key)
+	other, _ := NewSigner([]byte(strings.Repeat("o", MinKeyBytes)))
+	now := time.Unix(1_765_000_000, 0)
+	errs := make(chan error, 8)
+	for g := range 8 {
+		go func() {
+			for i := range 200 {
+				p := Principal{AccountID: "a", Login: strings.Repeat("l", g*i%50), RequestID: string(rune('a' + g)),
+					Bindings: []Binding{{Role: Curator, Region: "24", Municipality: "krsk", Organisation: "sch1"}}}
+				fresh, _ := NewSigner(key)
+				want, _ := fresh.Sign(p, now, TTL)
+				got, err := busy.Sign(p, now, TTL)
+				if err != nil || got != want {
+					errs <- errors.New("a reused MAC signed differently: " + got + " want " + want)
+					return
+				}
+				if _, err := busy.Verify(want, now); err != nil {
+					errs <- err
+					return
+				}
+				if _, err := other.Verify(got, now); !errors.Is(err, ErrSignature) {
+					errs <- errors.New("another key's signer accepted the token")
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"sync"
 )
 
 type ctxKey struct{}
@@ -20,10 +21,32 @@ func WithLogger(ctx context.Context, l *slog.Logger) context.Context {
 	return context.WithValue(ctx, ctxKey{}, l)
 }
 
+// WithAttrs returns a context carrying l.With(args...), built the first time
+// FromContext asks for it: a request that logs nothing (the busy ones, at
+// level warn) does not pay for a logger of its own.
+func WithAttrs(ctx context.Context, l *slog.Logger, args ...any) context.Context {
+	return context.WithValue(ctx, ctxKey{}, &lazyLogger{base: l, args: args})
+}
+
+type lazyLogger struct {
+	base *slog.Logger
+	args []any
+	once sync.Once
+	l    *slog.Logger
+}
+
+func (z *lazyLogger) get() *slog.Logger {
+	z.once.Do(func() { z.l = z.base.With(z.args...) })
+	return z.l
+}
+
 // FromContext returns the logger of the request, or the default logger.
 func FromContext(ctx context.Context) *slog.Logger {
-	if l, ok := ctx.Value(ctxKey{}).(*slog.Logger); ok {
+	switch l := ctx.Value(ctxKey{}).(type) {
+	case *slog.Logger:
 		return l
+	case *lazyLogger:
+		return l.get()
 	}
 	return slog.Default()
 }

@@ -30,6 +30,10 @@ type Backends struct {
 	Indicators *grpc.ClientConn
 }
 
+// apiMarshalOptions are how the API writes its answers: every field, with
+// its default value when unset (but no null for an unset message).
+var apiMarshalOptions = protojson.MarshalOptions{EmitDefaultValues: true}
+
 // NewMux returns the REST/JSON handler of every service; annotate adds the
 // caller's signed identity to each call; opts are further options (the
 // gateway's route metrics).
@@ -38,7 +42,7 @@ func NewMux(ctx context.Context, b Backends, annotate func(context.Context, *htt
 		runtime.WithErrorHandler(errorHandler),
 		runtime.WithMetadata(annotate),
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, jsonBody{&runtime.JSONPb{
-			MarshalOptions:   protojson.MarshalOptions{EmitDefaultValues: true},
+			MarshalOptions:   apiMarshalOptions,
 			UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
 		}}),
 		// Only the request id and the idempotency key cross from HTTP headers

@@ -86,6 +86,31 @@ type Metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	inFlight prometheus.Gauge
+	// series are the counter and histogram of each method, route and code
+	// met so far (a seriesKey → *series), so that a request does not format
+	// and hash its labels twice.
+	series sync.Map
+}
+
+type seriesKey struct {
+	method, route string
+	code          int
+}
+
+type series struct {
+	requests prometheus.Counter
+	duration prometheus.Observer
+}
+
+func (m *Metrics) seriesOf(k seriesKey) *series {
+	if s, ok := m.series.Load(k); ok {
+		return s.(*series)
+	}
+	s, _ := m.series.LoadOrStore(k, &series{
+		requests: m.requests.WithLabelValues(k.method, k.route, strconv.Itoa(k.code)),
+		duration: m.duration.WithLabelValues(k.method, k.route, strconv.Itoa(k.code/100)+"xx"),
+	})
+	return s.(*series)
 }
 
 // New registers the metrics on reg.
@@ -120,10 +145,9 @@ func (m *Metrics) Instrument(next http.Handler) http.Handler {
 		if code == 0 {
 			code = http.StatusOK
 		}
-		name := rt.get()
-		method := method(r.Method)
-		m.requests.WithLabelValues(method, name, strconv.Itoa(code)).Inc()
-		m.duration.WithLabelValues(method, name, strconv.Itoa(code/100)+"xx").Observe(time.Since(start).Seconds())
+		s := m.seriesOf(seriesKey{method: method(r.Method), route: rt.get(), code: code})
+		s.requests.Inc()
+		s.duration.Observe(time.Since(start).Seconds())
 	})
 }
 

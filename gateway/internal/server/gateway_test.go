@@ -368,7 +368,8 @@ func TestImportThroughTheGateway(t *testing.T) {
 }
 
 func TestServingEssentials(t *testing.T) {
-	base := startPlatform(t).base
+	p := startPlatform(t)
+	base := p.base
 	t.Run("openapi", func(t *testing.T) {
 		resp, err := http.Get(base + "/openapi.json")
 		if err != nil {
@@ -427,6 +428,25 @@ func TestServingEssentials(t *testing.T) {
 		resp.Body.Close()
 		if got := resp.Header.Get("X-Request-Id"); got != "test-request-42" {
 			t.Errorf("X-Request-Id = %q, want test-request-42", got)
+		}
+		// The access log's line of the request, with its id.
+		var found bool
+		for _, line := range strings.Split(p.logs.String(), "\n") {
+			var e struct {
+				Msg, RequestID, Method, Path, Remote string
+				Status                               int
+				DurationMS                           *float64 `json:"duration_ms"`
+			}
+			if json.Unmarshal([]byte(line), &e) != nil || e.Msg != "http" || !strings.Contains(line, `"request_id":"test-request-42"`) {
+				continue
+			}
+			found = true
+			if e.Method != "GET" || e.Path != "/v1/regions" || e.Status != resp.StatusCode || e.DurationMS == nil || e.Remote == "" {
+				t.Errorf("access log line %s: want GET /v1/regions, status %d, a duration and the remote address", line, resp.StatusCode)
+			}
+		}
+		if !found {
+			t.Errorf("no access log line with the request id in %s", p.logs)
 		}
 	})
 	t.Run("body limit", func(t *testing.T) {

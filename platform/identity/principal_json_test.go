@@ -1,0 +1,103 @@
+package identity
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+	"time"
+)
+
+var principalTexts = []string{"", "a", "operator", "Иванова", "127.0.0.1", "::1", "24", "krsk",
+	"9d4c1a1e-0000-4000-8000-000000000000", `q"uote`, `back\slash`, "<b>&", "tab\there", "\x00", "\u2028", "\u2029",
+	"bad\xffutf8", "\xe2\x80", "emoji 😀", "\ufffd", "\x7f"}
+
+// fillRandom sets every field of the struct v points to (a principal, its
+// bindings), found by reflection, so that a field added to Principal or
+// Binding is generated too.
+func fillRandom(rng *rand.Rand, v reflect.Value) {
+	for i := range v.NumField() {
+		f := v.Field(i)
+		if rng.IntN(4) == 0 {
+			continue
+		}
+		switch f.Kind() {
+		case reflect.String:
+			f.SetString(principalTexts[rng.IntN(len(principalTexts))])
+		case reflect.Bool:
+			f.SetBool(rng.IntN(2) == 0)
+		case reflect.Int64:
+			f.SetInt([]int64{0, 1, -1, 1_765_000_000, math.MaxInt64, math.MinInt64}[rng.IntN(6)])
+		case reflect.Slice:
+			n := rng.IntN(4)
+			s := reflect.MakeSlice(f.Type(), n, n)
+			for j := range n {
+				fillRandom(rng, s.Index(j))
+			}
+			f.Set(s)
+		default:
+			panic("fillRandom: a field of kind " + f.Kind().String() + ": teach it (and marshalPrincipal)")
+		}
+	}
+}
+
+// The hand-written encoding of a principal is encoding/json's, byte for
+// byte, for principals whose every field takes random values — texts
+// encoding/json writes as they are and texts it escapes (quotes,
+// backslashes, HTML characters, control characters, U+2028, bad UTF-8),
+// nil, empty and full bindings.
+func TestPrincipalJSONIsEncodingJSONs(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(15, 15))
+	var plain int
+	for i := range 20000 {
+		var p Principal
+		fillRandom(rng, reflect.ValueOf(&p).Elem())
+		want, werr := json.Marshal(p)
+		got, err := marshalPrincipal(p)
+		if err != nil || werr != nil || !bytes.Equal(got, want) {
+			t.Fatalf("principal %d %+v:\n got %s (%v)\nwant %s (%v)", i, p, got, err, want, werr)
+		}
+		if plainPrincipal(p) {
+			plain++
+		}
+	}
+	if plain < 1000 || plain > 19000 {
+		t.Errorf("%d of 20000 principals written by hand: want many of both", plain)
+	}
+}
+
+// Signing a curator's identity, as the gateway does for every call.
+func BenchmarkSign(b *testing.B) {
+	s, _ := NewSigner(bytes.Repeat([]byte("k"), MinKeyBytes))
+	p := Principal{AccountID: "9d4c1a1e-0000-4000-8000-000000000000", Login: "peak-curator-01",
+		Bindings:   []Binding{{Role: Curator, Region: "24", Municipality: "krsk", Organisation: "7d2e4f6a-8b9c-4d1e-9f2a-3b4c5d6e7f80"}},
+		RemoteAddr: "127.0.0.1", RequestID: "0b0e7a36-4f6b-4b7e-9b43-0e3f3a1d8a11"}
+	now := time.Now()
+	b.Run("encoding/json", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := json.Marshal(p); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("marshalPrincipal", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := marshalPrincipal(p); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("Sign", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := s.Sign(p, now, TTL); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
