@@ -5,32 +5,10 @@ import (
 	"strconv"
 	"unicode/utf8"
 
-	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	indicatorsv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/indicators/v1"
 )
-
-// Marshal is JSONPb's (protojson), but for the aggregates' answer, which it
-// writes itself: a region's municipalities over two years are 2,088 rows,
-// and protojson, which reflects on every field of every row and sorts each
-// row's fields, spent ~12 ms of the gateway's CPU on them (at country scale,
-// `make peak`), more than the service that computed them. The JSON is the
-// same as protojson's with EmitDefaultValues (TestAggregatesJSONIsProtojson):
-// fields in number order by their JSON names, every field without presence,
-// the optional ones when set, enums by name, 64-bit integers as strings,
-// numbers as protojson formats them.
-func (j jsonBody) Marshal(v any) ([]byte, error) {
-	if m, ok := v.(*indicatorsv1.GetAggregatesResponse); ok && j.MarshalOptions == aggregatesOptions {
-		if b, ok := appendAggregates(make([]byte, 0, 512*len(m.GetAggregates())+32), m); ok {
-			return b, nil
-		}
-	}
-	return j.JSONPb.Marshal(v)
-}
-
-// aggregatesOptions are the options whose output appendAggregates writes.
-var aggregatesOptions = protojson.MarshalOptions{EmitDefaultValues: true}
 
 // appendAggregates writes m as JSON; false when a string is not valid UTF-8
 // (protojson's answer then: an error).

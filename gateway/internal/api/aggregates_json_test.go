@@ -73,11 +73,11 @@ func TestAggregatesJSONIsProtojson(t *testing.T) {
 			Comparable: rng.IntN(2) == 0})
 	}
 	for _, m := range []*indicatorsv1.GetAggregatesResponse{resp, {}, {Aggregates: []*indicatorsv1.Aggregate{{}}}} {
-		want, err := aggregatesOptions.Marshal(m)
+		want, err := apiMarshalOptions.Marshal(m)
 		if err != nil {
 			t.Fatal(err)
 		}
-		j := jsonBody{&runtime.JSONPb{MarshalOptions: aggregatesOptions}}
+		j := jsonBody{&runtime.JSONPb{MarshalOptions: apiMarshalOptions}}
 		got, err := j.Marshal(m)
 		if err != nil {
 			t.Fatal(err)
@@ -101,7 +101,7 @@ func TestAggregatesJSONIsProtojson(t *testing.T) {
 	}
 	// A string that is not UTF-8 is protojson's error, not JSON of it.
 	bad := &indicatorsv1.GetAggregatesResponse{Aggregates: []*indicatorsv1.Aggregate{{UnitName: "\xff"}}}
-	if _, err := (jsonBody{&runtime.JSONPb{MarshalOptions: aggregatesOptions}}).Marshal(bad); err == nil {
+	if _, err := (jsonBody{&runtime.JSONPb{MarshalOptions: apiMarshalOptions}}).Marshal(bad); err == nil {
 		t.Error("invalid UTF-8 marshalled")
 	}
 }

@@ -12,21 +12,6 @@ import (
 	indicatorsv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/indicators/v1"
 )
 
-// Marshal writes v as the API's JSON. A report without values — the
-// answer of a save in the BASIC view, the curators' hot path at the peak —
-// is written by appendReport, which writes what protojson writes (field for
-// field, value for value; TestReportJSONIsProtojsons compares them on many
-// generated reports) in a tenth of its time; everything else, and any report
-// appendReport cannot write exactly, goes through protojson.
-func (j jsonBody) Marshal(v any) ([]byte, error) {
-	if r, ok := v.(*indicatorsv1.Report); ok && r != nil && len(r.Values) == 0 && j.MarshalOptions == apiMarshalOptions {
-		if b, ok := appendReport(make([]byte, 0, reportSize(r)), r); ok {
-			return b, nil
-		}
-	}
-	return j.JSONPb.Marshal(v)
-}
-
 // reportSize is about the length of r's JSON without values (its texts
 // unescaped), so that appendReport writes into one buffer.
 func reportSize(r *indicatorsv1.Report) int {
