@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -199,27 +201,81 @@ func encodeReport(r *domain.Report) (values, remarks []byte, submit *time.Time, 
 var reportEventColumns = []string{"report_id", "time", "account_id", "login", "kind", "field", "old_value", "new_value", "comment",
 	"late", "version"}
 
+// eventInsertOne and eventsInsertMany write a change's history rows in
+// order, with eventsInsert's arguments. A single row (a save of one field, the
+// commonest change) goes as plain values: the arrays' unnest costs PostgreSQL
+// a function scan per column.
+const (
+	eventInsertOne = `INSERT INTO report_events (report_id, time, account_id, login, kind, field, old_value, new_value, comment, late, version)
+			VALUES ($1, $2, $3, $4, $6, $7, $8, $9, $10, $11, $5)`
+	eventsInsertMany = `INSERT INTO report_events (report_id, time, account_id, login, kind, field, old_value, new_value, comment, late, version)
+		SELECT $1, $2, $3, $4, e.kind, e.field, e.old_value, e.new_value, e.comment, e.late, $5
+		FROM unnest($6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::boolean[]) WITH ORDINALITY
+			AS e (kind, field, old_value, new_value, comment, late, n)
+		ORDER BY e.n`
+)
+
 // eventsInsert is one statement writing a change's history rows in order.
-// A single row (a save of one field, the commonest change) goes as plain
-// values: the arrays' unnest costs PostgreSQL a function scan per column.
 func eventsInsert(reportID string, actor domain.Actor, now time.Time, version int64, events []domain.Event) (string, []any) {
 	if len(events) == 1 {
 		e := events[0]
-		return `INSERT INTO report_events (report_id, time, account_id, login, kind, field, old_value, new_value, comment, late, version)
-			VALUES ($1, $2, $3, $4, $6, $7, $8, $9, $10, $11, $5)`,
-			[]any{reportID, now, actor.AccountID, actor.Login, version, e.Kind, e.Field, e.OldValue, e.NewValue, e.Comment, e.Late}
+		return eventInsertOne, []any{reportID, now, actor.AccountID, actor.Login, version, e.Kind, e.Field, e.OldValue, e.NewValue, e.Comment, e.Late}
 	}
 	n := len(events)
 	kinds, fields, olds, news, comments, lates := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]bool, n)
 	for i, e := range events {
 		kinds[i], fields[i], olds[i], news[i], comments[i], lates[i] = e.Kind, e.Field, e.OldValue, e.NewValue, e.Comment, e.Late
 	}
-	return `INSERT INTO report_events (` + strings.Join(reportEventColumns, ", ") + `)
-		SELECT $1, $2, $3, $4, e.kind, e.field, e.old_value, e.new_value, e.comment, e.late, $5
-		FROM unnest($6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::boolean[]) WITH ORDINALITY
-			AS e (kind, field, old_value, new_value, comment, late, n)
-		ORDER BY e.n`,
-		[]any{reportID, now, actor.AccountID, actor.Login, version, kinds, fields, olds, news, comments, lates}
+	return eventsInsertMany, []any{reportID, now, actor.AccountID, actor.Login, version, kinds, fields, olds, news, comments, lates}
+}
+
+// reportUpdate writes a report's columns ($1 … $10, reportUpdateArgs) and
+// returns what the database keeps of them.
+const reportUpdate = `UPDATE reports SET status = $2, "values" = $3, carried_over = $4, return_comment = $5, remarks = $6,
+		late = $7, submit_time = $8, reopen_reason = $9, version = version + 1, update_time = $10
+	WHERE id = $1 RETURNING version, update_time, submit_time`
+
+// reportWrites are the statements of a change of a report (one history row,
+// several): the report, its history rows and the municipality's signed
+// summary, no longer the one signed, as common table expressions of one
+// statement, so that PostgreSQL starts one executor for them (a save's
+// three statements cost it a fifth more). It returns the report's version,
+// update and submit times as written. Its arguments: reportUpdate's, then
+// eventsInsert's, then outdateSignOffArgs (reportWrite).
+var reportWrites = func() (out [2]string) {
+	for i, events := range []string{eventInsertOne, eventsInsertMany} {
+		out[i] = `WITH u AS (` + reportUpdate + `),
+		e AS (` + shift(events, 10) + `),
+		` + shift(outdateSignOffCTE, 21) + `
+		SELECT version, update_time, submit_time FROM u`
+	}
+	return out
+}()
+
+// reportWrite is the statement of reportWrites for events with its arguments.
+func reportWrite(id string, r *domain.Report, values, remarks []byte, submit *time.Time, actor domain.Actor, now time.Time,
+	version int64, events []domain.Event) (string, []any) {
+	args := make([]any, 0, 30)
+	args = append(args, id, int16(r.Status), values, r.CarriedOver, r.ReturnComment, remarks, r.Late, submit, r.ReopenReason, now)
+	sql, eargs := eventsInsert(id, actor, now, version, events)
+	args = append(args, eargs...)
+	args = append(args, outdateSignOffArgs(r.CampaignID, r.Organisation.MunicipalityID, r.Organisation.ID, actor, now)...)
+	if sql == eventInsertOne {
+		return reportWrites[0], args
+	}
+	return reportWrites[1], args
+}
+
+// placeholder is a statement's $n.
+var placeholder = regexp.MustCompile(`\$([0-9]+)`)
+
+// shift renumbers the placeholders of sql from $1 to $(1+by), for a
+// statement that has by arguments before them.
+func shift(sql string, by int) string {
+	return placeholder.ReplaceAllStringFunc(sql, func(p string) string {
+		n, _ := strconv.Atoi(p[1:]) // the pattern's digits
+		return "$" + strconv.Itoa(n+by)
+	})
 }
 
 // Mutation changes a locked report in place and returns the events of the
@@ -308,18 +364,11 @@ func (s *Store) UpdateReport(ctx context.Context, actor domain.Actor, id string,
 		}
 		var stored *time.Time
 		// The report, its history rows and the municipality's signed summary,
-		// no longer the one signed, in one round trip. The times come back as
-		// the database keeps them (to the microsecond).
+		// no longer the one signed, in one statement and one round trip. The
+		// times come back as the database keeps them (to the microsecond).
 		batch := &pgx.Batch{}
-		batch.Queue(`UPDATE reports SET status = $2, "values" = $3, carried_over = $4, return_comment = $5, remarks = $6,
-				late = $7, submit_time = $8, reopen_reason = $9, version = version + 1, update_time = $10
-			WHERE id = $1 RETURNING version, update_time, submit_time`,
-			id, int16(r.Status), values, r.CarriedOver, r.ReturnComment, remarks, r.Late, submit, r.ReopenReason, now).QueryRow(
-			func(row pgx.Row) error { return row.Scan(&r.Version, &r.UpdateTime, &stored) })
-		sql, args := eventsInsert(id, actor, now, cur.Version+1, events)
-		batch.Queue(sql, args...)
-		sql, args = outdateSignOff(r.CampaignID, r.Organisation.MunicipalityID, r.Organisation.ID, actor, now)
-		batch.Queue(sql, args...)
+		sql, args := reportWrite(id, &r, values, remarks, submit, actor, now, cur.Version+1, events)
+		batch.Queue(sql, args...).QueryRow(func(row pgx.Row) error { return row.Scan(&r.Version, &r.UpdateTime, &stored) })
 		// Only a change of status has notices, and only submitted and
 		// accepted reports have contributions: a change that neither starts
 		// nor ends in one of them leaves every sum. Without either, the
