@@ -63,8 +63,11 @@ func scanReport(row pgx.Row, extra ...any) (reportRow, error) {
 	if submit != nil {
 		r.SubmitTime = *submit
 	}
-	if err := json.Unmarshal(values, &r.Values); err != nil {
-		return reportRow{}, fmt.Errorf("report %s values: %w", r.ID, err)
+	// NULL values: the caller holds them (lockedReport).
+	if values != nil {
+		if err := json.Unmarshal(values, &r.Values); err != nil {
+			return reportRow{}, fmt.Errorf("report %s values: %w", r.ID, err)
+		}
 	}
 	if err := json.Unmarshal(remarks, &r.Remarks); err != nil {
 		return reportRow{}, fmt.Errorf("report %s remarks: %w", r.ID, err)
@@ -95,11 +98,21 @@ func (s *Store) PreviousValues(ctx context.Context, orgID string, year int, form
 	return previousValues(ctx, s.db(ctx), orgID, year, formCode)
 }
 
-// previousValuesOf is the accepted values of the organisation of report r
-// (campaign c) in a campaign of the year before with the same form code.
-const previousValuesOf = `(SELECT p."values" FROM reports p JOIN campaigns pc ON pc.id = p.campaign_id
-	WHERE p.organisation_id = r.organisation_id AND pc.year = c.year - 1 AND pc.form_code = c.form_code AND p.status = 4
-	ORDER BY pc.create_time DESC LIMIT 1)`
+// lockedReport reads report $1 under lock for a write (UpdateReport), with
+// last year's accepted report of its organisation (the latest campaign of
+// the year before with the same form code), and leaves out the values that
+// the caller holds: the report's when its row is still version $2 written by
+// transaction $3, last year's when it is still report $4 at version $5
+// written by $6 (see valuesCache).
+var lockedReport = `SELECT ` + strings.Replace(reportColumns, reportValues,
+	`CASE WHEN r.version = $2::bigint AND r.xmin = $3::xid THEN NULL ELSE r."values" END`, 1) +
+	`, r.xmin, pv.id::text, pv.version, pv.xmin, pv."values"` + reportFrom +
+	`LEFT JOIN LATERAL (SELECT p.id, p.version, p.xmin,
+			CASE WHEN p.id = $4::uuid AND p.version = $5::bigint AND p.xmin = $6::xid THEN NULL ELSE p."values" END AS "values"
+		FROM reports p JOIN campaigns pc ON pc.id = p.campaign_id
+		WHERE p.organisation_id = r.organisation_id AND pc.year = c.year - 1 AND pc.form_code = c.form_code AND p.status = 4
+		ORDER BY pc.create_time DESC LIMIT 1) pv ON true
+	WHERE r.id = $1 FOR UPDATE OF r`
 
 func previousValues(ctx context.Context, q database.Querier, orgID string, year int, formCode string) (map[string]form.Value, error) {
 	var raw []byte
@@ -229,11 +242,11 @@ func eventsInsert(reportID string, actor domain.Actor, now time.Time, version in
 	return eventsInsertMany, []any{reportID, now, actor.AccountID, actor.Login, version, kinds, fields, olds, news, comments, lates}
 }
 
-// reportUpdate writes a report's columns ($1 … $10, reportUpdateArgs) and
-// returns what the database keeps of them.
+// reportUpdate writes a report's columns ($1 … $10) and returns what the
+// database keeps of them, with the row's xmin (see valuesCache).
 const reportUpdate = `UPDATE reports SET status = $2, "values" = $3, carried_over = $4, return_comment = $5, remarks = $6,
 		late = $7, submit_time = $8, reopen_reason = $9, version = version + 1, update_time = $10
-	WHERE id = $1 RETURNING version, update_time, submit_time`
+	WHERE id = $1 RETURNING version, update_time, submit_time, xmin`
 
 // reportWrites are the statements of a change of a report (one history row,
 // several): the report, its history rows and the municipality's signed
@@ -247,7 +260,7 @@ var reportWrites = func() (out [2]string) {
 		out[i] = `WITH u AS (` + reportUpdate + `),
 		e AS (` + shift(events, 10) + `),
 		` + shift(outdateSignOffCTE, 21) + `
-		SELECT version, update_time, submit_time FROM u`
+		SELECT version, update_time, submit_time, xmin FROM u`
 	}
 	return out
 }()
@@ -328,23 +341,52 @@ func (t txReads) PreviousValues(ctx context.Context, orgID string, year int, for
 func (s *Store) UpdateReport(ctx context.Context, actor domain.Actor, id string, now time.Time, prepare Prepare, fn Mutation) (domain.Report, error) {
 	const op = "store.UpdateReport"
 	var (
-		out     domain.Report
-		cur     reportRow
-		prevRaw []byte
+		out  domain.Report
+		cur  reportRow
+		held cachedValues // what the cache held of the report
+		read cachedValues // what the read gave (or the cache)
+		// written: the row this write made, kept once it commits.
+		written cachedValues
 	)
-	// The report, locked, with last year's accepted values: it goes to the
-	// server with the transaction's begin.
+	held, _ = s.values.get(id)
+	var prevID *string
+	if held.prevID != "" {
+		prevID = &held.prevID
+	}
+	// The report, locked, with last year's accepted values, each left out
+	// when the cache holds them: it goes to the server with the
+	// transaction's begin.
 	first := &pgx.Batch{}
-	first.Queue(`SELECT `+reportColumns+`, `+previousValuesOf+reportFrom+`WHERE r.id = $1 FOR UPDATE OF r`, id).QueryRow(
+	first.Queue(lockedReport, id, held.row.version, held.row.xmin, prevID, held.prev.version, held.prev.xmin).QueryRow(
 		func(row pgx.Row) (err error) {
-			cur, err = scanReport(row, &prevRaw)
+			var (
+				pID      *string
+				pVersion *int64
+				pXmin    *uint32
+				prevRaw  []byte
+			)
+			if cur, err = scanReport(row, &read.row.xmin, &pID, &pVersion, &pXmin, &prevRaw); err != nil {
+				return err
+			}
+			read.row.version = cur.Version
+			if cur.Values == nil {
+				cur.Values = held.values
+			}
+			read.values = cur.Values
+			if pID == nil {
+				return nil // no accepted report last year
+			}
+			read.prevID, read.prev = *pID, rowKey{version: *pVersion, xmin: *pXmin}
+			if prevRaw == nil {
+				read.prevV = held.prevV
+				return nil
+			}
+			read.prevV, err = decodePrevious(prevRaw)
 			return err
 		})
 	err := database.InPipelinedTx(ctx, s.pool, first, func(tx *database.PipelinedTx) error {
-		prev, err := decodePrevious(prevRaw)
-		if err != nil {
-			return err
-		}
+		s.values.put(id, read)
+		prev := read.prevV
 		f, err := prepare(ctx, cur.Report, txReads{q: tx, prev: prev, prevFor: &cur.Report})
 		if err != nil {
 			return err
@@ -363,12 +405,15 @@ func (s *Store) UpdateReport(ctx context.Context, actor domain.Actor, id string,
 			return err
 		}
 		var stored *time.Time
+		written = read
 		// The report, its history rows and the municipality's signed summary,
 		// no longer the one signed, in one statement and one round trip. The
 		// times come back as the database keeps them (to the microsecond).
 		batch := &pgx.Batch{}
 		sql, args := reportWrite(id, &r, values, remarks, submit, actor, now, cur.Version+1, events)
-		batch.Queue(sql, args...).QueryRow(func(row pgx.Row) error { return row.Scan(&r.Version, &r.UpdateTime, &stored) })
+		batch.Queue(sql, args...).QueryRow(func(row pgx.Row) error {
+			return row.Scan(&r.Version, &r.UpdateTime, &stored, &written.row.xmin)
+		})
 		// Only a change of status has notices, and only submitted and
 		// accepted reports have contributions: a change that neither starts
 		// nor ends in one of them leaves every sum. Without either, the
@@ -384,6 +429,7 @@ func (s *Store) UpdateReport(ctx context.Context, actor domain.Actor, id string,
 				r.SubmitTime = *stored
 			}
 			out = r
+			written.row.version, written.values = r.Version, r.Values
 		}
 		if !status && !sums {
 			if err := tx.CommitWith(ctx, batch); err != nil {
@@ -406,6 +452,9 @@ func (s *Store) UpdateReport(ctx context.Context, actor domain.Actor, id string,
 	})
 	if err != nil {
 		return domain.Report{}, translate(op, err)
+	}
+	if written.values != nil {
+		s.values.put(id, written) // the row as committed (or, in a caller's transaction, as it will be)
 	}
 	return out, nil
 }
