@@ -647,3 +647,69 @@ func TestSaveSeesRowsChangedElsewhere(t *testing.T) {
 		t.Errorf("young teachers after another writer's version: %d, want 12", r.GetValues()["young_teachers"].GetCount())
 	}
 }
+
+// A save sends the database only the fields it sets and clears, which the
+// database applies to the values it keeps: the report reads back as the
+// save answers it, whatever mix of kinds the change carries, with one
+// history row per field in order.
+func TestSaveWritesTheChangeOfValues(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	w.publish()
+	c := w.campaign("methodologist", &indicatorsv1.Campaign{Name: "Мониторинг ЦМН 2026", Year: 2026, MunicipalityId: munA, Deadline: "2026-12-15"})
+	r := w.report("curator", c.GetId(), orgA1, false)
+	clear := &indicatorsv1.Value{Kind: &indicatorsv1.Value_Clear{Clear: true}}
+	quoted := &indicatorsv1.Value{Kind: &indicatorsv1.Value_YesNo{YesNo: &indicatorsv1.YesNo{Yes: true,
+		Reference: &indicatorsv1.Reference{Number: `"12\од"`, Date: "2026-01-02", Link: "https://example.org/?a=1&b=2"}}}}
+	for _, tc := range []struct {
+		name    string
+		change  map[string]*indicatorsv1.Value
+		history []string // field of each history row
+	}{
+		{"every field", goodValues(1), nil},
+		{"one count", map[string]*indicatorsv1.Value{"teachers_total": cnt(61)}, []string{"teachers_total"}},
+		{"a count cleared, a reference with quotes set", map[string]*indicatorsv1.Value{"young_teachers_supported": clear, "act_order": quoted},
+			[]string{"act_order", "young_teachers_supported"}},
+		{"a cleared count set again, another cleared", map[string]*indicatorsv1.Value{"young_teachers_supported": cnt(3), "students_total": clear},
+			[]string{"young_teachers_supported", "students_total"}},
+	} {
+		resp, err := w.reports("curator").SaveReport(ctx, &indicatorsv1.SaveReportRequest{Id: r.GetId(), Version: r.GetVersion(), Values: tc.change})
+		if err != nil {
+			t.Fatalf("%s: SaveReport: %v", tc.name, err)
+		}
+		got := resp.GetReport()
+		if diff := cmp.Diff(w.get("operator", r.GetId()), got, protocmp.Transform()); diff != "" {
+			t.Errorf("%s: the save answers (-stored +got):\n%s", tc.name, diff)
+		}
+		want := maps.Clone(r.GetValues())
+		if want == nil {
+			want = map[string]*indicatorsv1.Value{}
+		}
+		for k, v := range tc.change {
+			if v.GetClear() {
+				delete(want, k)
+			} else {
+				want[k] = v
+			}
+		}
+		if diff := cmp.Diff(want, got.GetValues(), protocmp.Transform()); diff != "" {
+			t.Errorf("%s: values (-want +got):\n%s", tc.name, diff)
+		}
+		if tc.history != nil {
+			h, err := w.reports("curator").ListReportHistory(ctx, &indicatorsv1.ListReportHistoryRequest{Id: r.GetId(), PageSize: 500})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var fields []string
+			for _, e := range h.GetEvents() {
+				if e.GetVersion() == got.GetVersion() {
+					fields = append(fields, e.GetField())
+				}
+			}
+			if !slices.Equal(fields, tc.history) {
+				t.Errorf("%s: history rows of version %d name %v, want %v", tc.name, got.GetVersion(), fields, tc.history)
+			}
+		}
+		r = got
+	}
+}

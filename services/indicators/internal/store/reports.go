@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -188,12 +189,14 @@ func insertEvents(ctx context.Context, tx pgx.Tx, reportID string, actor domain.
 }
 
 // encodeReport is what a write stores of a report beside its plain columns:
-// its values and remarks as JSON and its submit time, NULL when it has none.
-// A report without remarks or carried-over fields gets empty ones (in r), as
-// stored.
-func encodeReport(r *domain.Report) (values, remarks []byte, submit *time.Time, err error) {
-	if values, err = json.Marshal(r.Values); err != nil {
-		return nil, nil, nil, err
+// its values (when withValues) and remarks as JSON and its submit time, NULL
+// when it has none. A report without remarks or carried-over fields gets
+// empty ones (in r), as stored.
+func encodeReport(r *domain.Report, withValues bool) (values, remarks []byte, submit *time.Time, err error) {
+	if withValues {
+		if values, err = json.Marshal(r.Values); err != nil {
+			return nil, nil, nil, err
+		}
 	}
 	if r.Remarks == nil {
 		r.Remarks = map[string]string{}
@@ -208,6 +211,36 @@ func encodeReport(r *domain.Report) (values, remarks []byte, submit *time.Time, 
 		submit = &r.SubmitTime
 	}
 	return values, remarks, submit, nil
+}
+
+// valuesChange is what a write of a report's values sends: the fields
+// whose values were set (as JSON) and those cleared, from the values as read
+// under lock (old) to the new ones. reportUpdate applies it to the stored
+// values, so a save of one count sends and stores one field's JSON rather
+// than the whole report's (which PostgreSQL would parse again). Values
+// stored as JSON null (a report created without values) read as nil: every
+// field is then set. Nil values are stored as null again (set is nil).
+func valuesChange(old, values map[string]form.Value) (set []byte, cleared []string, err error) {
+	if values == nil {
+		return nil, []string{}, nil
+	}
+	changed := map[string]form.Value{}
+	for k, v := range values {
+		if o, ok := old[k]; !ok || o != v {
+			changed[k] = v
+		}
+	}
+	for k := range old {
+		if _, ok := values[k]; !ok {
+			cleared = append(cleared, k)
+		}
+	}
+	if cleared == nil {
+		cleared = []string{}
+	}
+	slices.Sort(cleared)
+	set, err = json.Marshal(changed)
+	return set, cleared, err
 }
 
 // reportEventColumns are the columns of a history row as a write fills them.
@@ -242,9 +275,13 @@ func eventsInsert(reportID string, actor domain.Actor, now time.Time, version in
 	return eventsInsertMany, []any{reportID, now, actor.AccountID, actor.Login, version, kinds, fields, olds, news, comments, lates}
 }
 
-// reportUpdate writes a report's columns ($1 … $10) and returns what the
-// database keeps of them, with the row's xmin (see valuesCache).
-const reportUpdate = `UPDATE reports SET status = $2, "values" = $3, carried_over = $4, return_comment = $5, remarks = $6,
+// reportUpdate writes a report's columns ($1 … $11; the values as a
+// valuesChange: $3 set, $11 cleared) and returns what the database keeps of
+// them, with the row's xmin (see valuesCache).
+const reportUpdate = `UPDATE reports SET status = $2,
+		"values" = CASE WHEN $3::jsonb IS NULL THEN 'null'::jsonb WHEN jsonb_typeof("values") = 'object' THEN ("values" - $11::text[]) || $3::jsonb
+			ELSE $3::jsonb END,
+		carried_over = $4, return_comment = $5, remarks = $6,
 		late = $7, submit_time = $8, reopen_reason = $9, version = version + 1, update_time = $10
 	WHERE id = $1 RETURNING version, update_time, submit_time, xmin`
 
@@ -258,18 +295,18 @@ const reportUpdate = `UPDATE reports SET status = $2, "values" = $3, carried_ove
 var reportWrites = func() (out [2]string) {
 	for i, events := range []string{eventInsertOne, eventsInsertMany} {
 		out[i] = `WITH u AS (` + reportUpdate + `),
-		e AS (` + shift(events, 10) + `),
-		` + shift(outdateSignOffCTE, 21) + `
+		e AS (` + shift(events, 11) + `),
+		` + shift(outdateSignOffCTE, 22) + `
 		SELECT version, update_time, submit_time, xmin FROM u`
 	}
 	return out
 }()
 
 // reportWrite is the statement of reportWrites for events with its arguments.
-func reportWrite(id string, r *domain.Report, values, remarks []byte, submit *time.Time, actor domain.Actor, now time.Time,
-	version int64, events []domain.Event) (string, []any) {
-	args := make([]any, 0, 30)
-	args = append(args, id, int16(r.Status), values, r.CarriedOver, r.ReturnComment, remarks, r.Late, submit, r.ReopenReason, now)
+func reportWrite(id string, r *domain.Report, set []byte, cleared []string, remarks []byte, submit *time.Time, actor domain.Actor,
+	now time.Time, version int64, events []domain.Event) (string, []any) {
+	args := make([]any, 0, 31)
+	args = append(args, id, int16(r.Status), set, r.CarriedOver, r.ReturnComment, remarks, r.Late, submit, r.ReopenReason, now, cleared)
 	sql, eargs := eventsInsert(id, actor, now, version, events)
 	args = append(args, eargs...)
 	args = append(args, outdateSignOffArgs(r.CampaignID, r.Organisation.MunicipalityID, r.Organisation.ID, actor, now)...)
@@ -400,7 +437,11 @@ func (s *Store) UpdateReport(ctx context.Context, actor domain.Actor, id string,
 			out = cur.Report
 			return nil
 		}
-		values, remarks, submit, err := encodeReport(&r)
+		_, remarks, submit, err := encodeReport(&r, false)
+		if err != nil {
+			return err
+		}
+		set, cleared, err := valuesChange(cur.Values, r.Values)
 		if err != nil {
 			return err
 		}
@@ -410,7 +451,7 @@ func (s *Store) UpdateReport(ctx context.Context, actor domain.Actor, id string,
 		// no longer the one signed, in one statement and one round trip. The
 		// times come back as the database keeps them (to the microsecond).
 		batch := &pgx.Batch{}
-		sql, args := reportWrite(id, &r, values, remarks, submit, actor, now, cur.Version+1, events)
+		sql, args := reportWrite(id, &r, set, cleared, remarks, submit, actor, now, cur.Version+1, events)
 		batch.Queue(sql, args...).QueryRow(func(row pgx.Row) error {
 			return row.Scan(&r.Version, &r.UpdateTime, &stored, &written.row.xmin)
 		})
