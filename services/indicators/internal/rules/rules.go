@@ -19,6 +19,7 @@ import (
 	celast "cel.dev/cel-go/common/ast"
 	"cel.dev/cel-go/common/operators"
 	"cel.dev/cel-go/common/types"
+	"cel.dev/cel-go/common/types/traits"
 
 	"github.com/nastavnik/nastavnik/platform/validation"
 	"github.com/nastavnik/nastavnik/services/indicators/internal/form"
@@ -143,50 +144,6 @@ type Set struct {
 type input struct {
 	name    string
 	prevKey string
-	// src and code: where its value comes from (see key).
-	src  source
-	code string
-}
-
-// source is where an input's value comes from: a field's value (its count,
-// yes, reference or text), whether there is a previous report, the share, or
-// an entry of prev.
-type source uint8
-
-const (
-	fromCount source = iota + 1
-	fromYes
-	fromRef
-	fromText
-	fromHasPrev
-	fromShare
-	fromPrev
-)
-
-// resolve finds where in's value comes from, as Activation binds it.
-func resolve(in input, fields []form.Field) (input, bool) {
-	switch {
-	case in.prevKey != "":
-		in.src = fromPrev
-	case in.name == HasPrev:
-		in.src = fromHasPrev
-	case in.name == Share:
-		in.src = fromShare
-	default:
-		for _, f := range fields {
-			switch {
-			case f.Code == in.name && f.Type == form.Count:
-				in.src, in.code = fromCount, f.Code
-			case f.Code == in.name && f.Type == form.YesNo:
-				in.src, in.code = fromYes, f.Code
-			case f.Code == in.name && f.Type == form.Text:
-				in.src, in.code = fromText, f.Code
-			case f.Type == form.YesNo && in.name == f.Code+"_ref":
-				in.src, in.code = fromRef, f.Code
-			}
-		}
-	}
-	return in, in.src != 0
 }
 
 // memoSize bounds the outcomes a rule remembers; a full memo starts over.
@@ -243,37 +200,39 @@ func inputsOf(e celast.Expr, out map[input]bool) bool {
 	return false
 }
 
-// key appends the values of a rule's inputs to b, each as Activation binds
-// it, with its kind (and a string's length), so that different inputs never
-// make the same key.
-func key(b []byte, inputs []input, values map[string]form.Value, prev map[string]int64, share float64) []byte {
-	str := func(b []byte, s string) []byte {
-		return append(append(strconv.AppendInt(append(b, 's'), int64(len(s)), 10), ':'), s...)
-	}
+// key appends the values of a rule's inputs in act to b: each with its
+// kind and length, so that different inputs never make the same key.
+func key(b []byte, inputs []input, act map[string]any) ([]byte, bool) {
 	for _, in := range inputs {
-		switch in.src {
-		case fromCount:
-			b = strconv.AppendInt(append(b, 'i'), values[in.code].Count, 10)
-		case fromYes:
-			b = strconv.AppendBool(append(b, 'b'), values[in.code].Yes)
-		case fromRef:
-			b = str(b, values[in.code].RefText())
-		case fromText:
-			b = str(b, values[in.code].Text)
-		case fromHasPrev:
-			b = strconv.AppendBool(append(b, 'b'), prev != nil)
-		case fromShare:
-			b = strconv.AppendUint(append(b, 'd'), math.Float64bits(share), 16)
-		case fromPrev:
-			if v, ok := prev[in.prevKey]; ok {
-				b = strconv.AppendInt(append(b, 'i'), v, 10)
-			} else {
-				b = append(b, 'n')
+		v := act[in.name]
+		if in.prevKey != "" {
+			m, ok := v.(traits.Mapper)
+			if !ok {
+				return b, false
 			}
+			e, found := m.Find(types.String(in.prevKey))
+			if !found {
+				b = append(b, 'n')
+				continue
+			}
+			v = e
+		}
+		switch x := v.(type) {
+		case types.Int:
+			b = strconv.AppendInt(append(b, 'i'), int64(x), 10)
+		case types.Bool:
+			b = strconv.AppendBool(append(b, 'b'), bool(x))
+		case types.Double:
+			b = strconv.AppendUint(append(b, 'd'), math.Float64bits(float64(x)), 16)
+		case types.String:
+			b = append(strconv.AppendInt(append(b, 's'), int64(len(x)), 10), ':')
+			b = append(b, x...)
+		default:
+			return b, false
 		}
 		b = append(b, ';')
 	}
-	return b
+	return b, true
 }
 
 // Compile compiles every rule of f. Rules that do not compile or are not
@@ -308,13 +267,6 @@ func Compile(f form.Form) (*Set, error) {
 			inputs = slices.SortedFunc(maps.Keys(in), func(a, b input) int {
 				return cmp.Or(strings.Compare(a.name, b.name), strings.Compare(a.prevKey, b.prevKey))
 			})
-			for j, v := range inputs {
-				var ok bool
-				if inputs[j], ok = resolve(v, fields); !ok {
-					inputs = nil
-					break
-				}
-			}
 		}
 		s.inputs = append(s.inputs, inputs)
 	}
@@ -357,9 +309,9 @@ func (s *Set) Check(values map[string]form.Value, prev map[string]int64) []Viola
 			out = append(out, violation("bounds", form.Error, []string{f.Code}, p))
 		}
 	}
+	act := Activation(s.fields, values, prev, s.form.Share)
 	// Each rule's outcome is the memo's for the same inputs, or evaluated
-	// (and remembered when its inputs are known) over the activation, built
-	// once a rule needs it.
+	// (and remembered when its inputs are known).
 	type outcome struct {
 		known, holds, remember bool
 		key                    string
@@ -375,7 +327,10 @@ func (s *Set) Check(values map[string]form.Value, prev map[string]int64) []Viola
 		if s.inputs[i] == nil {
 			continue
 		}
-		buf = key(buf[:0], s.inputs[i], values, prev, s.form.Share)
+		var ok bool
+		if buf, ok = key(buf[:0], s.inputs[i], act); !ok {
+			continue
+		}
 		if h, ok := s.memo.outcomes[i][string(buf)]; ok {
 			outcomes[i] = outcome{known: true, holds: h}
 			continue
@@ -384,13 +339,9 @@ func (s *Set) Check(values map[string]form.Value, prev map[string]int64) []Viola
 	}
 	s.memo.mu.Unlock()
 	remember := false
-	var act map[string]any
 	for i, r := range s.form.Rules {
 		o := &outcomes[i]
 		if !o.known {
-			if act == nil {
-				act = Activation(s.fields, values, prev, s.form.Share)
-			}
 			if res, _, err := s.programs[i].Eval(act); err == nil {
 				b, ok := res.Value().(bool)
 				o.holds = ok && b
