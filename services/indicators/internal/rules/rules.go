@@ -5,21 +5,12 @@
 package rules
 
 import (
-	"cmp"
 	"fmt"
-	"maps"
-	"math"
 	"slices"
-	"strconv"
-	"strings"
-	"sync"
 
 	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/checker"
-	celast "cel.dev/cel-go/common/ast"
-	"cel.dev/cel-go/common/operators"
 	"cel.dev/cel-go/common/types"
-	"cel.dev/cel-go/common/types/traits"
 
 	"github.com/nastavnik/nastavnik/platform/validation"
 	"github.com/nastavnik/nastavnik/services/indicators/internal/form"
@@ -134,105 +125,6 @@ type Set struct {
 	form     form.Form
 	fields   []form.Field
 	programs []cel.Program
-	// inputs are what each rule reads (nil: not known, always evaluated).
-	inputs [][]input
-	memo   memo
-}
-
-// input is a variable a rule reads: a variable of Env, or one entry of prev
-// (a rule that reads prev only as prev["code"] or "code" in prev).
-type input struct {
-	name    string
-	prevKey string
-}
-
-// memoSize bounds the outcomes a rule remembers; a full memo starts over.
-const memoSize = 1024
-
-// memo remembers each rule's outcome by the values of its inputs: a CEL
-// expression reads nothing but its variables, so the same inputs give the
-// same outcome, and a save, which changes a field or a few, evaluates again
-// only the rules that read them.
-type memo struct {
-	mu       sync.Mutex
-	outcomes []map[string]bool // by rule: inputs' key → the rule holds
-}
-
-// inputsOf lists what the checked expression e reads, or reports that it
-// reads something else (a comprehension, a selection, prev as a whole).
-func inputsOf(e celast.Expr, out map[input]bool) bool {
-	switch e.Kind() {
-	case celast.LiteralKind:
-		return true
-	case celast.IdentKind:
-		if e.AsIdent() == Prev {
-			return false
-		}
-		out[input{name: e.AsIdent()}] = true
-		return true
-	case celast.CallKind:
-		c := e.AsCall()
-		args := c.Args()
-		if len(args) == 2 && !c.IsMemberFunction() {
-			// prev["code"] and "code" in prev read one entry.
-			coll, key := args[0], args[1]
-			if c.FunctionName() == operators.In {
-				coll, key = args[1], args[0]
-			}
-			if (c.FunctionName() == operators.Index || c.FunctionName() == operators.In) &&
-				coll.Kind() == celast.IdentKind && coll.AsIdent() == Prev && key.Kind() == celast.LiteralKind {
-				if k, ok := key.AsLiteral().(types.String); ok {
-					out[input{name: Prev, prevKey: string(k)}] = true
-					return true
-				}
-			}
-		}
-		if c.IsMemberFunction() && !inputsOf(c.Target(), out) {
-			return false
-		}
-		for _, a := range args {
-			if !inputsOf(a, out) {
-				return false
-			}
-		}
-		return true
-	}
-	return false
-}
-
-// key appends the values of a rule's inputs in act to b: each with its
-// kind and length, so that different inputs never make the same key.
-func key(b []byte, inputs []input, act map[string]any) ([]byte, bool) {
-	for _, in := range inputs {
-		v := act[in.name]
-		if in.prevKey != "" {
-			m, ok := v.(traits.Mapper)
-			if !ok {
-				return b, false
-			}
-			e, found := m.Find(types.String(in.prevKey))
-			if !found {
-				b = append(b, 'n')
-				continue
-			}
-			v = e
-		}
-		switch x := v.(type) {
-		case types.Int:
-			b = strconv.AppendInt(append(b, 'i'), int64(x), 10)
-		case types.Bool:
-			b = strconv.AppendBool(append(b, 'b'), bool(x))
-		case types.Double:
-			b = strconv.AppendUint(append(b, 'd'), math.Float64bits(float64(x)), 16)
-		case types.String:
-			b = append(strconv.AppendInt(append(b, 's'), int64(len(x)), 10), ':')
-			b = append(b, x...)
-		default:
-			return b, false
-		}
-		b = append(b, ';')
-	}
-	return b, true
 }
 
 // Compile compiles every rule of f. Rules that do not compile or are not
@@ -261,18 +153,6 @@ func Compile(f form.Form) (*Set, error) {
 			continue
 		}
 		s.programs = append(s.programs, prg)
-		in := map[input]bool{}
-		var inputs []input
-		if inputsOf(ast.NativeRep().Expr(), in) {
-			inputs = slices.SortedFunc(maps.Keys(in), func(a, b input) int {
-				return cmp.Or(strings.Compare(a.name, b.name), strings.Compare(a.prevKey, b.prevKey))
-			})
-		}
-		s.inputs = append(s.inputs, inputs)
-	}
-	s.memo.outcomes = make([]map[string]bool, len(s.programs))
-	for i := range s.memo.outcomes {
-		s.memo.outcomes[i] = map[string]bool{}
 	}
 	if err := ve.Err(); err != nil {
 		return nil, err
@@ -310,59 +190,17 @@ func (s *Set) Check(values map[string]form.Value, prev map[string]int64) []Viola
 		}
 	}
 	act := Activation(s.fields, values, prev, s.form.Share)
-	// Each rule's outcome is the memo's for the same inputs, or evaluated
-	// (and remembered when its inputs are known).
-	type outcome struct {
-		known, holds, remember bool
-		key                    string
-	}
-	outcomes := make([]outcome, len(s.form.Rules))
-	var buf []byte
-	s.memo.mu.Lock()
 	for i, r := range s.form.Rules {
 		if slices.ContainsFunc(r.Fields, func(c string) bool { _, ok := values[c]; return !ok }) {
-			outcomes[i] = outcome{known: true, holds: true} // checked once all its fields are filled
-			continue
+			continue // checked once all its fields are filled
 		}
-		if s.inputs[i] == nil {
-			continue
-		}
-		var ok bool
-		if buf, ok = key(buf[:0], s.inputs[i], act); !ok {
-			continue
-		}
-		if h, ok := s.memo.outcomes[i][string(buf)]; ok {
-			outcomes[i] = outcome{known: true, holds: h}
-			continue
-		}
-		outcomes[i] = outcome{remember: true, key: string(buf)}
-	}
-	s.memo.mu.Unlock()
-	remember := false
-	for i, r := range s.form.Rules {
-		o := &outcomes[i]
-		if !o.known {
-			if res, _, err := s.programs[i].Eval(act); err == nil {
-				b, ok := res.Value().(bool)
-				o.holds = ok && b
-			}
-			remember = remember || o.remember
-		}
-		if !o.holds {
-			out = append(out, violation(r.Code, r.Severity, slices.Clone(r.Fields), validation.Rule(r.Code, r.Message)))
-		}
-	}
-	if remember {
-		s.memo.mu.Lock()
-		for i, o := range outcomes {
-			if o.remember {
-				if len(s.memo.outcomes[i]) >= memoSize {
-					s.memo.outcomes[i] = map[string]bool{}
-				}
-				s.memo.outcomes[i][o.key] = o.holds
+		res, _, err := s.programs[i].Eval(act)
+		if err == nil {
+			if b, ok := res.Value().(bool); ok && b {
+				continue
 			}
 		}
-		s.memo.mu.Unlock()
+		out = append(out, violation(r.Code, r.Severity, slices.Clone(r.Fields), validation.Rule(r.Code, r.Message)))
 	}
 	return out
 }

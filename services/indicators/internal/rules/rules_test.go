@@ -2,7 +2,6 @@ package rules
 
 import (
 	"errors"
-	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -231,102 +230,5 @@ func BenchmarkCheck(b *testing.B) {
 	}
 	for b.Loop() {
 		s.Check(values, prev)
-	}
-}
-
-// The memo of outcomes answers as evaluation does: a set that remembers
-// outcomes and one that evaluates every rule give the same violations over
-// many checks of values drawn from small ranges (so that inputs repeat),
-// with and without last year's counts, fields left empty and yes/no answers
-// with and without a reference.
-func TestMemoAnswersAsEvaluation(t *testing.T) {
-	t.Parallel()
-	memoised, err := Compile(form.Mentorship())
-	if err != nil {
-		t.Fatal(err)
-	}
-	evaluated, err := Compile(form.Mentorship())
-	if err != nil {
-		t.Fatal(err)
-	}
-	evaluated.inputs = make([][]input, len(evaluated.inputs)) // none known: every rule evaluated
-	known := 0
-	for _, in := range memoised.inputs {
-		if in != nil {
-			known++
-		}
-	}
-	if known != len(memoised.inputs) {
-		t.Errorf("the inputs of %d of the mentorship form's %d rules are known, want all", known, len(memoised.inputs))
-	}
-	rnd := rand.New(rand.NewPCG(1, 2))
-	fields := form.Mentorship().Fields()
-	codes := func(vs []Violation) []string {
-		var out []string
-		for _, v := range vs {
-			out = append(out, v.Rule+": "+v.Message)
-		}
-		return out
-	}
-	for i := range 3000 {
-		values := map[string]form.Value{}
-		for _, f := range fields {
-			if rnd.IntN(12) == 0 {
-				continue // left empty
-			}
-			switch f.Type {
-			case form.Count:
-				values[f.Code] = count(rnd.Int64N(6) * 3)
-			case form.YesNo:
-				v := form.Value{Type: form.YesNo, Yes: rnd.IntN(2) == 0}
-				if rnd.IntN(2) == 0 {
-					v.Ref.Number = "1-од"
-				}
-				values[f.Code] = v
-			}
-		}
-		var prev map[string]int64
-		if rnd.IntN(3) > 0 {
-			prev = map[string]int64{}
-			for _, f := range fields {
-				if f.Type == form.Count && rnd.IntN(8) > 0 {
-					prev[f.Code] = rnd.Int64N(4) * 5
-				}
-			}
-		}
-		want, got := codes(evaluated.Check(values, prev)), codes(memoised.Check(values, prev))
-		if !slices.Equal(got, want) {
-			t.Fatalf("check %d: remembered %v, evaluated %v", i, got, want)
-		}
-	}
-}
-
-// A rule's inputs are known when it reads variables and entries of prev by
-// a constant key; any other reading of prev, or a comprehension, leaves it
-// evaluated every time.
-func TestRuleInputs(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		expr string
-		want []input // nil: unknown
-	}{
-		{"young_teachers <= teachers_total", []input{{name: "teachers_total"}, {name: "young_teachers"}}},
-		{`!has_prev || !("teachers_total" in prev) || double(teachers_total) <= double(prev["teachers_total"]) * (1.0 + share)`,
-			[]input{{name: "has_prev"}, {name: "prev", prevKey: "teachers_total"}, {name: "share"}, {name: "teachers_total"}}},
-		{"!act_order || act_order_ref != \"\"", []input{{name: "act_order"}, {name: "act_order_ref"}}},
-		{"size(prev) > 0", nil},
-		{`prev[string(teachers_total)] > 0`, nil},
-		{"[1, 2].all(x, x < teachers_total)", nil},
-	}
-	for _, tc := range tests {
-		f := form.Mentorship()
-		f.Rules = []form.Rule{{Code: "r", Expression: tc.expr, Severity: form.Warning, Message: "Проверка", Fields: []string{"teachers_total"}}}
-		s, err := Compile(f)
-		if err != nil {
-			t.Fatalf("%s: %v", tc.expr, err)
-		}
-		if got := s.inputs[0]; !slices.Equal(got, tc.want) {
-			t.Errorf("inputs of %s: got %v, want %v", tc.expr, got, tc.want)
-		}
 	}
 }
