@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/jackc/pgx/v5"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
@@ -566,4 +567,149 @@ func TestListReportsInBasicView(t *testing.T) {
 	}
 	_, err := w.reports("methodologist").ListReports(ctx, &indicatorsv1.ListReportsRequest{CampaignId: c.GetId(), View: 9})
 	wantCode(t, "an unknown view", err, codes.InvalidArgument)
+}
+
+// A save reads the report and last year's accepted values under lock, leaving
+// out of the read what the service holds of the same rows (the values of the
+// version it wrote or read last): a row written by anyone else — another
+// replica, a migration, even one that keeps the version — is read again.
+func TestSaveSeesRowsChangedElsewhere(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	w.publish()
+	db, err := pgx.Connect(ctx, w.svc.Database.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close(context.Background()) })
+	w.clock.Set(time.Date(2025, 10, 1, 3, 0, 0, 0, time.UTC))
+	c25 := w.campaign("methodologist", &indicatorsv1.Campaign{Name: "Мониторинг ЦМН 2025", Year: 2025, MunicipalityId: munA, Deadline: "2025-12-15"})
+	last, err := submit(w, "curator", w.save("curator", w.report("curator", c25.GetId(), orgA1, false), goodValues(1)), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.reports("methodologist").AcceptReport(ctx, &indicatorsv1.AcceptReportRequest{Id: last.GetId(), Version: last.GetVersion()}); err != nil {
+		t.Fatal(err)
+	}
+	w.clock.Set(time.Date(2026, 10, 1, 3, 0, 0, 0, time.UTC))
+	c26 := w.campaign("methodologist", &indicatorsv1.Campaign{Name: "Мониторинг ЦМН 2026", Year: 2026, MunicipalityId: munA, Deadline: "2026-12-15"})
+	r := w.save("curator", w.report("curator", c26.GetId(), orgA1, false), goodValues(1))
+	rules := func(r *indicatorsv1.Report) []string {
+		var out []string
+		for _, v := range r.GetViolations() {
+			out = append(out, v.GetRule())
+		}
+		return out
+	}
+	// save saves one count and checks the answer is the report as stored.
+	save := func(what, field string, n int64) *indicatorsv1.Report {
+		t.Helper()
+		got := w.save("curator", r, map[string]*indicatorsv1.Value{field: cnt(n)})
+		if diff := cmp.Diff(w.get("operator", r.GetId()), got, protocmp.Transform()); diff != "" {
+			t.Errorf("%s: the save answers (-stored +got):\n%s", what, diff)
+		}
+		return got
+	}
+	r = save("a save", "teachers_total", 61)
+	r = save("a save after a save", "teachers_total", 62)
+	if got := rules(r); len(got) != 0 {
+		t.Fatalf("violations %v, want none", got)
+	}
+	// Another writer changes the report's values, keeping its version.
+	if _, err := db.Exec(ctx, `UPDATE indicators.reports SET "values" = jsonb_set("values", '{young_teachers,c}', '11') WHERE id = $1`,
+		r.GetId()); err != nil {
+		t.Fatal(err)
+	}
+	r = save("a save after another writer's", "teachers_total", 63)
+	if got := r.GetValues()["young_teachers"].GetCount(); got != 11 {
+		t.Errorf("young teachers after another writer's change: %d, want 11", got)
+	}
+	// Another writer changes last year's accepted values: the year-over-year
+	// rule now sees 63 teachers against 10.
+	if _, err := db.Exec(ctx, `UPDATE indicators.reports SET "values" = jsonb_set("values", '{teachers_total,c}', '10') WHERE id = $1`,
+		last.GetId()); err != nil {
+		t.Fatal(err)
+	}
+	r = save("a save after last year's report changed", "students_total", 701)
+	if got := rules(r); !slices.Equal(got, []string{"yoy_teachers_total"}) {
+		t.Errorf("violations after last year's report changed: %v, want [yoy_teachers_total]", got)
+	}
+	// A write of the report elsewhere (its version moves on) is read too.
+	if _, err := db.Exec(ctx, `UPDATE indicators.reports SET "values" = jsonb_set("values", '{young_teachers,c}', '12'), version = version + 1
+		WHERE id = $1`, r.GetId()); err != nil {
+		t.Fatal(err)
+	}
+	_, err = w.reports("curator").SaveReport(ctx, &indicatorsv1.SaveReportRequest{Id: r.GetId(), Version: r.GetVersion(),
+		Values: map[string]*indicatorsv1.Value{"teachers_total": cnt(64)}})
+	wantCode(t, "a save on the version before another writer's", err, codes.Aborted)
+	r = w.get("curator", r.GetId())
+	if r = save("a save on another writer's version", "teachers_total", 64); r.GetValues()["young_teachers"].GetCount() != 12 {
+		t.Errorf("young teachers after another writer's version: %d, want 12", r.GetValues()["young_teachers"].GetCount())
+	}
+}
+
+// A save sends the database only the fields it sets and clears, which the
+// database applies to the values it keeps: the report reads back as the
+// save answers it, whatever mix of kinds the change carries, with one
+// history row per field in order.
+func TestSaveWritesTheChangeOfValues(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	w.publish()
+	c := w.campaign("methodologist", &indicatorsv1.Campaign{Name: "Мониторинг ЦМН 2026", Year: 2026, MunicipalityId: munA, Deadline: "2026-12-15"})
+	r := w.report("curator", c.GetId(), orgA1, false)
+	clear := &indicatorsv1.Value{Kind: &indicatorsv1.Value_Clear{Clear: true}}
+	quoted := &indicatorsv1.Value{Kind: &indicatorsv1.Value_YesNo{YesNo: &indicatorsv1.YesNo{Yes: true,
+		Reference: &indicatorsv1.Reference{Number: `"12\од"`, Date: "2026-01-02", Link: "https://example.org/?a=1&b=2"}}}}
+	for _, tc := range []struct {
+		name    string
+		change  map[string]*indicatorsv1.Value
+		history []string // field of each history row
+	}{
+		{"every field", goodValues(1), nil},
+		{"one count", map[string]*indicatorsv1.Value{"teachers_total": cnt(61)}, []string{"teachers_total"}},
+		{"a count cleared, a reference with quotes set", map[string]*indicatorsv1.Value{"young_teachers_supported": clear, "act_order": quoted},
+			[]string{"act_order", "young_teachers_supported"}},
+		{"a cleared count set again, another cleared", map[string]*indicatorsv1.Value{"young_teachers_supported": cnt(3), "students_total": clear},
+			[]string{"young_teachers_supported", "students_total"}},
+	} {
+		resp, err := w.reports("curator").SaveReport(ctx, &indicatorsv1.SaveReportRequest{Id: r.GetId(), Version: r.GetVersion(), Values: tc.change})
+		if err != nil {
+			t.Fatalf("%s: SaveReport: %v", tc.name, err)
+		}
+		got := resp.GetReport()
+		if diff := cmp.Diff(w.get("operator", r.GetId()), got, protocmp.Transform()); diff != "" {
+			t.Errorf("%s: the save answers (-stored +got):\n%s", tc.name, diff)
+		}
+		want := maps.Clone(r.GetValues())
+		if want == nil {
+			want = map[string]*indicatorsv1.Value{}
+		}
+		for k, v := range tc.change {
+			if v.GetClear() {
+				delete(want, k)
+			} else {
+				want[k] = v
+			}
+		}
+		if diff := cmp.Diff(want, got.GetValues(), protocmp.Transform()); diff != "" {
+			t.Errorf("%s: values (-want +got):\n%s", tc.name, diff)
+		}
+		if tc.history != nil {
+			h, err := w.reports("curator").ListReportHistory(ctx, &indicatorsv1.ListReportHistoryRequest{Id: r.GetId(), PageSize: 500})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var fields []string
+			for _, e := range h.GetEvents() {
+				if e.GetVersion() == got.GetVersion() {
+					fields = append(fields, e.GetField())
+				}
+			}
+			if !slices.Equal(fields, tc.history) {
+				t.Errorf("%s: history rows of version %d name %v, want %v", tc.name, got.GetVersion(), fields, tc.history)
+			}
+		}
+		r = got
+	}
 }

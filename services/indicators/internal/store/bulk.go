@@ -117,7 +117,7 @@ func (s *Store) ImportReports(ctx context.Context, actor domain.Actor, batch []I
 			have[[2]string{r.CampaignID, r.Organisation.ID}] = true
 			imported++
 			r.ID = uuid.NewString()
-			values, remarks, submit, err := encodeReport(r)
+			values, remarks, submit, err := encodeReport(r, true)
 			if err != nil {
 				return err
 			}

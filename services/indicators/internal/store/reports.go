@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -61,8 +64,11 @@ func scanReport(row pgx.Row, extra ...any) (reportRow, error) {
 	if submit != nil {
 		r.SubmitTime = *submit
 	}
-	if err := json.Unmarshal(values, &r.Values); err != nil {
-		return reportRow{}, fmt.Errorf("report %s values: %w", r.ID, err)
+	// NULL values: the caller holds them (lockedReport).
+	if values != nil {
+		if err := json.Unmarshal(values, &r.Values); err != nil {
+			return reportRow{}, fmt.Errorf("report %s values: %w", r.ID, err)
+		}
 	}
 	if err := json.Unmarshal(remarks, &r.Remarks); err != nil {
 		return reportRow{}, fmt.Errorf("report %s remarks: %w", r.ID, err)
@@ -93,11 +99,21 @@ func (s *Store) PreviousValues(ctx context.Context, orgID string, year int, form
 	return previousValues(ctx, s.db(ctx), orgID, year, formCode)
 }
 
-// previousValuesOf is the accepted values of the organisation of report r
-// (campaign c) in a campaign of the year before with the same form code.
-const previousValuesOf = `(SELECT p."values" FROM reports p JOIN campaigns pc ON pc.id = p.campaign_id
-	WHERE p.organisation_id = r.organisation_id AND pc.year = c.year - 1 AND pc.form_code = c.form_code AND p.status = 4
-	ORDER BY pc.create_time DESC LIMIT 1)`
+// lockedReport reads report $1 under lock for a write (UpdateReport), with
+// last year's accepted report of its organisation (the latest campaign of
+// the year before with the same form code), and leaves out the values that
+// the caller holds: the report's when its row is still version $2 written by
+// transaction $3, last year's when it is still report $4 at version $5
+// written by $6 (see valuesCache).
+var lockedReport = `SELECT ` + strings.Replace(reportColumns, reportValues,
+	`CASE WHEN r.version = $2::bigint AND r.xmin = $3::xid THEN NULL ELSE r."values" END`, 1) +
+	`, r.xmin, pv.id::text, pv.version, pv.xmin, pv."values"` + reportFrom +
+	`LEFT JOIN LATERAL (SELECT p.id, p.version, p.xmin,
+			CASE WHEN p.id = $4::uuid AND p.version = $5::bigint AND p.xmin = $6::xid THEN NULL ELSE p."values" END AS "values"
+		FROM reports p JOIN campaigns pc ON pc.id = p.campaign_id
+		WHERE p.organisation_id = r.organisation_id AND pc.year = c.year - 1 AND pc.form_code = c.form_code AND p.status = 4
+		ORDER BY pc.create_time DESC LIMIT 1) pv ON true
+	WHERE r.id = $1 FOR UPDATE OF r`
 
 func previousValues(ctx context.Context, q database.Querier, orgID string, year int, formCode string) (map[string]form.Value, error) {
 	var raw []byte
@@ -173,12 +189,14 @@ func insertEvents(ctx context.Context, tx pgx.Tx, reportID string, actor domain.
 }
 
 // encodeReport is what a write stores of a report beside its plain columns:
-// its values and remarks as JSON and its submit time, NULL when it has none.
-// A report without remarks or carried-over fields gets empty ones (in r), as
-// stored.
-func encodeReport(r *domain.Report) (values, remarks []byte, submit *time.Time, err error) {
-	if values, err = json.Marshal(r.Values); err != nil {
-		return nil, nil, nil, err
+// its values (when withValues) and remarks as JSON and its submit time, NULL
+// when it has none. A report without remarks or carried-over fields gets
+// empty ones (in r), as stored.
+func encodeReport(r *domain.Report, withValues bool) (values, remarks []byte, submit *time.Time, err error) {
+	if withValues {
+		if values, err = json.Marshal(r.Values); err != nil {
+			return nil, nil, nil, err
+		}
 	}
 	if r.Remarks == nil {
 		r.Remarks = map[string]string{}
@@ -195,31 +213,119 @@ func encodeReport(r *domain.Report) (values, remarks []byte, submit *time.Time, 
 	return values, remarks, submit, nil
 }
 
+// valuesChange is what a write of a report's values sends: the fields
+// whose values were set (as JSON) and those cleared, from the values as read
+// under lock (old) to the new ones. reportUpdate applies it to the stored
+// values, so a save of one count sends and stores one field's JSON rather
+// than the whole report's (which PostgreSQL would parse again). Values
+// stored as JSON null (a report created without values) read as nil: every
+// field is then set. Nil values are stored as null again (set is nil).
+func valuesChange(old, values map[string]form.Value) (set []byte, cleared []string, err error) {
+	if values == nil {
+		return nil, []string{}, nil
+	}
+	changed := map[string]form.Value{}
+	for k, v := range values {
+		if o, ok := old[k]; !ok || o != v {
+			changed[k] = v
+		}
+	}
+	for k := range old {
+		if _, ok := values[k]; !ok {
+			cleared = append(cleared, k)
+		}
+	}
+	if cleared == nil {
+		cleared = []string{}
+	}
+	slices.Sort(cleared)
+	set, err = json.Marshal(changed)
+	return set, cleared, err
+}
+
 // reportEventColumns are the columns of a history row as a write fills them.
 var reportEventColumns = []string{"report_id", "time", "account_id", "login", "kind", "field", "old_value", "new_value", "comment",
 	"late", "version"}
 
+// eventInsertOne and eventsInsertMany write a change's history rows in
+// order, with eventsInsert's arguments. A single row (a save of one field, the
+// commonest change) goes as plain values: the arrays' unnest costs PostgreSQL
+// a function scan per column.
+const (
+	eventInsertOne = `INSERT INTO report_events (report_id, time, account_id, login, kind, field, old_value, new_value, comment, late, version)
+			VALUES ($1, $2, $3, $4, $6, $7, $8, $9, $10, $11, $5)`
+	eventsInsertMany = `INSERT INTO report_events (report_id, time, account_id, login, kind, field, old_value, new_value, comment, late, version)
+		SELECT $1, $2, $3, $4, e.kind, e.field, e.old_value, e.new_value, e.comment, e.late, $5
+		FROM unnest($6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::boolean[]) WITH ORDINALITY
+			AS e (kind, field, old_value, new_value, comment, late, n)
+		ORDER BY e.n`
+)
+
 // eventsInsert is one statement writing a change's history rows in order.
-// A single row (a save of one field, the commonest change) goes as plain
-// values: the arrays' unnest costs PostgreSQL a function scan per column.
 func eventsInsert(reportID string, actor domain.Actor, now time.Time, version int64, events []domain.Event) (string, []any) {
 	if len(events) == 1 {
 		e := events[0]
-		return `INSERT INTO report_events (report_id, time, account_id, login, kind, field, old_value, new_value, comment, late, version)
-			VALUES ($1, $2, $3, $4, $6, $7, $8, $9, $10, $11, $5)`,
-			[]any{reportID, now, actor.AccountID, actor.Login, version, e.Kind, e.Field, e.OldValue, e.NewValue, e.Comment, e.Late}
+		return eventInsertOne, []any{reportID, now, actor.AccountID, actor.Login, version, e.Kind, e.Field, e.OldValue, e.NewValue, e.Comment, e.Late}
 	}
 	n := len(events)
 	kinds, fields, olds, news, comments, lates := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]bool, n)
 	for i, e := range events {
 		kinds[i], fields[i], olds[i], news[i], comments[i], lates[i] = e.Kind, e.Field, e.OldValue, e.NewValue, e.Comment, e.Late
 	}
-	return `INSERT INTO report_events (` + strings.Join(reportEventColumns, ", ") + `)
-		SELECT $1, $2, $3, $4, e.kind, e.field, e.old_value, e.new_value, e.comment, e.late, $5
-		FROM unnest($6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::boolean[]) WITH ORDINALITY
-			AS e (kind, field, old_value, new_value, comment, late, n)
-		ORDER BY e.n`,
-		[]any{reportID, now, actor.AccountID, actor.Login, version, kinds, fields, olds, news, comments, lates}
+	return eventsInsertMany, []any{reportID, now, actor.AccountID, actor.Login, version, kinds, fields, olds, news, comments, lates}
+}
+
+// reportUpdate writes a report's columns ($1 … $11; the values as a
+// valuesChange: $3 set, $11 cleared) and returns what the database keeps of
+// them, with the row's xmin (see valuesCache).
+const reportUpdate = `UPDATE reports SET status = $2,
+		"values" = CASE WHEN $3::jsonb IS NULL THEN 'null'::jsonb WHEN jsonb_typeof("values") = 'object' THEN ("values" - $11::text[]) || $3::jsonb
+			ELSE $3::jsonb END,
+		carried_over = $4, return_comment = $5, remarks = $6,
+		late = $7, submit_time = $8, reopen_reason = $9, version = version + 1, update_time = $10
+	WHERE id = $1 RETURNING version, update_time, submit_time, xmin`
+
+// reportWrites are the statements of a change of a report (one history row,
+// several): the report, its history rows and the municipality's signed
+// summary, no longer the one signed, as common table expressions of one
+// statement, so that PostgreSQL starts one executor for them (a save's
+// three statements cost it a fifth more). It returns the report's version,
+// update and submit times as written. Its arguments: reportUpdate's, then
+// eventsInsert's, then outdateSignOffArgs (reportWrite).
+var reportWrites = func() (out [2]string) {
+	for i, events := range []string{eventInsertOne, eventsInsertMany} {
+		out[i] = `WITH u AS (` + reportUpdate + `),
+		e AS (` + shift(events, 11) + `),
+		` + shift(outdateSignOffCTE, 22) + `
+		SELECT version, update_time, submit_time, xmin FROM u`
+	}
+	return out
+}()
+
+// reportWrite is the statement of reportWrites for events with its arguments.
+func reportWrite(id string, r *domain.Report, set []byte, cleared []string, remarks []byte, submit *time.Time, actor domain.Actor,
+	now time.Time, version int64, events []domain.Event) (string, []any) {
+	args := make([]any, 0, 31)
+	args = append(args, id, int16(r.Status), set, r.CarriedOver, r.ReturnComment, remarks, r.Late, submit, r.ReopenReason, now, cleared)
+	sql, eargs := eventsInsert(id, actor, now, version, events)
+	args = append(args, eargs...)
+	args = append(args, outdateSignOffArgs(r.CampaignID, r.Organisation.MunicipalityID, r.Organisation.ID, actor, now)...)
+	if sql == eventInsertOne {
+		return reportWrites[0], args
+	}
+	return reportWrites[1], args
+}
+
+// placeholder is a statement's $n.
+var placeholder = regexp.MustCompile(`\$([0-9]+)`)
+
+// shift renumbers the placeholders of sql from $1 to $(1+by), for a
+// statement that has by arguments before them.
+func shift(sql string, by int) string {
+	return placeholder.ReplaceAllStringFunc(sql, func(p string) string {
+		n, _ := strconv.Atoi(p[1:]) // the pattern's digits
+		return "$" + strconv.Itoa(n+by)
+	})
 }
 
 // Mutation changes a locked report in place and returns the events of the
@@ -272,23 +378,52 @@ func (t txReads) PreviousValues(ctx context.Context, orgID string, year int, for
 func (s *Store) UpdateReport(ctx context.Context, actor domain.Actor, id string, now time.Time, prepare Prepare, fn Mutation) (domain.Report, error) {
 	const op = "store.UpdateReport"
 	var (
-		out     domain.Report
-		cur     reportRow
-		prevRaw []byte
+		out  domain.Report
+		cur  reportRow
+		held cachedValues // what the cache held of the report
+		read cachedValues // what the read gave (or the cache)
+		// written: the row this write made, kept once it commits.
+		written cachedValues
 	)
-	// The report, locked, with last year's accepted values: it goes to the
-	// server with the transaction's begin.
+	held, _ = s.values.get(id)
+	var prevID *string
+	if held.prevID != "" {
+		prevID = &held.prevID
+	}
+	// The report, locked, with last year's accepted values, each left out
+	// when the cache holds them: it goes to the server with the
+	// transaction's begin.
 	first := &pgx.Batch{}
-	first.Queue(`SELECT `+reportColumns+`, `+previousValuesOf+reportFrom+`WHERE r.id = $1 FOR UPDATE OF r`, id).QueryRow(
+	first.Queue(lockedReport, id, held.row.version, held.row.xmin, prevID, held.prev.version, held.prev.xmin).QueryRow(
 		func(row pgx.Row) (err error) {
-			cur, err = scanReport(row, &prevRaw)
+			var (
+				pID      *string
+				pVersion *int64
+				pXmin    *uint32
+				prevRaw  []byte
+			)
+			if cur, err = scanReport(row, &read.row.xmin, &pID, &pVersion, &pXmin, &prevRaw); err != nil {
+				return err
+			}
+			read.row.version = cur.Version
+			if cur.Values == nil {
+				cur.Values = held.values
+			}
+			read.values = cur.Values
+			if pID == nil {
+				return nil // no accepted report last year
+			}
+			read.prevID, read.prev = *pID, rowKey{version: *pVersion, xmin: *pXmin}
+			if prevRaw == nil {
+				read.prevV = held.prevV
+				return nil
+			}
+			read.prevV, err = decodePrevious(prevRaw)
 			return err
 		})
 	err := database.InPipelinedTx(ctx, s.pool, first, func(tx *database.PipelinedTx) error {
-		prev, err := decodePrevious(prevRaw)
-		if err != nil {
-			return err
-		}
+		s.values.put(id, read)
+		prev := read.prevV
 		f, err := prepare(ctx, cur.Report, txReads{q: tx, prev: prev, prevFor: &cur.Report})
 		if err != nil {
 			return err
@@ -302,24 +437,24 @@ func (s *Store) UpdateReport(ctx context.Context, actor domain.Actor, id string,
 			out = cur.Report
 			return nil
 		}
-		values, remarks, submit, err := encodeReport(&r)
+		_, remarks, submit, err := encodeReport(&r, false)
+		if err != nil {
+			return err
+		}
+		set, cleared, err := valuesChange(cur.Values, r.Values)
 		if err != nil {
 			return err
 		}
 		var stored *time.Time
+		written = read
 		// The report, its history rows and the municipality's signed summary,
-		// no longer the one signed, in one round trip. The times come back as
-		// the database keeps them (to the microsecond).
+		// no longer the one signed, in one statement and one round trip. The
+		// times come back as the database keeps them (to the microsecond).
 		batch := &pgx.Batch{}
-		batch.Queue(`UPDATE reports SET status = $2, "values" = $3, carried_over = $4, return_comment = $5, remarks = $6,
-				late = $7, submit_time = $8, reopen_reason = $9, version = version + 1, update_time = $10
-			WHERE id = $1 RETURNING version, update_time, submit_time`,
-			id, int16(r.Status), values, r.CarriedOver, r.ReturnComment, remarks, r.Late, submit, r.ReopenReason, now).QueryRow(
-			func(row pgx.Row) error { return row.Scan(&r.Version, &r.UpdateTime, &stored) })
-		sql, args := eventsInsert(id, actor, now, cur.Version+1, events)
-		batch.Queue(sql, args...)
-		sql, args = outdateSignOff(r.CampaignID, r.Organisation.MunicipalityID, r.Organisation.ID, actor, now)
-		batch.Queue(sql, args...)
+		sql, args := reportWrite(id, &r, set, cleared, remarks, submit, actor, now, cur.Version+1, events)
+		batch.Queue(sql, args...).QueryRow(func(row pgx.Row) error {
+			return row.Scan(&r.Version, &r.UpdateTime, &stored, &written.row.xmin)
+		})
 		// Only a change of status has notices, and only submitted and
 		// accepted reports have contributions: a change that neither starts
 		// nor ends in one of them leaves every sum. Without either, the
@@ -335,6 +470,7 @@ func (s *Store) UpdateReport(ctx context.Context, actor domain.Actor, id string,
 				r.SubmitTime = *stored
 			}
 			out = r
+			written.row.version, written.values = r.Version, r.Values
 		}
 		if !status && !sums {
 			if err := tx.CommitWith(ctx, batch); err != nil {
@@ -357,6 +493,9 @@ func (s *Store) UpdateReport(ctx context.Context, actor domain.Actor, id string,
 	})
 	if err != nil {
 		return domain.Report{}, translate(op, err)
+	}
+	if written.values != nil {
+		s.values.put(id, written) // the row as committed (or, in a caller's transaction, as it will be)
 	}
 	return out, nil
 }

@@ -107,19 +107,28 @@ func writeSignOff(ctx context.Context, tx pgx.Tx, so domain.SignOff, based int64
 	return err
 }
 
-// outdateSignOff marks the municipality's sign-off of the campaign outdated
-// by a change of organisation's report, in the report's transaction: one
-// statement on the sign-off's primary key, writing its event only when the
-// state was domain.OutdatedFrom. UpdateReport queues it in its batch.
-func outdateSignOff(campaignID, municipalityID, organisationID string, actor domain.Actor, now time.Time) (string, []any) {
-	return `WITH o AS (
+// outdateSignOffCTE marks the municipality's sign-off of the campaign
+// outdated by a change of an organisation's report, in the report's
+// transaction: two common table expressions (o, so) of one statement on the
+// sign-off's primary key, writing its event only when the state was
+// domain.OutdatedFrom. Its arguments (outdateSignOffArgs) start at $1; a
+// statement that has arguments of its own before them shifts it (shift).
+const outdateSignOffCTE = `o AS (
 			UPDATE sign_offs SET state = $3, outdate_time = $4, version = version + 1
 			WHERE campaign_id = $1 AND municipality_id = $2 AND state = $5
-			RETURNING campaign_id, municipality_id)
-		INSERT INTO sign_off_events (campaign_id, municipality_id, kind, time, account_id, login, organisation_id)
-		SELECT campaign_id, municipality_id, $6, $4, $7, $8, $9 FROM o`,
-		[]any{campaignID, municipalityID, int16(domain.Outdated), now, int16(domain.OutdatedFrom), domain.SignOffOutdated,
-			actor.AccountID, actor.Login, organisationID}
+			RETURNING campaign_id, municipality_id),
+		so AS (INSERT INTO sign_off_events (campaign_id, municipality_id, kind, time, account_id, login, organisation_id)
+			SELECT campaign_id, municipality_id, $6, $4, $7, $8, $9 FROM o)`
+
+func outdateSignOffArgs(campaignID, municipalityID, organisationID string, actor domain.Actor, now time.Time) []any {
+	return []any{campaignID, municipalityID, int16(domain.Outdated), now, int16(domain.OutdatedFrom), domain.SignOffOutdated,
+		actor.AccountID, actor.Login, organisationID}
+}
+
+// outdateSignOff is outdateSignOffCTE as a statement of its own (the bulk
+// import queues one per sign-off).
+func outdateSignOff(campaignID, municipalityID, organisationID string, actor domain.Actor, now time.Time) (string, []any) {
+	return `WITH ` + outdateSignOffCTE + ` SELECT`, outdateSignOffArgs(campaignID, municipalityID, organisationID, actor, now)
 }
 
 // SignOffFilter chooses sign-offs.

@@ -38,8 +38,9 @@ type Store struct {
 	pool *pgxpool.Pool
 	// read serves the reads that tolerate replication lag (the dashboards'
 	// aggregates, the business gauges): a replica's pool, or pool.
-	read  *pgxpool.Pool
-	cache compiledCache
+	read   *pgxpool.Pool
+	cache  compiledCache
+	values valuesCache
 }
 
 // New returns a store over pool.
