@@ -756,11 +756,17 @@ type pacer struct {
 	next  time.Time
 }
 
-func newPacer(rate float64) *pacer {
+// newPacer paces one client at rate, its slots shifted by a random part
+// of a period drawn from seed: people do not act in step, and clients
+// whose slots all fell on the same instants would meet each other on
+// every one (eight saves and three reads at once, then nothing).
+func newPacer(rate float64, seed uint64) *pacer {
 	if rate <= 0 {
 		return &pacer{}
 	}
-	return &pacer{every: time.Duration(float64(time.Second) / rate), next: time.Now()}
+	every := time.Duration(float64(time.Second) / rate)
+	shift := time.Duration(rand.New(rand.NewPCG(seed, 2026)).Float64() * float64(every))
+	return &pacer{every: every, next: time.Now().Add(shift - every)}
 }
 
 func (p *pacer) wait(ctx context.Context) bool {
@@ -799,7 +805,7 @@ func (w *workload) run(parent context.Context, name string, rate float64, savesO
 	for i, s := range w.savers {
 		wg.Go(func() {
 			rng := rand.New(rand.NewPCG(uint64(i), 15))
-			pc := newPacer(rate / float64(len(w.savers)))
+			pc := newPacer(rate/float64(len(w.savers)), uint64(i))
 			for pc.wait(ctx) {
 				if rng.Float64() < w.o.stale {
 					p.timed("save, stale version (409 expected)", func() (outcome, error) {
@@ -828,7 +834,7 @@ func (w *workload) run(parent context.Context, name string, rate float64, savesO
 		readers = append(append(readers, w.methodology...), w.regional)
 	}
 	for i, c := range readers {
-		wg.Go(func() { w.read(ctx, calls, p, c, i == len(readers)-1, w.o.readRate/float64(len(readers))) })
+		wg.Go(func() { w.read(ctx, calls, p, c, i == len(readers)-1, w.o.readRate/float64(len(readers)), i) })
 	}
 	wg.Wait()
 	p.elapsed = time.Since(start)
@@ -924,7 +930,7 @@ func (w *workload) cycle(ctx, calls context.Context, p *phase, s *saver, meth cl
 			return map[string]any{"reason": "Нагрузочная проверка " + strconv.Itoa(i)}
 		}},
 	}
-	pc := newPacer(1)
+	pc := newPacer(1, 100+uint64(i))
 	for pc.wait(ctx) {
 		st := steps[s.step%len(steps)]
 		out := p.timed(st.op, func() (outcome, error) {
@@ -955,9 +961,10 @@ func (w *workload) cycle(ctx, calls context.Context, p *phase, s *saver, meth cl
 // page reads (its municipalities' aggregates, the country by region, the
 // region's completeness counted by municipality) and two export-sized reads:
 // the XLSX export and the region's completeness with every organisation
-// listed (what an API client asks for; the page never does).
-func (w *workload) read(ctx, calls context.Context, p *phase, c client, regional bool, rate float64) {
-	pc := newPacer(rate)
+// listed (what an API client asks for; the page never does). seed shifts
+// its slots (newPacer).
+func (w *workload) read(ctx, calls context.Context, p *phase, c client, regional bool, rate float64, seed int) {
+	pc := newPacer(rate, 200+uint64(seed))
 	paths := w.readPaths(regional)
 	for i := 0; pc.wait(ctx); i++ {
 		q := paths[i%len(paths)]
