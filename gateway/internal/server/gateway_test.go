@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -405,6 +406,56 @@ func TestServingEssentials(t *testing.T) {
 			resp.Body.Close()
 			if resp.StatusCode != 200 || !strings.Contains(string(b), want) {
 				t.Errorf("GET %s = %d, want 200 containing %q", path, resp.StatusCode, want)
+			}
+		}
+	})
+	t.Run("compressed when asked", func(t *testing.T) {
+		// A client of its own, which neither asks for gzip nor unpacks it.
+		c := &http.Client{Transport: &http.Transport{DisableCompression: true}}
+		get := func(path, encoding string) (*http.Response, []byte) {
+			t.Helper()
+			req, _ := http.NewRequest("GET", base+path, nil)
+			if encoding != "" {
+				req.Header.Set("Accept-Encoding", encoding)
+			}
+			resp, err := c.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, err := io.ReadAll(resp.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return resp, b
+		}
+		// The sign-in page (under 4 KB) goes as it is even when gzip is asked.
+		small, sb := get("/", "gzip")
+		if small.Header.Get("Content-Encoding") != "" || !strings.Contains(string(sb), "Наставник") {
+			t.Errorf("GET / with gzip: Content-Encoding %q for %d bytes, want none", small.Header.Get("Content-Encoding"), len(sb))
+		}
+		for path, want := range map[string]string{"/docs": "OrganisationService", "/openapi.json": `"/v1/organisations"`} {
+			plain, pb := get(path, "")
+			if plain.Header.Get("Content-Encoding") != "" || !strings.Contains(string(pb), want) {
+				t.Errorf("GET %s without Accept-Encoding: Content-Encoding %q, body has %q: %v", path,
+					plain.Header.Get("Content-Encoding"), want, strings.Contains(string(pb), want))
+			}
+			zipped, zb := get(path, "gzip")
+			if zipped.Header.Get("Content-Encoding") != "gzip" || !strings.Contains(zipped.Header.Get("Vary"), "Accept-Encoding") {
+				t.Errorf("GET %s with gzip: Content-Encoding %q, Vary %q", path, zipped.Header.Get("Content-Encoding"), zipped.Header.Get("Vary"))
+				continue
+			}
+			zr, err := gzip.NewReader(bytes.NewReader(zb))
+			if err != nil {
+				t.Fatalf("GET %s: %v", path, err)
+			}
+			unzipped, err := io.ReadAll(zr)
+			if err != nil {
+				t.Fatalf("GET %s: %v", path, err)
+			}
+			if !strings.Contains(string(unzipped), want) || len(zb) >= len(unzipped) {
+				t.Errorf("GET %s: %d bytes on the wire for %d, containing %q: %v", path, len(zb), len(unzipped), want,
+					strings.Contains(string(unzipped), want))
 			}
 		}
 	})

@@ -224,7 +224,11 @@ func (g *Gateway) handler(ctx context.Context, reg *prometheus.Registry) (http.H
 	if err != nil {
 		return nil, err
 	}
-	h := red.Instrument(g.secureHeaders(httpmetrics.Mux(mux)))
+	zipped, err := compressed(httpmetrics.Mux(mux))
+	if err != nil {
+		return nil, err
+	}
+	h := red.Instrument(g.secureHeaders(zipped))
 	h = safeReads(h)
 	h = g.recoverPanics(h)
 	h = g.requestID(h)
