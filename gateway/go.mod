@@ -10,7 +10,7 @@ require (
 	github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus v1.1.1
 	github.com/grpc-ecosystem/grpc-gateway/v2 v2.33.0
 	github.com/jackc/pgx/v5 v5.12.0
-	github.com/klauspost/compress v1.20.1
+	github.com/klauspost/compress v1.20.3
 	github.com/nastavnik/nastavnik/platform v0.0.0
 	github.com/nastavnik/nastavnik/proto v0.0.0
 	github.com/nastavnik/nastavnik/services/indicators v0.0.0-00010101000000-000000000000
