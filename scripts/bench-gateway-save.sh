@@ -48,34 +48,14 @@ cleanup() {
 trap cleanup EXIT
 trap 'cleanup; exit 130' INT TERM
 
-export IDENTITY_KEY; IDENTITY_KEY=$(head -c 32 /dev/urandom | base64)
-export OPERATOR_PASSWORD=Platform-ops-2026
-export REGISTRY_ADDR=127.0.0.1:${PORTS}1 ROADMAP_ADDR=127.0.0.1:${PORTS}2 INDICATORS_ADDR=127.0.0.1:${PORTS}3
-declare -A port=([registry]=1 [roadmap]=2 [indicators]=3)
-
-psql -q "$ADMIN" -c 'DROP DATABASE IF EXISTS nastavnik WITH (FORCE)' >/dev/null
-bin/dbinit -admin "$ADMIN" -db nastavnik >/dev/null
-DATABASE_URL="postgres://registry:registry@127.0.0.1:$PGPORT/nastavnik" bin/registry-admin create-operator -login operator -if-missing >/dev/null
-for svc in registry roadmap indicators; do
-  env DATABASE_URL="postgres://$svc:$svc@127.0.0.1:$PGPORT/nastavnik" GRPC_ADDR=127.0.0.1:${PORTS}${port[$svc]} \
-    METRICS_ADDR=127.0.0.1:${PORTS}$((port[$svc] + 5)) LOG_LEVEL=warn "bin/$svc" >"$LOGS/$svc.log" 2>&1 &
-  pids+=($!)
-done
-# gateway NAME BINARY HTTP-PORT-DIGIT METRICS-PORT-DIGIT: starts one, sets gw_pid.
-gateway() {
-  env HTTP_ADDR=127.0.0.1:${PORTS}$3 METRICS_ADDR=127.0.0.1:${PORTS}$4 LOG_LEVEL=warn "$2" >"$LOGS/gateway-$1.log" 2>&1 &
-  gw_pid=$!
-  pids+=("$gw_pid")
-  for _ in $(seq 1 150); do
-    curl -fsS "http://127.0.0.1:${PORTS}$3/readyz" >/dev/null 2>&1 && return
-    sleep 0.2
-  done
-  echo "bench-gateway-save: the $1 gateway is not ready; see $LOGS/" >&2
-  exit 1
-}
-gateway before "$tmp/gateway-before" 0 5
+BIN=bin
+# shellcheck source=scripts/stack.sh
+source scripts/stack.sh
+stack_fresh nastavnik
+stack_services nastavnik
+stack_gateway gateway-before "$tmp/gateway-before" 0 5
 before_pid=$gw_pid
-gateway after bin/gateway 4 9
+stack_gateway gateway-after bin/gateway 4 9
 after_pid=$gw_pid
 echo "== demo data" >&2
 bin/seed >"$LOGS/seed.log" 2>&1 || { tail "$LOGS/seed.log" >&2; exit 1; }

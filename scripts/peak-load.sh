@@ -55,40 +55,13 @@ BIN=${PEAK_BIN:-bin}
 COUNTRY=${PEAK_COUNTRY:-}
 [[ -z $COUNTRY ]] || go build -o bin/country ./gateway/cmd/country
 
-export IDENTITY_KEY; IDENTITY_KEY=$(head -c 32 /dev/urandom | base64)
-export OPERATOR_PASSWORD=Platform-ops-2026
-export REGISTRY_ADDR=127.0.0.1:${PORTS}1 ROADMAP_ADDR=127.0.0.1:${PORTS}2 INDICATORS_ADDR=127.0.0.1:${PORTS}3
 HTTP=127.0.0.1:${PORTS}0
-declare -A port=([registry]=1 [roadmap]=2 [indicators]=3)
-names=()
-
-# fresh DB: a new database DB with the schemas and the operator.
-fresh() {
-  psql -q "$ADMIN" -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" >/dev/null
-  "$BIN/dbinit" -admin "$ADMIN" -db "$1" >/dev/null
-  DATABASE_URL="postgres://registry:registry@127.0.0.1:$PGPORT/$1" \
-    "$BIN/registry-admin" create-operator -login operator -if-missing >/dev/null
-}
+# shellcheck source=scripts/stack.sh
+source scripts/stack.sh
 # up DB: the services and the gateway on database DB.
 up() {
-  pids=() names=()
-  for svc in registry roadmap indicators; do
-    env DATABASE_URL="postgres://$svc:$svc@127.0.0.1:$PGPORT/$1" GRPC_ADDR=127.0.0.1:${PORTS}${port[$svc]} \
-      METRICS_ADDR=127.0.0.1:${PORTS}$((port[$svc] + 5)) LOG_LEVEL=warn "$BIN/$svc" >"$LOGS/$svc.log" 2>&1 &
-    pids+=($!); names+=("$svc=$!")
-  done
-  env HTTP_ADDR="$HTTP" METRICS_ADDR=127.0.0.1:${PORTS}5 LOG_LEVEL=warn "$BIN/gateway" >"$LOGS/gateway.log" 2>&1 &
-  pids+=($!); names+=("gateway=$!")
-  for _ in $(seq 1 150); do
-    curl -fsS "http://$HTTP/readyz" >/dev/null 2>&1 && break
-    sleep 0.2
-  done
-  curl -fsS "http://$HTTP/readyz" >/dev/null || { echo "peak-load: the gateway is not ready; see $LOGS/" >&2; exit 1; }
-}
-down() {
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  pids=() names=()
+  stack_services "$1"
+  stack_gateway gateway "$BIN/gateway" 0 5
 }
 
 psql -q "$ADMIN" -c 'DROP DATABASE IF EXISTS nastavnik WITH (FORCE)' -c 'DROP DATABASE IF EXISTS pgbench' -c 'CREATE DATABASE pgbench' >/dev/null
@@ -101,10 +74,10 @@ if [[ -n $COUNTRY ]]; then
   if [[ $(psql -At "$ADMIN" -c "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '$TEMPLATE'") != complete ]]; then
     echo "== loading a country of $COUNTRY organisations into $TEMPLATE (once; later runs copy it)" >&2
     SECONDS=0
-    fresh "$TEMPLATE"
+    stack_fresh "$TEMPLATE"
     up "$TEMPLATE"
     bin/country -orgs "$COUNTRY" -seed "${PEAK_COUNTRY_SEED:-1}" -skip accounts >"$LOGS/country.log" || { tail "$LOGS/country.log" >&2; exit 1; }
-    down
+    stack_down
     psql -q "postgres://postgres@127.0.0.1:$PGPORT/$TEMPLATE" -c ANALYZE -c "COMMENT ON DATABASE $TEMPLATE IS 'complete'" >/dev/null
     echo "== the country loaded in ${SECONDS}s" >&2
   fi
@@ -114,7 +87,7 @@ if [[ -n $COUNTRY ]]; then
   up nastavnik
 else
   # A fresh database every run, so each run starts from the same demo data.
-  fresh nastavnik
+  stack_fresh nastavnik
   up nastavnik
   echo "== demo data" >&2
   "$BIN/seed" >"$LOGS/seed.log" 2>&1 || { tail "$LOGS/seed.log" >&2; exit 1; }
