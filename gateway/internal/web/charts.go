@@ -103,7 +103,7 @@ func newTrend(v IndicatorView, label string) *Trend {
 	for i, yr := range v.Years {
 		t.Years = append(t.Years, Point{X: coord(x(i)), Y: strconv.Itoa(trendHeight - 6), Text: strconv.Itoa(yr.Year)})
 		if yr.HasValue {
-			p := Point{X: coord(x(i)), Y: coord(y(yr.Value)), LabelY: coord(y(yr.Value) - 7),
+			p := Point{X: coord(x(i)), Y: coord(y(yr.Value)), LabelY: coord(labelY(y(yr.Value), yr.HasTarget, y(yr.Target))),
 				Text: indicatorValue(yr.Value, v.Share, "")}
 			t.Dots = append(t.Dots, p)
 			line = append(line, p.X+","+p.Y)
@@ -122,6 +122,22 @@ func newTrend(v IndicatorView, label string) *Trend {
 		t.TargetLine = coord(xv-12) + "," + xy[1] + " " + coord(xv+12) + "," + xy[1]
 	}
 	return t
+}
+
+// labelY is the baseline of a value's label for a dot at dotY: above the
+// dot, unless the year's target mark at targetY would run through the text;
+// then below the dot, or, when that would meet the years' row, above the
+// target mark. The label's text (font size 11) spans about 9 units above its
+// baseline and 3 below.
+func labelY(dotY float64, hasTarget bool, targetY float64) float64 {
+	above := dotY - 7
+	if !hasTarget || targetY < above-11 || targetY > above+4 {
+		return above
+	}
+	if below := dotY + 15; below+3 < trendHeight-6-9 {
+		return below
+	}
+	return targetY - 5
 }
 
 func coord(f float64) string { return strconv.FormatFloat(math.Round(f*10)/10, 'f', -1, 64) }
