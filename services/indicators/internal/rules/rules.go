@@ -6,6 +6,7 @@ package rules
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 
 	"cel.dev/cel-go/cel"
@@ -125,6 +126,38 @@ type Set struct {
 	form     form.Form
 	fields   []form.Field
 	programs []cel.Program
+	// inputs are the codes of the fields each program reads (as a field or
+	// its reference); besides them it may read only prev, has_prev and
+	// share. A program that reads anything else has nil inputs and opaque
+	// set: Recheck always evaluates it.
+	inputs [][]string
+	opaque []bool
+}
+
+// inputsOf are the codes of the fields an expression reads, from its
+// checked references; ok is false when it reads a variable that is neither
+// a field, a field's reference nor prev, has_prev or share.
+func inputsOf(ast *cel.Ast, fields []form.Field) (codes []string, ok bool) {
+	field := make(map[string]string, 2*len(fields)) // variable → field code
+	for _, f := range fields {
+		field[f.Code] = f.Code
+		if f.Type == form.YesNo {
+			field[f.Code+"_ref"] = f.Code
+		}
+	}
+	for _, r := range ast.NativeRep().ReferenceMap() {
+		switch {
+		case r.Name == "": // a function
+		case r.Name == Prev || r.Name == HasPrev || r.Name == Share:
+		case field[r.Name] != "":
+			if c := field[r.Name]; !slices.Contains(codes, c) {
+				codes = append(codes, c)
+			}
+		default:
+			return nil, false
+		}
+	}
+	return codes, true
 }
 
 // Compile compiles every rule of f. Rules that do not compile or are not
@@ -153,6 +186,8 @@ func Compile(f form.Form) (*Set, error) {
 			continue
 		}
 		s.programs = append(s.programs, prg)
+		in, ok := inputsOf(ast, fields)
+		s.inputs, s.opaque = append(s.inputs, in), append(s.opaque, !ok)
 	}
 	if err := ve.Err(); err != nil {
 		return nil, err
@@ -174,6 +209,31 @@ func violation(rule string, severity form.Severity, fields []string, p validatio
 // is false (or fails to evaluate). prev is nil when there is no previous
 // year's accepted report.
 func (s *Set) Check(values map[string]form.Value, prev map[string]int64) []Violation {
+	return s.Recheck(nil, values, prev).Violations
+}
+
+// Checked is the outcome of a check with what it was computed from, for the
+// next check of the same report's values (Recheck). It is never changed;
+// neither may the maps it was given be.
+type Checked struct {
+	// Violations are Check's.
+	Violations []Violation
+
+	set       *Set
+	values    map[string]form.Value
+	prev      map[string]int64
+	evaluated []bool // by rule: its fields were all filled and it ran
+	held      []bool // by rule: it evaluated to true
+}
+
+// Recheck is Check of values against prev, evaluating again only the rules
+// whose inputs differ from those of last (a check by the same set; nil for
+// none): a rule is a pure function of the fields it reads and of prev,
+// has_prev and share, so one that reads the same values as last time, with
+// the same prev, has the same outcome. A save of one count thus evaluates
+// only the rules that read that count.
+func (s *Set) Recheck(last *Checked, values map[string]form.Value, prev map[string]int64) *Checked {
+	c := &Checked{set: s, values: values, prev: prev, evaluated: make([]bool, len(s.programs)), held: make([]bool, len(s.programs))}
 	var out []Violation
 	for _, f := range s.fields {
 		v, ok := values[f.Code]
@@ -189,18 +249,41 @@ func (s *Set) Check(values map[string]form.Value, prev map[string]int64) []Viola
 			out = append(out, violation("bounds", form.Error, []string{f.Code}, p))
 		}
 	}
-	act := Activation(s.fields, values, prev, s.form.Share)
+	reuse := last != nil && last.set == s && (last.prev == nil) == (prev == nil) && maps.Equal(last.prev, prev)
+	var act map[string]any
 	for i, r := range s.form.Rules {
 		if slices.ContainsFunc(r.Fields, func(c string) bool { _, ok := values[c]; return !ok }) {
 			continue // checked once all its fields are filled
 		}
-		res, _, err := s.programs[i].Eval(act)
-		if err == nil {
-			if b, ok := res.Value().(bool); ok && b {
-				continue
+		c.evaluated[i] = true
+		if reuse && !s.opaque[i] && last.evaluated[i] && sameValues(s.inputs[i], values, last.values) {
+			c.held[i] = last.held[i]
+		} else {
+			if act == nil {
+				act = Activation(s.fields, values, prev, s.form.Share)
+			}
+			if res, _, err := s.programs[i].Eval(act); err == nil {
+				b, ok := res.Value().(bool)
+				c.held[i] = ok && b
 			}
 		}
-		out = append(out, violation(r.Code, r.Severity, slices.Clone(r.Fields), validation.Rule(r.Code, r.Message)))
+		if !c.held[i] {
+			out = append(out, violation(r.Code, r.Severity, slices.Clone(r.Fields), validation.Rule(r.Code, r.Message)))
+		}
 	}
-	return out
+	c.Violations = out
+	return c
+}
+
+// sameValues reports whether a and b hold the same values of codes (each
+// filled in both with the same value, or in neither).
+func sameValues(codes []string, a, b map[string]form.Value) bool {
+	for _, k := range codes {
+		x, ok := a[k]
+		y, had := b[k]
+		if ok != had || x != y {
+			return false
+		}
+	}
+	return true
 }

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"errors"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -230,5 +231,96 @@ func BenchmarkCheck(b *testing.B) {
 	}
 	for b.Loop() {
 		s.Check(values, prev)
+	}
+}
+
+// Recheck gives Check's violations along a report's life of saves of a few
+// fields at a time — counts in and out of the rules' bounds, yes/no answers
+// with and without references, fields cleared and filled again — with last
+// year's counts appearing, changing and going, and a rule reading share
+// beside a field; and a change of one count evaluates again only the rules
+// that read it.
+func TestRecheckIsCheck(t *testing.T) {
+	t.Parallel()
+	f := form.Mentorship()
+	f.Rules = append(f.Rules, form.Rule{Code: "share_set", Severity: form.Warning, Expression: "share > 0.0 && teachers_total >= 0",
+		Fields: []string{"teachers_total"}, Message: "Доля задана."})
+	set, err := Compile(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in := set.inputs[len(set.inputs)-1]; !slices.Equal(in, []string{"teachers_total"}) || set.opaque[len(set.opaque)-1] {
+		t.Fatalf("share_set reads %v (opaque %v), want [teachers_total]", in, set.opaque[len(set.opaque)-1])
+	}
+	for i, r := range f.Rules {
+		if set.opaque[i] {
+			t.Errorf("rule %s is opaque", r.Code)
+		}
+		for _, c := range set.inputs[i] {
+			if !slices.Contains(r.Fields, c) {
+				t.Errorf("rule %s reads %s, not among its fields %v", r.Code, c, r.Fields)
+			}
+		}
+	}
+	var codes []string
+	for _, fl := range f.Fields() {
+		codes = append(codes, fl.Code)
+	}
+	rnd := uint64(20261130)
+	next := func(n int) int { // a fixed sequence (xorshift), so failures repeat
+		rnd ^= rnd << 13
+		rnd ^= rnd >> 7
+		rnd ^= rnd << 17
+		return int(rnd % uint64(n))
+	}
+	values := full()
+	var prev map[string]int64
+	var last *Checked
+	for step := range 400 {
+		changed := maps.Clone(values)
+		for range 1 + next(3) {
+			code := codes[next(len(codes))]
+			fl, _ := f.Field(code)
+			switch {
+			case next(6) == 0:
+				delete(changed, code)
+			case fl.Type == form.Count:
+				changed[code] = count(int64(next(80)) - 5)
+			case fl.Type == form.YesNo:
+				v := form.Value{Type: form.YesNo, Yes: next(2) == 0}
+				if next(2) == 0 {
+					v.Ref = form.Reference{Number: "1-од"}
+				}
+				changed[code] = v
+			}
+		}
+		values = changed
+		switch next(10) {
+		case 0:
+			prev = nil
+		case 1:
+			prev = map[string]int64{"teachers_total": int64(next(100)), "students_total": int64(next(900)), "young_teachers": 0}
+		}
+		want := set.Check(values, prev)
+		got := set.Recheck(last, values, prev)
+		if !slices.EqualFunc(want, got.Violations, func(a, b Violation) bool {
+			return a.Rule == b.Rule && a.Severity == b.Severity && a.Message == b.Message && slices.Equal(a.Fields, b.Fields)
+		}) {
+			t.Fatalf("step %d: Recheck\n%v\nCheck\n%v", step, got.Violations, want)
+		}
+		last = got
+	}
+	// A save of one count evaluates the rules that read it, and those only.
+	before := set.Recheck(nil, full(), map[string]int64{"teachers_total": 10})
+	after := maps.Clone(full())
+	after["students_total"] = count(11)
+	evaluated := 0
+	for i := range set.programs {
+		if before.evaluated[i] && !sameValues(set.inputs[i], after, before.values) {
+			evaluated++
+		}
+	}
+	if evaluated == 0 || evaluated > 3 {
+		t.Errorf("a change of students_total re-evaluates %d rules, want the few that read it", evaluated)
 	}
 }

@@ -40,7 +40,15 @@ func (s *Server) Instrument(reg prometheus.Registerer, logger *slog.Logger, cach
 		submitted: prometheus.NewCounter(prometheus.CounterOpts{Name: "nastavnik_reports_submitted_total",
 			Help: "Reports submitted for review (a successful SubmitReport)."}),
 	}
-	for _, c := range []prometheus.Collector{s.metrics.saved, s.metrics.submitted, newStandings(s.store, func() time.Time { return s.now() }, logger, cacheFor)} {
+	writes := func(read string, n func(held, locked int64) int64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "nastavnik_report_writes_total",
+			Help:        "Reports written, by how the write read the report: held (one statement guarded by the rows the replica held) or locked (read under lock first).",
+			ConstLabels: prometheus.Labels{"read": read}},
+			func() float64 { return float64(n(s.store.Writes())) })
+	}
+	for _, c := range []prometheus.Collector{s.metrics.saved, s.metrics.submitted,
+		writes("held", func(held, _ int64) int64 { return held }), writes("locked", func(_, locked int64) int64 { return locked }),
+		newStandings(s.store, func() time.Time { return s.now() }, logger, cacheFor)} {
 		if err := reg.Register(c); err != nil {
 			return err
 		}

@@ -50,14 +50,17 @@ func (b rulebook) withViolations(r domain.Report) *indicatorsv1.Report {
 	return reportToProto(r, b.check(r.Values))
 }
 
-// inView converts a report with the violations of its values, leaving the
-// values out of the BASIC view.
-func (b rulebook) inView(r domain.Report, view indicatorsv1.ReportView) *indicatorsv1.Report {
-	vs := b.check(r.Values)
+// written converts a report a write left with the violations of its values,
+// leaving the values out of the BASIC view. The check starts from this
+// replica's last check of the report (rules.Recheck): a save of one count
+// evaluates again only the rules that read it.
+func (s *Server) written(b rulebook, r domain.Report, view indicatorsv1.ReportView) *indicatorsv1.Report {
+	c := b.rules.Recheck(s.checks.get(r.ID), r.Values, domain.PrevCounts(b.prev))
+	s.checks.put(r.ID, c)
 	if view == indicatorsv1.ReportView_REPORT_VIEW_BASIC {
 		r.Values = nil
 	}
-	return reportToProto(r, vs)
+	return reportToProto(r, c.Violations)
 }
 
 // loaded is a report as the caller may see it with its rulebook, each read
@@ -221,7 +224,7 @@ func (s *Server) write(ctx context.Context, p identity.Principal, id string, bas
 	if err != nil {
 		return nil, err
 	}
-	return l.inView(r, view), nil
+	return s.written(l.rulebook, r, view), nil
 }
 
 // SaveReport implements ReportService.

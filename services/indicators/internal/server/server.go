@@ -43,6 +43,7 @@ type Server struct {
 
 	mu       sync.Mutex
 	compiled map[string]compiledForm // published form versions
+	checks   checks
 }
 
 var (

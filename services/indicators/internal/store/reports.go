@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/nastavnik/nastavnik/platform/database"
 	"github.com/nastavnik/nastavnik/platform/identity"
@@ -101,13 +102,17 @@ func (s *Store) PreviousValues(ctx context.Context, orgID string, year int, form
 
 // lockedReport reads report $1 under lock for a write (UpdateReport), with
 // last year's accepted report of its organisation (the latest campaign of
-// the year before with the same form code), and leaves out the values that
+// the year before with the same form code) and the keys of the rows it
+// joins (the campaign's and the organisation's place's xmin, the latest
+// extension's id: see cachedReport), and leaves out the values that
 // the caller holds: the report's when its row is still version $2 written by
 // transaction $3, last year's when it is still report $4 at version $5
 // written by $6 (see valuesCache).
 var lockedReport = `SELECT ` + strings.Replace(reportColumns, reportValues,
 	`CASE WHEN r.version = $2::bigint AND r.xmin = $3::xid THEN NULL ELSE r."values" END`, 1) +
-	`, r.xmin, pv.id::text, pv.version, pv.xmin, pv."values"` + reportFrom +
+	`, r.xmin, c.xmin, co.xmin, COALESCE((SELECT x.id FROM extensions x WHERE x.campaign_id = r.campaign_id
+		AND x.organisation_id = r.organisation_id ORDER BY x.id DESC LIMIT 1), 0),
+	pv.id::text, pv.version, pv.xmin, pv."values"` + reportFrom +
 	`LEFT JOIN LATERAL (SELECT p.id, p.version, p.xmin,
 			CASE WHEN p.id = $4::uuid AND p.version = $5::bigint AND p.xmin = $6::xid THEN NULL ELSE p."values" END AS "values"
 		FROM reports p JOIN campaigns pc ON pc.id = p.campaign_id
@@ -275,15 +280,40 @@ func eventsInsert(reportID string, actor domain.Actor, now time.Time, version in
 	return eventsInsertMany, []any{reportID, now, actor.AccountID, actor.Login, version, kinds, fields, olds, news, comments, lates}
 }
 
-// reportUpdate writes a report's columns ($1 … $11; the values as a
-// valuesChange: $3 set, $11 cleared) and returns what the database keeps of
-// them, with the row's xmin (see valuesCache).
-const reportUpdate = `UPDATE reports SET status = $2,
-		"values" = CASE WHEN $3::jsonb IS NULL THEN 'null'::jsonb WHEN jsonb_typeof("values") = 'object' THEN ("values" - $11::text[]) || $3::jsonb
+// reportSet sets a report's columns ($1 … $11; the values as a
+// valuesChange: $3 set, $11 cleared) as reports r.
+const reportSet = `UPDATE reports r SET status = $2,
+		"values" = CASE WHEN $3::jsonb IS NULL THEN 'null'::jsonb WHEN jsonb_typeof(r."values") = 'object' THEN (r."values" - $11::text[]) || $3::jsonb
 			ELSE $3::jsonb END,
 		carried_over = $4, return_comment = $5, remarks = $6,
-		late = $7, submit_time = $8, reopen_reason = $9, version = version + 1, update_time = $10
-	WHERE id = $1 RETURNING version, update_time, submit_time, xmin`
+		late = $7, submit_time = $8, reopen_reason = $9, version = r.version + 1, update_time = $10`
+
+// reportReturning is what a write of a report returns: what the database
+// keeps of it, with the row's xmin (see valuesCache).
+const reportReturning = ` RETURNING r.version, r.update_time, r.submit_time, r.xmin`
+
+// reportUpdate writes report $1 locked by the write's transaction
+// (reportSet).
+const reportUpdate = reportSet + ` WHERE r.id = $1` + reportReturning
+
+// reportUpdateCurrent writes report $1 (reportSet) only while every row a
+// write read of it is the one the service holds (a cachedReport): the
+// report's at version $32 written by transaction $33, its campaign's
+// written by $34, its organisation's place in the campaign written by $35,
+// the latest extension of its deadline $36 (0: none) and last year's
+// accepted report $37 (id/version/xmin; NULL: none) — the rows lockedReport
+// reads. Otherwise it writes nothing. A report written meanwhile by a
+// transaction that commits first is checked again as committed (read
+// committed's re-check of an updated row), so its new xmin refuses it.
+const reportUpdateCurrent = reportSet + ` FROM campaigns c, campaign_organisations co
+	WHERE r.id = $1 AND r.version = $32::bigint AND r.xmin = $33::xid
+		AND c.id = r.campaign_id AND c.xmin = $34::xid
+		AND co.campaign_id = r.campaign_id AND co.organisation_id = r.organisation_id AND co.xmin = $35::xid
+		AND COALESCE((SELECT x.id FROM extensions x WHERE x.campaign_id = r.campaign_id AND x.organisation_id = r.organisation_id
+			ORDER BY x.id DESC LIMIT 1), 0) = $36::bigint
+		AND (SELECT p.id::text || '/' || p.version || '/' || p.xmin FROM reports p JOIN campaigns pc ON pc.id = p.campaign_id
+			WHERE p.organisation_id = r.organisation_id AND pc.year = c.year - 1 AND pc.form_code = c.form_code AND p.status = 4
+			ORDER BY pc.create_time DESC LIMIT 1) IS NOT DISTINCT FROM $37::text` + reportReturning
 
 // reportWrites are the statements of a change of a report (one history row,
 // several): the report, its history rows and the municipality's signed
@@ -291,29 +321,61 @@ const reportUpdate = `UPDATE reports SET status = $2,
 // statement, so that PostgreSQL starts one executor for them (a save's
 // three statements cost it a fifth more). It returns the report's version,
 // update and submit times as written. Its arguments: reportUpdate's, then
-// eventsInsert's, then outdateSignOffArgs (reportWrite).
-var reportWrites = func() (out [2]string) {
+// eventsInsert's, then outdateSignOffArgs (reportWrite). reportWritesCurrent
+// are the same with reportUpdateCurrent, writing the history and the
+// sign-off only when the report was written (u has its row), with the
+// guard's arguments after them.
+var reportWrites, reportWritesCurrent = func() (out, current [2]string) {
 	for i, events := range []string{eventInsertOne, eventsInsertMany} {
 		out[i] = `WITH u AS (` + reportUpdate + `),
 		e AS (` + shift(events, 11) + `),
 		` + shift(outdateSignOffCTE, 22) + `
 		SELECT version, update_time, submit_time, xmin FROM u`
+		current[i] = `WITH u AS (` + reportUpdateCurrent + `),
+		e AS (` + shift(onlyWithU(events), 11) + `),
+		` + shift(onlyWithU(outdateSignOffCTE), 22) + `
+		SELECT version, update_time, submit_time, xmin FROM u`
 	}
-	return out
+	return out, current
 }()
 
-// reportWrite is the statement of reportWrites for events with its arguments.
+// onlyWithU makes a history insert or the sign-off's outdating of
+// reportWrites act only when the statement's u wrote the report.
+func onlyWithU(sql string) string {
+	r := strings.NewReplacer(
+		// eventInsertOne: its row from u's (none or one).
+		"VALUES ($1, $2, $3, $4, $6, $7, $8, $9, $10, $11, $5)", "SELECT $1, $2, $3, $4, $6, $7, $8, $9, $10, $11, $5 FROM u",
+		// eventsInsertMany
+		"ORDER BY e.n", "WHERE EXISTS (SELECT FROM u) ORDER BY e.n",
+		// outdateSignOffCTE
+		"AND state = $5", "AND state = $5 AND EXISTS (SELECT FROM u)")
+	return r.Replace(sql)
+}
+
+// reportWrite is the statement of reportWrites for events with its
+// arguments; with current (a cachedReport's guard, see
+// reportUpdateCurrent) that of reportWritesCurrent.
 func reportWrite(id string, r *domain.Report, set []byte, cleared []string, remarks []byte, submit *time.Time, actor domain.Actor,
-	now time.Time, version int64, events []domain.Event) (string, []any) {
-	args := make([]any, 0, 31)
+	now time.Time, version int64, events []domain.Event, current *cachedReport) (string, []any) {
+	args := make([]any, 0, 37)
 	args = append(args, id, int16(r.Status), set, r.CarriedOver, r.ReturnComment, remarks, r.Late, submit, r.ReopenReason, now, cleared)
 	sql, eargs := eventsInsert(id, actor, now, version, events)
 	args = append(args, eargs...)
 	args = append(args, outdateSignOffArgs(r.CampaignID, r.Organisation.MunicipalityID, r.Organisation.ID, actor, now)...)
-	if sql == eventInsertOne {
-		return reportWrites[0], args
+	n := 0
+	if sql != eventInsertOne {
+		n = 1
 	}
-	return reportWrites[1], args
+	if current == nil {
+		return reportWrites[n], args
+	}
+	var prev *string
+	if current.prevID != "" {
+		k := current.prevID + "/" + strconv.FormatInt(current.prev.version, 10) + "/" + strconv.FormatUint(uint64(current.prev.xmin), 10)
+		prev = &k
+	}
+	args = append(args, current.row.version, current.row.xmin, current.campaignXmin, current.placeXmin, current.extensionID, prev)
+	return reportWritesCurrent[n], args
 }
 
 // placeholder is a statement's $n.
@@ -374,18 +436,21 @@ func (t txReads) PreviousValues(ctx context.Context, orgID string, year int, for
 // and the events, in one transaction, with the aggregates the report
 // contributes to and the municipality's sign-off of the campaign outdated. It returns the report as written (as it was, when fn
 // changed nothing), without reading it again. A save is two round trips:
-// BEGIN with the locked read, the writes with COMMIT (InPipelinedTx).
+// BEGIN with the locked read, the writes with COMMIT (InPipelinedTx) — or
+// one, when the service holds the report as it stands (updateCurrent).
 func (s *Store) UpdateReport(ctx context.Context, actor domain.Actor, id string, now time.Time, prepare Prepare, fn Mutation) (domain.Report, error) {
 	const op = "store.UpdateReport"
+	held, _ := s.values.get(id) // what the cache held of the report
+	if out, done, err := s.updateCurrent(ctx, actor, id, now, held, prepare, fn); done {
+		return out, translate(op, err)
+	}
 	var (
 		out  domain.Report
 		cur  reportRow
-		held cachedValues // what the cache held of the report
-		read cachedValues // what the read gave (or the cache)
+		read cachedReport // what the read gave (or the cache)
 		// written: the row this write made, kept once it commits.
-		written cachedValues
+		written cachedReport
 	)
-	held, _ = s.values.get(id)
 	var prevID *string
 	if held.prevID != "" {
 		prevID = &held.prevID
@@ -402,7 +467,8 @@ func (s *Store) UpdateReport(ctx context.Context, actor domain.Actor, id string,
 				pXmin    *uint32
 				prevRaw  []byte
 			)
-			if cur, err = scanReport(row, &read.row.xmin, &pID, &pVersion, &pXmin, &prevRaw); err != nil {
+			if cur, err = scanReport(row, &read.row.xmin, &read.campaignXmin, &read.placeXmin, &read.extensionID,
+				&pID, &pVersion, &pXmin, &prevRaw); err != nil {
 				return err
 			}
 			read.row.version = cur.Version
@@ -410,6 +476,7 @@ func (s *Store) UpdateReport(ctx context.Context, actor domain.Actor, id string,
 				cur.Values = held.values
 			}
 			read.values = cur.Values
+			read.full, read.report = true, cur
 			if pID == nil {
 				return nil // no accepted report last year
 			}
@@ -451,7 +518,7 @@ func (s *Store) UpdateReport(ctx context.Context, actor domain.Actor, id string,
 		// no longer the one signed, in one statement and one round trip. The
 		// times come back as the database keeps them (to the microsecond).
 		batch := &pgx.Batch{}
-		sql, args := reportWrite(id, &r, set, cleared, remarks, submit, actor, now, cur.Version+1, events)
+		sql, args := reportWrite(id, &r, set, cleared, remarks, submit, actor, now, cur.Version+1, events, nil)
 		batch.Queue(sql, args...).QueryRow(func(row pgx.Row) error {
 			return row.Scan(&r.Version, &r.UpdateTime, &stored, &written.row.xmin)
 		})
@@ -459,18 +526,14 @@ func (s *Store) UpdateReport(ctx context.Context, actor domain.Actor, id string,
 		// accepted reports have contributions: a change that neither starts
 		// nor ends in one of them leaves every sum. Without either, the
 		// batch carries the commit too.
-		status := false
-		for _, e := range events {
-			status = status || e.Kind == "status"
-		}
-		sums := counts(cur.Status) || counts(r.Status)
+		status, sums := changesStatus(events), counts(cur.Status) || counts(r.Status)
 		done := func() {
 			r.SubmitTime = time.Time{}
 			if stored != nil {
 				r.SubmitTime = *stored
 			}
 			out = r
-			written.row.version, written.values = r.Version, r.Values
+			written.row.version, written.values, written.report.Report = r.Version, r.Values, r
 		}
 		if !status && !sums {
 			if err := tx.CommitWith(ctx, batch); err != nil {
@@ -496,8 +559,68 @@ func (s *Store) UpdateReport(ctx context.Context, actor domain.Actor, id string,
 	}
 	if written.values != nil {
 		s.values.put(id, written) // the row as committed (or, in a caller's transaction, as it will be)
+		s.writes.locked.Add(1)
 	}
 	return out, nil
+}
+
+// updateCurrent is UpdateReport's one round trip: prepare and fn run on the
+// report as the service holds it (held, full) and the change goes to the
+// database as one statement that writes it only while every row that report
+// was read from is unchanged (reportWritesCurrent), in a transaction of its
+// own. done says it wrote the report (or the statement failed). Otherwise
+// nothing was written and UpdateReport reads the report under lock and
+// decides again from what it reads: a report not held, or changed since by
+// anyone; a step fn refuses (a stale version among them) or that changes
+// nothing; a change of status or of a report that counts in the aggregates
+// (notices and contributions are written beside it); a call in a caller's
+// transaction. So every answer is the one the locked read gives.
+func (s *Store) updateCurrent(ctx context.Context, actor domain.Actor, id string, now time.Time, held cachedReport,
+	prepare Prepare, fn Mutation) (out domain.Report, done bool, err error) {
+	if _, pooled := s.db(ctx).(*pgxpool.Pool); !held.full || !pooled {
+		return domain.Report{}, false, nil
+	}
+	cur := held.report
+	if _, err := prepare(ctx, cur.Report, txReads{q: s.pool, prev: held.prevV, prevFor: &cur.Report}); err != nil {
+		return domain.Report{}, false, nil
+	}
+	r := cur.Report
+	events, err := fn(&r, cur.extended)
+	if err != nil || len(events) == 0 || changesStatus(events) || counts(cur.Status) || counts(r.Status) {
+		return domain.Report{}, false, nil
+	}
+	_, remarks, submit, err := encodeReport(&r, false)
+	if err != nil {
+		return domain.Report{}, true, err
+	}
+	set, cleared, err := valuesChange(cur.Values, r.Values)
+	if err != nil {
+		return domain.Report{}, true, err
+	}
+	var stored *time.Time
+	written := held
+	sql, args := reportWrite(id, &r, set, cleared, remarks, submit, actor, now, cur.Version+1, events, &held)
+	err = s.pool.QueryRow(ctx, sql, args...).Scan(&r.Version, &r.UpdateTime, &stored, &written.row.xmin)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return domain.Report{}, false, nil // a row changed: read it under lock
+	}
+	if err != nil {
+		return domain.Report{}, true, err
+	}
+	r.SubmitTime = time.Time{}
+	if stored != nil {
+		r.SubmitTime = *stored
+	}
+	written.row.version, written.values, written.report.Report = r.Version, r.Values, r
+	s.values.put(id, written)
+	s.writes.held.Add(1)
+	return r, true, nil
+}
+
+// changesStatus reports whether a change's events change the report's
+// status.
+func changesStatus(events []domain.Event) bool {
+	return slices.ContainsFunc(events, func(e domain.Event) bool { return e.Kind == "status" })
 }
 
 // counts reports whether a report in status st contributes to the aggregates.

@@ -9,6 +9,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"sync/atomic"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgerrcode"
@@ -41,7 +42,14 @@ type Store struct {
 	read   *pgxpool.Pool
 	cache  compiledCache
 	values valuesCache
+	// writes counts the reports written by how they were read (Writes).
+	writes struct{ held, locked atomic.Int64 }
 }
+
+// Writes returns how many writes of a report went to the database as one
+// statement guarded by the rows the service held (held) and how many read
+// the report under lock first (locked), since the store started.
+func (s *Store) Writes() (held, locked int64) { return s.writes.held.Load(), s.writes.locked.Load() }
 
 // New returns a store over pool.
 func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool, read: pool} }

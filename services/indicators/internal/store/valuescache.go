@@ -22,39 +22,51 @@ type rowKey struct {
 	xmin    uint32
 }
 
-// cachedValues are the decoded values of a report's row and of last
+// cachedReport are the decoded values of a report's row and of last
 // year's accepted report of its organisation (prev; prevID empty when there
 // is none). A save reads the report under lock with the keys it holds: the
 // database leaves out the values it has (UpdateReport), so neither
 // PostgreSQL nor the service turns the same JSON into text and back on every
 // save. The maps are never changed in place (see Mutation).
-type cachedValues struct {
+//
+// When full, it also holds the whole report as that read gave it (or as the
+// write after it left it) and the keys of the other rows the read joined:
+// the campaign's and the organisation's place in it (their xmin) and the
+// latest extension of its deadline (its id; 0 none). A write may then be
+// computed from it and sent as one statement guarded by every key
+// (reportUpdateCurrent) instead of a locked read first.
+type cachedReport struct {
 	row    rowKey
 	values map[string]form.Value
 	prevID string
 	prev   rowKey
 	prevV  map[string]form.Value
+
+	full                    bool
+	report                  reportRow
+	campaignXmin, placeXmin uint32
+	extensionID             int64
 }
 
-// valuesCache is the cachedValues by report id; a full cache forgets an
+// valuesCache is the cachedReport by report id; a full cache forgets an
 // entry picked by the map's iteration order (random replacement).
 type valuesCache struct {
 	mu sync.Mutex
-	m  map[string]cachedValues
+	m  map[string]cachedReport
 }
 
-func (c *valuesCache) get(id string) (cachedValues, bool) {
+func (c *valuesCache) get(id string) (cachedReport, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	v, ok := c.m[id]
 	return v, ok
 }
 
-func (c *valuesCache) put(id string, v cachedValues) {
+func (c *valuesCache) put(id string, v cachedReport) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil {
-		c.m = make(map[string]cachedValues)
+		c.m = make(map[string]cachedReport)
 	}
 	if _, ok := c.m[id]; !ok && len(c.m) >= valuesCacheSize {
 		for k := range c.m {
