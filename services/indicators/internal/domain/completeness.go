@@ -95,6 +95,31 @@ type Tally struct {
 	Municipalities, Regions map[string]Counts
 }
 
+// AddCounts adds the counts c of a municipality of a region.
+func (t *Tally) AddCounts(region, municipality string, c Counts) {
+	if t.Municipalities == nil {
+		t.Municipalities, t.Regions = map[string]Counts{}, map[string]Counts{}
+	}
+	t.Total.Plus(c)
+	m := t.Municipalities[municipality]
+	m.Plus(c)
+	t.Municipalities[municipality] = m
+	r := t.Regions[region]
+	r.Plus(c)
+	t.Regions[region] = r
+}
+
+// Plus adds the counts o.
+func (c *Counts) Plus(o Counts) {
+	c.Expected += o.Expected
+	c.OnTime += o.OnTime
+	c.Late += o.Late
+	c.Missing += o.Missing
+	c.Submitted += o.Submitted
+	c.Returned += o.Returned
+	c.Accepted += o.Accepted
+}
+
 // Add counts n organisations of standing s (of its municipality and
 // region).
 func (t *Tally) Add(s Standing, n int) {

@@ -548,12 +548,25 @@ func (s *Store) Standings(ctx context.Context, f ExpectedFilter, asOf time.Time)
 
 // CountStandings counts the organisations of the filter expected at the end
 // of asOf (zero: now) by their standing then, overall, by municipality and
-// by region: one grouped scan, the organisations never leave the database.
+// by region: now from the kept counts (keptCounts), as of a day by one
+// grouped scan; the organisations never leave the database.
 func (s *Store) CountStandings(ctx context.Context, f ExpectedFilter, asOf time.Time) (domain.Tally, error) {
 	return countStandings(ctx, s.db(ctx), f, asOf)
 }
 
 func countStandings(ctx context.Context, q database.Querier, f ExpectedFilter, asOf time.Time) (domain.Tally, error) {
+	const op = "store.CountStandings"
+	if asOf.IsZero() {
+		if out, ok, err := keptCounts(ctx, q, f); ok || err != nil {
+			return out, translate(op, err)
+		}
+	}
+	return recountStandings(ctx, q, f, asOf)
+}
+
+// recountStandings is CountStandings from the expected organisations and
+// their reports (as of a day: their histories).
+func recountStandings(ctx context.Context, q database.Querier, f ExpectedFilter, asOf time.Time) (domain.Tally, error) {
 	const op = "store.CountStandings"
 	f.WithDropped = true // standingsFrom picks who was expected
 	var w where

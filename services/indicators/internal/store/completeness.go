@@ -1,0 +1,60 @@
+package store
+
+import (
+	"context"
+	"slices"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/nastavnik/nastavnik/platform/database"
+	"github.com/nastavnik/nastavnik/services/indicators/internal/domain"
+)
+
+// keptCounts reads the counts of who has reported now from
+// completeness_counts, which triggers keep per campaign and municipality in
+// the transactions that change a report's status or the expected list
+// (migration 15): a region's counts are its campaigns' rows, not a probe
+// into reports for each of its organisations. ok is false when the kept
+// counts cannot answer: a reach of single organisations (the counts know
+// municipalities, not organisations).
+func keptCounts(ctx context.Context, q database.Querier, f ExpectedFilter) (out domain.Tally, ok bool, err error) {
+	sc := f.Reach
+	if !sc.All && len(sc.Organisations) > 0 {
+		return domain.Tally{}, false, nil
+	}
+	var w where
+	// The region asked, when it is in the reach, is the reach's condition
+	// already: the statement then has no array to plan for.
+	if !sc.All && (f.Region == "" || !slices.Contains(sc.Regions, f.Region)) {
+		w.Add("(k.region_code = ANY(?) OR k.municipality_id = ANY(?::uuid[]))", nn(sc.Regions), uuids(sc.Municipalities))
+	}
+	if f.CampaignID != "" {
+		w.Add("k.campaign_id = ?", f.CampaignID)
+	}
+	if f.Year != 0 {
+		w.Add("c.year = ?", f.Year)
+	}
+	if f.Region != "" {
+		w.Add("k.region_code = ? AND c.region_code = ?", f.Region, f.Region)
+	}
+	if f.Municipality != "" {
+		w.Add("k.municipality_id = ?::uuid", f.Municipality)
+	}
+	rows, err := q.Query(ctx, `SELECT k.region_code, k.municipality_id::text, sum(k.expected)::int, sum(k.submitted)::int,
+			sum(k.returned)::int, sum(k.accepted)::int, sum(k.late)::int
+		FROM completeness_counts k JOIN campaigns c ON c.id = k.campaign_id `+w.SQL()+`
+		GROUP BY 1, 2 HAVING sum(k.expected) > 0`, w.Args...)
+	if err != nil {
+		return domain.Tally{}, false, err
+	}
+	var (
+		region, mun                                   string
+		expected, submitted, returned, accepted, late int
+	)
+	_, err = pgx.ForEachRow(rows, []any{&region, &mun, &expected, &submitted, &returned, &accepted, &late}, func() error {
+		out.AddCounts(region, mun, domain.Counts{Expected: expected, Submitted: submitted, Returned: returned, Accepted: accepted,
+			Missing: expected - submitted - returned - accepted, Late: late, OnTime: submitted + accepted - late})
+		return nil
+	})
+	return out, true, err
+}
