@@ -4,12 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/nastavnik/nastavnik/platform/identity"
+	"slices"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/nastavnik/nastavnik/platform/database"
+	"github.com/nastavnik/nastavnik/platform/identity"
 	"github.com/nastavnik/nastavnik/platform/russian"
 	"github.com/nastavnik/nastavnik/platform/validation"
 	"github.com/nastavnik/nastavnik/services/registry/internal/domain"
@@ -101,11 +102,15 @@ type NameCursor struct {
 }
 
 // ListMunicipalities returns up to limit municipalities after the cursor
-// (nil: from the start) in name order, and how many match in all.
+// (nil: from the start) in name order, and how many match in all. A first
+// page shorter than limit is all of them: then nothing is counted.
 func (s *Store) ListMunicipalities(ctx context.Context, f MunicipalityFilter, after *NameCursor, limit int) ([]domain.Municipality, int, error) {
 	const op = "store.ListMunicipalities"
 	var w where
-	if !f.Reach.All {
+	// A region asked that the reach holds is the reach's condition
+	// already (a regional centre's page of its region): the statement then
+	// has no arrays for PostgreSQL to plan at every execution.
+	if !f.Reach.All && (f.RegionCode == "" || !slices.Contains(f.Reach.Regions, f.RegionCode)) {
 		// m.id compared as a uuid, which the primary key answers (as
 		// text it read every municipality of the country on every
 		// methodologist's page); an id that is not a UUID matches nothing.
@@ -123,20 +128,30 @@ func (s *Store) ListMunicipalities(ctx context.Context, f MunicipalityFilter, af
 	if f.Query != "" {
 		w.Add(`m.search_key LIKE '%' || ? || '%'`, database.LikeEscape(f.Query))
 	}
-	var total int
-	if err := s.db(ctx).QueryRow(ctx, `SELECT count(*) FROM municipalities m `+w.SQL(), w.Args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("%s: %w", op, err)
+	count := func() (total int, err error) {
+		err = s.db(ctx).QueryRow(ctx, `SELECT count(*) FROM municipalities m `+w.SQL(), w.Args...).Scan(&total)
+		return total, err
 	}
+	page := w
+	page.Args = slices.Clone(w.Args)
+	page.Conds = slices.Clone(w.Conds)
 	if after != nil {
-		w.Add("(m.sort_key, m.id) > (?, ?)", after.SortKey, after.ID)
+		page.Add("(m.sort_key, m.id) > (?, ?)", after.SortKey, after.ID)
 	}
-	w.Args = append(w.Args, limit)
-	q := fmt.Sprintf(`SELECT %s %s %s ORDER BY m.sort_key, m.id LIMIT $%d`, municipalityColumns, municipalityFrom, w.SQL(), len(w.Args))
-	rows, err := s.db(ctx).Query(ctx, q, w.Args...)
+	page.Args = append(page.Args, limit)
+	q := fmt.Sprintf(`SELECT %s %s %s ORDER BY m.sort_key, m.id LIMIT $%d`, municipalityColumns, municipalityFrom, page.SQL(), len(page.Args))
+	rows, err := s.db(ctx).Query(ctx, q, page.Args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("%s: %w", op, err)
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Municipality, error) { return scanMunicipality(row) })
+	if err != nil {
+		return nil, 0, fmt.Errorf("%s: %w", op, err)
+	}
+	if after == nil && len(out) < limit {
+		return out, len(out), nil
+	}
+	total, err := count()
 	if err != nil {
 		return nil, 0, fmt.Errorf("%s: %w", op, err)
 	}
