@@ -345,9 +345,9 @@ func (a *Aggregates) rows(ctx context.Context, p identity.Principal, q query) ([
 		unit, code string
 		year       int
 	}
-	byKey := map[key]store.Sums{}
-	for _, x := range sums {
-		byKey[key{x.Unit, x.Indicator, x.Year}] = x
+	byKey := make(map[key]int, len(sums)) // the index in sums
+	for i, x := range sums {
+		byKey[key{x.Unit, x.Indicator, x.Year}] = i
 	}
 	var units []string
 	var out []*indicatorsv1.Aggregate
@@ -368,8 +368,8 @@ func (a *Aggregates) rows(ctx context.Context, p identity.Principal, q query) ([
 			agg.Target = &t.Min
 		}
 		agg.Status = indicatorsv1.TargetStatus(indicator.Against(v, ok, t, found))
-		if prev, has := byKey[key{x.Unit, x.Indicator, x.Year - 1}]; has {
-			pv, pok := d.Result(prev.Value)
+		if i, has := byKey[key{x.Unit, x.Indicator, x.Year - 1}]; has {
+			pv, pok := d.Result(sums[i].Value)
 			now, before := sigs[x.Year][x.Indicator], sigs[x.Year-1][x.Indicator]
 			agg.Comparable = len(now) == 0 || len(before) == 0 || (len(now) == 1 && len(before) == 1 && now[0] == before[0])
 			if pok {

@@ -470,8 +470,23 @@ func (s *Store) Aggregates(ctx context.Context, q AggregateQuery) ([]Sums, error
 	if err != nil {
 		return nil, translate(op, err)
 	}
-	var out []Sums
-	seen := map[unitYear]map[string]bool{}
+	pos := make(map[string]int, len(q.Indicators))
+	for i, code := range q.Indicators {
+		if _, ok := pos[code]; !ok {
+			pos[code] = i
+		}
+	}
+	// Each row with its indicator's place in the query, for the order.
+	type placed struct {
+		Sums
+		pos int
+	}
+	type unitYearCode struct {
+		unitYear
+		code string
+	}
+	var out []placed
+	seen := make(map[unitYearCode]bool, len(expected)*len(q.Indicators))
 	for rows.Next() {
 		var (
 			x           Sums
@@ -484,11 +499,8 @@ func (s *Store) Aggregates(ctx context.Context, q AggregateQuery) ([]Sums, error
 		x.Numerator, x.Denominator, x.Contributors = num, den, int(n)
 		uy := unitYear{x.Unit, x.Year}
 		x.Expected = expected[uy]
-		if seen[uy] == nil {
-			seen[uy] = map[string]bool{}
-		}
-		seen[uy][x.Indicator] = true
-		out = append(out, x)
+		seen[unitYearCode{uy, x.Indicator}] = true
+		out = append(out, placed{x, indicatorPos(pos, x.Indicator)})
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -497,27 +509,26 @@ func (s *Store) Aggregates(ctx context.Context, q AggregateQuery) ([]Sums, error
 	// Expected units without any contribution: no data, but there.
 	for uy, n := range expected {
 		for _, code := range q.Indicators {
-			if !seen[uy][code] {
-				out = append(out, Sums{Unit: uy.unit, Region: regions[uy.unit], Year: uy.year, Indicator: code, Value: indicator.Value{Expected: n}})
+			if !seen[unitYearCode{uy, code}] {
+				out = append(out, placed{Sums{Unit: uy.unit, Region: regions[uy.unit], Year: uy.year, Indicator: code,
+					Value: indicator.Value{Expected: n}}, indicatorPos(pos, code)})
 			}
 		}
 	}
-	pos := make(map[string]int, len(q.Indicators))
-	for i, code := range q.Indicators {
-		if _, ok := pos[code]; !ok {
-			pos[code] = i
-		}
-	}
-	slices.SortFunc(out, func(a, b Sums) int {
+	slices.SortFunc(out, func(a, b placed) int {
 		if c := strings.Compare(a.Unit, b.Unit); c != 0 {
 			return c
 		}
 		if a.Year != b.Year {
 			return a.Year - b.Year
 		}
-		return indicatorPos(pos, a.Indicator) - indicatorPos(pos, b.Indicator)
+		return a.pos - b.pos
 	})
-	return out, nil
+	sums := make([]Sums, len(out))
+	for i := range out {
+		sums[i] = out[i].Sums
+	}
+	return sums, nil
 }
 
 // indicatorPos is an indicator's place in a query's list (-1: not in it, as
