@@ -60,6 +60,9 @@ type UnitLine struct {
 	// CompletenessHTML is the line of the table of who has reported
 	// (completenessHTML), once its link and sign-off are known.
 	CompletenessHTML template.HTML
+	// IndicatorRowHTML is the line of the indicators' table
+	// (indicatorRowHTML), once its link is known.
+	IndicatorRowHTML template.HTML
 	// SignOff is a municipality's sign-off (zero: not signed);
 	// SignOffText a region's count of its municipalities' sign-offs.
 	SignOff     SignOffView
@@ -142,7 +145,12 @@ func (p RegionPage) SortMark(key string) string {
 }
 
 func cellOf(d IndicatorDef, v UnitValue, prevYear int) Cell {
-	c := Cell{Text: "нет данных", Status: v.Status, Coverage: coverageText(v.Contributors, v.Expected)}
+	return cellWith(d, v, prevYear, coverageText(v.Contributors, v.Expected))
+}
+
+// cellWith is cellOf with the coverage's text (coverageText) given.
+func cellWith(d IndicatorDef, v UnitValue, prevYear int, coverage string) Cell {
+	c := Cell{Text: "нет данных", Status: v.Status, Coverage: coverage}
 	if v.Status == 0 {
 		c.Status = TargetNoData
 	}
@@ -153,9 +161,9 @@ func cellOf(d IndicatorDef, v UnitValue, prevYear int) Cell {
 	switch {
 	case v.Year != 0 && !v.Comparable:
 		c.NotComparable = true
-		c.Before = fmt.Sprintf("%d: сравнивать нельзя", prevYear)
+		c.Before = strconv.Itoa(prevYear) + ": сравнивать нельзя"
 	case v.HasPrevious:
-		c.Before = fmt.Sprintf("%d: %s", prevYear, indicatorValue(v.Previous, d.Share, d.Unit))
+		c.Before = strconv.Itoa(prevYear) + ": " + indicatorValue(v.Previous, d.Share, d.Unit)
 		if v.HasChange {
 			unit := ""
 			if d.Share {
@@ -175,11 +183,42 @@ func acceptedCoverage(c Counts) string {
 }
 
 func unitLine(u UnitRow, defs []IndicatorDef, year int) UnitLine {
-	l := UnitLine{UnitRow: u, Coverage: acceptedCoverage(u.Counts)}
-	for _, d := range defs {
-		l.Cells = append(l.Cells, cellOf(d, u.Values[d.Code], year-1))
+	return newLines(defs, year).line(u)
+}
+
+// lines makes the table lines of one year's units against the same
+// indicators: what every line shares (the cells' labels) is done once.
+type lines struct {
+	defs   []IndicatorDef
+	labels []string // the indicators' names, escaped
+	year   int
+}
+
+func newLines(defs []IndicatorDef, year int) lines {
+	l := lines{defs: defs, labels: make([]string, len(defs)), year: year}
+	for i, d := range defs {
+		l.labels[i] = template.HTMLEscapeString(d.Name)
 	}
-	l.CellsHTML = cellsHTML(defs, l.Cells)
+	return l
+}
+
+// line is unit u's line.
+func (ls lines) line(u UnitRow) UnitLine {
+	l := UnitLine{UnitRow: u, Coverage: acceptedCoverage(u.Counts), Cells: make([]Cell, 0, len(ls.defs))}
+	// A unit's indicators are mostly counted from the same reports: their
+	// coverage's text is written once for each count.
+	var (
+		covered, expected = -1, -1
+		coverage          string
+	)
+	for _, d := range ls.defs {
+		v := u.Values[d.Code]
+		if v.Contributors != covered || v.Expected != expected {
+			covered, expected, coverage = v.Contributors, v.Expected, coverageText(v.Contributors, v.Expected)
+		}
+		l.Cells = append(l.Cells, cellWith(d, v, ls.year-1, coverage))
+	}
+	l.CellsHTML = writeCells(ls.labels, l.Cells)
 	return l
 }
 
@@ -189,10 +228,16 @@ func unitLine(u UnitRow, defs []IndicatorDef, year int) UnitLine {
 // 10 ms a page for 60 municipalities), so the markup is written here once.
 // Every text is escaped; the rest is constant.
 func cellsHTML(defs []IndicatorDef, cells []Cell) template.HTML {
+	return writeCells(newLines(defs, 0).labels, cells)
+}
+
+// writeCells is cellsHTML with the indicators' names escaped already.
+func writeCells(labels []string, cells []Cell) template.HTML {
 	var b strings.Builder
+	b.Grow(len(cells) * 320)
 	for i, c := range cells {
 		b.WriteString(`<td data-label="`)
-		b.WriteString(template.HTMLEscapeString(defs[i].Name))
+		b.WriteString(labels[i])
 		b.WriteString(`"><span class="cell__value">`)
 		b.WriteString(template.HTMLEscapeString(c.Text))
 		b.WriteString(`</span>`)
@@ -219,6 +264,24 @@ func cellsHTML(defs []IndicatorDef, cells []Cell) template.HTML {
 		}
 		b.WriteString(`</td>`)
 	}
+	return template.HTML(b.String())
+}
+
+// indicatorRowHTML writes a unit's line of the indicators' table (its cells
+// and the link to its page), as completenessHTML does its line of who has
+// reported. Every text is escaped; the rest is constant.
+func indicatorRowHTML(l UnitLine) template.HTML {
+	var b strings.Builder
+	b.Grow(len(l.CellsHTML) + 200)
+	b.WriteString(`<tr id="mun-`)
+	b.WriteString(template.HTMLEscapeString(l.ID))
+	b.WriteString(`"><th scope="row"><a href="`)
+	b.WriteString(template.HTMLEscapeString(l.Href))
+	b.WriteString(`">`)
+	b.WriteString(template.HTMLEscapeString(l.Name))
+	b.WriteString(`</a></th>`)
+	b.WriteString(string(l.CellsHTML))
+	b.WriteString(`</tr>`)
 	return template.HTML(b.String())
 }
 
@@ -415,6 +478,7 @@ func (p *Pages) regionPage(w http.ResponseWriter, r *http.Request, region, path 
 		l.SignOff = signOffs[l.ID]
 		page.SignOffCounts[l.SignOff.State]++
 		l.CompletenessHTML = completenessHTML(*l)
+		l.IndicatorRowHTML = indicatorRowHTML(*l)
 	}
 	p.render(w, r, http.StatusOK, "regional.html", page)
 	return nil
@@ -456,6 +520,7 @@ func (p *Pages) countryPage(w http.ResponseWriter, r *http.Request) error {
 		l.SignOffText = "подписано " + strconv.Itoa(c[SignedOff]) + ", устарело " + strconv.Itoa(c[SignOffOutdated]) +
 			", возвращено " + strconv.Itoa(c[SentBack])
 		l.CompletenessHTML = completenessHTML(l)
+		l.IndicatorRowHTML = indicatorRowHTML(l)
 		rows = append(rows, l)
 	}
 	page.Rows = rows
@@ -487,9 +552,11 @@ func (p *Pages) unitsPage(r *http.Request, base Base, view RegionView, years []i
 	if page.Sort == "" {
 		page.Sort = "name"
 	}
-	page.Total = unitLine(view.Total, view.Indicators, year)
+	ls := newLines(view.Indicators, year)
+	page.Total = ls.line(view.Total)
+	page.Rows = make([]UnitLine, 0, len(view.Municipalities))
 	for _, m := range view.Municipalities {
-		page.Rows = append(page.Rows, unitLine(m, view.Indicators, year))
+		page.Rows = append(page.Rows, ls.line(m))
 	}
 	page.Charts = totalCards(view.Indicators, view.Total, year)
 	sortLines(page.Rows, view.Indicators, page.Sort, page.Desc)

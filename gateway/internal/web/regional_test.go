@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -354,6 +355,45 @@ func TestCompletenessHTMLIsTheTemplates(t *testing.T) {
 		}
 		if strings.Contains(got, "<b>") || strings.Contains(got, "<школу") || strings.Contains(got, "meth<1>") {
 			t.Errorf("line %s: text not escaped: %s", l.ID, got)
+		}
+	}
+}
+
+// The lines of the indicators' table, written in Go, read as the template
+// they replace rendered them (the same markup and, once the entities are
+// read, the same text), their texts escaped; the lines made for one page
+// (lines.line) equal those made one by one (unitLine).
+func TestIndicatorRowHTMLIsTheTemplates(t *testing.T) {
+	t.Parallel()
+	tmpl := template.Must(template.New("row").Parse(`<tr id="mun-{{.ID}}"><th scope="row"><a href="{{.Href}}">{{.Name}}</a></th>{{.CellsHTML}}</tr>`))
+	defs := []IndicatorDef{{Code: "a", Name: `Доля "<b>" & всё`, Share: true}, {Code: "b", Name: "Число", Unit: "чел."}}
+	values := map[string]UnitValue{
+		"a": {IndicatorYear: IndicatorYear{Year: 2026, HasValue: true, Value: 55, Contributors: 2, Expected: 4, Status: TargetMet,
+			HasChange: true, Change: 5, Comparable: true}, HasPrevious: true, Previous: 50},
+		"b": {IndicatorYear: IndicatorYear{Year: 2026, HasValue: true, Value: 12, Contributors: 4, Expected: 4, Comparable: false}},
+	}
+	rows := []UnitRow{
+		{ID: "m1", Name: "Район «Северный» <b>&</b> \"кавычки\" 'апостроф' + плюс", Values: values},
+		{ID: "m2", Name: "Город"},
+		{ID: "77", Name: "Регион 77", Values: values},
+	}
+	ls := newLines(defs, 2026)
+	for _, u := range rows {
+		l := ls.line(u)
+		if one := unitLine(u, defs, 2026); !reflect.DeepEqual(l, one) {
+			t.Errorf("line %s: %+v, one by one %+v", u.ID, l, one)
+		}
+		l.Href = "/region/municipalities/" + u.ID + "?year=2026"
+		var want bytes.Buffer
+		if err := tmpl.Execute(&want, l); err != nil {
+			t.Fatal(err)
+		}
+		got := string(indicatorRowHTML(l))
+		if html.UnescapeString(got) != html.UnescapeString(want.String()) {
+			t.Errorf("line %s:\n%s\nthe template's:\n%s", u.ID, got, want.String())
+		}
+		if strings.Contains(got, "<b>") {
+			t.Errorf("line %s: text not escaped: %s", u.ID, got)
 		}
 	}
 }
