@@ -16,8 +16,8 @@ import (
 
 // keptRow is one campaign's and municipality's counts of who has reported.
 type keptRow struct {
-	Campaign, Municipality, Region                string
-	Expected, Submitted, Returned, Accepted, Late int
+	Campaign, Municipality, Region                      string
+	Year, Expected, Submitted, Returned, Accepted, Late int
 }
 
 // keptCounts reads completeness_counts as the triggers keep it (rows that
@@ -34,10 +34,10 @@ func (w *aggWorld) keptCounts() (kept, recount map[string]keptRow) {
 		out := map[string]keptRow{}
 		for rows.Next() {
 			var r keptRow
-			if err := rows.Scan(&r.Campaign, &r.Municipality, &r.Region, &r.Expected, &r.Submitted, &r.Returned, &r.Accepted, &r.Late); err != nil {
+			if err := rows.Scan(&r.Campaign, &r.Municipality, &r.Region, &r.Year, &r.Expected, &r.Submitted, &r.Returned, &r.Accepted, &r.Late); err != nil {
 				w.t.Fatal(err)
 			}
-			if r != (keptRow{Campaign: r.Campaign, Municipality: r.Municipality, Region: r.Region}) {
+			if r != (keptRow{Campaign: r.Campaign, Municipality: r.Municipality, Region: r.Region, Year: r.Year}) {
 				out[r.Campaign+"/"+r.Municipality] = r
 			}
 		}
@@ -46,14 +46,14 @@ func (w *aggWorld) keptCounts() (kept, recount map[string]keptRow) {
 		}
 		return out
 	}
-	kept = read(`SELECT campaign_id::text, municipality_id::text, region_code, expected, submitted, returned, accepted, late
+	kept = read(`SELECT campaign_id::text, municipality_id::text, region_code, year, expected, submitted, returned, accepted, late
 		FROM indicators.completeness_counts`)
-	recount = read(`SELECT co.campaign_id::text, co.municipality_id::text, co.region_code, count(*)::int,
+	recount = read(`SELECT co.campaign_id::text, co.municipality_id::text, co.region_code, c.year, count(*)::int,
 			count(*) FILTER (WHERE r.status = 2)::int, count(*) FILTER (WHERE r.status = 3)::int,
 			count(*) FILTER (WHERE r.status = 4)::int, count(*) FILTER (WHERE r.status IN (2, 4) AND r.late)::int
-		FROM indicators.campaign_organisations co
+		FROM indicators.campaign_organisations co JOIN indicators.campaigns c ON c.id = co.campaign_id
 		LEFT JOIN indicators.reports r ON r.campaign_id = co.campaign_id AND r.organisation_id = co.organisation_id
-		WHERE co.dropped_on IS NULL GROUP BY 1, 2, 3`)
+		WHERE co.dropped_on IS NULL GROUP BY 1, 2, 3, 4`)
 	return kept, recount
 }
 

@@ -32,17 +32,17 @@ func keptCounts(ctx context.Context, q database.Querier, f ExpectedFilter) (out 
 		w.Add("k.campaign_id = ?", f.CampaignID)
 	}
 	if f.Year != 0 {
-		w.Add("c.year = ?", f.Year)
+		w.Add("k.year = ?", f.Year)
 	}
 	if f.Region != "" {
-		w.Add("k.region_code = ? AND c.region_code = ?", f.Region, f.Region)
+		w.Add("k.region_code = ?", f.Region)
 	}
 	if f.Municipality != "" {
 		w.Add("k.municipality_id = ?::uuid", f.Municipality)
 	}
 	rows, err := q.Query(ctx, `SELECT k.region_code, k.municipality_id::text, sum(k.expected)::int, sum(k.submitted)::int,
 			sum(k.returned)::int, sum(k.accepted)::int, sum(k.late)::int
-		FROM completeness_counts k JOIN campaigns c ON c.id = k.campaign_id `+w.SQL()+`
+		FROM completeness_counts k `+w.SQL()+`
 		GROUP BY 1, 2 HAVING sum(k.expected) > 0`, w.Args...)
 	if err != nil {
 		return domain.Tally{}, false, err

@@ -11,13 +11,18 @@ CREATE TABLE completeness_counts (
     campaign_id     uuid NOT NULL REFERENCES campaigns (id),
     municipality_id uuid NOT NULL,
     region_code     text NOT NULL,
+    year            integer NOT NULL, -- the campaign's
     expected        integer NOT NULL DEFAULT 0,
     submitted       integer NOT NULL DEFAULT 0,
     returned        integer NOT NULL DEFAULT 0,
     accepted        integer NOT NULL DEFAULT 0,
     late            integer NOT NULL DEFAULT 0,
     PRIMARY KEY (campaign_id, municipality_id)
-);
+) WITH (fillfactor = 80); -- room for the counts' updates on their page (HOT: no index written)
+-- A region's or a municipality's counts of a year (the region's page: 116
+-- rows of 11,500 at 45,000 organisations).
+CREATE INDEX completeness_counts_region_idx ON completeness_counts (year, region_code);
+CREATE INDEX completeness_counts_municipality_idx ON completeness_counts (municipality_id, year);
 
 -- +goose StatementBegin
 -- completeness_count adds d times one organisation of a status and lateness
@@ -25,8 +30,8 @@ CREATE TABLE completeness_counts (
 -- joins or leaves the list) to its campaign's and municipality's counts.
 CREATE FUNCTION completeness_count(c_id uuid, m_id uuid, r_code text, d integer, n_expected integer,
         st smallint, lt boolean) RETURNS void LANGUAGE sql AS $$
-    INSERT INTO completeness_counts AS k (campaign_id, municipality_id, region_code, expected, submitted, returned, accepted, late)
-    VALUES (c_id, m_id, r_code, d * n_expected, d * (COALESCE(st, 0) = 2)::int, d * (COALESCE(st, 0) = 3)::int,
+    INSERT INTO completeness_counts AS k (campaign_id, municipality_id, region_code, year, expected, submitted, returned, accepted, late)
+    VALUES (c_id, m_id, r_code, (SELECT c.year FROM campaigns c WHERE c.id = c_id), d * n_expected, d * (COALESCE(st, 0) = 2)::int, d * (COALESCE(st, 0) = 3)::int,
         d * (COALESCE(st, 0) = 4)::int, d * (COALESCE(st, 0) IN (2, 4) AND COALESCE(lt, false))::int)
     ON CONFLICT (campaign_id, municipality_id) DO UPDATE SET expected = k.expected + EXCLUDED.expected,
         submitted = k.submitted + EXCLUDED.submitted, returned = k.returned + EXCLUDED.returned,
@@ -61,13 +66,14 @@ END $$;
 -- import: any status), counted in one statement per statement.
 CREATE FUNCTION completeness_reports_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO completeness_counts AS k (campaign_id, municipality_id, region_code, submitted, returned, accepted, late)
-    SELECT n.campaign_id, co.municipality_id, co.region_code, count(*) FILTER (WHERE n.status = 2),
+    INSERT INTO completeness_counts AS k (campaign_id, municipality_id, region_code, year, submitted, returned, accepted, late)
+    SELECT n.campaign_id, co.municipality_id, co.region_code, c.year, count(*) FILTER (WHERE n.status = 2),
         count(*) FILTER (WHERE n.status = 3), count(*) FILTER (WHERE n.status = 4),
         count(*) FILTER (WHERE n.status IN (2, 4) AND n.late)
     FROM fresh n JOIN campaign_organisations co ON co.campaign_id = n.campaign_id AND co.organisation_id = n.organisation_id
+    JOIN campaigns c ON c.id = n.campaign_id
     WHERE n.status <> 1 AND co.dropped_on IS NULL
-    GROUP BY 1, 2, 3
+    GROUP BY 1, 2, 3, 4
     ON CONFLICT (campaign_id, municipality_id) DO UPDATE SET submitted = k.submitted + EXCLUDED.submitted,
         returned = k.returned + EXCLUDED.returned, accepted = k.accepted + EXCLUDED.accepted, late = k.late + EXCLUDED.late;
     RETURN NULL;
@@ -112,14 +118,15 @@ CREATE TRIGGER completeness_reports_insert AFTER INSERT ON reports REFERENCING N
 CREATE TRIGGER completeness_expected_count AFTER INSERT OR UPDATE OF dropped_on ON campaign_organisations
     FOR EACH ROW EXECUTE FUNCTION completeness_expected_count();
 
-INSERT INTO completeness_counts (campaign_id, municipality_id, region_code, expected, submitted, returned, accepted, late)
-SELECT co.campaign_id, co.municipality_id, co.region_code, count(*), count(*) FILTER (WHERE r.status = 2),
+INSERT INTO completeness_counts (campaign_id, municipality_id, region_code, year, expected, submitted, returned, accepted, late)
+SELECT co.campaign_id, co.municipality_id, co.region_code, c.year, count(*), count(*) FILTER (WHERE r.status = 2),
     count(*) FILTER (WHERE r.status = 3), count(*) FILTER (WHERE r.status = 4),
     count(*) FILTER (WHERE r.status IN (2, 4) AND r.late)
-FROM campaign_organisations co
+FROM campaign_organisations co JOIN campaigns c ON c.id = co.campaign_id
 LEFT JOIN reports r ON r.campaign_id = co.campaign_id AND r.organisation_id = co.organisation_id
 WHERE co.dropped_on IS NULL
-GROUP BY 1, 2, 3;
+GROUP BY 1, 2, 3, 4;
+ANALYZE completeness_counts;
 
 -- +goose Down
 DROP TRIGGER completeness_expected_count ON campaign_organisations;
