@@ -1,11 +1,13 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -479,7 +481,7 @@ func (s *Store) Aggregates(ctx context.Context, q AggregateQuery) ([]Sums, error
 	// Each row with its indicator's place in the query, for the order.
 	type placed struct {
 		Sums
-		pos int
+		pos, order int
 	}
 	type unitYearCode struct {
 		unitYear
@@ -500,7 +502,7 @@ func (s *Store) Aggregates(ctx context.Context, q AggregateQuery) ([]Sums, error
 		uy := unitYear{x.Unit, x.Year}
 		x.Expected = expected[uy]
 		seen[unitYearCode{uy, x.Indicator}] = true
-		out = append(out, placed{x, indicatorPos(pos, x.Indicator)})
+		out = append(out, placed{Sums: x, pos: indicatorPos(pos, x.Indicator)})
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -510,20 +512,27 @@ func (s *Store) Aggregates(ctx context.Context, q AggregateQuery) ([]Sums, error
 	for uy, n := range expected {
 		for _, code := range q.Indicators {
 			if !seen[unitYearCode{uy, code}] {
-				out = append(out, placed{Sums{Unit: uy.unit, Region: regions[uy.unit], Year: uy.year, Indicator: code,
-					Value: indicator.Value{Expected: n}}, indicatorPos(pos, code)})
+				out = append(out, placed{Sums: Sums{Unit: uy.unit, Region: regions[uy.unit], Year: uy.year, Indicator: code,
+					Value: indicator.Value{Expected: n}}, pos: indicatorPos(pos, code)})
 			}
 		}
 	}
-	slices.SortFunc(out, func(a, b placed) int {
-		if c := strings.Compare(a.Unit, b.Unit); c != 0 {
-			return c
-		}
-		if a.Year != b.Year {
-			return a.Year - b.Year
-		}
-		return a.pos - b.pos
-	})
+	// In the order of unit, year and the indicator's place: the units
+	// (a region's 116 municipalities for its 4,000-odd rows) are ranked
+	// once, the rows then sorted by numbers.
+	rank := make(map[string]int, len(expected))
+	for _, x := range out {
+		rank[x.Unit] = 0
+	}
+	units := slices.Sorted(maps.Keys(rank))
+	for i, u := range units {
+		rank[u] = i
+	}
+	for i := range out {
+		x := &out[i]
+		x.order = (10000*rank[x.Unit]+x.Year)*(len(q.Indicators)+1) + x.pos + 1 // pos ≥ -1
+	}
+	slices.SortFunc(out, func(a, b placed) int { return cmp.Compare(a.order, b.order) })
 	sums := make([]Sums, len(out))
 	for i := range out {
 		sums[i] = out[i].Sums
