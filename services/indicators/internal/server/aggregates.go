@@ -276,7 +276,9 @@ func (a *Aggregates) check(ctx context.Context, p identity.Principal, req *indic
 		// The store reads only the units the caller may see (visible
 		// still judges each): a methodologist's municipality, a regional
 		// centre's region, not the country.
-		if r := p.Reach(); !r.All {
+		// A parent region the reach holds whole is that already (the
+		// statements then have no arrays to plan).
+		if r := p.Reach(); !r.All && (q.Parent == "" || !slices.Contains(r.Regions, q.Parent)) {
 			q.Within = &store.Within{Regions: r.Regions, Municipalities: r.Municipalities}
 		}
 	case indicator.LevelOrganisation:

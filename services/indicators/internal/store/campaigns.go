@@ -4,13 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/nastavnik/nastavnik/platform/identity"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/nastavnik/nastavnik/platform/database"
+	"github.com/nastavnik/nastavnik/platform/identity"
 	"github.com/nastavnik/nastavnik/platform/russian"
 	"github.com/nastavnik/nastavnik/platform/validation"
 	"github.com/nastavnik/nastavnik/services/indicators/internal/domain"
@@ -131,7 +132,9 @@ type CampaignCursor struct {
 func (w *where) campaigns(f CampaignFilter) {
 	// Campaigns the reader is Related to: inside its regions, of the
 	// municipalities it holds or lies in, region-wide ones of its region.
-	if r := f.Reach; !r.All {
+	// (A region asked that the reach holds is the reach's condition
+	// already: the statement then has no arrays to plan.)
+	if r := f.Reach; !r.All && (f.Region == "" || !slices.Contains(r.Regions, f.Region)) {
 		w.Add(`(c.region_code = ANY(?) OR c.municipality_id = ANY(?::uuid[]) OR (c.municipality_id IS NULL AND c.region_code = ANY(?)))`,
 			nn(r.Regions), uuids(r.RelatedMunicipalities()), nn(r.RegionsAbove))
 	}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -145,7 +146,7 @@ type SignOffFilter struct {
 // municipality, then newest campaign first, each with its history.
 func (s *Store) ListSignOffs(ctx context.Context, f SignOffFilter) ([]domain.SignOff, error) {
 	var w where
-	if !f.Reach.All {
+	if !f.Reach.All && (f.Region == "" || !slices.Contains(f.Reach.Regions, f.Region)) { // else the region's condition is the reach's
 		w.Add("(s.region_code = ANY(?) OR s.municipality_id = ANY(?::uuid[]))", nn(f.Reach.Regions), uuids(f.Reach.RelatedMunicipalities()))
 	}
 	if f.CampaignID != "" {
