@@ -25,39 +25,57 @@ CREATE INDEX completeness_counts_region_idx ON completeness_counts (year, region
 CREATE INDEX completeness_counts_municipality_idx ON completeness_counts (municipality_id, year);
 
 -- +goose StatementBegin
--- completeness_count adds d times one organisation of a status and lateness
--- (status NULL: no report; expected 1 when the organisation itself
--- joins or leaves the list) to its campaign's and municipality's counts.
-CREATE FUNCTION completeness_count(c_id uuid, m_id uuid, r_code text, d integer, n_expected integer,
-        st smallint, lt boolean) RETURNS void LANGUAGE sql AS $$
-    INSERT INTO completeness_counts AS k (campaign_id, municipality_id, region_code, year, expected, submitted, returned, accepted, late)
-    VALUES (c_id, m_id, r_code, (SELECT c.year FROM campaigns c WHERE c.id = c_id), d * n_expected, d * (COALESCE(st, 0) = 2)::int, d * (COALESCE(st, 0) = 3)::int,
-        d * (COALESCE(st, 0) = 4)::int, d * (COALESCE(st, 0) IN (2, 4) AND COALESCE(lt, false))::int)
-    ON CONFLICT (campaign_id, municipality_id) DO UPDATE SET expected = k.expected + EXCLUDED.expected,
-        submitted = k.submitted + EXCLUDED.submitted, returned = k.returned + EXCLUDED.returned,
-        accepted = k.accepted + EXCLUDED.accepted, late = k.late + EXCLUDED.late
-$$;
+-- completeness_add adds deltas to a campaign's and municipality's counts:
+-- an update of the row (the common case: no index written, HOT), or its
+-- first insert. PL/pgSQL keeps its statements' plans for the session.
+CREATE FUNCTION completeness_add(c_id uuid, m_id uuid, r_code text, d_expected integer, d_submitted integer,
+        d_returned integer, d_accepted integer, d_late integer) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    IF d_expected = 0 AND d_submitted = 0 AND d_returned = 0 AND d_accepted = 0 AND d_late = 0 THEN
+        RETURN;
+    END IF;
+    UPDATE completeness_counts k SET expected = k.expected + d_expected, submitted = k.submitted + d_submitted,
+            returned = k.returned + d_returned, accepted = k.accepted + d_accepted, late = k.late + d_late
+        WHERE k.campaign_id = c_id AND k.municipality_id = m_id;
+    IF NOT FOUND THEN
+        INSERT INTO completeness_counts AS k (campaign_id, municipality_id, region_code, year, expected, submitted, returned,
+                accepted, late)
+            SELECT c_id, m_id, r_code, c.year, d_expected, d_submitted, d_returned, d_accepted, d_late FROM campaigns c WHERE c.id = c_id
+            ON CONFLICT (campaign_id, municipality_id) DO UPDATE SET expected = k.expected + EXCLUDED.expected,
+                submitted = k.submitted + EXCLUDED.submitted, returned = k.returned + EXCLUDED.returned,
+                accepted = k.accepted + EXCLUDED.accepted, late = k.late + EXCLUDED.late;
+    END IF;
+END $$;
 
 -- A report's status or lateness changed (or the report was removed): its
 -- old standing out, its new one in, if its organisation is expected. The
 -- expected list's row is read afresh by this statement (read committed): a
 -- refresh dropping the organisation at the same time holds the report's
 -- row (completeness_expected_count), so one of the two sees the other.
+-- (Status 1 draft: missing; 2 submitted; 3 returned; 4 accepted; late
+-- counts only when submitted or accepted.)
 CREATE FUNCTION completeness_report_count() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     r reports%ROWTYPE;
     m uuid;
     rc text;
+    os smallint := OLD.status;
+    ol boolean := OLD.status IN (2, 4) AND OLD.late;
+    ns smallint := 0;
+    nl boolean := false;
 BEGIN
-    IF TG_OP = 'DELETE' THEN r := OLD; ELSE r := NEW; END IF;
+    IF TG_OP = 'DELETE' THEN
+        r := OLD;
+    ELSE
+        r := NEW;
+        ns := NEW.status;
+        nl := NEW.status IN (2, 4) AND NEW.late;
+    END IF;
     SELECT co.municipality_id, co.region_code INTO m, rc FROM campaign_organisations co
         WHERE co.campaign_id = r.campaign_id AND co.organisation_id = r.organisation_id AND co.dropped_on IS NULL;
-    IF NOT FOUND THEN
-        RETURN NULL;
-    END IF;
-    PERFORM completeness_count(r.campaign_id, m, rc, -1, 0, OLD.status, OLD.late);
-    IF TG_OP = 'UPDATE' THEN
-        PERFORM completeness_count(r.campaign_id, m, rc, 1, 0, NEW.status, NEW.late);
+    IF FOUND THEN
+        PERFORM completeness_add(r.campaign_id, m, rc, 0, (ns = 2)::int - (os = 2)::int, (ns = 3)::int - (os = 3)::int,
+            (ns = 4)::int - (os = 4)::int, nl::int - ol::int);
     END IF;
     RETURN NULL;
 END $$;
@@ -86,8 +104,8 @@ END $$;
 CREATE FUNCTION completeness_expected_count() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     d integer := 0;
-    st smallint;
-    lt boolean;
+    st smallint := 0;
+    lt boolean := false;
 BEGIN
     IF TG_OP = 'INSERT' THEN
         IF NEW.dropped_on IS NULL THEN d := 1; END IF;
@@ -100,10 +118,13 @@ BEGIN
         RETURN NULL;
     END IF;
     IF TG_OP = 'UPDATE' THEN -- a new row has no report yet (the reports' foreign key)
-        SELECT r.status, r.late INTO st, lt FROM reports r
+        SELECT r.status, r.status IN (2, 4) AND r.late INTO st, lt FROM reports r
             WHERE r.campaign_id = NEW.campaign_id AND r.organisation_id = NEW.organisation_id FOR SHARE;
+        st := COALESCE(st, 0);
+        lt := COALESCE(lt, false);
     END IF;
-    PERFORM completeness_count(NEW.campaign_id, NEW.municipality_id, NEW.region_code, d, 1, st, lt);
+    PERFORM completeness_add(NEW.campaign_id, NEW.municipality_id, NEW.region_code, d, d * (st = 2)::int, d * (st = 3)::int,
+        d * (st = 4)::int, d * lt::int);
     RETURN NULL;
 END $$;
 -- +goose StatementEnd
@@ -136,5 +157,5 @@ DROP TRIGGER completeness_report_count ON reports;
 DROP FUNCTION completeness_expected_count();
 DROP FUNCTION completeness_reports_insert();
 DROP FUNCTION completeness_report_count();
-DROP FUNCTION completeness_count(uuid, uuid, text, integer, integer, smallint, boolean);
+DROP FUNCTION completeness_add(uuid, uuid, text, integer, integer, integer, integer, integer);
 DROP TABLE completeness_counts;
