@@ -62,7 +62,7 @@ func (w *aggWorld) keptCounts() (kept, recount map[string]keptRow) {
 // before and after the deadline (some extended), returned, accepted,
 // reopened; organisations dropped from and added back to the expected list
 // by a refresh, and one that never was in the directory dropped — and after
-// each one compares the counts the triggers keep (migration 15) with a
+// each one compares the counts the triggers keep (migration 14) with a
 // recount from the expected lists and the reports. An ordinary save leaves
 // the kept counts' rows untouched. At the end GetCompleteness's counts (read
 // from the kept counts) equal those of its full answer (the organisations'

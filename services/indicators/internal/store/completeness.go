@@ -13,7 +13,7 @@ import (
 // keptCounts reads the counts of who has reported now from
 // completeness_counts, which triggers keep per campaign and municipality in
 // the transactions that change a report's status or the expected list
-// (migration 15): a region's counts are its campaigns' rows, not a probe
+// (migration 14): a region's counts are its campaigns' rows, not a probe
 // into reports for each of its organisations. ok is false when the kept
 // counts cannot answer: a reach of single organisations (the counts know
 // municipalities, not organisations).
