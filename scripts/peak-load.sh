@@ -13,6 +13,7 @@
 #   PEAK_DATA=.data/pgpeak               # PostgreSQL's data directory
 #   PEAK_PGBENCH_ARGS='-N -c 8 -j 2 -T 20'  # the baseline's pgbench arguments
 #   PEAK_BIN=/elsewhere/bin              # measure other builds (a baseline) with this load
+#   PEAK_LOADER=/elsewhere/peakload      # another build of the load itself (its own CPU a save, A/B)
 #   PEAK_PROFILE=dir                     # CPU profiles of the saves-alone (saves-NAME.pprof) and maximum phases from the side ports
 #   PEAK_HOLD=1                          # keep the stack up after the run (Ctrl-C stops it)
 #   PEAK_READS_ONLY=1                    # only each read alone (no pgbench, no phases): a read's CPU, quickly
@@ -92,12 +93,13 @@ else
   echo "== demo data" >&2
   "$BIN/seed" >"$LOGS/seed.log" 2>&1 || { tail "$LOGS/seed.log" >&2; exit 1; }
 fi
-go build -o bin/peakload ./gateway/cmd/peakload
+LOADER=${PEAK_LOADER:-bin/peakload}
+[[ -n ${PEAK_LOADER:-} ]] || go build -o bin/peakload ./gateway/cmd/peakload
 
 # The postmaster (its backends' CPU is counted with it).
 names+=("postgres=$(ss -Hltnp "sport = :$PGPORT" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)")
 status=0
-bin/peakload -base "http://$HTTP" ${COUNTRY:+-country "$COUNTRY"} -duration "${PEAK_DURATION:-20s}" -rate "${PEAK_RATE:-60}" \
+"$LOADER" -base "http://$HTTP" ${COUNTRY:+-country "$COUNTRY"} -duration "${PEAK_DURATION:-20s}" -rate "${PEAK_RATE:-60}" \
   -pgbench "postgres://postgres@127.0.0.1:$PGPORT/pgbench" -pgbench-args "${PEAK_PGBENCH_ARGS:--N -c 8 -j 2 -T 20}" -pids "$(IFS=,; echo "${names[*]}")" \
   -reads "${PEAK_READS:-30}" ${PEAK_READS_ONLY:+-reads-only} -reads-of "${PEAK_READS_OF:-}" \
   -profile "${PEAK_PROFILE:-}" -metrics "gateway=127.0.0.1:${PORTS}5,registry=127.0.0.1:${PORTS}6,indicators=127.0.0.1:${PORTS}8" || status=$?

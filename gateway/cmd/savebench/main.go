@@ -27,6 +27,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/nastavnik/nastavnik/gateway/internal/loadhttp"
 )
 
 func main() {
@@ -280,14 +282,21 @@ type report struct {
 }
 
 // saver is a curator with its report of the demo's open campaign, filled
-// with an accepted report's values.
+// with an accepted report's values. It saves through a lean HTTP/1.1
+// client (loadhttp), a connection and a prepared request for each gateway,
+// as cmd/peakload's savers do.
 type saver struct {
 	token    string
 	path     string
 	version  int64
 	teachers int64
 	body     []byte
-	answer   bytes.Buffer
+	conns    map[string]*saverConn // by the gateway's base URL
+}
+
+type saverConn struct {
+	conn  *loadhttp.Conn
+	patch loadhttp.Request
 }
 
 // setUp makes n curators (savebench-curator-NN) of organisations of the
@@ -372,7 +381,7 @@ func setUp(ctx context.Context, base, password string, n int) ([]*saver, error) 
 		if err := call(ctx, base, tok, "PATCH", "/v1/reports/"+r.ID, map[string]any{"version": r.Version, "values": values}, &r); err != nil {
 			return nil, err
 		}
-		s := &saver{token: tok, path: "/v1/reports/" + r.ID, teachers: count}
+		s := &saver{token: tok, path: "/v1/reports/" + r.ID, teachers: count, conns: map[string]*saverConn{}}
 		if s.version, err = strconv.ParseInt(r.Version, 10, 64); err != nil {
 			return nil, err
 		}
@@ -391,30 +400,27 @@ func (s *saver) save(ctx context.Context, base string) error {
 	b = strconv.AppendInt(b, s.teachers, 10)
 	b = append(b, `"}}}`...)
 	s.body = b
-	req, err := http.NewRequestWithContext(ctx, "PATCH", base+s.path, bytes.NewReader(b))
+	c := s.conns[base]
+	if c == nil {
+		conn, err := loadhttp.New(base)
+		if err != nil {
+			return err
+		}
+		c = &saverConn{conn: conn, patch: conn.NewRequest("PATCH", s.path, "User-Agent: nastavnik-savebench",
+			"Authorization: Bearer "+s.token, "Content-Type: application/json", "Accept-Encoding: gzip")}
+		s.conns[base] = c
+	}
+	status, answer, err := c.conn.Do(ctx, c.patch, b)
 	if err != nil {
 		return err
 	}
-	req.Header["Content-Type"] = []string{"application/json"}
-	req.Header["Authorization"] = []string{"Bearer " + s.token}
-	resp, err := httpClient.Do(req)
-	if err != nil {
-		return err
+	if status != http.StatusOK {
+		return fmt.Errorf("save: %d %s", status, answer)
 	}
-	defer resp.Body.Close()
-	s.answer.Reset()
-	if _, err := s.answer.ReadFrom(resp.Body); err != nil {
-		return err
+	v, ok := loadhttp.TopString(answer, "version")
+	if !ok {
+		return fmt.Errorf("a save answered no version: %.300s", answer)
 	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("save: %d %s", resp.StatusCode, s.answer.Bytes())
-	}
-	var r struct {
-		Version string `json:"version"`
-	}
-	if err := json.Unmarshal(s.answer.Bytes(), &r); err != nil {
-		return err
-	}
-	s.version, err = strconv.ParseInt(r.Version, 10, 64)
+	s.version, err = strconv.ParseInt(v, 10, 64)
 	return err
 }

@@ -40,6 +40,10 @@ var apiMarshalOptions = protojson.MarshalOptions{EmitDefaultValues: true}
 func NewMux(ctx context.Context, b Backends, annotate func(context.Context, *http.Request) metadata.MD, opts ...runtime.ServeMuxOption) (http.Handler, error) {
 	mux := runtime.NewServeMux(append([]runtime.ServeMuxOption{
 		runtime.WithErrorHandler(errorHandler),
+		// An answer's length in its headers, not chunked: it is marshalled
+		// whole before it is written (a save's answer, ~5 KB, went out in
+		// chunks). The compression of a long one drops the length again.
+		runtime.WithWriteContentLength(),
 		runtime.WithMetadata(annotate),
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, jsonBody{&runtime.JSONPb{
 			MarshalOptions:   apiMarshalOptions,

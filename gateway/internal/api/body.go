@@ -15,11 +15,13 @@ import (
 	"unicode/utf8"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
 
 	"github.com/nastavnik/nastavnik/platform/validation"
+	indicatorsv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/indicators/v1"
 )
 
 // jsonBody is the API's JSON marshaler: protojson, with request bodies read
@@ -54,7 +56,13 @@ func (j jsonBody) NewDecoder(r io.Reader) runtime.Decoder {
 		// trailing data, anything but an object, bad UTF-8 in a string).
 		// Only a body it refuses pays for the two scans that explain why
 		// (TestDecoderAsStrictAsBefore).
-		if m, ok := v.(proto.Message); ok && j.UnmarshalOptions.Unmarshal(bytes.TrimLeft(data, " \t\r\n"), m) == nil {
+		trimmed := bytes.TrimLeft(data, " \t\r\n")
+		// A save's body in its usual shape is read by hand, as protojson
+		// reads it (decodeSaveReport); anything else by protojson.
+		if m, ok := v.(*indicatorsv1.SaveReportRequest); ok && j.UnmarshalOptions == (protojson.UnmarshalOptions{}) && decodeSaveReport(trimmed, m) {
+			return nil
+		}
+		if m, ok := v.(proto.Message); ok && j.UnmarshalOptions.Unmarshal(trimmed, m) == nil {
 			return nil
 		}
 		return j.decodeChecked(r, data, v)

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
@@ -71,11 +72,22 @@ func patternPath(p string) string {
 }
 
 // GatewayMiddleware names the route by the grpc-gateway path template the
-// request matched, e.g. /v1/reports/{id=*}.
+// request matched, e.g. /v1/reports/{id=*}. The mux wraps each route's
+// handler in its own call of it, so the template is written once a route,
+// at its first request, not on every one.
 func GatewayMiddleware(next runtime.HandlerFunc) runtime.HandlerFunc {
+	var name atomic.Pointer[string]
 	return func(w http.ResponseWriter, r *http.Request, params map[string]string) {
-		if p, ok := runtime.HTTPPattern(r.Context()); ok {
-			SetRoute(r.Context(), p.String())
+		n := name.Load()
+		if n == nil {
+			if p, ok := runtime.HTTPPattern(r.Context()); ok {
+				s := p.String()
+				n = &s
+				name.Store(n)
+			}
+		}
+		if n != nil {
+			SetRoute(r.Context(), *n)
 		}
 		next(w, r, params)
 	}

@@ -429,7 +429,7 @@ func TestServingEssentials(t *testing.T) {
 			}
 			return resp, b
 		}
-		// The sign-in page (under 4 KB) goes as it is even when gzip is asked.
+		// The sign-in page (under minCompressed) goes as it is even when gzip is asked.
 		small, sb := get("/", "gzip")
 		if small.Header.Get("Content-Encoding") != "" || !strings.Contains(string(sb), "Наставник") {
 			t.Errorf("GET / with gzip: Content-Encoding %q for %d bytes, want none", small.Header.Get("Content-Encoding"), len(sb))
