@@ -523,7 +523,10 @@ func setUp(ctx context.Context, o options) (*workload, error) {
 		return nil, err
 	}
 	for i, f := range free[:need] {
-		login, pw := fmt.Sprintf("peak-curator-%02d", i+1), "Peak-load-2026-pass"
+		// The login names the organisation too: an account made by an
+		// earlier run against the same database (PEAK_HOLD) keeps the scope
+		// it was made with, and a later run picks other organisations.
+		login, pw := fmt.Sprintf("peak-curator-%02d-%.8s", i+1, f.org), "Peak-load-2026-pass"
 		if err := createAccount(ctx, op, login, pw, "Нагрузочный куратор "+strconv.Itoa(i+1), "ROLE_CURATOR", f.org); err != nil {
 			return nil, err
 		}
