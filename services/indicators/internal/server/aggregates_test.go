@@ -158,12 +158,7 @@ func newAggWorld(t *testing.T, perMun int) *aggWorld {
 	for name, p := range principals {
 		w.conns[name] = w.svc.Dial(t, p)
 	}
-	db, err := pgx.Connect(context.Background(), w.svc.Database.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close(context.Background()) })
-	return &aggWorld{world: w, dir: dir, db: db}
+	return &aggWorld{world: w, dir: dir, db: w.conn()}
 }
 
 func (w *aggWorld) aggregates(as string, req *indicatorsv1.GetAggregatesRequest) []*indicatorsv1.Aggregate {

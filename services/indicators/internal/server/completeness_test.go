@@ -136,11 +136,7 @@ func checkCompletenessAgainstReplay(t *testing.T, seed uint64) {
 	}
 	// Some organisations joined the list late, some dropped out of it (a
 	// refresh drops only the never-submitted; the counts must not care).
-	db, err := pgx.Connect(ctx, w.svc.Database.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close(ctx)
+	db := w.conn()
 	tag, err := db.Exec(ctx, `UPDATE campaign_organisations co SET added_on = make_date(c.year, 11, 20)
 		FROM campaigns c WHERE c.id = co.campaign_id AND mod(abs(hashtext(co.campaign_id::text || co.organisation_id::text || $1)), 5) = 0`,
 		fmt.Sprint(seed))

@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/nastavnik/nastavnik/platform/servicetest"
 	indicatorsv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/indicators/v1"
 )
@@ -68,11 +66,7 @@ func TestBusinessMetrics(t *testing.T) {
 	}
 
 	// The gauges were read through the read-only pool.
-	conn, err := pgx.Connect(ctx, w.svc.Database.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := w.conn()
 	var ro int
 	if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
 		WHERE datname = current_database() AND application_name = 'indicators-ro'`).Scan(&ro); err != nil || ro == 0 {

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/jackc/pgx/v5"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
@@ -577,23 +576,8 @@ func TestSaveSeesRowsChangedElsewhere(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
 	w.publish()
-	db, err := pgx.Connect(ctx, w.svc.Database.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close(context.Background()) })
-	w.clock.Set(time.Date(2025, 10, 1, 3, 0, 0, 0, time.UTC))
-	c25 := w.campaign("methodologist", &indicatorsv1.Campaign{Name: "Мониторинг ЦМН 2025", Year: 2025, MunicipalityId: munA, Deadline: "2025-12-15"})
-	last, err := submit(w, "curator", w.save("curator", w.report("curator", c25.GetId(), orgA1, false), goodValues(1)), false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.reports("methodologist").AcceptReport(ctx, &indicatorsv1.AcceptReportRequest{Id: last.GetId(), Version: last.GetVersion()}); err != nil {
-		t.Fatal(err)
-	}
-	w.clock.Set(time.Date(2026, 10, 1, 3, 0, 0, 0, time.UTC))
-	c26 := w.campaign("methodologist", &indicatorsv1.Campaign{Name: "Мониторинг ЦМН 2026", Year: 2026, MunicipalityId: munA, Deadline: "2026-12-15"})
-	r := w.save("curator", w.report("curator", c26.GetId(), orgA1, false), goodValues(1))
+	db := w.conn()
+	last, _, r := w.lastYearThenThis(true)
 	rules := func(r *indicatorsv1.Report) []string {
 		var out []string
 		for _, v := range r.GetViolations() {
@@ -639,7 +623,7 @@ func TestSaveSeesRowsChangedElsewhere(t *testing.T) {
 		WHERE id = $1`, r.GetId()); err != nil {
 		t.Fatal(err)
 	}
-	_, err = w.reports("curator").SaveReport(ctx, &indicatorsv1.SaveReportRequest{Id: r.GetId(), Version: r.GetVersion(),
+	_, err := w.reports("curator").SaveReport(ctx, &indicatorsv1.SaveReportRequest{Id: r.GetId(), Version: r.GetVersion(),
 		Values: map[string]*indicatorsv1.Value{"teachers_total": cnt(64)}})
 	wantCode(t, "a save on the version before another writer's", err, codes.Aborted)
 	r = w.get("curator", r.GetId())

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -219,6 +220,40 @@ func (w *world) get(as, id string) *indicatorsv1.Report {
 		w.t.Fatalf("GetReport: %v", err)
 	}
 	return resp.GetReport()
+}
+
+// conn is a connection of the test's own to the service's database, for
+// writing rows behind the service's back.
+func (w *world) conn() *pgx.Conn {
+	w.t.Helper()
+	db, err := pgx.Connect(context.Background(), w.svc.Database.URL)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.t.Cleanup(func() { db.Close(context.Background()) })
+	return db
+}
+
+// lastYearThenThis has the curator of orgA1 submit a full 2025 report
+// (accepted by the methodologist when accept) and then start the 2026 one
+// with the same values, the clock on 1 October of each year in turn.
+func (w *world) lastYearThenThis(accept bool) (last *indicatorsv1.Report, c26 *indicatorsv1.Campaign, r *indicatorsv1.Report) {
+	w.t.Helper()
+	w.clock.Set(time.Date(2025, 10, 1, 3, 0, 0, 0, time.UTC))
+	c25 := w.campaign("methodologist", &indicatorsv1.Campaign{Name: "Мониторинг ЦМН 2025", Year: 2025, MunicipalityId: munA, Deadline: "2025-12-15"})
+	last, err := submit(w, "curator", w.save("curator", w.report("curator", c25.GetId(), orgA1, false), goodValues(1)), false)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	if accept {
+		if _, err := w.reports("methodologist").AcceptReport(context.Background(),
+			&indicatorsv1.AcceptReportRequest{Id: last.GetId(), Version: last.GetVersion()}); err != nil {
+			w.t.Fatal(err)
+		}
+	}
+	w.clock.Set(time.Date(2026, 10, 1, 3, 0, 0, 0, time.UTC))
+	c26 = w.campaign("methodologist", &indicatorsv1.Campaign{Name: "Мониторинг ЦМН 2026", Year: 2026, MunicipalityId: munA, Deadline: "2026-12-15"})
+	return last, c26, w.save("curator", w.report("curator", c26.GetId(), orgA1, false), goodValues(1))
 }
 
 func fieldViolations(err error) []string {

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/jackc/pgx/v5"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/testing/protocmp"
@@ -41,20 +40,8 @@ func TestSaveFromTheHeldReport(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
 	w.publish()
-	db, err := pgx.Connect(ctx, w.svc.Database.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close(context.Background()) })
-	w.clock.Set(time.Date(2025, 10, 1, 3, 0, 0, 0, time.UTC))
-	c25 := w.campaign("methodologist", &indicatorsv1.Campaign{Name: "Мониторинг ЦМН 2025", Year: 2025, MunicipalityId: munA, Deadline: "2025-12-15"})
-	last, err := submit(w, "curator", w.save("curator", w.report("curator", c25.GetId(), orgA1, false), goodValues(1)), false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.clock.Set(time.Date(2026, 10, 1, 3, 0, 0, 0, time.UTC))
-	c26 := w.campaign("methodologist", &indicatorsv1.Campaign{Name: "Мониторинг ЦМН 2026", Year: 2026, MunicipalityId: munA, Deadline: "2026-12-15"})
-	r := w.save("curator", w.report("curator", c26.GetId(), orgA1, false), goodValues(1))
+	db := w.conn()
+	last, c26, r := w.lastYearThenThis(false)
 
 	// step saves one count and checks the answer is the report as stored
 	// and how the save read the report.
@@ -160,11 +147,7 @@ func TestConcurrentSavesLoseNothing(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
 	w.publish()
-	db, err := pgx.Connect(ctx, w.svc.Database.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close(context.Background()) })
+	db := w.conn()
 	c := w.campaign("methodologist", &indicatorsv1.Campaign{Name: "Мониторинг ЦМН 2026", Year: 2026, MunicipalityId: munA, Deadline: "2026-12-15"})
 	r := w.save("curator", w.report("curator", c.GetId(), orgA1, false), goodValues(1))
 	r = w.save("curator", r, map[string]*indicatorsv1.Value{"teachers_total": cnt(61)}) // held from here
