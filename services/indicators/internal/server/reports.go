@@ -55,8 +55,9 @@ func (b rulebook) withViolations(r domain.Report) *indicatorsv1.Report {
 // replica's last check of the report (rules.Recheck): a save of one count
 // evaluates again only the rules that read it.
 func (s *Server) written(b rulebook, r domain.Report, view indicatorsv1.ReportView) *indicatorsv1.Report {
-	c := b.rules.Recheck(s.checks.get(r.ID), r.Values, domain.PrevCounts(b.prev))
-	s.checks.put(r.ID, c)
+	last, _ := s.checks.Get(r.ID)
+	c := b.rules.Recheck(last, r.Values, domain.PrevCounts(b.prev))
+	s.checks.Put(r.ID, c)
 	if view == indicatorsv1.ReportView_REPORT_VIEW_BASIC {
 		r.Values = nil
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/nastavnik/nastavnik/platform/validation"
 	indicatorsv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/indicators/v1"
 	notifyv1 "github.com/nastavnik/nastavnik/proto/gen/nastavnik/notify/v1"
+	"github.com/nastavnik/nastavnik/services/indicators/internal/bounded"
 	"github.com/nastavnik/nastavnik/services/indicators/internal/domain"
 	"github.com/nastavnik/nastavnik/services/indicators/internal/form"
 	"github.com/nastavnik/nastavnik/services/indicators/internal/rules"
@@ -43,8 +44,16 @@ type Server struct {
 
 	mu       sync.Mutex
 	compiled map[string]compiledForm // published form versions
-	checks   checks
+
+	// checks are the last check of each report this replica wrote, which
+	// the next write's check starts from (rules.Recheck).
+	checks *bounded.Map[*rules.Checked]
 }
+
+// checksSize bounds the reports whose last check a replica keeps: a check
+// holds the report's values (the map the store holds too) and a few bytes a
+// rule.
+const checksSize = 2048
 
 var (
 	_ indicatorsv1.FormServiceServer     = (*Server)(nil)
@@ -54,7 +63,8 @@ var (
 
 // New returns a server over st asking dir about organisations.
 func New(st *store.Store, dir domain.Directory) *Server {
-	return &Server{store: st, dir: dir, now: time.Now, compiled: map[string]compiledForm{}}
+	return &Server{store: st, dir: dir, now: time.Now, compiled: map[string]compiledForm{},
+		checks: bounded.New[*rules.Checked](checksSize)}
 }
 
 // WithClock makes the server read the time from now (tests of deadlines).

@@ -107,7 +107,7 @@ func (s *Store) PreviousValues(ctx context.Context, orgID string, year int, form
 // extension's id: see cachedReport), and leaves out the values that
 // the caller holds: the report's when its row is still version $2 written by
 // transaction $3, last year's when it is still report $4 at version $5
-// written by $6 (see valuesCache).
+// written by $6 (see cachedReport).
 var lockedReport = `SELECT ` + strings.Replace(reportColumns, reportValues,
 	`CASE WHEN r.version = $2::bigint AND r.xmin = $3::xid THEN NULL ELSE r."values" END`, 1) +
 	`, r.xmin, c.xmin, co.xmin, COALESCE((SELECT x.id FROM extensions x WHERE x.campaign_id = r.campaign_id
@@ -289,7 +289,7 @@ const reportSet = `UPDATE reports r SET status = $2,
 		late = $7, submit_time = $8, reopen_reason = $9, version = r.version + 1, update_time = $10`
 
 // reportReturning is what a write of a report returns: what the database
-// keeps of it, with the row's xmin (see valuesCache).
+// keeps of it, with the row's xmin (see cachedReport).
 const reportReturning = ` RETURNING r.version, r.update_time, r.submit_time, r.xmin`
 
 // reportUpdate writes report $1 locked by the write's transaction
@@ -440,7 +440,7 @@ func (t txReads) PreviousValues(ctx context.Context, orgID string, year int, for
 // one, when the service holds the report as it stands (updateCurrent).
 func (s *Store) UpdateReport(ctx context.Context, actor domain.Actor, id string, now time.Time, prepare Prepare, fn Mutation) (domain.Report, error) {
 	const op = "store.UpdateReport"
-	held, _ := s.values.get(id) // what the cache held of the report
+	held, _ := s.values.Get(id) // what the cache held of the report
 	if out, done, err := s.updateCurrent(ctx, actor, id, now, held, prepare, fn); done {
 		return out, translate(op, err)
 	}
@@ -489,7 +489,7 @@ func (s *Store) UpdateReport(ctx context.Context, actor domain.Actor, id string,
 			return err
 		})
 	err := database.InPipelinedTx(ctx, s.pool, first, func(tx *database.PipelinedTx) error {
-		s.values.put(id, read)
+		s.values.Put(id, read)
 		prev := read.prevV
 		f, err := prepare(ctx, cur.Report, txReads{q: tx, prev: prev, prevFor: &cur.Report})
 		if err != nil {
@@ -558,7 +558,7 @@ func (s *Store) UpdateReport(ctx context.Context, actor domain.Actor, id string,
 		return domain.Report{}, translate(op, err)
 	}
 	if written.values != nil {
-		s.values.put(id, written) // the row as committed (or, in a caller's transaction, as it will be)
+		s.values.Put(id, written) // the row as committed (or, in a caller's transaction, as it will be)
 		s.writes.locked.Add(1)
 	}
 	return out, nil
@@ -612,7 +612,7 @@ func (s *Store) updateCurrent(ctx context.Context, actor domain.Actor, id string
 		r.SubmitTime = *stored
 	}
 	written.row.version, written.values, written.report.Report = r.Version, r.Values, r
-	s.values.put(id, written)
+	s.values.Put(id, written)
 	s.writes.held.Add(1)
 	return r, true, nil
 }

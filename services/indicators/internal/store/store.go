@@ -20,6 +20,7 @@ import (
 	"github.com/nastavnik/nastavnik/platform/idempotency"
 	"github.com/nastavnik/nastavnik/platform/identity"
 	"github.com/nastavnik/nastavnik/platform/notify"
+	"github.com/nastavnik/nastavnik/services/indicators/internal/bounded"
 	"github.com/nastavnik/nastavnik/services/indicators/internal/domain"
 )
 
@@ -39,9 +40,10 @@ type Store struct {
 	pool *pgxpool.Pool
 	// read serves the reads that tolerate replication lag (the dashboards'
 	// aggregates, the business gauges): a replica's pool, or pool.
-	read   *pgxpool.Pool
-	cache  compiledCache
-	values valuesCache
+	read  *pgxpool.Pool
+	cache compiledCache
+	// values: the cachedReport by report id.
+	values *bounded.Map[cachedReport]
 	// writes counts the reports written by how they were read (Writes).
 	writes struct{ held, locked atomic.Int64 }
 }
@@ -52,7 +54,9 @@ type Store struct {
 func (s *Store) Writes() (held, locked int64) { return s.writes.held.Load(), s.writes.locked.Load() }
 
 // New returns a store over pool.
-func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool, read: pool} }
+func New(pool *pgxpool.Pool) *Store {
+	return &Store{pool: pool, read: pool, values: bounded.New[cachedReport](valuesCacheSize)}
+}
 
 // ReadFrom makes the reads that tolerate replication lag go to read (a
 // pool on a replica); nil keeps them on the primary.

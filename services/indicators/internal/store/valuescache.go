@@ -1,8 +1,6 @@
 package store
 
 import (
-	"sync"
-
 	"github.com/nastavnik/nastavnik/services/indicators/internal/form"
 )
 
@@ -46,33 +44,4 @@ type cachedReport struct {
 	report                  reportRow
 	campaignXmin, placeXmin uint32
 	extensionID             int64
-}
-
-// valuesCache is the cachedReport by report id; a full cache forgets an
-// entry picked by the map's iteration order (random replacement).
-type valuesCache struct {
-	mu sync.Mutex
-	m  map[string]cachedReport
-}
-
-func (c *valuesCache) get(id string) (cachedReport, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	v, ok := c.m[id]
-	return v, ok
-}
-
-func (c *valuesCache) put(id string, v cachedReport) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil {
-		c.m = make(map[string]cachedReport)
-	}
-	if _, ok := c.m[id]; !ok && len(c.m) >= valuesCacheSize {
-		for k := range c.m {
-			delete(c.m, k)
-			break
-		}
-	}
-	c.m[id] = v
 }
