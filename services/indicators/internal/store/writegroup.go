@@ -14,11 +14,16 @@ import (
 )
 
 // MaxGroupFlushes is how many groups of held saves may be on their way to
-// the database at once (writeGroups). One more save beyond them waits for a
-// flush to end and goes with whatever else queued meanwhile: two keep a save
-// that finds one flush running from waiting for it, while the rest share
-// round trips and transactions.
-const MaxGroupFlushes = 2
+// the database at once (writeGroups). A save that finds them all running
+// waits for one to end and goes with whatever else queued meanwhile. One:
+// on the December peak (8 curators) a second flush halved the groups (2.4
+// saves a group on average → 1.5) and gave back half of PostgreSQL's saving,
+// while a save waits at most for one round trip it would otherwise have
+// competed with. Its cost: a group that waits on a row lock (a locked write
+// of one of its reports) holds up the held saves queued behind it for that
+// long — the locked writes are short transactions, and statement_timeout
+// bounds the rest.
+const MaxGroupFlushes = 1
 
 // MaxGroup bounds the saves sent as one group: a group is one transaction,
 // holding its reports' rows locked until the last of them is written.
