@@ -94,52 +94,72 @@ func (w *world) saveAsync(ctx context.Context, h heldReport, n int64) <-chan sav
 	return out
 }
 
+// lock locks the rows of reports in a transaction of the test's own and
+// returns its commit. A lock alone writes no row version: the guards of
+// saves that waited on it still pass once it is released.
+func (w *world) lock(reports ...heldReport) (commit func()) {
+	w.t.Helper()
+	ctx := context.Background()
+	tx, err := w.conn().Begin(ctx)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	ids := make([]string, len(reports))
+	for i, h := range reports {
+		ids[i] = h.r.GetId()
+	}
+	if _, err := tx.Exec(ctx, `SELECT FROM indicators.reports WHERE id = ANY($1::uuid[]) FOR UPDATE`, ids); err != nil {
+		w.t.Fatal(err)
+	}
+	return func() {
+		w.t.Helper()
+		if err := tx.Commit(ctx); err != nil {
+			w.t.Fatal(err)
+		}
+	}
+}
+
+// waitingOnLocks waits until n of the service's statements wait on a lock.
+func (w *world) waitingOnLocks(what string, n int) {
+	w.t.Helper()
+	watch := w.conn()
+	until(w.t, what, func() bool {
+		var got int
+		if err := watch.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&got); err != nil {
+			w.t.Fatal(err)
+		}
+		return got == n
+	})
+}
+
 // stall makes the service's flushes wait: it locks the rows of blockers
-// (one report a flush, store.MaxGroupFlushes) in a transaction of the
-// test's own and saves each of them (teachers, teachers+1, …) until those
-// saves wait on the locks in the database. Every held save after that
-// queues. release commits the transaction and returns the blockers'
-// answers.
+// (one report a flush, store.MaxGroupFlushes) and saves each of them
+// (teachers, teachers+1, …) until those saves wait on the locks. Every held
+// save after that queues. release releases the locks and returns the
+// blockers' answers — which must not wait for the saves queued behind them
+// (the flush goes on without its caller).
 func (w *world) stall(blockers []heldReport, teachers int64) (release func() []saveResult) {
 	w.t.Helper()
 	if len(blockers) != store.MaxGroupFlushes {
 		w.t.Fatalf("%d blockers for %d flushes", len(blockers), store.MaxGroupFlushes)
 	}
-	ctx := context.Background()
-	db := w.conn()
-	tx, err := db.Begin(ctx)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	ids := make([]string, len(blockers))
-	for i, b := range blockers {
-		ids[i] = b.r.GetId()
-	}
-	// A lock alone writes no row version: the saves' guards still pass
-	// once it is released.
-	if _, err := tx.Exec(ctx, `SELECT FROM indicators.reports WHERE id = ANY($1::uuid[]) FOR UPDATE`, ids); err != nil {
-		w.t.Fatal(err)
-	}
+	commit := w.lock(blockers...)
 	answers := make([]<-chan saveResult, len(blockers))
 	for i, b := range blockers {
-		answers[i] = w.saveAsync(ctx, b, teachers+int64(i))
+		answers[i] = w.saveAsync(context.Background(), b, teachers+int64(i))
 	}
-	watch := w.conn()
-	until(w.t, "the flushes to wait on the locks", func() bool {
-		var n int
-		if err := watch.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&n); err != nil {
-			w.t.Fatal(err)
-		}
-		return n == len(blockers)
-	})
+	w.waitingOnLocks("the flushes to wait on the locks", len(blockers))
 	return func() []saveResult {
 		w.t.Helper()
-		if err := tx.Commit(ctx); err != nil {
-			w.t.Fatal(err)
-		}
+		commit()
 		out := make([]saveResult, len(answers))
 		for i, a := range answers {
-			out[i] = <-a
+			select {
+			case out[i] = <-a:
+			case <-time.After(10 * time.Second):
+				w.t.Fatalf("blocker %d: no answer ten seconds after its lock was released", i)
+			}
 		}
 		return out
 	}
@@ -166,8 +186,9 @@ func (w *world) wantSaved(what string, h heldReport, got saveResult, n int64) {
 // Held saves that come while the flushes are busy go to the database
 // together, as one transaction: each gets its own answer, a second save of
 // a report in the group is refused as stale (it saw the first one's write),
-// a save whose caller gave up while it queued is not written, and when one
-// save of a group fails every other one is still written.
+// a save whose caller gave up while it queued is not written, a flusher's
+// caller does not wait for the groups after its own, and when one save of a
+// group fails every other one is still written.
 func TestGroupCommit(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
@@ -194,9 +215,14 @@ func TestGroupCommit(t *testing.T) {
 		t.Errorf("the save given up: %v, want Canceled", got.err)
 	}
 	until(t, "the save given up to leave the queue", func() bool { return w.queued() == 10 })
+	// The group waits on a lock of one of its reports: the blockers, whose
+	// callers flushed, answer all the same.
+	commit := w.lock(distinct[0])
 	for i, got := range release() {
 		w.wantSaved(fmt.Sprintf("blocker %d", i), blockers[i], got, int64(500+i))
 	}
+	w.waitingOnLocks("the group to wait on its report's lock", 1)
+	commit()
 	for i, a := range answers {
 		w.wantSaved(fmt.Sprintf("report %d of the group", i), distinct[i], <-a, int64(100+i))
 	}

@@ -36,7 +36,9 @@ const MaxGroup = 32
 // executor. So a save joins a queue, and while fewer than MaxGroupFlushes
 // flushes run, its caller becomes a flusher: it sends everything queued as
 // one pgx batch — the statements, then one Sync, which PostgreSQL runs as
-// one implicit transaction — and goes on while the queue is not empty. A
+// one implicit transaction — and the flush goes on while the queue is not
+// empty (in a goroutine of its own once the caller's save is written, so
+// that no caller waits for other callers' saves). A
 // save that finds the queue empty and a flush free goes alone, as one
 // QueryRow with its own context, exactly as without groups. Nothing waits
 // for company: a group is what queued while the flushes before it ran.
@@ -88,7 +90,7 @@ func (g *writeGroups) write(ctx context.Context, id, sql string, args []any, des
 	if g.flushing < MaxGroupFlushes {
 		g.flushing++
 		g.mu.Unlock()
-		g.flush() // w among the first taken: its answer is in once flush ends
+		g.flush(w)
 	} else {
 		g.mu.Unlock()
 	}
@@ -115,14 +117,21 @@ func (g *writeGroups) write(ctx context.Context, id, sql string, args []any, des
 }
 
 // flush sends the queue in groups of at most MaxGroup until it is empty,
-// then leaves its place among the flushes.
-func (g *writeGroups) flush() {
+// then leaves its place among the flushes. own is its caller's save: once
+// that is written, what is left is flushed by a goroutine that takes over
+// the place, and the caller goes back with its answer.
+func (g *writeGroups) flush(own *groupWrite) {
 	for {
 		g.mu.Lock()
 		n := min(len(g.queue), MaxGroup)
 		if n == 0 {
 			g.flushing--
 			g.mu.Unlock()
+			return
+		}
+		if own != nil && own.taken {
+			g.mu.Unlock()
+			go g.flush(nil)
 			return
 		}
 		group := slices.Clone(g.queue[:n])
