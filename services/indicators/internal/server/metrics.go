@@ -48,12 +48,59 @@ func (s *Server) Instrument(reg prometheus.Registerer, logger *slog.Logger, cach
 	}
 	for _, c := range []prometheus.Collector{s.metrics.saved, s.metrics.submitted,
 		writes("held", func(held, _ int64) int64 { return held }), writes("locked", func(_, locked int64) int64 { return locked }),
+		writeGroups{s.store}, prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "nastavnik_report_write_queue",
+			Help: "Held saves waiting for a flush of their group (store.MaxGroupFlushes running)."},
+			func() float64 { return float64(s.store.WriteGroups().Queued) }),
 		newStandings(s.store, func() time.Time { return s.now() }, logger, cacheFor)} {
 		if err := reg.Register(c); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// writeGroups collects the group commit's figures (store.WriteGroups): a
+// histogram of the sizes of the groups of held saves sent (1: a save that
+// went alone) and the count of groups that failed as a whole.
+type writeGroups struct{ store *store.Store }
+
+var (
+	writeGroupSize = prometheus.NewDesc("nastavnik_report_write_group_size",
+		"Held saves sent to the database together, as one transaction (1: alone).", nil, nil)
+	writeGroupsFailed = prometheus.NewDesc("nastavnik_report_write_groups_failed_total",
+		"Groups of held saves that failed as a whole (each save was then sent again alone).", nil, nil)
+	// writeGroupBuckets are the histogram's upper bounds, up to
+	// store.MaxGroup.
+	writeGroupBuckets = []int{1, 2, 3, 4, 6, 8, 12, 16, 24, store.MaxGroup}
+)
+
+// Describe implements prometheus.Collector.
+func (c writeGroups) Describe(ch chan<- *prometheus.Desc) {
+	ch <- writeGroupSize
+	ch <- writeGroupsFailed
+}
+
+// Collect implements prometheus.Collector.
+func (c writeGroups) Collect(ch chan<- prometheus.Metric) {
+	st := c.store.WriteGroups()
+	var (
+		count, sum uint64
+		buckets    = make(map[float64]uint64, len(writeGroupBuckets))
+		next       = 0
+	)
+	for n := 1; n < len(st.Sizes); n++ {
+		for n > writeGroupBuckets[next] {
+			buckets[float64(writeGroupBuckets[next])] = count
+			next++
+		}
+		count += uint64(st.Sizes[n])
+		sum += uint64(n) * uint64(st.Sizes[n])
+	}
+	for ; next < len(writeGroupBuckets); next++ {
+		buckets[float64(writeGroupBuckets[next])] = count
+	}
+	ch <- prometheus.MustNewConstHistogram(writeGroupSize, count, float64(sum), buckets)
+	ch <- prometheus.MustNewConstMetric(writeGroupsFailed, prometheus.CounterValue, float64(st.Failed))
 }
 
 // standings collects the per-region gauges from store.RegionStandings,

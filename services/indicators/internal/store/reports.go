@@ -568,7 +568,8 @@ func (s *Store) UpdateReport(ctx context.Context, actor domain.Actor, id string,
 // report as the service holds it (held, full) and the change goes to the
 // database as one statement that writes it only while every row that report
 // was read from is unchanged (reportWritesCurrent), in a transaction of its
-// own. done says it wrote the report (or the statement failed). Otherwise
+// own — or, when other saves come at once, of a group of them (writeGroups).
+// done says it wrote the report (or the statement failed). Otherwise
 // nothing was written and UpdateReport reads the report under lock and
 // decides again from what it reads: a report not held, or changed since by
 // anyone; a step fn refuses (a stale version among them) or that changes
@@ -600,7 +601,7 @@ func (s *Store) updateCurrent(ctx context.Context, actor domain.Actor, id string
 	var stored *time.Time
 	written := held
 	sql, args := reportWrite(id, &r, set, cleared, remarks, submit, actor, now, cur.Version+1, events, &held)
-	err = s.pool.QueryRow(ctx, sql, args...).Scan(&r.Version, &r.UpdateTime, &stored, &written.row.xmin)
+	err = s.groups.write(ctx, id, sql, args, &r.Version, &r.UpdateTime, &stored, &written.row.xmin)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return domain.Report{}, false, nil // a row changed: read it under lock
 	}

@@ -46,6 +46,9 @@ type Store struct {
 	values *bounded.Map[cachedReport]
 	// writes counts the reports written by how they were read (Writes).
 	writes struct{ held, locked atomic.Int64 }
+	// groups sends the held saves' statements, several at once in one
+	// transaction when they come together (writeGroups).
+	groups writeGroups
 }
 
 // Writes returns how many writes of a report went to the database as one
@@ -55,7 +58,7 @@ func (s *Store) Writes() (held, locked int64) { return s.writes.held.Load(), s.w
 
 // New returns a store over pool.
 func New(pool *pgxpool.Pool) *Store {
-	return &Store{pool: pool, read: pool, values: bounded.New[cachedReport](valuesCacheSize)}
+	return &Store{pool: pool, read: pool, values: bounded.New[cachedReport](valuesCacheSize), groups: writeGroups{pool: pool}}
 }
 
 // ReadFrom makes the reads that tolerate replication lag go to read (a
