@@ -2,7 +2,9 @@ package database
 
 import (
 	"context"
+	"time"
 
+	"github.com/jackc/pgerrcode"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -26,7 +28,31 @@ type PipelinedTx struct {
 // fn returns nil. An error from first or fn rolls it back. When ctx carries
 // a transaction (WithTx), everything runs in a savepoint of it instead, as
 // InTx does, and commits with that transaction.
+//
+// A deadlock (PostgreSQL ends one of the transactions in it, so nothing of
+// this one committed) is run again from first, a few times: at read
+// committed, InTx leaves that to its caller, but fn here reads what it
+// changes under lock with first, so a second run decides again from what
+// it reads. fn and first's callbacks must therefore be safe to run again.
 func InPipelinedTx(ctx context.Context, pool *pgxpool.Pool, first *pgx.Batch, fn func(*PipelinedTx) error) error {
+	const attempts = 5
+	var err error
+	for i := range attempts {
+		err = inPipelinedTx(ctx, pool, first, fn)
+		if err == nil || txFrom(ctx) != nil || !hasCode(err, pgerrcode.DeadlockDetected) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(i+1) * 5 * time.Millisecond):
+		}
+	}
+	return err
+}
+
+// inPipelinedTx is one run of InPipelinedTx.
+func inPipelinedTx(ctx context.Context, pool *pgxpool.Pool, first *pgx.Batch, fn func(*PipelinedTx) error) error {
 	if outer := txFrom(ctx); outer != nil {
 		return pgx.BeginFunc(ctx, outer, func(sp pgx.Tx) error {
 			if err := sp.SendBatch(ctx, first).Close(); err != nil {
@@ -44,7 +70,12 @@ func InPipelinedTx(ctx context.Context, pool *pgxpool.Pool, first *pgx.Batch, fn
 	defer c.Release()
 	b := &pgx.Batch{}
 	b.BeginTx(pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
-	b.QueuedQueries = append(b.QueuedQueries, first.QueuedQueries...)
+	// Copies of first's queries: pgx keeps in each the statement it was
+	// prepared as on the connection it went to, which a second run may not
+	// get.
+	for _, q := range first.QueuedQueries {
+		b.QueuedQueries = append(b.QueuedQueries, &pgx.QueuedQuery{SQL: q.SQL, Arguments: q.Arguments, Fn: q.Fn})
+	}
 	br := c.SendBatch(ctx, b)
 	t := &PipelinedTx{Tx: br.Tx()}
 	if err := br.Close(); err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -161,4 +162,79 @@ INSERT INTO counters VALUES (1, 0);
 			idle()
 		}
 	})
+}
+
+// TestInPipelinedTxRunsADeadlockAgain: a write whose transaction
+// PostgreSQL ends to break a deadlock runs again from its first batch, on
+// what it reads then, and commits.
+func TestInPipelinedTxRunsADeadlockAgain(t *testing.T) {
+	ctx := context.Background()
+	migrations := fstest.MapFS{"00001_t.sql": {Data: []byte(`-- +goose Up
+CREATE TABLE counters (id int PRIMARY KEY, n int NOT NULL);
+INSERT INTO counters VALUES (1, 0), (2, 0);
+`)}}
+	pool := testdb.New(t, "pipelineddeadlock", migrations)
+	other, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Rollback(ctx) //nolint:errcheck // committed below
+	if _, err := other.Exec(ctx, `UPDATE counters SET n = n + 10 WHERE id = 2`); err != nil {
+		t.Fatal(err)
+	}
+
+	// The write locks counter 1 with its begin, then waits for counter 2,
+	// which other holds; other then waits for counter 1. The write waited
+	// first, so its deadlock check runs first and ends it.
+	runs, read := 0, []int{}
+	done := make(chan error, 1)
+	go func() {
+		done <- func() error {
+			var n int
+			first := &pgx.Batch{}
+			first.Queue(`SELECT n FROM counters WHERE id = 1 FOR UPDATE`).QueryRow(func(row pgx.Row) error { return row.Scan(&n) })
+			return database.InPipelinedTx(ctx, pool, first, func(tx *database.PipelinedTx) error {
+				runs++
+				read = append(read, n)
+				b := &pgx.Batch{}
+				b.Queue(`UPDATE counters SET n = n + 1 WHERE id = 2`)
+				b.Queue(`UPDATE counters SET n = $1 WHERE id = 1`, n+1)
+				return tx.CommitWith(ctx, b)
+			})
+		}()
+	}()
+	waiting := func() bool {
+		var n int
+		if err := pool.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+			AND wait_event_type = 'Lock' AND query LIKE 'UPDATE counters SET n = n + 1%'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n == 1
+	}
+	for deadline := time.Now().Add(10 * time.Second); !waiting(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the write never waited for counter 2")
+		}
+	}
+	time.Sleep(200 * time.Millisecond) // well after the write began to wait: its check runs first
+	if _, err := other.Exec(ctx, `UPDATE counters SET n = n + 100 WHERE id = 1`); err != nil {
+		t.Fatalf("the other transaction: %v", err)
+	}
+	if err := other.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("the write: %v", err)
+	}
+	// Its first run read 0 and was ended; its second read the other's 100.
+	if runs != 2 || len(read) != 2 || read[0] != 0 || read[1] != 100 {
+		t.Fatalf("fn ran %d times reading %v, want twice reading [0 100]", runs, read)
+	}
+	var one, two int
+	if err := pool.QueryRow(ctx, `SELECT (SELECT n FROM counters WHERE id = 1), (SELECT n FROM counters WHERE id = 2)`).Scan(&one, &two); err != nil {
+		t.Fatal(err)
+	}
+	if one != 101 || two != 11 {
+		t.Fatalf("counters %d and %d, want 101 and 11", one, two)
+	}
 }
