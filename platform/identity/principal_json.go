@@ -10,14 +10,29 @@ import (
 // for the principals of every request (TestPrincipalJSONIsEncodingJSONs): a
 // principal with a text encoding/json would escape goes to encoding/json.
 func marshalPrincipal(p Principal) ([]byte, error) {
-	if !plainPrincipal(p) {
+	if !plainHead(p) || !plainJSON(p.RemoteAddr) || !plainJSON(p.RequestID) {
 		return json.Marshal(p)
 	}
-	n := 64 + len(p.AccountID) + len(p.Login) + len(p.RemoteAddr) + len(p.RequestID)
+	b := appendHead(make([]byte, 0, headSize(p)+tailSize(p.RemoteAddr, p.RequestID)), p)
+	return appendTail(b, p.RemoteAddr, p.RequestID, p.Expires), nil
+}
+
+// headSize is about the length of p's head (see appendHead).
+func headSize(p Principal) int {
+	n := 32 + len(p.AccountID) + len(p.Login)
 	for _, bd := range p.Bindings {
 		n += 40 + len(bd.Role) + len(bd.Region) + len(bd.Municipality) + len(bd.Organisation)
 	}
-	b := make([]byte, 0, n)
+	return n
+}
+
+// tailSize is about the length of a tail (see appendTail).
+func tailSize(remoteAddr, requestID string) int { return 40 + len(remoteAddr) + len(requestID) }
+
+// appendHead appends p's JSON up to what changes from request to request
+// (its address, request id and expiry: appendTail writes them), the
+// object left open.
+func appendHead(b []byte, p Principal) []byte {
 	b = append(b, `{"a":"`...)
 	b = append(b, p.AccountID...)
 	b = append(b, `","l":"`...)
@@ -44,11 +59,17 @@ func marshalPrincipal(p Principal) ([]byte, error) {
 	if p.ReadOnly {
 		b = append(b, `,"ro":true`...)
 	}
-	b = appendOptional(b, `,"ip":"`, p.RemoteAddr)
-	b = appendOptional(b, `,"rid":"`, p.RequestID)
+	return b
+}
+
+// appendTail closes a head (see appendHead) with the address, request id
+// and expiry.
+func appendTail(b []byte, remoteAddr, requestID string, expires int64) []byte {
+	b = appendOptional(b, `,"ip":"`, remoteAddr)
+	b = appendOptional(b, `,"rid":"`, requestID)
 	b = append(b, `,"exp":`...)
-	b = strconv.AppendInt(b, p.Expires, 10)
-	return append(b, '}'), nil
+	b = strconv.AppendInt(b, expires, 10)
+	return append(b, '}')
 }
 
 func appendOptional(b []byte, key, v string) []byte {
@@ -62,7 +83,13 @@ func appendOptional(b []byte, key, v string) []byte {
 
 // plainPrincipal: every text of p is one encoding/json writes as it is.
 func plainPrincipal(p Principal) bool {
-	if !plainJSON(p.AccountID) || !plainJSON(p.Login) || !plainJSON(p.RemoteAddr) || !plainJSON(p.RequestID) {
+	return plainHead(p) && plainJSON(p.RemoteAddr) && plainJSON(p.RequestID)
+}
+
+// plainHead: every text of p's head (see appendHead) is one encoding/json
+// writes as it is.
+func plainHead(p Principal) bool {
+	if !plainJSON(p.AccountID) || !plainJSON(p.Login) {
 		return false
 	}
 	for _, bd := range p.Bindings {

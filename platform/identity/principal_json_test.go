@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 var principalTexts = []string{"", "a", "operator", "Иванова", "127.0.0.1", "::1", "24", "krsk",
@@ -69,6 +70,49 @@ func TestPrincipalJSONIsEncodingJSONs(t *testing.T) {
 	}
 }
 
+// A prepared principal signs to Sign's token, byte for byte, whatever its
+// texts and whatever address and request id it is signed with (texts
+// encoding/json escapes among them), and the token verifies to the
+// principal with that address and request id.
+func TestSignPreparedIsSigns(t *testing.T) {
+	t.Parallel()
+	s, err := NewSigner(bytes.Repeat([]byte("k"), MinKeyBytes))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(15, 30))
+	now := time.Unix(1_765_000_000, 0)
+	var fast int
+	for i := range 5000 {
+		var p Principal
+		fillRandom(rng, reflect.ValueOf(&p).Elem())
+		pp := Prepare(p)
+		for range 3 {
+			addr, rid := principalTexts[rng.IntN(len(principalTexts))], principalTexts[rng.IntN(len(principalTexts))]
+			q := p
+			q.RemoteAddr, q.RequestID = addr, rid
+			want, werr := s.Sign(q, now, TTL)
+			got, err := s.SignPrepared(pp, addr, rid, now, TTL)
+			if err != nil || werr != nil || got != want {
+				t.Fatalf("principal %d %+v at %q, %q:\n got %s (%v)\nwant %s (%v)", i, p, addr, rid, got, err, want, werr)
+			}
+			if pp.head != nil && plainJSON(addr) && plainJSON(rid) {
+				fast++
+			}
+			v, err := s.Verify(got, now)
+			if err != nil {
+				t.Fatalf("principal %d: Verify: %v", i, err)
+			}
+			if utf8.ValidString(addr) && utf8.ValidString(rid) && (v.RemoteAddr != addr || v.RequestID != rid) {
+				t.Fatalf("principal %d: verified address %q and request id %q, want %q, %q", i, v.RemoteAddr, v.RequestID, addr, rid)
+			}
+		}
+	}
+	if fast < 1000 || fast > 14000 {
+		t.Errorf("%d of 15000 tokens from the prepared head: want many of both", fast)
+	}
+}
+
 // Signing a curator's identity, as the gateway does for every call.
 func BenchmarkSign(b *testing.B) {
 	s, _ := NewSigner(bytes.Repeat([]byte("k"), MinKeyBytes))
@@ -88,6 +132,15 @@ func BenchmarkSign(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			if _, err := marshalPrincipal(p); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("SignPrepared", func(b *testing.B) {
+		pp := Prepare(p)
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := s.SignPrepared(pp, p.RemoteAddr, p.RequestID, now, TTL); err != nil {
 				b.Fatal(err)
 			}
 		}
