@@ -171,9 +171,10 @@ func CheckCSRF(want, got string) bool {
 var publicAPI = map[string]bool{"POST /v1/auth/token": true}
 
 // APIMiddleware authenticates API requests and puts the caller in the context
-// (the Authorization header goes no further). A bad credential is 401; a cookie-authenticated request that changes state
-// without the session's X-CSRF-Token is 403. Anonymous requests go on without
-// an identity, and the services answer them UNAUTHENTICATED.
+// (the Authorization header goes no further). A bad credential is 401; a
+// cookie-authenticated request that changes state without the session's
+// X-CSRF-Token is 403. Anonymous requests go on without an identity, and the
+// services answer them UNAUTHENTICATED.
 func (a *Authenticator) APIMiddleware(fail func(w http.ResponseWriter, r *http.Request, err error)) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
