@@ -9,7 +9,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash"
@@ -306,7 +305,7 @@ func (s *Signer) Verify(token string, now time.Time) (Principal, error) {
 		return Principal{}, ErrMalformed
 	}
 	var p Principal
-	if err := json.Unmarshal(body, &p); err != nil {
+	if err := unmarshalPrincipal(body, &p); err != nil {
 		return Principal{}, ErrMalformed
 	}
 	if now.Unix() >= p.Expires {

@@ -114,3 +114,117 @@ func plainJSON(s string) bool {
 	}
 	return utf8.ValidString(s)
 }
+
+// unmarshalPrincipal is json.Unmarshal(body, p) for the principals
+// marshalPrincipal writes by hand, read without reflection on every call
+// a service verifies (TestPrincipalJSONReadsAsEncodingJSON, FuzzPrincipalJSON):
+// their members in that order, texts without escapes and in UTF-8, a
+// boolean only as "ro":true. Anything else goes to encoding/json.
+func unmarshalPrincipal(body []byte, p *Principal) error {
+	if q, ok := readPrincipal(body); ok {
+		*p = q
+		return nil
+	}
+	return json.Unmarshal(body, p)
+}
+
+// readPrincipal reads body in marshalPrincipal's plain form; false when it
+// is not in that form.
+func readPrincipal(body []byte) (Principal, bool) {
+	r := principalReader{b: body}
+	var p Principal
+	ok := r.lit(`{"a":`) && r.str(&p.AccountID) && r.lit(`,"l":`) && r.str(&p.Login) && r.lit(`,"b":`)
+	if !ok {
+		return Principal{}, false
+	}
+	if !r.lit("null") {
+		if !r.lit("[") {
+			return Principal{}, false
+		}
+		p.Bindings = []Binding{}
+		for first := true; !r.lit("]"); first = false {
+			if !first && !r.lit(",") {
+				return Principal{}, false
+			}
+			var bd Binding
+			var role string
+			if !r.lit(`{"r":`) || !r.str(&role) {
+				return Principal{}, false
+			}
+			bd.Role = Role(role)
+			if r.lit(`,"rg":`) && !r.str(&bd.Region) ||
+				r.lit(`,"mu":`) && !r.str(&bd.Municipality) ||
+				r.lit(`,"or":`) && !r.str(&bd.Organisation) ||
+				!r.lit("}") {
+				return Principal{}, false
+			}
+			p.Bindings = append(p.Bindings, bd)
+		}
+	}
+	p.ReadOnly = r.lit(`,"ro":true`)
+	if r.lit(`,"ip":`) && !r.str(&p.RemoteAddr) ||
+		r.lit(`,"rid":`) && !r.str(&p.RequestID) ||
+		!r.lit(`,"exp":`) || !r.int(&p.Expires) || !r.lit("}") || r.i != len(r.b) {
+		return Principal{}, false
+	}
+	return p, true
+}
+
+type principalReader struct {
+	b []byte
+	i int
+}
+
+// lit consumes s when it comes next.
+func (r *principalReader) lit(s string) bool {
+	if len(r.b)-r.i < len(s) || string(r.b[r.i:r.i+len(s)]) != s {
+		return false
+	}
+	r.i += len(s)
+	return true
+}
+
+// str reads a JSON string without escapes or control characters, in UTF-8.
+func (r *principalReader) str(dst *string) bool {
+	if !r.lit(`"`) {
+		return false
+	}
+	start := r.i
+	for ; r.i < len(r.b); r.i++ {
+		switch c := r.b[r.i]; {
+		case c == '"':
+			s := r.b[start:r.i]
+			r.i++
+			if !utf8.Valid(s) {
+				return false
+			}
+			*dst = string(s)
+			return true
+		case c < ' ', c == '\\':
+			return false
+		}
+	}
+	return false
+}
+
+// int reads an integer as encoding/json reads one into an int64: an
+// optional minus, no leading zero, no fraction or exponent, in range.
+func (r *principalReader) int(dst *int64) bool {
+	start := r.i
+	if r.i < len(r.b) && r.b[r.i] == '-' {
+		r.i++
+	}
+	digits := r.i
+	for r.i < len(r.b) && r.b[r.i] >= '0' && r.b[r.i] <= '9' {
+		r.i++
+	}
+	if r.i == digits || r.b[digits] == '0' && r.i-digits > 1 {
+		return false
+	}
+	n, err := strconv.ParseInt(string(r.b[start:r.i]), 10, 64)
+	if err != nil {
+		return false
+	}
+	*dst = n
+	return true
+}
