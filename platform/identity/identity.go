@@ -9,7 +9,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash"
@@ -242,8 +241,50 @@ func (s *Signer) Sign(p Principal, now time.Time, ttl time.Duration) (string, er
 	if err != nil {
 		return "", fmt.Errorf("identity.Sign: %w", err)
 	}
-	payload := base64.RawURLEncoding.EncodeToString(body)
-	return payload + "." + base64.RawURLEncoding.EncodeToString(s.mac(payload)), nil
+	return s.token(body), nil
+}
+
+// Prepared is a principal made ready to be signed for request after
+// request (the gateway keeps one for each caller it has authenticated): the
+// JSON of all but its address, request id and expiry is written once.
+type Prepared struct {
+	p    Principal // without address, request id and expiry
+	head []byte    // p's JSON but for those (appendHead); nil when encoding/json writes it
+}
+
+// Prepare makes p ready for SignPrepared; its address, request id and
+// expiry are left out (SignPrepared is given them).
+func Prepare(p Principal) *Prepared {
+	p.RemoteAddr, p.RequestID, p.Expires = "", "", 0
+	pp := &Prepared{p: p}
+	if plainHead(p) {
+		pp.head = appendHead(make([]byte, 0, headSize(p)), p)
+	}
+	return pp
+}
+
+// SignPrepared is Sign of the prepared principal with remoteAddr and
+// requestID: the same token, without writing the rest of it again.
+func (s *Signer) SignPrepared(pp *Prepared, remoteAddr, requestID string, now time.Time, ttl time.Duration) (string, error) {
+	if pp.head == nil || !plainJSON(remoteAddr) || !plainJSON(requestID) {
+		p := pp.p
+		p.RemoteAddr, p.RequestID = remoteAddr, requestID
+		return s.Sign(p, now, ttl)
+	}
+	body := append(make([]byte, 0, len(pp.head)+tailSize(remoteAddr, requestID)), pp.head...)
+	return s.token(appendTail(body, remoteAddr, requestID, now.Add(ttl).Unix())), nil
+}
+
+// token is the signed token of a principal's JSON: its base64, a dot and
+// the base64 of the payload's MAC, written into one buffer.
+func (s *Signer) token(body []byte) string {
+	enc := base64.RawURLEncoding
+	n := enc.EncodedLen(len(body))
+	b := make([]byte, n+1+enc.EncodedLen(sha256.Size))
+	enc.Encode(b, body)
+	b[n] = '.'
+	enc.Encode(b[n+1:], s.mac(b[:n]))
+	return string(b)
 }
 
 // Verify checks the signature and expiry of token and returns its principal.
@@ -256,7 +297,7 @@ func (s *Signer) Verify(token string, now time.Time) (Principal, error) {
 	if err != nil {
 		return Principal{}, ErrMalformed
 	}
-	if !hmac.Equal(got, s.mac(payload)) {
+	if !hmac.Equal(got, s.mac([]byte(payload))) {
 		return Principal{}, ErrSignature
 	}
 	body, err := base64.RawURLEncoding.DecodeString(payload)
@@ -264,7 +305,7 @@ func (s *Signer) Verify(token string, now time.Time) (Principal, error) {
 		return Principal{}, ErrMalformed
 	}
 	var p Principal
-	if err := json.Unmarshal(body, &p); err != nil {
+	if err := unmarshalPrincipal(body, &p); err != nil {
 		return Principal{}, ErrMalformed
 	}
 	if now.Unix() >= p.Expires {
@@ -273,7 +314,7 @@ func (s *Signer) Verify(token string, now time.Time) (Principal, error) {
 	return p, nil
 }
 
-func (s *Signer) mac(payload string) []byte {
+func (s *Signer) mac(payload []byte) []byte {
 	m, ok := s.macs.Get().(hash.Hash)
 	if ok {
 		m.Reset()
@@ -281,7 +322,7 @@ func (s *Signer) mac(payload string) []byte {
 		m = hmac.New(sha256.New, s.key)
 	}
 	m.Write([]byte("nastavnik-identity-v1\x00"))
-	m.Write([]byte(payload))
+	m.Write(payload)
 	sum := m.Sum(nil)
 	s.macs.Put(m)
 	return sum

@@ -37,6 +37,9 @@ type Caller struct {
 	CSRF string
 	// Anonymous: no credential was sent.
 	Anonymous bool
+	// signing is Principal made ready to be signed into every call of the
+	// caller's requests (nil: signed from Principal each time).
+	signing *identity.Prepared
 }
 
 type ctxKey struct{}
@@ -58,6 +61,9 @@ type Authenticator struct {
 
 // gateway is the gateway's own identity, allowed only to authenticate people.
 var gateway = identity.Principal{Login: "gateway", Bindings: []identity.Binding{{Role: identity.System}}}
+
+// gatewaySigning is gateway made ready to be signed.
+var gatewaySigning = identity.Prepare(gateway)
 
 // SystemContext returns ctx carrying the gateway's own identity, on behalf of
 // the request's client (its address and request id go along for the audit log).
@@ -126,7 +132,8 @@ func (a *Authenticator) Resolve(r *http.Request) (Caller, error) {
 	if err != nil {
 		return Caller{}, err
 	}
-	caller := Caller{Principal: principalFromProto(resp.GetPrincipal()), Session: session, CSRF: resp.GetCsrfToken()}
+	p := principalFromProto(resp.GetPrincipal())
+	caller := Caller{Principal: p, Session: session, CSRF: resp.GetCsrfToken(), signing: identity.Prepare(p)}
 	a.Cache.put(key, gen, caller)
 	return caller, nil
 }
@@ -163,10 +170,11 @@ func CheckCSRF(want, got string) bool {
 // its own identity.
 var publicAPI = map[string]bool{"POST /v1/auth/token": true}
 
-// APIMiddleware authenticates API requests and puts the caller in the context.
-// A bad credential is 401; a cookie-authenticated request that changes state
-// without the session's X-CSRF-Token is 403. Anonymous requests go on without
-// an identity, and the services answer them UNAUTHENTICATED.
+// APIMiddleware authenticates API requests and puts the caller in the context
+// (the Authorization header goes no further). A bad credential is 401; a
+// cookie-authenticated request that changes state without the session's
+// X-CSRF-Token is 403. Anonymous requests go on without an identity, and the
+// services answer them UNAUTHENTICATED.
 func (a *Authenticator) APIMiddleware(fail func(w http.ResponseWriter, r *http.Request, err error)) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -184,6 +192,10 @@ func (a *Authenticator) APIMiddleware(fail func(w http.ResponseWriter, r *http.R
 				fail(w, r, status.Error(codes.PermissionDenied, "missing or wrong "+CSRFHeader))
 				return
 			}
+			// The bearer token stays at the gateway: the services trust
+			// only the signed identity (Metadata), and grpc-gateway would
+			// forward the header to them as authorization metadata.
+			r.Header.Del("Authorization")
 			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, c)))
 		})
 	}
@@ -193,19 +205,20 @@ func (a *Authenticator) APIMiddleware(fail func(w http.ResponseWriter, r *http.R
 // (grpc-gateway's metadata annotator).
 func (a *Authenticator) Metadata(ctx context.Context, r *http.Request) metadata.MD {
 	c, ok := FromContext(r.Context())
-	var p identity.Principal
+	var signing *identity.Prepared
 	switch {
 	case publicAPI[r.Method+" "+r.URL.Path]:
-		p = gateway
+		signing = gatewaySigning
 	case ok && !c.Anonymous:
-		p = c.Principal
+		if signing = c.signing; signing == nil {
+			signing = identity.Prepare(c.Principal)
+		}
 	default:
 		return nil
 	}
-	p.RemoteAddr, p.RequestID = a.RemoteAddr(r), r.Header.Get(grpcserver.RequestIDKey)
-	tok, err := a.Signer.Sign(p, time.Now(), identity.TTL)
+	tok, err := a.Signer.SignPrepared(signing, a.RemoteAddr(r), r.Header.Get(grpcserver.RequestIDKey), time.Now(), identity.TTL)
 	if err != nil {
 		return nil
 	}
-	return metadata.Pairs(identity.MetadataKey, tok)
+	return metadata.MD{identity.MetadataKey: {tok}}
 }
