@@ -103,10 +103,8 @@ func handlerErrors(opts Options) grpc.UnaryServerInterceptor {
 }
 
 func requestID(ctx context.Context) string {
-	if md, ok := metadata.FromIncomingContext(ctx); ok {
-		if v := md.Get(RequestIDKey); len(v) > 0 && len(v[0]) > 0 && len(v[0]) <= 128 {
-			return v[0]
-		}
+	if v := metadata.ValueFromIncomingContext(ctx, RequestIDKey); len(v) > 0 && len(v[0]) > 0 && len(v[0]) <= 128 {
+		return v[0]
 	}
 	return uuid.NewString()
 }
