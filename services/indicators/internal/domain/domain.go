@@ -395,7 +395,7 @@ func PrevCounts(prev map[string]form.Value) map[string]int64 {
 	if prev == nil {
 		return nil
 	}
-	out := map[string]int64{}
+	out := make(map[string]int64, len(prev))
 	for k, v := range prev {
 		if v.Type == form.Count {
 			out[k] = v.Count
