@@ -75,14 +75,16 @@ func logUnary(opts Options) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 		start := time.Now()
 		rid := requestID(ctx)
-		_ = grpc.SetHeader(ctx, metadata.Pairs(RequestIDKey, rid))
-		logger := opts.Logger.With("request_id", rid, "method", info.FullMethod)
-		ctx = logging.WithLogger(ctx, logger)
+		_ = grpc.SetHeader(ctx, metadata.MD{RequestIDKey: {rid}})
+		// The request's logger is built when something logs: a call that
+		// logs nothing (the busy ones, at level warn) pays for none.
+		ctx = logging.WithAttrs(ctx, opts.Logger, "request_id", rid, "method", info.FullMethod)
 
 		resp, err := handler(ctx, req)
 		code := status.Code(err)
-		level := logLevel(code)
-		logger.Log(ctx, level, "rpc", "code", code.String(), "duration_ms", float64(time.Since(start).Microseconds())/1000)
+		if level := logLevel(code); opts.Logger.Enabled(ctx, level) {
+			logging.FromContext(ctx).Log(ctx, level, "rpc", "code", code.String(), "duration_ms", float64(time.Since(start).Microseconds())/1000)
+		}
 		return resp, err
 	}
 }
@@ -103,10 +105,8 @@ func handlerErrors(opts Options) grpc.UnaryServerInterceptor {
 }
 
 func requestID(ctx context.Context) string {
-	if md, ok := metadata.FromIncomingContext(ctx); ok {
-		if v := md.Get(RequestIDKey); len(v) > 0 && len(v[0]) > 0 && len(v[0]) <= 128 {
-			return v[0]
-		}
+	if v := metadata.ValueFromIncomingContext(ctx, RequestIDKey); len(v) > 0 && len(v[0]) > 0 && len(v[0]) <= 128 {
+		return v[0]
 	}
 	return uuid.NewString()
 }

@@ -1,7 +1,7 @@
 package grpcserver
 
 import (
-	"fmt"
+	"strconv"
 	"strings"
 
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -46,12 +46,12 @@ func textProblems(m protoreflect.Message, prefix string, out *validation.Error) 
 		case fd.IsList():
 			l := v.List()
 			for i := 0; i < l.Len(); i++ {
-				textValue(fd, l.Get(i), fmt.Sprintf("%s[%d]", path, i), out)
+				textValue(fd, l.Get(i), path+"["+strconv.Itoa(i)+"]", out)
 			}
 		case fd.IsMap():
 			v.Map().Range(func(k protoreflect.MapKey, mv protoreflect.Value) bool {
 				key := k.String()
-				elem := fmt.Sprintf("%s[%q]", path, key)
+				elem := path + "[" + strconv.Quote(key) + "]" // %q, without fmt on every entry of every request
 				textString(key, elem, out)
 				textValue(fd.MapValue(), mv, elem, out)
 				return true

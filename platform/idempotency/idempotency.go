@@ -102,8 +102,7 @@ func responseType(fullMethod string) (protoreflect.MessageType, error) {
 
 // Key is the idempotency key of an incoming call; empty when none was sent.
 func Key(ctx context.Context) string {
-	md, _ := metadata.FromIncomingContext(ctx)
-	if v := md.Get(MetadataKey); len(v) > 0 {
+	if v := metadata.ValueFromIncomingContext(ctx, MetadataKey); len(v) > 0 {
 		return v[0]
 	}
 	return ""

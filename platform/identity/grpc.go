@@ -41,8 +41,7 @@ func (s *Signer) Authenticator(systemOnly func(fullMethod string) bool) func(ctx
 		if Open(fullMethod) {
 			return ctx, nil
 		}
-		md, _ := metadata.FromIncomingContext(ctx)
-		vals := md.Get(MetadataKey)
+		vals := metadata.ValueFromIncomingContext(ctx, MetadataKey)
 		if len(vals) != 1 {
 			return nil, status.Error(codes.Unauthenticated, "no identity: sign in")
 		}

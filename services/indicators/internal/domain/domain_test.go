@@ -159,3 +159,27 @@ func TestAsOfCutoffIsTheEndOfTheDayInTheZone(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkApply is a save of one changed count in a filled report of the
+// mentorship form, as a curator sends it.
+func BenchmarkApply(b *testing.B) {
+	values := map[string]form.Value{}
+	for i, f := range form.Mentorship().Fields() {
+		switch f.Type {
+		case form.Count:
+			values[f.Code] = form.Value{Type: form.Count, Count: int64(10 + i)}
+		case form.YesNo:
+			values[f.Code] = form.Value{Type: form.YesNo, Yes: true, Ref: form.Reference{Number: "№ 12 от 01.09.2026"}}
+		case form.Text:
+			values[f.Code] = form.Value{Type: form.Text, Text: "Без замечаний."}
+		}
+	}
+	r := Report{Values: values}
+	c := Change{Set: map[string]form.Value{"young_teachers": {Type: form.Count, Count: 3}}}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, events := r.Apply(c); len(events) != 1 {
+			b.Fatalf("got %d events, want 1", len(events))
+		}
+	}
+}

@@ -12,6 +12,8 @@ import (
 	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/checker"
 	"cel.dev/cel-go/common/types"
+	"cel.dev/cel-go/common/types/ref"
+	"cel.dev/cel-go/interpreter"
 
 	"github.com/nastavnik/nastavnik/platform/validation"
 	"github.com/nastavnik/nastavnik/services/indicators/internal/form"
@@ -129,9 +131,23 @@ type Set struct {
 	// inputs are the codes of the fields each program reads (as a field or
 	// its reference); besides them it may read only prev, has_prev and
 	// share. A program that reads anything else has nil inputs and opaque
-	// set: Recheck always evaluates it.
+	// set: Recheck always evaluates it. in are the same fields by their
+	// index in fields.
 	inputs [][]string
+	in     [][]int
 	opaque []bool
+	// needs are each rule's fields (form.Rule.Fields) by index in fields,
+	// -1 for a code that is not a field.
+	needs [][]int
+	// vars are the variables of the fields by name, for activation.
+	vars map[string]variable
+}
+
+// variable is a field's variable of Env: the field's value, or its
+// reference as text.
+type variable struct {
+	field int
+	ref   bool
 }
 
 // inputsOf are the codes of the fields an expression reads, from its
@@ -168,7 +184,15 @@ func Compile(f form.Form) (*Set, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Set{form: f, fields: fields}
+	s := &Set{form: f, fields: fields, vars: make(map[string]variable, len(fields)+4)}
+	index := make(map[string]int, len(fields))
+	for i, fl := range fields {
+		index[fl.Code] = i
+		s.vars[fl.Code] = variable{field: i}
+		if fl.Type == form.YesNo {
+			s.vars[fl.Code+"_ref"] = variable{field: i, ref: true}
+		}
+	}
 	ve := &validation.Error{}
 	for i, r := range f.Rules {
 		ast, iss := env.Compile(r.Expression)
@@ -188,6 +212,19 @@ func Compile(f form.Form) (*Set, error) {
 		s.programs = append(s.programs, prg)
 		in, ok := inputsOf(ast, fields)
 		s.inputs, s.opaque = append(s.inputs, in), append(s.opaque, !ok)
+		var at []int
+		for _, c := range in {
+			at = append(at, index[c])
+		}
+		needs := make([]int, len(r.Fields))
+		for j, c := range r.Fields {
+			if k, ok := index[c]; ok {
+				needs[j] = k
+			} else {
+				needs[j] = -1
+			}
+		}
+		s.in, s.needs = append(s.in, at), append(s.needs, needs)
 	}
 	if err := ve.Err(); err != nil {
 		return nil, err
@@ -222,8 +259,12 @@ type Checked struct {
 	set       *Set
 	values    map[string]form.Value
 	prev      map[string]int64
+	filled    []bool // by field index: values holds the field
 	evaluated []bool // by rule: its fields were all filled and it ran
 	held      []bool // by rule: it evaluated to true
+	// celPrev is prev as CEL sees it, made when a rule first reads it and
+	// passed on to the next check with the same prev.
+	celPrev ref.Val
 }
 
 // Recheck is Check of values against prev, evaluating again only the rules
@@ -233,10 +274,22 @@ type Checked struct {
 // the same prev, has the same outcome. A save of one count thus evaluates
 // only the rules that read that count.
 func (s *Set) Recheck(last *Checked, values map[string]form.Value, prev map[string]int64) *Checked {
-	c := &Checked{set: s, values: values, prev: prev, evaluated: make([]bool, len(s.programs)), held: make([]bool, len(s.programs))}
+	c := &Checked{set: s, values: values, prev: prev, filled: make([]bool, len(s.fields)),
+		evaluated: make([]bool, len(s.programs)), held: make([]bool, len(s.programs))}
+	reuse := last != nil && last.set == s && (last.prev == nil) == (prev == nil) && maps.Equal(last.prev, prev)
+	var changed []bool // by field index, when reusing: filled or valued otherwise than in last
+	if reuse {
+		c.celPrev = last.celPrev
+		changed = make([]bool, len(s.fields))
+	}
 	var out []Violation
-	for _, f := range s.fields {
+	for i, f := range s.fields {
 		v, ok := values[f.Code]
+		c.filled[i] = ok
+		if reuse {
+			w, had := last.values[f.Code]
+			changed[i] = ok != had || v != w
+		}
 		switch {
 		case !ok && f.Required:
 			out = append(out, violation("required", form.Error, []string{f.Code},
@@ -249,19 +302,15 @@ func (s *Set) Recheck(last *Checked, values map[string]form.Value, prev map[stri
 			out = append(out, violation("bounds", form.Error, []string{f.Code}, p))
 		}
 	}
-	reuse := last != nil && last.set == s && (last.prev == nil) == (prev == nil) && maps.Equal(last.prev, prev)
-	var act map[string]any
+	act := &activation{c: c}
 	for i, r := range s.form.Rules {
-		if slices.ContainsFunc(r.Fields, func(c string) bool { _, ok := values[c]; return !ok }) {
+		if !c.filledAll(i, r.Fields) {
 			continue // checked once all its fields are filled
 		}
 		c.evaluated[i] = true
-		if reuse && !s.opaque[i] && last.evaluated[i] && sameValues(s.inputs[i], values, last.values) {
+		if reuse && !s.opaque[i] && last.evaluated[i] && !slices.ContainsFunc(s.in[i], func(k int) bool { return changed[k] }) {
 			c.held[i] = last.held[i]
 		} else {
-			if act == nil {
-				act = Activation(s.fields, values, prev, s.form.Share)
-			}
 			if res, _, err := s.programs[i].Eval(act); err == nil {
 				b, ok := res.Value().(bool)
 				c.held[i] = ok && b
@@ -275,15 +324,59 @@ func (s *Set) Recheck(last *Checked, values map[string]form.Value, prev map[stri
 	return c
 }
 
-// sameValues reports whether a and b hold the same values of codes (each
-// filled in both with the same value, or in neither).
-func sameValues(codes []string, a, b map[string]form.Value) bool {
-	for _, k := range codes {
-		x, ok := a[k]
-		y, had := b[k]
-		if ok != had || x != y {
+// filledAll reports whether every field of rule i (codes, its Fields) is
+// filled.
+func (c *Checked) filledAll(i int, codes []string) bool {
+	for j, k := range c.set.needs[i] {
+		if k < 0 {
+			if _, ok := c.values[codes[j]]; !ok {
+				return false
+			}
+		} else if !c.filled[k] {
 			return false
 		}
 	}
 	return true
 }
+
+// activation binds the variables of Env to a check's values as Activation
+// does, looking each up when a rule reads it instead of building a map of
+// them all for every check.
+type activation struct{ c *Checked }
+
+func (a *activation) ResolveName(name string) (any, bool) {
+	switch name {
+	case HasPrev:
+		return types.Bool(a.c.prev != nil), true
+	case Share:
+		return types.Double(a.c.set.form.Share), true
+	case Prev:
+		if a.c.celPrev == nil {
+			p := make(map[string]any, len(a.c.prev))
+			for k, v := range a.c.prev {
+				p[k] = types.Int(v)
+			}
+			a.c.celPrev = types.NewStringInterfaceMap(types.DefaultTypeAdapter, p)
+		}
+		return a.c.celPrev, true
+	}
+	v, ok := a.c.set.vars[name]
+	if !ok {
+		return nil, false
+	}
+	f := a.c.set.fields[v.field]
+	val := a.c.values[f.Code]
+	switch {
+	case v.ref:
+		return types.String(val.RefText()), true
+	case f.Type == form.Count:
+		return types.Int(val.Count), true
+	case f.Type == form.YesNo:
+		return types.Bool(val.Yes), true
+	case f.Type == form.Text:
+		return types.String(val.Text), true
+	}
+	return nil, false
+}
+
+func (a *activation) Parent() interpreter.Activation { return nil }

@@ -234,6 +234,28 @@ func BenchmarkCheck(b *testing.B) {
 	}
 }
 
+// BenchmarkRecheck is a save's check: one count changes in a full report
+// of the mentorship form with last year's values, from the last check.
+func BenchmarkRecheck(b *testing.B) {
+	s, err := Compile(form.Mentorship())
+	if err != nil {
+		b.Fatal(err)
+	}
+	prev := map[string]int64{}
+	for k, v := range full() {
+		prev[k] = v.Count
+	}
+	saves := [2]map[string]form.Value{full(), full()}
+	saves[1]["teachers_total"] = count(saves[0]["teachers_total"].Count + 1) // read by four rules, as the peak load's saves
+	last := s.Recheck(nil, saves[0], prev)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i++
+		last = s.Recheck(last, saves[i%2], prev)
+	}
+}
+
 // Recheck gives Check's violations along a report's life of saves of a few
 // fields at a time — counts in and out of the rules' bounds, yes/no answers
 // with and without references, fields cleared and filled again — with last
@@ -256,9 +278,12 @@ func TestRecheckIsCheck(t *testing.T) {
 		if set.opaque[i] {
 			t.Errorf("rule %s is opaque", r.Code)
 		}
-		for _, c := range set.inputs[i] {
+		for j, c := range set.inputs[i] {
 			if !slices.Contains(r.Fields, c) {
 				t.Errorf("rule %s reads %s, not among its fields %v", r.Code, c, r.Fields)
+			}
+			if k := set.in[i][j]; set.fields[k].Code != c {
+				t.Errorf("rule %s reads %s as field %d, which is %s", r.Code, c, k, set.fields[k].Code)
 			}
 		}
 	}
@@ -323,4 +348,17 @@ func TestRecheckIsCheck(t *testing.T) {
 	if evaluated == 0 || evaluated > 3 {
 		t.Errorf("a change of students_total re-evaluates %d rules, want the few that read it", evaluated)
 	}
+}
+
+// sameValues reports whether a and b hold the same values of codes (each
+// filled in both with the same value, or in neither).
+func sameValues(codes []string, a, b map[string]form.Value) bool {
+	for _, k := range codes {
+		x, ok := a[k]
+		y, had := b[k]
+		if ok != had || x != y {
+			return false
+		}
+	}
+	return true
 }

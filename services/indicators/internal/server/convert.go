@@ -153,7 +153,7 @@ func reportToProto(r domain.Report, vs []rules.Violation) *indicatorsv1.Report {
 	out := &indicatorsv1.Report{Id: r.ID, CampaignId: r.CampaignID, OrganisationId: r.Organisation.ID,
 		OrganisationName: r.Organisation.ShortName, MunicipalityId: r.Organisation.MunicipalityID, RegionCode: r.Organisation.RegionCode,
 		FormCode: r.FormCode, FormVersion: int32(r.FormVersion), Status: indicatorsv1.ReportStatus(r.Status),
-		Values: map[string]*indicatorsv1.Value{}, CarriedOver: r.CarriedOver, ReturnComment: r.ReturnComment,
+		Values: make(map[string]*indicatorsv1.Value, len(r.Values)), CarriedOver: r.CarriedOver, ReturnComment: r.ReturnComment,
 		Remarks: r.Remarks, Late: r.Late, SubmitTime: ts(r.SubmitTime), Deadline: dates.Format(r.Deadline),
 		TimeZone: r.Organisation.TimeZone, ReopenReason: r.ReopenReason, Version: r.Version,
 		CreateTime: ts(r.CreateTime), UpdateTime: ts(r.UpdateTime)}
