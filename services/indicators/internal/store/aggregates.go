@@ -484,12 +484,13 @@ func (s *Store) Aggregates(ctx context.Context, q AggregateQuery) ([]Sums, error
 	if err != nil {
 		return nil, translate(op, err)
 	}
+	// Scanned into once for all rows (a variable scanned into escapes).
+	var (
+		u, region, ic pgtype.DriverBytes
+		year          int
+		num, den, n   int64
+	)
 	for rows.Next() {
-		var (
-			u, region pgtype.DriverBytes
-			year      int
-			n         int64
-		)
 		if err := rows.Scan(&u, &region, &year, &n); err != nil {
 			rows.Close()
 			return nil, translate(op, err)
@@ -521,17 +522,12 @@ func (s *Store) Aggregates(ctx context.Context, q AggregateQuery) ([]Sums, error
 		place []placed
 	)
 	for rows.Next() {
-		var (
-			x             Sums
-			u, region, ic pgtype.DriverBytes
-			num, den, n   int64
-		)
-		if err := rows.Scan(&u, &region, &x.Year, &ic, &num, &den, &n); err != nil {
+		if err := rows.Scan(&u, &region, &year, &ic, &num, &den, &n); err != nil {
 			rows.Close()
 			return nil, translate(op, err)
 		}
 		no := unit(u)
-		x.Unit, x.Region, x.Indicator = units[no], name(region), name(ic)
+		x := Sums{Unit: units[no], Region: name(region), Year: year, Indicator: name(ic)}
 		x.Numerator, x.Denominator, x.Contributors = num, den, int(n)
 		uy := unitYear{no, yearNo(x.Year)}
 		x.Expected = expected[uy]
