@@ -75,8 +75,9 @@ type RegionPage struct {
 	Total      UnitLine
 	Rows       []UnitLine
 	// CompletenessRows and IndicatorRows are the Rows' lines of the table
-	// of who has reported and of the indicators' table (writeTables).
-	CompletenessRows, IndicatorRows template.HTML
+	// of who has reported and of the indicators' table, in pieces
+	// (writeTables).
+	CompletenessRows, IndicatorRows []template.HTML
 	Notes                           []string
 	Path                            string
 	ExportURL                       string
@@ -227,18 +228,51 @@ func (ls lines) cells(u UnitRow) UnitLine {
 }
 
 // writeTables writes the lines of both tables of a units page, once their
-// links and sign-offs are known: each table's lines as one HTML, so the
-// template prints two values rather than two a row, and no row's cells are
-// written twice (as its CellsHTML, then into its line).
-func (ls lines) writeTables(rows []UnitLine) (completeness, indicators template.HTML) {
-	var c, ind strings.Builder
-	c.Grow(len(rows) * 640)
-	ind.Grow(len(rows) * (200 + len(ls.defs)*360))
+// links and sign-offs are known: each table's lines in pieces of about
+// pieceSize, so the template prints a few dozen values rather than two a
+// row, and no row's cells are written twice (as its CellsHTML, then into
+// its line).
+func (ls lines) writeTables(rows []UnitLine) (completeness, indicators []template.HTML) {
+	var c, ind pieces
 	for _, l := range rows {
-		writeCompleteness(&c, l)
-		writeIndicatorRow(&ind, l, func(b *strings.Builder) { writeCellsTo(b, ls.labels, l.Cells) })
+		writeCompleteness(c.builder(), l)
+		writeIndicatorRow(ind.builder(), l, func(b *strings.Builder) { writeCellsTo(b, ls.labels, l.Cells) })
 	}
-	return template.HTML(c.String()), template.HTML(ind.String())
+	return c.done(), ind.done()
+}
+
+// pieceSize is the size of a piece of a table's HTML. The template prints
+// a value through fmt, which copies it into a buffer it keeps for the next
+// print only up to 64 KB: a table of hundreds of KB as one value would be
+// copied into a buffer made for it, as a builder grown to it copies it as
+// it doubles.
+const pieceSize = 32 << 10
+
+// pieces is HTML written in pieces of about pieceSize.
+type pieces struct {
+	b   *strings.Builder
+	out []template.HTML
+}
+
+// builder is the builder of the current piece, a new one once it is full.
+func (p *pieces) builder() *strings.Builder {
+	if p.b != nil && p.b.Len() >= pieceSize {
+		p.out = append(p.out, template.HTML(p.b.String()))
+		p.b = nil
+	}
+	if p.b == nil {
+		p.b = &strings.Builder{}
+		p.b.Grow(pieceSize + pieceSize/4)
+	}
+	return p.b
+}
+
+// done is the pieces written.
+func (p *pieces) done() []template.HTML {
+	if p.b != nil && p.b.Len() > 0 {
+		p.out = append(p.out, template.HTML(p.b.String()))
+	}
+	return p.out
 }
 
 // cellsHTML writes a line's indicator cells as table cells. It is the one
