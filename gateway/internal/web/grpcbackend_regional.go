@@ -40,8 +40,14 @@ func (b *grpcBackend) indicatorDefs(ctx context.Context) ([]IndicatorDef, error)
 // unitValues reads the aggregates at a level inside parent in year, by unit
 // and indicator, with the units' names.
 func (b *grpcBackend) unitValues(ctx context.Context, level indicatorsv1.Level, parent string, year int) (map[string]map[string]UnitValue, map[string]string, error) {
+	return b.unitValuesNamed(ctx, level, parent, year, true)
+}
+
+// unitValuesNamed is unitValues, without the units' names (all empty) when
+// not named: the caller has them.
+func (b *grpcBackend) unitValuesNamed(ctx context.Context, level indicatorsv1.Level, parent string, year int, named bool) (map[string]map[string]UnitValue, map[string]string, error) {
 	resp, err := b.aggregates.GetAggregates(ctx, &indicatorsv1.GetAggregatesRequest{Level: level, Parent: parent,
-		Years: []int32{int32(year)}, Basis: indicatorsv1.Basis_BASIS_ACCEPTED})
+		Years: []int32{int32(year)}, Basis: indicatorsv1.Basis_BASIS_ACCEPTED, OmitUnitNames: !named})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -70,10 +76,10 @@ func counts(c *indicatorsv1.Completeness) Counts {
 func (b *grpcBackend) Region(ctx context.Context, region string, year int) (RegionView, error) {
 	out := RegionView{Region: region, Year: year}
 	var (
-		muns         *registryv1.ListMunicipalitiesResponse
-		comp         *indicatorsv1.GetCompletenessResponse
-		values, tot  map[string]map[string]UnitValue
-		names, rname map[string]string
+		muns        *registryv1.ListMunicipalitiesResponse
+		comp        *indicatorsv1.GetCompletenessResponse
+		values, tot map[string]map[string]UnitValue
+		rname       map[string]string
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) {
@@ -88,8 +94,10 @@ func (b *grpcBackend) Region(ctx context.Context, region string, year int) (Regi
 		comp, err = b.campaigns.GetCompleteness(gctx, &indicatorsv1.GetCompletenessRequest{Year: int32(year), Region: region, CountsOnly: true})
 		return err
 	})
+	// The municipalities are named from the registry's list: indicators
+	// would ask the registry for the same list to name them.
 	g.Go(func() (err error) {
-		values, names, err = b.unitValues(gctx, indicatorsv1.Level_LEVEL_MUNICIPALITY, region, year)
+		values, _, err = b.unitValuesNamed(gctx, indicatorsv1.Level_LEVEL_MUNICIPALITY, region, year, false)
 		return err
 	})
 	g.Go(func() (err error) {
@@ -114,9 +122,9 @@ func (b *grpcBackend) Region(ctx context.Context, region string, year int) (Regi
 		seen[m.GetId()] = true
 		out.Municipalities = append(out.Municipalities, UnitRow{ID: m.GetId(), Name: m.GetName(), Counts: byMun[m.GetId()], Values: values[m.GetId()]})
 	}
-	for id, v := range values { // a municipality the registry no longer lists
+	for id, v := range values { // a municipality the registry no longer lists: named by its id, as indicators would
 		if !seen[id] {
-			out.Municipalities = append(out.Municipalities, UnitRow{ID: id, Name: names[id], Counts: byMun[id], Values: v})
+			out.Municipalities = append(out.Municipalities, UnitRow{ID: id, Name: id, Counts: byMun[id], Values: v})
 		}
 	}
 	return out, nil

@@ -55,14 +55,9 @@ type UnitLine struct {
 	Href     string
 	Coverage string
 	Cells    []Cell
-	// CellsHTML is Cells as the tables' cells (cellsHTML).
+	// CellsHTML is Cells as the tables' cells (cellsHTML); a units page
+	// writes its rows' cells straight into its tables (writeTables).
 	CellsHTML template.HTML
-	// CompletenessHTML is the line of the table of who has reported
-	// (completenessHTML), once its link and sign-off are known.
-	CompletenessHTML template.HTML
-	// IndicatorRowHTML is the line of the indicators' table
-	// (indicatorRowHTML), once its link is known.
-	IndicatorRowHTML template.HTML
 	// SignOff is a municipality's sign-off (zero: not signed);
 	// SignOffText a region's count of its municipalities' sign-offs.
 	SignOff     SignOffView
@@ -72,19 +67,23 @@ type UnitLine struct {
 // RegionPage is the regional centre's dashboard.
 type RegionPage struct {
 	Base
-	View        RegionView
-	Years       []int
-	Year, Prev  int
-	Sort        string
-	Desc        bool
-	Total       UnitLine
-	Rows        []UnitLine
-	Notes       []string
-	Path        string
-	ExportURL   string
-	TargetsURL  string
-	CanTargets  bool
-	OtherRegion bool
+	View       RegionView
+	Years      []int
+	Year, Prev int
+	Sort       string
+	Desc       bool
+	Total      UnitLine
+	Rows       []UnitLine
+	// CompletenessRows and IndicatorRows are the Rows' lines of the table
+	// of who has reported and of the indicators' table, in pieces
+	// (writeTables).
+	CompletenessRows, IndicatorRows []template.HTML
+	Notes                           []string
+	Path                            string
+	ExportURL                       string
+	TargetsURL                      string
+	CanTargets                      bool
+	OtherRegion                     bool
 	// SignOffCounts counts the municipalities by sign-off state.
 	SignOffCounts map[SignOffState]int
 	// Charts draw the unit as a whole against its targets, this year and
@@ -204,6 +203,13 @@ func newLines(defs []IndicatorDef, year int) lines {
 
 // line is unit u's line.
 func (ls lines) line(u UnitRow) UnitLine {
+	l := ls.cells(u)
+	l.CellsHTML = writeCells(ls.labels, l.Cells)
+	return l
+}
+
+// cells is unit u's line without its cells' HTML.
+func (ls lines) cells(u UnitRow) UnitLine {
 	l := UnitLine{UnitRow: u, Coverage: acceptedCoverage(u.Counts), Cells: make([]Cell, 0, len(ls.defs))}
 	// A unit's indicators are mostly counted from the same reports: their
 	// coverage's text is written once for each count.
@@ -218,8 +224,55 @@ func (ls lines) line(u UnitRow) UnitLine {
 		}
 		l.Cells = append(l.Cells, cellWith(d, v, ls.year-1, coverage))
 	}
-	l.CellsHTML = writeCells(ls.labels, l.Cells)
 	return l
+}
+
+// writeTables writes the lines of both tables of a units page, once their
+// links and sign-offs are known: each table's lines in pieces of about
+// pieceSize, so the template prints a few dozen values rather than two a
+// row, and no row's cells are written twice (as its CellsHTML, then into
+// its line).
+func (ls lines) writeTables(rows []UnitLine) (completeness, indicators []template.HTML) {
+	var c, ind pieces
+	for _, l := range rows {
+		writeCompleteness(c.builder(), l)
+		writeIndicatorRow(ind.builder(), l, func(b *strings.Builder) { writeCellsTo(b, ls.labels, l.Cells) })
+	}
+	return c.done(), ind.done()
+}
+
+// pieceSize is the size of a piece of a table's HTML. The template prints
+// a value through fmt, which copies it into a buffer it keeps for the next
+// print only up to 64 KB: a table of hundreds of KB as one value would be
+// copied into a buffer made for it, as a builder grown to it copies it as
+// it doubles.
+const pieceSize = 32 << 10
+
+// pieces is HTML written in pieces of about pieceSize.
+type pieces struct {
+	b   *strings.Builder
+	out []template.HTML
+}
+
+// builder is the builder of the current piece, a new one once it is full.
+func (p *pieces) builder() *strings.Builder {
+	if p.b != nil && p.b.Len() >= pieceSize {
+		p.out = append(p.out, template.HTML(p.b.String()))
+		p.b = nil
+	}
+	if p.b == nil {
+		p.b = &strings.Builder{}
+		p.b.Grow(pieceSize + pieceSize/4)
+	}
+	return p.b
+}
+
+// done is the pieces written.
+func (p *pieces) done() []template.HTML {
+	if p.b != nil && p.b.Len() > 0 {
+		p.out = append(p.out, template.HTML(p.b.String()))
+	}
+	return p.out
 }
 
 // cellsHTML writes a line's indicator cells as table cells. It is the one
@@ -235,6 +288,12 @@ func cellsHTML(defs []IndicatorDef, cells []Cell) template.HTML {
 func writeCells(labels []string, cells []Cell) template.HTML {
 	var b strings.Builder
 	b.Grow(len(cells) * 320)
+	writeCellsTo(&b, labels, cells)
+	return template.HTML(b.String())
+}
+
+// writeCellsTo is writeCells into b.
+func writeCellsTo(b *strings.Builder, labels []string, cells []Cell) {
 	for i, c := range cells {
 		b.WriteString(`<td data-label="`)
 		b.WriteString(labels[i])
@@ -264,7 +323,6 @@ func writeCells(labels []string, cells []Cell) template.HTML {
 		}
 		b.WriteString(`</td>`)
 	}
-	return template.HTML(b.String())
 }
 
 // indicatorRowHTML writes a unit's line of the indicators' table (its cells
@@ -273,6 +331,12 @@ func writeCells(labels []string, cells []Cell) template.HTML {
 func indicatorRowHTML(l UnitLine) template.HTML {
 	var b strings.Builder
 	b.Grow(len(l.CellsHTML) + 200)
+	writeIndicatorRow(&b, l, func(b *strings.Builder) { b.WriteString(string(l.CellsHTML)) })
+	return template.HTML(b.String())
+}
+
+// writeIndicatorRow is indicatorRowHTML into b, its cells written by cells.
+func writeIndicatorRow(b *strings.Builder, l UnitLine, cells func(*strings.Builder)) {
 	b.WriteString(`<tr id="mun-`)
 	b.WriteString(template.HTMLEscapeString(l.ID))
 	b.WriteString(`"><th scope="row"><a href="`)
@@ -280,9 +344,8 @@ func indicatorRowHTML(l UnitLine) template.HTML {
 	b.WriteString(`">`)
 	b.WriteString(template.HTMLEscapeString(l.Name))
 	b.WriteString(`</a></th>`)
-	b.WriteString(string(l.CellsHTML))
+	cells(b)
 	b.WriteString(`</tr>`)
-	return template.HTML(b.String())
 }
 
 // completenessHTML writes a line of the table of who has reported (a
@@ -291,6 +354,12 @@ func indicatorRowHTML(l UnitLine) template.HTML {
 // a reflective call. Every text is escaped; the rest is constant.
 func completenessHTML(l UnitLine) template.HTML {
 	var b strings.Builder
+	writeCompleteness(&b, l)
+	return template.HTML(b.String())
+}
+
+// writeCompleteness is completenessHTML into b.
+func writeCompleteness(b *strings.Builder, l UnitLine) {
 	esc := template.HTMLEscapeString
 	num := func(label string, n int) {
 		b.WriteString(`<td class="num" data-label="`)
@@ -337,7 +406,6 @@ func completenessHTML(l UnitLine) template.HTML {
 		b.WriteString(`»</span>`)
 	}
 	b.WriteString(`</td></tr>`)
-	return template.HTML(b.String())
 }
 
 // notComparable explains, in words, which indicators cannot be compared
@@ -477,9 +545,8 @@ func (p *Pages) regionPage(w http.ResponseWriter, r *http.Request, region, path 
 		l.Href = "/region/municipalities/" + l.ID + "?year=" + strconv.Itoa(year)
 		l.SignOff = signOffs[l.ID]
 		page.SignOffCounts[l.SignOff.State]++
-		l.CompletenessHTML = completenessHTML(*l)
-		l.IndicatorRowHTML = indicatorRowHTML(*l)
 	}
+	page.CompletenessRows, page.IndicatorRows = newLines(view.Indicators, year).writeTables(page.Rows)
 	p.render(w, r, http.StatusOK, "regional.html", page)
 	return nil
 }
@@ -519,11 +586,10 @@ func (p *Pages) countryPage(w http.ResponseWriter, r *http.Request) error {
 		c := byRegion[l.ID]
 		l.SignOffText = "подписано " + strconv.Itoa(c[SignedOff]) + ", устарело " + strconv.Itoa(c[SignOffOutdated]) +
 			", возвращено " + strconv.Itoa(c[SentBack])
-		l.CompletenessHTML = completenessHTML(l)
-		l.IndicatorRowHTML = indicatorRowHTML(l)
 		rows = append(rows, l)
 	}
 	page.Rows = rows
+	page.CompletenessRows, page.IndicatorRows = newLines(view.Indicators, year).writeTables(page.Rows)
 	p.render(w, r, http.StatusOK, "regional.html", page)
 	return nil
 }
@@ -556,7 +622,7 @@ func (p *Pages) unitsPage(r *http.Request, base Base, view RegionView, years []i
 	page.Total = ls.line(view.Total)
 	page.Rows = make([]UnitLine, 0, len(view.Municipalities))
 	for _, m := range view.Municipalities {
-		page.Rows = append(page.Rows, ls.line(m))
+		page.Rows = append(page.Rows, ls.cells(m))
 	}
 	page.Charts = totalCards(view.Indicators, view.Total, year)
 	sortLines(page.Rows, view.Indicators, page.Sort, page.Desc)

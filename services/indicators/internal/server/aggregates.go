@@ -241,13 +241,15 @@ type query struct {
 	defs []indicator.Definition
 	// parentRegion is the region of an organisation level's municipality.
 	parentRegion string
+	// omitNames: the caller names the units itself (omit_unit_names).
+	omitNames bool
 }
 
 // check validates a request and the caller's access to its parent: a parent
 // the caller does not see at all does not exist.
 func (a *Aggregates) check(ctx context.Context, p identity.Principal, req *indicatorsv1.GetAggregatesRequest, prefix string) (query, error) {
 	q := query{AggregateQuery: store.AggregateQuery{Level: indicator.Level(req.GetLevel()), Parent: req.GetParent(),
-		Years: years32(req.GetYears()), Basis: store.BasisAccepted}}
+		Years: years32(req.GetYears()), Basis: store.BasisAccepted}, omitNames: req.GetOmitUnitNames()}
 	if req.GetBasis() == indicatorsv1.Basis_BASIS_SUBMITTED {
 		q.Basis = store.BasisSubmitted
 	}
@@ -330,7 +332,7 @@ func (a *Aggregates) rows(ctx context.Context, p identity.Principal, q query) ([
 		sigs, err = a.s.store.Signatures(gctx, q.Years, q.Indicators)
 		return err
 	})
-	if q.Level != indicator.LevelOrganisation {
+	if q.Level != indicator.LevelOrganisation && !q.omitNames {
 		g.Go(func() error {
 			names, namesErr = a.names(gctx, q, []string{""}) // the units do not matter at these levels
 			return nil
@@ -384,6 +386,9 @@ func (a *Aggregates) rows(ctx context.Context, p identity.Principal, q query) ([
 		}
 		out = append(out, agg)
 		units = append(units, x.Unit)
+	}
+	if q.omitNames {
+		return out, nil
 	}
 	if q.Level == indicator.LevelOrganisation {
 		names, namesErr = a.names(ctx, q, units)

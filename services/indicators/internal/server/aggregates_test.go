@@ -291,6 +291,21 @@ func TestAggregatesEqualPlainSQLAtEveryLevel(t *testing.T) {
 			if diff := cmp.Diff(w2, got, protocmp.Transform()); diff != "" {
 				t.Errorf("%v of %s (-share of all +with the parent):\n%s", l, region, diff)
 			}
+			// Unnamed (omit_unit_names), the same aggregates without
+			// their units' names.
+			unnamed := w.aggregates("operator", &indicatorsv1.GetAggregatesRequest{Level: l, Parent: region, Years: []int32{2026},
+				OmitUnitNames: true})
+			if slices.ContainsFunc(got, func(a *indicatorsv1.Aggregate) bool { return a.GetUnitName() == "" }) {
+				t.Errorf("%v of %s: a unit without a name", l, region)
+			}
+			if diff := cmp.Diff(w2, unnamed, protocmp.Transform(), protocmp.IgnoreFields(&indicatorsv1.Aggregate{}, "unit_name")); diff != "" {
+				t.Errorf("%v of %s (-named +unnamed):\n%s", l, region, diff)
+			}
+			for _, a := range unnamed {
+				if a.GetUnitName() != "" {
+					t.Errorf("%v of %s: unit %s named %q, want no name", l, region, a.GetUnit(), a.GetUnitName())
+				}
+			}
 		}
 	}
 	// Without a parent, a methodologist reads its municipality's rows and a

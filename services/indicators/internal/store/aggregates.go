@@ -7,12 +7,12 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 	"sync"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/nastavnik/nastavnik/platform/database"
 	"github.com/nastavnik/nastavnik/services/indicators/internal/domain"
@@ -444,30 +444,65 @@ func (s *Store) Aggregates(ctx context.Context, q AggregateQuery) ([]Sums, error
 	default:
 		return nil, fmt.Errorf("%s: level %v", op, q.Level)
 	}
-	type unitYear struct {
-		unit string
-		year int
+	// The units, regions and indicators are named by the rows thousands of
+	// times over (a region's 116 municipalities in its 4,000-odd rows):
+	// each is read as the driver's bytes and kept once, and the rows are
+	// keyed by its number.
+	var (
+		units   []string // by number
+		regions []string // each unit's region, by number
+		unitNo  = map[string]int{}
+		named   = map[string]string{} // regions and indicators
+		years   = slices.Compact(slices.Sorted(slices.Values(q.Years)))
+	)
+	unit := func(b []byte) int {
+		if n, ok := unitNo[string(b)]; ok {
+			return n
+		}
+		unitNo[string(b)] = len(units)
+		units, regions = append(units, string(b)), append(regions, "")
+		return len(units) - 1
 	}
+	name := func(b []byte) string {
+		if s, ok := named[string(b)]; ok {
+			return s
+		}
+		s := string(b)
+		named[s] = s
+		return s
+	}
+	yearNo := func(y int) int {
+		if i := slices.Index(years, y); i >= 0 {
+			return i
+		}
+		years = append(years, y) // never: the queries ask for these years
+		return len(years) - 1
+	}
+	type unitYear struct{ unit, year int } // numbers
 	expected := map[unitYear]int{}
-	regions := map[string]string{}
 	rows, err := s.read.Query(ctx, expectedSQL, expArgs...)
 	if err != nil {
 		return nil, translate(op, err)
 	}
+	// Scanned into once for all rows (a variable scanned into escapes).
+	var (
+		u, region, ic pgtype.DriverBytes
+		year          int
+		num, den, n   int64
+	)
 	for rows.Next() {
-		var (
-			uy     unitYear
-			region string
-			n      int64
-		)
-		if err := rows.Scan(&uy.unit, &region, &uy.year, &n); err != nil {
+		if err := rows.Scan(&u, &region, &year, &n); err != nil {
 			rows.Close()
 			return nil, translate(op, err)
 		}
-		expected[uy] = int(n)
-		regions[uy.unit] = region
+		no := unit(u)
+		expected[unitYear{no, yearNo(year)}] = int(n)
+		regions[no] = name(region)
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, translate(op, err)
+	}
 	rows, err = s.read.Query(ctx, sumsSQL, args...)
 	if err != nil {
 		return nil, translate(op, err)
@@ -476,66 +511,78 @@ func (s *Store) Aggregates(ctx context.Context, q AggregateQuery) ([]Sums, error
 	for i, code := range q.Indicators {
 		if _, ok := pos[code]; !ok {
 			pos[code] = i
+			named[code] = code
 		}
 	}
-	// Each row with its indicator's place in the query, for the order.
-	type placed struct {
-		Sums
-		pos, order int
-	}
-	type unitYearCode struct {
-		unitYear
-		code string
-	}
-	var out []placed
-	seen := make(map[unitYearCode]bool, len(expected)*len(q.Indicators))
+	// Each row with its unit's and year's numbers and its indicator's place
+	// in the query, for the order.
+	type placed struct{ unit, year, pos int }
+	var (
+		out   []Sums
+		place []placed
+	)
 	for rows.Next() {
-		var (
-			x           Sums
-			num, den, n int64
-		)
-		if err := rows.Scan(&x.Unit, &x.Region, &x.Year, &x.Indicator, &num, &den, &n); err != nil {
+		if err := rows.Scan(&u, &region, &year, &ic, &num, &den, &n); err != nil {
 			rows.Close()
 			return nil, translate(op, err)
 		}
+		no := unit(u)
+		x := Sums{Unit: units[no], Region: name(region), Year: year, Indicator: name(ic)}
 		x.Numerator, x.Denominator, x.Contributors = num, den, int(n)
-		uy := unitYear{x.Unit, x.Year}
+		uy := unitYear{no, yearNo(x.Year)}
 		x.Expected = expected[uy]
-		seen[unitYearCode{uy, x.Indicator}] = true
-		out = append(out, placed{Sums: x, pos: indicatorPos(pos, x.Indicator)})
+		out = append(out, x)
+		place = append(place, placed{no, uy.year, indicatorPos(pos, x.Indicator)})
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, translate(op, err)
 	}
+	// In the order of unit, year and the indicator's place: the units are
+	// ranked once, each row's place then a number (its slot).
+	byName := make([]int, len(units)) // unit numbers in the order of their ids
+	for i := range byName {
+		byName[i] = i
+	}
+	slices.SortFunc(byName, func(a, b int) int { return strings.Compare(units[a], units[b]) })
+	rank := make([]int, len(units))
+	for r, no := range byName {
+		rank[no] = r
+	}
+	ys := slices.Sorted(slices.Values(years))
+	yearRank := make([]int, len(years))
+	for i, y := range years {
+		yearRank[i] = slices.Index(ys, y)
+	}
+	width := len(q.Indicators) + 1 // pos ≥ -1
+	slot := func(p placed) int { return (rank[p.unit]*len(years)+yearRank[p.year])*width + p.pos + 1 }
+	seen := make([]bool, len(units)*len(years)*width)
+	type ordered struct{ slot, i int }
+	order := make([]ordered, len(out), len(out)+len(expected)*len(q.Indicators))
+	for i, p := range place {
+		order[i] = ordered{slot(p), i}
+		seen[order[i].slot] = true
+	}
 	// Expected units without any contribution: no data, but there.
 	for uy, n := range expected {
 		for _, code := range q.Indicators {
-			if !seen[unitYearCode{uy, code}] {
-				out = append(out, placed{Sums: Sums{Unit: uy.unit, Region: regions[uy.unit], Year: uy.year, Indicator: code,
-					Value: indicator.Value{Expected: n}}, pos: indicatorPos(pos, code)})
+			p := placed{uy.unit, uy.year, indicatorPos(pos, code)}
+			if !seen[slot(p)] {
+				order = append(order, ordered{slot(p), len(out)})
+				out = append(out, Sums{Unit: units[uy.unit], Region: regions[uy.unit], Year: years[uy.year], Indicator: code,
+					Value: indicator.Value{Expected: n}})
 			}
 		}
 	}
-	// In the order of unit, year and the indicator's place: the units
-	// (a region's 116 municipalities for its 4,000-odd rows) are ranked
-	// once, the rows then sorted by numbers.
-	rank := make(map[string]int, len(expected))
-	for _, x := range out {
-		rank[x.Unit] = 0
-	}
-	units := slices.Sorted(maps.Keys(rank))
-	for i, u := range units {
-		rank[u] = i
-	}
-	for i := range out {
-		x := &out[i]
-		x.order = (10000*rank[x.Unit]+x.Year)*(len(q.Indicators)+1) + x.pos + 1 // pos ≥ -1
-	}
-	slices.SortFunc(out, func(a, b placed) int { return cmp.Compare(a.order, b.order) })
+	slices.SortFunc(order, func(a, b ordered) int {
+		if c := cmp.Compare(a.slot, b.slot); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.i, b.i)
+	})
 	sums := make([]Sums, len(out))
-	for i := range out {
-		sums[i] = out[i].Sums
+	for k, o := range order {
+		sums[k] = out[o.i]
 	}
 	return sums, nil
 }

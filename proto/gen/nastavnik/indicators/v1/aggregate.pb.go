@@ -962,8 +962,12 @@ type GetAggregatesRequest struct {
 	// Empty: every indicator.
 	IndicatorCodes []string `protobuf:"bytes,4,rep,name=indicator_codes,json=indicatorCodes,proto3" json:"indicator_codes,omitempty"`
 	Basis          Basis    `protobuf:"varint,5,opt,name=basis,proto3,enum=nastavnik.indicators.v1.Basis" json:"basis,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// The caller names the units itself (a region's page has its
+	// municipalities from the registry): the aggregates come without
+	// unit_name, and the units are not looked up for it.
+	OmitUnitNames bool `protobuf:"varint,6,opt,name=omit_unit_names,json=omitUnitNames,proto3" json:"omit_unit_names,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *GetAggregatesRequest) Reset() {
@@ -1029,6 +1033,13 @@ func (x *GetAggregatesRequest) GetBasis() Basis {
 		return x.Basis
 	}
 	return Basis_BASIS_UNSPECIFIED
+}
+
+func (x *GetAggregatesRequest) GetOmitUnitNames() bool {
+	if x != nil {
+		return x.OmitUnitNames
+	}
+	return false
 }
 
 // GetAggregatesResponse holds the aggregates by unit, year and indicator.
@@ -1334,14 +1345,15 @@ const file_nastavnik_indicators_v1_aggregate_proto_rawDesc = "" +
 	"\x06_valueB\t\n" +
 	"\a_targetB\x11\n" +
 	"\x0f_previous_valueB\t\n" +
-	"\a_change\"\x9e\x02\n" +
+	"\a_change\"\xc6\x02\n" +
 	"\x14GetAggregatesRequest\x12@\n" +
 	"\x05level\x18\x01 \x01(\x0e2\x1e.nastavnik.indicators.v1.LevelB\n" +
 	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x05level\x12\x1f\n" +
 	"\x06parent\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x06parent\x12*\n" +
 	"\x05years\x18\x03 \x03(\x05B\x14\xbaH\x11\x92\x01\x0e\b\x01\x10\x14\"\b\x1a\x06\x18\xb4\x10(\xd0\x0fR\x05years\x127\n" +
 	"\x0findicator_codes\x18\x04 \x03(\tB\x0e\xbaH\v\x92\x01\b\x102\"\x04r\x02\x18@R\x0eindicatorCodes\x12>\n" +
-	"\x05basis\x18\x05 \x01(\x0e2\x1e.nastavnik.indicators.v1.BasisB\b\xbaH\x05\x82\x01\x02\x10\x01R\x05basis\"[\n" +
+	"\x05basis\x18\x05 \x01(\x0e2\x1e.nastavnik.indicators.v1.BasisB\b\xbaH\x05\x82\x01\x02\x10\x01R\x05basis\x12&\n" +
+	"\x0fomit_unit_names\x18\x06 \x01(\bR\romitUnitNames\"[\n" +
 	"\x15GetAggregatesResponse\x12B\n" +
 	"\n" +
 	"aggregates\x18\x01 \x03(\v2\".nastavnik.indicators.v1.AggregateR\n" +
