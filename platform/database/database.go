@@ -196,11 +196,20 @@ func InTx(ctx context.Context, pool *pgxpool.Pool, iso pgx.TxIsoLevel, fn func(p
 		return pgx.BeginFunc(ctx, outer, fn)
 	}
 	retryable := iso == pgx.Serializable || iso == pgx.RepeatableRead
+	return runAgain(ctx, func(err error) bool { return retryable && IsRetryable(err) }, func() error {
+		return pgx.BeginTxFunc(ctx, pool, pgx.TxOptions{IsoLevel: iso}, fn)
+	})
+}
+
+// runAgain runs run until it succeeds, fails in a way retryable does not
+// accept, or has run five times, waiting a little longer before each new
+// run.
+func runAgain(ctx context.Context, retryable func(error) bool, run func() error) error {
 	const attempts = 5
 	var err error
 	for i := range attempts {
-		err = pgx.BeginTxFunc(ctx, pool, pgx.TxOptions{IsoLevel: iso}, fn)
-		if err == nil || !retryable || !IsRetryable(err) {
+		err = run()
+		if err == nil || !retryable(err) {
 			return err
 		}
 		select {

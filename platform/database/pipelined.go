@@ -2,7 +2,6 @@ package database
 
 import (
 	"context"
-	"time"
 
 	"github.com/jackc/pgerrcode"
 	"github.com/jackc/pgx/v5"
@@ -35,20 +34,12 @@ type PipelinedTx struct {
 // changes under lock with first, so a second run decides again from what
 // it reads. fn and first's callbacks must therefore be safe to run again.
 func InPipelinedTx(ctx context.Context, pool *pgxpool.Pool, first *pgx.Batch, fn func(*PipelinedTx) error) error {
-	const attempts = 5
-	var err error
-	for i := range attempts {
-		err = inPipelinedTx(ctx, pool, first, fn)
-		if err == nil || txFrom(ctx) != nil || !hasCode(err, pgerrcode.DeadlockDetected) {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(time.Duration(i+1) * 5 * time.Millisecond):
-		}
+	if txFrom(ctx) != nil {
+		return inPipelinedTx(ctx, pool, first, fn) // a savepoint: the caller's transaction decides
 	}
-	return err
+	return runAgain(ctx, func(err error) bool { return hasCode(err, pgerrcode.DeadlockDetected) }, func() error {
+		return inPipelinedTx(ctx, pool, first, fn)
+	})
 }
 
 // inPipelinedTx is one run of InPipelinedTx.
