@@ -254,16 +254,31 @@ var reportEventColumns = []string{"report_id", "time", "account_id", "login", "k
 
 // eventInsertOne and eventsInsertMany write a change's history rows in
 // order, with eventsInsert's arguments. A single row (a save of one field, the
-// commonest change) goes as plain values: the arrays' unnest costs PostgreSQL
-// a function scan per column.
+// commonest change) goes as one selected row of values: the arrays' unnest
+// costs PostgreSQL a function scan per column. Their …When forms write only
+// while a condition holds (%[1]s; writeAlways in a statement of their own,
+// writeWithU in reportWritesCurrent).
 const (
-	eventInsertOne = `INSERT INTO report_events (report_id, time, account_id, login, kind, field, old_value, new_value, comment, late, version)
-			VALUES ($1, $2, $3, $4, $6, $7, $8, $9, $10, $11, $5)`
-	eventsInsertMany = `INSERT INTO report_events (report_id, time, account_id, login, kind, field, old_value, new_value, comment, late, version)
+	eventInsertOneWhen = `INSERT INTO report_events (report_id, time, account_id, login, kind, field, old_value, new_value, comment, late, version)
+			SELECT $1, $2, $3, $4, $6, $7, $8, $9, $10, $11, $5 WHERE %[1]s`
+	eventsInsertManyWhen = `INSERT INTO report_events (report_id, time, account_id, login, kind, field, old_value, new_value, comment, late, version)
 		SELECT $1, $2, $3, $4, e.kind, e.field, e.old_value, e.new_value, e.comment, e.late, $5
 		FROM unnest($6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::boolean[]) WITH ORDINALITY
 			AS e (kind, field, old_value, new_value, comment, late, n)
+		WHERE %[1]s
 		ORDER BY e.n`
+)
+
+// writeAlways and writeWithU are the conditions of the …When statements:
+// none, and that the statement's u (reportWritesCurrent) wrote the report.
+const (
+	writeAlways = "TRUE"
+	writeWithU  = "EXISTS (SELECT FROM u)"
+)
+
+var (
+	eventInsertOne   = fmt.Sprintf(eventInsertOneWhen, writeAlways)
+	eventsInsertMany = fmt.Sprintf(eventsInsertManyWhen, writeAlways)
 )
 
 // eventsInsert is one statement writing a change's history rows in order.
@@ -326,31 +341,18 @@ const reportUpdateCurrent = reportSet + ` FROM campaigns c, campaign_organisatio
 // sign-off only when the report was written (u has its row), with the
 // guard's arguments after them.
 var reportWrites, reportWritesCurrent = func() (out, current [2]string) {
-	for i, events := range []string{eventInsertOne, eventsInsertMany} {
+	for i, events := range []string{eventInsertOneWhen, eventsInsertManyWhen} {
 		out[i] = `WITH u AS (` + reportUpdate + `),
-		e AS (` + shift(events, 11) + `),
-		` + shift(outdateSignOffCTE, 22) + `
+		e AS (` + shift(fmt.Sprintf(events, writeAlways), 11) + `),
+		` + shift(fmt.Sprintf(outdateSignOffCTEWhen, writeAlways), 22) + `
 		SELECT version, update_time, submit_time, xmin FROM u`
 		current[i] = `WITH u AS (` + reportUpdateCurrent + `),
-		e AS (` + shift(onlyWithU(events), 11) + `),
-		` + shift(onlyWithU(outdateSignOffCTE), 22) + `
+		e AS (` + shift(fmt.Sprintf(events, writeWithU), 11) + `),
+		` + shift(fmt.Sprintf(outdateSignOffCTEWhen, writeWithU), 22) + `
 		SELECT version, update_time, submit_time, xmin FROM u`
 	}
 	return out, current
 }()
-
-// onlyWithU makes a history insert or the sign-off's outdating of
-// reportWrites act only when the statement's u wrote the report.
-func onlyWithU(sql string) string {
-	r := strings.NewReplacer(
-		// eventInsertOne: its row from u's (none or one).
-		"VALUES ($1, $2, $3, $4, $6, $7, $8, $9, $10, $11, $5)", "SELECT $1, $2, $3, $4, $6, $7, $8, $9, $10, $11, $5 FROM u",
-		// eventsInsertMany
-		"ORDER BY e.n", "WHERE EXISTS (SELECT FROM u) ORDER BY e.n",
-		// outdateSignOffCTE
-		"AND state = $5", "AND state = $5 AND EXISTS (SELECT FROM u)")
-	return r.Replace(sql)
-}
 
 // reportWrite is the statement of reportWrites for events with its
 // arguments; with current (a cachedReport's guard, see

@@ -114,9 +114,11 @@ func writeSignOff(ctx context.Context, tx pgx.Tx, so domain.SignOff, based int64
 // sign-off's primary key, writing its event only when the state was
 // domain.OutdatedFrom. Its arguments (outdateSignOffArgs) start at $1; a
 // statement that has arguments of its own before them shifts it (shift).
-const outdateSignOffCTE = `o AS (
+// Its …When form writes only while a condition holds (%[1]s: writeAlways,
+// writeWithU; see eventInsertOneWhen).
+const outdateSignOffCTEWhen = `o AS (
 			UPDATE sign_offs SET state = $3, outdate_time = $4, version = version + 1
-			WHERE campaign_id = $1 AND municipality_id = $2 AND state = $5
+			WHERE campaign_id = $1 AND municipality_id = $2 AND state = $5 AND %[1]s
 			RETURNING campaign_id, municipality_id),
 		so AS (INSERT INTO sign_off_events (campaign_id, municipality_id, kind, time, account_id, login, organisation_id)
 			SELECT campaign_id, municipality_id, $6, $4, $7, $8, $9 FROM o)`
@@ -129,7 +131,7 @@ func outdateSignOffArgs(campaignID, municipalityID, organisationID string, actor
 // outdateSignOff is outdateSignOffCTE as a statement of its own (the bulk
 // import queues one per sign-off).
 func outdateSignOff(campaignID, municipalityID, organisationID string, actor domain.Actor, now time.Time) (string, []any) {
-	return `WITH ` + outdateSignOffCTE + ` SELECT`, outdateSignOffArgs(campaignID, municipalityID, organisationID, actor, now)
+	return `WITH ` + fmt.Sprintf(outdateSignOffCTEWhen, writeAlways) + ` SELECT`, outdateSignOffArgs(campaignID, municipalityID, organisationID, actor, now)
 }
 
 // SignOffFilter chooses sign-offs.
