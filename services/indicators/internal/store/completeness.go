@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"slices"
 
 	"github.com/jackc/pgx/v5"
 
@@ -23,22 +22,12 @@ func keptCounts(ctx context.Context, q database.Querier, f ExpectedFilter) (out 
 		return domain.Tally{}, false, nil
 	}
 	var w where
-	// The region asked, when it is in the reach, is the reach's condition
-	// already: the statement then has no array to plan for.
-	if !sc.All && (f.Region == "" || !slices.Contains(sc.Regions, f.Region)) {
-		w.Add("(k.region_code = ANY(?) OR k.municipality_id = ANY(?::uuid[]))", nn(sc.Regions), uuids(sc.Municipalities))
-	}
+	w.municipalScope("k", sc.All, sc.Regions, sc.Municipalities, f.Region, f.Municipality)
 	if f.CampaignID != "" {
 		w.Add("k.campaign_id = ?", f.CampaignID)
 	}
 	if f.Year != 0 {
 		w.Add("k.year = ?", f.Year)
-	}
-	if f.Region != "" {
-		w.Add("k.region_code = ?", f.Region)
-	}
-	if f.Municipality != "" {
-		w.Add("k.municipality_id = ?::uuid", f.Municipality)
 	}
 	rows, err := q.Query(ctx, `SELECT k.region_code, k.municipality_id::text, sum(k.expected)::int, sum(k.submitted)::int,
 			sum(k.returned)::int, sum(k.accepted)::int, sum(k.late)::int

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -148,20 +147,12 @@ type SignOffFilter struct {
 // municipality, then newest campaign first, each with its history.
 func (s *Store) ListSignOffs(ctx context.Context, f SignOffFilter) ([]domain.SignOff, error) {
 	var w where
-	if !f.Reach.All && (f.Region == "" || !slices.Contains(f.Reach.Regions, f.Region)) { // else the region's condition is the reach's
-		w.Add("(s.region_code = ANY(?) OR s.municipality_id = ANY(?::uuid[]))", nn(f.Reach.Regions), uuids(f.Reach.RelatedMunicipalities()))
-	}
+	w.municipalScope("s", f.Reach.All, f.Reach.Regions, f.Reach.RelatedMunicipalities(), f.Region, f.Municipality)
 	if f.CampaignID != "" {
 		w.Add("s.campaign_id = ?", f.CampaignID)
 	}
 	if f.Year != 0 {
 		w.Add("s.campaign_id IN (SELECT id FROM campaigns WHERE year = ?)", f.Year)
-	}
-	if f.Region != "" {
-		w.Add("s.region_code = ?", f.Region)
-	}
-	if f.Municipality != "" {
-		w.Add("s.municipality_id = ?::uuid", f.Municipality)
 	}
 	out, err := listSignOffs(ctx, s.db(ctx), w.SQL()+` ORDER BY s.municipality_id, c.year DESC, c.create_time DESC, c.id`, w.Args...)
 	return out, translate("store.ListSignOffs", err)

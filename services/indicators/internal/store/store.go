@@ -9,6 +9,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"slices"
 	"sync/atomic"
 
 	"github.com/google/uuid"
@@ -100,6 +101,23 @@ func (w *where) orgScope(a string, sc identity.Reach) {
 	}
 	w.Add(fmt.Sprintf("(%[1]s.region_code = ANY(?) OR %[1]s.municipality_id = ANY(?::uuid[]) OR %[1]s.organisation_id = ANY(?::uuid[]))", a),
 		nn(sc.Regions), uuids(sc.Municipalities), uuids(sc.Organisations))
+}
+
+// municipalScope restricts rows with region_code and municipality_id
+// columns of alias a to the regions and municipalities a reader sees
+// (all: every one) and to the region and the municipality asked ("": any).
+// The region asked, when the reader sees it whole, is the reach's condition
+// already: the statement then has no array to plan for.
+func (w *where) municipalScope(a string, all bool, regions, municipalities []string, region, municipality string) {
+	if !all && (region == "" || !slices.Contains(regions, region)) {
+		w.Add(fmt.Sprintf("(%[1]s.region_code = ANY(?) OR %[1]s.municipality_id = ANY(?::uuid[]))", a), nn(regions), uuids(municipalities))
+	}
+	if region != "" {
+		w.Add(a+".region_code = ?", region)
+	}
+	if municipality != "" {
+		w.Add(a+".municipality_id = ?::uuid", municipality)
+	}
 }
 
 func nn(s []string) []string {
