@@ -161,6 +161,18 @@ func newAggWorld(t *testing.T, perMun int) *aggWorld {
 	return &aggWorld{world: w, dir: dir, db: w.conn()}
 }
 
+// municipalCampaigns creates the 2026 campaign of each municipality (deadline
+// 15 December) and returns their ids by municipality.
+func (w *aggWorld) municipalCampaigns() map[string]string {
+	w.t.Helper()
+	out := map[string]string{}
+	for _, mun := range w.dir.municipalities() {
+		out[mun] = w.campaign("operator", &indicatorsv1.Campaign{Name: "Мониторинг ЦМН 2026", Year: 2026, MunicipalityId: mun,
+			Deadline: "2026-12-15"}).GetId()
+	}
+	return out
+}
+
 func (w *aggWorld) aggregates(as string, req *indicatorsv1.GetAggregatesRequest) []*indicatorsv1.Aggregate {
 	w.t.Helper()
 	resp, err := indicatorsv1.NewAggregateServiceClient(w.conns[as]).GetAggregates(context.Background(), req)

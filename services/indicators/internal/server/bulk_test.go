@@ -24,11 +24,7 @@ func TestImportReports(t *testing.T) {
 	w := newAggWorld(t, 10) // 60 organisations in 6 municipalities of 2 regions
 	ctx := context.Background()
 	w.publish()
-	campaigns := map[string]string{}
-	for _, mun := range w.dir.municipalities() {
-		campaigns[mun] = w.campaign("operator", &indicatorsv1.Campaign{Name: "Мониторинг ЦМН 2026", Year: 2026, MunicipalityId: mun,
-			Deadline: "2026-12-15"}).GetId()
-	}
+	campaigns := w.municipalCampaigns()
 	w.clock.Set(time.Date(2026, 12, 20, 3, 0, 0, 0, time.UTC))
 	submitted := time.Date(2026, 12, 10, 4, 0, 0, 0, time.UTC)
 	late := time.Date(2026, 12, 17, 4, 0, 0, 0, time.UTC)

@@ -71,11 +71,7 @@ func TestKeptCompletenessCountsEqualARecount(t *testing.T) {
 	w := newAggWorld(t, 6) // 36 organisations in 6 municipalities of 2 regions
 	ctx := context.Background()
 	w.publish()
-	campaigns := map[string]string{}
-	for _, mun := range w.dir.municipalities() {
-		campaigns[mun] = w.campaign("operator", &indicatorsv1.Campaign{Name: "Мониторинг ЦМН 2026", Year: 2026, MunicipalityId: mun,
-			Deadline: "2026-12-15"}).GetId()
-	}
+	campaigns := w.municipalCampaigns()
 	rs := w.reports("operator")
 	cs := w.campaigns("operator")
 	rng := rand.New(rand.NewPCG(15, 20261130))
