@@ -714,6 +714,11 @@ func TestFuzzAPIThroughTheGateway(t *testing.T) {
 							stats.mu.Unlock()
 							if s2 >= 500 {
 								problem = fmt.Sprintf("%d for %s → %.300s", s2, aq, b2)
+							} else if status == http.StatusRequestHeaderFieldsTooLarge || s2 == http.StatusRequestHeaderFieldsTooLarge {
+								// net/http's header limit, met before any
+								// lookup: on a reused connection it counts
+								// from after up to 4 KB read ahead, so a
+								// request near it may pass once and not twice.
 							} else if got, want := answerShape(status, body), answerShape(s2, b2); got != want {
 								problem = fmt.Sprintf("another tenant's object answered %s, an absent one %s: %s", got, want, q)
 							}
