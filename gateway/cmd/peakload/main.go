@@ -33,6 +33,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -134,6 +135,14 @@ func run(ctx context.Context) error {
 	}
 	if err := runBench(); err != nil {
 		return err
+	}
+	// pgbench leaves ~100,000 dead rows in its accounts: autovacuum would
+	// clean them a minute later, in the middle of the first phase, and its
+	// work would count against the load. They are cleaned now instead.
+	if o.pgbench != "" && !o.readsOnly {
+		if out, err := exec.CommandContext(ctx, "psql", "-X", "-q", "-c", "VACUUM (ANALYZE)", o.pgbench).CombinedOutput(); err != nil {
+			return fmt.Errorf("vacuuming pgbench's tables: %w\n%s", err, out)
+		}
 	}
 	fmt.Fprintln(os.Stderr, "== setting up curators and reports")
 	w, err := setUp(ctx, o)
@@ -730,6 +739,8 @@ type phase struct {
 	name    string
 	elapsed time.Duration
 	cpu     map[string]time.Duration // CPU time each process used in the phase
+	machine time.Duration            // CPU time the whole machine was busy in the phase (/proc/stat)
+	groups  writeGroups              // the indicators' group commit in the phase
 	load    [2]string                // the 1-minute load average at its start and end
 	mu      sync.Mutex
 	ops     map[string]*opStats
@@ -830,7 +841,7 @@ func (w *workload) run(parent context.Context, name string, rate float64, savesO
 	var wg sync.WaitGroup
 	start := time.Now()
 	p.load[0] = loadAverage()
-	cpu0 := cpuTimes(w.o.pids)
+	cpu0, machine0, groups0 := cpuTimes(w.o.pids), machineBusy(), scrapeWriteGroups(w.o.metrics["indicators"])
 	if during != nil {
 		wg.Go(func() { during(ctx) })
 	}
@@ -875,7 +886,86 @@ func (w *workload) run(parent context.Context, name string, rate float64, savesO
 	for n, t := range cpu0 {
 		p.cpu[n] -= t
 	}
+	p.machine = machineBusy() - machine0
+	p.groups = scrapeWriteGroups(w.o.metrics["indicators"]).minus(groups0)
 	return p
+}
+
+// machineBusy is the CPU time the whole machine has been busy so far, every
+// core together: /proc/stat's user, nice, system, irq, softirq and steal
+// (clock ticks of 10 ms). Beside the processes' own (cpuTimes) it shows what
+// none of them is charged with — the kernel's loopback softirq work run
+// outside their context, other processes — and, with the cores, what is idle.
+func machineBusy() time.Duration {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := bytes.Cut(b, []byte("\n"))
+	f := strings.Fields(string(line))
+	if len(f) < 9 || f[0] != "cpu" {
+		return 0
+	}
+	var ticks int64
+	for _, i := range []int{1, 2, 3, 6, 7, 8} { // user nice system (idle iowait) irq softirq steal
+		n, _ := strconv.ParseInt(f[i], 10, 64)
+		ticks += n
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond
+}
+
+// writeGroups is what the indicators' /metrics tell of their group commit
+// (nastavnik_report_write_group_size): the groups sent, the held saves in
+// them, and those of one save (sent alone).
+type writeGroups struct {
+	groups, saves, alone float64
+	ok                   bool
+}
+
+func (g writeGroups) minus(before writeGroups) writeGroups {
+	return writeGroups{g.groups - before.groups, g.saves - before.saves, g.alone - before.alone, g.ok && before.ok}
+}
+
+// scrapeWriteGroups reads the group commit's histogram from the metrics
+// side port addr (host:port; empty: none).
+func scrapeWriteGroups(addr string) writeGroups {
+	if addr == "" {
+		return writeGroups{}
+	}
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		return writeGroups{}
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	if err != nil || resp.StatusCode != http.StatusOK {
+		return writeGroups{}
+	}
+	var g writeGroups
+	found := 0
+	for line := range strings.Lines(string(b)) {
+		name, value, ok := strings.Cut(strings.TrimSpace(line), " ")
+		if !ok {
+			continue
+		}
+		var dest *float64
+		switch name {
+		case "nastavnik_report_write_group_size_count":
+			dest = &g.groups
+		case "nastavnik_report_write_group_size_sum":
+			dest = &g.saves
+		case `nastavnik_report_write_group_size_bucket{le="1"}`:
+			dest = &g.alone
+		default:
+			continue
+		}
+		if v, err := strconv.ParseFloat(value, 64); err == nil {
+			*dest = v
+			found++
+		}
+	}
+	g.ok = found == 3
+	return g
 }
 
 // loadAverage is the machine's 1-minute load average ("?" if unknown).
@@ -1318,6 +1408,13 @@ func report(out io.Writer, o options, benches []benchRun, phases []*phase, rss m
 			perSave := float64(total.Microseconds()) / 1000 / saves
 			fmt.Fprintf(out, "CPU ms a save, alone at the maximum: %.2f (%s): a save costs %.1f pgbench transactions, i.e. on the same CPU saves run at %.1f %% of pgbench's rate\n",
 				perSave, strings.Join(parts, ", "), perSave/(float64(cpuTx.Microseconds())/1000), 100*float64(cpuTx.Microseconds())/1000/perSave)
+			secs := p.elapsed.Seconds()
+			fmt.Fprintf(out, "the machine in that phase: %.2f of %d cores busy, the processes above %.2f\n",
+				p.machine.Seconds()/secs, runtime.NumCPU(), total.Seconds()/secs)
+			if g := p.groups; g.ok && g.saves > 0 {
+				fmt.Fprintf(out, "held saves written in that phase (the indicators' group commit): %.0f/s, %.1f %% of them alone, the rest in %.0f groups of %.2f on average\n",
+					g.saves/secs, 100*g.alone/g.saves, g.groups-g.alone, (g.saves-g.alone)/max(g.groups-g.alone, 1))
+			}
 		}
 	}
 	if o.rate > 0 {
