@@ -12,13 +12,13 @@
 #   BEFORE=HEAD~3 SAVEBENCH_ROUNDS=8 SAVEBENCH_PHASE=5s scripts/bench-gateway-save.sh
 #   BEFORE_GATEWAY=/path/gateway         # a gateway binary built already, instead of building BEFORE's
 #   SAVEBENCH_PROFILE=dir                # CPU profiles of both gateways in the last round (before.pprof, after.pprof)
-#   BENCH_PGPORT=5548 BENCH_PORTS=5548   # PostgreSQL's port; services on ${BENCH_PORTS}0..9
+#   BENCH_PGPORT=5548 BENCH_PORTS=2548   # PostgreSQL's port; services on ${BENCH_PORTS}0..9 (below the ephemeral ports)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BEFORE=${BEFORE:-main}
 PGPORT=${BENCH_PGPORT:-5548}
-PORTS=${BENCH_PORTS:-$PGPORT}
+PORTS=${BENCH_PORTS:-2548}
 DATA=${BENCH_DATA:-.data/pgsavebench}
 LOGS=.data/savebench-logs
 mkdir -p "$LOGS"

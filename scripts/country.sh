@@ -7,13 +7,13 @@
 #
 #   scripts/country.sh                       # the whole country, seed 1
 #   scripts/country.sh -orgs 2000 -regions 5 # any flag of bin/country (-h)
-#   COUNTRY_PGPORT=5548 COUNTRY_PORTS=5548   # PostgreSQL port; services on ${COUNTRY_PORTS}0..9
+#   COUNTRY_PGPORT=5548 COUNTRY_PORTS=2549   # PostgreSQL port; services on ${COUNTRY_PORTS}0..9 (below the ephemeral ports)
 #   COUNTRY_HOLD=1                           # keep the stack up afterwards (Ctrl-C stops it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PGPORT=${COUNTRY_PGPORT:-5548}
-PORTS=${COUNTRY_PORTS:-$PGPORT}
+PORTS=${COUNTRY_PORTS:-2549}
 DATA=.data/pgcountry
 LOGS=.data/country-logs
 mkdir -p "$LOGS"

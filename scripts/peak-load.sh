@@ -10,7 +10,7 @@
 #   scripts/peak-load.sh                 # 20 s per phase
 #   PEAK_DURATION=30s PEAK_RATE=80 scripts/peak-load.sh
 #   PEAK_CURATORS=8                      # curators saving in a loop at the maximum, each their own report
-#   PEAK_PGPORT=5547 PEAK_PORTS=5547     # PostgreSQL port; services on ${PEAK_PORTS}0..9
+#   PEAK_PGPORT=5547 PEAK_PORTS=2547     # PostgreSQL port; services on ${PEAK_PORTS}0..9 (below the ephemeral ports)
 #   PEAK_DATA=.data/pgpeak               # PostgreSQL's data directory
 #   PEAK_PGBENCH_ARGS='-N -c 8 -j 2 -T 20'  # the baseline's pgbench arguments
 #   PEAK_BIN=/elsewhere/bin              # measure other builds (a baseline) with this load
@@ -31,7 +31,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PGPORT=${PEAK_PGPORT:-5547}
-PORTS=${PEAK_PORTS:-$PGPORT} # services listen on ${PORTS}1.. (5547 → 55471..55478)
+PORTS=${PEAK_PORTS:-2547} # services listen on ${PORTS}0..9 (2547 → 25470..25478)
 DATA=${PEAK_DATA:-.data/pgpeak}
 LOGS=.data/peak-logs
 mkdir -p "$LOGS"

@@ -3,6 +3,19 @@
 # PGPORT, PORTS (services listen on ${PORTS}1.., their metrics on ${PORTS}6..),
 # LOGS, BIN and ADMIN, and an array pids (and names) that its cleanup stops.
 
+# The ports ${PORTS}0..9 must lie below the kernel's ephemeral ports: one in
+# that range may be held at that moment by any outgoing connection (the
+# load's own), and a service then fails to listen on it.
+stack_check_ports() {
+  local lo _hi
+  read -r lo _hi </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || lo=32768
+  if (( ${1}9 >= lo )); then
+    echo "$(basename "$0"): ports ${1}0..${1}9 reach the ephemeral ports ($lo and up), which outgoing connections take; choose a prefix below ${lo:0:4}" >&2
+    exit 1
+  fi
+}
+stack_check_ports "$PORTS"
+
 export IDENTITY_KEY; IDENTITY_KEY=$(head -c 32 /dev/urandom | base64)
 export OPERATOR_PASSWORD=Platform-ops-2026
 export REGISTRY_ADDR=127.0.0.1:${PORTS}1 ROADMAP_ADDR=127.0.0.1:${PORTS}2 INDICATORS_ADDR=127.0.0.1:${PORTS}3
