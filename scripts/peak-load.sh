@@ -17,6 +17,7 @@
 #   PEAK_LOADER=/elsewhere/peakload      # another build of the load itself (its own CPU a save, A/B)
 #   PEAK_PROFILE=dir                     # CPU profiles of the saves-alone (saves-NAME.pprof) and maximum phases from the side ports
 #   PEAK_HOLD=1                          # keep the stack up after the run (Ctrl-C stops it)
+#   STACK_LOG_LEVEL=info                 # every request's and call's duration in .data/peak-logs/ (default warn)
 #   PEAK_READS_ONLY=1                    # only each read alone (no pgbench, no phases): a read's CPU, quickly
 #   PEAK_READS=30 PEAK_READS_OF='page: the region'  # how many times each read alone; only the reads so named
 #   PEAK_COUNTRY=45000                   # at country scale: bin/country's organisations instead of the demo

@@ -2,6 +2,8 @@
 # (peak-load.sh, bench-gateway-save.sh): sourced, not run. The caller sets
 # PGPORT, PORTS (services listen on ${PORTS}1.., their metrics on ${PORTS}6..),
 # LOGS, BIN and ADMIN, and an array pids (and names) that its cleanup stops.
+# STACK_LOG_LEVEL (default warn) is every process's LOG_LEVEL: info writes the
+# gateway's access log and the services' calls, each with its duration.
 
 # The ports ${PORTS}0..9 must lie below the kernel's ephemeral ports: one in
 # that range may be held at that moment by any outgoing connection (the
@@ -34,7 +36,7 @@ stack_fresh() {
 stack_services() {
   for svc in registry roadmap indicators; do
     env DATABASE_URL="postgres://$svc:$svc@127.0.0.1:$PGPORT/$1" GRPC_ADDR=127.0.0.1:${PORTS}${stack_port[$svc]} \
-      METRICS_ADDR=127.0.0.1:${PORTS}$((stack_port[$svc] + 5)) LOG_LEVEL=warn "$BIN/$svc" >"$LOGS/$svc.log" 2>&1 &
+      METRICS_ADDR=127.0.0.1:${PORTS}$((stack_port[$svc] + 5)) LOG_LEVEL=${STACK_LOG_LEVEL:-warn} "$BIN/$svc" >"$LOGS/$svc.log" 2>&1 &
     pids+=($!) names+=("$svc=$!")
   done
 }
@@ -42,7 +44,7 @@ stack_services() {
 # stack_gateway NAME BINARY HTTP-DIGIT METRICS-DIGIT: a gateway on
 # ${PORTS}HTTP-DIGIT, waited for until ready; sets gw_pid.
 stack_gateway() {
-  env HTTP_ADDR=127.0.0.1:${PORTS}$3 METRICS_ADDR=127.0.0.1:${PORTS}$4 LOG_LEVEL=warn "$2" >"$LOGS/$1.log" 2>&1 &
+  env HTTP_ADDR=127.0.0.1:${PORTS}$3 METRICS_ADDR=127.0.0.1:${PORTS}$4 LOG_LEVEL=${STACK_LOG_LEVEL:-warn} "$2" >"$LOGS/$1.log" 2>&1 &
   gw_pid=$!
   pids+=("$gw_pid") names+=("$1=$gw_pid")
   for _ in $(seq 1 150); do
