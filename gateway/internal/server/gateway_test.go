@@ -522,3 +522,36 @@ func TestServingEssentials(t *testing.T) {
 		}
 	})
 }
+
+// A page's calls to the services carry the page request's id, so that the
+// services' log lines of a slow page join its access log line, as an API
+// call's do.
+func TestPageCallsCarryTheRequestID(t *testing.T) {
+	p := startPlatform(t)
+	cookie, _ := pageSession(t, p.base, "operator", operatorPassword)
+	for _, path := range []string{"/", "/notifications"} {
+		rid := "page-request" + strings.ReplaceAll(path, "/", "-")
+		req, _ := http.NewRequest("GET", p.base+path, nil)
+		req.Header.Set("Cookie", cookie)
+		req.Header.Set("X-Request-Id", rid)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("X-Request-Id") != rid {
+			t.Fatalf("GET %s: %d, X-Request-Id %q; want 200 and %s", path, resp.StatusCode, resp.Header.Get("X-Request-Id"), rid)
+		}
+		var calls []string
+		for _, line := range strings.Split(p.reg.Logs()+p.ind.Logs()+p.rm.Logs(), "\n") {
+			var e struct{ Msg, Method, RequestID string }
+			if json.Unmarshal([]byte(line), &e) == nil && e.Msg == "rpc" && strings.Contains(line, `"request_id":"`+rid+`"`) {
+				calls = append(calls, e.Method)
+			}
+		}
+		if len(calls) == 0 {
+			t.Errorf("GET %s: no call of the services logged with the page's request id %s", path, rid)
+		}
+		t.Logf("GET %s: %d calls with its request id: %v", path, len(calls), calls)
+	}
+}

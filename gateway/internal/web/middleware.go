@@ -10,7 +10,10 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"google.golang.org/grpc/metadata"
+
 	"github.com/nastavnik/nastavnik/gateway/internal/auth"
+	"github.com/nastavnik/nastavnik/platform/grpcserver"
 	"github.com/nastavnik/nastavnik/platform/identity"
 )
 
@@ -218,12 +221,20 @@ func urlPath(r *http.Request) string {
 	return u
 }
 
-// callerContext returns a context that calls the services as the person.
+// callerContext returns a context that calls the services as the person,
+// with the request's id (set by the gateway for every request), so that the
+// services' log lines of a page's calls join its access log line, as an API
+// call's do.
 func (p *Pages) callerContext(r *http.Request) (context.Context, error) {
 	c, _ := signedIn(r)
 	pr := c.Principal
 	pr.RemoteAddr = p.auth.RemoteAddr(r)
-	return p.auth.Signer.Outgoing(r.Context(), pr)
+	pr.RequestID = r.Header.Get(grpcserver.RequestIDKey)
+	ctx, err := p.auth.Signer.Outgoing(r.Context(), pr)
+	if err != nil || pr.RequestID == "" {
+		return ctx, err
+	}
+	return metadata.AppendToOutgoingContext(ctx, grpcserver.RequestIDKey, pr.RequestID), nil
 }
 
 // tooLarge explains a form whose body is over its limit.
