@@ -917,14 +917,18 @@ func machineBusy() time.Duration {
 
 // writeGroups is what the indicators' /metrics tell of their group commit
 // (nastavnik_report_write_group_size): the groups sent, the held saves in
-// them, and those of one save (sent alone).
+// them, and those of one save (sent alone); and, where they tell it
+// (nastavnik_report_write_flush_seconds_total), the seconds the flushes were
+// on their way.
 type writeGroups struct {
 	groups, saves, alone float64
-	ok                   bool
+	busy                 float64
+	ok, busyOK           bool
 }
 
 func (g writeGroups) minus(before writeGroups) writeGroups {
-	return writeGroups{g.groups - before.groups, g.saves - before.saves, g.alone - before.alone, g.ok && before.ok}
+	return writeGroups{g.groups - before.groups, g.saves - before.saves, g.alone - before.alone, g.busy - before.busy,
+		g.ok && before.ok, g.busyOK && before.busyOK}
 }
 
 // scrapeWriteGroups reads the group commit's histogram from the metrics
@@ -957,6 +961,11 @@ func scrapeWriteGroups(addr string) writeGroups {
 			dest = &g.saves
 		case `nastavnik_report_write_group_size_bucket{le="1"}`:
 			dest = &g.alone
+		case "nastavnik_report_write_flush_seconds_total":
+			if v, err := strconv.ParseFloat(value, 64); err == nil {
+				g.busy, g.busyOK = v, true
+			}
+			continue
 		default:
 			continue
 		}
@@ -966,6 +975,7 @@ func scrapeWriteGroups(addr string) writeGroups {
 		}
 	}
 	g.ok = found == 3
+	g.busyOK = g.busyOK && g.ok
 	return g
 }
 
@@ -1446,6 +1456,10 @@ func report(out io.Writer, o options, benches []benchRun, phases []*phase, rss m
 			if g := p.groups; g.ok && g.saves > 0 {
 				fmt.Fprintf(out, "held saves written in that phase (the indicators' group commit): %.0f/s, %.1f %% of them alone, the rest in %.0f groups of %.2f on average\n",
 					g.saves/secs, 100*g.alone/g.saves, g.groups-g.alone, (g.saves-g.alone)/max(g.groups-g.alone, 1))
+				if g.busyOK && g.groups > 0 {
+					fmt.Fprintf(out, "the flush on its way to the database %.1f %% of that phase; a group's round trip %.2f ms on average\n",
+						100*g.busy/secs, 1000*g.busy/g.groups)
+				}
 			}
 		}
 	}

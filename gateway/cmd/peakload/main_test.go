@@ -31,18 +31,21 @@ func (g *groupSizes) Collect(ch chan<- prometheus.Metric) {
 func TestScrapeWriteGroups(t *testing.T) {
 	g := &groupSizes{count: 10, sum: 25, buckets: map[float64]uint64{1: 4, 2: 6, 4: 9, 8: 10}}
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(g, prometheus.NewCounter(prometheus.CounterOpts{Name: "nastavnik_report_write_groups_failed_total"}))
+	busy := prometheus.NewCounter(prometheus.CounterOpts{Name: "nastavnik_report_write_flush_seconds_total"})
+	busy.Add(1.5)
+	reg.MustRegister(g, prometheus.NewCounter(prometheus.CounterOpts{Name: "nastavnik_report_write_groups_failed_total"}), busy)
 	srv := httptest.NewServer(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	defer srv.Close()
 	addr := strings.TrimPrefix(srv.URL, "http://")
 
 	before := scrapeWriteGroups(addr)
-	if !before.ok || before.groups != 10 || before.saves != 25 || before.alone != 4 {
-		t.Fatalf("scraped %+v, want 10 groups of 25 saves, 4 alone", before)
+	if !before.ok || before.groups != 10 || before.saves != 25 || before.alone != 4 || !before.busyOK || before.busy != 1.5 {
+		t.Fatalf("scraped %+v, want 10 groups of 25 saves, 4 alone, 1.5 s on their way", before)
 	}
 	g.count, g.sum, g.buckets[1], g.buckets[2], g.buckets[4], g.buckets[8] = 16, 40, 5, 9, 14, 16
-	if got := scrapeWriteGroups(addr).minus(before); !got.ok || got.groups != 6 || got.saves != 15 || got.alone != 1 {
-		t.Errorf("over the phase %+v, want 6 groups of 15 saves, 1 alone", got)
+	busy.Add(0.25)
+	if got := scrapeWriteGroups(addr).minus(before); !got.ok || got.groups != 6 || got.saves != 15 || got.alone != 1 || !got.busyOK || got.busy != 0.25 {
+		t.Errorf("over the phase %+v, want 6 groups of 15 saves, 1 alone, 0.25 s on their way", got)
 	}
 
 	// A page without the histogram (another process), or no page at all,
@@ -54,6 +57,14 @@ func TestScrapeWriteGroups(t *testing.T) {
 	defer empty.Close()
 	if got := scrapeWriteGroups(strings.TrimPrefix(empty.URL, "http://")); got.ok {
 		t.Errorf("a page without the histogram: %+v", got)
+	}
+	// Indicators that do not tell the flushes' time still tell the groups.
+	old := prometheus.NewRegistry()
+	old.MustRegister(&groupSizes{count: 1, sum: 1, buckets: map[float64]uint64{1: 1}})
+	oldSrv := httptest.NewServer(promhttp.HandlerFor(old, promhttp.HandlerOpts{}))
+	defer oldSrv.Close()
+	if got := scrapeWriteGroups(strings.TrimPrefix(oldSrv.URL, "http://")); !got.ok || got.busyOK {
+		t.Errorf("a page without the flushes' time: %+v, want the groups alone", got)
 	}
 	if got := scrapeWriteGroups(addr).minus(writeGroups{}); got.ok {
 		t.Errorf("a difference from a failed scrape: %+v", got)

@@ -56,6 +56,17 @@ func (w *world) groups() (all, many, large, failed float64) {
 	return all, all - one, all - eight, failed
 }
 
+// flushSeconds is the time the service's flushes have been on their way
+// so far (nastavnik_report_write_flush_seconds_total).
+func (w *world) flushSeconds() float64 {
+	w.t.Helper()
+	v, ok := servicetest.Sample(servicetest.Scrape(w.t, w.svc.MetricsAddr), "nastavnik_report_write_flush_seconds_total", "")
+	if !ok {
+		w.t.Fatal("nastavnik_report_write_flush_seconds_total missing")
+	}
+	return v
+}
+
 // queued is how many held saves wait for a flush now.
 func (w *world) queued() float64 {
 	w.t.Helper()
@@ -200,7 +211,9 @@ func TestGroupCommit(t *testing.T) {
 	// One group: eight reports, one of them twice on the version held, and
 	// one more whose caller gives up while it queues.
 	allBefore, manyBefore, largeBefore, _ := w.groups()
+	busyBefore, start := w.flushSeconds(), time.Now()
 	release := w.stall(blockers, 500)
+	stalled := time.Now() // the blockers' flushes are on their way, waiting on locks
 	distinct, twice, gone := rest[:8], rest[8], rest[9]
 	answers := make([]<-chan saveResult, len(distinct))
 	for i, h := range distinct {
@@ -218,6 +231,7 @@ func TestGroupCommit(t *testing.T) {
 	// The group waits on a lock of one of its reports: the blockers, whose
 	// callers flushed, answer all the same.
 	commit := w.lock(distinct[0])
+	stalledFor := time.Since(stalled)
 	for i, got := range release() {
 		w.wantSaved(fmt.Sprintf("blocker %d", i), blockers[i], got, int64(500+i))
 	}
@@ -239,6 +253,11 @@ func TestGroupCommit(t *testing.T) {
 		t.Errorf("the save given up wrote version %d, teachers %d", got.GetVersion(), got.GetValues()["teachers_total"].GetCount())
 	}
 	all, many, large, failed := w.groups()
+	// The flushes were on their way at least while the blockers waited on
+	// their locks, and at most for the whole of this part.
+	if busy := w.flushSeconds() - busyBefore; busy < stalledFor.Seconds() || busy > time.Since(start).Seconds()*store.MaxGroupFlushes {
+		t.Errorf("flushes on their way %.3f s; the blockers waited %.3f s of %.3f s", busy, stalledFor.Seconds(), time.Since(start).Seconds())
+	}
 	// The blockers alone, then the ten queued as one group.
 	if all-allBefore != store.MaxGroupFlushes+1 || many-manyBefore != 1 || large-largeBefore != 1 || failed != 0 {
 		t.Errorf("groups sent %v, of more than one save %v, of more than eight %v, failed %v; want %d, 1, 1, 0",

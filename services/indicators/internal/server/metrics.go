@@ -61,7 +61,8 @@ func (s *Server) Instrument(reg prometheus.Registerer, logger *slog.Logger, cach
 
 // writeGroups collects the group commit's figures (store.WriteGroups): a
 // histogram of the sizes of the groups of held saves sent (1: a save that
-// went alone) and the count of groups that failed as a whole.
+// went alone), the count of groups that failed as a whole and the time the
+// flushes were on their way.
 type writeGroups struct{ store *store.Store }
 
 var (
@@ -69,6 +70,8 @@ var (
 		"Held saves sent to the database together, as one transaction (1: alone).", nil, nil)
 	writeGroupsFailed = prometheus.NewDesc("nastavnik_report_write_groups_failed_total",
 		"Groups of held saves that failed as a whole (each save was then sent again alone).", nil, nil)
+	writeGroupsBusy = prometheus.NewDesc("nastavnik_report_write_flush_seconds_total",
+		"Time the flushes of held saves spent sending their groups and waiting for the answers: its rate is the share of time a flush was on its way (at most store.MaxGroupFlushes); divided by the groups sent, a group's round trip.", nil, nil)
 	// writeGroupBuckets are the histogram's upper bounds, up to
 	// store.MaxGroup.
 	writeGroupBuckets = []int{1, 2, 3, 4, 6, 8, 12, 16, 24, store.MaxGroup}
@@ -78,6 +81,7 @@ var (
 func (c writeGroups) Describe(ch chan<- *prometheus.Desc) {
 	ch <- writeGroupSize
 	ch <- writeGroupsFailed
+	ch <- writeGroupsBusy
 }
 
 // Collect implements prometheus.Collector.
@@ -101,6 +105,7 @@ func (c writeGroups) Collect(ch chan<- prometheus.Metric) {
 	}
 	ch <- prometheus.MustNewConstHistogram(writeGroupSize, count, float64(sum), buckets)
 	ch <- prometheus.MustNewConstMetric(writeGroupsFailed, prometheus.CounterValue, float64(st.Failed))
+	ch <- prometheus.MustNewConstMetric(writeGroupsBusy, prometheus.CounterValue, st.Busy.Seconds())
 }
 
 // standings collects the per-region gauges from store.RegionStandings,

@@ -63,6 +63,9 @@ type writeGroups struct {
 	// as a whole (GroupStats).
 	sizes  [MaxGroup + 1]atomic.Int64
 	failed atomic.Int64
+	// busy is the time the flushes spent sending groups, from a group's
+	// first byte to its last answer (GroupStats.Busy).
+	busy atomic.Int64
 }
 
 // groupWrite is one save in writeGroups: its statement, where its row goes,
@@ -141,7 +144,9 @@ func (g *writeGroups) flush(own *groupWrite) {
 		}
 		g.mu.Unlock()
 		g.sizes[n].Add(1)
+		start := time.Now()
 		g.send(group)
+		g.busy.Add(int64(time.Since(start)))
 	}
 }
 
@@ -218,6 +223,11 @@ type GroupStats struct {
 	Failed int64
 	// Queued is how many saves wait in the queue now.
 	Queued int
+	// Busy is the time the flushes spent sending groups and waiting for
+	// their answers: over a span of time, the share of it a flush was on
+	// its way (up to MaxGroupFlushes), and over the groups sent, a group's
+	// round trip.
+	Busy time.Duration
 }
 
 // WriteGroups returns the group commit's figures.
@@ -228,6 +238,7 @@ func (s *Store) WriteGroups() GroupStats {
 		out.Sizes[n] = g.sizes[n].Load()
 	}
 	out.Failed = g.failed.Load()
+	out.Busy = time.Duration(g.busy.Load())
 	g.mu.Lock()
 	out.Queued = len(g.queue)
 	g.mu.Unlock()
