@@ -9,7 +9,7 @@
 #
 #   scripts/peak-load.sh                 # 20 s per phase
 #   PEAK_DURATION=30s PEAK_RATE=80 scripts/peak-load.sh
-#   PEAK_CURATORS=8                      # curators saving in a loop at the maximum, each their own report
+#   PEAK_CURATORS=16                     # curators saving in a loop at the maximum, each their own report (default 16 at country scale, 8 on the demo)
 #   PEAK_PGPORT=5547 PEAK_PORTS=2547     # PostgreSQL port; services on ${PEAK_PORTS}0..9 (below the ephemeral ports)
 #   PEAK_DATA=.data/pgpeak               # PostgreSQL's data directory
 #   PEAK_PGBENCH_ARGS='-N -c 8 -j 2 -T 20'  # the baseline's pgbench arguments
@@ -101,7 +101,7 @@ LOADER=${PEAK_LOADER:-bin/peakload}
 # The postmaster (its backends' CPU is counted with it).
 names+=("postgres=$(ss -Hltnp "sport = :$PGPORT" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)")
 status=0
-"$LOADER" -base "http://$HTTP" ${COUNTRY:+-country "$COUNTRY"} -duration "${PEAK_DURATION:-20s}" -rate "${PEAK_RATE:-60}" -curators "${PEAK_CURATORS:-8}" \
+"$LOADER" -base "http://$HTTP" ${COUNTRY:+-country "$COUNTRY"} -duration "${PEAK_DURATION:-20s}" -rate "${PEAK_RATE:-60}" -curators "${PEAK_CURATORS:-0}" \
   -pgbench "postgres://postgres@127.0.0.1:$PGPORT/pgbench" -pgbench-args "${PEAK_PGBENCH_ARGS:--N -c 8 -j 2 -T 20}" -pids "$(IFS=,; echo "${names[*]}")" \
   -reads "${PEAK_READS:-30}" ${PEAK_READS_ONLY:+-reads-only} -reads-of "${PEAK_READS_OF:-}" \
   -profile "${PEAK_PROFILE:-}" -metrics "gateway=127.0.0.1:${PORTS}5,registry=127.0.0.1:${PORTS}6,indicators=127.0.0.1:${PORTS}8" || status=$?
