@@ -57,22 +57,24 @@ func (w *world) groups() (all, many, large, failed float64) {
 }
 
 // flushSeconds is the time the service's flushes have been on their way
-// so far (nastavnik_report_write_flush_seconds_total).
+// so far.
 func (w *world) flushSeconds() float64 {
 	w.t.Helper()
-	v, ok := servicetest.Sample(servicetest.Scrape(w.t, w.svc.MetricsAddr), "nastavnik_report_write_flush_seconds_total", "")
-	if !ok {
-		w.t.Fatal("nastavnik_report_write_flush_seconds_total missing")
-	}
-	return v
+	return w.gauge("nastavnik_report_write_flush_seconds_total")
 }
 
 // queued is how many held saves wait for a flush now.
 func (w *world) queued() float64 {
 	w.t.Helper()
-	v, ok := servicetest.Sample(servicetest.Scrape(w.t, w.svc.MetricsAddr), "nastavnik_report_write_queue", "")
+	return w.gauge("nastavnik_report_write_queue")
+}
+
+// gauge is the value of the service's unlabelled metric name now.
+func (w *world) gauge(name string) float64 {
+	w.t.Helper()
+	v, ok := servicetest.Sample(servicetest.Scrape(w.t, w.svc.MetricsAddr), name, "")
 	if !ok {
-		w.t.Fatal("nastavnik_report_write_queue missing")
+		w.t.Fatalf("%s missing", name)
 	}
 	return v
 }
