@@ -41,6 +41,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/nastavnik/nastavnik/gateway/internal/loadhttp"
 )
 
@@ -364,11 +366,9 @@ type reportBody struct {
 // campaign has fourteen organisations without a report). A save passes
 // more hops than a pgbench transaction (HTTP, the gateway, gRPC, the
 // indicators' group commit), so the maximum needs more of them in flight,
-// and more held saves queued at once make larger groups, each save cheaper:
-// at country scale on the 2-core machine, alternated runs gave the saves
-// alone 25.6-28.9 % of pgbench with 8, 29.7-31.0 % with 12, 32.3-36.1 %
-// with 16 and 31.7-34.6 % with 24, which slowed the dashboards at the
-// maximum past 130 ms (README, "The December peak").
+// and more held saves queued at once make larger groups, each save cheaper;
+// twenty-four slowed the dashboards at the maximum (the figures of 8, 12,
+// 16 and 24: README, "The December peak").
 func defaultCurators(country int) int {
 	if country > 0 {
 		return 16
@@ -1192,23 +1192,17 @@ const warmRounds = 3
 // everything at once opens as many connections as the phases will use.
 func (w *workload) warm(ctx context.Context) error {
 	for range warmRounds {
-		var (
-			wg   sync.WaitGroup
-			mu   sync.Mutex
-			errs []error
-		)
-		err := w.eachRead(func(c client, q readOp) error {
-			wg.Go(func() {
+		var g errgroup.Group
+		_ = w.eachRead(func(c client, q readOp) error { // only starts the reads: never fails
+			g.Go(func() error {
 				if err := c.do(ctx, "GET", q.path, nil, nil); err != nil {
-					mu.Lock()
-					errs = append(errs, fmt.Errorf("%s: %w", q.op, err))
-					mu.Unlock()
+					return fmt.Errorf("%s: %w", q.op, err)
 				}
+				return nil
 			})
 			return nil
 		})
-		wg.Wait()
-		if err := errors.Join(append(errs, err)...); err != nil {
+		if err := g.Wait(); err != nil {
 			return err
 		}
 	}
