@@ -47,6 +47,11 @@ type Config struct {
 	// default: on a shared 2-core machine a limit cost the saves more
 	// throughput than it gave the readers, see README).
 	WriteConcurrency int `env:"WRITE_CONCURRENCY" envDefault:"0"`
+	// WriteConcurrencyReading bounds the writes served at once while a read
+	// (an API or page GET) is being served: the saves give way to the
+	// dashboards someone waits for, and alone keep every place. 0: no such
+	// bound.
+	WriteConcurrencyReading int `env:"WRITE_CONCURRENCY_READING" envDefault:"8"`
 	// WriteQueueWait bounds a write's wait for its turn (shorter than
 	// RequestTimeout, which counts it): past it the write is answered 503
 	// with Retry-After.
@@ -81,6 +86,9 @@ func (c Config) Validate() error {
 	}
 	if c.WriteConcurrency < 0 {
 		errs = append(errs, fmt.Errorf("WRITE_CONCURRENCY must not be negative (0 is no limit), got %d", c.WriteConcurrency))
+	}
+	if c.WriteConcurrencyReading < 0 {
+		errs = append(errs, fmt.Errorf("WRITE_CONCURRENCY_READING must not be negative (0 is no limit), got %d", c.WriteConcurrencyReading))
 	}
 	if c.WriteQueueWait <= 0 || c.WriteQueueWait >= c.RequestTimeout {
 		errs = append(errs, fmt.Errorf("WRITE_QUEUE_WAIT must be positive and shorter than REQUEST_TIMEOUT, got %s", c.WriteQueueWait))

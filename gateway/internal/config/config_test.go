@@ -29,6 +29,8 @@ func TestValidate(t *testing.T) {
 		}, []string{"HTTP_ADDR", "REGISTRY_ADDR", "REQUEST_TIMEOUT", "MAX_BODY_BYTES", "LOG_LEVEL", "IDENTITY_KEY", "AUTH_CACHE_TTL", "AUTH_CACHE_SIZE", "WRITE_QUEUE_WAIT"}},
 		{"writes limited", func(c *Config) { c.WriteConcurrency = 4 }, nil},
 		{"negative writes", func(c *Config) { c.WriteConcurrency = -1 }, []string{"WRITE_CONCURRENCY"}},
+		{"writes limited while reading", func(c *Config) { c.WriteConcurrencyReading = 2 }, nil},
+		{"negative writes while reading", func(c *Config) { c.WriteConcurrencyReading = -1 }, []string{"WRITE_CONCURRENCY_READING"}},
 		{"writes wait longer than a request lasts", func(c *Config) { c.WriteQueueWait = c.RequestTimeout }, []string{"WRITE_QUEUE_WAIT"}},
 		{"cache off", func(c *Config) { c.AuthCacheTTL = 0 }, nil},
 	}

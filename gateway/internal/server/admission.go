@@ -2,56 +2,63 @@ package server
 
 import (
 	"bytes"
+	"container/list"
 	"context"
 	"io"
 	"math"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"golang.org/x/sync/semaphore"
 
 	"github.com/nastavnik/nastavnik/gateway/internal/api"
 )
 
-// admission bounds the writes a gateway replica serves at once
-// (WRITE_CONCURRENCY), so that a flood of saves does not queue the readers
-// behind it. On a machine with few cores every write in flight keeps a
-// gateway goroutine, a service's handler and a PostgreSQL backend runnable,
-// and a dashboard's read shares the CPU with all of them; with at most a few
-// writes in flight the rest wait here, asleep. Reads (GET, HEAD, OPTIONS) are
-// never held. It is off by default: on the shared 2-core machine it was
-// measured on, a limit low enough to speed the dashboards up cost the saves
-// more throughput (a freed place waits for its next write to be scheduled)
-// — see README, "The December peak".
+// admission bounds the writes a gateway replica serves at once, so that a
+// flood of saves does not queue the readers behind it. On a machine with few
+// cores every write in flight keeps a gateway goroutine, a service's handler
+// and a PostgreSQL backend runnable, and a dashboard's read shares the CPU
+// (and each Go process's run queue) with all of them; with fewer writes in
+// flight the rest wait here, asleep. Reads (GET, HEAD, OPTIONS) are never
+// held.
+//
+// Two bounds, each off at 0: WRITE_CONCURRENCY always, and
+// WRITE_CONCURRENCY_READING only while a read is being served. The second
+// is the one on by default: saves alone keep every place they can use (a
+// fixed bound low enough to help the readers cost the saves throughput),
+// and while someone waits for a dashboard the saves give way to it — see
+// README, "The December peak".
 //
 // A write waits its turn in order of arrival for at most the wait bound, and
 // leaves the queue when its client goes away; past the bound it is answered
 // 503 with Retry-After, which the client retries (nothing was applied).
 type admission struct {
-	sem  *semaphore.Weighted // nil: no limit
+	gate *gate // nil: no bound
 	wait time.Duration
 
-	inFlight, waiting prometheus.Gauge
-	rejected          prometheus.Counter
+	inFlight, waiting, reads prometheus.Gauge
+	rejected                 prometheus.Counter
 }
 
-// newAdmission admits limit writes at once (0: no limit), each waiting at
-// most wait.
-func newAdmission(reg prometheus.Registerer, limit int, wait time.Duration) (*admission, error) {
+// newAdmission admits limit writes at once (0: no limit) and, while a read
+// is served, whileReading (0: no such bound), each waiting at most wait.
+func newAdmission(reg prometheus.Registerer, limit, whileReading int, wait time.Duration) (*admission, error) {
 	a := &admission{wait: wait,
 		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{Name: "nastavnik_gateway_writes_in_flight",
-			Help: "Writes (requests other than GET, HEAD and OPTIONS) being served: at most WRITE_CONCURRENCY."}),
+			Help: "Writes (requests other than GET, HEAD and OPTIONS) being served: at most WRITE_CONCURRENCY, and WRITE_CONCURRENCY_READING while a read is."}),
 		waiting: prometheus.NewGauge(prometheus.GaugeOpts{Name: "nastavnik_gateway_writes_waiting",
 			Help: "Writes waiting for their turn (at most WRITE_QUEUE_WAIT each)."}),
+		reads: prometheus.NewGauge(prometheus.GaugeOpts{Name: "nastavnik_gateway_reads_in_flight",
+			Help: "Reads of the API and the pages being served (counted when WRITE_CONCURRENCY_READING is set)."}),
 		rejected: prometheus.NewCounter(prometheus.CounterOpts{Name: "nastavnik_gateway_writes_rejected_total",
 			Help: "Writes answered 503 with Retry-After after waiting WRITE_QUEUE_WAIT."}),
 	}
-	if limit > 0 {
-		a.sem = semaphore.NewWeighted(int64(limit))
+	if limit > 0 || whileReading > 0 {
+		a.gate = &gate{limit: limit, whileReading: whileReading}
 	}
-	for _, c := range []prometheus.Collector{a.inFlight, a.waiting, a.rejected} {
+	for _, c := range []prometheus.Collector{a.inFlight, a.waiting, a.reads, a.rejected} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -71,18 +78,26 @@ func isWrite(r *http.Request) bool {
 // writes admits next's writes a few at a time; busy answers a write that
 // waited too long (after Retry-After is set): the API's JSON or a page.
 func (a *admission) writes(next http.Handler, busy http.Handler) http.Handler {
-	if a.sem == nil {
+	if a.gate == nil {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !isWrite(r) {
+			if a.gate.whileReading > 0 {
+				a.gate.readStarts()
+				a.reads.Inc()
+				defer func() {
+					a.reads.Dec()
+					a.gate.readEnds()
+				}()
+			}
 			next.ServeHTTP(w, r)
 			return
 		}
 		r = readSmallBody(r)
 		ctx, cancel := context.WithTimeout(r.Context(), a.wait)
 		a.waiting.Inc()
-		err := a.sem.Acquire(ctx, 1)
+		err := a.gate.acquire(ctx)
 		a.waiting.Dec()
 		cancel()
 		if err != nil {
@@ -98,10 +113,86 @@ func (a *admission) writes(next http.Handler, busy http.Handler) http.Handler {
 		a.inFlight.Inc()
 		defer func() {
 			a.inFlight.Dec()
-			a.sem.Release(1)
+			a.gate.release()
 		}()
 		next.ServeHTTP(w, r)
 	})
+}
+
+// gate is the writes' places: at most limit writes at once (0: any number)
+// and, while reads are served, at most whileReading (0: no such bound). The
+// writes waiting for a place take them in order of arrival.
+type gate struct {
+	limit, whileReading int
+
+	mu      sync.Mutex
+	writes  int       // admitted, not yet released
+	reads   int       // being served
+	waiting list.List // of chan struct{}, closed when its write is admitted
+}
+
+// room tells whether one more write may start now (g.mu held).
+func (g *gate) room() bool {
+	return (g.limit == 0 || g.writes < g.limit) && (g.whileReading == 0 || g.reads == 0 || g.writes < g.whileReading)
+}
+
+// acquire waits for a place, in order of arrival, until ctx ends.
+func (g *gate) acquire(ctx context.Context) error {
+	g.mu.Lock()
+	if g.waiting.Len() == 0 && g.room() {
+		g.writes++
+		g.mu.Unlock()
+		return nil
+	}
+	admitted := make(chan struct{})
+	e := g.waiting.PushBack(admitted)
+	g.mu.Unlock()
+	select {
+	case <-admitted:
+		return nil
+	case <-ctx.Done():
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	select {
+	case <-admitted: // given a place meanwhile: it goes to the next
+		g.writes--
+		g.admit()
+	default:
+		g.waiting.Remove(e)
+	}
+	return ctx.Err()
+}
+
+// release gives a write's place back.
+func (g *gate) release() {
+	g.mu.Lock()
+	g.writes--
+	g.admit()
+	g.mu.Unlock()
+}
+
+func (g *gate) readStarts() {
+	g.mu.Lock()
+	g.reads++
+	g.mu.Unlock()
+}
+
+func (g *gate) readEnds() {
+	g.mu.Lock()
+	g.reads--
+	g.admit()
+	g.mu.Unlock()
+}
+
+// admit gives the places there are room for to the first writes waiting
+// (g.mu held).
+func (g *gate) admit() {
+	for e := g.waiting.Front(); e != nil && g.room(); e = g.waiting.Front() {
+		g.waiting.Remove(e)
+		g.writes++
+		close(e.Value.(chan struct{}))
+	}
 }
 
 // apiBusy is the API's answer to a write that waited too long.

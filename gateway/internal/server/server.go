@@ -205,7 +205,7 @@ func (g *Gateway) handler(ctx context.Context, reg *prometheus.Registry) (http.H
 	if err != nil {
 		return nil, err
 	}
-	adm, err := newAdmission(reg, g.cfg.WriteConcurrency, g.cfg.WriteQueueWait)
+	adm, err := newAdmission(reg, g.cfg.WriteConcurrency, g.cfg.WriteConcurrencyReading, g.cfg.WriteQueueWait)
 	if err != nil {
 		return nil, err
 	}
