@@ -1,6 +1,11 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -81,5 +86,39 @@ func TestMachineBusy(t *testing.T) {
 	}
 	if busy := machineBusy() - before; busy < 200*time.Millisecond {
 		t.Errorf("the machine was busy %v while this test spun 300 ms", busy)
+	}
+}
+
+// The reads take their answers as they came: asked compressed, not
+// inflated (a 200 whose body claims gzip but is not passes), and an error's
+// compressed JSON is inflated for its code.
+func TestGetLeavesTheAnswerCompressed(t *testing.T) {
+	var asked []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked = append(asked, r.Header.Get("Accept-Encoding"))
+		w.Header().Set("Content-Encoding", "gzip")
+		if r.URL.Path == "/ok" {
+			_, _ = w.Write([]byte("not gzip at all: the load must not inflate it"))
+			return
+		}
+		var b bytes.Buffer
+		zw := gzip.NewWriter(&b)
+		_, _ = zw.Write([]byte(`{"code":"PERMISSION_DENIED","message":"нет доступа"}`))
+		_ = zw.Close()
+		w.WriteHeader(http.StatusForbidden)
+		_, _ = w.Write(b.Bytes())
+	}))
+	defer srv.Close()
+	c := client{base: srv.URL, http: srv.Client(), token: "t"}
+
+	if err := c.get(context.Background(), "/ok"); err != nil {
+		t.Errorf("a 200: %v, want nil (its answer read as it came)", err)
+	}
+	var ae *apiError
+	if err := c.get(context.Background(), "/denied"); !errors.As(err, &ae) || ae.Status != http.StatusForbidden || ae.Code != "PERMISSION_DENIED" {
+		t.Errorf("a 403: %v, want an apiError with its code", err)
+	}
+	if strings.Join(asked, ",") != "gzip,gzip" {
+		t.Errorf("Accept-Encoding %q, want gzip each time", asked)
 	}
 }
