@@ -38,8 +38,9 @@ type admission struct {
 	gate *gate // nil: no bound
 	wait time.Duration
 
-	inFlight, waiting, reads prometheus.Gauge
-	rejected                 prometheus.Counter
+	inFlight, waiting prometheus.Gauge
+	reads             prometheus.GaugeFunc // the gate's own count
+	rejected          prometheus.Counter
 }
 
 // newAdmission admits limit writes at once (0: no limit) and, while a read
@@ -50,14 +51,14 @@ func newAdmission(reg prometheus.Registerer, limit, whileReading int, wait time.
 			Help: "Writes (requests other than GET, HEAD and OPTIONS) being served: at most WRITE_CONCURRENCY, and WRITE_CONCURRENCY_READING while a read is."}),
 		waiting: prometheus.NewGauge(prometheus.GaugeOpts{Name: "nastavnik_gateway_writes_waiting",
 			Help: "Writes waiting for their turn (at most WRITE_QUEUE_WAIT each)."}),
-		reads: prometheus.NewGauge(prometheus.GaugeOpts{Name: "nastavnik_gateway_reads_in_flight",
-			Help: "Reads of the API and the pages being served (counted when WRITE_CONCURRENCY_READING is set)."}),
 		rejected: prometheus.NewCounter(prometheus.CounterOpts{Name: "nastavnik_gateway_writes_rejected_total",
 			Help: "Writes answered 503 with Retry-After after waiting WRITE_QUEUE_WAIT."}),
 	}
 	if limit > 0 || whileReading > 0 {
 		a.gate = &gate{limit: limit, whileReading: whileReading}
 	}
+	a.reads = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "nastavnik_gateway_reads_in_flight",
+		Help: "Reads of the API and the pages being served (counted when WRITE_CONCURRENCY_READING is set)."}, a.gate.readsNow)
 	for _, c := range []prometheus.Collector{a.inFlight, a.waiting, a.reads, a.rejected} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
@@ -84,12 +85,8 @@ func (a *admission) writes(next http.Handler, busy http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !isWrite(r) {
 			if a.gate.whileReading > 0 {
-				a.gate.readStarts()
-				a.reads.Inc()
-				defer func() {
-					a.reads.Dec()
-					a.gate.readEnds()
-				}()
+				a.gate.reading(1)
+				defer a.gate.reading(-1)
 			}
 			next.ServeHTTP(w, r)
 			return
@@ -172,17 +169,23 @@ func (g *gate) release() {
 	g.mu.Unlock()
 }
 
-func (g *gate) readStarts() {
+// reading counts a read starting (+1) or ending (-1); the last to end gives
+// the waiting writes the places the bound while reading held back.
+func (g *gate) reading(delta int) {
 	g.mu.Lock()
-	g.reads++
+	g.reads += delta
+	g.admit()
 	g.mu.Unlock()
 }
 
-func (g *gate) readEnds() {
+// readsNow is the reads being served (0 with no gate), for /metrics.
+func (g *gate) readsNow() float64 {
+	if g == nil {
+		return 0
+	}
 	g.mu.Lock()
-	g.reads--
-	g.admit()
-	g.mu.Unlock()
+	defer g.mu.Unlock()
+	return float64(g.reads)
 }
 
 // admit gives the places there are room for to the first writes waiting

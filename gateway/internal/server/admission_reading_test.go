@@ -115,7 +115,7 @@ func (h *holds) finish(t *testing.T, name string, answer <-chan int) {
 	}
 }
 
-func waitGauge(t *testing.T, g prometheus.Gauge, name string, want float64) {
+func waitGauge(t *testing.T, g prometheus.Collector, name string, want float64) {
 	t.Helper()
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
 		if testutil.ToFloat64(g) == want {
